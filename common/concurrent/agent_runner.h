@@ -1,0 +1,84 @@
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "common/concurrent/agent.h"
+#include "common/concurrent/idle_strategy.h"
+
+namespace llt::common {
+
+// How agents are placed on threads (as Aeron's threading modes):
+//  - kDedicated: one thread per agent, the i-th pinned to cpus[i] when given. For hosts with a
+//    core per agent.
+//  - kShared: one thread polls every agent in the order given, round robin, pinned to cpus[0]
+//    when given. For laptops and 2-core machines.
+enum class ThreadingMode { kDedicated, kShared };
+
+// "dedicated" or "shared"; nullopt for anything else.
+inline std::optional<ThreadingMode> parse_threading_mode(std::string_view text) noexcept {
+  if (text == "dedicated")
+    return ThreadingMode::kDedicated;
+  if (text == "shared")
+    return ThreadingMode::kShared;
+  return std::nullopt;
+}
+
+inline std::string_view to_string(ThreadingMode mode) noexcept {
+  return mode == ThreadingMode::kDedicated ? "dedicated" : "shared";
+}
+
+struct RunnerOptions {
+  ThreadingMode threading = ThreadingMode::kShared;
+  IdleMode idle = IdleMode::kBackoff;
+  BackoffOptions backoff{};
+  std::vector<int> cpus;        // empty: no pinning
+  std::string name = "agents";  // thread name prefix
+};
+
+// Runs agents on threads until stop(). The agents are borrowed and must outlive the runner.
+//
+// Thread contract: start, stop and the destructor are called from one controlling thread.
+class AgentRunner {
+ public:
+  AgentRunner(std::vector<Agent*> agents, RunnerOptions options);
+  ~AgentRunner();
+
+  AgentRunner(const AgentRunner&) = delete;
+  AgentRunner& operator=(const AgentRunner&) = delete;
+
+  // Starts the threads; each calls on_start of its agents, then polls. Throws std::logic_error
+  // if already started.
+  void start();
+
+  // Asks every thread to finish its current pass, calls on_stop of each agent on its thread,
+  // and joins. Idempotent.
+  void stop();
+
+  [[nodiscard]] bool running() const noexcept { return started_ && !stopped_; }
+  [[nodiscard]] std::size_t thread_count() const noexcept { return threads_.size(); }
+  // Passes over the agents that found no work, summed over threads (for tests and status).
+  [[nodiscard]] std::uint64_t idle_passes() const noexcept {
+    return idle_passes_.load(std::memory_order_relaxed);
+  }
+
+ private:
+  void run_thread(std::vector<Agent*> agents);
+  template <typename Idle>
+  void poll_loop(const std::vector<Agent*>& agents, Idle idle);
+
+  std::vector<Agent*> agents_;
+  RunnerOptions options_;
+  std::vector<std::thread> threads_;
+  std::atomic<bool> stop_requested_{false};
+  std::atomic<std::uint64_t> idle_passes_{0};
+  bool started_ = false;
+  bool stopped_ = false;
+};
+
+}  // namespace llt::common

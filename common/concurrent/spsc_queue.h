@@ -1,0 +1,154 @@
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <new>
+#include <stdexcept>
+#include <type_traits>
+#include <utility>
+
+#include "common/concurrent/cache_line.h"
+#include "common/error.h"
+
+namespace llt::common {
+
+// Bounded wait-free single-producer single-consumer queue.
+//
+// The capacity is fixed at construction (rounded up to a power of two so a slot index is a
+// mask, not a division) and the storage is allocated once, there. Indices grow monotonically
+// and are never wrapped: at 2^64 they would take centuries to overflow.
+//
+// Thread contract: exactly one producer thread calls try_push/try_emplace, exactly one
+// consumer thread calls front/pop. It is undefined to call a producer member from the
+// consumer thread or vice versa. size_guess/empty_guess may be called from any thread and
+// are only approximate while the other side runs.
+//
+// Memory orders: the producer constructs the element, then publishes it with a release store
+// of write_idx_; the consumer's acquire load of write_idx_ makes the element visible.
+// Symmetrically the consumer's release store of read_idx_ after destroying an element tells
+// the producer the slot is free. Each side keeps a plain cache of the other side's index and
+// only reloads the shared atomic when the cache says full (producer) or empty (consumer), so
+// in steady state neither side touches the other's cache line.
+template <typename T>
+class SpscQueue {
+  static_assert(std::is_nothrow_destructible_v<T>, "elements are destroyed in noexcept pop()");
+
+ public:
+  using value_type = T;
+
+  // Throws std::invalid_argument when capacity is 0 or too large to round up.
+  explicit SpscQueue(std::size_t capacity) : capacity_(round_up_pow2(capacity)) {
+    mask_ = capacity_ - 1;
+    storage_ = static_cast<T*>(
+        ::operator new (sizeof(T) * (capacity_ + 2 * kPadding), std::align_val_t{kStorageAlign}));
+    slots_ = storage_ + kPadding;
+  }
+
+  SpscQueue(const SpscQueue&) = delete;
+  SpscQueue& operator=(const SpscQueue&) = delete;
+
+  ~SpscQueue() {
+    static_assert(
+        offsetof(SpscQueue, read_idx_) - offsetof(SpscQueue, write_idx_) >= kCacheLineSize,
+        "producer and consumer indices must not share a cache line (false sharing)");
+    static_assert(offsetof(SpscQueue, write_idx_) % kCacheLineSize == 0 &&
+                      offsetof(SpscQueue, read_idx_) % kCacheLineSize == 0,
+                  "each index starts its own cache line");
+    static_assert(offsetof(SpscQueue, slots_) + sizeof(T*) <= offsetof(SpscQueue, write_idx_),
+                  "the read-only fields must not share a line with an index that is written");
+    while (front() != nullptr) {
+      pop();
+    }
+    ::operator delete (storage_, std::align_val_t{kStorageAlign});
+  }
+
+  // Producer only. Constructs an element in place. Returns false, constructing nothing, when
+  // the queue is full.
+  template <typename... Args>
+  [[nodiscard]] bool try_emplace(Args&&... args) noexcept(
+      std::is_nothrow_constructible_v<T, Args&&...>) {
+    const std::size_t write = write_idx_.load(std::memory_order_relaxed);
+    if (write - read_idx_cache_ == capacity_) {
+      read_idx_cache_ = read_idx_.load(std::memory_order_acquire);
+      if (write - read_idx_cache_ == capacity_) {
+        return false;
+      }
+    }
+    ::new (static_cast<void*>(&slots_[write & mask_])) T(std::forward<Args>(args)...);
+    write_idx_.store(write + 1, std::memory_order_release);
+    return true;
+  }
+
+  // Producer only. Returns false, copying nothing, when the queue is full.
+  [[nodiscard]] bool try_push(const T& value) noexcept(std::is_nothrow_copy_constructible_v<T>) {
+    return try_emplace(value);
+  }
+  [[nodiscard]] bool try_push(T&& value) noexcept(std::is_nothrow_move_constructible_v<T>) {
+    return try_emplace(std::move(value));
+  }
+
+  // Consumer only. The oldest element, read in place, or nullptr when the queue is empty.
+  // The pointer stays valid until pop().
+  [[nodiscard]] T* front() noexcept {
+    const std::size_t read = read_idx_.load(std::memory_order_relaxed);
+    if (read == write_idx_cache_) {
+      write_idx_cache_ = write_idx_.load(std::memory_order_acquire);
+      if (read == write_idx_cache_) {
+        return nullptr;
+      }
+    }
+    return &slots_[read & mask_];
+  }
+
+  // Consumer only. Destroys the element front() returned. Calling it on an empty queue is a
+  // contract violation (checked in debug builds).
+  void pop() noexcept {
+    const std::size_t read = read_idx_.load(std::memory_order_relaxed);
+    LLT_ASSERT(read != write_idx_.load(std::memory_order_acquire), "pop() on an empty queue");
+    slots_[read & mask_].~T();
+    read_idx_.store(read + 1, std::memory_order_release);
+  }
+
+  // Any thread; exact only when neither side is running.
+  [[nodiscard]] std::size_t size_guess() const noexcept {
+    const std::size_t write = write_idx_.load(std::memory_order_acquire);
+    const std::size_t read = read_idx_.load(std::memory_order_acquire);
+    return write >= read ? write - read : 0;
+  }
+  [[nodiscard]] bool empty_guess() const noexcept { return size_guess() == 0; }
+  [[nodiscard]] std::size_t capacity() const noexcept { return capacity_; }
+
+ private:
+  // A cache line of unused slots before and after the storage keeps the first and last
+  // elements off the lines of whatever the allocator placed next to them.
+  static constexpr std::size_t kPadding = (kCacheLineSize - 1) / sizeof(T) + 1;
+  static constexpr std::size_t kStorageAlign = alignof(T) > kCacheLineSize ? alignof(T)
+                                                                           : kCacheLineSize;
+
+  static std::size_t round_up_pow2(std::size_t n) {
+    if (n == 0 || n > (std::size_t{1} << 40)) {
+      throw std::invalid_argument("SpscQueue capacity must be between 1 and 2^40");
+    }
+    std::size_t cap = 1;
+    while (cap < n) {
+      cap <<= 1;
+    }
+    return cap;
+  }
+
+  // Written only by the constructor: read-only and shared by both threads afterwards.
+  alignas(kCacheLineSize) const std::size_t capacity_;
+  std::size_t mask_ = 0;
+  T* storage_ = nullptr;
+  T* slots_ = nullptr;
+
+  // Producer's line: its index and its cached copy of the consumer's.
+  alignas(kCacheLineSize) std::atomic<std::size_t> write_idx_{0};
+  std::size_t read_idx_cache_ = 0;
+
+  // Consumer's line: its index and its cached copy of the producer's.
+  alignas(kCacheLineSize) std::atomic<std::size_t> read_idx_{0};
+  std::size_t write_idx_cache_ = 0;
+};
+
+}  // namespace llt::common

@@ -1,0 +1,25 @@
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <thread>
+
+namespace llt::common {
+
+// Names the calling thread (shown by top -H and gdb; truncated to 15 characters).
+void set_current_thread_name(const std::string& name) noexcept;
+
+// Pins the calling thread to one CPU. Throws std::system_error naming the CPU and the errno
+// text when the CPU does not exist or is not allowed.
+void pin_current_thread(int cpu);
+
+// Starts a thread that names itself, pins itself to `cpu` if given, then runs `body`. Start-up
+// only (allocates). A pinning failure is reported to stderr and the thread runs unpinned, so
+// a CPU list written for a bigger host still starts.
+std::thread start_thread(std::string name, std::optional<int> cpu, std::function<void()> body);
+
+// Number of CPUs this process may run on.
+int available_cpus() noexcept;
+
+}  // namespace llt::common

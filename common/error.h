@@ -1,0 +1,23 @@
+#pragma once
+
+// Invariant checks and branch hints. LLT_ASSERT compiles away in release builds (NDEBUG) and
+// calls a cold, non-inlined fatal function otherwise; the message is a string literal, never
+// a string built at run time.
+
+#define LLT_LIKELY(x) __builtin_expect(!!(x), 1)
+#define LLT_UNLIKELY(x) __builtin_expect(!!(x), 0)
+
+namespace llt::common {
+
+// Prints "file:line: assertion `expr` failed: why" to stderr and aborts.
+[[noreturn, gnu::cold, gnu::noinline]] void assert_fail(const char* expr, const char* why,
+                                                        const char* file, int line) noexcept;
+
+}  // namespace llt::common
+
+#ifdef NDEBUG
+#define LLT_ASSERT(cond, why) ((void)0)
+#else
+#define LLT_ASSERT(cond, why) \
+  (LLT_LIKELY(cond) ? (void)0 : ::llt::common::assert_fail(#cond, why, __FILE__, __LINE__))
+#endif

@@ -1,0 +1,133 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <new>
+#include <stdexcept>
+#include <type_traits>
+#include <utility>
+
+#include "common/error.h"
+
+namespace llt::common {
+
+// Fixed-capacity object pool. All storage is allocated (and touched, so the pages are
+// resident) in the constructor; allocate() and deallocate() are O(1) pops and pushes on an
+// intrusive free list of slot indices and never call the system allocator.
+//
+// Freed slots are reused last-in first-out: the slot freed most recently is the one most
+// likely to still be in cache.
+//
+// Thread contract: not thread-safe; one thread owns a pool (one per agent).
+template <typename T>
+class MemPool {
+ public:
+  using Index = std::uint32_t;
+  static constexpr Index kNoIndex = UINT32_MAX;
+
+  // Throws std::invalid_argument when capacity is 0 or does not fit an Index.
+  explicit MemPool(std::size_t capacity)
+      : capacity_(check_capacity(capacity)), slots_(std::make_unique<Slot[]>(capacity_)) {
+    for (std::size_t i = 0; i < capacity_; ++i) {
+      slots_[i].next_free = i + 1 < capacity_ ? static_cast<Index>(i + 1) : kNoIndex;
+      slots_[i].in_use = false;
+    }
+    free_head_ = 0;
+  }
+
+  MemPool(const MemPool&) = delete;
+  MemPool& operator=(const MemPool&) = delete;
+
+  ~MemPool() {
+    if constexpr (!std::is_trivially_destructible_v<T>) {
+      for (std::size_t i = 0; i < capacity_; ++i) {
+        if (slots_[i].in_use) {
+          slots_[i].object()->~T();
+        }
+      }
+    }
+  }
+
+  // Constructs a T in a free slot. Returns nullptr, allocating nothing, when every slot is in
+  // use: the caller turns that into a CAPACITY reject.
+  template <typename... Args>
+  [[nodiscard]] T* allocate(Args&&... args) noexcept(
+      std::is_nothrow_constructible_v<T, Args&&...>) {
+    if (LLT_UNLIKELY(free_head_ == kNoIndex)) {
+      return nullptr;
+    }
+    Slot& slot = slots_[free_head_];
+    T* object = ::new (static_cast<void*>(slot.storage)) T(std::forward<Args>(args)...);
+    free_head_ = slot.next_free;
+    slot.in_use = true;
+    ++in_use_;
+    return object;
+  }
+
+  // Destroys the object and returns its slot to the pool. Returns false, doing nothing, when
+  // the pointer is not a live object of this pool (already freed, null, or foreign), so a
+  // slot can never be freed twice.
+  [[nodiscard]] bool deallocate(const T* object) noexcept {
+    const Index index = index_of(object);
+    if (LLT_UNLIKELY(index == kNoIndex || !slots_[index].in_use)) {
+      return false;
+    }
+    Slot& slot = slots_[index];
+    slot.object()->~T();
+    slot.in_use = false;
+    slot.next_free = free_head_;
+    free_head_ = index;
+    --in_use_;
+    return true;
+  }
+
+  // The slot index of a pointer into this pool, or kNoIndex. Lets intrusive structures link
+  // by 32-bit index instead of 64-bit pointer.
+  [[nodiscard]] Index index_of(const T* object) const noexcept {
+    const auto* bytes = reinterpret_cast<const std::byte*>(object);
+    const auto* base = reinterpret_cast<const std::byte*>(slots_.get());
+    if (bytes < base || bytes >= base + capacity_ * sizeof(Slot)) {
+      return kNoIndex;
+    }
+    const auto offset = static_cast<std::size_t>(bytes - base);
+    if (offset % sizeof(Slot) != 0) {
+      return kNoIndex;
+    }
+    return static_cast<Index>(offset / sizeof(Slot));
+  }
+
+  // The live object at an index returned by index_of. Undefined for a free slot.
+  [[nodiscard]] T* at(Index index) noexcept {
+    LLT_ASSERT(index < capacity_ && slots_[index].in_use, "at() of a free or foreign slot");
+    return slots_[index].object();
+  }
+
+  [[nodiscard]] std::size_t capacity() const noexcept { return capacity_; }
+  [[nodiscard]] std::size_t in_use() const noexcept { return in_use_; }
+  [[nodiscard]] std::size_t available() const noexcept { return capacity_ - in_use_; }
+
+ private:
+  struct Slot {
+    // Offset 0, so a T* and its Slot share an address.
+    alignas(T) std::byte storage[sizeof(T)];
+    Index next_free;
+    bool in_use;
+    T* object() noexcept { return std::launder(reinterpret_cast<T*>(storage)); }
+  };
+  static_assert(offsetof(Slot, storage) == 0, "index_of() maps an object address to its slot");
+
+  static std::size_t check_capacity(std::size_t capacity) {
+    if (capacity == 0 || capacity >= kNoIndex) {
+      throw std::invalid_argument("MemPool capacity must be between 1 and 2^32 - 2");
+    }
+    return capacity;
+  }
+
+  std::size_t capacity_;
+  std::unique_ptr<Slot[]> slots_;
+  Index free_head_ = kNoIndex;
+  std::size_t in_use_ = 0;
+};
+
+}  // namespace llt::common
