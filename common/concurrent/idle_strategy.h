@@ -55,6 +55,16 @@ class BackoffIdleStrategy {
     }
   }
 
+  enum class Phase { kSpinning, kYielding, kSleeping };
+  // What the next idle(0) will do.
+  [[nodiscard]] Phase phase() const noexcept {
+    if (spins_ < options_.max_spins)
+      return Phase::kSpinning;
+    if (yields_ < options_.max_yields)
+      return Phase::kYielding;
+    return Phase::kSleeping;
+  }
+
   void reset() noexcept {
     spins_ = 0;
     yields_ = 0;

@@ -100,11 +100,11 @@ class SpscQueue {
     return &slots_[read & mask_];
   }
 
-  // Consumer only. Destroys the element front() returned. Calling it on an empty queue is a
-  // contract violation (checked in debug builds).
+  // Consumer only. Destroys the element a non-null front() returned. Calling it without one is
+  // a contract violation (checked in debug builds).
   void pop() noexcept {
     const std::size_t read = read_idx_.load(std::memory_order_relaxed);
-    LLT_ASSERT(read != write_idx_.load(std::memory_order_acquire), "pop() on an empty queue");
+    LLT_ASSERT(read != write_idx_cache_, "pop() without a non-null front()");
     slots_[read & mask_].~T();
     read_idx_.store(read + 1, std::memory_order_release);
   }

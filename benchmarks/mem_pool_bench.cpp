@@ -1,0 +1,80 @@
+// Allocate + free of one order-sized object: ours (MemPool) vs new/delete. Both keep a window
+// of live objects so the allocator is not just handing the same block back and forth.
+
+#include <cstdint>
+#include <memory>
+
+#include "benchmarks/bench_report.h"
+#include "common/memory/mem_pool.h"
+#include "common/time/tsc_clock.h"
+
+namespace {
+
+struct Order {
+  std::uint64_t order_id;
+  std::uint64_t client_order_id;
+  std::int64_t price;
+  std::uint32_t qty;
+  std::uint32_t client_id;
+  std::uint64_t priority;
+  Order* prev;
+  Order* next;
+};
+
+constexpr std::size_t kWindow = 64;  // live objects held, freed in FIFO order
+
+struct Ours {
+  Ours() : pool(1 << 16) {}
+  Order* allocate(std::uint64_t id) {
+    return pool.allocate(Order{id, id, 100, 10, 1, id, nullptr, nullptr});
+  }
+  void free(Order* order) { (void)pool.deallocate(order); }
+  llt::common::MemPool<Order> pool;
+};
+
+struct NewDelete {
+  Order* allocate(std::uint64_t id) { return new Order{id, id, 100, 10, 1, id, nullptr, nullptr}; }
+  void free(Order* order) { delete order; }
+};
+
+template <typename Allocator>
+void allocate_free(benchmark::State& state) {
+  llt::bench::pin_to(llt::bench::kMainCpu);
+  auto allocator = std::make_unique<Allocator>();
+  Order* window[kWindow];
+  for (std::size_t i = 0; i < kWindow; ++i)
+    window[i] = allocator->allocate(i);
+  std::uint64_t id = 0;
+  for (auto _ : state) {
+    Order*& slot = window[id % kWindow];
+    allocator->free(slot);
+    slot = allocator->allocate(id);
+    benchmark::DoNotOptimize(slot);
+    ++id;
+  }
+  // Percentiles from a separately timed loop (each pair is ~ns, so time batches of 16).
+  const auto& clock = llt::common::TscClock::instance();
+  auto histogram = std::make_unique<llt::common::LatencyHistogram>();
+  for (int batch = 0; batch < 100'000; ++batch) {
+    const std::uint64_t start = clock.now_ticks();
+    for (int i = 0; i < 16; ++i, ++id) {
+      Order*& slot = window[id % kWindow];
+      allocator->free(slot);
+      slot = allocator->allocate(id);
+      benchmark::DoNotOptimize(slot);
+    }
+    histogram->record(clock.elapsed_ns(start, clock.now_ticks()) / 16);
+  }
+  for (Order* order : window)
+    allocator->free(order);
+  llt::bench::add_percentile_counters(state, *histogram);
+}
+
+BENCHMARK_TEMPLATE(allocate_free, Ours)->Name("alloc_free/ours");
+BENCHMARK_TEMPLATE(allocate_free, NewDelete)->Name("alloc_free/new_delete");
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  return llt::bench::run_and_report(argc, argv);
+}

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages the build, tests and benchmarks need, if any is missing.
+# Idempotent: when everything is present it only checks. Uses sudo when not root.
+set -euo pipefail
+
+packages=(
+  cmake ninja-build g++ clang clang-format clang-tidy libclang-rt-14-dev
+  libgtest-dev libbenchmark-dev
+  libboost-program-options-dev libboost-dev libfmt-dev
+  libspdlog-dev libreaderwriterqueue-dev
+  python3 procps iproute2
+)
+
+missing=()
+for pkg in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$pkg")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+echo "install_deps: installing ${missing[*]}"
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  sudo="sudo"
+fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The test command: installs what is missing, builds the release preset with -j2, checks the
+# formatting and runs the whole suite with ctest. --sanitize also builds and runs the suite
+# under the asan (address + undefined) and tsan presets. Exits non-zero on any failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+sanitize=0
+for arg in "$@"; do
+  case "$arg" in
+    --sanitize) sanitize=1 ;;
+    -h|--help)
+      echo "usage: scripts/test.sh [--sanitize]"
+      exit 0 ;;
+    *)
+      echo "scripts/test.sh: unknown argument '$arg' (try --help)" >&2
+      exit 2 ;;
+  esac
+done
+
+scripts/install_deps.sh
+scripts/check_format.sh
+
+run_preset() {
+  local preset=$1
+  echo "=== preset ${preset}: configure, build, test"
+  cmake --preset "$preset" >/dev/null
+  cmake --build --preset "$preset"
+  ctest --preset "$preset"
+}
+
+run_preset release
+if [ "$sanitize" -eq 1 ]; then
+  run_preset asan
+  run_preset tsan
+fi
+echo "=== all tests passed"

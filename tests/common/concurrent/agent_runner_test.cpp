@@ -1,0 +1,177 @@
+#include "common/concurrent/agent_runner.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <set>
+#include <stdexcept>
+#include <thread>
+
+#include "common/concurrent/spsc_queue.h"
+
+namespace llt::common {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Waits up to `limit` for `done`; tests fail rather than hang.
+template <typename Predicate>
+bool wait_for(Predicate done, std::chrono::milliseconds limit = 5000ms) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline)
+      return false;
+    std::this_thread::sleep_for(1ms);
+  }
+  return true;
+}
+
+// Produces `limit` numbers into a queue, a few per poll.
+class Producer final : public Agent {
+ public:
+  Producer(SpscQueue<int>& out, int limit) : out_(out), limit_(limit) {}
+  int poll() override {
+    int work = 0;
+    while (work < 8 && next_ < limit_ && out_.try_push(next_)) {
+      ++next_;
+      ++work;
+    }
+    return work;
+  }
+  std::string_view name() const override { return "producer"; }
+  void on_start() override { thread_id = std::this_thread::get_id(); }
+
+  std::thread::id thread_id;
+
+ private:
+  SpscQueue<int>& out_;
+  int limit_;
+  int next_ = 0;
+};
+
+// Consumes numbers and checks they arrive in order.
+class Consumer final : public Agent {
+ public:
+  explicit Consumer(SpscQueue<int>& in) : in_(in) {}
+  int poll() override {
+    int work = 0;
+    while (int* item = in_.front()) {
+      if (*item != expected_)
+        out_of_order.fetch_add(1);
+      ++expected_;
+      in_.pop();
+      ++work;
+    }
+    received.store(expected_, std::memory_order_release);
+    return work;
+  }
+  std::string_view name() const override { return "consumer"; }
+  void on_start() override { thread_id = std::this_thread::get_id(); }
+  void on_stop() override { stopped = true; }
+
+  std::atomic<int> received{0};
+  std::atomic<int> out_of_order{0};
+  std::thread::id thread_id;
+  bool stopped = false;
+
+ private:
+  SpscQueue<int>& in_;
+  int expected_ = 0;
+};
+
+void run_pipeline(ThreadingMode threading, IdleMode idle) {
+  constexpr int kItems = 100'000;
+  SpscQueue<int> queue(64);
+  Producer producer(queue, kItems);
+  Consumer consumer(queue);
+  RunnerOptions options;
+  options.threading = threading;
+  options.idle = idle;
+  AgentRunner runner({&producer, &consumer}, options);
+  runner.start();
+  EXPECT_TRUE(wait_for([&] { return consumer.received.load() == kItems; }));
+  runner.stop();
+  EXPECT_EQ(consumer.received.load(), kItems);
+  EXPECT_EQ(consumer.out_of_order.load(), 0);
+  EXPECT_TRUE(consumer.stopped);
+  if (threading == ThreadingMode::kShared) {
+    EXPECT_EQ(runner.thread_count(), 1U);
+    EXPECT_EQ(producer.thread_id, consumer.thread_id);
+  } else {
+    EXPECT_EQ(runner.thread_count(), 2U);
+    EXPECT_NE(producer.thread_id, consumer.thread_id);
+  }
+}
+
+TEST(AgentRunner, shared_mode_runs_all_agents_on_one_thread) {
+  run_pipeline(ThreadingMode::kShared, IdleMode::kBackoff);
+}
+
+TEST(AgentRunner, dedicated_mode_runs_each_agent_on_its_own_thread) {
+  run_pipeline(ThreadingMode::kDedicated, IdleMode::kBackoff);
+}
+
+TEST(AgentRunner, spin_idle_strategy_moves_the_same_items) {
+  run_pipeline(ThreadingMode::kDedicated, IdleMode::kSpin);
+}
+
+TEST(AgentRunner, backoff_counts_idle_passes_when_there_is_no_work) {
+  SpscQueue<int> queue(4);
+  Consumer consumer(queue);
+  AgentRunner runner({&consumer}, RunnerOptions{});
+  runner.start();
+  std::this_thread::sleep_for(20ms);
+  runner.stop();
+  EXPECT_GT(runner.idle_passes(), 0U);
+  EXPECT_FALSE(runner.running());
+}
+
+TEST(AgentRunner, stop_is_idempotent_and_start_twice_throws) {
+  SpscQueue<int> queue(4);
+  Consumer consumer(queue);
+  AgentRunner runner({&consumer}, RunnerOptions{});
+  runner.start();
+  EXPECT_THROW(runner.start(), std::logic_error);
+  runner.stop();
+  runner.stop();
+  EXPECT_TRUE(consumer.stopped);
+}
+
+TEST(AgentRunner, rejects_a_null_agent) {
+  EXPECT_THROW(AgentRunner({nullptr}, RunnerOptions{}), std::invalid_argument);
+}
+
+TEST(AgentRunner, parses_mode_names) {
+  EXPECT_EQ(parse_threading_mode("shared"), ThreadingMode::kShared);
+  EXPECT_EQ(parse_threading_mode("dedicated"), ThreadingMode::kDedicated);
+  EXPECT_EQ(parse_threading_mode("both"), std::nullopt);
+  EXPECT_EQ(parse_idle_mode("spin"), IdleMode::kSpin);
+  EXPECT_EQ(parse_idle_mode("backoff"), IdleMode::kBackoff);
+  EXPECT_EQ(parse_idle_mode("sleep"), std::nullopt);
+}
+
+TEST(BackoffIdleStrategy, spins_then_yields_then_sleeps_and_work_resets_it) {
+  using Phase = BackoffIdleStrategy::Phase;
+  BackoffIdleStrategy idle(BackoffOptions{.max_spins = 3,
+                                          .max_yields = 2,
+                                          .min_sleep = std::chrono::microseconds(200),
+                                          .max_sleep = std::chrono::microseconds(400)});
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(idle.phase(), Phase::kSpinning);
+    idle.idle(0);
+  }
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_EQ(idle.phase(), Phase::kYielding);
+    idle.idle(0);
+  }
+  EXPECT_EQ(idle.phase(), Phase::kSleeping);
+  const auto start = std::chrono::steady_clock::now();
+  idle.idle(0);
+  EXPECT_GE(std::chrono::steady_clock::now() - start, 200us);
+  idle.idle(1);
+  EXPECT_EQ(idle.phase(), Phase::kSpinning);
+}
+
+}  // namespace
+}  // namespace llt::common

@@ -1,0 +1,130 @@
+#include "common/memory/mem_pool.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <set>
+#include <stdexcept>
+#include <vector>
+
+#include "tests/support/lifetime_tracker.h"
+
+namespace llt::common {
+namespace {
+
+struct Point {
+  Point(int x_in, int y_in) : x(x_in), y(y_in) {}
+  int x;
+  int y;
+};
+
+TEST(MemPool, constructs_in_place_with_arguments) {
+  MemPool<Point> pool(4);
+  Point* p = pool.allocate(3, 4);
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(p->x, 3);
+  EXPECT_EQ(p->y, 4);
+  EXPECT_EQ(pool.in_use(), 1U);
+  EXPECT_TRUE(pool.deallocate(p));
+  EXPECT_EQ(pool.in_use(), 0U);
+}
+
+TEST(MemPool, returns_null_when_exhausted) {
+  MemPool<std::uint64_t> pool(3);
+  std::vector<std::uint64_t*> taken;
+  for (int i = 0; i < 3; ++i) {
+    taken.push_back(pool.allocate(i));
+    ASSERT_NE(taken.back(), nullptr);
+  }
+  EXPECT_EQ(pool.allocate(9U), nullptr);
+  EXPECT_EQ(pool.available(), 0U);
+  std::set<std::uint64_t*> distinct(taken.begin(), taken.end());
+  EXPECT_EQ(distinct.size(), 3U);
+}
+
+TEST(MemPool, reuses_a_freed_slot) {
+  MemPool<std::uint64_t> pool(2);
+  std::uint64_t* a = pool.allocate(1U);
+  std::uint64_t* b = pool.allocate(2U);
+  ASSERT_NE(b, nullptr);
+  EXPECT_EQ(pool.allocate(3U), nullptr);
+  ASSERT_TRUE(pool.deallocate(a));
+  std::uint64_t* c = pool.allocate(4U);
+  EXPECT_EQ(c, a);
+  EXPECT_EQ(*c, 4U);
+  EXPECT_EQ(*b, 2U);
+}
+
+TEST(MemPool, refuses_to_free_a_slot_twice) {
+  MemPool<std::uint64_t> pool(2);
+  std::uint64_t* a = pool.allocate(1U);
+  EXPECT_TRUE(pool.deallocate(a));
+  EXPECT_FALSE(pool.deallocate(a));
+  EXPECT_EQ(pool.in_use(), 0U);
+  // The free list is intact: both slots come back, distinct, and then it is empty.
+  std::uint64_t* x = pool.allocate(1U);
+  std::uint64_t* y = pool.allocate(2U);
+  EXPECT_NE(x, nullptr);
+  EXPECT_NE(y, nullptr);
+  EXPECT_NE(x, y);
+  EXPECT_EQ(pool.allocate(3U), nullptr);
+}
+
+TEST(MemPool, refuses_foreign_and_null_pointers) {
+  MemPool<std::uint64_t> pool(2);
+  MemPool<std::uint64_t> other(2);
+  std::uint64_t local = 0;
+  std::uint64_t* theirs = other.allocate(1U);
+  EXPECT_FALSE(pool.deallocate(nullptr));
+  EXPECT_FALSE(pool.deallocate(&local));
+  EXPECT_FALSE(pool.deallocate(theirs));
+  EXPECT_TRUE(other.deallocate(theirs));
+}
+
+TEST(MemPool, maps_objects_to_indices_and_back) {
+  MemPool<Point> pool(8);
+  Point* p = pool.allocate(1, 2);
+  const auto index = pool.index_of(p);
+  ASSERT_NE(index, MemPool<Point>::kNoIndex);
+  EXPECT_EQ(pool.at(index), p);
+  EXPECT_EQ(pool.index_of(nullptr), MemPool<Point>::kNoIndex);
+}
+
+TEST(MemPool, destroys_live_objects_with_the_pool) {
+  test::LifetimeCounts counts;
+  {
+    MemPool<test::LifetimeTracker> pool(8);
+    auto* a = pool.allocate(&counts, 1U);
+    ASSERT_NE(pool.allocate(&counts, 2U), nullptr);
+    ASSERT_TRUE(pool.deallocate(a));
+    EXPECT_EQ(counts.alive(), 1);
+  }
+  EXPECT_EQ(counts.alive(), 0);
+}
+
+TEST(MemPool, rejects_zero_capacity) {
+  EXPECT_THROW(MemPool<int>(0), std::invalid_argument);
+}
+
+TEST(MemPool, survives_a_full_drain_and_refill_cycle) {
+  constexpr std::size_t kCapacity = 10'000;
+  MemPool<std::uint64_t> pool(kCapacity);
+  std::vector<std::uint64_t*> taken;
+  taken.reserve(kCapacity);
+  for (int round = 0; round < 3; ++round) {
+    for (std::size_t i = 0; i < kCapacity; ++i) {
+      taken.push_back(pool.allocate(i));
+      ASSERT_NE(taken.back(), nullptr);
+    }
+    EXPECT_EQ(pool.allocate(0U), nullptr);
+    for (std::size_t i = 0; i < kCapacity; ++i) {
+      ASSERT_EQ(*taken[i], i);
+      ASSERT_TRUE(pool.deallocate(taken[i]));
+    }
+    taken.clear();
+    EXPECT_EQ(pool.in_use(), 0U);
+  }
+}
+
+}  // namespace
+}  // namespace llt::common
