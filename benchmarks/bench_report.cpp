@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cstdio>
+#include <thread>
 
 #include "common/concurrent/thread_utils.h"
 
@@ -17,7 +18,7 @@ void add_percentile_counters(benchmark::State& state, const common::LatencyHisto
 }
 
 void pin_to(int cpu) {
-  if (common::available_cpus() < 2)
+  if (std::thread::hardware_concurrency() < 2)
     return;
   try {
     common::pin_current_thread(cpu);
@@ -48,7 +49,9 @@ class CollectingReporter : public benchmark::ConsoleReporter {
       std::string impl = name.substr(slash + 1);
       impl = impl.substr(0, impl.find('/'));
       Figures figures;
-      figures.ns_per_op = run.GetAdjustedRealTime();
+      // GetAdjustedRealTime() is in the benchmark's display unit; the table is in ns.
+      figures.ns_per_op =
+          run.GetAdjustedRealTime() * 1e9 / benchmark::GetTimeUnitMultiplier(run.time_unit);
       for (const auto& [key, counter] : run.counters)
         figures.counters[key] = counter.value;
       groups_[name.substr(0, slash)][impl] = figures;
@@ -74,7 +77,7 @@ class CollectingReporter : public benchmark::ConsoleReporter {
       for (const auto& [impl, figures] : impls) {
         if (impl == "ours")
           continue;
-        print_row(group, impl, "ns/op", ours->second.ns_per_op, figures.ns_per_op);
+        print_row(group, impl, "ns/iteration", ours->second.ns_per_op, figures.ns_per_op);
         for (const char* key : {"items_per_second", "p50_ns", "p99_ns", "p99.9_ns"}) {
           const auto a = ours->second.counters.find(key);
           const auto b = figures.counters.find(key);

@@ -23,7 +23,8 @@ void add_percentile_counters(benchmark::State& state, const common::LatencyHisto
 // Returns the process exit code.
 int run_and_report(int argc, char** argv);
 
-// Pins the calling thread to `cpu` when the host has more than one CPU; best effort.
+// Pins the calling thread to `cpu` when the host has more than one CPU; best effort. (Not
+// available_cpus(): a thread started by a pinned thread inherits its one-CPU mask.)
 void pin_to(int cpu);
 
 // The CPU a benchmark's second thread should use (the one the caller is not pinned to).

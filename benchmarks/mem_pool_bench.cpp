@@ -1,5 +1,6 @@
-// Allocate + free of one order-sized object: ours (MemPool) vs new/delete. Both keep a window
-// of live objects so the allocator is not just handing the same block back and forth.
+// Allocate + free of one order-sized object: ours (MemPool) vs new/delete. Two patterns: the
+// object freed right after it is allocated (the allocator's best case), and a window of 64
+// live objects freed oldest first, so neither allocator just hands the same block back.
 
 #include <cstdint>
 #include <memory>
@@ -21,8 +22,6 @@ struct Order {
   Order* next;
 };
 
-constexpr std::size_t kWindow = 64;  // live objects held, freed in FIFO order
-
 struct Ours {
   Ours() : pool(1 << 16) {}
   Order* allocate(std::uint64_t id) {
@@ -37,7 +36,7 @@ struct NewDelete {
   void free(Order* order) { delete order; }
 };
 
-template <typename Allocator>
+template <typename Allocator, std::size_t kWindow>
 void allocate_free(benchmark::State& state) {
   llt::bench::pin_to(llt::bench::kMainCpu);
   auto allocator = std::make_unique<Allocator>();
@@ -70,8 +69,10 @@ void allocate_free(benchmark::State& state) {
   llt::bench::add_percentile_counters(state, *histogram);
 }
 
-BENCHMARK_TEMPLATE(allocate_free, Ours)->Name("alloc_free/ours");
-BENCHMARK_TEMPLATE(allocate_free, NewDelete)->Name("alloc_free/new_delete");
+BENCHMARK_TEMPLATE(allocate_free, Ours, 1)->Name("alloc_free/ours");
+BENCHMARK_TEMPLATE(allocate_free, NewDelete, 1)->Name("alloc_free/new_delete");
+BENCHMARK_TEMPLATE(allocate_free, Ours, 64)->Name("alloc_free_window64/ours");
+BENCHMARK_TEMPLATE(allocate_free, NewDelete, 64)->Name("alloc_free_window64/new_delete");
 
 }  // namespace
 

@@ -85,13 +85,11 @@ class MemPool {
   // The slot index of a pointer into this pool, or kNoIndex. Lets intrusive structures link
   // by 32-bit index instead of 64-bit pointer.
   [[nodiscard]] Index index_of(const T* object) const noexcept {
-    const auto* bytes = reinterpret_cast<const std::byte*>(object);
-    const auto* base = reinterpret_cast<const std::byte*>(slots_.get());
-    if (bytes < base || bytes >= base + capacity_ * sizeof(Slot)) {
-      return kNoIndex;
-    }
-    const auto offset = static_cast<std::size_t>(bytes - base);
-    if (offset % sizeof(Slot) != 0) {
+    // One unsigned compare covers both ends: an address below the storage wraps to a huge
+    // offset.
+    const std::uintptr_t offset =
+        reinterpret_cast<std::uintptr_t>(object) - reinterpret_cast<std::uintptr_t>(slots_.get());
+    if (offset >= capacity_ * sizeof(Slot) || offset % sizeof(Slot) != 0) {
       return kNoIndex;
     }
     return static_cast<Index>(offset / sizeof(Slot));
