@@ -1,0 +1,336 @@
+#pragma once
+
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+
+#include "common/error.h"
+#include "common/net/io_status.h"
+#include "common/net/socket_fd.h"
+
+namespace llt::common {
+
+// One non-blocking TCP connection with a fixed-capacity receive buffer and send buffer, both
+// allocated (and zeroed, so their pages are resident) at construction. TCP_NODELAY is set.
+//
+// Receiving: read_some() appends what the kernel has to the receive buffer; whole fixed-size
+// messages are then read in place with peek_message()/consume() or for_each_message(). Bytes
+// of an incomplete message stay buffered until the rest arrives, whatever the split.
+//
+// Sending: send() is all-or-nothing per message: the bytes are written to the kernel or
+// queued in the send buffer in full, or (kBufferFull) not taken at all. flush() pushes queued
+// bytes to the kernel.
+//
+// Hot-path members (read_some, peek_message, consume, for_each_message, send, flush) never
+// allocate or throw; they return [[nodiscard]] status codes. Setup members throw.
+//
+// Thread contract: not thread-safe; one thread (the owning agent's) calls every member.
+class TcpConnection {
+ public:
+  // A closed connection whose buffers are allocated: attach() gives it a socket later, so a
+  // server can pre-allocate its connection table. Throws std::invalid_argument when a
+  // capacity is 0.
+  TcpConnection(std::size_t receive_capacity, std::size_t send_capacity);
+
+  // Takes ownership of a connected TCP socket and makes it non-blocking with TCP_NODELAY.
+  // Throws std::invalid_argument on a zero capacity, std::system_error if the socket cannot
+  // be configured (the socket is closed).
+  TcpConnection(SocketFd fd, std::size_t receive_capacity, std::size_t send_capacity);
+
+  // Client side: connects to ip:port, waiting at most `timeout` (cold: blocks the caller).
+  // Throws std::invalid_argument for a malformed ip, std::system_error naming the address
+  // and the errno text on failure (e.g. "connect 127.0.0.1:9000: Connection refused"), with
+  // ETIMEDOUT when the timeout expires.
+  [[nodiscard]] static TcpConnection connect(std::string_view ip, std::uint16_t port,
+                                             std::chrono::milliseconds timeout,
+                                             std::size_t receive_capacity,
+                                             std::size_t send_capacity);
+
+  TcpConnection(TcpConnection&& other) noexcept;
+  TcpConnection& operator=(TcpConnection&& other) noexcept;
+  TcpConnection(const TcpConnection&) = delete;
+  TcpConnection& operator=(const TcpConnection&) = delete;
+  ~TcpConnection() = default;
+
+  // Closes any current socket, empties both buffers and takes `fd` (made non-blocking, with
+  // TCP_NODELAY). Returns kOk, or kError with errno (the fd is then closed and the
+  // connection stays closed). Never allocates or throws: a server calls it on accept.
+  [[nodiscard]] IoResult attach(SocketFd fd) noexcept;
+
+  // Closes the socket (bytes still queued for sending are dropped) and empties both buffers.
+  // Idempotent.
+  void close() noexcept {
+    fd_.reset();
+    recv_head_ = recv_tail_ = 0;
+    send_head_ = send_tail_ = 0;
+  }
+
+  [[nodiscard]] bool is_open() const noexcept { return fd_.valid(); }
+  [[nodiscard]] int fd() const noexcept { return fd_.get(); }
+
+  // Cold: "a.b.c.d:port" of the peer, or "" when not connected.
+  [[nodiscard]] std::string peer_name() const;
+
+  // Reads once from the socket into the free space of the receive buffer, first moving
+  // unread bytes to the front when less than half the buffer is free at the end.
+  // Returns kOk with the bytes read (> 0); kWouldBlock when the socket has nothing;
+  // kBufferFull when the buffer is full of unconsumed bytes (consume, then retry); kClosed
+  // when the peer closed (read 0) or reset the connection (error holds ECONNRESET etc.);
+  // kError with errno otherwise (EBADF when not open). After kClosed or kError the caller
+  // should close(); bytes already buffered stay readable until then.
+  [[nodiscard]] IoResult read_some() noexcept {
+    if (LLT_UNLIKELY(!fd_.valid())) {
+      return {IoStatus::kError, 0, EBADF};
+    }
+    if (recv_head_ > 0 && (recv_capacity_ - recv_tail_) * 2 < recv_capacity_) {
+      compact_receive_buffer();
+    }
+    const std::size_t space = recv_capacity_ - recv_tail_;
+    if (LLT_UNLIKELY(space == 0)) {
+      return {IoStatus::kBufferFull, 0, 0};
+    }
+    for (;;) {
+      const ssize_t n = ::recv(fd_.get(), recv_buf_.get() + recv_tail_, space, 0);
+      if (LLT_LIKELY(n > 0)) {
+        recv_tail_ += static_cast<std::size_t>(n);
+        return {IoStatus::kOk, static_cast<std::size_t>(n), 0};
+      }
+      if (n == 0) {
+        return {IoStatus::kClosed, 0, 0};
+      }
+      const int error = errno;
+      if (error != EINTR) {
+        return failure(error);
+      }
+    }
+  }
+
+  // Bytes received and not yet consumed, in arrival order. Valid until the next read_some(),
+  // consume() or close().
+  [[nodiscard]] std::span<const std::byte> received() const noexcept {
+    return {recv_buf_.get() + recv_head_, recv_tail_ - recv_head_};
+  }
+  [[nodiscard]] std::size_t received_size() const noexcept { return recv_tail_ - recv_head_; }
+
+  // The oldest unconsumed message, read in place (zero-copy), or nullptr while fewer than
+  // sizeof(Msg) bytes are buffered. Valid until the next read_some(), consume() or close().
+  template <class Msg>
+  [[nodiscard]] const Msg* peek_message() const noexcept {
+    static_assert(std::is_trivially_copyable_v<Msg>, "wire messages are raw bytes");
+    static_assert(alignof(Msg) == 1,
+                  "peek_message reads in place at any offset: wire messages must be packed");
+    if (recv_tail_ - recv_head_ < sizeof(Msg)) {
+      return nullptr;
+    }
+    return reinterpret_cast<const Msg*>(recv_buf_.get() + recv_head_);
+  }
+
+  // Drops the oldest `bytes` received bytes. Consuming more than received_size() is a
+  // contract violation (checked in debug builds).
+  void consume(std::size_t bytes) noexcept {
+    LLT_ASSERT(bytes <= recv_tail_ - recv_head_, "consume() past the received bytes");
+    recv_head_ += bytes;
+    if (recv_head_ == recv_tail_) {
+      recv_head_ = recv_tail_ = 0;
+    }
+  }
+
+  // Calls fn(const Msg&) for each whole buffered message, oldest first, consuming each one
+  // before the call; a trailing partial message stays buffered. If fn returns bool, false
+  // stops after that message. fn may send() on this connection or close() it (the walk then
+  // stops); it must not call read_some(). Packed messages are passed in place, others as an
+  // aligned copy. Returns the number of messages passed to fn.
+  template <class Msg, class Fn>
+  std::size_t for_each_message(Fn&& fn) noexcept(std::is_nothrow_invocable_v<Fn&, const Msg&>) {
+    static_assert(std::is_trivially_copyable_v<Msg>, "wire messages are raw bytes");
+    using Result = std::invoke_result_t<Fn&, const Msg&>;
+    static_assert(std::is_void_v<Result> || std::is_same_v<Result, bool>,
+                  "fn returns void, or bool to say whether to continue");
+    std::size_t count = 0;
+    while (recv_tail_ - recv_head_ >= sizeof(Msg)) {
+      const std::byte* bytes = recv_buf_.get() + recv_head_;
+      recv_head_ += sizeof(Msg);
+      ++count;
+      bool keep_going = true;
+      if constexpr (alignof(Msg) == 1) {
+        keep_going = invoke_on(fn, *reinterpret_cast<const Msg*>(bytes));
+      } else {
+        Msg copy;
+        std::memcpy(&copy, bytes, sizeof(Msg));
+        keep_going = invoke_on(fn, copy);
+      }
+      if (!keep_going) {
+        break;
+      }
+    }
+    if (recv_head_ == recv_tail_) {
+      recv_head_ = recv_tail_ = 0;
+    }
+    return count;
+  }
+
+  // Sends one message, all or nothing. When nothing is queued the bytes go straight to the
+  // kernel and only what it does not take is queued; otherwise they are queued behind the
+  // pending bytes and a flush is attempted.
+  // Returns kOk (bytes = size: the whole message was written or queued); kBufferFull when
+  // the message does not fit the free send buffer even after a flush attempt (nothing was
+  // taken); kClosed when the peer is gone (EPIPE, ECONNRESET); kError with errno otherwise.
+  [[nodiscard]] IoResult send(const void* data, std::size_t size) noexcept {
+    if (LLT_UNLIKELY(!fd_.valid())) {
+      return {IoStatus::kError, 0, EBADF};
+    }
+    const auto* bytes = static_cast<const std::byte*>(data);
+    if (send_tail_ == send_head_) {
+      if (LLT_UNLIKELY(size > send_capacity_)) {
+        return {IoStatus::kBufferFull, 0, 0};
+      }
+      std::size_t written = 0;
+      const IoResult result = write_all(bytes, size, written);
+      if (LLT_UNLIKELY(result.status == IoStatus::kClosed || result.status == IoStatus::kError)) {
+        return result;
+      }
+      if (written < size) {
+        std::memcpy(send_buf_.get(), bytes + written, size - written);
+        send_head_ = 0;
+        send_tail_ = size - written;
+      }
+      return {IoStatus::kOk, size, 0};
+    }
+    if (size > send_capacity_ - pending_send_bytes()) {
+      const IoResult flushed = flush();
+      if (LLT_UNLIKELY(flushed.status == IoStatus::kClosed || flushed.status == IoStatus::kError)) {
+        return flushed;
+      }
+      if (size > send_capacity_ - pending_send_bytes()) {
+        return {IoStatus::kBufferFull, 0, 0};
+      }
+    }
+    if (send_capacity_ - send_tail_ < size) {
+      compact_send_buffer();
+    }
+    std::memcpy(send_buf_.get() + send_tail_, bytes, size);
+    send_tail_ += size;
+    const IoResult flushed = flush();
+    if (LLT_UNLIKELY(flushed.status == IoStatus::kClosed || flushed.status == IoStatus::kError)) {
+      return flushed;
+    }
+    return {IoStatus::kOk, size, 0};
+  }
+
+  // Writes queued bytes until the queue is empty or the kernel takes no more (MSG_NOSIGNAL:
+  // a gone peer is a status, not a SIGPIPE). Returns kOk when the queue is empty (bytes =
+  // written by this call); kWouldBlock when bytes remain queued (bytes = written); kClosed
+  // (EPIPE, ECONNRESET) or kError with errno. Safe to call with nothing queued.
+  [[nodiscard]] IoResult flush() noexcept {
+    if (send_head_ == send_tail_) {
+      return {IoStatus::kOk, 0, 0};
+    }
+    if (LLT_UNLIKELY(!fd_.valid())) {
+      return {IoStatus::kError, 0, EBADF};
+    }
+    std::size_t written = 0;
+    IoResult result = write_all(send_buf_.get() + send_head_, send_tail_ - send_head_, written);
+    send_head_ += written;
+    if (send_head_ == send_tail_) {
+      send_head_ = send_tail_ = 0;
+    }
+    result.bytes = written;
+    return result;
+  }
+
+  [[nodiscard]] std::size_t pending_send_bytes() const noexcept { return send_tail_ - send_head_; }
+  [[nodiscard]] std::size_t receive_capacity() const noexcept { return recv_capacity_; }
+  [[nodiscard]] std::size_t send_capacity() const noexcept { return send_capacity_; }
+
+ private:
+  // Errors that mean the connection is gone rather than that something is misconfigured.
+  [[nodiscard]] static IoResult failure(int error) noexcept {
+    switch (error) {
+      case EAGAIN:
+#if EWOULDBLOCK != EAGAIN
+      case EWOULDBLOCK:
+#endif
+        return {IoStatus::kWouldBlock, 0, 0};
+      case ECONNRESET:
+      case EPIPE:
+      case ECONNABORTED:
+      case ETIMEDOUT:
+      case ENOTCONN:
+        return {IoStatus::kClosed, 0, error};
+      default:
+        return {IoStatus::kError, 0, error};
+    }
+  }
+
+  template <class Fn, class Msg>
+  static bool invoke_on(Fn& fn,
+                        const Msg& msg) noexcept(std::is_nothrow_invocable_v<Fn&, const Msg&>) {
+    if constexpr (std::is_void_v<std::invoke_result_t<Fn&, const Msg&>>) {
+      fn(msg);
+      return true;
+    } else {
+      return fn(msg);
+    }
+  }
+
+  // Writes until `size` bytes are written or the kernel refuses; `written` says how many
+  // went. Returns kOk when all went, else the failure() of the refusing call.
+  [[nodiscard]] IoResult write_all(const std::byte* data, std::size_t size,
+                                   std::size_t& written) noexcept {
+    written = 0;
+    while (written < size) {
+      const ssize_t n = ::send(fd_.get(), data + written, size - written, MSG_NOSIGNAL);
+      if (LLT_LIKELY(n > 0)) {
+        written += static_cast<std::size_t>(n);
+        continue;
+      }
+      if (n == 0) {
+        return {IoStatus::kWouldBlock, written, 0};
+      }
+      const int error = errno;
+      if (error != EINTR) {
+        IoResult result = failure(error);
+        result.bytes = written;
+        return result;
+      }
+    }
+    return {IoStatus::kOk, written, 0};
+  }
+
+  void compact_receive_buffer() noexcept {
+    const std::size_t unread = recv_tail_ - recv_head_;
+    std::memmove(recv_buf_.get(), recv_buf_.get() + recv_head_, unread);
+    recv_head_ = 0;
+    recv_tail_ = unread;
+  }
+
+  void compact_send_buffer() noexcept {
+    const std::size_t pending = send_tail_ - send_head_;
+    std::memmove(send_buf_.get(), send_buf_.get() + send_head_, pending);
+    send_head_ = 0;
+    send_tail_ = pending;
+  }
+
+  SocketFd fd_;
+  std::unique_ptr<std::byte[]> recv_buf_;
+  std::size_t recv_capacity_ = 0;
+  std::size_t recv_head_ = 0;  // first unconsumed byte
+  std::size_t recv_tail_ = 0;  // one past the last received byte
+  std::unique_ptr<std::byte[]> send_buf_;
+  std::size_t send_capacity_ = 0;
+  std::size_t send_head_ = 0;  // first byte not yet written to the kernel
+  std::size_t send_tail_ = 0;  // one past the last queued byte
+};
+
+}  // namespace llt::common

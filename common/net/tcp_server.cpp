@@ -1,0 +1,144 @@
+#include "common/net/tcp_server.h"
+
+#include <netinet/in.h>
+
+#include <stdexcept>
+
+#include "common/net/socket_address.h"
+#include "common/net/socket_error.h"
+
+namespace llt::common {
+
+namespace {
+
+void check_count(std::size_t value, std::size_t limit, const char* name) {
+  if (value == 0 || value > limit) {
+    throw std::invalid_argument(std::string("TcpServerOptions::") + name + " = " +
+                                std::to_string(value) + ": must be in [1, " +
+                                std::to_string(limit) + "]");
+  }
+}
+
+}  // namespace
+
+TcpServer::TcpServer(const TcpServerOptions& options) {
+  check_count(options.max_connections, kMaxConnectionsLimit, "max_connections");
+  check_count(options.max_events_per_poll, 1 << 16, "max_events_per_poll");
+  check_count(options.max_accepts_per_poll, 1 << 16, "max_accepts_per_poll");
+  if (options.listen_backlog <= 0) {
+    throw std::invalid_argument("TcpServerOptions::listen_backlog must be > 0");
+  }
+  sockaddr_in address = make_sockaddr(options.address, options.port);
+  const std::string requested = format_endpoint(address);
+
+  listen_fd_.reset(::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  if (!listen_fd_.valid()) {
+    const int error = errno;
+    throw socket_error(error, "socket for", requested);
+  }
+  const int one = 1;
+  if (::setsockopt(listen_fd_.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0) {
+    const int error = errno;
+    throw socket_error(error, "setsockopt SO_REUSEADDR", requested);
+  }
+  if (::bind(listen_fd_.get(), reinterpret_cast<const sockaddr*>(&address), sizeof(address)) != 0) {
+    const int error = errno;
+    throw socket_error(error, "bind", requested);
+  }
+  if (::listen(listen_fd_.get(), options.listen_backlog) != 0) {
+    const int error = errno;
+    throw socket_error(error, "listen", requested);
+  }
+  socklen_t length = sizeof(address);
+  if (::getsockname(listen_fd_.get(), reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+    const int error = errno;
+    throw socket_error(error, "getsockname", requested);
+  }
+  port_ = ntohs(address.sin_port);
+  local_name_ = format_endpoint(address);
+
+  epoll_fd_.reset(::epoll_create1(EPOLL_CLOEXEC));
+  if (!epoll_fd_.valid()) {
+    const int error = errno;
+    throw socket_error(error, "epoll_create1 for", local_name_);
+  }
+  epoll_event event{};
+  event.events = EPOLLIN;
+  event.data.u64 = kListenerKey;
+  if (::epoll_ctl(epoll_fd_.get(), EPOLL_CTL_ADD, listen_fd_.get(), &event) != 0) {
+    const int error = errno;
+    throw socket_error(error, "epoll_ctl ADD listener", local_name_);
+  }
+
+  max_accepts_per_poll_ = options.max_accepts_per_poll;
+  connections_.reserve(options.max_connections);
+  for (std::size_t i = 0; i < options.max_connections; ++i) {
+    connections_.emplace_back(options.receive_buffer_bytes, options.send_buffer_bytes);
+  }
+  slots_.resize(options.max_connections);
+  free_.reserve(options.max_connections);
+  for (std::size_t i = options.max_connections; i-- > 0;) {
+    free_.push_back(static_cast<ConnectionId>(i));  // id 0 is taken first
+  }
+  active_.reserve(options.max_connections);
+  events_.resize(options.max_events_per_poll);
+}
+
+TcpServer::~TcpServer() = default;
+
+bool TcpServer::close(ConnectionId id) noexcept {
+  if (id >= slots_.size() || !slots_[id].open) {
+    return false;
+  }
+  (void)connections_[id].flush();
+  release_slot(id);
+  return true;
+}
+
+TcpServer::ConnectionId TcpServer::open_slot(SocketFd fd) noexcept {
+  if (free_.empty()) {
+    ++refused_;
+    return kNoId;  // `fd` closes here
+  }
+  const ConnectionId id = free_.back();
+  Slot& slot = slots_[id];
+  TcpConnection& connection = connections_[id];
+  const IoResult attached = connection.attach(std::move(fd));
+  if (!attached.ok()) {
+    ++accept_errors_;
+    last_accept_error_ = attached.error;
+    return kNoId;
+  }
+  epoll_event event{};
+  event.events = EPOLLIN;
+  event.data.u64 = key_of(id, slot.generation);
+  if (::epoll_ctl(epoll_fd_.get(), EPOLL_CTL_ADD, connection.fd(), &event) != 0) {
+    ++accept_errors_;
+    last_accept_error_ = errno;
+    connection.close();
+    return kNoId;
+  }
+  free_.pop_back();
+  slot.open = true;
+  slot.active_index = static_cast<std::uint32_t>(active_.size());
+  active_.push_back(id);  // capacity reserved: never allocates
+  return id;
+}
+
+void TcpServer::release_slot(ConnectionId id) noexcept {
+  Slot& slot = slots_[id];
+  TcpConnection& connection = connections_[id];
+  // Closing the fd would drop it from the epoll set too; deleting first keeps that explicit
+  // even if the fd was ever duplicated.
+  (void)::epoll_ctl(epoll_fd_.get(), EPOLL_CTL_DEL, connection.fd(), nullptr);
+  connection.close();
+  slot.open = false;
+  ++slot.generation;
+  const ConnectionId moved = active_.back();
+  active_[slot.active_index] = moved;
+  slots_[moved].active_index = slot.active_index;
+  active_.pop_back();
+  free_.push_back(id);  // capacity reserved: never allocates
+}
+
+}  // namespace llt::common

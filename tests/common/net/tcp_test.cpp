@@ -1,0 +1,614 @@
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <cstring>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <system_error>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "common/concurrent/idle_strategy.h"
+#include "common/net/socket_address.h"
+#include "common/net/socket_fd.h"
+#include "common/net/tcp_connection.h"
+#include "common/net/tcp_server.h"
+
+namespace llt::common {
+namespace {
+
+using namespace std::chrono_literals;
+
+// The order-entry request's shape: 38 packed bytes.
+#pragma pack(push, 1)
+struct TestMessage {
+  std::uint64_t seq_num;
+  std::uint8_t msg_type;
+  std::uint32_t client_id;
+  std::uint32_t ticker_id;
+  std::uint64_t order_id;
+  std::int8_t side;
+  std::int64_t price;
+  std::uint32_t qty;
+};
+#pragma pack(pop)
+static_assert(sizeof(TestMessage) == 38, "same size as ClientRequest");
+static_assert(alignof(TestMessage) == 1, "packed: read in place at any offset");
+
+TestMessage make_message(std::uint64_t seq) {
+  TestMessage message{};
+  message.seq_num = seq;
+  message.msg_type = 1;
+  message.client_id = 7;
+  message.ticker_id = static_cast<std::uint32_t>(seq % 8);
+  message.order_id = 1000 + seq;
+  message.side = seq % 2 == 0 ? 1 : -1;
+  message.price = -5 + static_cast<std::int64_t>(seq) * 100;
+  message.qty = static_cast<std::uint32_t>(seq * 3 + 1);
+  return message;
+}
+
+bool same(const TestMessage& a, const TestMessage& b) {
+  return std::memcmp(&a, &b, sizeof(a)) == 0;
+}
+
+constexpr auto kDeadline = 5s;
+
+// Calls step() until done() or the deadline passes; returns done(). Every wait in these tests
+// goes through here, so a bug fails the test instead of hanging it.
+template <class Step, class Done>
+bool run_until(Step step, Done done, std::chrono::milliseconds limit = kDeadline) {
+  BackoffIdleStrategy idle;
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      return false;
+    }
+    idle.idle(step());
+  }
+  return true;
+}
+
+// Records what the server reports; optionally echoes every message back.
+struct RecordingHandler {
+  std::vector<TcpConnectionId> accepted;
+  std::vector<TcpConnectionId> closed;
+  std::vector<TestMessage> messages;
+  std::size_t data_calls = 0;
+  bool echo = false;
+
+  void on_accept(TcpConnectionId id, TcpConnection&) { accepted.push_back(id); }
+  void on_data(TcpConnectionId, TcpConnection& connection) {
+    ++data_calls;
+    connection.for_each_message<TestMessage>([&](const TestMessage& message) {
+      messages.push_back(message);
+      if (echo) {
+        EXPECT_EQ(connection.send(&message, sizeof(message)).status, IoStatus::kOk);
+      }
+    });
+  }
+  void on_closed(TcpConnectionId id) { closed.push_back(id); }
+};
+
+TcpServerOptions loopback_options(std::size_t max_connections = 4) {
+  TcpServerOptions options;
+  options.address = "127.0.0.1";
+  options.port = 0;
+  options.max_connections = max_connections;
+  options.receive_buffer_bytes = 4096;
+  options.send_buffer_bytes = 4096;
+  return options;
+}
+
+TcpConnection connect_to(const TcpServer& server, std::size_t send_capacity = 4096) {
+  return TcpConnection::connect("127.0.0.1", server.port(), 2s, 4096, send_capacity);
+}
+
+// A plain blocking client socket, for writing exact byte patterns.
+SocketFd raw_connect(std::uint16_t port) {
+  SocketFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  const sockaddr_in address = make_sockaddr("127.0.0.1", port);
+  if (!fd.valid() ||
+      ::connect(fd.get(), reinterpret_cast<const sockaddr*>(&address), sizeof(address)) != 0) {
+    throw std::system_error(errno, std::generic_category(), "raw connect");
+  }
+  return fd;
+}
+
+void raw_write(const SocketFd& fd, const void* data, std::size_t size) {
+  ASSERT_EQ(::send(fd.get(), data, size, MSG_NOSIGNAL), static_cast<ssize_t>(size));
+}
+
+TEST(TcpServer, binds_an_ephemeral_port_when_asked_for_port_zero) {
+  TcpServer server(loopback_options());
+  EXPECT_NE(server.port(), 0);
+  EXPECT_EQ(server.local_name(), "127.0.0.1:" + std::to_string(server.port()));
+  EXPECT_EQ(server.connection_count(), 0u);
+  EXPECT_EQ(server.max_connections(), 4u);
+}
+
+TEST(TcpServer, round_trips_messages_between_client_and_server) {
+  TcpServer server(loopback_options());
+  RecordingHandler handler;
+  handler.echo = true;
+  TcpConnection client = connect_to(server);
+  ASSERT_TRUE(client.is_open());
+
+  ASSERT_TRUE(run_until([&] { return server.poll(handler); },
+                        [&] { return handler.accepted.size() == 1; }));
+  EXPECT_EQ(server.connection_count(), 1u);
+  ASSERT_NE(server.connection(handler.accepted[0]), nullptr);
+  EXPECT_NE(server.connection(handler.accepted[0])->peer_name(), "");
+
+  for (std::uint64_t seq = 1; seq <= 3; ++seq) {
+    const TestMessage message = make_message(seq);
+    const IoResult sent = client.send(&message, sizeof(message));
+    ASSERT_EQ(sent.status, IoStatus::kOk);
+    EXPECT_EQ(sent.bytes, sizeof(message));
+  }
+
+  std::vector<TestMessage> echoed;
+  ASSERT_TRUE(run_until(
+      [&] {
+        int work = server.poll(handler);
+        const IoResult read = client.read_some();
+        EXPECT_TRUE(read.status == IoStatus::kOk || read.status == IoStatus::kWouldBlock)
+            << to_string(read.status);
+        work += static_cast<int>(client.for_each_message<TestMessage>(
+            [&](const TestMessage& message) { echoed.push_back(message); }));
+        return work;
+      },
+      [&] { return echoed.size() == 3; }));
+
+  ASSERT_EQ(handler.messages.size(), 3u);
+  for (std::uint64_t seq = 1; seq <= 3; ++seq) {
+    EXPECT_TRUE(same(handler.messages[seq - 1], make_message(seq)));
+    EXPECT_TRUE(same(echoed[seq - 1], make_message(seq)));
+  }
+  EXPECT_EQ(client.received_size(), 0u);
+  EXPECT_EQ(client.pending_send_bytes(), 0u);
+}
+
+TEST(TcpServer, reassembles_message_split_across_reads) {
+  TcpServer server(loopback_options());
+  RecordingHandler handler;
+  const SocketFd client = raw_connect(server.port());
+  ASSERT_TRUE(run_until([&] { return server.poll(handler); },
+                        [&] { return handler.accepted.size() == 1; }));
+  TcpConnection* connection = server.connection(handler.accepted[0]);
+  ASSERT_NE(connection, nullptr);
+
+  const TestMessage message = make_message(42);
+  const auto* bytes = reinterpret_cast<const std::uint8_t*>(&message);
+  for (std::size_t i = 0; i < sizeof(message); ++i) {
+    raw_write(client, bytes + i, 1);
+    // Wait until this byte was read on its own, so every byte is a separate read.
+    ASSERT_TRUE(run_until([&] { return server.poll(handler); },
+                          [&] { return handler.data_calls == i + 1; }))
+        << "byte " << i;
+    if (i + 1 < sizeof(message)) {
+      EXPECT_TRUE(handler.messages.empty()) << "delivered early at byte " << i;
+      EXPECT_EQ(connection->received_size(), i + 1);
+    }
+  }
+  ASSERT_EQ(handler.messages.size(), 1u);
+  EXPECT_TRUE(same(handler.messages[0], message));
+  EXPECT_EQ(connection->received_size(), 0u);
+}
+
+TEST(TcpServer, reassembles_messages_from_irregular_chunks) {
+  TcpServer server(loopback_options());
+  RecordingHandler handler;
+  const SocketFd client = raw_connect(server.port());
+  ASSERT_TRUE(run_until([&] { return server.poll(handler); },
+                        [&] { return handler.accepted.size() == 1; }));
+
+  constexpr std::size_t kCount = 200;
+  std::vector<TestMessage> sent;
+  for (std::uint64_t seq = 1; seq <= kCount; ++seq) {
+    sent.push_back(make_message(seq));
+  }
+  const auto* bytes = reinterpret_cast<const std::uint8_t*>(sent.data());
+  const std::size_t total = sent.size() * sizeof(TestMessage);
+  // Chunk sizes cycle through 1..97, so boundaries fall at every offset within a message.
+  std::size_t offset = 0;
+  for (std::size_t chunk = 1; offset < total; chunk = chunk % 97 + 1) {
+    const std::size_t size = std::min(chunk, total - offset);
+    raw_write(client, bytes + offset, size);
+    offset += size;
+    (void)server.poll(handler);
+  }
+  ASSERT_TRUE(run_until([&] { return server.poll(handler); },
+                        [&] { return handler.messages.size() == kCount; }));
+  for (std::size_t i = 0; i < kCount; ++i) {
+    ASSERT_TRUE(same(handler.messages[i], sent[i])) << "message " << i;
+  }
+}
+
+TEST(TcpServer, delivers_many_messages_from_one_write) {
+  TcpServer server(loopback_options());
+  RecordingHandler handler;
+  TcpConnection client = connect_to(server);
+  ASSERT_TRUE(run_until([&] { return server.poll(handler); },
+                        [&] { return handler.accepted.size() == 1; }));
+
+  constexpr std::size_t kCount = 100;  // 3800 bytes: one send() call
+  std::vector<TestMessage> batch;
+  for (std::uint64_t seq = 1; seq <= kCount; ++seq) {
+    batch.push_back(make_message(seq));
+  }
+  ASSERT_EQ(client.send(batch.data(), batch.size() * sizeof(TestMessage)).status, IoStatus::kOk);
+
+  ASSERT_TRUE(run_until([&] { return server.poll(handler); },
+                        [&] { return handler.messages.size() == kCount; }));
+  for (std::size_t i = 0; i < kCount; ++i) {
+    ASSERT_TRUE(same(handler.messages[i], batch[i])) << "message " << i;
+  }
+}
+
+TEST(TcpConnection, peek_and_consume_read_messages_in_place) {
+  TcpServer server(loopback_options());
+  RecordingHandler handler;
+  TcpConnection client = connect_to(server);
+  ASSERT_TRUE(run_until([&] { return server.poll(handler); },
+                        [&] { return handler.accepted.size() == 1; }));
+  TcpConnection* peer = server.connection(handler.accepted[0]);
+  ASSERT_NE(peer, nullptr);
+
+  const TestMessage first = make_message(1);
+  const TestMessage second = make_message(2);
+  ASSERT_EQ(peer->send(&first, sizeof(first)).status, IoStatus::kOk);
+  ASSERT_EQ(peer->send(&second, 10).status, IoStatus::kOk);  // a partial second message
+
+  ASSERT_TRUE(run_until([&] { return client.read_some().ok() ? 1 : 0; },
+                        [&] { return client.received_size() == sizeof(first) + 10; }));
+  const TestMessage* view = client.peek_message<TestMessage>();
+  ASSERT_NE(view, nullptr);
+  EXPECT_EQ(static_cast<const void*>(view), static_cast<const void*>(client.received().data()))
+      << "read in place, not copied";
+  EXPECT_TRUE(same(*view, first));
+  client.consume(sizeof(TestMessage));
+  EXPECT_EQ(client.peek_message<TestMessage>(), nullptr) << "10 of 38 bytes is not a message";
+
+  const auto* rest = reinterpret_cast<const std::uint8_t*>(&second) + 10;
+  ASSERT_EQ(peer->send(rest, sizeof(second) - 10).status, IoStatus::kOk);
+  ASSERT_TRUE(run_until([&] { return client.read_some().ok() ? 1 : 0; },
+                        [&] { return client.peek_message<TestMessage>() != nullptr; }));
+  EXPECT_TRUE(same(*client.peek_message<TestMessage>(), second));
+  client.consume(sizeof(TestMessage));
+  EXPECT_EQ(client.received_size(), 0u);
+}
+
+TEST(TcpConnection, for_each_message_stops_when_the_callback_returns_false) {
+  TcpServer server(loopback_options());
+  RecordingHandler handler;
+  TcpConnection client = connect_to(server);
+  ASSERT_TRUE(run_until([&] { return server.poll(handler); },
+                        [&] { return handler.accepted.size() == 1; }));
+  TcpConnection* peer = server.connection(handler.accepted[0]);
+  ASSERT_NE(peer, nullptr);
+  const TestMessage messages[3] = {make_message(1), make_message(2), make_message(3)};
+  ASSERT_EQ(peer->send(messages, sizeof(messages)).status, IoStatus::kOk);
+  ASSERT_TRUE(run_until([&] { return client.read_some().ok() ? 1 : 0; },
+                        [&] { return client.received_size() == sizeof(messages); }));
+
+  std::vector<std::uint64_t> seen;
+  const std::size_t passed = client.for_each_message<TestMessage>([&](const TestMessage& m) {
+    seen.push_back(std::uint64_t{m.seq_num});  // a copy: the packed field is misaligned
+    return m.seq_num < 2;
+  });
+  EXPECT_EQ(passed, 2u);
+  EXPECT_EQ(seen, (std::vector<std::uint64_t>{1, 2}));
+  EXPECT_EQ(client.received_size(), sizeof(TestMessage)) << "the third stays buffered";
+}
+
+TEST(TcpServer, reports_peer_disconnect_mid_message_without_delivering_the_partial_message) {
+  TcpServer server(loopback_options());
+  RecordingHandler handler;
+  {
+    const SocketFd client = raw_connect(server.port());
+    ASSERT_TRUE(run_until([&] { return server.poll(handler); },
+                          [&] { return handler.accepted.size() == 1; }));
+    const TestMessage messages[2] = {make_message(1), make_message(2)};
+    raw_write(client, messages, sizeof(TestMessage) + 20);  // one and a half messages
+  }                                                         // the client closes here
+  ASSERT_TRUE(
+      run_until([&] { return server.poll(handler); }, [&] { return handler.closed.size() == 1; }));
+  ASSERT_EQ(handler.messages.size(), 1u);
+  EXPECT_TRUE(same(handler.messages[0], make_message(1)));
+  EXPECT_EQ(handler.closed[0], handler.accepted[0]);
+  EXPECT_EQ(server.connection_count(), 0u);
+  EXPECT_EQ(server.connection(handler.accepted[0]), nullptr);
+}
+
+TEST(TcpConnection, reports_closed_when_the_server_closes_the_connection) {
+  TcpServer server(loopback_options());
+  RecordingHandler handler;
+  TcpConnection client = connect_to(server);
+  ASSERT_TRUE(run_until([&] { return server.poll(handler); },
+                        [&] { return handler.accepted.size() == 1; }));
+  EXPECT_TRUE(server.close(handler.accepted[0]));
+  EXPECT_FALSE(server.close(handler.accepted[0])) << "already closed";
+  EXPECT_EQ(server.connection_count(), 0u);
+
+  IoStatus status = IoStatus::kWouldBlock;
+  ASSERT_TRUE(run_until(
+      [&] {
+        status = client.read_some().status;
+        return 0;
+      },
+      [&] { return status == IoStatus::kClosed; }))
+      << to_string(status);
+  EXPECT_TRUE(handler.closed.empty()) << "on_closed is for closes the server did not ask for";
+}
+
+TEST(TcpConnection, returns_buffer_full_when_the_peer_never_reads) {
+  TcpServer server(loopback_options());
+  RecordingHandler handler;
+  constexpr std::size_t kSendCapacity = 1000;  // 26 whole messages and 12 spare bytes
+  TcpConnection client = connect_to(server, kSendCapacity);
+  ASSERT_TRUE(run_until([&] { return server.poll(handler); },
+                        [&] { return handler.accepted.size() == 1; }));
+
+  // The server is not polled: nothing reads, so the kernel buffers fill, then ours.
+  constexpr std::uint64_t kMaxMessages = 10'000'000;
+  std::uint64_t accepted = 0;
+  IoResult result;
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (accepted < kMaxMessages && std::chrono::steady_clock::now() < deadline) {
+    const TestMessage message = make_message(accepted + 1);
+    result = client.send(&message, sizeof(message));
+    if (result.status != IoStatus::kOk) {
+      break;
+    }
+    ++accepted;
+  }
+  ASSERT_EQ(result.status, IoStatus::kBufferFull)
+      << to_string(result.status) << " after " << accepted << " messages";
+  EXPECT_EQ(result.bytes, 0u);
+  const std::size_t pending = client.pending_send_bytes();
+  EXPECT_GT(pending, kSendCapacity - sizeof(TestMessage)) << "full means no room for one more";
+  EXPECT_LE(pending, kSendCapacity);
+  const TestMessage rejected = make_message(accepted + 1);
+  EXPECT_EQ(client.send(&rejected, sizeof(rejected)).status, IoStatus::kBufferFull);
+  EXPECT_EQ(client.pending_send_bytes(), pending) << "a refused message takes no bytes";
+
+  // Drain: every accepted message arrives whole and in order, and nothing else does.
+  ASSERT_TRUE(run_until(
+      [&] {
+        int work = server.poll(handler);
+        const IoResult flushed = client.flush();
+        EXPECT_NE(flushed.status, IoStatus::kError);
+        return work + static_cast<int>(flushed.bytes > 0);
+      },
+      [&] { return handler.messages.size() >= accepted && client.pending_send_bytes() == 0; },
+      20s));
+  for (int i = 0; i < 5; ++i) {
+    (void)server.poll(handler);
+  }
+  ASSERT_EQ(handler.messages.size(), accepted);
+  for (std::uint64_t i = 0; i < accepted; ++i) {
+    ASSERT_TRUE(same(handler.messages[i], make_message(i + 1))) << "message " << i;
+  }
+  EXPECT_EQ(server.connection(handler.accepted[0])->received_size(), 0u);
+}
+
+TEST(TcpConnection, refuses_a_message_larger_than_the_send_buffer_whole) {
+  TcpServer server(loopback_options());
+  TcpConnection client = connect_to(server, 64);
+  std::vector<std::uint8_t> big(65, 0xAB);
+  const IoResult result = client.send(big.data(), big.size());
+  EXPECT_EQ(result.status, IoStatus::kBufferFull);
+  EXPECT_EQ(result.bytes, 0u);
+  EXPECT_EQ(client.pending_send_bytes(), 0u);
+}
+
+TEST(TcpConnection, reports_closed_when_sending_to_a_reset_peer) {
+  TcpServer server(loopback_options());
+  RecordingHandler handler;
+  TcpConnection client = connect_to(server);
+  ASSERT_TRUE(run_until([&] { return server.poll(handler); },
+                        [&] { return handler.accepted.size() == 1; }));
+  ASSERT_TRUE(server.close(handler.accepted[0]));
+
+  // The first send after the peer's FIN is answered with a reset; a later one sees EPIPE.
+  IoStatus status = IoStatus::kOk;
+  const TestMessage message = make_message(1);
+  ASSERT_TRUE(run_until(
+      [&] {
+        status = client.send(&message, sizeof(message)).status;
+        return 0;
+      },
+      [&] { return status == IoStatus::kClosed; }))
+      << to_string(status);
+}
+
+TEST(TcpServer, accepts_and_closes_connections_beyond_max_connections) {
+  TcpServer server(loopback_options(2));
+  RecordingHandler handler;
+  TcpConnection first = connect_to(server);
+  TcpConnection second = connect_to(server);
+  ASSERT_TRUE(run_until([&] { return server.poll(handler); },
+                        [&] { return handler.accepted.size() == 2; }));
+  TcpConnection third = connect_to(server);
+  ASSERT_TRUE(run_until([&] { return server.poll(handler); },
+                        [&] { return server.refused_connections() == 1; }));
+  EXPECT_EQ(handler.accepted.size(), 2u);
+  EXPECT_EQ(server.connection_count(), 2u);
+
+  IoStatus status = IoStatus::kWouldBlock;
+  ASSERT_TRUE(run_until(
+      [&] {
+        status = third.read_some().status;
+        return 0;
+      },
+      [&] { return status == IoStatus::kClosed; }))
+      << "the refused client sees the connection close: " << to_string(status);
+
+  // The admitted ones still work.
+  const TestMessage message = make_message(9);
+  ASSERT_EQ(second.send(&message, sizeof(message)).status, IoStatus::kOk);
+  ASSERT_TRUE(run_until([&] { return server.poll(handler); },
+                        [&] { return handler.messages.size() == 1; }));
+
+  // Closing one frees a slot for the next client.
+  ASSERT_TRUE(server.close(handler.accepted[0]));
+  TcpConnection fourth = connect_to(server);
+  ASSERT_TRUE(run_until([&] { return server.poll(handler); },
+                        [&] { return handler.accepted.size() == 3; }));
+  EXPECT_EQ(handler.accepted[2], handler.accepted[0]) << "the freed slot is reused";
+  EXPECT_EQ(server.refused_connections(), 1u);
+  EXPECT_EQ(server.connection_count(), 2u);
+}
+
+TEST(TcpServer, bind_failure_names_the_address_and_the_errno_text) {
+  TcpServer first(loopback_options());
+  TcpServerOptions options = loopback_options();
+  options.port = first.port();
+  try {
+    TcpServer second(options);
+    FAIL() << "binding a port in use must throw";
+  } catch (const std::system_error& error) {
+    const std::string what = error.what();
+    EXPECT_EQ(error.code(), std::errc::address_in_use);
+    EXPECT_NE(what.find("bind 127.0.0.1:" + std::to_string(first.port())), std::string::npos)
+        << what;
+    EXPECT_NE(what.find(std::strerror(EADDRINUSE)), std::string::npos) << what;
+  }
+}
+
+TEST(TcpServer, rejects_a_malformed_address_naming_it) {
+  TcpServerOptions options = loopback_options();
+  options.address = "127.0.0.256";
+  try {
+    TcpServer server(options);
+    FAIL() << "a malformed address must throw";
+  } catch (const std::invalid_argument& error) {
+    EXPECT_NE(std::string(error.what()).find("'127.0.0.256'"), std::string::npos) << error.what();
+  }
+  options.address = "127.0.0.1";
+  options.max_connections = 0;
+  EXPECT_THROW(TcpServer server(options), std::invalid_argument);
+}
+
+TEST(TcpConnection, connect_failure_names_the_address_and_the_errno_text) {
+  // A bound socket that does not listen: connecting to it is refused, deterministically.
+  SocketFd bound(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_in address = make_sockaddr("127.0.0.1", 0);
+  ASSERT_EQ(::bind(bound.get(), reinterpret_cast<const sockaddr*>(&address), sizeof(address)), 0);
+  socklen_t length = sizeof(address);
+  ASSERT_EQ(::getsockname(bound.get(), reinterpret_cast<sockaddr*>(&address), &length), 0);
+  const std::uint16_t port = ntohs(address.sin_port);
+  try {
+    (void)TcpConnection::connect("127.0.0.1", port, 2s, 1024, 1024);
+    FAIL() << "connecting to a port nobody listens on must throw";
+  } catch (const std::system_error& error) {
+    const std::string what = error.what();
+    EXPECT_EQ(error.code(), std::errc::connection_refused);
+    EXPECT_NE(what.find("connect 127.0.0.1:" + std::to_string(port)), std::string::npos) << what;
+    EXPECT_NE(what.find(std::strerror(ECONNREFUSED)), std::string::npos) << what;
+  }
+}
+
+TEST(TcpConnection, connect_times_out_naming_the_address) {
+  // A listener with a full accept queue drops new SYNs, so a connect to it cannot complete.
+  SocketFd listener(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_in address = make_sockaddr("127.0.0.1", 0);
+  ASSERT_EQ(::bind(listener.get(), reinterpret_cast<const sockaddr*>(&address), sizeof(address)),
+            0);
+  ASSERT_EQ(::listen(listener.get(), 0), 0);
+  socklen_t length = sizeof(address);
+  ASSERT_EQ(::getsockname(listener.get(), reinterpret_cast<sockaddr*>(&address), &length), 0);
+  const std::uint16_t port = ntohs(address.sin_port);
+  std::vector<SocketFd> fillers;
+  for (int i = 0; i < 4; ++i) {
+    fillers.emplace_back(::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+    (void)::connect(fillers.back().get(), reinterpret_cast<const sockaddr*>(&address),
+                    sizeof(address));
+  }
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    (void)TcpConnection::connect("127.0.0.1", port, 200ms, 1024, 1024);
+    FAIL() << "the connect should not complete";
+  } catch (const std::system_error& error) {
+    const std::string what = error.what();
+    EXPECT_EQ(error.code(), std::errc::timed_out) << what;
+    EXPECT_NE(what.find("connect 127.0.0.1:" + std::to_string(port)), std::string::npos) << what;
+    EXPECT_NE(what.find(std::strerror(ETIMEDOUT)), std::string::npos) << what;
+  }
+  const auto waited = std::chrono::steady_clock::now() - start;
+  EXPECT_GE(waited, 190ms);
+  EXPECT_LT(waited, 2s);
+}
+
+TEST(TcpServer, serves_a_client_polled_on_another_thread) {
+  // Each object is used by one thread only, as the thread contract requires: the server and
+  // its handler by `server_thread`, the client by this thread.
+  TcpServer server(loopback_options());
+  constexpr std::uint64_t kCount = 2000;
+  std::atomic<bool> stop{false};
+  std::thread server_thread([&] {
+    RecordingHandler handler;
+    handler.echo = true;
+    BackoffIdleStrategy idle;
+    const auto deadline = std::chrono::steady_clock::now() + 20s;
+    while (!stop.load(std::memory_order_acquire) && std::chrono::steady_clock::now() < deadline) {
+      idle.idle(server.poll(handler));
+    }
+  });
+
+  TcpConnection client = connect_to(server, 64 * 1024);
+  std::vector<std::uint64_t> echoed;
+  std::uint64_t next = 1;
+  const bool done = run_until(
+      [&] {
+        int work = 0;
+        while (next <= kCount) {
+          const TestMessage message = make_message(next);
+          if (client.send(&message, sizeof(message)).status != IoStatus::kOk) {
+            break;
+          }
+          ++next;
+          ++work;
+        }
+        (void)client.flush();
+        if (client.read_some().ok()) {
+          ++work;
+        }
+        client.for_each_message<TestMessage>([&](const TestMessage& message) {
+          EXPECT_TRUE(same(message, make_message(message.seq_num)));
+          echoed.push_back(std::uint64_t{message.seq_num});
+        });
+        return work;
+      },
+      [&] { return echoed.size() == kCount; }, 20s);
+  stop.store(true, std::memory_order_release);
+  server_thread.join();
+  ASSERT_TRUE(done) << echoed.size() << " of " << kCount << " echoed";
+  for (std::uint64_t i = 0; i < kCount; ++i) {
+    ASSERT_EQ(echoed[i], i + 1);
+  }
+}
+
+TEST(TcpConnection, is_move_only_and_a_moved_from_connection_is_closed) {
+  TcpServer server(loopback_options());
+  TcpConnection client = connect_to(server);
+  const int fd = client.fd();
+  TcpConnection moved(std::move(client));
+  EXPECT_EQ(moved.fd(), fd);
+  EXPECT_FALSE(client.is_open());  // NOLINT(bugprone-use-after-move): checking the contract
+  EXPECT_EQ(client.read_some().status, IoStatus::kError);
+  EXPECT_EQ(client.peek_message<TestMessage>(), nullptr);
+  static_assert(!std::is_copy_constructible_v<TcpConnection>);
+}
+
+}  // namespace
+}  // namespace llt::common
