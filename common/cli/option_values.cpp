@@ -1,0 +1,139 @@
+#include "common/cli/option_values.h"
+
+#include <charconv>
+#include <cmath>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "common/concurrent/thread_utils.h"
+#include "common/net/socket_address.h"
+
+namespace llt::common {
+
+namespace {
+
+[[noreturn]] void fail(std::string_view flag, std::string_view text, std::string_view why) {
+  throw UsageError(fmt::format("{}: '{}' {}", flag, text, why));
+}
+
+std::string_view trim(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t'))
+    text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t'))
+    text.remove_suffix(1);
+  return text;
+}
+
+}  // namespace
+
+std::uint64_t parse_unsigned(std::string_view flag, std::string_view text, std::uint64_t min,
+                             std::uint64_t max) {
+  const std::string_view value = trim(text);
+  std::uint64_t result = 0;
+  const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), result);
+  if (value.empty() || error == std::errc::invalid_argument || end != value.data() + value.size()) {
+    fail(flag, text, "is not a non-negative integer");
+  }
+  if (error == std::errc::result_out_of_range || result < min || result > max) {
+    fail(flag, text, fmt::format("is out of range {}-{}", min, max));
+  }
+  return result;
+}
+
+double parse_double(std::string_view flag, std::string_view text, double min, double max) {
+  const std::string value(trim(text));
+  std::size_t used = 0;
+  double result = 0;
+  try {
+    result = std::stod(value, &used);
+  } catch (const std::exception&) {
+    fail(flag, text, "is not a number");
+  }
+  if (used != value.size() || !std::isfinite(result)) {
+    fail(flag, text, "is not a number");
+  }
+  if (result < min || result > max) {
+    fail(flag, text, fmt::format("is out of range {}-{}", min, max));
+  }
+  return result;
+}
+
+std::uint16_t parse_port(std::string_view flag, std::string_view text) {
+  return static_cast<std::uint16_t>(parse_unsigned(flag, text, 1, 65535));
+}
+
+std::vector<std::uint32_t> parse_id_list(std::string_view flag, std::string_view text,
+                                         std::uint32_t min, std::uint32_t max) {
+  std::vector<std::uint32_t> ids;
+  std::set<std::uint32_t> seen;
+  if (trim(text).empty()) {
+    fail(flag, text, "is empty: expected a comma-separated list such as 1,2,3");
+  }
+  std::string_view rest = text;
+  for (;;) {
+    const auto comma = rest.find(',');
+    const std::string_view item = rest.substr(0, comma);
+    if (trim(item).empty()) {
+      fail(flag, text, "has an empty element: expected a comma-separated list such as 1,2,3");
+    }
+    const auto id = static_cast<std::uint32_t>(parse_unsigned(flag, item, min, max));
+    if (!seen.insert(id).second) {
+      fail(flag, text, fmt::format("lists {} twice", id));
+    }
+    ids.push_back(id);
+    if (comma == std::string_view::npos)
+      break;
+    rest.remove_prefix(comma + 1);
+  }
+  return ids;
+}
+
+std::vector<int> parse_cpu_list(std::string_view flag, std::string_view text) {
+  std::vector<int> cpus;
+  if (trim(text).empty())
+    return cpus;
+  const auto limit = static_cast<std::uint32_t>(available_cpus() - 1);
+  for (std::uint32_t cpu : parse_id_list(flag, text, 0, limit)) {
+    cpus.push_back(static_cast<int>(cpu));
+  }
+  return cpus;
+}
+
+std::string parse_ipv4_text(std::string_view flag, std::string_view text) {
+  try {
+    (void)parse_ipv4(text);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(fmt::format("{}: {}", flag, e.what()));
+  }
+  return std::string(text);
+}
+
+std::string parse_multicast_group_text(std::string_view flag, std::string_view text) {
+  try {
+    (void)parse_multicast_group(text);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(fmt::format("{}: {}", flag, e.what()));
+  }
+  return std::string(text);
+}
+
+std::string parse_multicast_interface_text(std::string_view flag, std::string_view text) {
+  try {
+    (void)parse_multicast_interface(text);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(fmt::format("{}: {}", flag, e.what()));
+  }
+  return std::string(text);
+}
+
+std::string parse_choice(std::string_view flag, std::string_view text,
+                         const std::vector<std::string_view>& choices) {
+  for (std::string_view choice : choices) {
+    if (text == choice)
+      return std::string(text);
+  }
+  fail(flag, text, fmt::format("is not one of: {}", fmt::join(choices, ", ")));
+}
+
+}  // namespace llt::common

@@ -1,0 +1,50 @@
+#pragma once
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+// Validation of command-line values shared by both executables (cold code). Each parser takes
+// the flag's name so the error says which flag and why, e.g.
+// "--port: '70000' is out of range 1-65535".
+namespace llt::common {
+
+// A bad command-line value; what() names the flag and the reason.
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// A decimal integer in [min, max], no sign for unsigned, no trailing characters.
+[[nodiscard]] std::uint64_t parse_unsigned(std::string_view flag, std::string_view text,
+                                           std::uint64_t min, std::uint64_t max);
+[[nodiscard]] double parse_double(std::string_view flag, std::string_view text, double min,
+                                  double max);
+
+// A TCP/UDP port, 1-65535.
+[[nodiscard]] std::uint16_t parse_port(std::string_view flag, std::string_view text);
+
+// A comma-separated, non-empty list of distinct ids in [min, max] ("1,2,3").
+[[nodiscard]] std::vector<std::uint32_t> parse_id_list(std::string_view flag, std::string_view text,
+                                                       std::uint32_t min, std::uint32_t max);
+
+// A comma-separated list of CPU numbers, each below available CPUs; "" is the empty list.
+[[nodiscard]] std::vector<int> parse_cpu_list(std::string_view flag, std::string_view text);
+
+// A dotted-quad IPv4 address; returns it unchanged.
+[[nodiscard]] std::string parse_ipv4_text(std::string_view flag, std::string_view text);
+
+// An IPv4 multicast group (224.0.0.0/4).
+[[nodiscard]] std::string parse_multicast_group_text(std::string_view flag, std::string_view text);
+
+// A local IPv4 address to send multicast from or join on: not 0.0.0.0, not multicast.
+[[nodiscard]] std::string parse_multicast_interface_text(std::string_view flag,
+                                                         std::string_view text);
+
+// One of `choices`; returns it.
+[[nodiscard]] std::string parse_choice(std::string_view flag, std::string_view text,
+                                       const std::vector<std::string_view>& choices);
+
+}  // namespace llt::common

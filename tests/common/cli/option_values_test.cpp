@@ -1,0 +1,98 @@
+#include "common/cli/option_values.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace llt::common {
+namespace {
+
+// Runs `parse` and returns the UsageError's message, or "" when it did not throw.
+template <typename Parse>
+std::string usage_error(Parse parse) {
+  try {
+    parse();
+  } catch (const UsageError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(OptionValues, parses_ports_and_names_the_flag_when_out_of_range) {
+  EXPECT_EQ(parse_port("--port", "12345"), 12345);
+  EXPECT_EQ(usage_error([] { (void)parse_port("--port", "70000"); }),
+            "--port: '70000' is out of range 1-65535");
+  EXPECT_EQ(usage_error([] { (void)parse_port("--port", "0"); }),
+            "--port: '0' is out of range 1-65535");
+  EXPECT_EQ(usage_error([] { (void)parse_port("--port", "12a"); }),
+            "--port: '12a' is not a non-negative integer");
+  EXPECT_EQ(usage_error([] { (void)parse_port("--port", "-1"); }),
+            "--port: '-1' is not a non-negative integer");
+  EXPECT_EQ(usage_error([] { (void)parse_port("--port", ""); }),
+            "--port: '' is not a non-negative integer");
+}
+
+TEST(OptionValues, parses_id_lists_and_rejects_empty_non_numeric_and_duplicate_ids) {
+  EXPECT_EQ(parse_id_list("--tickers", "1,2,3", 1, 100), (std::vector<std::uint32_t>{1, 2, 3}));
+  EXPECT_EQ(parse_id_list("--tickers", " 7 ", 1, 100), (std::vector<std::uint32_t>{7}));
+  EXPECT_NE(usage_error([] { (void)parse_id_list("--tickers", "", 1, 100); }).find("--tickers"),
+            std::string::npos);
+  EXPECT_NE(
+      usage_error([] { (void)parse_id_list("--tickers", "1,,2", 1, 100); }).find("empty element"),
+      std::string::npos);
+  EXPECT_NE(usage_error([] {
+              (void)parse_id_list("--tickers", "1,x", 1, 100);
+            }).find("'x' is not a non-negative integer"),
+            std::string::npos);
+  EXPECT_NE(
+      usage_error([] { (void)parse_id_list("--tickers", "1,2,1", 1, 100); }).find("lists 1 twice"),
+      std::string::npos);
+  EXPECT_NE(usage_error([] { (void)parse_id_list("--tickers", "0", 1, 100); }).find("out of range"),
+            std::string::npos);
+}
+
+TEST(OptionValues, validates_addresses_naming_the_flag) {
+  EXPECT_EQ(parse_ipv4_text("--host", "127.0.0.1"), "127.0.0.1");
+  EXPECT_NE(usage_error([] { (void)parse_ipv4_text("--host", "localhost"); }).find("--host"),
+            std::string::npos);
+  EXPECT_EQ(parse_multicast_group_text("--multicast-addr", "239.255.0.1"), "239.255.0.1");
+  EXPECT_NE(usage_error([] {
+              (void)parse_multicast_group_text("--multicast-addr", "10.0.0.1");
+            }).find("--multicast-addr"),
+            std::string::npos);
+  EXPECT_NE(usage_error([] {
+              (void)parse_multicast_interface_text("--interface", "0.0.0.0");
+            }).find("--interface"),
+            std::string::npos);
+}
+
+TEST(OptionValues, parses_choices_and_lists_them_on_error) {
+  EXPECT_EQ(parse_choice("--idle", "spin", {"spin", "backoff"}), "spin");
+  EXPECT_EQ(usage_error([] {
+              (void)parse_choice("--idle", "nap", {"spin", "backoff"});
+            }),
+            "--idle: 'nap' is not one of: spin, backoff");
+}
+
+TEST(OptionValues, parses_doubles_in_range) {
+  EXPECT_DOUBLE_EQ(parse_double("--md-loss-rate", "0.05", 0, 1), 0.05);
+  EXPECT_NE(
+      usage_error([] { (void)parse_double("--md-loss-rate", "1.5", 0, 1); }).find("out of range"),
+      std::string::npos);
+  EXPECT_NE(
+      usage_error([] { (void)parse_double("--md-loss-rate", "abc", 0, 1); }).find("not a number"),
+      std::string::npos);
+  EXPECT_NE(
+      usage_error([] { (void)parse_double("--md-loss-rate", "nan", 0, 1); }).find("not a number"),
+      std::string::npos);
+}
+
+TEST(OptionValues, parses_cpu_lists_within_the_available_cpus) {
+  EXPECT_TRUE(parse_cpu_list("--cpus", "").empty());
+  EXPECT_EQ(parse_cpu_list("--cpus", "0"), (std::vector<int>{0}));
+  EXPECT_NE(usage_error([] { (void)parse_cpu_list("--cpus", "4096"); }).find("out of range"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace llt::common
