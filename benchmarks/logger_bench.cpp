@@ -1,0 +1,240 @@
+// Caller-side cost of one log call with one integer and one double: our async logger beside
+// spdlog's async logger, same process, both writing to /dev/null from a backend thread.
+//
+// Two measurements:
+// - Google Benchmark: mean ns per call over a tight loop.
+// - A separate loop timing each call with the TSC, for p50/p90/p99/p99.9/max; ours and
+//   spdlog alternate in batches so both see the same machine conditions. Figures include the
+//   cost of the two TSC reads, shown on the "timer only" row.
+//
+// Both loggers are drained (timing paused) every kBatch calls, so neither queue fills: what
+// is measured is the call, not a full queue. Drops are printed at the end all the same.
+// Threads: the caller is pinned to CPU 1 and both backends to CPU 0 when there are 2 CPUs.
+
+#include <benchmark/benchmark.h>
+#include <spdlog/async.h>
+#include <spdlog/async_logger.h>
+#include <spdlog/sinks/basic_file_sink.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/concurrent/thread_utils.h"
+#include "common/logging/logger.h"
+#include "common/time/tsc_clock.h"
+
+namespace {
+
+using llt::common::Logger;
+using llt::common::LoggerOptions;
+using llt::common::TscClock;
+
+constexpr std::size_t kQueueCapacity = 16 * 1024;  // records, for both loggers
+constexpr std::int64_t kBatch = 4096;              // calls between drains; < kQueueCapacity
+constexpr std::size_t kSamples = 200'000;          // per logger, for the percentiles
+constexpr const char* kSinkPath = "/dev/null";
+
+constexpr int kCallerCpu = 1;
+constexpr int kBackendCpu = 0;
+
+// Decided once at start-up: after the caller pins itself, its affinity shows one CPU.
+const bool g_can_pin = llt::common::available_cpus() >= 2;
+bool can_pin() {
+  return g_can_pin;
+}
+
+std::unique_ptr<Logger> g_ours;
+std::shared_ptr<spdlog::details::thread_pool> g_spdlog_pool;
+std::shared_ptr<spdlog::async_logger> g_spdlog;
+
+void make_loggers() {
+  LoggerOptions options;
+  options.path = kSinkPath;
+  options.queue_capacity = kQueueCapacity;
+  options.min_level = llt::common::LogLevel::kInfo;
+  if (can_pin()) {
+    options.backend_cpu = kBackendCpu;
+  }
+  g_ours = std::make_unique<Logger>(options);
+  g_ours->register_thread("bench-caller");
+
+  g_spdlog_pool = std::make_shared<spdlog::details::thread_pool>(kQueueCapacity, 1, [] {
+    if (can_pin()) {
+      llt::common::pin_current_thread(kBackendCpu);
+    }
+  });
+  auto sink = std::make_shared<spdlog::sinks::basic_file_sink_st>(kSinkPath);
+  g_spdlog = std::make_shared<spdlog::async_logger>("peer", std::move(sink), g_spdlog_pool,
+                                                    spdlog::async_overflow_policy::overrun_oldest);
+  g_spdlog->set_level(spdlog::level::info);
+}
+
+void drain_ours() {
+  g_ours->flush();
+}
+
+void drain_spdlog() {
+  while (g_spdlog_pool->queue_size() > 0) {
+    std::this_thread::yield();
+  }
+}
+
+// The call under test, identical in shape for both.
+inline void log_ours(std::int64_t i) {
+  LLT_LOG_INFO(*g_ours, "order {} price {}", i, static_cast<double>(i) * 0.25);
+}
+inline void log_spdlog(std::int64_t i) {
+  g_spdlog->info("order {} price {}", i, static_cast<double>(i) * 0.25);
+}
+
+void BM_ours_log_int_double(benchmark::State& state) {
+  drain_ours();  // start with an empty queue, before the timer runs
+  std::int64_t i = 0;
+  for (auto _ : state) {
+    log_ours(i);
+    if (++i % kBatch == 0) {
+      state.PauseTiming();
+      drain_ours();
+      state.ResumeTiming();
+    }
+  }
+}
+BENCHMARK(BM_ours_log_int_double);
+
+void BM_spdlog_async_log_int_double(benchmark::State& state) {
+  drain_spdlog();  // start with an empty queue, before the timer runs
+  std::int64_t i = 0;
+  for (auto _ : state) {
+    log_spdlog(i);
+    if (++i % kBatch == 0) {
+      state.PauseTiming();
+      drain_spdlog();
+      state.ResumeTiming();
+    }
+  }
+}
+BENCHMARK(BM_spdlog_async_log_int_double);
+
+// Remembers the mean real time per iteration of each benchmark for the ratio line.
+class CapturingReporter : public benchmark::ConsoleReporter {
+ public:
+  CapturingReporter() : ConsoleReporter(::isatty(STDOUT_FILENO) ? OO_Defaults : OO_Tabular) {}
+
+  void ReportRuns(const std::vector<Run>& runs) override {
+    for (const Run& run : runs) {
+      if (run.run_type == Run::RT_Iteration && run.time_unit == benchmark::kNanosecond) {
+        mean_ns[run.run_name.function_name] = run.GetAdjustedRealTime();
+      }
+    }
+    ConsoleReporter::ReportRuns(runs);
+  }
+  std::map<std::string, double> mean_ns;
+};
+
+struct Percentiles {
+  double p50 = 0;
+  double p90 = 0;
+  double p99 = 0;
+  double p999 = 0;
+  double max = 0;
+};
+
+Percentiles percentiles(std::vector<std::uint64_t>& ticks) {
+  std::sort(ticks.begin(), ticks.end());
+  const TscClock& clock = TscClock::instance();
+  auto at = [&](double q) {
+    const auto index = static_cast<std::size_t>(q * static_cast<double>(ticks.size() - 1));
+    return static_cast<double>(clock.ticks_to_ns(ticks[index]));
+  };
+  return {at(0.50), at(0.90), at(0.99), at(0.999), at(1.0)};
+}
+
+// Times each call with the TSC; ours, spdlog and an empty call alternate per batch.
+void measure_percentiles(const CapturingReporter& reporter) {
+  const TscClock& clock = TscClock::instance();
+  std::vector<std::uint64_t> ours;
+  std::vector<std::uint64_t> peer;
+  std::vector<std::uint64_t> empty;
+  ours.reserve(kSamples);
+  peer.reserve(kSamples);
+  empty.reserve(kSamples);
+  std::int64_t n = 0;
+  while (ours.size() < kSamples) {
+    for (std::int64_t k = 0; k < kBatch && ours.size() < kSamples; ++k, ++n) {
+      const std::uint64_t t0 = clock.now_ticks();
+      log_ours(n);
+      const std::uint64_t t1 = clock.now_ticks();
+      ours.push_back(t1 - t0);
+    }
+    drain_ours();
+    for (std::int64_t k = 0; k < kBatch && peer.size() < kSamples; ++k, ++n) {
+      const std::uint64_t t0 = clock.now_ticks();
+      log_spdlog(n);
+      const std::uint64_t t1 = clock.now_ticks();
+      peer.push_back(t1 - t0);
+    }
+    drain_spdlog();
+    for (std::int64_t k = 0; k < kBatch && empty.size() < kSamples; ++k) {
+      const std::uint64_t t0 = clock.now_ticks();
+      benchmark::ClobberMemory();
+      const std::uint64_t t1 = clock.now_ticks();
+      empty.push_back(t1 - t0);
+    }
+  }
+  const Percentiles o = percentiles(ours);
+  const Percentiles p = percentiles(peer);
+  const Percentiles e = percentiles(empty);
+  auto mean_of = [&](const char* name) {
+    const auto it = reporter.mean_ns.find(name);
+    return it == reporter.mean_ns.end() ? 0.0 : it->second;
+  };
+  const double ours_mean = mean_of("BM_ours_log_int_double");
+  const double peer_mean = mean_of("BM_spdlog_async_log_int_double");
+
+  std::printf("\ncaller-side ns per log call (one int64, one double), %zu timed calls each\n",
+              kSamples);
+  std::printf("%-14s %10s %8s %8s %8s %8s %10s\n", "logger", "mean(gb)", "p50", "p90", "p99",
+              "p99.9", "max");
+  auto row = [](const char* name, double mean, const Percentiles& q) {
+    std::printf("%-14s %10.1f %8.0f %8.0f %8.0f %8.0f %10.0f\n", name, mean, q.p50, q.p90, q.p99,
+                q.p999, q.max);
+  };
+  row("ours", ours_mean, o);
+  row("spdlog async", peer_mean, p);
+  row("timer only", 0.0, e);
+  std::printf("ratio ours/peer p50 %.3f mean %.3f  (peer/ours: p50 %.1fx, mean %.1fx)\n",
+              p.p50 > 0 ? o.p50 / p.p50 : 0.0, peer_mean > 0 ? ours_mean / peer_mean : 0.0,
+              o.p50 > 0 ? p.p50 / o.p50 : 0.0, ours_mean > 0 ? peer_mean / ours_mean : 0.0);
+  std::printf("dropped: ours %llu, spdlog %zu; pinned: %s\n",
+              static_cast<unsigned long long>(g_ours->dropped()), g_spdlog_pool->overrun_counter(),
+              can_pin() ? "caller CPU 1, backends CPU 0" : "no (fewer than 2 CPUs)");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) {
+    return 1;
+  }
+  if (can_pin()) {
+    llt::common::pin_current_thread(kCallerCpu);
+  }
+  make_loggers();
+  CapturingReporter reporter;
+  benchmark::RunSpecifiedBenchmarks(&reporter);
+  measure_percentiles(reporter);
+  g_spdlog.reset();
+  g_spdlog_pool.reset();
+  g_ours.reset();
+  benchmark::Shutdown();
+  return 0;
+}
