@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "common/concurrent/idle_strategy.h"
 #include "tests/support/lifetime_tracker.h"
 
 namespace llt::common {
@@ -105,17 +106,19 @@ TEST(SpscQueue, two_thread_stress_preserves_order_and_count) {
   SpscQueue<std::uint64_t> queue(1024);
   std::thread producer([&queue] {
     for (std::uint64_t i = 0; i < kItems; ++i) {
+      BackoffIdleStrategy idle;  // yields when the cores are oversubscribed
       while (!queue.try_push(i)) {
-        cpu_relax();
+        idle.idle(0);
       }
     }
   });
   std::uint64_t expected = 0;
   std::uint64_t out_of_order = 0;
+  BackoffIdleStrategy idle;
   while (expected < kItems) {
     const std::uint64_t* item = queue.front();
+    idle.idle(item == nullptr ? 0 : 1);
     if (item == nullptr) {
-      cpu_relax();
       continue;
     }
     if (*item != expected) {
@@ -138,16 +141,18 @@ TEST(SpscQueue, two_thread_stress_with_owning_elements) {
   std::thread producer([&queue] {
     for (int i = 0; i < kItems; ++i) {
       auto item = std::make_unique<int>(i);
+      BackoffIdleStrategy idle;
       while (!queue.try_push(std::move(item))) {
-        cpu_relax();
+        idle.idle(0);
       }
     }
   });
   int expected = 0;
+  BackoffIdleStrategy idle;
   while (expected < kItems) {
     std::unique_ptr<int>* item = queue.front();
+    idle.idle(item == nullptr ? 0 : 1);
     if (item == nullptr) {
-      cpu_relax();
       continue;
     }
     ASSERT_EQ(**item, expected);
