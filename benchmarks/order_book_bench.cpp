@@ -1,0 +1,438 @@
+// order_book_bench: the exchange's order book (exchange::Matcher over exchange::OrderBook, the
+// code the matching engine runs) against the reference book of the tests
+// (tests/support/reference_book.h: std::map of price to std::list of orders), in the same
+// binary, on the same request sequences:
+//   add_no_match       a NEW that rests (64 price levels, book growing to 16K orders)
+//   cancel             a CANCEL of a resting order, in random order
+//   aggressive_match   a NEW that fully fills one resting order (5 events)
+//   touch_churn_far_levels  a NEW that opens a new best level, then one that empties it
+//                      again, with 10,000 levels resting far from the touch
+//   mixed_replay       1,000,000 recorded requests from the differential test's generator
+//                      (ns/iteration is per replay: divide by 1M, or read items_per_second)
+//   mixed_replay_latency  the same replay with every request timed
+// Per-request percentiles come from a second, separately timed pass with two clock reads per
+// request; the reads' own cost (measured at start-up) is subtracted. The summary at the end
+// gives, per operation, the median over batches of the mean ns per request of the main loop
+// (which reads no clock per request), the percentiles, and the ratio ours/reference; for the
+// replay also thread CPU time, which the other load of a shared machine does not inflate.
+//
+// Short mode: --benchmark_min_time=0.01 (a few seconds in all).
+
+#include <time.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "benchmarks/bench_report.h"
+#include "common/stats/latency_histogram.h"
+#include "common/time/tsc_clock.h"
+#include "exchange/matcher/matcher.h"
+#include "tests/support/book_events.h"
+#include "tests/support/order_flow_generator.h"
+#include "tests/support/reference_book.h"
+
+namespace {
+
+using llt::common::LatencyHistogram;
+using llt::common::TscClock;
+using llt::exchange::ClientId;
+using llt::exchange::ClientRequest;
+using llt::exchange::ClientRequestType;
+using llt::exchange::ClientResponse;
+using llt::exchange::MarketUpdate;
+using llt::exchange::OrderBookOptions;
+using llt::exchange::OrderId;
+using llt::exchange::Price;
+using llt::exchange::Qty;
+using llt::exchange::Side;
+using llt::exchange::TickerId;
+
+const std::vector<TickerId> kTickers{1, 2, 3};
+
+// Production capacities (the exchange's defaults).
+OrderBookOptions book_options() {
+  return OrderBookOptions{};
+}
+
+struct ChecksumHandler {
+  std::uint64_t sum = 0;
+  void on_response(const ClientResponse& r) noexcept { sum += r.exec_qty + r.market_order_id; }
+  void on_market_update(const MarketUpdate& u) noexcept { sum += u.qty + u.order_id; }
+};
+
+class Ours {
+ public:
+  Ours() : matcher_(kTickers, book_options(), handler_) {}
+  void process(const ClientRequest& request) { matcher_.process(request); }
+  [[nodiscard]] std::uint64_t checksum() const { return handler_.sum; }
+
+ private:
+  ChecksumHandler handler_;
+  llt::exchange::Matcher<ChecksumHandler> matcher_;
+};
+
+class Reference {
+ public:
+  Reference() : exchange_(kTickers, book_options()) {}
+  void process(const ClientRequest& request) { sum_ += exchange_.process(request).size(); }
+  [[nodiscard]] std::uint64_t checksum() const { return sum_; }
+
+ private:
+  llt::test::ReferenceExchange exchange_;
+  std::uint64_t sum_ = 0;
+};
+
+ClientRequest make(ClientRequestType type, ClientId client, OrderId id, Side side, Price price,
+                   Qty qty) {
+  ClientRequest r;
+  r.msg_type = type;
+  r.client_id = client;
+  r.ticker_id = 1;
+  r.order_id = id;
+  r.side = side;
+  r.price = price;
+  r.qty = qty;
+  return r;
+}
+
+// A micro benchmark: `setup` once, then batches of `ops` (timed), each followed by `undo`
+// (untimed), which restores the book to its state before the batch.
+struct Workload {
+  std::vector<ClientRequest> setup;
+  std::vector<ClientRequest> ops;
+  std::vector<ClientRequest> undo;
+};
+
+constexpr std::size_t kBatch = 16'384;
+constexpr Price kMid = 1'000'000;
+
+std::vector<ClientRequest> resting(Side side, std::size_t count, std::uint64_t seed) {
+  llt::test::SplitMix64 rng(seed);
+  std::vector<ClientRequest> requests;
+  for (std::size_t i = 0; i < count; ++i) {
+    // 16 clients, each numbering its own orders 1, 2, 3, ... as real clients do.
+    const auto client = static_cast<ClientId>(1 + i % 16);
+    const auto offset = static_cast<Price>(1 + rng.below(64));
+    requests.push_back(make(ClientRequestType::kNew, client, i / 16 + 1, side,
+                            side == Side::kBuy ? kMid - offset : kMid + offset, 10));
+  }
+  return requests;
+}
+
+std::vector<ClientRequest> cancels_of(const std::vector<ClientRequest>& adds, std::uint64_t seed) {
+  std::vector<ClientRequest> cancels;
+  for (const ClientRequest& add : adds) {
+    cancels.push_back(
+        make(ClientRequestType::kCancel, add.client_id, add.order_id, Side::kInvalid, 0, 0));
+  }
+  llt::test::SplitMix64 rng(seed);
+  for (std::size_t i = cancels.size(); i > 1; --i)
+    std::swap(cancels[i - 1], cancels[rng.below(i)]);
+  return cancels;
+}
+
+Workload add_no_match() {
+  Workload w;
+  w.ops = resting(Side::kBuy, kBatch, 1);
+  w.undo = cancels_of(w.ops, 2);
+  return w;
+}
+
+Workload cancel() {
+  Workload w;
+  w.setup = resting(Side::kBuy, kBatch, 3);
+  w.ops = cancels_of(w.setup, 4);
+  w.undo = w.setup;
+  return w;
+}
+
+Workload aggressive_match() {
+  Workload w;
+  w.setup = resting(Side::kSell, kBatch, 5);
+  for (std::size_t i = 0; i < kBatch; ++i) {
+    w.ops.push_back(
+        make(ClientRequestType::kNew, 100, 1'000'000 + i, Side::kBuy, kMid + 1'000, 10));
+  }
+  w.undo = w.setup;
+  return w;
+}
+
+Workload touch_churn_far_levels() {
+  Workload w;
+  for (std::size_t i = 0; i < 10'000; ++i) {
+    w.setup.push_back(make(ClientRequestType::kNew, 1, i + 1, Side::kSell,
+                           kMid + 10'000 + static_cast<Price>(i) * 7, 10));
+  }
+  w.setup.push_back(make(ClientRequestType::kNew, 2, 1, Side::kBuy, kMid - 10, 10));
+  for (std::size_t i = 0; i < kBatch; i += 2) {
+    w.ops.push_back(make(ClientRequestType::kNew, 3, 100 + i, Side::kSell, kMid, 1));
+    w.ops.push_back(make(ClientRequestType::kNew, 4, 100 + i, Side::kBuy, kMid, 1));
+  }
+  return w;
+}
+
+// The differential test's generator, recorded once with its clients' feedback (orders that
+// filled are forgotten), so both books replay exactly the same requests.
+const std::vector<ClientRequest>& recorded_flow() {
+  static const std::vector<ClientRequest> flow = [] {
+    constexpr std::size_t kRequests = 1'000'000;
+    llt::test::OrderFlowOptions options;
+    options.seed = 7;
+    options.tickers = kTickers;
+    options.clients = 16;
+    llt::test::OrderFlowGenerator generator(options);
+    llt::test::RecordingHandler recorder;
+    auto matcher = std::make_unique<llt::exchange::Matcher<llt::test::RecordingHandler>>(
+        kTickers, book_options(), recorder);
+    std::vector<ClientRequest> requests;
+    requests.reserve(kRequests);
+    for (std::size_t i = 0; i < kRequests; ++i) {
+      requests.push_back(generator.next());
+      recorder.events.clear();
+      matcher->process(requests.back());
+      generator.observe(recorder.events);
+    }
+    return requests;
+  }();
+  return flow;
+}
+
+// Cost of the two clock reads around a timed request, subtracted from each sample.
+std::uint64_t clock_overhead_ticks() {
+  static const std::uint64_t overhead = [] {
+    const TscClock& clock = TscClock::instance();
+    std::uint64_t best = UINT64_MAX;
+    for (int i = 0; i < 100'000; ++i) {
+      const std::uint64_t a = clock.now_ticks();
+      const std::uint64_t b = clock.now_ticks();
+      best = std::min(best, b - a);
+    }
+    return best;
+  }();
+  return overhead;
+}
+
+// Thread CPU time: unlike wall time it excludes the time another process held the CPU.
+double thread_cpu_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) * 1e9 + static_cast<double>(ts.tv_nsec);
+}
+
+struct Summary {
+  double mean_ns = 0;
+  double p50_ns = 0;
+  double p99_ns = 0;
+  double cpu_ns = 0;  // replay only
+};
+std::map<std::string, std::map<std::string, Summary>>& summaries() {
+  static std::map<std::string, std::map<std::string, Summary>> table;
+  return table;
+}
+
+template <typename Book>
+void time_each(Book& book, const ClientRequest& request, LatencyHistogram& histogram) {
+  const TscClock& clock = TscClock::instance();
+  const std::uint64_t start = clock.now_ticks();
+  book.process(request);
+  const std::uint64_t end = clock.now_ticks();
+  const std::uint64_t ticks = end - start;
+  const std::uint64_t overhead = clock_overhead_ticks();
+  histogram.record(clock.ticks_to_ns(ticks > overhead ? ticks - overhead : 0));
+}
+
+// The median of per-batch (or per-run) means: a batch during which another process took the
+// CPU (this is a 2-core machine shared with builds) does not move it.
+double median(std::vector<double> values) {
+  if (values.empty())
+    return 0;
+  std::sort(values.begin(), values.end());
+  return values[values.size() / 2];
+}
+
+template <typename Book, Workload (*kMake)()>
+void micro(benchmark::State& state, const char* group, const char* impl) {
+  llt::bench::pin_to(llt::bench::kMainCpu);
+  const Workload w = kMake();
+  const TscClock& clock = TscClock::instance();
+  auto book = std::make_unique<Book>();
+  for (const ClientRequest& r : w.setup)
+    book->process(r);
+  std::size_t next = 0;
+  std::vector<double> batch_means;
+  std::uint64_t batch_start = clock.now_ticks();
+  for (auto _ : state) {
+    if (next == w.ops.size()) {
+      state.PauseTiming();
+      batch_means.push_back(
+          static_cast<double>(clock.ticks_to_ns(clock.now_ticks() - batch_start)) /
+          static_cast<double>(next));
+      for (const ClientRequest& r : w.undo)
+        book->process(r);
+      next = 0;
+      state.ResumeTiming();
+      batch_start = clock.now_ticks();
+    }
+    book->process(w.ops[next++]);
+  }
+  if (next > 0) {
+    batch_means.push_back(static_cast<double>(clock.ticks_to_ns(clock.now_ticks() - batch_start)) /
+                          static_cast<double>(next));
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+
+  auto histogram = std::make_unique<LatencyHistogram>();
+  for (int i = 0; i < 200'000; ++i) {
+    if (next == w.ops.size()) {
+      for (const ClientRequest& r : w.undo)
+        book->process(r);
+      next = 0;
+    }
+    time_each(*book, w.ops[next++], *histogram);
+  }
+  benchmark::DoNotOptimize(book->checksum());
+  llt::bench::add_percentile_counters(state, *histogram);
+  summaries()[group][impl] = Summary{.mean_ns = median(batch_means),
+                                     .p50_ns = static_cast<double>(histogram->percentile(50)),
+                                     .p99_ns = static_cast<double>(histogram->percentile(99))};
+}
+
+template <typename Book>
+void mixed_replay(benchmark::State& state, const char* impl) {
+  llt::bench::pin_to(llt::bench::kMainCpu);
+  const std::vector<ClientRequest>& flow = recorded_flow();
+  const TscClock& clock = TscClock::instance();
+  std::vector<double> run_means;
+  std::vector<double> run_cpu;
+  for (auto _ : state) {
+    state.PauseTiming();
+    auto book = std::make_unique<Book>();
+    state.ResumeTiming();
+    const double cpu_start = thread_cpu_ns();
+    const std::uint64_t start = clock.now_ticks();
+    for (const ClientRequest& r : flow)
+      book->process(r);
+    run_means.push_back(static_cast<double>(clock.ticks_to_ns(clock.now_ticks() - start)) /
+                        static_cast<double>(flow.size()));
+    run_cpu.push_back((thread_cpu_ns() - cpu_start) / static_cast<double>(flow.size()));
+    benchmark::DoNotOptimize(book->checksum());
+    state.PauseTiming();
+    book.reset();
+    state.ResumeTiming();
+  }
+  const auto requests = static_cast<double>(state.iterations()) * static_cast<double>(flow.size());
+  state.SetItemsProcessed(static_cast<std::int64_t>(requests));
+  summaries()["mixed_replay"][impl].mean_ns = median(run_means);
+  summaries()["mixed_replay"][impl].cpu_ns = median(run_cpu);
+  state.counters["cpu_ns_per_request"] = median(run_cpu);
+}
+
+template <typename Book>
+void mixed_replay_latency(benchmark::State& state, const char* impl) {
+  llt::bench::pin_to(llt::bench::kMainCpu);
+  const std::vector<ClientRequest>& flow = recorded_flow();
+  auto histogram = std::make_unique<LatencyHistogram>();
+  for (auto _ : state) {
+    state.PauseTiming();
+    auto book = std::make_unique<Book>();
+    histogram->reset();
+    state.ResumeTiming();
+    for (const ClientRequest& r : flow)
+      time_each(*book, r, *histogram);
+    benchmark::DoNotOptimize(book->checksum());
+    state.PauseTiming();
+    book.reset();
+    state.ResumeTiming();
+  }
+  llt::bench::add_percentile_counters(state, *histogram);
+  Summary& s = summaries()["mixed_replay"][impl];
+  s.p50_ns = static_cast<double>(histogram->percentile(50));
+  s.p99_ns = static_cast<double>(histogram->percentile(99));
+}
+
+void register_benchmarks() {
+  auto micro_pair = [](const char* group, auto ours, auto reference) {
+    benchmark::RegisterBenchmark((std::string(group) + "/ours").c_str(), ours, group, "ours");
+    benchmark::RegisterBenchmark((std::string(group) + "/reference").c_str(), reference, group,
+                                 "reference");
+  };
+  micro_pair("add_no_match", micro<Ours, add_no_match>, micro<Reference, add_no_match>);
+  micro_pair("cancel", micro<Ours, cancel>, micro<Reference, cancel>);
+  micro_pair("aggressive_match", micro<Ours, aggressive_match>, micro<Reference, aggressive_match>);
+  micro_pair("touch_churn_far_levels", micro<Ours, touch_churn_far_levels>,
+             micro<Reference, touch_churn_far_levels>);
+  benchmark::RegisterBenchmark("mixed_replay/ours", mixed_replay<Ours>, "ours")
+      ->Unit(benchmark::kMillisecond);
+  benchmark::RegisterBenchmark("mixed_replay/reference", mixed_replay<Reference>, "reference")
+      ->Unit(benchmark::kMillisecond);
+  benchmark::RegisterBenchmark("mixed_replay_latency/ours", mixed_replay_latency<Ours>, "ours")
+      ->Unit(benchmark::kMillisecond)
+      ->Iterations(1);
+  benchmark::RegisterBenchmark("mixed_replay_latency/reference", mixed_replay_latency<Reference>,
+                               "reference")
+      ->Unit(benchmark::kMillisecond)
+      ->Iterations(1);
+}
+
+void print_summary() {
+  const auto& table = summaries();
+  std::printf(
+      "\norder_book_bench summary: ns per request. mean: median over batches (replay: "
+      "over runs) of the mean of the untimed loop; p50/p99: the timed pass, minus %.1f ns "
+      "of clock reads\n",
+      static_cast<double>(TscClock::instance().ticks_to_ns(clock_overhead_ticks() * 1000)) /
+          1000.0);
+  std::printf("%-24s %10s %8s %8s | %10s %8s %8s | %s\n", "operation", "ours mean", "p50", "p99",
+              "ref mean", "p50", "p99", "ratio ours/reference (mean)");
+  for (const char* group :
+       {"add_no_match", "cancel", "aggressive_match", "touch_churn_far_levels", "mixed_replay"}) {
+    const auto it = table.find(group);
+    if (it == table.end() || it->second.count("ours") == 0 || it->second.count("reference") == 0) {
+      continue;
+    }
+    const Summary& ours = it->second.at("ours");
+    const Summary& ref = it->second.at("reference");
+    std::printf("%-24s %10.1f %8.0f %8.0f | %10.1f %8.0f %8.0f | %.4f (%.1fx faster)\n", group,
+                ours.mean_ns, ours.p50_ns, ours.p99_ns, ref.mean_ns, ref.p50_ns, ref.p99_ns,
+                ours.mean_ns / ref.mean_ns, ref.mean_ns / ours.mean_ns);
+  }
+  const auto replay = table.find("mixed_replay");
+  if (replay != table.end() && replay->second.count("ours") && replay->second.count("reference")) {
+    const double ours = replay->second.at("ours").mean_ns;
+    const double ref = replay->second.at("reference").mean_ns;
+    const double ours_cpu = replay->second.at("ours").cpu_ns;
+    const double ref_cpu = replay->second.at("reference").cpu_ns;
+    std::printf(
+        "mixed replay, wall time: ours %.1f M requests/s, reference %.2f M requests/s, "
+        "ratio ours/reference %.4f\n",
+        1e3 / ours, 1e3 / ref, ours / ref);
+    std::printf(
+        "mixed replay, thread CPU time: ours %.1f ns/request (%.1f M/s), reference %.1f "
+        "ns/request, ratio ours/reference %.4f\n",
+        ours_cpu, 1e3 / ours_cpu, ref_cpu, ours_cpu / ref_cpu);
+    std::printf("targets: replay >= 10 M req/s: %s; >= 10x reference: %s",
+                1e3 / ours >= 10 ? "met" : "MISSED", ref / ours >= 10 ? "met" : "MISSED");
+    for (const char* group : {"add_no_match", "cancel"}) {
+      const auto it = table.find(group);
+      if (it != table.end() && it->second.count("ours")) {
+        std::printf("; %s p50 < 50 ns: %s", group,
+                    it->second.at("ours").p50_ns < 50 ? "met" : "MISSED");
+      }
+    }
+    std::printf("\n");
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  register_benchmarks();
+  const int rc = llt::bench::run_and_report(argc, argv);
+  print_summary();
+  return rc;
+}

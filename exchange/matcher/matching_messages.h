@@ -1,0 +1,55 @@
+#pragma once
+
+#include <cstdint>
+#include <type_traits>
+
+#include "exchange/protocol/client_request.h"
+#include "exchange/protocol/client_response.h"
+#include "exchange/protocol/market_update.h"
+
+namespace llt::exchange {
+
+// Internal request type, never on the wire: cancel every resting order of request.client_id
+// in every book (cancel-on-disconnect). The order server enqueues it when a session closes;
+// the other fields are ignored. A client that sends this byte gets REJECTED(UNKNOWN_MSG_TYPE)
+// from the order server, because is_wire_type() is false for it.
+inline constexpr auto kCancelAllOfClient = static_cast<ClientRequestType>(0x80);
+static_assert(!is_wire_type(kCancelAllOfClient), "internal types must not be wire types");
+
+// Tick stamps (common::TscClock::now_ticks) of the hops of DESIGN section 6 that a request has
+// passed, carried with it and copied into everything it produces, so the order server and the
+// market data publisher can measure each hop when they emit.
+struct HopTicks {
+  std::uint64_t recv_ticks = 0;       // order server read the bytes from TCP
+  std::uint64_t sequenced_ticks = 0;  // FIFO sequencer released it to the engine
+  std::uint64_t engine_in_ticks = 0;  // matching engine took it (stamped by the engine)
+};
+
+// Order server -> matching engine. A sequenced NEW, CANCEL or kCancelAllOfClient; the session
+// layer (LOGON, HEARTBEAT, LOGOUT, seq_num, client_id binding) never reaches the engine.
+// ticks.engine_in_ticks is ignored on input.
+struct MatchingRequest {
+  ClientRequest request;
+  HopTicks ticks;
+};
+
+// Matching engine -> order server. response.seq_num is 0: the order server stamps the
+// session's next seq_num when it sends, and routes by response.client_id.
+struct MatchingResponse {
+  ClientResponse response;
+  HopTicks ticks;
+};
+
+// Matching engine -> market data publisher. update.seq_num is 0: the publisher numbers the
+// incremental stream (contiguous from 1) as it sends, and feeds the snapshot synthesizer.
+struct MatchingUpdate {
+  MarketUpdate update;
+  HopTicks ticks;
+};
+
+static_assert(std::is_trivially_copyable_v<MatchingRequest> &&
+                  std::is_trivially_copyable_v<MatchingResponse> &&
+                  std::is_trivially_copyable_v<MatchingUpdate>,
+              "queue elements are copied by value between threads");
+
+}  // namespace llt::exchange

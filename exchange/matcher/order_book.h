@@ -1,0 +1,559 @@
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+
+#include "common/error.h"
+#include "common/memory/mem_pool.h"
+#include "exchange/matcher/book_handler.h"
+#include "exchange/matcher/client_orders.h"
+#include "exchange/matcher/fixed_hash_map.h"
+#include "exchange/matcher/order.h"
+#include "exchange/matcher/order_id_index.h"
+#include "exchange/matcher/price_ladder.h"
+#include "exchange/matcher/price_level.h"
+#include "exchange/protocol/client_response.h"
+#include "exchange/protocol/market_update.h"
+#include "exchange/protocol/reject_reason.h"
+#include "exchange/protocol/types.h"
+
+namespace llt::exchange {
+
+// Capacities of one book, fixed at start-up. Every pool and index is allocated and touched in
+// the book's constructor; an order whose remainder would need more is REJECTED(CAPACITY).
+struct OrderBookOptions {
+  // Resting orders per book (the exchange's --max-orders).
+  std::size_t max_orders = 262'144;
+  // Price levels per book, bids and asks together.
+  std::size_t max_price_levels = 65'536;
+  // Distinct clients with at least one order resting in the book.
+  std::size_t max_clients = 4'096;
+  // Seeds every hash index. main may pick a random seed per run so that crafted order ids
+  // cannot force collisions; no result depends on it.
+  std::uint64_t hash_seed = 0x243f6a8885a308d3ULL;
+};
+
+// The limit order book of one ticker: price-time priority, fills at the resting order's price.
+//
+// Events (DESIGN section 3), each handed to the Handler as it happens, in this order:
+//  NEW accepted: ACCEPTED to the aggressor; then per match FILLED to the aggressor, FILLED to
+//    the resting owner, TRADE, then the resting order's MODIFY (partly filled) or CANCEL
+//    (fully filled, qty 0); finally ADD of any remainder, which rests.
+//  NEW refused: one REJECTED, nothing else.
+//  CANCEL: CANCELED then the CANCEL update, or one CANCEL_REJECTED(UNKNOWN_ORDER).
+//
+// Validation of a NEW, first failure wins: INVALID_CLIENT_ID (client 0), INVALID_SIDE,
+// INVALID_QTY (0), INVALID_PRICE (<= 0), DUPLICATE_ORDER_ID (the client has a live order with
+// that id in any book sharing the OrderIdIndex), CAPACITY (the order would leave a remainder
+// and resting it needs an order, level, client or index slot that is exhausted; an order that
+// fills completely is never refused for capacity).
+//
+// Identity: market order ids count up from 1 per book, one per accepted NEW, so
+// (ticker_id, market_order_id) names an order. Priority counts up from 1 per book, one per
+// order that rests; a level's FIFO is its orders by ascending priority.
+//
+// Costs: add at an existing level, cancel, and order lookup are O(1) (hash indexes and
+// intrusive lists); the best level is the back of a sorted array, so taking the next level
+// after one empties is O(1) whatever rests deeper (see PriceLadder). Opening or closing a
+// level moves the ladder entries between it and the top: O(1) at the touch, where levels come
+// and go, O(depth) deep in the book. No call allocates, locks or throws; the constructor
+// throws std::invalid_argument for a zero capacity.
+//
+// Budgeted matching: add() matches at most max_matches resting orders. If the order still
+// crosses after that, the match is left pending: match_pending() is true and resume_match()
+// continues it. While a match is pending no other mutating call may be made (the matching
+// engine uses this to bound the events of one step by the room in its output queues).
+//
+// Thread contract: every member is called from one thread (the matching engine's).
+template <BookHandler Handler>
+class OrderBook {
+ public:
+  static constexpr std::uint32_t kUnlimitedMatches = UINT32_MAX;
+
+  // ids is shared with the other books of a matcher (a client's order ids are unique across
+  // tickers); it must outlive the book, as must handler.
+  OrderBook(TickerId ticker_id, const OrderBookOptions& options, OrderIdIndex& ids,
+            Handler& handler)
+      : ticker_id_(ticker_id),
+        options_(options),
+        handler_(handler),
+        ids_(ids),
+        orders_(options.max_orders),
+        levels_(options.max_price_levels),
+        clients_(options.max_clients),
+        level_index_(options.max_price_levels, options.hash_seed),
+        client_index_(options.max_clients, options.hash_seed),
+        bids_(Side::kBuy, options.max_price_levels),
+        asks_(Side::kSell, options.max_price_levels) {}
+
+  OrderBook(const OrderBook&) = delete;
+  OrderBook& operator=(const OrderBook&) = delete;
+
+  // NEW. Returns kNone when accepted (ACCEPTED was emitted; the match may still be pending if
+  // max_matches ran out), or the reason of the one REJECTED emitted. max_matches >= 1.
+  RejectReason add(ClientId client_id, OrderId client_order_id, Side side, Price price, Qty qty,
+                   std::uint32_t max_matches = kUnlimitedMatches) noexcept {
+    LLT_ASSERT(!pending_, "add() while a match is pending: resume_match() it first");
+    LLT_ASSERT(max_matches > 0, "max_matches must be at least 1");
+    last_steps_ = 0;
+    const RejectReason reason = validate(client_id, client_order_id, side, price, qty);
+    if (LLT_UNLIKELY(reason != RejectReason::kNone)) {
+      respond(ClientResponseType::kRejected, client_id, client_order_id, 0, side, price, 0, 0,
+              reason);
+      return reason;
+    }
+    aggressor_ = Aggressor{client_id, client_order_id, next_market_order_id_++, price, qty, side};
+    respond(ClientResponseType::kAccepted, client_id, client_order_id, aggressor_.market_order_id,
+            side, price, 0, qty, RejectReason::kNone);
+    match(max_matches);
+    return RejectReason::kNone;
+  }
+
+  // Continues a pending match with at most max_matches more matches (>= 1). Returns true when
+  // the NEW is complete (its remainder, if any, now rests), false if still pending.
+  bool resume_match(std::uint32_t max_matches) noexcept {
+    LLT_ASSERT(pending_, "resume_match() without a pending match");
+    LLT_ASSERT(max_matches > 0, "max_matches must be at least 1");
+    last_steps_ = 0;
+    return match(max_matches);
+  }
+
+  [[nodiscard]] bool match_pending() const noexcept { return pending_; }
+
+  // Matches (or cancels) performed by the last mutating call: each is one "step" producing at
+  // most two responses and two updates.
+  [[nodiscard]] std::uint32_t last_steps() const noexcept { return last_steps_; }
+
+  // CANCEL of the client's order client_order_id in this book. Returns kNone (CANCELED and
+  // the CANCEL update emitted) or kUnknownOrder (CANCEL_REJECTED emitted): no such live
+  // order of this client in this book (never existed, already filled or cancelled, another
+  // client's, or resting in another book).
+  RejectReason cancel(ClientId client_id, OrderId client_order_id) noexcept {
+    LLT_ASSERT(!pending_, "cancel() while a match is pending: resume_match() it first");
+    last_steps_ = 0;
+    Order* order = ids_.find(OrderKey{client_order_id, client_id});
+    if (LLT_UNLIKELY(order == nullptr || orders_.index_of(order) == kNoIndex)) {
+      respond(ClientResponseType::kCancelRejected, client_id, client_order_id, 0, Side::kInvalid, 0,
+              0, 0, RejectReason::kUnknownOrder);
+      return RejectReason::kUnknownOrder;
+    }
+    cancel_order(*order);
+    last_steps_ = 1;
+    return RejectReason::kNone;
+  }
+
+  // Cancel-on-disconnect, one order at a time: cancels the client's oldest order resting in
+  // this book (CANCELED + CANCEL update) and returns true, or returns false if it has none.
+  bool cancel_oldest_of(ClientId client_id) noexcept {
+    LLT_ASSERT(!pending_, "cancel while a match is pending: resume_match() it first");
+    last_steps_ = 0;
+    const PoolIndex slot = client_index_.find(client_id);
+    if (slot == kNoIndex) {
+      return false;
+    }
+    cancel_order(*orders_.at(clients_.at(slot)->head));
+    last_steps_ = 1;
+    return true;
+  }
+
+  // Cancels every order the client has resting in this book, oldest first. Returns how many.
+  std::size_t cancel_all_of(ClientId client_id) noexcept {
+    std::size_t cancelled = 0;
+    while (cancel_oldest_of(client_id)) {
+      ++cancelled;
+    }
+    return cancelled;
+  }
+
+  // --- Observers (same thread; cheap, for tests, snapshots and the engine) ---
+
+  [[nodiscard]] TickerId ticker_id() const noexcept { return ticker_id_; }
+  [[nodiscard]] const OrderBookOptions& options() const noexcept { return options_; }
+
+  [[nodiscard]] std::optional<Price> best_price(Side side) const noexcept {
+    const PriceLadder& ladder = ladder_of(side);
+    if (ladder.empty()) {
+      return std::nullopt;
+    }
+    return ladder.price_of(ladder.best());
+  }
+
+  [[nodiscard]] std::size_t level_count(Side side) const noexcept { return ladder_of(side).size(); }
+  [[nodiscard]] std::size_t level_count() const noexcept { return bids_.size() + asks_.size(); }
+  [[nodiscard]] std::size_t order_count() const noexcept { return orders_.in_use(); }
+  [[nodiscard]] std::size_t client_count() const noexcept { return clients_.in_use(); }
+  [[nodiscard]] std::size_t level_pool_in_use() const noexcept { return levels_.in_use(); }
+
+  // depth 0 is the best level; nullptr past the last one.
+  [[nodiscard]] const PriceLevel* level_at_depth(Side side, std::size_t depth) const noexcept {
+    const PriceLadder& ladder = ladder_of(side);
+    return depth < ladder.size() ? &level_at(ladder.at_depth(depth).level) : nullptr;
+  }
+
+  [[nodiscard]] const PriceLevel* find_level(Side side, Price price) const noexcept {
+    if (!is_valid(side) || price <= 0) {
+      return nullptr;
+    }
+    const PoolIndex slot = level_index_.find(PriceLadder::key_of(side, price));
+    return slot == kNoIndex ? nullptr : &level_at(slot);
+  }
+
+  // FIFO walk of a level: first_order, then next_order until nullptr.
+  [[nodiscard]] const Order* first_order(const PriceLevel& level) const noexcept {
+    return level.head == kNoIndex ? nullptr : &order_at(level.head);
+  }
+  [[nodiscard]] const Order* next_order(const Order& order) const noexcept {
+    return order.next == kNoIndex ? nullptr : &order_at(order.next);
+  }
+
+  // The client's live order with that id if it rests in this book, else nullptr.
+  [[nodiscard]] const Order* find_order(ClientId client_id,
+                                        OrderId client_order_id) const noexcept {
+    const Order* order = ids_.find(OrderKey{client_order_id, client_id});
+    return order != nullptr && orders_.index_of(order) != kNoIndex ? order : nullptr;
+  }
+
+  [[nodiscard]] Price price_of(const Order& order) const noexcept {
+    return level_at(order.level).price;
+  }
+
+  // The client's orders in this book, oldest first: first_order_of, then next_order_of.
+  [[nodiscard]] const Order* first_order_of(ClientId client_id) const noexcept {
+    const PoolIndex slot = client_index_.find(client_id);
+    if (slot == kNoIndex) {
+      return nullptr;
+    }
+    return &order_at(const_cast<common::MemPool<ClientOrders>&>(clients_).at(slot)->head);
+  }
+  [[nodiscard]] const Order* next_order_of(const Order& order) const noexcept {
+    return order.client_next == kNoIndex ? nullptr : &order_at(order.client_next);
+  }
+
+ private:
+  // The NEW being matched (pending between resume_match calls).
+  struct Aggressor {
+    ClientId client_id = 0;
+    OrderId client_order_id = 0;
+    OrderId market_order_id = 0;
+    Price price = 0;
+    Qty qty = 0;  // still to fill
+    Side side = Side::kInvalid;
+  };
+
+  // How far ahead of a client's newest order id its index slot is prefetched: about one
+  // 64-byte line of 24-byte index entries.
+  static constexpr OrderId kIdPrefetchDistance = 3;
+
+  // Prices near the touch are neighbours: hash them in blocks (see BlockHash).
+  using LevelIndex = FixedHashMap<std::int64_t, PoolIndex, kNoIndex, BlockHash<std::int64_t>>;
+  using ClientIndex = FixedHashMap<ClientId, PoolIndex, kNoIndex>;
+
+  [[nodiscard]] RejectReason validate(ClientId client_id, OrderId client_order_id, Side side,
+                                      Price price, Qty qty) const noexcept {
+    if (LLT_UNLIKELY(client_id == kInvalidClientId)) {
+      return RejectReason::kInvalidClientId;
+    }
+    if (LLT_UNLIKELY(!is_valid(side))) {
+      return RejectReason::kInvalidSide;
+    }
+    if (LLT_UNLIKELY(qty == 0)) {
+      return RejectReason::kInvalidQty;
+    }
+    if (LLT_UNLIKELY(price <= 0)) {
+      return RejectReason::kInvalidPrice;
+    }
+    if (LLT_UNLIKELY(ids_.find(OrderKey{client_order_id, client_id}) != nullptr)) {
+      return RejectReason::kDuplicateOrderId;
+    }
+    // Clients number orders sequentially: warm the index line this client's next ids use.
+    ids_.prefetch(OrderKey{client_order_id + kIdPrefetchDistance, client_id});
+    if (LLT_UNLIKELY(!can_rest(client_id, side, price) && !fills_completely(side, price, qty))) {
+      return RejectReason::kCapacity;
+    }
+    return RejectReason::kNone;
+  }
+
+  // Whether a remainder at (side, price) would find every slot it needs. Matching only frees
+  // slots, so a yes here still holds when the remainder rests.
+  [[nodiscard]] bool can_rest(ClientId client_id, Side side, Price price) const noexcept {
+    if (LLT_LIKELY(orders_.available() > 0 && levels_.available() > 0 && clients_.available() > 0 &&
+                   !ids_.full())) {
+      return true;
+    }
+    if (orders_.available() == 0 || ids_.full()) {
+      return false;
+    }
+    if (levels_.available() == 0 &&
+        level_index_.find(PriceLadder::key_of(side, price)) == kNoIndex) {
+      return false;
+    }
+    return clients_.available() > 0 || client_index_.find(client_id) != kNoIndex;
+  }
+
+  // Whether the opposite side holds at least qty at prices crossing the limit. Only asked when
+  // a pool is exhausted; walks the crossing levels' totals.
+  [[nodiscard]] bool fills_completely(Side side, Price price, Qty qty) const noexcept {
+    const PriceLadder& opposite = side == Side::kBuy ? asks_ : bids_;
+    const std::int64_t limit_key = PriceLadder::key_of(opposite.side(), price);
+    std::uint64_t available = 0;
+    for (std::size_t depth = 0; depth < opposite.size(); ++depth) {
+      const PriceLadder::Entry& entry = opposite.at_depth(depth);
+      if (entry.key < limit_key) {
+        break;
+      }
+      available += level_at(entry.level).total_qty;
+      if (available >= qty) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // Matches the aggressor against the opposite side, best level first, FIFO within a level,
+  // at the resting price. Returns true when done (remainder rested), false when it stopped
+  // after max_matches with the order still crossing.
+  bool match(std::uint32_t max_matches) noexcept {
+    Aggressor& aggressor = aggressor_;
+    PriceLadder& opposite = aggressor.side == Side::kBuy ? asks_ : bids_;
+    // A level crosses when its key is at least the limit's key on that side's scale.
+    const std::int64_t limit_key = PriceLadder::key_of(opposite.side(), aggressor.price);
+    std::uint32_t matches = 0;
+    while (aggressor.qty > 0 && !opposite.empty()) {
+      const PriceLadder::Entry best = opposite.best();
+      if (best.key < limit_key) {
+        break;
+      }
+      PriceLevel& level = *levels_.at(best.level);
+      const Price price = level.price;
+      while (aggressor.qty > 0 && level.head != kNoIndex) {
+        if (LLT_UNLIKELY(matches == max_matches)) {
+          pending_ = true;
+          last_steps_ = matches;
+          return false;
+        }
+        ++matches;
+        Order& resting = *orders_.at(level.head);
+        const Qty fill = std::min(aggressor.qty, resting.qty);
+        aggressor.qty -= fill;
+        resting.qty -= fill;
+        level.total_qty -= fill;
+        respond(ClientResponseType::kFilled, aggressor.client_id, aggressor.client_order_id,
+                aggressor.market_order_id, aggressor.side, price, fill, aggressor.qty,
+                RejectReason::kNone);
+        respond(ClientResponseType::kFilled, resting.client_id, resting.client_order_id,
+                resting.market_order_id, resting.side, price, fill, resting.qty,
+                RejectReason::kNone);
+        publish(MarketUpdateType::kTrade, aggressor.market_order_id, aggressor.side, price, fill,
+                0);
+        if (resting.qty == 0) {
+          publish(MarketUpdateType::kCancel, resting.market_order_id, resting.side, price, 0,
+                  resting.priority);
+          remove_order(resting, level);
+        } else {
+          publish(MarketUpdateType::kModify, resting.market_order_id, resting.side, price,
+                  resting.qty, resting.priority);
+        }
+      }
+      if (level.order_count == 0) {
+        opposite.pop_best();
+        free_level(level);
+      }
+    }
+    last_steps_ = matches;
+    pending_ = false;
+    if (aggressor.qty > 0) {
+      rest(aggressor);
+    }
+    return true;
+  }
+
+  // Puts the aggressor's remainder on its own side. Every slot was checked by can_rest() in
+  // validate() and matching only frees slots, so no allocation here can fail.
+  void rest(const Aggressor& aggressor) noexcept {
+    PriceLadder& own = aggressor.side == Side::kBuy ? bids_ : asks_;
+    const std::int64_t key = PriceLadder::key_of(aggressor.side, aggressor.price);
+    PoolIndex level_slot = level_index_.find(key);
+    PriceLevel* level = nullptr;
+    if (level_slot == kNoIndex) {
+      level = levels_.allocate();
+      LLT_ASSERT(level != nullptr, "level pool exhausted after the capacity check");
+      level->price = aggressor.price;
+      level->side = aggressor.side;
+      level_slot = levels_.index_of(level);
+      const bool indexed = level_index_.insert(key, level_slot);
+      const bool laddered = own.insert(aggressor.price, level_slot);
+      LLT_ASSERT(indexed && laddered, "level index or ladder full after the capacity check");
+      (void)indexed;
+      (void)laddered;
+    } else {
+      level = levels_.at(level_slot);
+    }
+
+    PoolIndex client_slot = client_index_.find(aggressor.client_id);
+    ClientOrders* client = nullptr;
+    if (client_slot == kNoIndex) {
+      client = clients_.allocate();
+      LLT_ASSERT(client != nullptr, "client pool exhausted after the capacity check");
+      client->client_id = aggressor.client_id;
+      client_slot = clients_.index_of(client);
+      const bool indexed = client_index_.insert(aggressor.client_id, client_slot);
+      LLT_ASSERT(indexed, "client index full after the capacity check");
+      (void)indexed;
+    } else {
+      client = clients_.at(client_slot);
+    }
+
+    Order* order = orders_.allocate();
+    LLT_ASSERT(order != nullptr, "order pool exhausted after the capacity check");
+    const PoolIndex order_slot = orders_.index_of(order);
+    order->market_order_id = aggressor.market_order_id;
+    order->client_order_id = aggressor.client_order_id;
+    order->priority = next_priority_++;
+    order->client_id = aggressor.client_id;
+    order->qty = aggressor.qty;
+    order->level = level_slot;
+    order->side = aggressor.side;
+    order->client_slot = client_slot;
+
+    order->prev = level->tail;
+    if (level->tail != kNoIndex) {
+      orders_.at(level->tail)->next = order_slot;
+    } else {
+      level->head = order_slot;
+    }
+    level->tail = order_slot;
+    ++level->order_count;
+    level->total_qty += aggressor.qty;
+
+    order->client_prev = client->tail;
+    if (client->tail != kNoIndex) {
+      orders_.at(client->tail)->client_next = order_slot;
+    } else {
+      client->head = order_slot;
+    }
+    client->tail = order_slot;
+    ++client->order_count;
+
+    const bool indexed =
+        ids_.insert(OrderKey{aggressor.client_order_id, aggressor.client_id}, order);
+    LLT_ASSERT(indexed, "order id index full after the capacity check");
+    (void)indexed;
+
+    publish(MarketUpdateType::kAdd, order->market_order_id, order->side, aggressor.price,
+            order->qty, order->priority);
+  }
+
+  void cancel_order(Order& order) noexcept {
+    PriceLevel& level = *levels_.at(order.level);
+    const Price price = level.price;
+    respond(ClientResponseType::kCanceled, order.client_id, order.client_order_id,
+            order.market_order_id, order.side, price, 0, 0, RejectReason::kNone);
+    publish(MarketUpdateType::kCancel, order.market_order_id, order.side, price, order.qty,
+            order.priority);
+    remove_order(order, level);
+    if (level.order_count == 0) {
+      ladder_of(level.side).erase(price);
+      free_level(level);
+    }
+  }
+
+  // Unlinks the order from its level and its client list, drops it from the id index and
+  // returns its slot. The level stays (the caller frees it if now empty).
+  void remove_order(Order& order, PriceLevel& level) noexcept {
+    if (order.prev != kNoIndex) {
+      orders_.at(order.prev)->next = order.next;
+    } else {
+      level.head = order.next;
+    }
+    if (order.next != kNoIndex) {
+      orders_.at(order.next)->prev = order.prev;
+    } else {
+      level.tail = order.prev;
+    }
+    --level.order_count;
+    level.total_qty -= order.qty;
+
+    ClientOrders& client = *clients_.at(order.client_slot);
+    if (order.client_prev != kNoIndex) {
+      orders_.at(order.client_prev)->client_next = order.client_next;
+    } else {
+      client.head = order.client_next;
+    }
+    if (order.client_next != kNoIndex) {
+      orders_.at(order.client_next)->client_prev = order.client_prev;
+    } else {
+      client.tail = order.client_prev;
+    }
+    if (--client.order_count == 0) {
+      const bool unindexed = client_index_.erase(client.client_id);
+      const bool freed = clients_.deallocate(&client);
+      LLT_ASSERT(unindexed && freed, "client slot out of step with its index");
+      (void)unindexed;
+      (void)freed;
+    }
+
+    const bool unindexed = ids_.erase(OrderKey{order.client_order_id, order.client_id});
+    const bool freed = orders_.deallocate(&order);
+    LLT_ASSERT(unindexed && freed, "order slot out of step with the id index");
+    (void)unindexed;
+    (void)freed;
+  }
+
+  // Drops an empty level from the index and the pool (the caller took it off the ladder).
+  void free_level(PriceLevel& level) noexcept {
+    LLT_ASSERT(level.order_count == 0 && level.total_qty == 0, "freeing a non-empty level");
+    const bool unindexed = level_index_.erase(PriceLadder::key_of(level.side, level.price));
+    const bool freed = levels_.deallocate(&level);
+    LLT_ASSERT(unindexed && freed, "level slot out of step with its index");
+    (void)unindexed;
+    (void)freed;
+  }
+
+  void respond(ClientResponseType type, ClientId client_id, OrderId client_order_id,
+               OrderId market_order_id, Side side, Price price, Qty exec_qty, Qty leaves_qty,
+               RejectReason reason) noexcept {
+    handler_.on_response(make_response(type, client_id, ticker_id_, client_order_id,
+                                       market_order_id, side, price, exec_qty, leaves_qty, reason));
+  }
+
+  void publish(MarketUpdateType type, OrderId order_id, Side side, Price price, Qty qty,
+               Priority priority) noexcept {
+    handler_.on_market_update(make_update(type, order_id, ticker_id_, side, price, qty, priority));
+  }
+
+  [[nodiscard]] PriceLadder& ladder_of(Side side) noexcept {
+    return side == Side::kBuy ? bids_ : asks_;
+  }
+  [[nodiscard]] const PriceLadder& ladder_of(Side side) const noexcept {
+    return side == Side::kBuy ? bids_ : asks_;
+  }
+
+  // MemPool::at() is not const; these observers only read.
+  [[nodiscard]] const PriceLevel& level_at(PoolIndex slot) const noexcept {
+    return *const_cast<common::MemPool<PriceLevel>&>(levels_).at(slot);
+  }
+  [[nodiscard]] const Order& order_at(PoolIndex slot) const noexcept {
+    return *const_cast<common::MemPool<Order>&>(orders_).at(slot);
+  }
+
+  TickerId ticker_id_;
+  OrderBookOptions options_;
+  Handler& handler_;
+  OrderIdIndex& ids_;
+  common::MemPool<Order> orders_;
+  common::MemPool<PriceLevel> levels_;
+  common::MemPool<ClientOrders> clients_;
+  LevelIndex level_index_;  // PriceLadder key (price or -price) -> level slot
+  ClientIndex client_index_;
+  PriceLadder bids_;
+  PriceLadder asks_;
+  Aggressor aggressor_;
+  bool pending_ = false;
+  std::uint32_t last_steps_ = 0;
+  OrderId next_market_order_id_ = 1;
+  Priority next_priority_ = 1;
+};
+
+}  // namespace llt::exchange

@@ -1,0 +1,229 @@
+// After warm-up, a million mixed requests through the matcher, and through the matching
+// engine with its queues, perform zero heap allocations. This executable replaces the global
+// operator new and delete (every form) with counting versions that forward to malloc/free.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <new>
+#include <vector>
+
+#include "common/time/tsc_clock.h"
+#include "exchange/matcher/matcher.h"
+#include "exchange/matcher/matching_engine.h"
+#include "tests/support/order_flow_generator.h"
+
+namespace {
+
+std::atomic<bool> g_counting{false};
+std::atomic<std::size_t> g_allocations{0};
+std::atomic<std::size_t> g_deallocations{0};
+
+void* counted_malloc(std::size_t size, std::size_t alignment) noexcept {
+  if (g_counting.load(std::memory_order_relaxed)) {
+    g_allocations.fetch_add(1, std::memory_order_relaxed);
+  }
+  if (size == 0)
+    size = 1;
+  if (alignment <= alignof(std::max_align_t))
+    return std::malloc(size);
+  void* p = nullptr;
+  return posix_memalign(&p, alignment, size) == 0 ? p : nullptr;
+}
+
+void* counted_new(std::size_t size, std::size_t alignment) {
+  void* p = counted_malloc(size, alignment);
+  if (p == nullptr)
+    throw std::bad_alloc();
+  return p;
+}
+
+void counted_free(void* p) noexcept {
+  if (p != nullptr && g_counting.load(std::memory_order_relaxed)) {
+    g_deallocations.fetch_add(1, std::memory_order_relaxed);
+  }
+  std::free(p);
+}
+
+constexpr std::size_t kDefaultAlign = alignof(std::max_align_t);
+
+}  // namespace
+
+void* operator new(std::size_t size) {
+  return counted_new(size, kDefaultAlign);
+}
+void* operator new[](std::size_t size) {
+  return counted_new(size, kDefaultAlign);
+}
+void* operator new(std::size_t size, std::align_val_t al) {
+  return counted_new(size, static_cast<std::size_t>(al));
+}
+void* operator new[](std::size_t size, std::align_val_t al) {
+  return counted_new(size, static_cast<std::size_t>(al));
+}
+void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
+  return counted_malloc(size, kDefaultAlign);
+}
+void* operator new[](std::size_t size, const std::nothrow_t&) noexcept {
+  return counted_malloc(size, kDefaultAlign);
+}
+void* operator new(std::size_t size, std::align_val_t al, const std::nothrow_t&) noexcept {
+  return counted_malloc(size, static_cast<std::size_t>(al));
+}
+void* operator new[](std::size_t size, std::align_val_t al, const std::nothrow_t&) noexcept {
+  return counted_malloc(size, static_cast<std::size_t>(al));
+}
+void operator delete(void* p) noexcept {
+  counted_free(p);
+}
+void operator delete[](void* p) noexcept {
+  counted_free(p);
+}
+void operator delete(void* p, std::size_t) noexcept {
+  counted_free(p);
+}
+void operator delete[](void* p, std::size_t) noexcept {
+  counted_free(p);
+}
+void operator delete(void* p, std::align_val_t) noexcept {
+  counted_free(p);
+}
+void operator delete[](void* p, std::align_val_t) noexcept {
+  counted_free(p);
+}
+void operator delete(void* p, std::size_t, std::align_val_t) noexcept {
+  counted_free(p);
+}
+void operator delete[](void* p, std::size_t, std::align_val_t) noexcept {
+  counted_free(p);
+}
+void operator delete(void* p, const std::nothrow_t&) noexcept {
+  counted_free(p);
+}
+void operator delete[](void* p, const std::nothrow_t&) noexcept {
+  counted_free(p);
+}
+void operator delete(void* p, std::align_val_t, const std::nothrow_t&) noexcept {
+  counted_free(p);
+}
+void operator delete[](void* p, std::align_val_t, const std::nothrow_t&) noexcept {
+  counted_free(p);
+}
+
+namespace llt::exchange {
+namespace {
+
+constexpr std::size_t kWarmUp = 100'000;
+constexpr std::size_t kMeasured = 1'000'000;
+
+// Counts allocations between construction and stop(); no GoogleTest assertion may run in
+// between (a failing assertion allocates its message).
+class AllocationWindow {
+ public:
+  AllocationWindow() {
+    g_allocations.store(0);
+    g_deallocations.store(0);
+    g_counting.store(true);
+  }
+  void stop() { g_counting.store(false); }
+  ~AllocationWindow() { stop(); }
+};
+
+// Sums what a real consumer would read, so no event can be optimised away.
+struct ChecksumHandler {
+  std::uint64_t sum = 0;
+  void on_response(const ClientResponse& r) noexcept { sum += r.exec_qty + r.market_order_id; }
+  void on_market_update(const MarketUpdate& u) noexcept { sum += u.qty + u.order_id; }
+};
+
+std::vector<ClientRequest> mixed_flow() {
+  test::OrderFlowOptions flow;
+  flow.seed = 2024;
+  return test::OrderFlowGenerator(flow).generate(kWarmUp + kMeasured);
+}
+
+OrderBookOptions book_options() {
+  OrderBookOptions options;
+  options.max_orders = 65'536;
+  options.max_price_levels = 16'384;
+  options.max_clients = 256;
+  return options;
+}
+
+TEST(MatcherAllocation, counting_operator_new_sees_allocations) {
+  std::size_t counted = 0;
+  {
+    AllocationWindow window;
+    auto* p = new std::vector<int>(100);
+    delete p;
+    window.stop();
+    counted = g_allocations.load();
+  }
+  EXPECT_EQ(counted, 2u);
+  EXPECT_EQ(g_deallocations.load(), 2u);
+}
+
+TEST(MatcherAllocation, a_million_mixed_requests_allocate_nothing) {
+  const std::vector<ClientRequest> requests = mixed_flow();
+  ChecksumHandler handler;
+  Matcher<ChecksumHandler> matcher({1, 2, 3}, book_options(), handler);
+  for (std::size_t i = 0; i < kWarmUp; ++i)
+    matcher.process(requests[i]);
+
+  std::size_t steps = 0;
+  AllocationWindow window;
+  for (std::size_t i = kWarmUp; i < requests.size(); ++i) {
+    matcher.process(requests[i], i % 7 == 0 ? 2 : Matcher<ChecksumHandler>::kUnlimitedSteps);
+    while (matcher.busy())
+      matcher.resume(2);
+    steps += matcher.last_steps();
+  }
+  window.stop();
+  EXPECT_EQ(g_allocations.load(), 0u);
+  EXPECT_EQ(g_deallocations.load(), 0u);
+  EXPECT_GT(steps, kMeasured / 10);
+  EXPECT_NE(handler.sum, 0u);
+}
+
+TEST(MatcherAllocation, the_engine_with_its_queues_allocates_nothing) {
+  const std::vector<ClientRequest> requests = mixed_flow();
+  MatchingEngineOptions options;
+  options.tickers = {1, 2, 3};
+  options.book = book_options();
+  RequestQueue in(256);
+  ResponseQueue responses(256);
+  UpdateQueue updates(256);
+  MatchingEngine engine(options, in, responses, updates, common::TscClock::instance());
+  std::uint64_t sum = 0;
+  auto run = [&](std::size_t from, std::size_t to) {
+    std::size_t next = from;
+    while (next < to || !in.empty_guess() || engine.busy()) {
+      while (next < to && in.try_push(MatchingRequest{requests[next], HopTicks{}}))
+        ++next;
+      engine.poll();
+      while (MatchingResponse* r = responses.front()) {
+        sum += r->response.exec_qty;
+        responses.pop();
+      }
+      while (MatchingUpdate* u = updates.front()) {
+        sum += u->update.qty;
+        updates.pop();
+      }
+    }
+  };
+  run(0, kWarmUp);
+
+  AllocationWindow window;
+  run(kWarmUp, requests.size());
+  window.stop();
+  EXPECT_EQ(g_allocations.load(), 0u);
+  EXPECT_EQ(g_deallocations.load(), 0u);
+  EXPECT_EQ(engine.requests_processed(), requests.size());
+  EXPECT_EQ(engine.lost_events(), 0u);
+  EXPECT_NE(sum, 0u);
+}
+
+}  // namespace
+}  // namespace llt::exchange

@@ -1,0 +1,102 @@
+#include "exchange/matcher/price_ladder.h"
+
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <limits>
+#include <set>
+#include <stdexcept>
+
+#include "tests/support/order_flow_generator.h"
+
+namespace llt::exchange {
+namespace {
+
+TEST(PriceLadder, bids_keep_the_highest_price_at_the_top) {
+  PriceLadder bids(Side::kBuy, 8);
+  ASSERT_TRUE(bids.insert(100, 0));
+  ASSERT_TRUE(bids.insert(102, 1));
+  ASSERT_TRUE(bids.insert(101, 2));
+  EXPECT_EQ(bids.price_of(bids.best()), 102);
+  EXPECT_EQ(bids.best().level, 1u);
+  EXPECT_EQ(bids.price_of(bids.at_depth(1)), 101);
+  EXPECT_EQ(bids.price_of(bids.at_depth(2)), 100);
+}
+
+TEST(PriceLadder, asks_keep_the_lowest_price_at_the_top) {
+  PriceLadder asks(Side::kSell, 8);
+  ASSERT_TRUE(asks.insert(100, 0));
+  ASSERT_TRUE(asks.insert(98, 1));
+  ASSERT_TRUE(asks.insert(99, 2));
+  EXPECT_EQ(asks.price_of(asks.best()), 98);
+  asks.pop_best();
+  EXPECT_EQ(asks.price_of(asks.best()), 99);
+  asks.erase(100);
+  EXPECT_EQ(asks.size(), 1u);
+  EXPECT_EQ(asks.price_of(asks.best()), 99);
+}
+
+TEST(PriceLadder, extreme_prices_order_correctly) {
+  constexpr Price kMax = std::numeric_limits<Price>::max();
+  PriceLadder asks(Side::kSell, 4);
+  ASSERT_TRUE(asks.insert(kMax, 0));
+  ASSERT_TRUE(asks.insert(1, 1));
+  ASSERT_TRUE(asks.insert(kMax - 1, 2));
+  EXPECT_EQ(asks.price_of(asks.at_depth(0)), 1);
+  EXPECT_EQ(asks.price_of(asks.at_depth(1)), kMax - 1);
+  EXPECT_EQ(asks.price_of(asks.at_depth(2)), kMax);
+}
+
+TEST(PriceLadder, refuses_insert_when_full) {
+  PriceLadder bids(Side::kBuy, 2);
+  ASSERT_TRUE(bids.insert(1, 0));
+  ASSERT_TRUE(bids.insert(2, 1));
+  EXPECT_FALSE(bids.insert(3, 2));
+  EXPECT_EQ(bids.size(), 2u);
+}
+
+// Inserts and erases near the top and deep in the book (past the linear scan) agree with an
+// ordered set.
+TEST(PriceLadder, random_inserts_and_erases_agree_with_an_ordered_set) {
+  for (const Side side : {Side::kBuy, Side::kSell}) {
+    PriceLadder ladder(side, 4'096);
+    std::set<Price> model;
+    test::SplitMix64 rng(side == Side::kBuy ? 1 : 2);
+    for (int i = 0; i < 50'000; ++i) {
+      const Price price = 1 + static_cast<Price>(rng.below(3'000));
+      if (model.count(price) == 0) {
+        if (model.size() < 4'096 && rng.chance(520)) {
+          ASSERT_TRUE(ladder.insert(price, static_cast<PoolIndex>(price)));
+          model.insert(price);
+        }
+      } else if (rng.chance(500)) {
+        ladder.erase(price);
+        model.erase(price);
+      }
+      if (i % 500 == 0) {
+        ASSERT_EQ(ladder.size(), model.size());
+        std::size_t depth = 0;
+        auto check = [&](Price expected) {
+          ASSERT_EQ(ladder.price_of(ladder.at_depth(depth)), expected);
+          ASSERT_EQ(ladder.at_depth(depth).level, static_cast<PoolIndex>(expected));
+          ++depth;
+        };
+        if (side == Side::kBuy) {
+          for (auto it = model.rbegin(); it != model.rend(); ++it)
+            check(*it);
+        } else {
+          for (const Price p : model)
+            check(p);
+        }
+      }
+    }
+  }
+}
+
+TEST(PriceLadder, rejects_invalid_construction) {
+  EXPECT_THROW(PriceLadder(Side::kInvalid, 4), std::invalid_argument);
+  EXPECT_THROW(PriceLadder(Side::kBuy, 0), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace llt::exchange
