@@ -1,0 +1,25 @@
+#pragma once
+
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "common/net/io_status.h"
+
+namespace llt::exchange {
+
+// What the market data agents send datagrams through: common::McastSender in the exchange,
+// a scripted fake in tests (to reach the kWouldBlock and kError paths, which a loopback
+// socket practically never takes). Constructed from (group, port, interface, ttl); send()
+// returns kOk when the whole datagram went out, kWouldBlock when nothing was sent and the
+// same datagram may be retried, kError (with errno) otherwise.
+template <typename Sender>
+concept DatagramSender =
+    std::constructible_from<Sender, std::string_view, std::uint16_t, std::string_view, int> &&
+    requires(Sender& sender, const void* data, std::size_t size) {
+  { sender.send(data, size) }
+  noexcept->std::same_as<common::IoResult>;
+};
+
+}  // namespace llt::exchange

@@ -1,0 +1,262 @@
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "common/concurrent/agent.h"
+#include "common/error.h"
+#include "common/net/io_status.h"
+#include "common/net/mcast_socket.h"
+#include "common/net/socket_address.h"
+#include "common/stats/latency_histogram.h"
+#include "common/time/tsc_clock.h"
+#include "exchange/market_data/datagram_sender.h"
+#include "exchange/market_data/published_update_queue.h"
+#include "exchange/market_data/single_writer_counter.h"
+#include "exchange/matcher/matching_engine.h"
+#include "exchange/protocol/market_update.h"
+#include "exchange/protocol/types.h"
+
+namespace llt::exchange {
+
+struct MarketDataPublisherOptions {
+  // The incremental stream (DESIGN section 3): --multicast-addr, --multicast-port,
+  // --interface (never 0.0.0.0), --ttl.
+  std::string group = "239.255.0.1";
+  std::uint16_t port = 5000;
+  std::string interface { common::kDefaultMulticastInterface };
+  int ttl = 1;
+  // --md-heartbeat-ms: after this long without sending, a HEARTBEAT goes out, and again every
+  // period while the stream stays idle. > 0.
+  std::uint32_t heartbeat_ms = 1000;
+  // Bound on the work of one poll, so agents sharing a thread all get their turn. > 0.
+  std::uint32_t max_datagrams_per_poll = 8;
+};
+
+// Returns options unchanged, or throws std::invalid_argument naming the option that is out of
+// range. The address, port and TTL are checked by the sender's constructor (it names them).
+const MarketDataPublisherOptions& check_options(const MarketDataPublisherOptions& options);
+
+// Copy of the publisher's counters. Readable from any thread while it runs (each value
+// recent, the set not necessarily consistent).
+struct MarketDataPublisherStats {
+  std::uint64_t updates_published = 0;  // updates in datagrams that went out
+  std::uint64_t datagrams = 0;          // update datagrams sent (heartbeats not included)
+  std::uint64_t heartbeats = 0;
+  std::uint64_t send_retries = 0;  // sends refused with kWouldBlock, retried on a later poll
+  std::uint64_t send_errors = 0;   // datagrams (updates or heartbeats) lost to a send error
+  std::uint64_t updates_lost = 0;  // numbered updates in those datagrams: consumers see a gap
+  std::uint64_t feed_stalls = 0;   // polls that stopped because the synthesizer's queue was full
+  SeqNum last_seq = 0;             // seq_num of the last update numbered (0: none yet)
+};
+
+// The market data publisher agent (DESIGN sections 2 and 3): takes the matching engine's
+// updates, numbers them (seq_num contiguous from 1), sends them on the incremental stream and
+// hands each numbered update to the snapshot synthesizer.
+//
+// Batching: each datagram carries what is available now, up to kMaxUpdatesPerDatagram; an
+// update is never held back to wait for company, so one with none goes out alone in the poll
+// that found it.
+// Heartbeat: when nothing has been sent for heartbeat_ms, a HEARTBEAT whose seq_num is the
+// one the next update will carry (it consumes no number).
+// Back-pressure: an update is numbered only when it fits in the synthesizer's queue; while
+// that queue is full the publisher leaves the engine's updates where they are (the engine then
+// waits for room), and nothing is dropped.
+// kWouldBlock: the datagram is kept and sent again, unchanged, on the next poll, before any
+// new update is taken. kError: the datagram is counted lost (its numbers are spent, so
+// consumers see the gap and recover from the snapshot stream) rather than retried forever.
+// Latency: "engine_in_to_update_published", from MatchingUpdate::ticks.engine_in_ticks to the
+// return of the send that carried the update, in nanoseconds; updates with no stamp (0) are
+// not recorded.
+//
+// Thread contract: constructed on any thread; on_start and poll on the publisher's thread,
+// which is the consumer of the engine's UpdateQueue and the producer of the
+// PublishedUpdateQueue. stats() from any thread; latency() and sender() from the publisher's
+// thread, or once the runner has stopped.
+template <DatagramSender Sender>
+class BasicMarketDataPublisher final : public common::Agent {
+ public:
+  static constexpr std::string_view kLatencyHop = "engine_in_to_update_published";
+
+  // Start-up: opens the sender. Throws std::invalid_argument naming the option or address that
+  // is invalid, std::system_error naming the address and errno text when the socket cannot be
+  // set up. The queues must outlive the publisher.
+  BasicMarketDataPublisher(const MarketDataPublisherOptions& options, UpdateQueue& updates,
+                           PublishedUpdateQueue& published,
+                           const common::TscClock& clock = common::TscClock::instance())
+      : options_(check_options(options)),
+        updates_(updates),
+        published_(published),
+        clock_(clock),
+        sender_(std::string_view(options_.group), options_.port,
+                std::string_view(options_.interface), options_.ttl),
+        heartbeat_ticks_(
+            static_cast<std::uint64_t>(options_.heartbeat_ms * 1e6 * clock.ticks_per_ns())),
+        last_send_ticks_(clock.now_ticks()) {}
+
+  BasicMarketDataPublisher(const BasicMarketDataPublisher&) = delete;
+  BasicMarketDataPublisher& operator=(const BasicMarketDataPublisher&) = delete;
+
+  // The idle period before the first heartbeat counts from here.
+  void on_start() override { last_send_ticks_ = clock_.now_ticks(); }
+
+  // Sends at most max_datagrams_per_poll update datagrams (a datagram kept by kWouldBlock
+  // first), or a heartbeat when idle. Returns the number of datagrams sent (0: nothing to do,
+  // or the socket refused).
+  int poll() override {
+    int sent = 0;
+    if (LLT_UNLIKELY(batch_size_ > 0)) {
+      if (!flush()) {
+        return 0;
+      }
+      ++sent;
+    }
+    while (sent < static_cast<int>(options_.max_datagrams_per_poll)) {
+      const bool feed_has_room = fill();
+      if (batch_size_ == 0) {
+        break;
+      }
+      if (!flush()) {
+        return sent;
+      }
+      ++sent;
+      if (LLT_UNLIKELY(!feed_has_room)) {
+        return sent;
+      }
+    }
+    if (sent == 0) {
+      sent = heartbeat_if_idle();
+    }
+    return sent;
+  }
+
+  [[nodiscard]] std::string_view name() const override { return "market_data_publisher"; }
+
+  [[nodiscard]] MarketDataPublisherStats stats() const noexcept {
+    return {updates_published_.load(), datagrams_.load(),   heartbeats_.load(),
+            send_retries_.load(),      send_errors_.load(), updates_lost_.load(),
+            feed_stalls_.load(),       last_seq_.load()};
+  }
+  [[nodiscard]] const common::LatencyHistogram& latency() const noexcept { return latency_; }
+  // errno of the last send error (0: none).
+  [[nodiscard]] int last_send_error() const noexcept { return last_send_error_; }
+  [[nodiscard]] Sender& sender() noexcept { return sender_; }
+  [[nodiscard]] const MarketDataPublisherOptions& options() const noexcept { return options_; }
+
+ private:
+  // Takes the engine's updates into the batch, numbering each and handing it to the
+  // synthesizer, until the batch is full or none is available. Returns false when it stopped
+  // because the synthesizer's queue is full.
+  bool fill() noexcept {
+    bool has_room = true;
+    while (batch_size_ < kMaxUpdatesPerDatagram) {
+      const MatchingUpdate* in = updates_.front();
+      if (in == nullptr) {
+        break;
+      }
+      MarketUpdate& out = batch_[batch_size_];
+      out = in->update;
+      out.seq_num = next_seq_;
+      if (LLT_UNLIKELY(!published_.try_push(out))) {
+        feed_stalls_.add();
+        has_room = false;
+        break;
+      }
+      batch_engine_ticks_[batch_size_] = in->ticks.engine_in_ticks;
+      updates_.pop();
+      ++batch_size_;
+      ++next_seq_;
+    }
+    if (batch_size_ > 0) {
+      last_seq_.set(next_seq_ - 1);
+    }
+    return has_room;
+  }
+
+  // Sends the batch. Returns false on kWouldBlock: the batch stays, numbers unchanged, for the
+  // next poll. Otherwise it is done with (sent, or counted lost on an error) and emptied.
+  bool flush() noexcept {
+    const common::IoResult result = sender_.send(batch_.data(), batch_size_ * sizeof(MarketUpdate));
+    if (LLT_UNLIKELY(result.status == common::IoStatus::kWouldBlock)) {
+      send_retries_.add();
+      return false;
+    }
+    const std::uint64_t now = clock_.now_ticks();
+    if (LLT_LIKELY(result.ok())) {
+      for (std::size_t i = 0; i < batch_size_; ++i) {
+        if (batch_engine_ticks_[i] != 0) {
+          latency_.record(clock_.elapsed_ns(batch_engine_ticks_[i], now));
+        }
+      }
+      updates_published_.add(batch_size_);
+      datagrams_.add();
+    } else {
+      send_errors_.add();
+      updates_lost_.add(batch_size_);
+      last_send_error_ = result.error;
+    }
+    last_send_ticks_ = now;
+    batch_size_ = 0;
+    return true;
+  }
+
+  // Returns 1 when a heartbeat went out, else 0.
+  int heartbeat_if_idle() noexcept {
+    const std::uint64_t now = clock_.now_ticks();
+    if (now < last_send_ticks_ || now - last_send_ticks_ < heartbeat_ticks_) {
+      return 0;
+    }
+    MarketUpdate heartbeat{};
+    heartbeat.seq_num = next_seq_;
+    heartbeat.msg_type = MarketUpdateType::kHeartbeat;
+    const common::IoResult result = sender_.send(&heartbeat, sizeof(heartbeat));
+    if (result.status == common::IoStatus::kWouldBlock) {
+      send_retries_.add();  // still idle: tried again next poll
+      return 0;
+    }
+    if (LLT_LIKELY(result.ok())) {
+      heartbeats_.add();
+    } else {
+      send_errors_.add();
+      last_send_error_ = result.error;
+    }
+    last_send_ticks_ = now;
+    return 1;
+  }
+
+  const MarketDataPublisherOptions options_;
+  UpdateQueue& updates_;
+  PublishedUpdateQueue& published_;
+  const common::TscClock& clock_;
+  Sender sender_;
+  const std::uint64_t heartbeat_ticks_;
+  std::uint64_t last_send_ticks_;
+  SeqNum next_seq_ = 1;
+  std::size_t batch_size_ = 0;
+  int last_send_error_ = 0;
+  std::array<MarketUpdate, kMaxUpdatesPerDatagram> batch_{};
+  std::array<std::uint64_t, kMaxUpdatesPerDatagram> batch_engine_ticks_{};
+  common::LatencyHistogram latency_;
+
+  // Read by other threads (status line): kept off the lines the hot fields live on.
+  alignas(common::kCacheLineSize) SingleWriterCounter updates_published_;
+  SingleWriterCounter datagrams_;
+  SingleWriterCounter heartbeats_;
+  SingleWriterCounter send_retries_;
+  SingleWriterCounter send_errors_;
+  SingleWriterCounter updates_lost_;
+  SingleWriterCounter feed_stalls_;
+  SingleWriterCounter last_seq_;
+};
+
+static_assert(sizeof(std::array<MarketUpdate, kMaxUpdatesPerDatagram>) ==
+                  kMaxUpdatesPerDatagram * sizeof(MarketUpdate),
+              "a batch is sent as one contiguous datagram");
+
+using MarketDataPublisher = BasicMarketDataPublisher<common::McastSender>;
+extern template class BasicMarketDataPublisher<common::McastSender>;
+
+}  // namespace llt::exchange
