@@ -1,0 +1,216 @@
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "common/error.h"
+#include "exchange/protocol/client_request.h"
+#include "exchange/protocol/reject_reason.h"
+#include "exchange/protocol/types.h"
+
+namespace llt::exchange {
+
+enum class SessionState : std::uint8_t {
+  kClosed,         // no connection
+  kAwaitingLogon,  // connected; the first message must be LOGON with seq 1
+  kLoggedOn,       // bound to client_id()
+  kClosing,        // a final reply is being flushed; further input is discarded
+};
+
+// What the order server must do with one request, as decided by Session::on_request.
+enum class SessionAction : std::uint8_t {
+  kLogon,             // a well-formed first LOGON: if no other live session holds the client id,
+                      // accept_logon() and send LOGON_ACCEPTED, else send
+                      // LOGON_REJECTED(CLIENT_ID_IN_USE) and close
+  kLogonRejected,     // send LOGON_REJECTED(reason), then close
+  kRejected,          // send REJECTED(reason); the session stays open
+  kRejectedAndClose,  // send REJECTED(reason), then close (NOT_LOGGED_IN, invalid-message limit)
+  kForward,           // NEW or CANCEL: hand it to the sequencer (its seq_num was consumed)
+  kHeartbeat,         // seq_num consumed, no reply
+  kLogout,            // seq_num consumed; close gracefully
+  kIgnore,            // the session is closing or closed: discard
+};
+
+struct SessionDecision {
+  SessionAction action = SessionAction::kIgnore;
+  RejectReason reason = RejectReason::kNone;
+
+  friend bool operator==(const SessionDecision&, const SessionDecision&) = default;
+};
+
+// Cold: for logs and test output.
+[[nodiscard]] constexpr std::string_view to_string(SessionAction action) noexcept {
+  switch (action) {
+    case SessionAction::kLogon:
+      return "LOGON";
+    case SessionAction::kLogonRejected:
+      return "LOGON_REJECTED";
+    case SessionAction::kRejected:
+      return "REJECTED";
+    case SessionAction::kRejectedAndClose:
+      return "REJECTED_AND_CLOSE";
+    case SessionAction::kForward:
+      return "FORWARD";
+    case SessionAction::kHeartbeat:
+      return "HEARTBEAT";
+    case SessionAction::kLogout:
+      return "LOGOUT";
+    case SessionAction::kIgnore:
+      return "IGNORE";
+  }
+  return "UNKNOWN";
+}
+
+// The session rules of DESIGN section 3 for one TCP connection, as pure logic (no sockets,
+// no clock: times are TscClock ticks passed in), so every rule is unit-testable.
+//
+// Rules, checked in this order:
+//  Awaiting logon: anything but LOGON -> REJECTED(NOT_LOGGED_IN) and close; LOGON with
+//    seq_num != 1 -> LOGON_REJECTED(BAD_SEQ_NUM); LOGON with client id 0 ->
+//    LOGON_REJECTED(INVALID_CLIENT_ID); otherwise kLogon (the server checks that the id is
+//    not held by another live session, which only it can know).
+//  Logged on: a msg_type that is not a wire type (including the internal kCancelAllOfClient)
+//    -> UNKNOWN_MSG_TYPE; client_id != the bound id -> CLIENT_ID_MISMATCH; seq_num != the
+//    expected one -> BAD_SEQ_NUM; a second LOGON -> CLIENT_ID_IN_USE (the id is already
+//    logged on, on this very session). A rejected message does not advance the expected
+//    seq_num and counts as invalid: the max_invalid_messages-th one is answered and the
+//    session closes. An accepted message consumes its seq_num: NEW and CANCEL are forwarded,
+//    HEARTBEAT is consumed silently, LOGOUT closes the session.
+//
+// Outbound: every message the server sends on the session takes next_outbound_seq()
+// (1, 2, ...), heartbeats included.
+//
+// Thread contract: not thread-safe; the order server's thread calls every member.
+class Session {
+ public:
+  // max_invalid_messages: rejected messages after which the session closes (>= 1).
+  explicit Session(std::uint32_t max_invalid_messages = 10) noexcept
+      : max_invalid_(max_invalid_messages == 0 ? 1 : max_invalid_messages) {}
+
+  // A new connection: awaiting LOGON, sequence numbers and counters reset.
+  void open(std::uint64_t now_ticks) noexcept {
+    state_ = SessionState::kAwaitingLogon;
+    client_id_ = kInvalidClientId;
+    expected_seq_ = 1;
+    next_outbound_seq_ = 1;
+    last_receive_ticks_ = now_ticks;
+    last_send_ticks_ = now_ticks;
+    invalid_messages_ = 0;
+  }
+
+  // Applies the rules above to one decoded request received at now_ticks. Mutates only the
+  // expected seq_num, the invalid-message count and the last receive time.
+  [[nodiscard]] SessionDecision on_request(const ClientRequest& request,
+                                           std::uint64_t now_ticks) noexcept {
+    if (state_ == SessionState::kLoggedOn) {
+      last_receive_ticks_ = now_ticks;
+      return on_logged_on_request(request);
+    }
+    if (state_ == SessionState::kAwaitingLogon) {
+      last_receive_ticks_ = now_ticks;
+      if (request.msg_type != ClientRequestType::kLogon) {
+        ++invalid_messages_;
+        return {SessionAction::kRejectedAndClose, RejectReason::kNotLoggedIn};
+      }
+      if (request.seq_num != 1) {
+        return {SessionAction::kLogonRejected, RejectReason::kBadSeqNum};
+      }
+      if (request.client_id == kInvalidClientId) {
+        return {SessionAction::kLogonRejected, RejectReason::kInvalidClientId};
+      }
+      return {SessionAction::kLogon, RejectReason::kNone};
+    }
+    return {SessionAction::kIgnore, RejectReason::kNone};
+  }
+
+  // Binds the session after on_request returned kLogon for this client id. The LOGON's
+  // seq_num (1) is consumed.
+  void accept_logon(ClientId client_id) noexcept {
+    state_ = SessionState::kLoggedOn;
+    client_id_ = client_id;
+    expected_seq_ = 2;
+  }
+
+  // The session stops taking requests: it only flushes what it has sent.
+  void start_closing() noexcept { state_ = SessionState::kClosing; }
+  void close() noexcept { state_ = SessionState::kClosed; }
+
+  // Bytes arrived (even if no whole message yet): the peer is alive.
+  void on_bytes_received(std::uint64_t now_ticks) noexcept { last_receive_ticks_ = now_ticks; }
+
+  // Takes the seq_num for the next message sent on the session, sent at now_ticks.
+  [[nodiscard]] SeqNum next_outbound_seq(std::uint64_t now_ticks) noexcept {
+    last_send_ticks_ = now_ticks;
+    return next_outbound_seq_++;
+  }
+
+  // Logged on and nothing was sent for interval_ticks: the server owes a HEARTBEAT.
+  [[nodiscard]] bool heartbeat_due(std::uint64_t now_ticks,
+                                   std::uint64_t interval_ticks) const noexcept {
+    return state_ == SessionState::kLoggedOn && now_ticks >= last_send_ticks_ &&
+           now_ticks - last_send_ticks_ >= interval_ticks;
+  }
+
+  // Open (awaiting logon or logged on) and nothing was received for timeout_ticks.
+  [[nodiscard]] bool receive_timed_out(std::uint64_t now_ticks,
+                                       std::uint64_t timeout_ticks) const noexcept {
+    return (state_ == SessionState::kAwaitingLogon || state_ == SessionState::kLoggedOn) &&
+           now_ticks >= last_receive_ticks_ && now_ticks - last_receive_ticks_ >= timeout_ticks;
+  }
+
+  [[nodiscard]] SessionState state() const noexcept { return state_; }
+  [[nodiscard]] bool logged_on() const noexcept { return state_ == SessionState::kLoggedOn; }
+  // Awaiting logon or logged on: requests are still processed.
+  [[nodiscard]] bool accepting_requests() const noexcept {
+    return state_ == SessionState::kAwaitingLogon || state_ == SessionState::kLoggedOn;
+  }
+  // The bound client id, kInvalidClientId before logon.
+  [[nodiscard]] ClientId client_id() const noexcept { return client_id_; }
+  [[nodiscard]] SeqNum expected_seq() const noexcept { return expected_seq_; }
+  // The seq_num the next outbound message will carry (not taken).
+  [[nodiscard]] SeqNum peek_outbound_seq() const noexcept { return next_outbound_seq_; }
+  [[nodiscard]] std::uint32_t invalid_messages() const noexcept { return invalid_messages_; }
+  [[nodiscard]] std::uint64_t last_receive_ticks() const noexcept { return last_receive_ticks_; }
+  [[nodiscard]] std::uint64_t last_send_ticks() const noexcept { return last_send_ticks_; }
+
+ private:
+  [[nodiscard]] SessionDecision on_logged_on_request(const ClientRequest& request) noexcept {
+    const ClientRequestType type = request.msg_type;
+    RejectReason reason = RejectReason::kNone;
+    if (LLT_UNLIKELY(!is_wire_type(type))) {
+      reason = RejectReason::kUnknownMsgType;
+    } else if (request.client_id != client_id_) {
+      reason = RejectReason::kClientIdMismatch;
+    } else if (request.seq_num != expected_seq_) {
+      reason = RejectReason::kBadSeqNum;
+    } else if (type == ClientRequestType::kLogon) {
+      reason = RejectReason::kClientIdInUse;
+    }
+    if (reason != RejectReason::kNone) {
+      ++invalid_messages_;
+      return {invalid_messages_ >= max_invalid_ ? SessionAction::kRejectedAndClose
+                                                : SessionAction::kRejected,
+              reason};
+    }
+    ++expected_seq_;
+    switch (type) {
+      case ClientRequestType::kHeartbeat:
+        return {SessionAction::kHeartbeat, RejectReason::kNone};
+      case ClientRequestType::kLogout:
+        return {SessionAction::kLogout, RejectReason::kNone};
+      default:
+        return {SessionAction::kForward, RejectReason::kNone};
+    }
+  }
+
+  std::uint64_t last_receive_ticks_ = 0;
+  std::uint64_t last_send_ticks_ = 0;
+  SeqNum expected_seq_ = 1;
+  SeqNum next_outbound_seq_ = 1;
+  ClientId client_id_ = kInvalidClientId;
+  std::uint32_t invalid_messages_ = 0;
+  std::uint32_t max_invalid_;
+  SessionState state_ = SessionState::kClosed;
+};
+
+}  // namespace llt::exchange

@@ -1,0 +1,169 @@
+// Counts the heap allocations made inside OrderServer::poll() (global operator new replaced,
+// counted per thread) while real sessions log on, trade, get rejected, receive heartbeats,
+// disconnect and reset: after start-up the order server allocates nothing.
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <cstdlib>
+#include <memory>
+#include <new>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "common/concurrent/agent.h"
+#include "common/concurrent/agent_runner.h"
+#include "exchange/matcher/matching_engine.h"
+#include "exchange/order_server/order_server.h"
+#include "tests/support/order_entry_checks.h"
+#include "tests/support/order_entry_client.h"
+#include "tests/support/order_entry_exchange.h"
+
+namespace {
+thread_local std::uint64_t t_allocations = 0;
+}  // namespace
+
+// noinline: g++ would otherwise pair an inlined malloc with a free and warn
+// (-Wmismatched-new-delete).
+
+[[gnu::noinline]] void* operator new(std::size_t size) {
+  ++t_allocations;
+  if (void* p = std::malloc(size == 0 ? 1 : size)) {
+    return p;
+  }
+  throw std::bad_alloc();
+}
+[[gnu::noinline]] void* operator new[](std::size_t size) {
+  return operator new(size);
+}
+[[gnu::noinline]] void operator delete(void* p) noexcept {
+  std::free(p);
+}
+[[gnu::noinline]] void operator delete[](void* p) noexcept {
+  std::free(p);
+}
+[[gnu::noinline]] void operator delete(void* p, std::size_t) noexcept {
+  std::free(p);
+}
+[[gnu::noinline]] void operator delete[](void* p, std::size_t) noexcept {
+  std::free(p);
+}
+
+namespace llt::exchange {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::log_on;
+using testing::OrderEntryClient;
+using testing::receive_response;
+
+// Polls the order server and adds the allocations its poll() made (on the runner's thread)
+// while `measuring` is set.
+class AllocationCountingAgent final : public common::Agent {
+ public:
+  explicit AllocationCountingAgent(common::Agent& inner) : inner_(inner) {}
+
+  int poll() override {
+    const std::uint64_t before = t_allocations;
+    const int work = inner_.poll();
+    if (measuring.load(std::memory_order_relaxed)) {
+      allocations.fetch_add(t_allocations - before, std::memory_order_relaxed);
+    }
+    return work;
+  }
+  [[nodiscard]] std::string_view name() const override { return inner_.name(); }
+
+  std::atomic<bool> measuring{false};
+  std::atomic<std::uint64_t> allocations{0};
+
+ private:
+  common::Agent& inner_;
+};
+
+// One round of everything a session can do, ending with the client gone.
+void exercise(std::uint16_t port, ClientId id) {
+  OrderEntryClient maker(port, id);
+  OrderEntryClient taker(port, id + 1000);
+  maker.skip_heartbeats(true);
+  taker.skip_heartbeats(true);
+  ASSERT_TRUE(log_on(maker));
+  ASSERT_TRUE(log_on(taker));
+  for (OrderId order = 1; order <= 20; ++order) {
+    ASSERT_TRUE(maker.send(maker.new_order(1, order, Side::kSell, 100, 2)));
+    ASSERT_TRUE(receive_response(maker, ClientResponseType::kAccepted));
+    ASSERT_TRUE(taker.send(taker.new_order(1, order, Side::kBuy, 100, 1)));
+    ASSERT_TRUE(receive_response(taker, ClientResponseType::kAccepted));
+    ASSERT_TRUE(receive_response(taker, ClientResponseType::kFilled));
+    ASSERT_TRUE(receive_response(maker, ClientResponseType::kFilled));
+  }
+  ASSERT_TRUE(maker.send(maker.cancel(1, 20)));
+  ASSERT_TRUE(receive_response(maker, ClientResponseType::kCanceled));
+  maker.set_next_seq(999);
+  ASSERT_TRUE(maker.send(maker.heartbeat()));
+  ASSERT_TRUE(receive_response(maker, ClientResponseType::kRejected, RejectReason::kBadSeqNum));
+  taker.skip_heartbeats(false);
+  ASSERT_TRUE(receive_response(taker, ClientResponseType::kHeartbeat));
+  OrderEntryClient duplicate(port, id);
+  ASSERT_TRUE(duplicate.send(duplicate.logon()));
+  ASSERT_TRUE(receive_response(duplicate, ClientResponseType::kLogonRejected,
+                               RejectReason::kClientIdInUse));
+  maker.close();  // orders 11 to 19 still rest: cancelled on disconnect
+  taker.reset();
+}
+
+TEST(OrderServerAllocations, counter_sees_an_allocation_on_this_thread) {
+  const std::uint64_t before = t_allocations;
+  // A direct call, not a new-expression: the compiler may not elide it.
+  void* block = ::operator new(sizeof(int));
+  EXPECT_EQ(t_allocations, before + 1);
+  ::operator delete(block);
+}
+
+TEST(OrderServerAllocations, poll_allocates_nothing_after_start_up) {
+  RequestQueue requests(1024);
+  ResponseQueue responses(4096);
+  UpdateQueue updates(1 << 15);
+  MatchingEngine engine(testing::test_engine_options(), requests, responses, updates);
+  OrderServerOptions options = testing::test_order_server_options();
+  options.heartbeat_interval = 30ms;
+  OrderServer server(options, requests, responses);
+  AllocationCountingAgent counting(server);
+  common::RunnerOptions runner_options;
+  runner_options.threading = common::ThreadingMode::kShared;
+  common::AgentRunner runner({&counting, &engine}, runner_options);
+  runner.start();
+  // The test thread consumes the updates, as the market data publisher would.
+  std::atomic<bool> stop{false};
+  std::thread drain([&] {
+    while (!stop.load()) {
+      while (updates.front() != nullptr) {
+        updates.pop();
+      }
+      std::this_thread::sleep_for(1ms);
+    }
+  });
+
+  exercise(server.port(), 1);  // warm-up: first touches, lazily bound state
+  counting.measuring = true;
+  for (ClientId id = 2; id <= 4; ++id) {
+    exercise(server.port(), id);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (server.counters().sessions_live != 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(1ms);
+  }
+  counting.measuring = false;
+  runner.stop();
+  stop = true;
+  drain.join();
+
+  const OrderServerCounters counters = server.counters();
+  EXPECT_EQ(counters.sessions_live, 0u);
+  EXPECT_EQ(counters.cancel_alls, 8u);
+  EXPECT_GT(counters.heartbeats_sent, 0u);
+  EXPECT_EQ(counting.allocations.load(), 0u);
+}
+
+}  // namespace
+}  // namespace llt::exchange

@@ -1,0 +1,218 @@
+#include "exchange/order_server/session.h"
+
+#include <gtest/gtest.h>
+
+#include "exchange/matcher/matching_messages.h"
+#include "exchange/protocol/client_request.h"
+
+namespace llt::exchange {
+namespace {
+
+constexpr ClientId kClient = 7;
+
+ClientRequest request(ClientRequestType type, SeqNum seq, ClientId client = kClient) {
+  ClientRequest r{};
+  r.seq_num = seq;
+  r.msg_type = type;
+  r.client_id = client;
+  r.ticker_id = 1;
+  r.order_id = 100 + seq;
+  r.side = Side::kBuy;
+  r.price = 100;
+  r.qty = 1;
+  return r;
+}
+
+SessionDecision decision(SessionAction action, RejectReason reason = RejectReason::kNone) {
+  return SessionDecision{action, reason};
+}
+
+// A session that has logged on as kClient (LOGON seq 1 consumed).
+Session logged_on_session(std::uint32_t max_invalid = 10) {
+  Session session(max_invalid);
+  session.open(0);
+  EXPECT_EQ(session.on_request(request(ClientRequestType::kLogon, 1), 0),
+            decision(SessionAction::kLogon));
+  session.accept_logon(kClient);
+  return session;
+}
+
+TEST(Session, starts_closed_and_awaits_logon_once_opened) {
+  Session session;
+  EXPECT_EQ(session.state(), SessionState::kClosed);
+  session.open(5);
+  EXPECT_EQ(session.state(), SessionState::kAwaitingLogon);
+  EXPECT_EQ(session.expected_seq(), 1u);
+  EXPECT_EQ(session.peek_outbound_seq(), 1u);
+  EXPECT_EQ(session.client_id(), kInvalidClientId);
+  EXPECT_TRUE(session.accepting_requests());
+  EXPECT_FALSE(session.logged_on());
+}
+
+TEST(Session, accepts_a_first_logon_with_seq_one_and_binds_the_client_id) {
+  Session session = logged_on_session();
+  EXPECT_TRUE(session.logged_on());
+  EXPECT_EQ(session.client_id(), kClient);
+  EXPECT_EQ(session.expected_seq(), 2u);
+}
+
+TEST(Session, rejects_anything_but_logon_first_with_not_logged_in_and_closes) {
+  for (const ClientRequestType type :
+       {ClientRequestType::kNew, ClientRequestType::kCancel, ClientRequestType::kHeartbeat,
+        ClientRequestType::kLogout, ClientRequestType{0}, ClientRequestType{42},
+        kCancelAllOfClient}) {
+    Session session;
+    session.open(0);
+    EXPECT_EQ(session.on_request(request(type, 1), 0),
+              decision(SessionAction::kRejectedAndClose, RejectReason::kNotLoggedIn))
+        << static_cast<int>(type);
+  }
+}
+
+TEST(Session, rejects_a_first_logon_with_a_wrong_seq_num) {
+  Session session;
+  session.open(0);
+  EXPECT_EQ(session.on_request(request(ClientRequestType::kLogon, 2), 0),
+            decision(SessionAction::kLogonRejected, RejectReason::kBadSeqNum));
+}
+
+TEST(Session, rejects_a_logon_with_client_id_zero) {
+  Session session;
+  session.open(0);
+  EXPECT_EQ(session.on_request(request(ClientRequestType::kLogon, 1, 0), 0),
+            decision(SessionAction::kLogonRejected, RejectReason::kInvalidClientId));
+}
+
+TEST(Session, forwards_new_and_cancel_with_consecutive_seq_nums) {
+  Session session = logged_on_session();
+  EXPECT_EQ(session.on_request(request(ClientRequestType::kNew, 2), 0),
+            decision(SessionAction::kForward));
+  EXPECT_EQ(session.on_request(request(ClientRequestType::kCancel, 3), 0),
+            decision(SessionAction::kForward));
+  EXPECT_EQ(session.expected_seq(), 4u);
+}
+
+TEST(Session, consumes_a_heartbeat_seq_num_without_a_reply) {
+  Session session = logged_on_session();
+  EXPECT_EQ(session.on_request(request(ClientRequestType::kHeartbeat, 2), 0),
+            decision(SessionAction::kHeartbeat));
+  EXPECT_EQ(session.expected_seq(), 3u);
+}
+
+TEST(Session, logout_consumes_its_seq_num_and_asks_to_close) {
+  Session session = logged_on_session();
+  EXPECT_EQ(session.on_request(request(ClientRequestType::kLogout, 2), 0),
+            decision(SessionAction::kLogout));
+}
+
+TEST(Session, rejects_a_client_id_mismatch_without_advancing_the_seq_num) {
+  Session session = logged_on_session();
+  EXPECT_EQ(session.on_request(request(ClientRequestType::kNew, 2, kClient + 1), 0),
+            decision(SessionAction::kRejected, RejectReason::kClientIdMismatch));
+  EXPECT_EQ(session.expected_seq(), 2u);
+  EXPECT_EQ(session.invalid_messages(), 1u);
+  EXPECT_EQ(session.on_request(request(ClientRequestType::kNew, 2), 0),
+            decision(SessionAction::kForward));
+}
+
+TEST(Session, rejects_a_gap_or_a_repeat_in_seq_nums_without_advancing) {
+  Session session = logged_on_session();
+  EXPECT_EQ(session.on_request(request(ClientRequestType::kNew, 3), 0),
+            decision(SessionAction::kRejected, RejectReason::kBadSeqNum));
+  EXPECT_EQ(session.on_request(request(ClientRequestType::kNew, 1), 0),
+            decision(SessionAction::kRejected, RejectReason::kBadSeqNum));
+  EXPECT_EQ(session.expected_seq(), 2u);
+  EXPECT_EQ(session.on_request(request(ClientRequestType::kNew, 2), 0),
+            decision(SessionAction::kForward));
+}
+
+TEST(Session, rejects_unknown_and_internal_msg_types_as_unknown_msg_type) {
+  Session session = logged_on_session();
+  EXPECT_EQ(session.on_request(request(ClientRequestType{9}, 2), 0),
+            decision(SessionAction::kRejected, RejectReason::kUnknownMsgType));
+  EXPECT_EQ(session.on_request(request(kCancelAllOfClient, 2), 0),
+            decision(SessionAction::kRejected, RejectReason::kUnknownMsgType));
+  EXPECT_EQ(session.on_request(request(ClientRequestType::kInvalid, 2), 0),
+            decision(SessionAction::kRejected, RejectReason::kUnknownMsgType));
+  EXPECT_EQ(session.expected_seq(), 2u);
+}
+
+TEST(Session, rejects_a_second_logon_as_client_id_in_use_and_stays_logged_on) {
+  Session session = logged_on_session();
+  EXPECT_EQ(session.on_request(request(ClientRequestType::kLogon, 2), 0),
+            decision(SessionAction::kRejected, RejectReason::kClientIdInUse));
+  EXPECT_TRUE(session.logged_on());
+  EXPECT_EQ(session.expected_seq(), 2u);
+}
+
+TEST(Session, closes_on_the_max_invalid_message) {
+  Session session = logged_on_session(3);
+  EXPECT_EQ(session.on_request(request(ClientRequestType::kNew, 9), 0).action,
+            SessionAction::kRejected);
+  EXPECT_EQ(session.on_request(request(ClientRequestType::kNew, 9), 0).action,
+            SessionAction::kRejected);
+  EXPECT_EQ(session.on_request(request(ClientRequestType::kNew, 9), 0),
+            decision(SessionAction::kRejectedAndClose, RejectReason::kBadSeqNum));
+}
+
+TEST(Session, valid_messages_do_not_reset_the_invalid_count) {
+  Session session = logged_on_session(2);
+  EXPECT_EQ(session.on_request(request(ClientRequestType::kNew, 9), 0).action,
+            SessionAction::kRejected);
+  EXPECT_EQ(session.on_request(request(ClientRequestType::kNew, 2), 0).action,
+            SessionAction::kForward);
+  EXPECT_EQ(session.on_request(request(ClientRequestType::kNew, 9), 0).action,
+            SessionAction::kRejectedAndClose);
+}
+
+TEST(Session, ignores_everything_while_closing_or_closed) {
+  Session session = logged_on_session();
+  session.start_closing();
+  EXPECT_FALSE(session.accepting_requests());
+  EXPECT_EQ(session.on_request(request(ClientRequestType::kNew, 2), 0).action,
+            SessionAction::kIgnore);
+  session.close();
+  EXPECT_EQ(session.state(), SessionState::kClosed);
+  EXPECT_EQ(session.on_request(request(ClientRequestType::kLogon, 1), 0).action,
+            SessionAction::kIgnore);
+}
+
+TEST(Session, numbers_outbound_messages_from_one_and_records_the_send_time) {
+  Session session;
+  session.open(0);
+  EXPECT_EQ(session.next_outbound_seq(10), 1u);
+  EXPECT_EQ(session.next_outbound_seq(20), 2u);
+  EXPECT_EQ(session.last_send_ticks(), 20u);
+  EXPECT_EQ(session.peek_outbound_seq(), 3u);
+  session.open(30);
+  EXPECT_EQ(session.next_outbound_seq(40), 1u) << "a new connection starts over";
+}
+
+TEST(Session, owes_a_heartbeat_only_when_logged_on_and_idle_for_the_interval) {
+  Session session;
+  session.open(0);
+  EXPECT_FALSE(session.heartbeat_due(1000, 100)) << "not logged on";
+  session.accept_logon(kClient);
+  EXPECT_FALSE(session.heartbeat_due(99, 100));
+  EXPECT_TRUE(session.heartbeat_due(100, 100));
+  (void)session.next_outbound_seq(150);
+  EXPECT_FALSE(session.heartbeat_due(200, 100));
+  EXPECT_TRUE(session.heartbeat_due(250, 100));
+}
+
+TEST(Session, times_out_when_nothing_was_received_for_the_timeout) {
+  Session session;
+  session.open(0);
+  EXPECT_FALSE(session.receive_timed_out(99, 100));
+  EXPECT_TRUE(session.receive_timed_out(100, 100)) << "also before logon";
+  session.on_bytes_received(100);
+  EXPECT_FALSE(session.receive_timed_out(150, 100));
+  (void)session.on_request(request(ClientRequestType::kLogon, 1), 180);
+  EXPECT_FALSE(session.receive_timed_out(250, 100));
+  EXPECT_TRUE(session.receive_timed_out(280, 100));
+  session.start_closing();
+  EXPECT_FALSE(session.receive_timed_out(1000, 100)) << "a closing session is not timed";
+}
+
+}  // namespace
+}  // namespace llt::exchange
