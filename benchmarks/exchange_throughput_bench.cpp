@@ -1,0 +1,247 @@
+// Requests per second through the whole exchange on loopback: TCP read, session rules, FIFO
+// sequencer, matching engine, responses back over TCP (and the market data they cause on
+// multicast), with the exchange's agents in --threading shared on one pinned CPU and the
+// clients on the other. Beside it, the floor: a bare echo server on the same sockets
+// (TcpServer/TcpConnection) answering each 38-byte request with a 51-byte response.
+//
+// Each client session keeps a window of requests in flight: a passive NEW, then its CANCEL,
+// so every request gets exactly one response (ACCEPTED or CANCELED) and the books stay small.
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <random>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+#include "benchmarks/bench_report.h"
+#include "common/concurrent/cache_line.h"
+#include "common/net/tcp_connection.h"
+#include "common/net/tcp_server.h"
+#include "exchange/exchange_app.h"
+#include "exchange/protocol/client_request.h"
+#include "exchange/protocol/client_response.h"
+
+namespace {
+
+using llt::common::TcpConnection;
+using llt::exchange::ClientRequest;
+using llt::exchange::ClientRequestType;
+using llt::exchange::ClientResponse;
+
+constexpr int kSessions = 4;
+constexpr std::uint64_t kWindow = 256;  // requests in flight per session
+constexpr std::uint64_t kRequestsPerIteration = 100'000;
+
+// One client session: sends NEW/CANCEL pairs, counts responses.
+class Client {
+ public:
+  Client(std::uint16_t port, std::uint32_t client_id)
+      : connection_(
+            TcpConnection::connect("127.0.0.1", port, std::chrono::seconds(5), 1 << 20, 1 << 20)),
+        client_id_(client_id) {}
+
+  // Sends LOGON (seq 1) when the peer is the exchange.
+  void logon() {
+    send(ClientRequestType::kLogon, 0);
+    while (answered_ < 1)
+      read();
+    answered_ = 0;
+  }
+
+  // Sends as many requests as the window allows, in one write. Returns how many.
+  std::uint64_t send_window(std::uint64_t limit) {
+    std::uint64_t count = 0;
+    while (sent_ + count < limit && sent_ + count - answered_ < kWindow) {
+      const std::uint64_t n = sent_ + count;
+      batch_[count] = n % 2 == 0 ? make(ClientRequestType::kNew, ++order_id_)
+                                 : make(ClientRequestType::kCancel, order_id_);
+      ++count;
+    }
+    if (count > 0) {
+      while (connection_.send(batch_, count * sizeof(ClientRequest)).status ==
+             llt::common::IoStatus::kBufferFull) {
+        (void)connection_.flush();
+      }
+      sent_ += count;
+    }
+    return count;
+  }
+
+  void read() {
+    const auto result = connection_.read_some();
+    if (result.status == llt::common::IoStatus::kClosed ||
+        result.status == llt::common::IoStatus::kError) {
+      throw std::runtime_error("exchange closed the session");
+    }
+    answered_ += connection_.for_each_message<ClientResponse>([](const ClientResponse&) {});
+  }
+
+  [[nodiscard]] std::uint64_t sent() const { return sent_; }
+  [[nodiscard]] std::uint64_t answered() const { return answered_; }
+  void reset_counts() { sent_ = answered_ = 0; }
+
+ private:
+  ClientRequest make(ClientRequestType type, std::uint64_t order_id) {
+    ClientRequest request{};
+    request.seq_num = ++seq_;
+    request.msg_type = type;
+    request.client_id = client_id_;
+    request.ticker_id = 1;
+    request.order_id = order_id;
+    request.side = llt::exchange::Side::kBuy;
+    request.price = 10'000 - static_cast<std::int64_t>(order_id % 100);
+    request.qty = 10;
+    return request;
+  }
+
+  void send(ClientRequestType type, std::uint64_t order_id) {
+    const ClientRequest request = make(type, order_id);
+    if (connection_.send(&request, sizeof request).status != llt::common::IoStatus::kOk) {
+      throw std::runtime_error("send failed");
+    }
+    ++sent_;
+  }
+
+  TcpConnection connection_;
+  std::uint32_t client_id_;
+  std::uint64_t seq_ = 0;
+  std::uint64_t order_id_ = 0;
+  std::uint64_t sent_ = 0;
+  std::uint64_t answered_ = 0;
+  ClientRequest batch_[kWindow];
+};
+
+// Drives every session until `count` requests in total were answered.
+void run_clients(std::vector<std::unique_ptr<Client>>& clients, std::uint64_t count) {
+  for (auto& client : clients)
+    client->reset_counts();
+  const std::uint64_t per_client = count / clients.size();
+  bool done = false;
+  while (!done) {
+    done = true;
+    for (auto& client : clients) {
+      client->send_window(per_client);
+      if (client->answered() < per_client) {
+        client->read();
+        done = false;
+      }
+    }
+  }
+}
+
+std::uint16_t random_port() {
+  std::random_device device;
+  return static_cast<std::uint16_t>(20'000 + device() % 20'000);
+}
+
+void exchange(benchmark::State& state) {
+  llt::exchange::ExchangeOptions options;
+  options.port = 0;
+  options.multicast_port = random_port();
+  options.snapshot_port = static_cast<std::uint16_t>(options.multicast_port + 1);
+  options.tickers = {1};
+  options.max_orders = 65'536;
+  options.threading = llt::common::ThreadingMode::kShared;
+  options.idle = static_cast<llt::common::IdleMode>(state.range(0));
+  options.cpus = {llt::bench::kPeerCpu};
+  options.stats_interval_s = 0;
+  llt::exchange::ExchangeApp app(options);
+  app.start();
+  llt::bench::pin_to(llt::bench::kMainCpu);
+  std::vector<std::unique_ptr<Client>> clients;
+  for (int i = 0; i < kSessions; ++i) {
+    clients.push_back(std::make_unique<Client>(app.port(), static_cast<std::uint32_t>(i + 1)));
+    clients.back()->logon();
+  }
+  for (auto _ : state) {
+    run_clients(clients, kRequestsPerIteration);
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * kRequestsPerIteration));
+  clients.clear();
+  app.stop();
+}
+
+// The floor: the same sockets, no sessions, sequencing or matching.
+class EchoHandler {
+ public:
+  void on_accept(llt::common::TcpConnectionId, TcpConnection&) {}
+  void on_closed(llt::common::TcpConnectionId) {}
+  void on_data(llt::common::TcpConnectionId, TcpConnection& connection) {
+    while (connection.received_size() >= sizeof(ClientRequest)) {
+      std::size_t count = 0;
+      connection.for_each_message<ClientRequest>([&](const ClientRequest& request) {
+        ClientResponse& response = batch_[count++];
+        response = ClientResponse{};
+        response.seq_num = request.seq_num;
+        response.client_id = request.client_id;
+        response.client_order_id = request.order_id;
+        return count < kBatch;
+      });
+      (void)connection.send(batch_, count * sizeof(ClientResponse));
+    }
+  }
+
+ private:
+  static constexpr std::size_t kBatch = 1024;
+  ClientResponse batch_[kBatch];
+};
+
+void bare_tcp_echo(benchmark::State& state) {
+  llt::common::TcpServerOptions server_options;
+  server_options.receive_buffer_bytes = 1 << 20;
+  server_options.send_buffer_bytes = 1 << 20;
+  llt::common::TcpServer server(server_options);
+  std::atomic<bool> stop{false};
+  std::thread echo([&] {
+    llt::bench::pin_to(llt::bench::kPeerCpu);
+    EchoHandler handler;
+    while (!stop.load(std::memory_order_relaxed)) {
+      if (server.poll(handler) == 0 && state.range(0) != 0)
+        std::this_thread::yield();
+    }
+  });
+  llt::bench::pin_to(llt::bench::kMainCpu);
+  std::vector<std::unique_ptr<Client>> clients;
+  for (int i = 0; i < kSessions; ++i) {
+    clients.push_back(std::make_unique<Client>(server.port(), static_cast<std::uint32_t>(i + 1)));
+  }
+  for (auto _ : state) {
+    run_clients(clients, kRequestsPerIteration);
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * kRequestsPerIteration));
+  clients.clear();
+  stop = true;
+  echo.join();
+}
+
+constexpr auto kSpin = static_cast<std::int64_t>(llt::common::IdleMode::kSpin);
+constexpr auto kBackoff = static_cast<std::int64_t>(llt::common::IdleMode::kBackoff);
+
+BENCHMARK(exchange)
+    ->Name("tcp_requests_spin/ours")
+    ->Arg(kSpin)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(bare_tcp_echo)
+    ->Name("tcp_requests_spin/bare_echo")
+    ->Arg(kSpin)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(exchange)
+    ->Name("tcp_requests_backoff/ours")
+    ->Arg(kBackoff)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(bare_tcp_echo)
+    ->Name("tcp_requests_backoff/bare_echo")
+    ->Arg(kBackoff)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  return llt::bench::run_and_report(argc, argv);
+}

@@ -1,0 +1,83 @@
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "common/concurrent/agent_runner.h"
+#include "exchange/exchange_options.h"
+#include "exchange/market_data/market_data_publisher.h"
+#include "exchange/market_data/published_update_queue.h"
+#include "exchange/market_data/snapshot_synthesizer.h"
+#include "exchange/matcher/matching_engine.h"
+#include "exchange/order_server/order_server.h"
+
+namespace llt::exchange {
+
+// The whole exchange in one object: the four agents (order server, matching engine, market
+// data publisher, snapshot synthesizer), the queues between them, and the runner that places
+// them on threads. The executable's main() and the in-process tests and benchmarks build it
+// the same way.
+//
+//   TCP -> OrderServer -> [requests] -> MatchingEngine -> [responses] -> OrderServer -> TCP
+//                                                       -> [updates] -> MarketDataPublisher
+//          -> UDP incremental stream, [published] -> SnapshotSynthesizer -> UDP snapshots
+//
+// Thread contract: construct, start, stop and the reports on one controlling thread;
+// status_line() from that thread while the agents run.
+class ExchangeApp {
+ public:
+  // Queue capacities, in elements. Generous so a burst is absorbed; a full queue is
+  // back-pressure (the upstream agent waits), never loss.
+  static constexpr std::size_t kRequestQueueCapacity = 1 << 16;
+  static constexpr std::size_t kResponseQueueCapacity = 1 << 18;
+  static constexpr std::size_t kUpdateQueueCapacity = 1 << 18;
+  static constexpr std::size_t kPublishedQueueCapacity = 1 << 16;
+
+  // Start-up: allocates every queue, book and buffer, binds the order entry port and opens
+  // both multicast senders. Throws std::invalid_argument naming a bad option and
+  // std::system_error naming the address and errno text when a socket cannot be set up.
+  explicit ExchangeApp(const ExchangeOptions& options);
+  ~ExchangeApp();
+
+  ExchangeApp(const ExchangeApp&) = delete;
+  ExchangeApp& operator=(const ExchangeApp&) = delete;
+
+  void start();
+  // Stops the agents (each finishes its current pass) and joins their threads. Idempotent.
+  void stop();
+
+  [[nodiscard]] std::uint16_t port() const noexcept { return order_server_->port(); }
+  [[nodiscard]] const ExchangeOptions& options() const noexcept { return options_; }
+
+  // One status line: sessions, requests/s since the previous call, trades, resting orders
+  // per ticker (as of the last snapshot), market data and drops. Cold.
+  [[nodiscard]] std::string status_line();
+
+  // After stop(): the per-hop latency table (p50/p90/p99/p99.9/max in ns) and its CSV.
+  void print_latency_table(std::FILE* out) const;
+  // Throws std::system_error naming the file when it cannot be written.
+  void write_latency_csv(const std::string& path) const;
+
+  [[nodiscard]] const OrderServer& order_server() const noexcept { return *order_server_; }
+  [[nodiscard]] const MatchingEngine& engine() const noexcept { return *engine_; }
+  [[nodiscard]] const MarketDataPublisher& publisher() const noexcept { return *publisher_; }
+  [[nodiscard]] const SnapshotSynthesizer& synthesizer() const noexcept { return *synthesizer_; }
+
+ private:
+  ExchangeOptions options_;
+  RequestQueue requests_{kRequestQueueCapacity};
+  ResponseQueue responses_{kResponseQueueCapacity};
+  UpdateQueue updates_{kUpdateQueueCapacity};
+  PublishedUpdateQueue published_{kPublishedQueueCapacity};
+  std::unique_ptr<MatchingEngine> engine_;
+  std::unique_ptr<OrderServer> order_server_;
+  std::unique_ptr<MarketDataPublisher> publisher_;
+  std::unique_ptr<SnapshotSynthesizer> synthesizer_;
+  std::unique_ptr<common::AgentRunner> runner_;
+  std::uint64_t last_requests_ = 0;
+  std::uint64_t last_status_ns_ = 0;
+};
+
+}  // namespace llt::exchange

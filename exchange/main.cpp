@@ -1,0 +1,89 @@
+// The exchange executable: parses options, wires the components (ExchangeApp), runs until
+// SIGINT or SIGTERM, then stops them and prints the per-hop latency table.
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <exception>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "common/cli/option_values.h"
+#include "exchange/exchange_app.h"
+
+namespace {
+
+std::atomic<bool> g_stop{false};
+static_assert(std::atomic<bool>::is_always_lock_free, "stored from a signal handler");
+
+extern "C" void on_signal(int /*signal*/) {
+  g_stop.store(true, std::memory_order_relaxed);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using llt::exchange::ExchangeApp;
+  using llt::exchange::ExchangeCommandLine;
+
+  ExchangeCommandLine command_line;
+  try {
+    command_line = llt::exchange::parse_exchange_command_line(argc, argv);
+  } catch (const llt::common::UsageError& e) {
+    fmt::print(stderr, "exchange: {}\nTry 'exchange --help'.\n", e.what());
+    return 2;
+  }
+  if (command_line.help) {
+    fmt::print("{}", command_line.help_text);
+    return 0;
+  }
+  const auto& options = command_line.options;
+
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  std::unique_ptr<ExchangeApp> app;
+  try {
+    app = std::make_unique<ExchangeApp>(options);
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "exchange: {}\n", e.what());
+    return 1;
+  }
+  app->start();
+  fmt::print(
+      "exchange: order entry on {}:{}; market data {}:{} (snapshots :{}) on interface {}, ttl "
+      "{}; tickers {}; threading {}, idle {}\n",
+      options.listen_addr, app->port(), options.multicast_addr, options.multicast_port,
+      options.snapshot_port, options.interface, options.ttl, fmt::join(options.tickers, ","),
+      llt::common::to_string(options.threading), llt::common::to_string(options.idle));
+  std::fflush(stdout);
+
+  const auto interval = std::chrono::seconds(options.stats_interval_s);
+  auto next_status = std::chrono::steady_clock::now() + interval;
+  while (!g_stop.load(std::memory_order_relaxed)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    if (options.stats_interval_s > 0 && std::chrono::steady_clock::now() >= next_status) {
+      fmt::print("{}\n", app->status_line());
+      std::fflush(stdout);
+      next_status += interval;
+    }
+  }
+
+  app->stop();
+  fmt::print("{}\n", app->status_line());
+  app->print_latency_table(stdout);
+  int status = 0;
+  if (!options.latency_csv.empty()) {
+    try {
+      app->write_latency_csv(options.latency_csv);
+    } catch (const std::exception& e) {
+      fmt::print(stderr, "exchange: {}\n", e.what());
+      status = 1;
+    }
+  }
+  fmt::print("exchange: stopped\n");
+  return status;
+}
