@@ -103,13 +103,22 @@ std::string ExchangeApp::status_line() {
   last_requests_ = server.requests_received;
   last_status_ns_ = now_ns;
   std::uint64_t rejects = 0;
-  for (std::uint64_t count : server.rejects_by_reason)
+  for (std::uint64_t count : server.rejects_by_reason) {
     rejects += count;
+  }
+  std::uint64_t trades = 0;
+  std::string resting;
+  for (std::size_t i = 0; i < options_.tickers.size(); ++i) {
+    trades += synthesizer_->trades(i);
+    resting += fmt::format("{}{}:{}", i == 0 ? "" : " ", options_.tickers[i],
+                           synthesizer_->resting_orders(i));
+  }
   return fmt::format(
       "exchange: sessions {} (logged on {}), requests {} ({:.0f}/s), responses {}, rejects {}, "
-      "md updates {} (seq {}), snapshots {}, drops: md {} responses-without-session {}",
+      "trades {}, resting [{}], md seq {}, snapshots {}, drops: md {} "
+      "responses-without-session {}",
       server.sessions_live, server.sessions_logged_on, server.requests_received, rate,
-      server.responses_sent, rejects, md.updates_published, md.last_seq, snap.snapshots_published,
+      server.responses_sent, rejects, trades, resting, md.last_seq, snap.snapshots_published,
       md.updates_lost, server.responses_without_session);
 }
 

@@ -171,6 +171,15 @@ class BasicSnapshotSynthesizer final : public common::Agent {
     return stats;
   }
 
+  // Resting orders and TRADE records so far of the ticker at `ticker_index` in
+  // options().tickers (out of range: 0), as of the last update applied. Any thread.
+  [[nodiscard]] std::uint64_t resting_orders(std::size_t ticker_index) const noexcept {
+    return ticker_index < books_.size() ? resting_orders_[ticker_index].load() : 0;
+  }
+  [[nodiscard]] std::uint64_t trades(std::size_t ticker_index) const noexcept {
+    return ticker_index < books_.size() ? trades_[ticker_index].load() : 0;
+  }
+
   // The replica of one ticker's book, or nullptr for a ticker not configured.
   [[nodiscard]] const ReplicaBook* book(TickerId ticker_id) const noexcept {
     const std::uint32_t slot = ticker_slots_.find(ticker_id);
@@ -217,7 +226,12 @@ class BasicSnapshotSynthesizer final : public common::Agent {
       inconsistent_.add();
       return;
     }
-    switch (books_[slot]->apply(update)) {
+    const ReplicaResult result = books_[slot]->apply(update);
+    resting_orders_[slot].set(books_[slot]->order_count());
+    if (update.msg_type == MarketUpdateType::kTrade) {
+      trades_[slot].add();
+    }
+    switch (result) {
       case ReplicaResult::kApplied:
       case ReplicaResult::kIgnored:
         break;
@@ -342,6 +356,10 @@ class BasicSnapshotSynthesizer final : public common::Agent {
   bool copy_clear_pending_ = false;           // its CLEAR is not yet copied
 
   // Read by other threads (status line): kept off the lines the hot fields live on.
+  std::unique_ptr<SingleWriterCounter[]> resting_orders_ =
+      std::make_unique<SingleWriterCounter[]>(options_.tickers.size());
+  std::unique_ptr<SingleWriterCounter[]> trades_ =
+      std::make_unique<SingleWriterCounter[]>(options_.tickers.size());
   alignas(common::kCacheLineSize) SingleWriterCounter snapshots_published_;
   SingleWriterCounter records_sent_;
   SingleWriterCounter datagrams_;

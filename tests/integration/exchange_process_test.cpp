@@ -1,0 +1,166 @@
+// The real exchange executable on loopback: flag validation, serving sessions, market data,
+// and a clean stop on SIGINT and SIGTERM with the latency table.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <csignal>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/net/tcp_server.h"
+#include "tests/support/child_process.h"
+#include "tests/support/md_subscriber.h"
+#include "tests/support/order_entry_checks.h"
+#include "tests/support/order_entry_client.h"
+
+namespace llt::exchange::testing {
+namespace {
+
+using namespace std::chrono_literals;
+using test::ChildProcess;
+using test::md_random_channel;
+using test::MdChannel;
+using test::MdSubscriber;
+
+constexpr const char* kExchange = LLT_EXCHANGE_BINARY;
+
+// A port nobody listens on right now (bound once by the kernel, then released).
+std::uint16_t free_tcp_port() {
+  common::TcpServerOptions options;
+  options.port = 0;
+  common::TcpServer probe(options);
+  return probe.port();
+}
+
+std::vector<std::string> exchange_args(std::uint16_t port, const MdChannel& md,
+                                       std::vector<std::string> extra = {}) {
+  std::vector<std::string> args{"--port",
+                                std::to_string(port),
+                                "--multicast-addr",
+                                md.group,
+                                "--multicast-port",
+                                std::to_string(md.port),
+                                "--snapshot-port",
+                                std::to_string(md.snapshot_port),
+                                "--tickers",
+                                "1,2",
+                                "--max-orders",
+                                "4096",
+                                "--snapshot-interval-ms",
+                                "200"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return args;
+}
+
+TEST(ExchangeProcess, refuses_bad_flags_naming_the_flag_and_exits_non_zero) {
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"--port", "70000"}, "--port"},
+      {{"--tickers", ""}, "--tickers"},
+      {{"--tickers", "1,x"}, "--tickers"},
+      {{"--threading", "everywhere"}, "--threading"},
+      {{"--idle", "nap"}, "--idle"},
+      {{"--multicast-addr", "not-an-address"}, "--multicast-addr"},
+      {{"--interface", "0.0.0.0"}, "--interface"},
+      {{"--bogus"}, "bogus"},
+  };
+  for (const auto& [args, flag] : cases) {
+    ChildProcess exchange(kExchange, args);
+    const auto code = exchange.wait_exit(5s);
+    ASSERT_TRUE(code.has_value()) << flag << ": still running";
+    EXPECT_EQ(*code, 2) << flag;
+    EXPECT_NE(exchange.stderr_text().find(flag), std::string::npos)
+        << flag << ": " << exchange.stderr_text();
+    EXPECT_EQ(exchange.stdout_text().find("order entry on"), std::string::npos)
+        << flag << ": started anyway";
+  }
+}
+
+TEST(ExchangeProcess, help_lists_the_flags_and_exits_zero) {
+  ChildProcess exchange(kExchange, {"--help"});
+  ASSERT_EQ(exchange.wait_exit(5s), 0);
+  for (const char* flag : {"--port", "--multicast-addr", "--tickers", "--interface", "--ttl",
+                           "--threading", "--idle", "--latency-csv"}) {
+    EXPECT_NE(exchange.stdout_text().find(flag), std::string::npos) << flag;
+  }
+}
+
+TEST(ExchangeProcess, reports_a_port_in_use_and_exits_non_zero) {
+  common::TcpServerOptions options;
+  options.port = 0;
+  common::TcpServer holder(options);
+  ChildProcess exchange(kExchange, exchange_args(holder.port(), md_random_channel()));
+  const auto code = exchange.wait_exit(5s);
+  ASSERT_TRUE(code.has_value());
+  EXPECT_EQ(*code, 1);
+  EXPECT_NE(exchange.stderr_text().find("Address already in use"), std::string::npos)
+      << exchange.stderr_text();
+}
+
+// Two clients trade through the executable; a subscriber sees the trade; SIGINT stops it
+// cleanly with the per-hop latency table.
+void serve_a_trade_then_stop_with(int signo, const std::vector<std::string>& mode) {
+  const std::uint16_t port = free_tcp_port();
+  const MdChannel md = md_random_channel();
+  MdSubscriber subscriber(md);
+  ChildProcess exchange(kExchange, exchange_args(port, md, mode));
+  ASSERT_TRUE(exchange.wait_for_output("order entry on", 5s)) << exchange.stderr_text();
+
+  OrderEntryClient buyer(port, 11);
+  OrderEntryClient seller(port, 22);
+  ASSERT_TRUE(log_on(buyer));
+  ASSERT_TRUE(log_on(seller));
+  ASSERT_TRUE(buyer.send(buyer.new_order(1, 1, Side::kBuy, 10'000, 5)));
+  ASSERT_TRUE(receive_response(buyer, ClientResponseType::kAccepted));
+  ASSERT_TRUE(seller.send(seller.new_order(1, 7, Side::kSell, 9'900, 5)));
+  ClientResponse response{};
+  ASSERT_TRUE(receive_response(seller, ClientResponseType::kAccepted));
+  ASSERT_TRUE(receive_response(seller, response, ClientResponseType::kFilled));
+  EXPECT_EQ(response.price, 10'000);
+  EXPECT_EQ(response.exec_qty, 5U);
+  ASSERT_TRUE(receive_response(buyer, response, ClientResponseType::kFilled));
+  EXPECT_EQ(response.client_order_id, 1U);
+
+  // ADD of the buy, TRADE, CANCEL of the filled buy: seq 3 is on the incremental stream.
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (subscriber.next_seq() <= 3 && std::chrono::steady_clock::now() < deadline) {
+    subscriber.poll();
+    std::this_thread::sleep_for(1ms);
+  }
+  EXPECT_GT(subscriber.next_seq(), 3U) << "market data did not arrive";
+  EXPECT_TRUE(subscriber.books().at(1).orders().empty());
+
+  exchange.signal(signo);
+  const auto code = exchange.wait_exit(5s);
+  ASSERT_TRUE(code.has_value()) << "did not stop";
+  EXPECT_EQ(*code, 0) << exchange.stderr_text();
+  const std::string out = exchange.stdout_text();
+  EXPECT_NE(out.find("tcp_read_to_response_sent"), std::string::npos) << out;
+  EXPECT_NE(out.find("engine_in_to_update_published"), std::string::npos) << out;
+  EXPECT_NE(out.find("exchange: stopped"), std::string::npos) << out;
+}
+
+TEST(ExchangeProcess, serves_a_trade_and_stops_cleanly_on_sigint) {
+  serve_a_trade_then_stop_with(SIGINT, {});
+}
+
+TEST(ExchangeProcess, serves_a_trade_in_dedicated_spin_mode_and_stops_on_sigterm) {
+  serve_a_trade_then_stop_with(SIGTERM, {"--threading", "dedicated", "--idle", "spin"});
+}
+
+TEST(ExchangeProcess, prints_a_status_line_every_stats_interval) {
+  const std::uint16_t port = free_tcp_port();
+  ChildProcess exchange(kExchange,
+                        exchange_args(port, md_random_channel(), {"--stats-interval", "1"}));
+  ASSERT_TRUE(exchange.wait_for_output("order entry on", 5s)) << exchange.stderr_text();
+  OrderEntryClient client(port, 5);
+  ASSERT_TRUE(log_on(client));
+  ASSERT_TRUE(client.send(client.new_order(2, 1, Side::kSell, 12'000, 3)));
+  ASSERT_TRUE(receive_response(client, ClientResponseType::kAccepted));
+  EXPECT_TRUE(exchange.wait_for_output("resting [1:0 2:1]", 5s)) << exchange.stdout_text();
+  exchange.signal(SIGINT);
+  EXPECT_EQ(exchange.wait_exit(5s), 0);
+}
+
+}  // namespace
+}  // namespace llt::exchange::testing

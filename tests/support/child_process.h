@@ -1,0 +1,120 @@
+#pragma once
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <system_error>
+#include <thread>
+#include <vector>
+
+namespace llt::test {
+
+// A child process started by a test, with stdout and stderr captured to files. The
+// destructor kills it (SIGKILL, by its own pid) if the test did not stop it, so no test
+// leaves a process behind.
+class ChildProcess {
+ public:
+  ChildProcess(const std::string& binary, const std::vector<std::string>& args) {
+    static int counter = 0;
+    const std::string base =
+        "/tmp/llt_child_" + std::to_string(::getpid()) + "_" + std::to_string(counter++);
+    stdout_path_ = base + ".out";
+    stderr_path_ = base + ".err";
+    std::vector<std::string> argv_storage{binary};
+    argv_storage.insert(argv_storage.end(), args.begin(), args.end());
+    pid_ = ::fork();
+    if (pid_ < 0)
+      throw std::system_error(errno, std::generic_category(), "fork");
+    if (pid_ == 0) {
+      const int out = ::open(stdout_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      const int err = ::open(stderr_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      ::dup2(out, STDOUT_FILENO);
+      ::dup2(err, STDERR_FILENO);
+      std::vector<char*> argv;
+      for (auto& arg : argv_storage)
+        argv.push_back(arg.data());
+      argv.push_back(nullptr);
+      ::execv(binary.c_str(), argv.data());
+      std::perror("execv");
+      ::_exit(127);
+    }
+  }
+
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
+
+  ~ChildProcess() {
+    if (running()) {
+      ::kill(pid_, SIGKILL);
+      (void)wait_exit(std::chrono::seconds(5));
+    }
+    std::remove(stdout_path_.c_str());
+    std::remove(stderr_path_.c_str());
+  }
+
+  [[nodiscard]] pid_t pid() const noexcept { return pid_; }
+  [[nodiscard]] bool running() const noexcept { return pid_ > 0 && !exit_status_; }
+
+  void signal(int signo) const {
+    if (running())
+      ::kill(pid_, signo);
+  }
+
+  // Waits up to `limit` for the child to end. Returns its exit code (128 + signal when killed
+  // by one), or nullopt on timeout.
+  std::optional<int> wait_exit(std::chrono::milliseconds limit) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (!exit_status_) {
+      int status = 0;
+      const pid_t done = ::waitpid(pid_, &status, WNOHANG);
+      if (done == pid_) {
+        exit_status_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        break;
+      }
+      if (std::chrono::steady_clock::now() > deadline)
+        return std::nullopt;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return exit_status_;
+  }
+
+  [[nodiscard]] std::string stdout_text() const { return read_file(stdout_path_); }
+  [[nodiscard]] std::string stderr_text() const { return read_file(stderr_path_); }
+
+  // Waits up to `limit` until stdout contains `text`.
+  bool wait_for_output(const std::string& text, std::chrono::milliseconds limit) const {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (stdout_text().find(text) == std::string::npos) {
+      if (std::chrono::steady_clock::now() > deadline)
+        return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return true;
+  }
+
+ private:
+  static std::string read_file(const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+  }
+
+  pid_t pid_ = -1;
+  std::optional<int> exit_status_;
+  std::string stdout_path_;
+  std::string stderr_path_;
+};
+
+}  // namespace llt::test
