@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <cstddef>
+#include <cstring>
 #include <new>
 #include <stdexcept>
 #include <type_traits>
@@ -15,8 +16,8 @@ namespace llt::common {
 // Bounded wait-free single-producer single-consumer queue.
 //
 // The capacity is fixed at construction (rounded up to a power of two so a slot index is a
-// mask, not a division) and the storage is allocated once, there. Indices grow monotonically
-// and are never wrapped: at 2^64 they would take centuries to overflow.
+// mask, not a division) and the storage is allocated and touched once, there. Indices grow
+// monotonically and are never wrapped: at 2^64 they would take centuries to overflow.
 //
 // Thread contract: exactly one producer thread calls try_push/try_emplace, exactly one
 // consumer thread calls front/pop. It is undefined to call a producer member from the
@@ -42,6 +43,9 @@ class SpscQueue {
     storage_ = static_cast<T*>(
         ::operator new (sizeof(T) * (capacity_ + 2 * kPadding), std::align_val_t{kStorageAlign}));
     slots_ = storage_ + kPadding;
+    // Touch every page now, so the hot path never takes a page fault on a slot it has not
+    // used before (and the resident size is final from start-up).
+    std::memset(static_cast<void*>(storage_), 0, sizeof(T) * (capacity_ + 2 * kPadding));
   }
 
   SpscQueue(const SpscQueue&) = delete;
