@@ -12,32 +12,7 @@
 #include "common/memory/mem_pool.h"
 #include "common/stats/latency_histogram.h"
 #include "common/time/tsc_clock.h"
-
-namespace {
-std::atomic<std::uint64_t> g_allocations{0};
-}  // namespace
-
-void* operator new(std::size_t size) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(size == 0 ? 1 : size))
-    return p;
-  throw std::bad_alloc();
-}
-void* operator new[](std::size_t size) {
-  return operator new(size);
-}
-void operator delete(void* p) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p, std::size_t) noexcept {
-  std::free(p);
-}
+#include "tests/support/allocation_counter.h"
 
 namespace llt::common {
 namespace {
@@ -49,21 +24,21 @@ struct Order {
 };
 
 TEST(AllocFree, counter_sees_an_allocation) {
-  const std::uint64_t before = g_allocations.load();
+  const std::uint64_t before = test::process_allocations();
   auto* p = new int(1);
-  EXPECT_EQ(g_allocations.load(), before + 1);
+  EXPECT_EQ(test::process_allocations(), before + 1);
   delete p;
 }
 
 TEST(AllocFree, steady_state_queue_calls_do_not_allocate) {
   SpscQueue<Order> queue(1024);
-  const std::uint64_t before = g_allocations.load();
+  const std::uint64_t before = test::process_allocations();
   for (std::uint64_t i = 0; i < 1'000'000; ++i) {
     ASSERT_TRUE(queue.try_emplace(Order{i, 100, 1}));
     ASSERT_NE(queue.front(), nullptr);
     queue.pop();
   }
-  EXPECT_EQ(g_allocations.load(), before);
+  EXPECT_EQ(test::process_allocations(), before);
 }
 
 TEST(AllocFree, steady_state_queue_across_two_threads_does_not_allocate) {
@@ -71,14 +46,14 @@ TEST(AllocFree, steady_state_queue_across_two_threads_does_not_allocate) {
   constexpr std::uint64_t kItems = 1'000'000;
   std::atomic<std::uint64_t> producer_allocations{0};
   std::thread producer([&] {
-    const std::uint64_t before = g_allocations.load();
+    const std::uint64_t before = test::process_allocations();
     for (std::uint64_t i = 0; i < kItems; ++i) {
       while (!queue.try_push(i))
         cpu_relax();
     }
-    producer_allocations = g_allocations.load() - before;
+    producer_allocations = test::process_allocations() - before;
   });
-  const std::uint64_t before = g_allocations.load();
+  const std::uint64_t before = test::process_allocations();
   std::uint64_t received = 0;
   while (received < kItems) {
     if (queue.front() != nullptr) {
@@ -86,7 +61,7 @@ TEST(AllocFree, steady_state_queue_across_two_threads_does_not_allocate) {
       ++received;
     }
   }
-  const std::uint64_t consumer_allocations = g_allocations.load() - before;
+  const std::uint64_t consumer_allocations = test::process_allocations() - before;
   producer.join();
   // Thread start-up allocates before the producer's loop; the loops themselves must not.
   EXPECT_EQ(producer_allocations.load(), 0U);
@@ -96,7 +71,7 @@ TEST(AllocFree, steady_state_queue_across_two_threads_does_not_allocate) {
 TEST(AllocFree, steady_state_pool_calls_do_not_allocate_even_when_exhausted) {
   MemPool<Order> pool(1000);
   Order* held[1000];
-  const std::uint64_t before = g_allocations.load();
+  const std::uint64_t before = test::process_allocations();
   for (int round = 0; round < 1000; ++round) {
     for (auto& slot : held) {
       slot = pool.allocate(Order{1, 2, 3});
@@ -106,18 +81,18 @@ TEST(AllocFree, steady_state_pool_calls_do_not_allocate_even_when_exhausted) {
     for (auto* slot : held)
       ASSERT_TRUE(pool.deallocate(slot));
   }
-  EXPECT_EQ(g_allocations.load(), before);
+  EXPECT_EQ(test::process_allocations(), before);
 }
 
 TEST(AllocFree, clock_and_histogram_record_without_allocating) {
   const TscClock& clock = TscClock::instance();
   auto histogram = std::make_unique<LatencyHistogram>();
-  const std::uint64_t before = g_allocations.load();
+  const std::uint64_t before = test::process_allocations();
   for (int i = 0; i < 100'000; ++i) {
     const std::uint64_t t0 = clock.now_ticks();
     histogram->record(clock.elapsed_ns(t0, clock.now_ticks()));
   }
-  EXPECT_EQ(g_allocations.load(), before);
+  EXPECT_EQ(test::process_allocations(), before);
   EXPECT_EQ(histogram->count(), 100'000U);
 }
 

@@ -13,104 +13,8 @@
 #include "common/time/tsc_clock.h"
 #include "exchange/matcher/matcher.h"
 #include "exchange/matcher/matching_engine.h"
+#include "tests/support/allocation_counter.h"
 #include "tests/support/order_flow_generator.h"
-
-namespace {
-
-std::atomic<bool> g_counting{false};
-std::atomic<std::size_t> g_allocations{0};
-std::atomic<std::size_t> g_deallocations{0};
-
-void* counted_malloc(std::size_t size, std::size_t alignment) noexcept {
-  if (g_counting.load(std::memory_order_relaxed)) {
-    g_allocations.fetch_add(1, std::memory_order_relaxed);
-  }
-  if (size == 0)
-    size = 1;
-  if (alignment <= alignof(std::max_align_t))
-    return std::malloc(size);
-  void* p = nullptr;
-  return posix_memalign(&p, alignment, size) == 0 ? p : nullptr;
-}
-
-void* counted_new(std::size_t size, std::size_t alignment) {
-  void* p = counted_malloc(size, alignment);
-  if (p == nullptr)
-    throw std::bad_alloc();
-  return p;
-}
-
-void counted_free(void* p) noexcept {
-  if (p != nullptr && g_counting.load(std::memory_order_relaxed)) {
-    g_deallocations.fetch_add(1, std::memory_order_relaxed);
-  }
-  std::free(p);
-}
-
-constexpr std::size_t kDefaultAlign = alignof(std::max_align_t);
-
-}  // namespace
-
-void* operator new(std::size_t size) {
-  return counted_new(size, kDefaultAlign);
-}
-void* operator new[](std::size_t size) {
-  return counted_new(size, kDefaultAlign);
-}
-void* operator new(std::size_t size, std::align_val_t al) {
-  return counted_new(size, static_cast<std::size_t>(al));
-}
-void* operator new[](std::size_t size, std::align_val_t al) {
-  return counted_new(size, static_cast<std::size_t>(al));
-}
-void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
-  return counted_malloc(size, kDefaultAlign);
-}
-void* operator new[](std::size_t size, const std::nothrow_t&) noexcept {
-  return counted_malloc(size, kDefaultAlign);
-}
-void* operator new(std::size_t size, std::align_val_t al, const std::nothrow_t&) noexcept {
-  return counted_malloc(size, static_cast<std::size_t>(al));
-}
-void* operator new[](std::size_t size, std::align_val_t al, const std::nothrow_t&) noexcept {
-  return counted_malloc(size, static_cast<std::size_t>(al));
-}
-void operator delete(void* p) noexcept {
-  counted_free(p);
-}
-void operator delete[](void* p) noexcept {
-  counted_free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-  counted_free(p);
-}
-void operator delete[](void* p, std::size_t) noexcept {
-  counted_free(p);
-}
-void operator delete(void* p, std::align_val_t) noexcept {
-  counted_free(p);
-}
-void operator delete[](void* p, std::align_val_t) noexcept {
-  counted_free(p);
-}
-void operator delete(void* p, std::size_t, std::align_val_t) noexcept {
-  counted_free(p);
-}
-void operator delete[](void* p, std::size_t, std::align_val_t) noexcept {
-  counted_free(p);
-}
-void operator delete(void* p, const std::nothrow_t&) noexcept {
-  counted_free(p);
-}
-void operator delete[](void* p, const std::nothrow_t&) noexcept {
-  counted_free(p);
-}
-void operator delete(void* p, std::align_val_t, const std::nothrow_t&) noexcept {
-  counted_free(p);
-}
-void operator delete[](void* p, std::align_val_t, const std::nothrow_t&) noexcept {
-  counted_free(p);
-}
 
 namespace llt::exchange {
 namespace {
@@ -118,17 +22,27 @@ namespace {
 constexpr std::size_t kWarmUp = 100'000;
 constexpr std::size_t kMeasured = 1'000'000;
 
-// Counts allocations between construction and stop(); no GoogleTest assertion may run in
-// between (a failing assertion allocates its message).
+// Counts allocations (every thread's) between construction and stop(); no GoogleTest
+// assertion may run in between (a failing assertion allocates its message).
 class AllocationWindow {
  public:
-  AllocationWindow() {
-    g_allocations.store(0);
-    g_deallocations.store(0);
-    g_counting.store(true);
+  AllocationWindow()
+      : allocations_(test::process_allocations()), deallocations_(test::process_deallocations()) {}
+  void stop() {
+    if (!stopped_) {
+      allocations_ = test::process_allocations() - allocations_;
+      deallocations_ = test::process_deallocations() - deallocations_;
+      stopped_ = true;
+    }
   }
-  void stop() { g_counting.store(false); }
-  ~AllocationWindow() { stop(); }
+  // After stop().
+  [[nodiscard]] std::uint64_t allocations() const { return allocations_; }
+  [[nodiscard]] std::uint64_t deallocations() const { return deallocations_; }
+
+ private:
+  std::uint64_t allocations_;
+  std::uint64_t deallocations_;
+  bool stopped_ = false;
 };
 
 // Sums what a real consumer would read, so no event can be optimised away.
@@ -153,16 +67,12 @@ OrderBookOptions book_options() {
 }
 
 TEST(MatcherAllocation, counting_operator_new_sees_allocations) {
-  std::size_t counted = 0;
-  {
-    AllocationWindow window;
-    auto* p = new std::vector<int>(100);
-    delete p;
-    window.stop();
-    counted = g_allocations.load();
-  }
-  EXPECT_EQ(counted, 2u);
-  EXPECT_EQ(g_deallocations.load(), 2u);
+  AllocationWindow window;
+  auto* p = new std::vector<int>(100);
+  delete p;
+  window.stop();
+  EXPECT_EQ(window.allocations(), 2u);
+  EXPECT_EQ(window.deallocations(), 2u);
 }
 
 TEST(MatcherAllocation, a_million_mixed_requests_allocate_nothing) {
@@ -181,8 +91,8 @@ TEST(MatcherAllocation, a_million_mixed_requests_allocate_nothing) {
     steps += matcher.last_steps();
   }
   window.stop();
-  EXPECT_EQ(g_allocations.load(), 0u);
-  EXPECT_EQ(g_deallocations.load(), 0u);
+  EXPECT_EQ(window.allocations(), 0u);
+  EXPECT_EQ(window.deallocations(), 0u);
   EXPECT_GT(steps, kMeasured / 10);
   EXPECT_NE(handler.sum, 0u);
 }
@@ -218,8 +128,8 @@ TEST(MatcherAllocation, the_engine_with_its_queues_allocates_nothing) {
   AllocationWindow window;
   run(kWarmUp, requests.size());
   window.stop();
-  EXPECT_EQ(g_allocations.load(), 0u);
-  EXPECT_EQ(g_deallocations.load(), 0u);
+  EXPECT_EQ(window.allocations(), 0u);
+  EXPECT_EQ(window.deallocations(), 0u);
   EXPECT_EQ(engine.requests_processed(), requests.size());
   EXPECT_EQ(engine.lost_events(), 0u);
   EXPECT_NE(sum, 0u);

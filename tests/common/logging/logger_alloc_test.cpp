@@ -12,109 +12,22 @@
 #include <thread>
 
 #include "common/logging/logger.h"
+#include "tests/support/allocation_counter.h"
 
 namespace {
 
-// Per thread, so the backend's and GoogleTest's allocations are not counted. Constant-
-// initialised thread_locals: reading them from operator new allocates nothing.
-thread_local bool t_counting = false;
-thread_local std::size_t t_allocations = 0;
-
-void* counted_alloc(std::size_t size, std::size_t align) noexcept {
-  if (t_counting) {
-    ++t_allocations;
-  }
-  if (size == 0) {
-    size = 1;
-  }
-  if (align <= alignof(std::max_align_t)) {
-    return std::malloc(size);
-  }
-  void* p = nullptr;
-  return ::posix_memalign(&p, align, size) == 0 ? p : nullptr;
-}
-
-void* counted_alloc_or_throw(std::size_t size, std::size_t align) {
-  void* p = counted_alloc(size, align);
-  if (p == nullptr) {
-    throw std::bad_alloc();
-  }
-  return p;
-}
-
-// Starts counting the calling thread's allocations; stops and reports them on destruction.
+// Counts the calling thread's allocations from construction on (the backend's and
+// GoogleTest's threads are not counted).
 class AllocationCounter {
  public:
-  AllocationCounter() {
-    t_allocations = 0;
-    t_counting = true;
-  }
-  ~AllocationCounter() { t_counting = false; }
-  std::size_t count() const { return t_allocations; }
+  AllocationCounter() : start_(llt::test::thread_allocations()) {}
+  std::size_t count() const { return llt::test::thread_allocations() - start_; }
+
+ private:
+  std::uint64_t start_;
 };
 
 }  // namespace
-
-void* operator new(std::size_t size) {
-  return counted_alloc_or_throw(size, alignof(std::max_align_t));
-}
-void* operator new[](std::size_t size) {
-  return counted_alloc_or_throw(size, alignof(std::max_align_t));
-}
-void* operator new(std::size_t size, std::align_val_t align) {
-  return counted_alloc_or_throw(size, static_cast<std::size_t>(align));
-}
-void* operator new[](std::size_t size, std::align_val_t align) {
-  return counted_alloc_or_throw(size, static_cast<std::size_t>(align));
-}
-void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
-  return counted_alloc(size, alignof(std::max_align_t));
-}
-void* operator new[](std::size_t size, const std::nothrow_t&) noexcept {
-  return counted_alloc(size, alignof(std::max_align_t));
-}
-void* operator new(std::size_t size, std::align_val_t align, const std::nothrow_t&) noexcept {
-  return counted_alloc(size, static_cast<std::size_t>(align));
-}
-void* operator new[](std::size_t size, std::align_val_t align, const std::nothrow_t&) noexcept {
-  return counted_alloc(size, static_cast<std::size_t>(align));
-}
-void operator delete(void* p) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p, std::size_t) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::align_val_t) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p, std::align_val_t) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::size_t, std::align_val_t) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p, std::size_t, std::align_val_t) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, const std::nothrow_t&) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p, const std::nothrow_t&) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::align_val_t, const std::nothrow_t&) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p, std::align_val_t, const std::nothrow_t&) noexcept {
-  std::free(p);
-}
 
 namespace llt::common {
 namespace {

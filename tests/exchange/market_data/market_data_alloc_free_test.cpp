@@ -12,35 +12,8 @@
 
 #include "exchange/market_data/market_data_publisher.h"
 #include "exchange/market_data/snapshot_synthesizer.h"
+#include "tests/support/allocation_counter.h"
 #include "tests/support/md_subscriber.h"
-
-namespace {
-std::atomic<std::uint64_t> g_allocations{0};
-}  // namespace
-
-void* operator new(std::size_t size) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(size == 0 ? 1 : size))
-    return p;
-  throw std::bad_alloc();
-}
-void* operator new[](std::size_t size) {
-  return operator new(size);
-}
-// Not inlined: g++ would otherwise see free() of a pointer it knows came from operator new and
-// warn (-Wmismatched-new-delete), not knowing that this operator new is malloc.
-[[gnu::noinline]] void operator delete(void* p) noexcept {
-  std::free(p);
-}
-[[gnu::noinline]] void operator delete[](void* p) noexcept {
-  std::free(p);
-}
-[[gnu::noinline]] void operator delete(void* p, std::size_t) noexcept {
-  std::free(p);
-}
-[[gnu::noinline]] void operator delete[](void* p, std::size_t) noexcept {
-  std::free(p);
-}
 
 namespace llt::exchange {
 namespace {
@@ -90,7 +63,7 @@ TEST(MarketDataAllocFree, publisher_and_synthesizer_do_not_allocate_after_start_
     stream.push_back(update);
   }
 
-  const std::uint64_t before = g_allocations.load();
+  const std::uint64_t before = llt::test::process_allocations();
   std::size_t next = 0;
   const auto deadline = std::chrono::steady_clock::now() + 2s;
   while ((next < stream.size() || synthesizer.stats().snapshots_published < 5 ||
@@ -102,7 +75,7 @@ TEST(MarketDataAllocFree, publisher_and_synthesizer_do_not_allocate_after_start_
     (void)publisher.poll();
     (void)synthesizer.poll();
   }
-  const std::uint64_t allocations = g_allocations.load() - before;
+  const std::uint64_t allocations = llt::test::process_allocations() - before;
   EXPECT_EQ(next, stream.size());
   EXPECT_GE(synthesizer.stats().snapshots_published, 5u);
   EXPECT_GE(publisher.stats().heartbeats, 2u);

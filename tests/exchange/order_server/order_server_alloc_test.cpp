@@ -16,39 +16,10 @@
 #include "common/concurrent/agent_runner.h"
 #include "exchange/matcher/matching_engine.h"
 #include "exchange/order_server/order_server.h"
+#include "tests/support/allocation_counter.h"
 #include "tests/support/order_entry_checks.h"
 #include "tests/support/order_entry_client.h"
 #include "tests/support/order_entry_exchange.h"
-
-namespace {
-thread_local std::uint64_t t_allocations = 0;
-}  // namespace
-
-// noinline: g++ would otherwise pair an inlined malloc with a free and warn
-// (-Wmismatched-new-delete).
-
-[[gnu::noinline]] void* operator new(std::size_t size) {
-  ++t_allocations;
-  if (void* p = std::malloc(size == 0 ? 1 : size)) {
-    return p;
-  }
-  throw std::bad_alloc();
-}
-[[gnu::noinline]] void* operator new[](std::size_t size) {
-  return operator new(size);
-}
-[[gnu::noinline]] void operator delete(void* p) noexcept {
-  std::free(p);
-}
-[[gnu::noinline]] void operator delete[](void* p) noexcept {
-  std::free(p);
-}
-[[gnu::noinline]] void operator delete(void* p, std::size_t) noexcept {
-  std::free(p);
-}
-[[gnu::noinline]] void operator delete[](void* p, std::size_t) noexcept {
-  std::free(p);
-}
 
 namespace llt::exchange {
 namespace {
@@ -65,10 +36,10 @@ class AllocationCountingAgent final : public common::Agent {
   explicit AllocationCountingAgent(common::Agent& inner) : inner_(inner) {}
 
   int poll() override {
-    const std::uint64_t before = t_allocations;
+    const std::uint64_t before = llt::test::thread_allocations();
     const int work = inner_.poll();
     if (measuring.load(std::memory_order_relaxed)) {
-      allocations.fetch_add(t_allocations - before, std::memory_order_relaxed);
+      allocations.fetch_add(llt::test::thread_allocations() - before, std::memory_order_relaxed);
     }
     return work;
   }
@@ -113,10 +84,10 @@ void exercise(std::uint16_t port, ClientId id) {
 }
 
 TEST(OrderServerAllocations, counter_sees_an_allocation_on_this_thread) {
-  const std::uint64_t before = t_allocations;
+  const std::uint64_t before = llt::test::thread_allocations();
   // A direct call, not a new-expression: the compiler may not elide it.
   void* block = ::operator new(sizeof(int));
-  EXPECT_EQ(t_allocations, before + 1);
+  EXPECT_EQ(llt::test::thread_allocations(), before + 1);
   ::operator delete(block);
 }
 
