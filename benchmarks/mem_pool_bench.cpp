@@ -25,7 +25,7 @@ struct Order {
 struct Ours {
   Ours() : pool(1 << 16) {}
   Order* allocate(std::uint64_t id) {
-    return pool.allocate(Order{id, id, 100, 10, 1, id, nullptr, nullptr});
+    return pool.allocate(id, id, std::int64_t{100}, 10U, 1U, id, nullptr, nullptr);
   }
   void free(Order* order) { (void)pool.deallocate(order); }
   llt::common::MemPool<Order> pool;
