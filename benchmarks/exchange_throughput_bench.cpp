@@ -133,7 +133,7 @@ void run_clients(std::vector<std::unique_ptr<Client>>& clients, std::uint64_t co
 
 std::uint16_t random_port() {
   std::random_device device;
-  return static_cast<std::uint16_t>(20'000 + device() % 20'000);
+  return static_cast<std::uint16_t>(20'000 + device() % 12'000);
 }
 
 void exchange(benchmark::State& state) {

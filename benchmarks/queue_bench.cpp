@@ -52,7 +52,7 @@ struct Moodycamel {
 
 template <typename Queue>
 void throughput(benchmark::State& state) {
-  auto queue = std::make_unique<Queue>(kCapacity);
+  auto queue = std::make_unique<Queue>(static_cast<std::size_t>(state.range(0)));
   std::atomic<bool> stop{false};
   std::atomic<Item> consumed{0};
   std::thread consumer([&] {
@@ -123,16 +123,35 @@ void round_trip(benchmark::State& state) {
   llt::bench::add_percentile_counters(state, *histogram);
 }
 
+// Throughput at two capacities: 65,536 (the ring is as large as L2 and runs full) and 4,096.
 BENCHMARK_TEMPLATE(throughput, Ours)
-    ->Name("queue_throughput/ours")
+    ->Name("queue_throughput_64k/ours")
+    ->Arg(65536)
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 BENCHMARK_TEMPLATE(throughput, Boost)
-    ->Name("queue_throughput/boost")
+    ->Name("queue_throughput_64k/boost")
+    ->Arg(65536)
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 BENCHMARK_TEMPLATE(throughput, Moodycamel)
-    ->Name("queue_throughput/moodycamel")
+    ->Name("queue_throughput_64k/moodycamel")
+    ->Arg(65536)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_TEMPLATE(throughput, Ours)
+    ->Name("queue_throughput_4k/ours")
+    ->Arg(4096)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_TEMPLATE(throughput, Boost)
+    ->Name("queue_throughput_4k/boost")
+    ->Arg(4096)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_TEMPLATE(throughput, Moodycamel)
+    ->Name("queue_throughput_4k/moodycamel")
+    ->Arg(4096)
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 BENCHMARK_TEMPLATE(round_trip, Ours)->Name("queue_round_trip/ours")->UseRealTime();

@@ -20,7 +20,7 @@ ExchangeCommandLine parse_exchange_command_line(int argc, const char* const argv
   // clang-format off
   desc.add_options()
     ("help,h", "show this help and exit")
-    ("port,p", po::value<std::string>()->default_value("12345"), "TCP order entry listen port")
+    ("port,p", po::value<std::string>()->default_value("12345"), "TCP order entry listen port (0: any free port, printed at start)")
     ("listen-addr", po::value<std::string>()->default_value("127.0.0.1"),
      "IPv4 address the order entry port listens on")
     ("multicast-addr,m", po::value<std::string>()->default_value("239.255.0.1"),
@@ -70,7 +70,7 @@ ExchangeCommandLine parse_exchange_command_line(int argc, const char* const argv
 
   const auto text = [&vm](const char* name) { return vm[name].as<std::string>(); };
   ExchangeOptions& o = result.options;
-  o.port = common::parse_port("--port", text("port"));
+  o.port = static_cast<std::uint16_t>(common::parse_unsigned("--port", text("port"), 0, 65535));
   o.listen_addr = common::parse_ipv4_text("--listen-addr", text("listen-addr"));
   o.multicast_addr = common::parse_multicast_group_text("--multicast-addr", text("multicast-addr"));
   o.multicast_port = common::parse_port("--multicast-port", text("multicast-port"));

@@ -76,6 +76,8 @@ TEST(ExchangeOptions, help_returns_the_text_with_every_flag) {
 
 TEST(ExchangeOptions, bad_values_name_the_flag) {
   EXPECT_NE(usage_error({"--port", "70000"}).find("--port"), std::string::npos);
+  EXPECT_NE(usage_error({"--port", "-1"}).find("--port"), std::string::npos);
+  EXPECT_NE(usage_error({"--multicast-port", "0"}).find("--multicast-port"), std::string::npos);
   EXPECT_NE(usage_error({"--tickers", ""}).find("--tickers"), std::string::npos);
   EXPECT_NE(usage_error({"--tickers", "a,b"}).find("--tickers"), std::string::npos);
   EXPECT_NE(usage_error({"--threading", "both"}).find("--threading"), std::string::npos);

@@ -25,12 +25,14 @@ using test::MdSubscriber;
 
 constexpr const char* kExchange = LLT_EXCHANGE_BINARY;
 
-// A port nobody listens on right now (bound once by the kernel, then released).
-std::uint16_t free_tcp_port() {
-  common::TcpServerOptions options;
-  options.port = 0;
-  common::TcpServer probe(options);
-  return probe.port();
+// Starts the exchange on a port the kernel picks (--port 0) and returns the port it printed,
+// or 0 when it did not start within the deadline.
+std::uint16_t started_port(const ChildProcess& exchange) {
+  const std::string marker = "order entry on 127.0.0.1:";
+  if (!exchange.wait_for_output(marker, 5s))
+    return 0;
+  const std::string out = exchange.stdout_text();
+  return static_cast<std::uint16_t>(std::stoul(out.substr(out.find(marker) + marker.size())));
 }
 
 std::vector<std::string> exchange_args(std::uint16_t port, const MdChannel& md,
@@ -100,14 +102,16 @@ TEST(ExchangeProcess, reports_a_port_in_use_and_exits_non_zero) {
 // Two clients trade through the executable; a subscriber sees the trade; SIGINT stops it
 // cleanly with the per-hop latency table.
 void serve_a_trade_then_stop_with(int signo, const std::vector<std::string>& mode) {
-  const std::uint16_t port = free_tcp_port();
   const MdChannel md = md_random_channel();
   MdSubscriber subscriber(md);
-  ChildProcess exchange(kExchange, exchange_args(port, md, mode));
-  ASSERT_TRUE(exchange.wait_for_output("order entry on", 5s)) << exchange.stderr_text();
+  ChildProcess exchange(kExchange, exchange_args(0, md, mode));
+  const std::uint16_t port = started_port(exchange);
+  ASSERT_NE(port, 0) << exchange.stderr_text();
 
   OrderEntryClient buyer(port, 11);
   OrderEntryClient seller(port, 22);
+  buyer.skip_heartbeats(true);
+  seller.skip_heartbeats(true);
   ASSERT_TRUE(log_on(buyer));
   ASSERT_TRUE(log_on(seller));
   ASSERT_TRUE(buyer.send(buyer.new_order(1, 1, Side::kBuy, 10'000, 5)));
@@ -144,16 +148,18 @@ TEST(ExchangeProcess, serves_a_trade_and_stops_cleanly_on_sigint) {
   serve_a_trade_then_stop_with(SIGINT, {});
 }
 
-TEST(ExchangeProcess, serves_a_trade_in_dedicated_spin_mode_and_stops_on_sigterm) {
-  serve_a_trade_then_stop_with(SIGTERM, {"--threading", "dedicated", "--idle", "spin"});
+// Backoff, not spin: four spinning threads would starve the other tests on a 2-core machine.
+TEST(ExchangeProcess, serves_a_trade_in_dedicated_mode_and_stops_on_sigterm) {
+  serve_a_trade_then_stop_with(SIGTERM, {"--threading", "dedicated", "--idle", "backoff"});
 }
 
 TEST(ExchangeProcess, prints_a_status_line_every_stats_interval) {
-  const std::uint16_t port = free_tcp_port();
   ChildProcess exchange(kExchange,
-                        exchange_args(port, md_random_channel(), {"--stats-interval", "1"}));
-  ASSERT_TRUE(exchange.wait_for_output("order entry on", 5s)) << exchange.stderr_text();
+                        exchange_args(0, md_random_channel(), {"--stats-interval", "1"}));
+  const std::uint16_t port = started_port(exchange);
+  ASSERT_NE(port, 0) << exchange.stderr_text();
   OrderEntryClient client(port, 5);
+  client.skip_heartbeats(true);
   ASSERT_TRUE(log_on(client));
   ASSERT_TRUE(client.send(client.new_order(2, 1, Side::kSell, 12'000, 3)));
   ASSERT_TRUE(receive_response(client, ClientResponseType::kAccepted));

@@ -26,8 +26,8 @@
 namespace llt::test {
 
 // One test's loopback multicast channel: a random group in 239.255.0.0/16 (administratively
-// scoped) and a random incremental port in [20000, 59999], the snapshot port next to it, so
-// parallel test runs do not hear each other.
+// scoped) and a random incremental port in [20000, 32000] (below the ephemeral range), the snapshot
+// port next to it, so parallel test runs do not hear each other.
 struct MdChannel {
   std::string group;
   std::uint16_t port = 0;
@@ -38,7 +38,7 @@ inline MdChannel md_random_channel() {
   static std::mt19937 rng{std::random_device{}()};
   std::uniform_int_distribution<int> octet(0, 255);
   std::uniform_int_distribution<int> host(1, 254);
-  std::uniform_int_distribution<int> port(20000, 59999);
+  std::uniform_int_distribution<int> port(20000, 32000);
   const auto incremental = static_cast<std::uint16_t>(port(rng));
   return {fmt::format("239.255.{}.{}", octet(rng), host(rng)), incremental,
           static_cast<std::uint16_t>(incremental + 1)};

@@ -16,14 +16,16 @@
 
 namespace llt::exchange::testing {
 
-// Order server options for in-process tests: an ephemeral loopback port and a small session
+// Order server options for in-process tests: an ephemeral loopback port, a small session
 // table (every session's buffers are allocated and zeroed up front, which sanitizers make
-// slow); defaults otherwise.
+// slow), and no server heartbeat unless a test asks for one (on a loaded machine a test that
+// waits over a second would otherwise read a HEARTBEAT where it expects its reply).
 inline OrderServerOptions test_order_server_options(std::size_t max_sessions = 16) {
   OrderServerOptions options;
   options.address = "127.0.0.1";
   options.port = 0;
   options.max_sessions = max_sessions;
+  options.heartbeat_interval = std::chrono::hours(1);
   return options;
 }
 

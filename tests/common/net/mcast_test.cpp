@@ -30,7 +30,7 @@ Channel random_channel() {
   static std::mt19937 rng{std::random_device{}()};
   std::uniform_int_distribution<int> octet(0, 255);
   std::uniform_int_distribution<int> host(1, 254);
-  std::uniform_int_distribution<int> port(20000, 60000);
+  std::uniform_int_distribution<int> port(20000, 32000);
   return {"239.255." + std::to_string(octet(rng)) + "." + std::to_string(host(rng)),
           static_cast<std::uint16_t>(port(rng))};
 }

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cmath>
 #include <thread>
 
 namespace llt::common {
@@ -11,16 +12,22 @@ namespace {
 using namespace std::chrono_literals;
 
 // Measures a sleep with both the clock under test and CLOCK_MONOTONIC; they must agree to a
-// few percent (sleeps overshoot, so both see the same overshoot).
+// few percent. A preemption between the two clock reads skews one try, so the best of three
+// counts.
 void expect_agrees_with_monotonic(const TscClock& clock) {
-  const std::uint64_t t0 = clock.now_ticks();
-  const std::uint64_t m0 = monotonic_ns();
-  std::this_thread::sleep_for(50ms);
-  const std::uint64_t t1 = clock.now_ticks();
-  const std::uint64_t m1 = monotonic_ns();
-  const double measured = static_cast<double>(clock.elapsed_ns(t0, t1));
-  const double reference = static_cast<double>(m1 - m0);
-  EXPECT_NEAR(measured / reference, 1.0, 0.05);
+  double best = 1e9;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    const std::uint64_t t0 = clock.now_ticks();
+    const std::uint64_t m0 = monotonic_ns();
+    std::this_thread::sleep_for(50ms);
+    const std::uint64_t t1 = clock.now_ticks();
+    const std::uint64_t m1 = monotonic_ns();
+    const double ratio =
+        static_cast<double>(clock.elapsed_ns(t0, t1)) / static_cast<double>(m1 - m0);
+    if (std::abs(ratio - 1.0) < std::abs(best - 1.0))
+      best = ratio;
+  }
+  EXPECT_NEAR(best, 1.0, 0.05);
 }
 
 TEST(TscClock, agrees_with_clock_monotonic) {

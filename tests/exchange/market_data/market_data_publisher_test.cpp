@@ -209,16 +209,19 @@ TEST(MarketDataPublisher, heartbeat_after_idle_carries_the_next_seq_and_consumes
   MarketDataPublisher publisher(options, updates, published);
   publisher.on_start();
 
-  const auto poll_for = [&](std::chrono::milliseconds period) {
-    const auto until = std::chrono::steady_clock::now() + period;
-    while (std::chrono::steady_clock::now() < until) {
+  // Polls until the idle stream's next heartbeat went out (exactly one, however slow the
+  // machine), within a deadline.
+  const auto poll_until_heartbeat = [&] {
+    const std::uint64_t before = publisher.stats().heartbeats;
+    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    while (publisher.stats().heartbeats == before && std::chrono::steady_clock::now() < deadline) {
       (void)publisher.poll();
       std::this_thread::sleep_for(1ms);
     }
   };
 
   // Before any update: the next seq is 1.
-  poll_for(45ms);
+  poll_until_heartbeat();
   std::vector<Datagram> datagrams = receive(receiver, 1);
   ASSERT_EQ(datagrams.size(), 1u);
   EXPECT_EQ(datagrams[0].records[0].msg_type, MarketUpdateType::kHeartbeat);
@@ -231,7 +234,7 @@ TEST(MarketDataPublisher, heartbeat_after_idle_carries_the_next_seq_and_consumes
   ASSERT_EQ(datagrams.size(), 1u);
   EXPECT_EQ(datagrams[0].records.back().seq_num, 5u);
 
-  poll_for(45ms);
+  poll_until_heartbeat();
   datagrams = receive(receiver, 1);
   ASSERT_EQ(datagrams.size(), 1u);
   EXPECT_EQ(datagrams[0].records[0].msg_type, MarketUpdateType::kHeartbeat);

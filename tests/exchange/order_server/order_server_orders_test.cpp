@@ -215,6 +215,9 @@ TEST(OrderServerOrders, reassembles_requests_dribbled_one_byte_at_a_time) {
 TEST(OrderServerOrders, answers_every_request_when_the_engine_queue_is_tiny) {
   OrderServerOptions options = testing::test_order_server_options();
   options.max_pending_requests = 8;  // the sequencer fills too: back-pressure on the socket
+  // Each client reads only after sending everything: its ~200 KB of replies must fit in the
+  // session's bound whatever the kernel's socket buffers hold.
+  options.send_buffer_bytes = 1 << 20;
   OrderEntryExchange exchange(options, testing::test_engine_options(), 2, 64);
   OrderEntryClient buyer(exchange.port(), 1);
   OrderEntryClient seller(exchange.port(), 2);
