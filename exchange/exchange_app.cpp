@@ -125,6 +125,7 @@ std::string ExchangeApp::status_line() {
 void ExchangeApp::print_latency_table(std::FILE* out) const {
   const Hop hops[] = {
       {OrderServer::kTcpReadToSequenced, &order_server_->tcp_read_to_sequenced()},
+      {OrderServer::kSequencedToEngineIn, &order_server_->sequenced_to_engine_in()},
       {OrderServer::kTcpReadToResponseSent, &order_server_->tcp_read_to_response_sent()},
       {MarketDataPublisher::kLatencyHop, &publisher_->latency()},
   };
@@ -144,6 +145,7 @@ void ExchangeApp::write_latency_csv(const std::string& path) const {
   }
   fmt::print(out, "{}\n", common::LatencyHistogram::kCsvHeader);
   order_server_->tcp_read_to_sequenced().write_csv_rows(out, OrderServer::kTcpReadToSequenced);
+  order_server_->sequenced_to_engine_in().write_csv_rows(out, OrderServer::kSequencedToEngineIn);
   order_server_->tcp_read_to_response_sent().write_csv_rows(out,
                                                             OrderServer::kTcpReadToResponseSent);
   publisher_->latency().write_csv_rows(out, MarketDataPublisher::kLatencyHop);

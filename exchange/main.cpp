@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "common/cli/option_values.h"
+#include "common/logging/logger.h"
 #include "exchange/exchange_app.h"
 
 namespace {
@@ -45,14 +46,23 @@ int main(int argc, char** argv) {
   std::signal(SIGTERM, on_signal);
   std::signal(SIGPIPE, SIG_IGN);
 
+  // Lifecycle events go to the log (--log-file, else stderr); status lines too when a log
+  // file is given (on a terminal they are already on stdout).
+  std::unique_ptr<llt::common::Logger> logger;
   std::unique_ptr<ExchangeApp> app;
   try {
+    llt::common::LoggerOptions log_options;
+    log_options.path = options.log_file;
+    logger = std::make_unique<llt::common::Logger>(log_options);
     app = std::make_unique<ExchangeApp>(options);
   } catch (const std::exception& e) {
     fmt::print(stderr, "exchange: {}\n", e.what());
     return 1;
   }
+  logger->register_thread("main");
   app->start();
+  LLT_LOG_INFO(*logger, "exchange started: order entry port {}, market data port {}, {} tickers",
+               app->port(), options.multicast_port, options.tickers.size());
   fmt::print(
       "exchange: order entry on {}:{}; market data {}:{} (snapshots :{}) on interface {}, ttl "
       "{}; tickers {}; threading {}, idle {}\n",
@@ -68,10 +78,16 @@ int main(int argc, char** argv) {
     if (options.stats_interval_s > 0 && std::chrono::steady_clock::now() >= next_status) {
       fmt::print("{}\n", app->status_line());
       std::fflush(stdout);
+      if (!options.log_file.empty()) {
+        const auto c = app->order_server().counters();
+        LLT_LOG_INFO(*logger, "status: sessions {} logged on {} requests {} responses {}",
+                     c.sessions_live, c.sessions_logged_on, c.requests_received, c.responses_sent);
+      }
       next_status += interval;
     }
   }
 
+  LLT_LOG_INFO(*logger, "exchange stopping on signal");
   app->stop();
   fmt::print("{}\n", app->status_line());
   app->print_latency_table(stdout);
@@ -84,6 +100,9 @@ int main(int argc, char** argv) {
       status = 1;
     }
   }
+  LLT_LOG_INFO(*logger, "exchange stopped: {} requests, {} log records dropped",
+               app->order_server().counters().requests_received, logger->dropped());
+  logger->stop();
   fmt::print("exchange: stopped\n");
   return status;
 }

@@ -173,6 +173,7 @@ class OrderServer final : public common::Agent {
  public:
   static constexpr std::string_view kTcpReadToSequenced = "tcp_read_to_sequenced";
   static constexpr std::string_view kTcpReadToResponseSent = "tcp_read_to_response_sent";
+  static constexpr std::string_view kSequencedToEngineIn = "sequenced_to_engine_in";
   // Responses staged per session within one poll phase; they leave in one send().
   static constexpr std::size_t kStagedResponsesPerSession = 64;
 
@@ -208,6 +209,10 @@ class OrderServer final : public common::Agent {
   }
   [[nodiscard]] const common::LatencyHistogram& tcp_read_to_response_sent() const noexcept {
     return read_to_response_sent_;
+  }
+  // From the sequencer's release of a request to the engine taking it, once per request.
+  [[nodiscard]] const common::LatencyHistogram& sequenced_to_engine_in() const noexcept {
+    return sequenced_to_engine_in_;
   }
   // Requests waiting in the sequencer. Order server's thread.
   [[nodiscard]] std::size_t sequencer_pending() const noexcept { return sequencer_.size(); }
@@ -524,6 +529,13 @@ class OrderServer final : public common::Agent {
     if (type == ClientResponseType::kRejected || type == ClientResponseType::kCancelRejected) {
       count_reject(response.reject_reason);
     }
+    // The one answer each request gets (ACCEPTED, REJECTED, CANCELED, CANCEL_REJECTED) times
+    // the engine hop once per request; FILLEDs would count a request twice.
+    if (type != ClientResponseType::kFilled && item.ticks.sequenced_ticks != 0 &&
+        item.ticks.engine_in_ticks != 0) {
+      sequenced_to_engine_in_.record(
+          clock_.elapsed_ns(item.ticks.sequenced_ticks, item.ticks.engine_in_ticks));
+    }
     const std::uint32_t id = sessions_by_client_.find(response.client_id);
     if (id == kNoSession) {
       counters_.responses_without_session.add();
@@ -807,6 +819,7 @@ class OrderServer final : public common::Agent {
   IdList closing_;  // sessions flushing a final reply
   common::LatencyHistogram read_to_sequenced_;
   common::LatencyHistogram read_to_response_sent_;
+  common::LatencyHistogram sequenced_to_engine_in_;
   Counters counters_;
 };
 

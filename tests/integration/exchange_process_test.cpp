@@ -4,9 +4,14 @@
 
 #include <chrono>
 #include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <unistd.h>
 
 #include "common/net/tcp_server.h"
 #include "tests/support/child_process.h"
@@ -151,6 +156,38 @@ TEST(ExchangeProcess, serves_a_trade_and_stops_cleanly_on_sigint) {
 // Backoff, not spin: four spinning threads would starve the other tests on a 2-core machine.
 TEST(ExchangeProcess, serves_a_trade_in_dedicated_mode_and_stops_on_sigterm) {
   serve_a_trade_then_stop_with(SIGTERM, {"--threading", "dedicated", "--idle", "backoff"});
+}
+
+TEST(ExchangeProcess, publishes_the_cancels_of_a_disconnected_client_and_logs_to_its_file) {
+  const std::string log_path = "/tmp/llt_exchange_test_" + std::to_string(::getpid()) + ".log";
+  const MdChannel md = md_random_channel();
+  MdSubscriber subscriber(md);
+  ChildProcess exchange(kExchange, exchange_args(0, md, {"--log-file", log_path}));
+  const std::uint16_t port = started_port(exchange);
+  ASSERT_NE(port, 0) << exchange.stderr_text();
+  {
+    OrderEntryClient client(port, 9);
+    client.skip_heartbeats(true);
+    ASSERT_TRUE(log_on(client));
+    ASSERT_TRUE(client.send(client.new_order(2, 1, Side::kBuy, 9'000, 4)));
+    ASSERT_TRUE(receive_response(client, ClientResponseType::kAccepted));
+  }  // disconnects
+  // ADD (seq 1), then the cancel-on-disconnect's CANCEL (seq 2).
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (subscriber.next_seq() <= 2 && std::chrono::steady_clock::now() < deadline) {
+    subscriber.poll();
+    std::this_thread::sleep_for(1ms);
+  }
+  ASSERT_GT(subscriber.next_seq(), 2U) << "no CANCEL after the disconnect";
+  EXPECT_TRUE(subscriber.books().at(2).orders().empty());
+
+  exchange.signal(SIGINT);
+  EXPECT_EQ(exchange.wait_exit(5s), 0);
+  std::ifstream log(log_path);
+  const std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+  std::remove(log_path.c_str());
+  EXPECT_NE(text.find("exchange started"), std::string::npos) << text;
+  EXPECT_NE(text.find("exchange stopped"), std::string::npos) << text;
 }
 
 TEST(ExchangeProcess, prints_a_status_line_every_stats_interval) {
