@@ -24,6 +24,7 @@ OrderServerOptions order_server_options(const ExchangeOptions& o) {
   options.port = o.port;
   options.max_sessions = o.max_sessions;
   options.heartbeat_timeout = std::chrono::milliseconds(o.heartbeat_timeout_ms);
+  options.max_orders_per_second = o.max_orders_per_second;
   return options;
 }
 

@@ -40,6 +40,8 @@ ExchangeCommandLine parse_exchange_command_line(int argc, const char* const argv
     ("max-orders", po::value<std::string>()->default_value("262144"),
      "resting orders per ticker (beyond: REJECTED CAPACITY)")
     ("max-sessions", po::value<std::string>()->default_value("256"), "concurrent TCP sessions")
+    ("max-orders-per-second", po::value<std::string>()->default_value("0"),
+     "NEW and CANCEL a session may send per second, beyond: REJECTED THROTTLED (0: no limit)")
     ("threading", po::value<std::string>()->default_value("shared"),
      "dedicated (a pinned thread per agent) or shared (one thread)")
     ("idle", po::value<std::string>()->default_value("backoff"), "spin or backoff")
@@ -98,6 +100,8 @@ ExchangeCommandLine parse_exchange_command_line(int argc, const char* const argv
       common::parse_unsigned("--max-orders", text("max-orders"), 1, 1U << 26));
   o.max_sessions = static_cast<std::uint32_t>(
       common::parse_unsigned("--max-sessions", text("max-sessions"), 1, 65536));
+  o.max_orders_per_second = static_cast<std::uint32_t>(common::parse_unsigned(
+      "--max-orders-per-second", text("max-orders-per-second"), 0, 100'000'000));
   o.threading = *common::parse_threading_mode(
       common::parse_choice("--threading", text("threading"), {"dedicated", "shared"}));
   o.idle =

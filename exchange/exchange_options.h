@@ -26,6 +26,7 @@ struct ExchangeOptions {
   std::uint32_t heartbeat_timeout_ms = 10000;
   std::uint32_t max_orders = 262144;  // resting orders per ticker
   std::uint32_t max_sessions = 256;
+  std::uint32_t max_orders_per_second = 0;  // per session; 0: no limit
   common::ThreadingMode threading = common::ThreadingMode::kShared;
   common::IdleMode idle = common::IdleMode::kBackoff;
   std::vector<int> cpus;

@@ -93,7 +93,9 @@ OrderServer::OrderServer(const OrderServerOptions& options, RequestQueue& reques
       backlog_(options_.max_sessions),
       closing_(options_.max_sessions) {
   for (SessionSlot& slot : slots_) {
-    slot.session = Session(options_.max_invalid_messages);
+    slot.session = Session(
+        options_.max_invalid_messages,
+        OrderThrottle(options_.max_orders_per_second, to_ticks(clock_, std::chrono::seconds(1))));
   }
   last_sweep_ticks_ = clock_.now_ticks();
 }

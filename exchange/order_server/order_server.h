@@ -42,6 +42,9 @@ struct OrderServerOptions {
   std::chrono::milliseconds heartbeat_timeout{10000};
   // Rejected messages after which a session is closed (the last one is still answered).
   std::uint32_t max_invalid_messages = 10;
+  // NEW and CANCEL requests a session may send per second (bursts up to as many); beyond,
+  // REJECTED(THROTTLED). 0: no limit (--max-orders-per-second).
+  std::uint32_t max_orders_per_second = 0;
   // Per session: the bound on responses written but not yet taken by the kernel. A client
   // that does not read until this buffer cannot take its next response is disconnected (and
   // its orders cancelled); nothing is ever skipped.

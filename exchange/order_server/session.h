@@ -61,6 +61,48 @@ struct SessionDecision {
   return "UNKNOWN";
 }
 
+// Token bucket on a session's NEW and CANCEL requests: on average at most `rate` a second,
+// in bursts of up to `rate`. Rate 0 is no limit. Pure logic: times are ticks passed in.
+class OrderThrottle {
+ public:
+  OrderThrottle() = default;
+  OrderThrottle(std::uint32_t rate_per_second, std::uint64_t ticks_per_second) noexcept
+      : rate_(rate_per_second),
+        ticks_per_token_(rate_per_second == 0 ? 0 : ticks_per_second / rate_per_second) {
+    if (ticks_per_token_ == 0)
+      ticks_per_token_ = 1;
+  }
+
+  // A full bucket from now on.
+  void reset(std::uint64_t now_ticks) noexcept {
+    tokens_ = rate_;
+    last_refill_ticks_ = now_ticks;
+  }
+
+  // Takes one token; false (taking nothing) when the bucket is empty.
+  [[nodiscard]] bool try_take(std::uint64_t now_ticks) noexcept {
+    if (rate_ == 0)
+      return true;
+    if (now_ticks > last_refill_ticks_) {
+      const std::uint64_t earned = (now_ticks - last_refill_ticks_) / ticks_per_token_;
+      if (earned > 0) {
+        tokens_ = tokens_ + earned >= rate_ ? rate_ : static_cast<std::uint32_t>(tokens_ + earned);
+        last_refill_ticks_ += earned * ticks_per_token_;
+      }
+    }
+    if (tokens_ == 0)
+      return false;
+    --tokens_;
+    return true;
+  }
+
+ private:
+  std::uint32_t rate_ = 0;
+  std::uint32_t tokens_ = 0;
+  std::uint64_t ticks_per_token_ = 1;
+  std::uint64_t last_refill_ticks_ = 0;
+};
+
 // The session rules of DESIGN section 3 for one TCP connection, as pure logic (no sockets,
 // no clock: times are TscClock ticks passed in), so every rule is unit-testable.
 //
@@ -72,7 +114,8 @@ struct SessionDecision {
 //  Logged on: a msg_type that is not a wire type (including the internal kCancelAllOfClient)
 //    -> UNKNOWN_MSG_TYPE; client_id != the bound id -> CLIENT_ID_MISMATCH; seq_num != the
 //    expected one -> BAD_SEQ_NUM; a second LOGON -> CLIENT_ID_IN_USE (the id is already
-//    logged on, on this very session). A rejected message does not advance the expected
+//    logged on, on this very session); a NEW or CANCEL beyond the session's order throttle ->
+//    THROTTLED (not counted as invalid). A rejected message does not advance the expected
 //    seq_num and counts as invalid: the max_invalid_messages-th one is answered and the
 //    session closes. An accepted message consumes its seq_num: NEW and CANCEL are forwarded,
 //    HEARTBEAT is consumed silently, LOGOUT closes the session.
@@ -84,8 +127,8 @@ struct SessionDecision {
 class Session {
  public:
   // max_invalid_messages: rejected messages after which the session closes (>= 1).
-  explicit Session(std::uint32_t max_invalid_messages = 10) noexcept
-      : max_invalid_(max_invalid_messages == 0 ? 1 : max_invalid_messages) {}
+  explicit Session(std::uint32_t max_invalid_messages = 10, OrderThrottle throttle = {}) noexcept
+      : throttle_(throttle), max_invalid_(max_invalid_messages == 0 ? 1 : max_invalid_messages) {}
 
   // A new connection: awaiting LOGON, sequence numbers and counters reset.
   void open(std::uint64_t now_ticks) noexcept {
@@ -96,6 +139,7 @@ class Session {
     last_receive_ticks_ = now_ticks;
     last_send_ticks_ = now_ticks;
     invalid_messages_ = 0;
+    throttle_.reset(now_ticks);
   }
 
   // Applies the rules above to one decoded request received at now_ticks. Mutates only the
@@ -104,7 +148,7 @@ class Session {
                                            std::uint64_t now_ticks) noexcept {
     if (state_ == SessionState::kLoggedOn) {
       last_receive_ticks_ = now_ticks;
-      return on_logged_on_request(request);
+      return on_logged_on_request(request, now_ticks);
     }
     if (state_ == SessionState::kAwaitingLogon) {
       last_receive_ticks_ = now_ticks;
@@ -174,7 +218,8 @@ class Session {
   [[nodiscard]] std::uint64_t last_send_ticks() const noexcept { return last_send_ticks_; }
 
  private:
-  [[nodiscard]] SessionDecision on_logged_on_request(const ClientRequest& request) noexcept {
+  [[nodiscard]] SessionDecision on_logged_on_request(const ClientRequest& request,
+                                                     std::uint64_t now_ticks) noexcept {
     const ClientRequestType type = request.msg_type;
     RejectReason reason = RejectReason::kNone;
     if (LLT_UNLIKELY(!is_wire_type(type))) {
@@ -192,6 +237,10 @@ class Session {
                                                 : SessionAction::kRejected,
               reason};
     }
+    if ((type == ClientRequestType::kNew || type == ClientRequestType::kCancel) &&
+        !throttle_.try_take(now_ticks)) {
+      return {SessionAction::kRejected, RejectReason::kThrottled};
+    }
     ++expected_seq_;
     switch (type) {
       case ClientRequestType::kHeartbeat:
@@ -203,6 +252,7 @@ class Session {
     }
   }
 
+  OrderThrottle throttle_;
   std::uint64_t last_receive_ticks_ = 0;
   std::uint64_t last_send_ticks_ = 0;
   SeqNum expected_seq_ = 1;

@@ -68,8 +68,8 @@ TEST(ExchangeOptions, help_returns_the_text_with_every_flag) {
   for (const char* flag :
        {"--port", "--multicast-addr", "--multicast-port", "--tickers", "--interface", "--ttl",
         "--snapshot-port", "--snapshot-interval-ms", "--md-heartbeat-ms", "--heartbeat-timeout-ms",
-        "--max-orders", "--threading", "--idle", "--cpus", "--stats-interval", "--log-file",
-        "--latency-csv"}) {
+        "--max-orders", "--max-orders-per-second", "--threading", "--idle", "--cpus",
+        "--stats-interval", "--log-file", "--latency-csv"}) {
     EXPECT_NE(cl.help_text.find(flag), std::string::npos) << flag;
   }
 }

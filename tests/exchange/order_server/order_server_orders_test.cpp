@@ -109,6 +109,32 @@ TEST(OrderServerOrders, rejects_an_order_that_would_exceed_the_book_capacity) {
   EXPECT_EQ(exchange.counters().rejects(RejectReason::kCapacity), 1u);
 }
 
+TEST(OrderServerOrders, throttles_a_session_beyond_its_order_rate_and_takes_the_retry) {
+  OrderServerOptions options = testing::test_order_server_options();
+  options.max_orders_per_second = 2;
+  OrderEntryExchange exchange(options);
+  OrderEntryClient client(exchange.port(), 7);
+  ASSERT_TRUE(log_on(client));
+  for (OrderId id = 1; id <= 2; ++id) {
+    ASSERT_TRUE(client.send(client.new_order(1, id, Side::kBuy, 100, 1)));
+    ASSERT_TRUE(receive_response(client, ClientResponseType::kAccepted));
+  }
+  const SeqNum throttled_seq = client.next_seq();
+  ASSERT_TRUE(client.send(client.new_order(1, 3, Side::kBuy, 100, 1)));
+  ClientResponse reply{};
+  ASSERT_TRUE(
+      receive_response(client, reply, ClientResponseType::kRejected, RejectReason::kThrottled));
+  EXPECT_EQ(reply.client_order_id, 3u);
+  EXPECT_EQ(exchange.counters().rejects(RejectReason::kThrottled), 1u);
+  // The rejected message did not consume its seq_num: the retry reuses it once a token
+  // (one per 500 ms) has been earned.
+  std::this_thread::sleep_for(600ms);
+  client.set_next_seq(throttled_seq);
+  ASSERT_TRUE(client.send(client.new_order(1, 3, Side::kBuy, 100, 1)));
+  ASSERT_TRUE(receive_response(client, reply, ClientResponseType::kAccepted));
+  EXPECT_EQ(reply.client_order_id, 3u);
+}
+
 TEST(OrderServerOrders, matches_then_cancels_a_new_and_its_cancel_sent_in_one_write) {
   OrderEntryExchange exchange;
   OrderEntryClient client(exchange.port(), 7);

@@ -37,6 +37,46 @@ Session logged_on_session(std::uint32_t max_invalid = 10) {
   return session;
 }
 
+TEST(Session, throttles_orders_beyond_the_rate_without_consuming_the_seq_num) {
+  // 3 orders a second, 1000 ticks a second: a token every 333 ticks, bursts of 3.
+  Session session(10, OrderThrottle(3, 1000));
+  session.open(0);
+  ASSERT_EQ(session.on_request(request(ClientRequestType::kLogon, 1), 0),
+            decision(SessionAction::kLogon));
+  session.accept_logon(kClient);
+  for (SeqNum seq = 2; seq <= 4; ++seq) {
+    EXPECT_EQ(session.on_request(request(ClientRequestType::kNew, seq), 10),
+              decision(SessionAction::kForward));
+  }
+  EXPECT_EQ(session.on_request(request(ClientRequestType::kCancel, 5), 10),
+            decision(SessionAction::kRejected, RejectReason::kThrottled));
+  EXPECT_EQ(session.expected_seq(), 5u) << "a throttled message does not consume its seq_num";
+  EXPECT_EQ(session.invalid_messages(), 0u) << "throttling is not an invalid message";
+  // Heartbeats are not orders: never throttled.
+  EXPECT_EQ(session.on_request(request(ClientRequestType::kHeartbeat, 5), 10),
+            decision(SessionAction::kHeartbeat));
+  EXPECT_EQ(session.on_request(request(ClientRequestType::kNew, 6), 300),
+            decision(SessionAction::kRejected, RejectReason::kThrottled));
+  EXPECT_EQ(session.on_request(request(ClientRequestType::kNew, 6), 343),
+            decision(SessionAction::kForward))
+      << "one token earned after 333 ticks";
+  // A long pause refills the bucket to its burst, no more.
+  for (SeqNum seq = 7; seq <= 9; ++seq) {
+    EXPECT_EQ(session.on_request(request(ClientRequestType::kNew, seq), 100'000),
+              decision(SessionAction::kForward));
+  }
+  EXPECT_EQ(session.on_request(request(ClientRequestType::kNew, 10), 100'000),
+            decision(SessionAction::kRejected, RejectReason::kThrottled));
+}
+
+TEST(Session, a_zero_rate_never_throttles) {
+  Session session = logged_on_session();
+  for (SeqNum seq = 2; seq < 10'000; ++seq) {
+    ASSERT_EQ(session.on_request(request(ClientRequestType::kNew, seq), 0),
+              decision(SessionAction::kForward));
+  }
+}
+
 TEST(Session, starts_closed_and_awaits_logon_once_opened) {
   Session session;
   EXPECT_EQ(session.state(), SessionState::kClosed);
