@@ -40,6 +40,16 @@ std::uint16_t started_port(const ChildProcess& exchange) {
   return static_cast<std::uint16_t>(std::stoul(out.substr(out.find(marker) + marker.size())));
 }
 
+// Polls the subscriber until it has applied the incremental update `seq`, within a deadline.
+bool receive_through(MdSubscriber& subscriber, SeqNum seq) {
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (subscriber.next_seq() <= seq && std::chrono::steady_clock::now() < deadline) {
+    subscriber.poll();
+    std::this_thread::sleep_for(1ms);
+  }
+  return subscriber.next_seq() > seq;
+}
+
 std::vector<std::string> exchange_args(std::uint16_t port, const MdChannel& md,
                                        std::vector<std::string> extra = {}) {
   std::vector<std::string> args{"--port",
@@ -131,12 +141,7 @@ void serve_a_trade_then_stop_with(int signo, const std::vector<std::string>& mod
   EXPECT_EQ(response.client_order_id, 1U);
 
   // ADD of the buy, TRADE, CANCEL of the filled buy: seq 3 is on the incremental stream.
-  const auto deadline = std::chrono::steady_clock::now() + 5s;
-  while (subscriber.next_seq() <= 3 && std::chrono::steady_clock::now() < deadline) {
-    subscriber.poll();
-    std::this_thread::sleep_for(1ms);
-  }
-  EXPECT_GT(subscriber.next_seq(), 3U) << "market data did not arrive";
+  EXPECT_TRUE(receive_through(subscriber, 3)) << "market data did not arrive";
   EXPECT_TRUE(subscriber.books().at(1).orders().empty());
 
   exchange.signal(signo);
@@ -173,12 +178,7 @@ TEST(ExchangeProcess, publishes_the_cancels_of_a_disconnected_client_and_logs_to
     ASSERT_TRUE(receive_response(client, ClientResponseType::kAccepted));
   }  // disconnects
   // ADD (seq 1), then the cancel-on-disconnect's CANCEL (seq 2).
-  const auto deadline = std::chrono::steady_clock::now() + 5s;
-  while (subscriber.next_seq() <= 2 && std::chrono::steady_clock::now() < deadline) {
-    subscriber.poll();
-    std::this_thread::sleep_for(1ms);
-  }
-  ASSERT_GT(subscriber.next_seq(), 2U) << "no CANCEL after the disconnect";
+  ASSERT_TRUE(receive_through(subscriber, 2)) << "no CANCEL after the disconnect";
   EXPECT_TRUE(subscriber.books().at(2).orders().empty());
 
   exchange.signal(SIGINT);
