@@ -11,7 +11,19 @@
 
 namespace {
 
+// Both allocators construct it in place through this constructor (clang 14 has no
+// parenthesized aggregate initialisation).
 struct Order {
+  Order(std::uint64_t id, std::int64_t price_in, std::uint32_t qty_in)
+      : order_id(id),
+        client_order_id(id),
+        price(price_in),
+        qty(qty_in),
+        client_id(1),
+        priority(id),
+        prev(nullptr),
+        next(nullptr) {}
+
   std::uint64_t order_id;
   std::uint64_t client_order_id;
   std::int64_t price;
@@ -24,15 +36,13 @@ struct Order {
 
 struct Ours {
   Ours() : pool(1 << 16) {}
-  Order* allocate(std::uint64_t id) {
-    return pool.allocate(id, id, std::int64_t{100}, 10U, 1U, id, nullptr, nullptr);
-  }
+  Order* allocate(std::uint64_t id) { return pool.allocate(id, std::int64_t{100}, 10U); }
   void free(Order* order) { (void)pool.deallocate(order); }
   llt::common::MemPool<Order> pool;
 };
 
 struct NewDelete {
-  Order* allocate(std::uint64_t id) { return new Order{id, id, 100, 10, 1, id, nullptr, nullptr}; }
+  Order* allocate(std::uint64_t id) { return new Order(id, 100, 10U); }
   void free(Order* order) { delete order; }
 };
 
