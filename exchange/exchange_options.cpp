@@ -76,17 +76,11 @@ ExchangeCommandLine parse_exchange_command_line(int argc, const char* const argv
   o.listen_addr = common::parse_ipv4_text("--listen-addr", text("listen-addr"));
   o.multicast_addr = common::parse_multicast_group_text("--multicast-addr", text("multicast-addr"));
   o.multicast_port = common::parse_port("--multicast-port", text("multicast-port"));
-  if (vm.count("snapshot-port") != 0) {
-    o.snapshot_port = common::parse_port("--snapshot-port", text("snapshot-port"));
-  } else if (o.multicast_port == 65535) {
-    throw UsageError("--snapshot-port: the default (multicast port + 1) is past 65535; give one");
-  } else {
-    o.snapshot_port = static_cast<std::uint16_t>(o.multicast_port + 1);
-  }
-  if (o.snapshot_port == o.multicast_port) {
-    throw UsageError(
-        fmt::format("--snapshot-port: '{}' is the incremental stream's port", o.snapshot_port));
-  }
+  o.snapshot_port = common::parse_snapshot_port(
+      "--snapshot-port",
+      vm.count("snapshot-port") != 0 ? std::optional<std::string>(text("snapshot-port"))
+                                     : std::nullopt,
+      o.multicast_port);
   o.tickers = common::parse_id_list("--tickers", text("tickers"), 1, UINT32_MAX);
   o.interface = common::parse_multicast_interface_text("--interface", text("interface"));
   o.ttl = static_cast<int>(common::parse_unsigned("--ttl", text("ttl"), 0, 255));

@@ -127,6 +127,23 @@ std::string parse_multicast_interface_text(std::string_view flag, std::string_vi
   return std::string(text);
 }
 
+std::uint16_t parse_snapshot_port(std::string_view flag, const std::optional<std::string>& text,
+                                  std::uint16_t multicast_port) {
+  std::uint16_t port = 0;
+  if (text.has_value()) {
+    port = parse_port(flag, *text);
+  } else if (multicast_port == 65535) {
+    throw UsageError(
+        fmt::format("{}: the default (multicast port + 1) is past 65535; give one", flag));
+  } else {
+    port = static_cast<std::uint16_t>(multicast_port + 1);
+  }
+  if (port == multicast_port) {
+    throw UsageError(fmt::format("{}: '{}' is the incremental stream's port", flag, port));
+  }
+  return port;
+}
+
 std::string parse_choice(std::string_view flag, std::string_view text,
                          const std::vector<std::string_view>& choices) {
   for (std::string_view choice : choices) {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -32,6 +33,12 @@ class UsageError : public std::runtime_error {
 
 // A comma-separated list of CPU numbers, each below available CPUs; "" is the empty list.
 [[nodiscard]] std::vector<int> parse_cpu_list(std::string_view flag, std::string_view text);
+
+// The snapshot stream's port: `text` when the flag was given, else multicast_port + 1. Refuses
+// the incremental stream's own port and a default past 65535.
+[[nodiscard]] std::uint16_t parse_snapshot_port(std::string_view flag,
+                                                const std::optional<std::string>& text,
+                                                std::uint16_t multicast_port);
 
 // A dotted-quad IPv4 address; returns it unchanged.
 [[nodiscard]] std::string parse_ipv4_text(std::string_view flag, std::string_view text);

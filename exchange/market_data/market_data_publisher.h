@@ -15,7 +15,7 @@
 #include "common/time/tsc_clock.h"
 #include "exchange/market_data/datagram_sender.h"
 #include "exchange/market_data/published_update_queue.h"
-#include "exchange/market_data/single_writer_counter.h"
+#include "common/concurrent/single_writer_counter.h"
 #include "exchange/matcher/matching_engine.h"
 #include "exchange/protocol/market_update.h"
 #include "exchange/protocol/types.h"
@@ -242,14 +242,14 @@ class BasicMarketDataPublisher final : public common::Agent {
   common::LatencyHistogram latency_;
 
   // Read by other threads (status line): kept off the lines the hot fields live on.
-  alignas(common::kCacheLineSize) SingleWriterCounter updates_published_;
-  SingleWriterCounter datagrams_;
-  SingleWriterCounter heartbeats_;
-  SingleWriterCounter send_retries_;
-  SingleWriterCounter send_errors_;
-  SingleWriterCounter updates_lost_;
-  SingleWriterCounter feed_stalls_;
-  SingleWriterCounter last_seq_;
+  alignas(common::kCacheLineSize) common::SingleWriterCounter updates_published_;
+  common::SingleWriterCounter datagrams_;
+  common::SingleWriterCounter heartbeats_;
+  common::SingleWriterCounter send_retries_;
+  common::SingleWriterCounter send_errors_;
+  common::SingleWriterCounter updates_lost_;
+  common::SingleWriterCounter feed_stalls_;
+  common::SingleWriterCounter last_seq_;
 };
 
 static_assert(sizeof(std::array<MarketUpdate, kMaxUpdatesPerDatagram>) ==

@@ -18,7 +18,7 @@
 #include "exchange/market_data/datagram_sender.h"
 #include "exchange/market_data/published_update_queue.h"
 #include "exchange/market_data/replica_book.h"
-#include "exchange/market_data/single_writer_counter.h"
+#include "common/concurrent/single_writer_counter.h"
 #include "exchange/matcher/fixed_hash_map.h"
 #include "exchange/protocol/market_update.h"
 #include "exchange/protocol/types.h"
@@ -356,21 +356,21 @@ class BasicSnapshotSynthesizer final : public common::Agent {
   bool copy_clear_pending_ = false;           // its CLEAR is not yet copied
 
   // Read by other threads (status line): kept off the lines the hot fields live on.
-  std::unique_ptr<SingleWriterCounter[]> resting_orders_ =
-      std::make_unique<SingleWriterCounter[]>(options_.tickers.size());
-  std::unique_ptr<SingleWriterCounter[]> trades_ =
-      std::make_unique<SingleWriterCounter[]>(options_.tickers.size());
-  alignas(common::kCacheLineSize) SingleWriterCounter snapshots_published_;
-  SingleWriterCounter records_sent_;
-  SingleWriterCounter datagrams_;
-  SingleWriterCounter last_snapshot_seq_;
-  SingleWriterCounter send_retries_;
-  SingleWriterCounter send_errors_;
-  SingleWriterCounter updates_applied_;
-  SingleWriterCounter last_applied_seq_counter_;
-  SingleWriterCounter seq_gaps_;
-  SingleWriterCounter inconsistent_;
-  SingleWriterCounter capacity_drops_;
+  std::unique_ptr<common::SingleWriterCounter[]> resting_orders_ =
+      std::make_unique<common::SingleWriterCounter[]>(options_.tickers.size());
+  std::unique_ptr<common::SingleWriterCounter[]> trades_ =
+      std::make_unique<common::SingleWriterCounter[]>(options_.tickers.size());
+  alignas(common::kCacheLineSize) common::SingleWriterCounter snapshots_published_;
+  common::SingleWriterCounter records_sent_;
+  common::SingleWriterCounter datagrams_;
+  common::SingleWriterCounter last_snapshot_seq_;
+  common::SingleWriterCounter send_retries_;
+  common::SingleWriterCounter send_errors_;
+  common::SingleWriterCounter updates_applied_;
+  common::SingleWriterCounter last_applied_seq_counter_;
+  common::SingleWriterCounter seq_gaps_;
+  common::SingleWriterCounter inconsistent_;
+  common::SingleWriterCounter capacity_drops_;
 };
 
 using SnapshotSynthesizer = BasicSnapshotSynthesizer<common::McastSender>;

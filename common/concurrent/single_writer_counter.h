@@ -3,7 +3,7 @@
 #include <atomic>
 #include <cstdint>
 
-namespace llt::exchange {
+namespace llt::common {
 
 // A statistic that one thread (an agent's) counts and any thread may read, for status lines
 // while the agents run. The increment is a relaxed load and store, not an atomic
@@ -27,4 +27,4 @@ class SingleWriterCounter {
   std::atomic<std::uint64_t> value_{0};
 };
 
-}  // namespace llt::exchange
+}  // namespace llt::common

@@ -1,0 +1,155 @@
+#include "trading/trading_options.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/cli/option_values.h"
+
+namespace llt::trading {
+namespace {
+
+TradingCommandLine parse(const std::vector<const char*>& args) {
+  std::vector<const char*> argv{"trading"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return parse_trading_command_line(static_cast<int>(argv.size()), argv.data());
+}
+
+std::string usage_error(const std::vector<const char*>& args) {
+  try {
+    (void)parse(args);
+  } catch (const common::UsageError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(TradingOptions, defaults_are_the_seeds_on_loopback) {
+  const TradingOptions o = parse({}).options;
+  EXPECT_EQ(o.host, "127.0.0.1");
+  EXPECT_EQ(o.port, 12345);
+  EXPECT_EQ(o.strategy, StrategyKind::kMarketMaker);
+  EXPECT_EQ(o.tickers, (std::vector<exchange::TickerId>{1}));
+  EXPECT_EQ(o.client_id, 1U);
+  EXPECT_EQ(o.max_order_qty, 100U);
+  EXPECT_EQ(o.max_position, 1000);
+  EXPECT_EQ(o.max_loss, 100000);
+  EXPECT_EQ(o.half_spread, 50);
+  EXPECT_DOUBLE_EQ(o.signal_threshold, 0.3);
+  EXPECT_EQ(o.multicast_addr, "239.255.0.1");
+  EXPECT_EQ(o.multicast_port, 5000);
+  EXPECT_EQ(o.snapshot_port, 5001);
+  EXPECT_EQ(o.interface, "127.0.0.1");
+  EXPECT_DOUBLE_EQ(o.md_loss_rate, 0.0);
+  EXPECT_DOUBLE_EQ(o.duration_s, 0.0);
+  EXPECT_EQ(o.threading, common::ThreadingMode::kShared);
+  EXPECT_EQ(o.idle, common::IdleMode::kBackoff);
+}
+
+TEST(TradingOptions, accepts_the_seeds_market_maker_and_taker_command_lines) {
+  const TradingOptions maker =
+      parse({"--host", "127.0.0.1", "--port", "12345", "--strategy", "market-maker", "--ticker",
+             "1", "--half-spread", "50", "--max-position", "1000", "--max-loss", "100000"})
+          .options;
+  EXPECT_EQ(maker.strategy, StrategyKind::kMarketMaker);
+  EXPECT_EQ(maker.half_spread, 50);
+  const TradingOptions taker =
+      parse({"--host", "127.0.0.1", "--port", "12345", "--strategy", "liquidity-taker", "--ticker",
+             "1", "--signal-threshold", "0.3"})
+          .options;
+  EXPECT_EQ(taker.strategy, StrategyKind::kLiquidityTaker);
+  EXPECT_DOUBLE_EQ(taker.signal_threshold, 0.3);
+}
+
+TEST(TradingOptions, short_flags_lists_and_snapshot_port_follow_the_multicast_port) {
+  const TradingOptions o = parse({"-H",
+                                  "127.0.0.2",
+                                  "-p",
+                                  "2000",
+                                  "-s",
+                                  "random",
+                                  "-t",
+                                  "2,3",
+                                  "-c",
+                                  "42",
+                                  "-m",
+                                  "239.255.9.9",
+                                  "--multicast-port",
+                                  "6000",
+                                  "--md-loss-rate",
+                                  "0.05",
+                                  "--duration",
+                                  "2.5",
+                                  "--threading",
+                                  "dedicated",
+                                  "--idle",
+                                  "spin"})
+                               .options;
+  EXPECT_EQ(o.host, "127.0.0.2");
+  EXPECT_EQ(o.port, 2000);
+  EXPECT_EQ(o.strategy, StrategyKind::kRandom);
+  EXPECT_EQ(o.tickers, (std::vector<exchange::TickerId>{2, 3}));
+  EXPECT_EQ(o.client_id, 42U);
+  EXPECT_EQ(o.snapshot_port, 6001);
+  EXPECT_DOUBLE_EQ(o.md_loss_rate, 0.05);
+  EXPECT_DOUBLE_EQ(o.duration_s, 2.5);
+  EXPECT_EQ(o.threading, common::ThreadingMode::kDedicated);
+  EXPECT_EQ(o.idle, common::IdleMode::kSpin);
+}
+
+TEST(TradingOptions, help_lists_every_flag_of_the_seed_and_the_issue) {
+  const TradingCommandLine command_line = parse({"--help"});
+  ASSERT_TRUE(command_line.help);
+  for (const char* flag : {"--host",           "--port",
+                           "--strategy",       "--ticker",
+                           "--client-id",      "--max-order-qty",
+                           "--max-position",   "--max-loss",
+                           "--half-spread",    "--signal-threshold",
+                           "--multicast-addr", "--multicast-port",
+                           "--snapshot-port",  "--interface",
+                           "--duration",       "--threading",
+                           "--idle",           "--cpus",
+                           "--stats-interval", "--log-file",
+                           "--latency-csv",    "--md-loss-rate",
+                           "--md-loss-seed",   "--help"}) {
+    EXPECT_NE(command_line.help_text.find(flag), std::string::npos) << flag;
+  }
+}
+
+TEST(TradingOptions, bad_values_name_their_flag) {
+  const std::vector<std::pair<std::vector<const char*>, const char*>> cases{
+      {{"--port", "0"}, "--port"},
+      {{"--port", "70000"}, "--port"},
+      {{"--host", "localhost"}, "--host"},
+      {{"--strategy", "momentum"}, "--strategy"},
+      {{"--ticker", "0"}, "--ticker"},
+      {{"--ticker", ""}, "--ticker"},
+      {{"--client-id", "0"}, "--client-id"},
+      {{"--max-order-qty", "0"}, "--max-order-qty"},
+      {{"--max-order-qty", "5"}, "--order-qty"},
+      {{"--max-position", "-1"}, "--max-position"},
+      {{"--max-loss", "lots"}, "--max-loss"},
+      {{"--half-spread", "0"}, "--half-spread"},
+      {{"--signal-threshold", "1.5"}, "--signal-threshold"},
+      {{"--ema-alpha", "0"}, "--ema-alpha"},
+      {{"--md-loss-rate", "-0.1"}, "--md-loss-rate"},
+      {{"--md-loss-rate", "2"}, "--md-loss-rate"},
+      {{"--interface", "0.0.0.0"}, "--interface"},
+      {{"--multicast-addr", "10.0.0.1"}, "--multicast-addr"},
+      {{"--snapshot-port", "5000"}, "--snapshot-port"},
+      {{"--duration", "soon"}, "--duration"},
+      {{"--threading", "many"}, "--threading"},
+      {{"--idle", "sleep"}, "--idle"},
+  };
+  for (const auto& [args, flag] : cases) {
+    const std::string error = usage_error(args);
+    EXPECT_NE(error.find(flag), std::string::npos)
+        << "expected an error naming " << flag << ", got '" << error << "'";
+  }
+  EXPECT_NE(usage_error({"--no-such-flag"}).find("no-such-flag"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace llt::trading
