@@ -1,8 +1,5 @@
 #include "exchange/exchange_app.h"
 
-#include <cerrno>
-#include <system_error>
-
 #include <fmt/format.h>
 
 #include "common/time/rdtsc.h"
@@ -58,11 +55,6 @@ common::RunnerOptions runner_options(const ExchangeOptions& o) {
   options.name = "exchange";
   return options;
 }
-
-struct Hop {
-  std::string_view name;
-  const common::LatencyHistogram* histogram;
-};
 
 }  // namespace
 
@@ -123,36 +115,21 @@ std::string ExchangeApp::status_line() {
       md.updates_lost, server.responses_without_session);
 }
 
-void ExchangeApp::print_latency_table(std::FILE* out) const {
-  const Hop hops[] = {
+std::vector<common::LatencyHop> ExchangeApp::latency_hops() const {
+  return {
       {OrderServer::kTcpReadToSequenced, &order_server_->tcp_read_to_sequenced()},
       {OrderServer::kSequencedToEngineIn, &order_server_->sequenced_to_engine_in()},
       {OrderServer::kTcpReadToResponseSent, &order_server_->tcp_read_to_response_sent()},
       {MarketDataPublisher::kLatencyHop, &publisher_->latency()},
   };
-  fmt::print(out, "{:<34} {:>10} {:>9} {:>9} {:>9} {:>9} {:>10}\n", "hop (ns)", "count", "p50",
-             "p90", "p99", "p99.9", "max");
-  for (const Hop& hop : hops) {
-    const common::LatencyHistogram& h = *hop.histogram;
-    fmt::print(out, "{:<34} {:>10} {:>9} {:>9} {:>9} {:>9} {:>10}\n", hop.name, h.count(),
-               h.percentile(50), h.percentile(90), h.percentile(99), h.percentile(99.9), h.max());
-  }
+}
+
+void ExchangeApp::print_latency_table(std::FILE* out) const {
+  common::print_latency_table(out, latency_hops());
 }
 
 void ExchangeApp::write_latency_csv(const std::string& path) const {
-  std::FILE* out = std::fopen(path.c_str(), "w");
-  if (out == nullptr) {
-    throw std::system_error(errno, std::generic_category(), "--latency-csv " + path);
-  }
-  fmt::print(out, "{}\n", common::LatencyHistogram::kCsvHeader);
-  order_server_->tcp_read_to_sequenced().write_csv_rows(out, OrderServer::kTcpReadToSequenced);
-  order_server_->sequenced_to_engine_in().write_csv_rows(out, OrderServer::kSequencedToEngineIn);
-  order_server_->tcp_read_to_response_sent().write_csv_rows(out,
-                                                            OrderServer::kTcpReadToResponseSent);
-  publisher_->latency().write_csv_rows(out, MarketDataPublisher::kLatencyHop);
-  if (std::fclose(out) != 0) {
-    throw std::system_error(errno, std::generic_category(), "--latency-csv " + path);
-  }
+  common::write_latency_csv(path, latency_hops());
 }
 
 }  // namespace llt::exchange

@@ -4,8 +4,10 @@
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common/concurrent/agent_runner.h"
+#include "common/stats/latency_report.h"
 #include "exchange/exchange_options.h"
 #include "exchange/market_data/market_data_publisher.h"
 #include "exchange/market_data/published_update_queue.h"
@@ -59,6 +61,8 @@ class ExchangeApp {
   void print_latency_table(std::FILE* out) const;
   // Throws std::system_error naming the file when it cannot be written.
   void write_latency_csv(const std::string& path) const;
+  // The hops of that table, in order.
+  [[nodiscard]] std::vector<common::LatencyHop> latency_hops() const;
 
   [[nodiscard]] const OrderServer& order_server() const noexcept { return *order_server_; }
   [[nodiscard]] const MatchingEngine& engine() const noexcept { return *engine_; }
