@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "common/concurrent/agent.h"
+#include "common/concurrent/single_writer_counter.h"
 #include "common/error.h"
 #include "common/net/io_status.h"
 #include "common/net/mcast_socket.h"
@@ -15,7 +16,6 @@
 #include "common/time/tsc_clock.h"
 #include "exchange/market_data/datagram_sender.h"
 #include "exchange/market_data/published_update_queue.h"
-#include "common/concurrent/single_writer_counter.h"
 #include "exchange/matcher/matching_engine.h"
 #include "exchange/protocol/market_update.h"
 #include "exchange/protocol/types.h"

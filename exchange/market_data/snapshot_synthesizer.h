@@ -10,6 +10,7 @@
 
 #include "common/concurrent/agent.h"
 #include "common/concurrent/cache_line.h"
+#include "common/concurrent/single_writer_counter.h"
 #include "common/error.h"
 #include "common/net/io_status.h"
 #include "common/net/mcast_socket.h"
@@ -18,7 +19,6 @@
 #include "exchange/market_data/datagram_sender.h"
 #include "exchange/market_data/published_update_queue.h"
 #include "exchange/market_data/replica_book.h"
-#include "common/concurrent/single_writer_counter.h"
 #include "exchange/matcher/fixed_hash_map.h"
 #include "exchange/protocol/market_update.h"
 #include "exchange/protocol/types.h"

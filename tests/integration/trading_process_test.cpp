@@ -1,0 +1,352 @@
+// The real trading executable against the real exchange executable on loopback: flags, a
+// clean exit, and a market maker, a liquidity taker and a random trader whose positions,
+// fills and books agree with the exchange's.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <csignal>
+#include <cstdint>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <optional>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <unistd.h>
+
+#include "common/net/mcast_socket.h"
+#include "tests/support/child_process.h"
+#include "tests/support/md_book_rebuilder.h"
+#include "tests/support/md_subscriber.h"
+
+namespace llt::trading {
+namespace {
+
+using namespace std::chrono_literals;
+using exchange::MarketUpdate;
+using exchange::SeqNum;
+using exchange::TickerId;
+using test::ChildProcess;
+using test::md_random_channel;
+using test::MdBooks;
+using test::MdChannel;
+
+constexpr const char* kExchange = LLT_EXCHANGE_BINARY;
+constexpr const char* kTrading = LLT_TRADING_BINARY;
+
+std::string temp_path(const std::string& name) {
+  return ::testing::TempDir() + "llt_trading_" + std::to_string(::getpid()) + "_" + name;
+}
+
+std::uint16_t started_port(const ChildProcess& exchange) {
+  const std::string marker = "order entry on 127.0.0.1:";
+  if (!exchange.wait_for_output(marker, 5s))
+    return 0;
+  const std::string out = exchange.stdout_text();
+  return static_cast<std::uint16_t>(std::stoul(out.substr(out.find(marker) + marker.size())));
+}
+
+std::vector<std::string> md_args(const MdChannel& md) {
+  return {"--multicast-addr",      md.group,          "--multicast-port",
+          std::to_string(md.port), "--snapshot-port", std::to_string(md.snapshot_port)};
+}
+
+std::unique_ptr<ChildProcess> start_exchange(const MdChannel& md, std::uint16_t& port) {
+  std::vector<std::string> args{"--port",
+                                "0",
+                                "--tickers",
+                                "1,2",
+                                "--max-orders",
+                                "16384",
+                                "--snapshot-interval-ms",
+                                "200",
+                                "--stats-interval",
+                                "0"};
+  const auto md_flags = md_args(md);
+  args.insert(args.end(), md_flags.begin(), md_flags.end());
+  auto exchange = std::make_unique<ChildProcess>(kExchange, args);
+  port = started_port(*exchange);
+  return exchange;
+}
+
+struct Client {
+  std::string name;
+  std::uint32_t client_id;
+  std::vector<std::string> strategy_args;
+  std::string book_file;
+  std::unique_ptr<ChildProcess> process;
+};
+
+void start_client(Client& client, std::uint16_t port, const MdChannel& md, double duration_s,
+                  const std::vector<std::string>& extra = {}) {
+  client.book_file = temp_path(client.name + ".book");
+  std::vector<std::string> args{"--port",           std::to_string(port),
+                                "--client-id",      std::to_string(client.client_id),
+                                "--duration",       std::to_string(duration_s),
+                                "--stats-interval", "1",
+                                "--book-dump",      client.book_file};
+  const auto md_flags = md_args(md);
+  args.insert(args.end(), md_flags.begin(), md_flags.end());
+  args.insert(args.end(), client.strategy_args.begin(), client.strategy_args.end());
+  args.insert(args.end(), extra.begin(), extra.end());
+  client.process = std::make_unique<ChildProcess>(kTrading, args);
+}
+
+// Every incremental record the exchange published, by seq_num (loopback may reorder or
+// duplicate nothing, but the map makes the order and uniqueness explicit).
+class StreamRecorder {
+ public:
+  explicit StreamRecorder(const MdChannel& md) : receiver_(md.group, md.port) {
+    test::md_grow_receive_buffer(receiver_);
+  }
+
+  void poll() {
+    std::array<std::byte, 2048> buffer{};
+    for (;;) {
+      const common::IoResult result = receiver_.receive(buffer.data(), buffer.size());
+      if (result.status != common::IoStatus::kOk)
+        return;
+      test::md_for_each_record(buffer.data(), result.bytes, [&](const MarketUpdate& update) {
+        if (update.msg_type != exchange::MarketUpdateType::kHeartbeat)
+          records_.emplace(update.seq_num, update);
+      });
+    }
+  }
+
+  // The exchange's books after update `seq`, rebuilt from the recording; nullopt when a
+  // record up to it is missing.
+  std::optional<MdBooks> books_at(SeqNum seq) const {
+    test::MdBookRebuilder rebuilder;
+    for (SeqNum s = 1; s <= seq; ++s) {
+      const auto it = records_.find(s);
+      if (it == records_.end())
+        return std::nullopt;
+      rebuilder.on_record(it->second);
+    }
+    return rebuilder.books();
+  }
+
+  [[nodiscard]] std::uint64_t traded_qty(TickerId ticker) const {
+    std::uint64_t qty = 0;
+    for (const auto& [seq, update] : records_) {
+      if (update.msg_type == exchange::MarketUpdateType::kTrade && update.ticker_id == ticker)
+        qty += update.qty;
+    }
+    return qty;
+  }
+
+  [[nodiscard]] SeqNum last_seq() const { return records_.empty() ? 0 : records_.rbegin()->first; }
+
+ private:
+  common::McastReceiver receiver_;
+  std::map<SeqNum, MarketUpdate> records_;
+};
+
+// A client's --book-dump: "seq N", then "ticker side price qty priority order_id" lines.
+struct BookDump {
+  SeqNum seq = 0;
+  MdBooks books;
+};
+
+std::optional<BookDump> read_book_dump(const std::string& path) {
+  std::ifstream in(path);
+  std::string word;
+  BookDump dump;
+  if (!(in >> word >> dump.seq) || word != "seq")
+    return std::nullopt;
+  TickerId ticker = 0;
+  std::string side;
+  test::MdOrder order;
+  exchange::OrderId id = 0;
+  while (in >> ticker >> side >> order.price >> order.qty >> order.priority >> id) {
+    order.side = side == "BUY" ? exchange::Side::kBuy : exchange::Side::kSell;
+    if (!dump.books[ticker].add(id, order).empty())
+      return std::nullopt;
+  }
+  return dump;
+}
+
+// One "trading: ticker T position P bought B sold S ..." summary line.
+struct TickerSummary {
+  std::int64_t position = 0;
+  std::uint64_t bought = 0;
+  std::uint64_t sold = 0;
+};
+
+std::optional<TickerSummary> ticker_summary(const std::string& out, TickerId ticker) {
+  const std::regex line("trading: ticker " + std::to_string(ticker) +
+                        " position (-?[0-9]+) bought ([0-9]+) sold ([0-9]+)");
+  std::smatch match;
+  if (!std::regex_search(out, match, line))
+    return std::nullopt;
+  return TickerSummary{std::stoll(match[1]), std::stoull(match[2]), std::stoull(match[3])};
+}
+
+std::uint64_t summary_count(const std::string& out, const std::string& label) {
+  std::smatch match;
+  if (!std::regex_search(out, match, std::regex(label + " ([0-9]+)")))
+    return 0;
+  return std::stoull(match[1]);
+}
+
+TEST(TradingProcess, refuses_bad_flags_naming_the_flag_and_exits_non_zero) {
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"--strategy", "momentum"}, "--strategy"},
+      {{"--port", "0"}, "--port"},
+      {{"--ticker", "x"}, "--ticker"},
+      {{"--md-loss-rate", "1.5"}, "--md-loss-rate"},
+      {{"--interface", "0.0.0.0"}, "--interface"},
+      {{"--bogus"}, "bogus"},
+  };
+  for (const auto& [args, flag] : cases) {
+    ChildProcess trading(kTrading, args);
+    const auto code = trading.wait_exit(5s);
+    ASSERT_TRUE(code.has_value()) << flag << ": still running";
+    EXPECT_EQ(*code, 2) << flag;
+    EXPECT_NE(trading.stderr_text().find(flag), std::string::npos)
+        << flag << ": " << trading.stderr_text();
+  }
+  ChildProcess help(kTrading, {"--help"});
+  ASSERT_EQ(help.wait_exit(5s), 0);
+  EXPECT_NE(help.stdout_text().find("--signal-threshold"), std::string::npos);
+}
+
+TEST(TradingProcess, without_an_exchange_keeps_retrying_and_exits_cleanly_on_sigterm) {
+  const MdChannel md = md_random_channel();
+  // A port nothing listens on: the client retries with back-off and keeps running.
+  std::vector<std::string> args{"--port", "1", "--stats-interval", "1"};
+  const auto md_flags = md_args(md);
+  args.insert(args.end(), md_flags.begin(), md_flags.end());
+  ChildProcess trading(kTrading, args);
+  ASSERT_TRUE(trading.wait_for_output("trading: client 1", 5s)) << trading.stderr_text();
+  std::this_thread::sleep_for(1500ms);
+  ASSERT_FALSE(trading.wait_exit(0ms).has_value()) << trading.stderr_text();
+  trading.signal(SIGTERM);
+  ASSERT_EQ(trading.wait_exit(10s), 0) << trading.stderr_text();
+  const std::string out = trading.stdout_text();
+  EXPECT_NE(out.find("hop (ns)"), std::string::npos) << out;
+  EXPECT_NE(out.find("trading: stopped"), std::string::npos) << out;
+  EXPECT_EQ(summary_count(out, "orders sent"), 0U) << out;
+}
+
+// The exchange, a market maker, a liquidity taker and a random trader on ticker 1 (the
+// random trader is the outside flow that moves the market); `taker_extra` flags go to the
+// taker.
+void trade_and_check_against_the_exchange(const std::vector<std::string>& taker_extra,
+                                          bool taker_loses_market_data) {
+  const MdChannel md = md_random_channel();
+  StreamRecorder recorder(md);
+  std::uint16_t port = 0;
+  auto exchange = start_exchange(md, port);
+  ASSERT_NE(port, 0) << exchange->stderr_text();
+
+  std::vector<Client> clients;
+  clients.push_back({"maker", 11, {"--strategy", "market-maker", "--ticker", "1"}, "", nullptr});
+  clients.push_back(
+      {"taker",
+       22,
+       {"--strategy", "liquidity-taker", "--ticker", "1", "--signal-threshold", "0.1"},
+       "",
+       nullptr});
+  clients.push_back({"random",
+                     33,
+                     {"--strategy", "random", "--ticker", "1", "--orders-per-second", "40"},
+                     "",
+                     nullptr});
+  start_client(clients[0], port, md, 5.0);
+  std::this_thread::sleep_for(300ms);  // the market maker quotes first
+  start_client(clients[1], port, md, 4.5, taker_extra);
+  start_client(clients[2], port, md, 4.0);
+
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  std::map<std::string, int> exit_codes;
+  while (exit_codes.size() < clients.size() && std::chrono::steady_clock::now() < deadline) {
+    recorder.poll();
+    for (Client& client : clients) {
+      if (exit_codes.count(client.name) == 0) {
+        if (auto code = client.process->wait_exit(0ms))
+          exit_codes[client.name] = *code;
+      }
+    }
+    std::this_thread::sleep_for(1ms);
+  }
+  // The last cancels (cancel-on-disconnect) and a snapshot after them.
+  const auto settle = std::chrono::steady_clock::now() + 600ms;
+  while (std::chrono::steady_clock::now() < settle) {
+    recorder.poll();
+    std::this_thread::sleep_for(1ms);
+  }
+
+  for (const Client& client : clients) {
+    ASSERT_EQ(exit_codes.count(client.name), 1U) << client.name << " did not exit";
+    EXPECT_EQ(exit_codes[client.name], 0)
+        << client.name << ":\n"
+        << client.process->stdout_text() << client.process->stderr_text();
+  }
+
+  // The exchange's own snapshot, taken after every client left, matches the recording.
+  test::MdSubscriber late(md, test::MdSubscriber::Mode::kRecover);
+  ASSERT_TRUE(late.poll_until([&] { return late.recoveries() > 0; }, 5s));
+  const SeqNum snapshot_seq = late.recovered_from()->last_incremental_seq;
+  const auto at_snapshot = recorder.books_at(snapshot_seq);
+  ASSERT_TRUE(at_snapshot.has_value()) << "recording misses updates up to " << snapshot_seq;
+  EXPECT_EQ(test::md_diff(late.recovered_from()->books, *at_snapshot), "");
+
+  std::int64_t position_sum = 0;
+  std::uint64_t bought_sum = 0;
+  std::uint64_t sold_sum = 0;
+  for (const Client& client : clients) {
+    const std::string out = client.process->stdout_text();
+    const auto summary = ticker_summary(out, 1);
+    ASSERT_TRUE(summary.has_value()) << client.name << ":\n" << out;
+    // The position is the signed sum of the FILLED quantities the exchange sent.
+    EXPECT_EQ(summary->position,
+              static_cast<std::int64_t>(summary->bought) - static_cast<std::int64_t>(summary->sold))
+        << client.name;
+    position_sum += summary->position;
+    bought_sum += summary->bought;
+    sold_sum += summary->sold;
+
+    // The client's books equal the exchange's as of the last update the client applied.
+    const auto dump = read_book_dump(client.book_file);
+    ASSERT_TRUE(dump.has_value()) << client.name << ": no readable " << client.book_file;
+    const auto expected = recorder.books_at(dump->seq);
+    ASSERT_TRUE(expected.has_value())
+        << client.name << ": recording misses updates up to " << dump->seq;
+    EXPECT_EQ(test::md_diff(*expected, dump->books), "") << client.name << " at seq " << dump->seq;
+    std::remove(client.book_file.c_str());
+  }
+  EXPECT_EQ(position_sum, 0);
+  // Every traded unit was bought by one client and sold by another: the fills the clients
+  // were sent add up to the TRADE volume the exchange published.
+  EXPECT_GT(recorder.traded_qty(1), 0U) << "no trades happened";
+  EXPECT_EQ(bought_sum, recorder.traded_qty(1));
+  EXPECT_EQ(sold_sum, recorder.traded_qty(1));
+  EXPECT_GT(summary_count(clients[1].process->stdout_text(), "orders sent"), 0U)
+      << "the liquidity taker never traded:\n"
+      << clients[1].process->stdout_text();
+
+  if (taker_loses_market_data) {
+    const std::string out = clients[1].process->stdout_text();
+    EXPECT_GT(summary_count(out, "loss-knob drops"), 0U) << out;
+    EXPECT_GT(summary_count(out, "recoveries"), 0U) << out;
+  }
+
+  exchange->signal(SIGTERM);
+  EXPECT_EQ(exchange->wait_exit(10s), 0);
+}
+
+TEST(TradingProcess, maker_taker_and_random_trader_agree_with_the_exchange) {
+  trade_and_check_against_the_exchange({}, false);
+}
+
+TEST(TradingProcess, a_client_losing_market_data_recovers_and_its_books_still_agree) {
+  trade_and_check_against_the_exchange({"--md-loss-rate", "0.05", "--md-loss-seed", "7"}, true);
+}
+
+}  // namespace
+}  // namespace llt::trading

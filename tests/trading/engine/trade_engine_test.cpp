@@ -1,0 +1,347 @@
+#include "trading/engine/trade_engine.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+namespace llt::trading {
+namespace {
+
+using exchange::ClientRequestType;
+using exchange::ClientResponseType;
+using exchange::MarketUpdateType;
+using exchange::Side;
+
+TradingOptions options() {
+  TradingOptions o;
+  o.tickers = {1};
+  o.strategy = StrategyKind::kMarketMaker;
+  o.order_qty = 10;
+  o.half_spread = 50;
+  o.skew_factor = 0.5;
+  o.max_position = 1000;
+  o.ema_alpha = 0.2;
+  o.reference_price = 10000;
+  return o;
+}
+
+TradeEngineCapacity small() {
+  TradeEngineCapacity c;
+  c.max_orders_per_book = 1024;
+  c.max_levels_per_side = 256;
+  return c;
+}
+
+class TradeEngineTest : public ::testing::Test {
+ protected:
+  explicit TradeEngineTest(const TradingOptions& o = options())
+      : engine_(o, md_, gw_, out_, small()) {}
+
+  void md(MarketUpdateType type, exchange::SeqNum seq, exchange::OrderId id = 0,
+          Side side = Side::kInvalid, exchange::Price price = 0, exchange::Qty qty = 0,
+          std::uint64_t read_tsc = 0, exchange::TickerId ticker = 1) {
+    MarketEvent e;
+    e.update.msg_type = type;
+    e.update.seq_num = seq;
+    e.update.order_id = id;
+    e.update.ticker_id = ticker;
+    e.update.side = side;
+    e.update.price = price;
+    e.update.qty = qty;
+    e.update.priority = id;
+    e.read_tsc = read_tsc;
+    ASSERT_TRUE(md_.try_push(e));
+  }
+
+  void gw(GatewayEventType type) {
+    GatewayEvent e;
+    e.type = type;
+    ASSERT_TRUE(gw_.try_push(e));
+  }
+
+  void respond(ClientResponseType type, exchange::OrderId id, Side side = Side::kInvalid,
+               exchange::Price price = 0, exchange::Qty exec = 0, exchange::Qty leaves = 0) {
+    GatewayEvent e;
+    e.type = GatewayEventType::kResponse;
+    e.response.msg_type = type;
+    e.response.ticker_id = 1;
+    e.response.client_order_id = id;
+    e.response.side = side;
+    e.response.price = price;
+    e.response.exec_qty = exec;
+    e.response.leaves_qty = leaves;
+    ASSERT_TRUE(gw_.try_push(e));
+  }
+
+  std::vector<OrderRequest> run() {
+    while (engine_.poll() > 0) {
+    }
+    std::vector<OrderRequest> sent;
+    while (OrderRequest* r = out_.front()) {
+      sent.push_back(*r);
+      out_.pop();
+    }
+    return sent;
+  }
+
+  // Logs on and accepts the two opening quotes (ids 1 and 2 at 9950 / 10050 x 10).
+  void log_on_and_accept() {
+    gw(GatewayEventType::kLoggedOn);
+    ASSERT_EQ(run().size(), 2u);
+    respond(ClientResponseType::kAccepted, 1, Side::kBuy, 9950, 0, 10);
+    respond(ClientResponseType::kAccepted, 2, Side::kSell, 10050, 0, 10);
+    ASSERT_TRUE(run().empty());
+  }
+
+  static void expect_request(const OrderRequest& r, ClientRequestType type, exchange::OrderId id,
+                             Side side, exchange::Price price, exchange::Qty qty) {
+    EXPECT_EQ(r.request.msg_type, type);
+    EXPECT_EQ(r.request.ticker_id, 1u);
+    EXPECT_EQ(r.request.order_id, id);
+    if (type == ClientRequestType::kNew) {
+      EXPECT_EQ(r.request.side, side);
+      EXPECT_EQ(r.request.price, price);
+      EXPECT_EQ(r.request.qty, qty);
+    }
+  }
+
+  MarketEventQueue md_{256};
+  GatewayEventQueue gw_{256};
+  OrderRequestQueue out_{256};
+  TradeEngine engine_;
+};
+
+TEST_F(TradeEngineTest, sends_nothing_before_logon) {
+  md(MarketUpdateType::kAdd, 1, 100, Side::kBuy, 9990, 10);
+  md(MarketUpdateType::kAdd, 2, 101, Side::kSell, 10010, 10);
+  EXPECT_TRUE(run().empty());
+  EXPECT_EQ(engine_.book(0).bbo().bid_price, 9990);
+  EXPECT_EQ(engine_.market_events(), 2u);
+}
+
+TEST_F(TradeEngineTest, quotes_around_the_reference_price_on_an_empty_book_after_logon) {
+  gw(GatewayEventType::kLoggedOn);
+  const auto sent = run();
+  ASSERT_EQ(sent.size(), 2u);
+  expect_request(sent[0], ClientRequestType::kNew, 1, Side::kBuy, 9950, 10);
+  expect_request(sent[1], ClientRequestType::kNew, 2, Side::kSell, 10050, 10);
+  EXPECT_EQ(sent[0].md_read_tsc, 0u);
+  EXPECT_EQ(sent[0].engine_in_tsc, 0u);
+}
+
+TEST_F(TradeEngineTest, requotes_by_cancel_then_new_when_the_book_moves) {
+  log_on_and_accept();
+  // Ask only: no widening on a one-sided book, the quotes stay at 9950 / 10050.
+  md(MarketUpdateType::kAdd, 1, 101, Side::kSell, 10010, 10);
+  EXPECT_TRUE(run().empty());
+  // Two-sided, mid 10000 (the fair value), imbalance (30 - 10) / 40 = 0.5 widens the half
+  // spread to 62: both quotes move.
+  md(MarketUpdateType::kAdd, 2, 100, Side::kBuy, 9990, 30, 1234);
+  auto sent = run();
+  ASSERT_EQ(sent.size(), 2u);
+  expect_request(sent[0], ClientRequestType::kCancel, 1, Side::kBuy, 0, 0);
+  expect_request(sent[1], ClientRequestType::kCancel, 2, Side::kSell, 0, 0);
+  EXPECT_EQ(sent[0].md_read_tsc, 1234u);
+  EXPECT_NE(sent[0].engine_in_tsc, 0u);
+  // Balanced again: quotes 9950 / 10050, but the cancels are in flight.
+  md(MarketUpdateType::kModify, 3, 100, Side::kBuy, 9990, 10);
+  EXPECT_TRUE(run().empty());
+  respond(ClientResponseType::kCanceled, 1, Side::kBuy, 9950);
+  sent = run();
+  ASSERT_EQ(sent.size(), 1u);
+  expect_request(sent[0], ClientRequestType::kNew, 3, Side::kBuy, 9950, 10);
+  EXPECT_EQ(sent[0].md_read_tsc, 0u);
+  respond(ClientResponseType::kCanceled, 2, Side::kSell, 10050);
+  sent = run();
+  ASSERT_EQ(sent.size(), 1u);
+  expect_request(sent[0], ClientRequestType::kNew, 4, Side::kSell, 10050, 10);
+  EXPECT_EQ(engine_.orders_sent(), 4u);
+  EXPECT_EQ(engine_.cancels_sent(), 2u);
+}
+
+TEST_F(TradeEngineTest, sends_nothing_inside_a_recovery_frame_and_acts_after_it) {
+  log_on_and_accept();
+  md(MarketUpdateType::kSnapshotStart, 0, 50);
+  md(MarketUpdateType::kClear, 1);
+  md(MarketUpdateType::kAdd, 2, 7, Side::kBuy, 9000, 10);
+  md(MarketUpdateType::kAdd, 3, 8, Side::kSell, 9100, 10);
+  EXPECT_TRUE(run().empty());
+  EXPECT_TRUE(engine_.in_recovery());
+  EXPECT_EQ(engine_.book(0).bbo().ask_price, 9100);
+  // The end of the frame: first two-sided mid 9050 is the fair value; quotes 9000 / 9100.
+  md(MarketUpdateType::kSnapshotEnd, 4, 50);
+  auto sent = run();
+  EXPECT_FALSE(engine_.in_recovery());
+  EXPECT_EQ(engine_.last_seq(), 50u);
+  EXPECT_DOUBLE_EQ(engine_.features(0).fair_value, 9050.0);
+  ASSERT_EQ(sent.size(), 2u);
+  expect_request(sent[0], ClientRequestType::kCancel, 1, Side::kBuy, 0, 0);
+  expect_request(sent[1], ClientRequestType::kCancel, 2, Side::kSell, 0, 0);
+  respond(ClientResponseType::kCanceled, 1, Side::kBuy, 9950);
+  sent = run();
+  ASSERT_EQ(sent.size(), 1u);
+  expect_request(sent[0], ClientRequestType::kNew, 3, Side::kBuy, 9000, 10);
+  md(MarketUpdateType::kAdd, 51, 9, Side::kBuy, 8000, 1);
+  (void)run();
+  EXPECT_EQ(engine_.last_seq(), 51u);
+}
+
+TEST_F(TradeEngineTest, a_recovery_that_rebuilds_the_same_book_changes_nothing) {
+  md(MarketUpdateType::kAdd, 1, 100, Side::kBuy, 9990, 10);
+  md(MarketUpdateType::kAdd, 2, 101, Side::kSell, 10010, 10);
+  log_on_and_accept();
+  md(MarketUpdateType::kSnapshotStart, 0, 2);
+  md(MarketUpdateType::kClear, 1);
+  md(MarketUpdateType::kAdd, 2, 100, Side::kBuy, 9990, 10);
+  md(MarketUpdateType::kAdd, 3, 101, Side::kSell, 10010, 10);
+  md(MarketUpdateType::kSnapshotEnd, 4, 2);
+  EXPECT_TRUE(run().empty());
+  EXPECT_DOUBLE_EQ(engine_.features(0).fair_value, 10000.0);
+  EXPECT_EQ(engine_.book(0).order_count(), 2u);
+}
+
+TEST_F(TradeEngineTest, forgets_its_orders_on_disconnect_and_quotes_again_after_logon) {
+  log_on_and_accept();
+  gw(GatewayEventType::kDisconnected);
+  EXPECT_TRUE(run().empty());
+  EXPECT_EQ(engine_.order_manager().order(0, Side::kBuy).state, OrderState::kNone);
+  EXPECT_EQ(engine_.order_manager().order(0, Side::kSell).state, OrderState::kNone);
+  EXPECT_EQ(engine_.order_manager().open_orders(), 0u);
+  md(MarketUpdateType::kAdd, 1, 100, Side::kBuy, 9990, 10);
+  EXPECT_TRUE(run().empty());
+  gw(GatewayEventType::kLoggedOn);
+  const auto sent = run();
+  ASSERT_EQ(sent.size(), 2u);
+  // Bid-only book: no widening, the reference price's quotes.
+  expect_request(sent[0], ClientRequestType::kNew, 3, Side::kBuy, 9950, 10);
+  expect_request(sent[1], ClientRequestType::kNew, 4, Side::kSell, 10050, 10);
+}
+
+TEST_F(TradeEngineTest, a_fill_moves_the_position_and_skews_the_quote) {
+  log_on_and_accept();
+  respond(ClientResponseType::kFilled, 1, Side::kBuy, 9950, 10, 0);
+  const auto sent = run();
+  EXPECT_EQ(engine_.position(0).position, 10);
+  EXPECT_DOUBLE_EQ(engine_.position(0).vwap, 9950.0);
+  EXPECT_EQ(engine_.ticker_stats(0).position.load(), 10);
+  EXPECT_EQ(engine_.ticker_stats(0).vwap.load(), 9950);
+  EXPECT_EQ(engine_.ticker_stats(0).fills.load(), 1u);
+  EXPECT_EQ(engine_.ticker_stats(0).filled_qty.load(), 10u);
+  EXPECT_EQ(engine_.ticker_stats(0).bought_qty.load(), 10u);
+  EXPECT_EQ(engine_.ticker_stats(0).sold_qty.load(), 0u);
+  EXPECT_EQ(engine_.fills(), 1u);
+  // Position 10 of 1000: bid factor 1 - 0.5 * 0.01 = 0.995 -> 9.
+  ASSERT_EQ(sent.size(), 1u);
+  expect_request(sent[0], ClientRequestType::kNew, 3, Side::kBuy, 9950, 9);
+  // Marked to the two-sided mid once there is one: 10 * (10000 - 9950).
+  md(MarketUpdateType::kAdd, 1, 100, Side::kBuy, 9990, 10);
+  md(MarketUpdateType::kAdd, 2, 101, Side::kSell, 10010, 10);
+  (void)run();
+  EXPECT_EQ(engine_.ticker_stats(0).unrealized_pnl.load(), 500);
+}
+
+TEST_F(TradeEngineTest, counts_bad_updates_and_foreign_tickers) {
+  md(MarketUpdateType::kCancel, 1, 999, Side::kBuy, 100, 1);
+  md(MarketUpdateType::kAdd, 2, 5, Side::kBuy, 100, 1, 0, 42);
+  (void)run();
+  EXPECT_EQ(engine_.book_errors(), 1u);
+  EXPECT_EQ(engine_.unknown_ticker_events(), 1u);
+}
+
+TEST_F(TradeEngineTest, records_the_market_data_to_engine_hop) {
+  const std::uint64_t now = common::rdtsc();
+  md(MarketUpdateType::kAdd, 1, 100, Side::kBuy, 9990, 10, now);
+  md(MarketUpdateType::kAdd, 2, 101, Side::kSell, 10010, 10, 0);
+  (void)run();
+  EXPECT_EQ(engine_.md_read_to_engine_in().count(), 1u);
+}
+
+TEST(TradeEngine, rejects_an_empty_or_duplicate_ticker_list) {
+  MarketEventQueue md(4);
+  GatewayEventQueue gw(4);
+  OrderRequestQueue out(4);
+  TradingOptions o = options();
+  o.tickers = {};
+  EXPECT_THROW(TradeEngine(o, md, gw, out, small()), std::invalid_argument);
+  o.tickers = {3, 3};
+  EXPECT_THROW(TradeEngine(o, md, gw, out, small()), std::invalid_argument);
+}
+
+TEST(TradeEngine, dumps_books_sorted_by_ticker_side_price_and_priority) {
+  MarketEventQueue md(64);
+  GatewayEventQueue gw(4);
+  OrderRequestQueue out(4);
+  TradingOptions o = options();
+  o.tickers = {2, 1};
+  TradeEngine engine(o, md, gw, out, small());
+  auto add = [&](exchange::SeqNum seq, exchange::TickerId t, exchange::OrderId id, Side side,
+                 exchange::Price price, exchange::Qty qty, exchange::Priority prio) {
+    MarketEvent e;
+    e.update.msg_type = MarketUpdateType::kAdd;
+    e.update.seq_num = seq;
+    e.update.ticker_id = t;
+    e.update.order_id = id;
+    e.update.side = side;
+    e.update.price = price;
+    e.update.qty = qty;
+    e.update.priority = prio;
+    ASSERT_TRUE(md.try_push(e));
+  };
+  add(1, 1, 11, Side::kBuy, 100, 5, 1);
+  add(2, 1, 12, Side::kBuy, 101, 3, 2);
+  add(3, 1, 13, Side::kSell, 105, 4, 3);
+  add(4, 1, 14, Side::kBuy, 101, 2, 4);
+  add(5, 2, 1, Side::kSell, 50, 1, 1);
+  add(6, 1, 15, Side::kSell, 104, 9, 5);
+  while (engine.poll() > 0) {
+  }
+  char* buf = nullptr;
+  std::size_t len = 0;
+  std::FILE* f = open_memstream(&buf, &len);
+  ASSERT_NE(f, nullptr);
+  engine.dump_books(f);
+  std::fclose(f);
+  const std::string text(buf, len);
+  std::free(buf);
+  EXPECT_EQ(text,
+            "seq 6\n"
+            "1 BUY 101 3 2 12\n"
+            "1 BUY 101 2 4 14\n"
+            "1 BUY 100 5 1 11\n"
+            "1 SELL 104 9 5 15\n"
+            "1 SELL 105 4 3 13\n"
+            "2 SELL 50 1 1 1\n");
+}
+
+TradingOptions taker_options() {
+  TradingOptions o = options();
+  o.strategy = StrategyKind::kLiquidityTaker;
+  o.signal_threshold = 0.3;
+  return o;
+}
+
+class TradeEngineTakerTest : public TradeEngineTest {
+ protected:
+  TradeEngineTakerTest() : TradeEngineTest(taker_options()) {}
+};
+
+TEST_F(TradeEngineTakerTest, crosses_when_the_signal_exceeds_the_threshold) {
+  gw(GatewayEventType::kLoggedOn);
+  EXPECT_TRUE(run().empty());
+  // mid 10000 seeds the fair value; bid 30 vs ask 10: imbalance 0.5, signal 0.15: nothing.
+  md(MarketUpdateType::kAdd, 1, 100, Side::kBuy, 9990, 30);
+  md(MarketUpdateType::kAdd, 2, 101, Side::kSell, 10010, 10);
+  EXPECT_TRUE(run().empty());
+  // Ask drops to 10002 x 1 (new best): mid 9996, spread 12, fair 0.2 * 9996 + 0.8 * 10000 =
+  // 9999.2; imbalance 29/31; signal 0.7 * 3.2 / 12 + 0.3 * 29 / 31 = 0.4673: buy at 10002.
+  md(MarketUpdateType::kAdd, 3, 102, Side::kSell, 10002, 1);
+  const auto sent = run();
+  ASSERT_EQ(sent.size(), 1u);
+  expect_request(sent[0], ClientRequestType::kNew, 1, Side::kBuy, 10002, 10);
+}
+
+}  // namespace
+}  // namespace llt::trading

@@ -1,0 +1,238 @@
+#include "trading/engine/trade_engine.h"
+
+#include <algorithm>
+#include <cinttypes>
+#include <stdexcept>
+#include <string>
+
+namespace llt::trading {
+namespace {
+
+RiskLimits risk_limits(const TradingOptions& o) {
+  RiskLimits l;
+  l.max_order_qty = o.max_order_qty;
+  l.max_position = o.max_position;
+  l.max_loss = o.max_loss;
+  l.max_open_orders = o.max_open_orders;
+  return l;
+}
+
+const std::vector<exchange::TickerId>& checked_tickers(const std::vector<exchange::TickerId>& t) {
+  if (t.empty()) {
+    throw std::invalid_argument("TradeEngine: no ticker to trade (--ticker)");
+  }
+  for (std::size_t i = 0; i < t.size(); ++i) {
+    for (std::size_t j = i + 1; j < t.size(); ++j) {
+      if (t[i] == t[j]) {
+        throw std::invalid_argument("TradeEngine: ticker " + std::to_string(t[i]) +
+                                    " is listed twice (--ticker)");
+      }
+    }
+  }
+  return t;
+}
+
+}  // namespace
+
+TradeEngine::TradeEngine(const TradingOptions& options, MarketEventQueue& market_events,
+                         GatewayEventQueue& gateway_events, OrderRequestQueue& requests,
+                         const TradeEngineCapacity& capacity)
+    : tickers_(checked_tickers(options.tickers)),
+      market_events_in_(market_events),
+      gateway_events_in_(gateway_events),
+      stats_(std::make_unique<TickerStats[]>(options.tickers.size())),
+      feature_engine_(options.ema_alpha, options.reference_price),
+      risk_(risk_limits(options)),
+      orders_(options.tickers, requests, risk_),
+      strategy_(options, common::TscClock::instance().ticks_per_ns() * 1e9),
+      clock_(common::TscClock::instance()) {
+  books_.reserve(tickers_.size());
+  for (const exchange::TickerId id : tickers_) {
+    books_.push_back(std::make_unique<MarketOrderBook>(id, capacity.max_orders_per_book,
+                                                       capacity.max_levels_per_side));
+  }
+  features_.assign(tickers_.size(), feature_engine_.initial());
+  features_bbo_.assign(tickers_.size(), Bbo{});
+  positions_.assign(tickers_.size(), Position{});
+}
+
+TradeEngine::~TradeEngine() = default;
+
+int TradeEngine::poll() {
+  int work = 0;
+  for (std::size_t i = 0; i < kBatch; ++i) {
+    const MarketEvent* e = market_events_in_.front();
+    if (e == nullptr) {
+      break;
+    }
+    on_market_event(*e, common::rdtsc());
+    market_events_in_.pop();
+    ++work;
+  }
+  for (std::size_t i = 0; i < kBatch; ++i) {
+    const GatewayEvent* e = gateway_events_in_.front();
+    if (e == nullptr) {
+      break;
+    }
+    on_gateway_event(*e);
+    gateway_events_in_.pop();
+    ++work;
+  }
+  if (strategy_.random_trader() != nullptr) {
+    run_timer();
+  }
+  return work;
+}
+
+void TradeEngine::on_market_event(const MarketEvent& e, std::uint64_t in_tsc) noexcept {
+  market_events_.add();
+  if (e.read_tsc != 0) {
+    md_to_engine_ns_.record(clock_.elapsed_ns(e.read_tsc, in_tsc));
+  }
+  const exchange::MarketUpdate& u = e.update;
+  switch (u.msg_type) {
+    case exchange::MarketUpdateType::kSnapshotStart:
+      in_recovery_ = true;
+      return;
+    case exchange::MarketUpdateType::kSnapshotEnd:
+      in_recovery_ = false;
+      last_seq_ = u.order_id;
+      orders_.set_stamps(e.read_tsc, in_tsc);
+      for (std::size_t t = 0; t < tickers_.size(); ++t) {
+        if (!(books_[t]->bbo() == features_bbo_[t])) {
+          on_bbo(t);
+        }
+        run_strategy(t);
+      }
+      orders_.set_stamps(0, 0);
+      return;
+    case exchange::MarketUpdateType::kClear:
+    case exchange::MarketUpdateType::kAdd:
+    case exchange::MarketUpdateType::kModify:
+    case exchange::MarketUpdateType::kCancel:
+    case exchange::MarketUpdateType::kTrade:
+      break;
+    default:
+      return;
+  }
+  if (!in_recovery_ && u.seq_num != 0) {
+    last_seq_ = u.seq_num;
+  }
+  const std::size_t t = ticker_index(u.ticker_id);
+  if (t == SIZE_MAX) {
+    unknown_ticker_.add();
+    return;
+  }
+  MarketOrderBook& book = *books_[t];
+  const BookResult r = book.apply(u);
+  if (LLT_UNLIKELY(r != BookResult::kApplied && r != BookResult::kIgnored)) {
+    book_errors_.add();
+  }
+  if (in_recovery_ || !book.bbo_changed()) {
+    return;
+  }
+  on_bbo(t);
+  orders_.set_stamps(e.read_tsc, in_tsc);
+  run_strategy(t);
+  orders_.set_stamps(0, 0);
+}
+
+void TradeEngine::on_gateway_event(const GatewayEvent& e) noexcept {
+  gateway_events_.add();
+  switch (e.type) {
+    case GatewayEventType::kLoggedOn:
+      orders_.set_logged_on(true);
+      for (std::size_t t = 0; t < tickers_.size(); ++t) {
+        run_strategy(t);
+      }
+      return;
+    case GatewayEventType::kDisconnected:
+      orders_.on_disconnected();
+      return;
+    case GatewayEventType::kResponse:
+      break;
+  }
+  const exchange::ClientResponse& r = e.response;
+  const std::size_t t = ticker_index(r.ticker_id);
+  if (t == SIZE_MAX) {
+    unknown_ticker_.add();
+    return;
+  }
+  if (r.msg_type == exchange::ClientResponseType::kFilled) {
+    PositionKeeper::on_fill(positions_[t], r.side, r.price, r.exec_qty);
+    fills_.add();
+    stats_[t].fills.add();
+    stats_[t].filled_qty.add(r.exec_qty);
+    (r.side == exchange::Side::kBuy ? stats_[t].bought_qty : stats_[t].sold_qty).add(r.exec_qty);
+    publish_position(t);
+  }
+  (void)orders_.on_response(t, r);
+  run_strategy(t);
+}
+
+void TradeEngine::on_bbo(std::size_t t) noexcept {
+  const Bbo& bbo = books_[t]->bbo();
+  features_bbo_[t] = bbo;
+  TickerFeatures& f = features_[t];
+  feature_engine_.on_bbo(bbo, f);
+  PositionKeeper::on_mid(positions_[t], bbo.two_sided(), f.mid);
+  publish_position(t);
+}
+
+void TradeEngine::run_strategy(std::size_t t) noexcept {
+  if (!orders_.logged_on() || in_recovery_) {
+    return;
+  }
+  strategy_.on_update(t, features_[t], books_[t]->bbo(), positions_[t], orders_);
+}
+
+void TradeEngine::run_timer() noexcept {
+  RandomTrader& rt = *strategy_.random_trader();
+  if (!orders_.logged_on() || in_recovery_ || !rt.due(clock_.now_ticks())) {
+    return;
+  }
+  const std::size_t t = rt.pick_ticker(tickers_.size());
+  rt.act(t, features_[t], positions_[t], orders_);
+}
+
+void TradeEngine::publish_position(std::size_t t) noexcept {
+  const Position& p = positions_[t];
+  TickerStats& s = stats_[t];
+  s.position.set(p.position);
+  s.vwap.set(std::llround(p.vwap));
+  s.realized_pnl.set(std::llround(p.realized_pnl));
+  s.unrealized_pnl.set(std::llround(p.unrealized_pnl));
+}
+
+void TradeEngine::dump_books(std::FILE* out) const {
+  std::fprintf(out, "seq %" PRIu64 "\n", static_cast<std::uint64_t>(last_seq_));
+  std::vector<std::size_t> order(tickers_.size());
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    order[i] = i;
+  }
+  std::sort(order.begin(), order.end(),
+            [this](std::size_t a, std::size_t b) { return tickers_[a] < tickers_[b]; });
+  std::vector<BookOrder> resting;
+  for (const std::size_t t : order) {
+    resting.clear();
+    books_[t]->for_each_order([&resting](const BookOrder& o) { resting.push_back(o); });
+    std::sort(resting.begin(), resting.end(), [](const BookOrder& a, const BookOrder& b) {
+      if (a.side != b.side) {
+        return a.side == exchange::Side::kBuy;
+      }
+      if (a.price != b.price) {
+        return a.side == exchange::Side::kBuy ? a.price > b.price : a.price < b.price;
+      }
+      return a.priority < b.priority;
+    });
+    for (const BookOrder& o : resting) {
+      std::fprintf(out, "%" PRIu32 " %s %" PRId64 " %" PRIu32 " %" PRIu64 " %" PRIu64 "\n",
+                   static_cast<std::uint32_t>(tickers_[t]),
+                   o.side == exchange::Side::kBuy ? "BUY" : "SELL",
+                   static_cast<std::int64_t>(o.price), static_cast<std::uint32_t>(o.qty),
+                   static_cast<std::uint64_t>(o.priority), static_cast<std::uint64_t>(o.order_id));
+    }
+  }
+}
+
+}  // namespace llt::trading

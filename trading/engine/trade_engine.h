@@ -1,0 +1,183 @@
+#pragma once
+
+#include <atomic>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "common/concurrent/agent.h"
+#include "common/concurrent/single_writer_counter.h"
+#include "common/stats/latency_histogram.h"
+#include "common/time/rdtsc.h"
+#include "common/time/tsc_clock.h"
+#include "trading/book/market_order_book.h"
+#include "trading/engine/order_manager.h"
+#include "trading/features/feature_engine.h"
+#include "trading/position/position_keeper.h"
+#include "trading/risk/risk_manager.h"
+#include "trading/strategies/strategy.h"
+#include "trading/trading_messages.h"
+#include "trading/trading_options.h"
+
+namespace llt::trading {
+
+// Book capacities per traded ticker, fixed at start-up.
+struct TradeEngineCapacity {
+  std::size_t max_orders_per_book = 262144;
+  std::size_t max_levels_per_side = 65536;
+};
+
+// An int64 one thread writes and any thread reads (prices and P&L in cents for the status
+// line): relaxed, so a reader sees a recent value, not a consistent set.
+class SingleWriterGauge {
+ public:
+  void set(std::int64_t v) noexcept { value_.store(v, std::memory_order_relaxed); }
+  [[nodiscard]] std::int64_t load() const noexcept {
+    return value_.load(std::memory_order_relaxed);
+  }
+
+ private:
+  std::atomic<std::int64_t> value_{0};
+};
+
+// One ticker's figures for the status line, in cents (rounded).
+struct TickerStats {
+  SingleWriterGauge position;
+  SingleWriterGauge vwap;
+  SingleWriterGauge realized_pnl;
+  SingleWriterGauge unrealized_pnl;
+  common::SingleWriterCounter fills;
+  common::SingleWriterCounter filled_qty;
+  common::SingleWriterCounter bought_qty;
+  common::SingleWriterCounter sold_qty;
+};
+
+// The trading client's decision agent (DESIGN section 5): client books, features, positions,
+// risk, the order manager and the strategy.
+//
+// poll() drains bounded batches of both input queues:
+//  - market events: book -> features and position mark (on a BBO change) -> strategy. Between
+//    SNAPSHOT_START and SNAPSHOT_END the books are rebuilt but nothing else runs; at
+//    SNAPSHOT_END the features of every ticker whose BBO differs from the one they were last
+//    computed from are updated (one EMA step), and the strategy runs for every ticker.
+//  - gateway events: kLoggedOn enables orders and runs the strategy for every ticker;
+//    kDisconnected forgets every working order (the exchange cancelled them); a response goes
+//    to the position keeper (FILLED) and the order manager, then the strategy.
+//  - the random trader's clock.
+// Strategies act only while logged on and not inside a recovery frame. A request caused by a
+// market event carries its read_tsc and the engine's pop time (engine_in_tsc); the
+// md_read -> engine_in hop is recorded in nanoseconds.
+//
+// Thread contract: poll, the constructor's queues' consumer/producer sides, and every
+// accessor not marked otherwise run on the agent's thread (or after it stopped). The stats
+// accessors marked "any thread" may be read while it runs. No allocation after construction.
+class TradeEngine final : public common::Agent {
+ public:
+  static constexpr std::size_t kBatch = 64;  // events per queue per poll
+
+  // Throws std::invalid_argument for no tickers, a duplicate ticker or a bad capacity.
+  TradeEngine(const TradingOptions& options, MarketEventQueue& market_events,
+              GatewayEventQueue& gateway_events, OrderRequestQueue& requests,
+              const TradeEngineCapacity& capacity = {});
+  ~TradeEngine() override;
+
+  int poll() override;
+  [[nodiscard]] std::string_view name() const override { return "trade_engine"; }
+
+  // Cold, after the agents stopped: one line "seq N" (the last incremental seq applied), then
+  // one line per resting order "ticker side price qty priority order_id", side BUY or SELL,
+  // sorted by ticker, side (BUY first), price (best first), priority.
+  void dump_books(std::FILE* out) const;
+
+  // The md_read -> engine_in hop (ns). Read after the agent stopped.
+  [[nodiscard]] const common::LatencyHistogram& md_read_to_engine_in() const noexcept {
+    return md_to_engine_ns_;
+  }
+
+  // Agent thread (or stopped).
+  [[nodiscard]] std::size_t ticker_count() const noexcept { return tickers_.size(); }
+  [[nodiscard]] exchange::TickerId ticker_id(std::size_t index) const noexcept {
+    return tickers_[index];
+  }
+  // The index of a traded ticker, or SIZE_MAX.
+  [[nodiscard]] std::size_t ticker_index(exchange::TickerId id) const noexcept {
+    for (std::size_t i = 0; i < tickers_.size(); ++i) {
+      if (tickers_[i] == id) {
+        return i;
+      }
+    }
+    return SIZE_MAX;
+  }
+  [[nodiscard]] const MarketOrderBook& book(std::size_t index) const noexcept {
+    return *books_[index];
+  }
+  [[nodiscard]] const TickerFeatures& features(std::size_t index) const noexcept {
+    return features_[index];
+  }
+  [[nodiscard]] const Position& position(std::size_t index) const noexcept {
+    return positions_[index];
+  }
+  [[nodiscard]] const OrderManager& order_manager() const noexcept { return orders_; }
+  [[nodiscard]] bool in_recovery() const noexcept { return in_recovery_; }
+  [[nodiscard]] exchange::SeqNum last_seq() const noexcept { return last_seq_; }
+
+  // Any thread.
+  [[nodiscard]] const TickerStats& ticker_stats(std::size_t index) const noexcept {
+    return stats_[index];
+  }
+  [[nodiscard]] const RiskManager& risk() const noexcept { return risk_; }
+  [[nodiscard]] std::uint64_t orders_sent() const noexcept { return orders_.orders_sent(); }
+  [[nodiscard]] std::uint64_t cancels_sent() const noexcept { return orders_.cancels_sent(); }
+  [[nodiscard]] std::uint64_t send_failures() const noexcept { return orders_.send_failures(); }
+  [[nodiscard]] std::uint64_t exchange_rejects(exchange::RejectReason r) const noexcept {
+    return orders_.exchange_rejects(r);
+  }
+  [[nodiscard]] std::uint64_t total_exchange_rejects() const noexcept {
+    return orders_.total_exchange_rejects();
+  }
+  [[nodiscard]] std::uint64_t fills() const noexcept { return fills_.load(); }
+  [[nodiscard]] std::uint64_t market_events() const noexcept { return market_events_.load(); }
+  [[nodiscard]] std::uint64_t gateway_events() const noexcept { return gateway_events_.load(); }
+  [[nodiscard]] std::uint64_t book_errors() const noexcept { return book_errors_.load(); }
+  // Market events or responses for a ticker this client does not trade.
+  [[nodiscard]] std::uint64_t unknown_ticker_events() const noexcept {
+    return unknown_ticker_.load();
+  }
+
+ private:
+  void on_market_event(const MarketEvent& e, std::uint64_t in_tsc) noexcept;
+  void on_gateway_event(const GatewayEvent& e) noexcept;
+  void on_bbo(std::size_t t) noexcept;
+  void run_strategy(std::size_t t) noexcept;
+  void run_timer() noexcept;
+  void publish_position(std::size_t t) noexcept;
+
+  std::vector<exchange::TickerId> tickers_;
+  MarketEventQueue& market_events_in_;
+  GatewayEventQueue& gateway_events_in_;
+  std::vector<std::unique_ptr<MarketOrderBook>> books_;
+  std::vector<TickerFeatures> features_;
+  std::vector<Bbo> features_bbo_;  // the BBO features_ were last computed from
+  std::vector<Position> positions_;
+  std::unique_ptr<TickerStats[]> stats_;
+  FeatureEngine feature_engine_;
+  RiskManager risk_;
+  OrderManager orders_;
+  Strategy strategy_;
+  const common::TscClock& clock_;
+  bool in_recovery_ = false;
+  exchange::SeqNum last_seq_ = 0;
+
+  common::SingleWriterCounter fills_;
+  common::SingleWriterCounter market_events_;
+  common::SingleWriterCounter gateway_events_;
+  common::SingleWriterCounter book_errors_;
+  common::SingleWriterCounter unknown_ticker_;
+  common::LatencyHistogram md_to_engine_ns_;
+};
+
+}  // namespace llt::trading

@@ -1,0 +1,143 @@
+#include "trading/market_data/market_data_consumer.h"
+
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <stdexcept>
+#include <string>
+
+namespace llt::trading {
+namespace {
+
+const MarketDataConsumerOptions& check_consumer_options(const MarketDataConsumerOptions& options) {
+  if (options.max_datagrams_per_poll == 0) {
+    throw std::invalid_argument("market data max_datagrams_per_poll must be > 0, got 0");
+  }
+  if (options.receive_buffer_bytes < 0) {
+    throw std::invalid_argument("market data receive_buffer_bytes must be >= 0, got " +
+                                std::to_string(options.receive_buffer_bytes));
+  }
+  return options;
+}
+
+// Asks for `bytes` of SO_RCVBUF (capped by the kernel at net.core.rmem_max). Returns what was
+// granted.
+int grow_receive_buffer(const common::McastReceiver& receiver, int bytes) {
+  if (bytes > 0) {
+    ::setsockopt(receiver.fd(), SOL_SOCKET, SO_RCVBUF, &bytes, sizeof(bytes));
+  }
+  int granted = 0;
+  socklen_t length = sizeof(granted);
+  ::getsockopt(receiver.fd(), SOL_SOCKET, SO_RCVBUF, &granted, &length);
+  return granted;
+}
+
+}  // namespace
+
+MarketDataConsumer::MarketDataConsumer(const MarketDataConsumerOptions& options,
+                                       MarketEventQueue& out, const common::TscClock& clock)
+    : options_(check_consumer_options(options)),
+      sequencer_(options_, out, clock),
+      incremental_(options_.group, options_.incremental_port, options_.interface,
+                   common::McastJoin::kNow),
+      snapshot_(options_.group, options_.snapshot_port, options_.interface,
+                common::McastJoin::kLater) {
+  receive_buffer_bytes_ = grow_receive_buffer(incremental_, options_.receive_buffer_bytes);
+  grow_receive_buffer(snapshot_, options_.receive_buffer_bytes);
+}
+
+int MarketDataConsumer::poll() {
+  int work = sequencer_.flush();
+  if (sequencer_.blocked()) {
+    return work;
+  }
+  work += read_incremental();
+  follow_recovery();
+  if (!sequencer_.blocked() && (snapshot_.joined() || drain_snapshot_)) {
+    work += read_snapshot();
+    follow_recovery();
+  }
+  return work;
+}
+
+void MarketDataConsumer::on_stop() {
+  if (snapshot_.joined()) {
+    (void)snapshot_.leave();
+  }
+}
+
+int MarketDataConsumer::read_incremental() noexcept {
+  int read = 0;
+  while (read < static_cast<int>(options_.max_datagrams_per_poll)) {
+    const common::IoResult result = incremental_.receive(buffer_.data(), buffer_.size());
+    if (result.status == common::IoStatus::kWouldBlock) {
+      break;
+    }
+    ++read;
+    if (LLT_UNLIKELY(!result.ok())) {
+      if (result.error == EMSGSIZE) {
+        sequencer_.on_truncated_datagram();
+        continue;
+      }
+      sequencer_.on_receive_error();
+      break;
+    }
+    const std::uint64_t read_tsc = common::rdtsc();
+    (void)sequencer_.on_incremental_datagram(buffer_.data(), result.bytes, read_tsc);
+    if (sequencer_.blocked()) {
+      break;
+    }
+    if (sequencer_.wants_snapshot_stream() != snapshot_.joined()) {
+      follow_recovery();  // join at once: the snapshot being sent now may be the one needed
+    }
+  }
+  return read;
+}
+
+int MarketDataConsumer::read_snapshot() noexcept {
+  int read = 0;
+  while (read < static_cast<int>(options_.max_datagrams_per_poll)) {
+    const common::IoResult result = snapshot_.receive(buffer_.data(), buffer_.size());
+    if (result.status == common::IoStatus::kWouldBlock) {
+      drain_snapshot_ = false;
+      break;
+    }
+    ++read;
+    if (LLT_UNLIKELY(!result.ok())) {
+      if (result.error == EMSGSIZE) {
+        sequencer_.on_truncated_datagram();
+        continue;
+      }
+      sequencer_.on_receive_error();
+      break;
+    }
+    if (!snapshot_.joined()) {
+      continue;  // left over from an earlier recovery
+    }
+    const std::uint64_t read_tsc = common::rdtsc();
+    (void)sequencer_.on_snapshot_datagram(buffer_.data(), result.bytes, read_tsc);
+    if (sequencer_.blocked() || !sequencer_.wants_snapshot_stream()) {
+      break;
+    }
+  }
+  return read;
+}
+
+void MarketDataConsumer::follow_recovery() noexcept {
+  const bool wanted = sequencer_.wants_snapshot_stream();
+  if (wanted == snapshot_.joined()) {
+    return;
+  }
+  if (wanted) {
+    if (!snapshot_.join().ok()) {
+      sequencer_.on_receive_error();  // retried on the next poll
+    }
+  } else {
+    if (!snapshot_.leave().ok()) {
+      sequencer_.on_receive_error();
+    }
+    drain_snapshot_ = true;
+  }
+}
+
+}  // namespace llt::trading

@@ -1,0 +1,86 @@
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "common/concurrent/agent.h"
+#include "common/concurrent/cache_line.h"
+#include "common/concurrent/single_writer_counter.h"
+#include "common/net/io_status.h"
+#include "common/net/mcast_socket.h"
+#include "common/time/rdtsc.h"
+#include "common/time/tsc_clock.h"
+#include "trading/market_data/market_data_consumer_options.h"
+#include "trading/market_data/market_data_consumer_stats.h"
+#include "trading/market_data/market_data_sequencer.h"
+#include "trading/trading_messages.h"
+
+namespace llt::trading {
+
+// The trading client's market data consumer agent (DESIGN sections 2 and 3): reads the
+// exchange's incremental stream (joined at construction on options.interface), stamps each
+// datagram with common::rdtsc() as it is read, and hands it to its MarketDataSequencer, which
+// forwards the in-order, gap-free MarketEvent stream into the queue and decides when to
+// recover; the agent joins the snapshot stream (McastJoin::kLater) while the sequencer
+// recovers and leaves it afterwards.
+//
+// Back-pressure: while the output queue is full, poll() reads no socket (the kernel buffers,
+// grown to receive_buffer_bytes at construction, absorb the burst); nothing already read is
+// dropped.
+//
+// Thread contract: constructed on any thread; on_start, poll and on_stop on the consumer's
+// thread, the producer of the MarketEventQueue. stats() and recovering() from any thread.
+class MarketDataConsumer final : public common::Agent {
+ public:
+  // Start-up: opens both sockets, joins the incremental group, grows the receive buffers,
+  // allocates the sequencer's buffers. Throws std::invalid_argument naming an option out of
+  // range or an address that is not valid; std::system_error naming the group and errno text
+  // when a socket cannot be set up. `out` must outlive the consumer.
+  MarketDataConsumer(const MarketDataConsumerOptions& options, MarketEventQueue& out,
+                     const common::TscClock& clock = common::TscClock::instance());
+
+  MarketDataConsumer(const MarketDataConsumer&) = delete;
+  MarketDataConsumer& operator=(const MarketDataConsumer&) = delete;
+
+  // Forwards what is held, then reads up to max_datagrams_per_poll datagrams from the
+  // incremental socket and, while recovering, from the snapshot socket. Returns the work done
+  // (events pushed by the flush + datagrams read; 0: idle).
+  int poll() override;
+
+  // Leaves the snapshot group if still joined.
+  void on_stop() override;
+
+  [[nodiscard]] std::string_view name() const override { return "market_data_consumer"; }
+
+  // Any thread.
+  [[nodiscard]] MarketDataConsumerStats stats() const noexcept { return sequencer_.stats(); }
+  [[nodiscard]] bool recovering() const noexcept { return sequencer_.recovering(); }
+  // What the kernel granted for SO_RCVBUF on the incremental socket (bytes).
+  [[nodiscard]] int receive_buffer_bytes() const noexcept { return receive_buffer_bytes_; }
+
+  // The consumer's thread, or once it has stopped.
+  [[nodiscard]] const MarketDataSequencer& sequencer() const noexcept { return sequencer_; }
+  [[nodiscard]] bool snapshot_joined() const noexcept { return snapshot_.joined(); }
+  [[nodiscard]] const MarketDataConsumerOptions& options() const noexcept { return options_; }
+
+ private:
+  // Larger than any valid datagram (34 * 42 = 1428 bytes), so a longer one is seen as such.
+  static constexpr std::size_t kReadBufferSize = 2048;
+
+  int read_incremental() noexcept;
+  int read_snapshot() noexcept;
+  void follow_recovery() noexcept;
+
+  const MarketDataConsumerOptions options_;
+  MarketDataSequencer sequencer_;
+  common::McastReceiver incremental_;
+  common::McastReceiver snapshot_;
+  int receive_buffer_bytes_ = 0;
+  // The snapshot socket was left: datagrams it queued before are read and discarded.
+  bool drain_snapshot_ = false;
+  alignas(common::kCacheLineSize) std::array<unsigned char, kReadBufferSize> buffer_{};
+};
+
+}  // namespace llt::trading

@@ -1,0 +1,92 @@
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+
+#include "exchange/protocol/types.h"
+#include "trading/book/market_order_book.h"
+#include "trading/engine/order_manager.h"
+#include "trading/features/feature_engine.h"
+#include "trading/position/position_keeper.h"
+
+namespace llt::trading {
+
+struct MarketMakerParams {
+  exchange::Qty order_qty = 10;
+  exchange::Price half_spread = 50;  // cents
+  double skew_factor = 0.5;          // quote size reduction on the inventory side at full position
+  std::int64_t max_position = 1000;
+};
+
+// A quote for both sides; a side with qty 0 is not quoted.
+struct Quote {
+  exchange::Price bid_price = 0;
+  exchange::Qty bid_qty = 0;
+  exchange::Price ask_price = 0;
+  exchange::Qty ask_qty = 0;
+  friend bool operator==(const Quote&, const Quote&) = default;
+};
+
+// Inventory-skewed two-sided quoting (seed section 6):
+//   half = half_spread + trunc(|imbalance| * half_spread * 0.5), the widening only on a
+//     two-sided book (spread > 0): a one-sided book is most often our own requote in flight
+//     (cancel, then new), and widening on it would requote the other side in a loop
+//   ratio = clamp(position / max_position, -1, 1)
+//   bid_qty = trunc(order_qty * (1 - max(skew * ratio, 0)))
+//   ask_qty = trunc(order_qty * (1 + min(skew * ratio, 0)))
+//   bid = round(fair) - half, ask = round(fair) + half
+// A bid at a price <= 0 is not quoted (qty 0), nor is a side whose qty truncates to 0.
+//
+// Thread contract: the trade engine's thread.
+class MarketMaker {
+ public:
+  explicit MarketMaker(const MarketMakerParams& params) noexcept : params_(params) {}
+
+  [[nodiscard]] static Quote quotes(const MarketMakerParams& p, const TickerFeatures& f,
+                                    std::int64_t position) noexcept {
+    const double hs = static_cast<double>(p.half_spread);
+    const double imbalance = f.spread > 0.0 ? f.imbalance : 0.0;
+    const auto imbalance_adj = static_cast<exchange::Price>(std::fabs(imbalance) * hs * 0.5);
+    const exchange::Price half = p.half_spread + imbalance_adj;
+    const double ratio =
+        p.max_position > 0
+            ? std::clamp(static_cast<double>(position) / static_cast<double>(p.max_position), -1.0,
+                         1.0)
+            : 0.0;
+    const double bid_factor = 1.0 - std::max(p.skew_factor * ratio, 0.0);
+    const double ask_factor = 1.0 + std::min(p.skew_factor * ratio, 0.0);
+    const exchange::Price fair = std::llround(f.fair_value);
+    Quote q;
+    q.bid_price = fair - half;
+    q.ask_price = fair + half;
+    q.bid_qty =
+        static_cast<exchange::Qty>(std::max(0.0, static_cast<double>(p.order_qty) * bid_factor));
+    q.ask_qty =
+        static_cast<exchange::Qty>(std::max(0.0, static_cast<double>(p.order_qty) * ask_factor));
+    if (q.bid_price <= 0) {
+      q.bid_qty = 0;
+    }
+    if (q.ask_price <= 0) {
+      q.ask_qty = 0;
+    }
+    return q;
+  }
+
+  // Any change of features, position or orders: move both quotes (cancel + new when they
+  // differ from the working orders).
+  void on_update(std::size_t ticker, const TickerFeatures& f, const Bbo& /*bbo*/,
+                 const Position& pos, OrderManager& om) noexcept {
+    const Quote q = quotes(params_, f, pos.position);
+    (void)om.move(ticker, exchange::Side::kBuy, q.bid_price, q.bid_qty, pos);
+    (void)om.move(ticker, exchange::Side::kSell, q.ask_price, q.ask_qty, pos);
+  }
+
+  [[nodiscard]] const MarketMakerParams& params() const noexcept { return params_; }
+
+ private:
+  MarketMakerParams params_;
+};
+
+}  // namespace llt::trading

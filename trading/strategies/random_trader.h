@@ -1,0 +1,100 @@
+#pragma once
+
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+
+#include "exchange/protocol/types.h"
+#include "trading/engine/order_manager.h"
+#include "trading/features/feature_engine.h"
+#include "trading/position/position_keeper.h"
+
+namespace llt::trading {
+
+struct RandomTraderParams {
+  exchange::Qty order_qty = 10;      // qty is uniform in [1, order_qty]
+  exchange::Price half_spread = 50;  // price is round(fair) + uniform in [-2, +2] half spreads
+  std::uint32_t orders_per_second = 20;
+  std::uint64_t seed = 1;
+};
+
+// Bounded random orders for load and testing. At orders_per_second (time driven: the engine
+// calls due() from poll with the current TSC), one order on a random ticker and side, at a
+// price within two half spreads of the fair value (so about a quarter of them cross a market
+// maker quoting fair +- half_spread), qty in [1, order_qty]. Orders go through the order
+// manager, so risk and the one-working-order-per-side rule hold; a working order at another
+// price is cancelled first and replaced on a later tick. Deterministic for a seed
+// (splitmix64), no allocation.
+//
+// Thread contract: the trade engine's thread.
+class RandomTrader {
+ public:
+  // ticks_per_second: TSC ticks in a second (TscClock::ticks_per_ns() * 1e9).
+  RandomTrader(const RandomTraderParams& params, double ticks_per_second) noexcept
+      : params_(params),
+        state_(params.seed),
+        interval_ticks_(
+            params.orders_per_second == 0
+                ? 0
+                : static_cast<std::uint64_t>(ticks_per_second /
+                                             static_cast<double>(params.orders_per_second))) {}
+
+  // True when an order is due at `now_ticks` (then the next one is due one interval later;
+  // after a stall the schedule restarts from now instead of bursting).
+  [[nodiscard]] bool due(std::uint64_t now_ticks) noexcept {
+    if (params_.orders_per_second == 0) {
+      return false;
+    }
+    if (next_due_ == 0) {
+      next_due_ = now_ticks;
+    }
+    if (now_ticks < next_due_) {
+      return false;
+    }
+    next_due_ += interval_ticks_;
+    if (next_due_ <= now_ticks) {
+      next_due_ = now_ticks + interval_ticks_;
+    }
+    return true;
+  }
+
+  // A uniform ticker index in [0, count).
+  [[nodiscard]] std::size_t pick_ticker(std::size_t count) noexcept {
+    return count <= 1 ? 0 : static_cast<std::size_t>(next() % count);
+  }
+
+  // Sends (or moves toward) one random order on `ticker`.
+  void act(std::size_t ticker, const TickerFeatures& f, const Position& pos,
+           OrderManager& om) noexcept {
+    const exchange::Side side = (next() & 1) != 0 ? exchange::Side::kBuy : exchange::Side::kSell;
+    const std::int64_t span = 4 * params_.half_spread + 1;
+    const std::int64_t offset =
+        static_cast<std::int64_t>(next() % static_cast<std::uint64_t>(span)) -
+        2 * params_.half_spread;
+    exchange::Price price = std::llround(f.fair_value) + offset;
+    if (price < 1) {
+      price = 1;
+    }
+    const auto qty =
+        static_cast<exchange::Qty>(1 + next() % (params_.order_qty == 0 ? 1 : params_.order_qty));
+    (void)om.move(ticker, side, price, qty, pos);
+  }
+
+  // splitmix64.
+  std::uint64_t next() noexcept {
+    std::uint64_t z = (state_ += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+  }
+
+  [[nodiscard]] std::uint64_t interval_ticks() const noexcept { return interval_ticks_; }
+
+ private:
+  RandomTraderParams params_;
+  std::uint64_t state_;
+  std::uint64_t interval_ticks_;
+  std::uint64_t next_due_ = 0;
+};
+
+}  // namespace llt::trading

@@ -1,0 +1,175 @@
+#include "trading/trading_app.h"
+
+#include <cerrno>
+#include <system_error>
+
+#include <fmt/format.h>
+
+#include "trading/engine/trade_engine.h"
+#include "trading/market_data/market_data_consumer.h"
+#include "trading/order_gateway/order_gateway.h"
+#include "trading/order_gateway/order_gateway_options.h"
+
+namespace llt::trading {
+
+namespace {
+
+MarketDataConsumerOptions consumer_options(const TradingOptions& o) {
+  MarketDataConsumerOptions options;
+  options.group = o.multicast_addr;
+  options.incremental_port = o.multicast_port;
+  options.snapshot_port = o.snapshot_port;
+  options.interface = o.interface;
+  options.loss_rate = o.md_loss_rate;
+  options.loss_seed = o.md_loss_seed;
+  return options;
+}
+
+common::RunnerOptions runner_options(const TradingOptions& o) {
+  common::RunnerOptions options;
+  options.threading = o.threading;
+  options.idle = o.idle;
+  options.cpus = o.cpus;
+  options.name = "trading";
+  return options;
+}
+
+double cents_to_units(std::int64_t cents) {
+  return static_cast<double>(cents) / 100.0;
+}
+
+double ns_to_us(std::uint64_t ns) {
+  return static_cast<double>(ns) / 1000.0;
+}
+
+std::uint64_t risk_rejects(const RiskManager& risk) {
+  std::uint64_t total = 0;
+  for (std::size_t r = 1; r < kRiskResultCount; ++r) {
+    total += risk.rejects(static_cast<RiskResult>(r));
+  }
+  return total;
+}
+
+}  // namespace
+
+TradingApp::TradingApp(const TradingOptions& options)
+    : options_(options),
+      consumer_(std::make_unique<MarketDataConsumer>(consumer_options(options), market_events_)),
+      engine_(
+          std::make_unique<TradeEngine>(options, market_events_, gateway_events_, order_requests_)),
+      gateway_(std::make_unique<OrderGateway>(make_order_gateway_options(options), order_requests_,
+                                              gateway_events_)),
+      runner_(std::make_unique<common::AgentRunner>(
+          std::vector<common::Agent*>{consumer_.get(), engine_.get(), gateway_.get()},
+          runner_options(options))) {}
+
+TradingApp::~TradingApp() {
+  stop();
+}
+
+void TradingApp::start() {
+  runner_->start();
+}
+
+void TradingApp::stop() {
+  runner_->stop();
+}
+
+std::string TradingApp::status_line() const {
+  std::string tickers;
+  for (std::size_t i = 0; i < engine_->ticker_count(); ++i) {
+    const TickerStats& s = engine_->ticker_stats(i);
+    tickers +=
+        fmt::format("{}{}: pos {} rpnl {:.2f} upnl {:.2f}", i == 0 ? "" : "; ",
+                    engine_->ticker_id(i), s.position.load(), cents_to_units(s.realized_pnl.load()),
+                    cents_to_units(s.unrealized_pnl.load()));
+  }
+  const MarketDataConsumerStats md = consumer_->stats();
+  const OrderGatewayCounters gw = gateway_->counters();
+  return fmt::format(
+      "trading: client {} [{}], orders {}, cancels {}, fills {}, risk rejects {}, exchange "
+      "rejects {}, md recoveries {}{}, session {}, tick-to-trade p50 {:.1f} us p99 {:.1f} us",
+      options_.client_id, tickers, engine_->orders_sent(), engine_->cancels_sent(),
+      engine_->fills(), risk_rejects(engine_->risk()), engine_->total_exchange_rejects(),
+      md.recoveries_completed, md.recovering ? " (recovering)" : "",
+      gw.logged_on ? "logged on" : (gw.connected ? "logging on" : "down"),
+      ns_to_us(gw.tick_to_trade_p50_ns), ns_to_us(gw.tick_to_trade_p99_ns));
+}
+
+std::string TradingApp::summary() const {
+  std::string out = fmt::format("trading: summary of client {} ({})\n", options_.client_id,
+                                to_string(options_.strategy));
+  for (std::size_t i = 0; i < engine_->ticker_count(); ++i) {
+    const TickerStats& s = engine_->ticker_stats(i);
+    const Position& p = engine_->position(i);
+    out += fmt::format(
+        "trading: ticker {} position {} bought {} sold {} fills {} vwap {:.2f} realized {:.2f} "
+        "unrealized {:.2f} total {:.2f}\n",
+        engine_->ticker_id(i), p.position, s.bought_qty.load(), s.sold_qty.load(), p.fills,
+        p.vwap / 100.0, p.realized_pnl / 100.0, p.unrealized_pnl / 100.0, p.total_pnl() / 100.0);
+  }
+  const RiskManager& risk = engine_->risk();
+  std::string by_reason;
+  for (std::size_t r = 1; r < kRiskResultCount; ++r) {
+    by_reason += fmt::format("{}{} {}", r == 1 ? "" : ", ", to_string(static_cast<RiskResult>(r)),
+                             risk.rejects(static_cast<RiskResult>(r)));
+  }
+  out += fmt::format(
+      "trading: orders sent {} cancels sent {} fills {} risk rejects {} ({}) exchange rejects "
+      "{} send failures {}\n",
+      engine_->orders_sent(), engine_->cancels_sent(), engine_->fills(), risk_rejects(risk),
+      by_reason, engine_->total_exchange_rejects(), engine_->send_failures());
+  const MarketDataConsumerStats md = consumer_->stats();
+  out += fmt::format(
+      "trading: market data next seq {} recoveries {} (started {}, gaps {}, healed {}, "
+      "restarts {}, last {:.1f} ms, max {:.1f} ms) snapshots discarded {} duplicates {} "
+      "malformed {} loss-knob drops {}\n",
+      md.next_seq, md.recoveries_completed, md.recoveries_started, md.gaps_detected, md.gaps_healed,
+      md.restarts_detected, static_cast<double>(md.last_recovery_ns) / 1e6,
+      static_cast<double>(md.max_recovery_ns) / 1e6, md.snapshots_discarded, md.duplicates_dropped,
+      md.malformed_dropped, md.loss_knob_drops);
+  const OrderGatewayCounters gw = gateway_->counters();
+  out += fmt::format(
+      "trading: session logons {} reconnects {} disconnects {} requests {} responses {} "
+      "heartbeats sent {} refused while down {} protocol errors {}\n",
+      gw.logons, gw.reconnects, gw.disconnects, gw.requests_sent, gw.responses_received,
+      gw.heartbeats_sent, gw.refused_while_disconnected, gw.protocol_errors);
+  const common::LatencyHistogram& t2t = gateway_->md_read_to_order_sent();
+  const common::LatencyHistogram& rtt = gateway_->order_sent_to_response_read();
+  out += fmt::format(
+      "trading: tick-to-trade p50 {:.1f} us p99 {:.1f} us ({} orders); order round trip p50 "
+      "{:.1f} us p99 {:.1f} us ({} answers)\n",
+      ns_to_us(t2t.percentile(50)), ns_to_us(t2t.percentile(99)), t2t.count(),
+      ns_to_us(rtt.percentile(50)), ns_to_us(rtt.percentile(99)), rtt.count());
+  return out;
+}
+
+std::vector<common::LatencyHop> TradingApp::latency_hops() const {
+  return {
+      {"md_read_to_engine_in", &engine_->md_read_to_engine_in()},
+      {OrderGateway::kEngineInToOrderSent, &gateway_->engine_in_to_order_sent()},
+      {OrderGateway::kMdReadToOrderSent, &gateway_->md_read_to_order_sent()},
+      {OrderGateway::kOrderSentToResponseRead, &gateway_->order_sent_to_response_read()},
+  };
+}
+
+void TradingApp::print_latency_table(std::FILE* out) const {
+  common::print_latency_table(out, latency_hops());
+}
+
+void TradingApp::write_latency_csv(const std::string& path) const {
+  common::write_latency_csv(path, latency_hops());
+}
+
+void TradingApp::write_book_dump(const std::string& path) const {
+  std::FILE* out = std::fopen(path.c_str(), "w");
+  if (out == nullptr) {
+    throw std::system_error(errno, std::generic_category(), "--book-dump " + path);
+  }
+  engine_->dump_books(out);
+  if (std::fclose(out) != 0) {
+    throw std::system_error(errno, std::generic_category(), "--book-dump " + path);
+  }
+}
+
+}  // namespace llt::trading

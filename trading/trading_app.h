@@ -1,0 +1,84 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/concurrent/agent_runner.h"
+#include "common/stats/latency_report.h"
+#include "trading/trading_messages.h"
+#include "trading/trading_options.h"
+
+namespace llt::trading {
+
+class MarketDataConsumer;
+class OrderGateway;
+class TradeEngine;
+
+// The whole trading client in one object: the three agents, the queues between them, and the
+// runner that places them on threads. The executable's main() and the tests build it the same
+// way.
+//
+//   UDP -> MarketDataConsumer -> [market events] -> TradeEngine -> [order requests]
+//          -> OrderGateway -> TCP;  TCP -> OrderGateway -> [gateway events] -> TradeEngine
+//
+// Thread contract: construct, start, stop and the reports on one controlling thread;
+// status_line() from that thread while the agents run.
+class TradingApp {
+ public:
+  // Queue capacities, in elements. A full queue is back-pressure (the upstream agent holds its
+  // input), never loss.
+  static constexpr std::size_t kMarketEventQueueCapacity = 1 << 16;
+  static constexpr std::size_t kOrderRequestQueueCapacity = 1 << 12;
+  static constexpr std::size_t kGatewayEventQueueCapacity = 1 << 14;
+
+  // Start-up: allocates every queue, book and buffer and opens the market data sockets (the
+  // order gateway connects from its agent, with back-off). Throws std::invalid_argument
+  // naming a bad option and std::system_error naming the address and errno text when a
+  // socket cannot be set up.
+  explicit TradingApp(const TradingOptions& options);
+  ~TradingApp();
+
+  TradingApp(const TradingApp&) = delete;
+  TradingApp& operator=(const TradingApp&) = delete;
+
+  void start();
+  // Stops the agents (each finishes its current pass; the gateway logs out) and joins their
+  // threads. Idempotent.
+  void stop();
+
+  [[nodiscard]] const TradingOptions& options() const noexcept { return options_; }
+
+  // One status line: position, realized and unrealized P&L, orders sent, fills, risk
+  // rejects, recoveries, tick-to-trade p50/p99. Cold.
+  [[nodiscard]] std::string status_line() const;
+  // After stop(): the exit summary, a line per ticker and totals. Cold.
+  [[nodiscard]] std::string summary() const;
+
+  // After stop(): the per-hop latency table and its CSV (throws std::system_error naming the
+  // file when it cannot be written).
+  [[nodiscard]] std::vector<common::LatencyHop> latency_hops() const;
+  void print_latency_table(std::FILE* out) const;
+  void write_latency_csv(const std::string& path) const;
+  // After stop(): the client's books (--book-dump). Throws std::system_error naming the file.
+  void write_book_dump(const std::string& path) const;
+
+  [[nodiscard]] const MarketDataConsumer& consumer() const noexcept { return *consumer_; }
+  [[nodiscard]] const TradeEngine& engine() const noexcept { return *engine_; }
+  [[nodiscard]] const OrderGateway& gateway() const noexcept { return *gateway_; }
+
+ private:
+  TradingOptions options_;
+  MarketEventQueue market_events_{kMarketEventQueueCapacity};
+  OrderRequestQueue order_requests_{kOrderRequestQueueCapacity};
+  GatewayEventQueue gateway_events_{kGatewayEventQueueCapacity};
+  std::unique_ptr<MarketDataConsumer> consumer_;
+  std::unique_ptr<TradeEngine> engine_;
+  std::unique_ptr<OrderGateway> gateway_;
+  std::unique_ptr<common::AgentRunner> runner_;
+};
+
+}  // namespace llt::trading
