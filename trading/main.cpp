@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <exception>
 #include <memory>
+#include <string>
 #include <thread>
 
 #include <fmt/format.h>
@@ -15,6 +16,8 @@
 
 #include "common/cli/option_values.h"
 #include "common/logging/logger.h"
+#include "trading/engine/trade_engine.h"
+#include "trading/market_data/market_data_consumer.h"
 #include "trading/trading_app.h"
 
 namespace {
@@ -55,7 +58,7 @@ int main(int argc, char** argv) {
     llt::common::LoggerOptions log_options;
     log_options.path = options.log_file;
     logger = std::make_unique<llt::common::Logger>(log_options);
-    app = std::make_unique<TradingApp>(options);
+    app = std::make_unique<TradingApp>(options, logger.get());
   } catch (const std::exception& e) {
     fmt::print(stderr, "trading: {}\n", e.what());
     return 1;
@@ -85,8 +88,14 @@ int main(int argc, char** argv) {
       break;
     }
     if (options.stats_interval_s > 0 && now >= next_status) {
-      fmt::print("{}\n", app->status_line());
+      const std::string line = app->status_line();
+      fmt::print("{}\n", line);
       std::fflush(stdout);
+      if (!options.log_file.empty()) {
+        LLT_LOG_INFO(*logger, "status: orders {} fills {} recovering {}",
+                     app->engine().orders_sent(), app->engine().fills(),
+                     app->consumer().recovering());
+      }
       next_status += interval;
     }
   }

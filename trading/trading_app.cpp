@@ -52,13 +52,13 @@ std::uint64_t risk_rejects(const RiskManager& risk) {
 
 }  // namespace
 
-TradingApp::TradingApp(const TradingOptions& options)
+TradingApp::TradingApp(const TradingOptions& options, common::Logger* logger)
     : options_(options),
       consumer_(std::make_unique<MarketDataConsumer>(consumer_options(options), market_events_)),
       engine_(
           std::make_unique<TradeEngine>(options, market_events_, gateway_events_, order_requests_)),
       gateway_(std::make_unique<OrderGateway>(make_order_gateway_options(options), order_requests_,
-                                              gateway_events_)),
+                                              gateway_events_, logger)),
       runner_(std::make_unique<common::AgentRunner>(
           std::vector<common::Agent*>{consumer_.get(), engine_.get(), gateway_.get()},
           runner_options(options))) {}

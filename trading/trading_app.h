@@ -12,6 +12,10 @@
 #include "trading/trading_messages.h"
 #include "trading/trading_options.h"
 
+namespace llt::common {
+class Logger;
+}  // namespace llt::common
+
 namespace llt::trading {
 
 class MarketDataConsumer;
@@ -38,8 +42,9 @@ class TradingApp {
   // Start-up: allocates every queue, book and buffer and opens the market data sockets (the
   // order gateway connects from its agent, with back-off). Throws std::invalid_argument
   // naming a bad option and std::system_error naming the address and errno text when a
-  // socket cannot be set up.
-  explicit TradingApp(const TradingOptions& options);
+  // socket cannot be set up. `logger` (optional, must outlive the app) gets the order
+  // gateway's session events.
+  explicit TradingApp(const TradingOptions& options, common::Logger* logger = nullptr);
   ~TradingApp();
 
   TradingApp(const TradingApp&) = delete;

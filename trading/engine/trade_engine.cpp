@@ -84,6 +84,15 @@ int TradeEngine::poll() {
   return work;
 }
 
+void TradeEngine::on_stop() {
+  orders_.set_logged_on(false);
+  for (const MarketEvent* e = market_events_in_.front(); e != nullptr;
+       e = market_events_in_.front()) {
+    on_market_event(*e, common::rdtsc());
+    market_events_in_.pop();
+  }
+}
+
 void TradeEngine::on_market_event(const MarketEvent& e, std::uint64_t in_tsc) noexcept {
   market_events_.add();
   if (e.read_tsc != 0) {

@@ -86,6 +86,10 @@ class TradeEngine final : public common::Agent {
   ~TradeEngine() override;
 
   int poll() override;
+  // Applies the market events still queued to the books without running any strategy (no
+  // order leaves once the agents stop), so the books and last_seq() are as of the last update
+  // the consumer forwarded, a whole recovery frame included.
+  void on_stop() override;
   [[nodiscard]] std::string_view name() const override { return "trade_engine"; }
 
   // Cold, after the agents stopped: one line "seq N" (the last incremental seq applied), then
