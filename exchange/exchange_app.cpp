@@ -100,19 +100,23 @@ std::string ExchangeApp::status_line() {
     rejects += count;
   }
   std::uint64_t trades = 0;
+  std::string trades_by_ticker;
   std::string resting;
   for (std::size_t i = 0; i < options_.tickers.size(); ++i) {
     trades += synthesizer_->trades(i);
-    resting += fmt::format("{}{}:{}", i == 0 ? "" : " ", options_.tickers[i],
-                           synthesizer_->resting_orders(i));
+    const std::string_view separator = i == 0 ? "" : " ";
+    trades_by_ticker +=
+        fmt::format("{}{}:{}", separator, options_.tickers[i], synthesizer_->trades(i));
+    resting +=
+        fmt::format("{}{}:{}", separator, options_.tickers[i], synthesizer_->resting_orders(i));
   }
   return fmt::format(
       "exchange: sessions {} (logged on {}), requests {} ({:.0f}/s), responses {}, rejects {}, "
-      "trades {}, resting [{}], md seq {}, snapshots {}, drops: md {} "
+      "trades {} [{}], resting [{}], md seq {}, snapshots {}, drops: md {} "
       "responses-without-session {}",
       server.sessions_live, server.sessions_logged_on, server.requests_received, rate,
-      server.responses_sent, rejects, trades, resting, md.last_seq, snap.snapshots_published,
-      md.updates_lost, server.responses_without_session);
+      server.responses_sent, rejects, trades, trades_by_ticker, resting, md.last_seq,
+      snap.snapshots_published, md.updates_lost, server.responses_without_session);
 }
 
 std::vector<common::LatencyHop> ExchangeApp::latency_hops() const {

@@ -83,12 +83,18 @@ int MarketDataConsumer::read_incremental() noexcept {
       break;
     }
     const std::uint64_t read_tsc = common::rdtsc();
-    (void)sequencer_.on_incremental_datagram(buffer_.data(), result.bytes, read_tsc);
+    const auto accepted =
+        sequencer_.on_incremental_datagram(buffer_.data(), result.bytes, read_tsc);
     if (sequencer_.blocked()) {
       break;
     }
     if (sequencer_.wants_snapshot_stream() != snapshot_.joined()) {
       follow_recovery();  // join at once: the snapshot being sent now may be the one needed
+    }
+    // In step with the stream, hand over at once: in shared threading the trade engine runs
+    // next, instead of after one more recv() that finds nothing (tick-to-trade).
+    if (accepted == MarketDataSequencer::DatagramResult::kAccepted && !sequencer_.recovering()) {
+      break;
     }
   }
   return read;

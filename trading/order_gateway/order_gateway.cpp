@@ -113,10 +113,11 @@ int OrderGateway::poll() {
     work += flush_pending_disconnect() ? 1 : 0;
   }
   work += advance_connection(now_ns);
+  // Requests first: an order the trade engine just made leaves before the read (tick-to-trade).
+  work += process_requests(now_ns);
   if (in_session()) {
     work += read_responses(now_ns);
   }
-  work += process_requests(now_ns);
   if (state_ == State::kLoggedOn) {
     work += send_heartbeat_if_due(now_ns);
   }
@@ -531,16 +532,18 @@ int OrderGateway::process_requests(std::uint64_t now_ns) noexcept {
       continue;
     }
     ClientRequest message = request->request;
+    // Tick-to-trade ends when the order is handed to the kernel: the send() itself is the
+    // kernel's (DESIGN section 6: read to send, excluding the kernel).
+    const std::uint64_t handed_tsc = common::rdtsc();
     const common::IoResult sent = send_message(message, now_ns);
     if (LLT_LIKELY(sent.ok())) {
-      const std::uint64_t sent_tsc = common::rdtsc();
       if (request->md_read_tsc != 0) {
-        md_read_to_order_sent_.record(clock_.elapsed_ns(request->md_read_tsc, sent_tsc));
+        md_read_to_order_sent_.record(clock_.elapsed_ns(request->md_read_tsc, handed_tsc));
       }
       if (request->engine_in_tsc != 0) {
-        engine_in_to_order_sent_.record(clock_.elapsed_ns(request->engine_in_tsc, sent_tsc));
+        engine_in_to_order_sent_.record(clock_.elapsed_ns(request->engine_in_tsc, handed_tsc));
       }
-      if (!round_trips_.add(type, message.ticker_id, message.order_id, sent_tsc)) {
+      if (!round_trips_.add(type, message.ticker_id, message.order_id, handed_tsc)) {
         counters_.untracked_round_trips.add();
       }
       counters_.requests_sent.add();
