@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages the build, tests and benchmarks need, if any is missing.
+# Installs the Debian 12 packages the build, tests, benchmarks and scripts need, if any is
+# missing (python3-matplotlib: scripts/plot_latency.py).
 # Idempotent: when everything is present it only checks. Uses sudo when not root.
 set -euo pipefail
 
@@ -8,7 +9,7 @@ packages=(
   libgtest-dev libbenchmark-dev
   libboost-program-options-dev libboost-dev libfmt-dev
   libspdlog-dev libreaderwriterqueue-dev
-  python3 procps iproute2
+  python3 python3-matplotlib procps iproute2
 )
 
 missing=()
