@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command: installs what is missing, builds the release preset with -j2, checks the
 # formatting and runs the whole suite with ctest. --sanitize also builds and runs the suite
-# under the asan (address + undefined) and tsan presets. Exits non-zero on any failure.
+# under the asan (address + undefined) and tsan presets and runs each fuzz target for a bounded
+# time (LLT_FUZZ_SECONDS, default 60) under ASan + UBSan. Exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -33,5 +34,7 @@ run_preset release
 if [ "$sanitize" -eq 1 ]; then
   run_preset asan
   run_preset tsan
+  echo "=== fuzz targets, ${LLT_FUZZ_SECONDS:-60} s each"
+  scripts/fuzz.sh "${LLT_FUZZ_SECONDS:-60}"
 fi
 echo "=== all tests passed"

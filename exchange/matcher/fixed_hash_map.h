@@ -57,6 +57,9 @@ struct BlockHash {
 // A slot is empty when its value equals kEmpty, so kEmpty is never stored (a null pointer or
 // an invalid index, chosen by the user).
 //
+// Keys are taken by value: callers pass fields of packed wire structs, and a reference to one
+// would be misaligned.
+//
 // Thread contract: not thread-safe; owned by one thread (the matching engine's).
 template <typename Key, typename Value, Value kEmpty, typename Hash = FixedHash<Key>>
 class FixedHashMap {
@@ -73,7 +76,7 @@ class FixedHashMap {
   FixedHashMap& operator=(const FixedHashMap&) = delete;
 
   // The value stored for key, or kEmpty.
-  [[nodiscard]] Value find(const Key& key) const noexcept {
+  [[nodiscard]] Value find(Key key) const noexcept {
     for (std::size_t i = home(key);; i = (i + 1) & mask_) {
       const Entry& entry = entries_[i];
       if (entry.value == kEmpty) {
@@ -87,7 +90,7 @@ class FixedHashMap {
 
   // Stores key -> value. Returns false, storing nothing, when size() == max_size(). The key
   // must be absent (the caller has just looked it up; checked in debug builds).
-  [[nodiscard]] bool insert(const Key& key, Value value) noexcept {
+  [[nodiscard]] bool insert(Key key, Value value) noexcept {
     LLT_ASSERT(value != kEmpty, "kEmpty marks a free slot and cannot be stored");
     if (LLT_UNLIKELY(size_ == max_size_)) {
       return false;
@@ -105,7 +108,7 @@ class FixedHashMap {
 
   // Removes key. Returns false when it was absent. Later entries of the probe run are shifted
   // back into the hole, so every remaining key stays reachable from its home slot.
-  bool erase(const Key& key) noexcept {
+  bool erase(Key key) noexcept {
     std::size_t hole = home(key);
     while (true) {
       const Entry& entry = entries_[hole];
@@ -138,7 +141,7 @@ class FixedHashMap {
 
   // Starts loading the home slot of key into cache (for writing), without waiting for it:
   // for a key that will be looked up or inserted soon.
-  void prefetch(const Key& key) const noexcept { __builtin_prefetch(&entries_[home(key)], 1, 3); }
+  void prefetch(Key key) const noexcept { __builtin_prefetch(&entries_[home(key)], 1, 3); }
 
   [[nodiscard]] std::size_t size() const noexcept { return size_; }
   [[nodiscard]] std::size_t max_size() const noexcept { return max_size_; }
@@ -155,7 +158,7 @@ class FixedHashMap {
     Value value = kEmpty;
   };
 
-  [[nodiscard]] std::size_t home(const Key& key) const noexcept {
+  [[nodiscard]] std::size_t home(Key key) const noexcept {
     return static_cast<std::size_t>(Hash{}(key, seed_)) & mask_;
   }
 

@@ -314,7 +314,8 @@ class ReferenceExchange {
     events_.clear();
     last_reason_ = RejectReason::kNone;
     const ClientRequestType type = request.msg_type;
-    auto book = books_.find(request.ticker_id);
+    const TickerId ticker_id = request.ticker_id;  // a packed field: no reference to it
+    auto book = books_.find(ticker_id);
     if (type == ClientRequestType::kNew) {
       if (book == books_.end()) {
         reject(ClientResponseType::kRejected, request, RejectReason::kUnknownTicker);

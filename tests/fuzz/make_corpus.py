@@ -1,0 +1,128 @@
+#!/usr/bin/env python3
+"""Writes the seed corpora of tests/fuzz/corpus/ (a few valid sequences per target).
+
+The byte layouts are the decoders' in the *_fuzz.cpp files. Run from anywhere:
+    python3 tests/fuzz/make_corpus.py
+"""
+import pathlib
+import struct
+
+ROOT = pathlib.Path(__file__).resolve().parent / "corpus"
+
+NEW, CANCEL, LOGON, HEARTBEAT, LOGOUT = 1, 2, 3, 4, 5
+
+
+def request(seq, msg_type, client, ticker=0, order_id=0, side=0, price=0, qty=0):
+    return struct.pack("<QBIIQbqI", seq, msg_type, client, ticker, order_id, side, price, qty)
+
+
+def order_server_seeds():
+    seeds = {}
+    # Two connections, pending 8, max invalid 4, no throttle.
+    header = bytes([1, 7, 3, 1])
+    ops = bytearray(header)
+    ops += bytes([0x05, 0x15])  # connect 0 and 1
+
+    def send(conn, data, chunks=1):
+        out = bytearray()
+        step = (len(data) + chunks - 1) // chunks
+        for i in range(0, len(data), step):
+            part = data[i:i + step]
+            out += bytes([conn << 4, len(part)]) + part
+        return out
+
+    ops += send(0, request(1, LOGON, 1))
+    ops += send(1, request(1, LOGON, 2), chunks=3)
+    ops += send(0, request(2, NEW, 1, 1, 10, 1, 100, 5) + request(3, NEW, 1, 1, 11, 1, 99, 5))
+    ops += send(1, request(2, NEW, 2, 1, 20, -1, 99, 7), chunks=2)
+    ops += bytes([0x06])  # release and match
+    ops += send(0, request(4, CANCEL, 1, 1, 11) + request(5, HEARTBEAT, 1))
+    ops += bytes([0x04, 200, 0x0C, 120])  # the clock moves: heartbeats due
+    ops += send(1, request(3, LOGOUT, 2))
+    ops += bytes([0x06, 0x05])  # release; connection 0 closes
+    seeds["two_clients_trade"] = bytes(ops)
+
+    ops = bytearray(header)
+    ops += bytes([0x05])
+    ops += send(0, request(1, NEW, 1, 1, 1, 1, 100, 1))  # not logged on
+    ops += bytes([0x05, 0x05])
+    ops += send(0, request(1, LOGON, 3) + request(3, NEW, 3, 1, 1, 1, 100, 1) +
+                request(2, NEW, 4, 1, 1, 1, 100, 1) + request(2, LOGON, 3) +
+                request(2, 9, 3), chunks=5)
+    ops += bytes([0x06])
+    seeds["session_rejects"] = bytes(ops)
+    return seeds
+
+
+def md_seeds():
+    seeds = {}
+    header = bytes([0, 20, 40, 3])
+
+    def incremental(records):  # records: list of (t, delta)
+        out = bytearray([0, len(records) - 1])
+        for t, delta in records:
+            out += bytes([t, delta & 0xFF])
+        return out
+
+    def snapshot(ts):
+        return bytearray([3, len(ts) - 1]) + bytes(ts)
+
+    ops = bytearray(header)
+    ops += incremental([(0, 0x40), (0, 0x40), (2, 0x40)])  # ADD 1, ADD 2, MODIFY 3
+    ops += bytes([6, 63])  # drain
+    ops += incremental([(3, 2)])  # a gap: recovery
+    ops += incremental([(4, 0x40)])
+    ops += snapshot([0x00, 0x01, 0x03, 0x03, 0x06])  # START S, CLEAR, ADD, ADD, END S
+    ops += bytes([6, 63])
+    ops += incremental([(6, 0x40)])  # HEARTBEAT
+    ops += incremental([(0, 127)])  # a restart at seq 1
+    ops += snapshot([0x00, 0x01, 0x06])
+    ops += bytes([6, 63])
+    seeds["gap_snapshot_restart"] = bytes(ops)
+
+    ops = bytearray(header)
+    ops += incremental([(0, 0x40)] * 34)
+    ops += incremental([(1, -3), (1, 0x40), (5, 0x40)])
+    ops += bytes([5, 43, 0]) + bytes(43)  # a raw datagram of 43 bytes
+    ops += bytes([6, 10, 6, 63])
+    seeds["full_datagram_duplicates"] = bytes(ops)
+    return seeds
+
+
+def engine_seeds():
+    seeds = {}
+    # max_orders 24, levels 16, clients 5, 4 requests/poll, 16 steps/poll, queues 4 << 4.
+    header = bytes([23, 15, 4, 3, 15, 4, 4])
+
+    def req(kind, client, ticker, order_id, side, price, qty):
+        who = client | (ticker << 3)
+        return bytes([kind, who, order_id, side, price & 0xFF, qty])
+
+    ops = bytearray(header)
+    ops += bytes([0]) + req(0, 1, 0, 1, 1, 2, 5)  # batch of 1: client 1 buys 5 @ 102
+    ops += bytes([1]) + req(0, 1, 0, 2, 1, 1, 5) + req(0, 2, 0, 1, 0, 3, 4)
+    ops += bytes([2]) + req(0, 3, 0, 1, 0, 0, 20) + req(9, 1, 0, 2, 0, 0, 0) + req(9, 1, 0, 7, 0, 0, 0)
+    ops += bytes([0]) + req(13, 3, 0, 0, 0, 0, 0)  # cancel-all of client 3
+    ops += bytes([1]) + req(0, 0, 0, 1, 1, 0, 1) + req(0, 1, 3, 1, 1, 0, 1)  # invalid client, ticker
+    seeds["cross_cancel_cancel_all"] = bytes(ops)
+
+    ops = bytearray([1, 0, 0, 0, 0, 0, 0])  # tiny capacities, one step per poll
+    for i in range(8):
+        ops += bytes([0]) + req(0, 1 + i % 4, i % 3, i, i % 2, i, 3)
+    ops += bytes([0]) + req(0, 4, 0, 5, 0, 0x82, 0xFF)
+    seeds["tiny_capacities"] = bytes(ops)
+    return seeds
+
+
+def main():
+    for target, seeds in (("order_server_session", order_server_seeds()),
+                          ("market_data_sequencer", md_seeds()),
+                          ("matching_engine", engine_seeds())):
+        folder = ROOT / target
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, data in seeds.items():
+            (folder / name).write_bytes(data)
+
+
+if __name__ == "__main__":
+    main()
