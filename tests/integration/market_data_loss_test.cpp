@@ -1,0 +1,242 @@
+// Market data loss and recovery with the real executables on loopback: trading clients that
+// lose 1%, 10% and 30% of the incremental datagrams (--md-loss-rate), and one behind a relay
+// that loses a burst of updates and then the whole next snapshot cycle, all end with books
+// equal to the exchange's. The recoveries and the time each took are printed.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <csignal>
+#include <cstdint>
+#include <cstdio>
+#include <memory>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include "tests/support/child_process.h"
+#include "tests/support/md_relay.h"
+#include "tests/support/md_subscriber.h"
+#include "tests/support/trading_processes.h"
+
+namespace llt::trading {
+namespace {
+
+using namespace std::chrono_literals;
+using test::ChildProcess;
+using test::MdChannel;
+using test::MdStreamRecorder;
+using test::summary_number;
+using test::TradingClient;
+
+std::string temp_prefix() {
+  return ::testing::TempDir() + "llt_md_loss_" + std::to_string(::getpid()) + "_";
+}
+
+std::unique_ptr<ChildProcess> start_exchange(const MdChannel& md, std::uint16_t& port,
+                                             const std::string& snapshot_interval_ms) {
+  auto exchange = std::make_unique<ChildProcess>(
+      LLT_EXCHANGE_BINARY,
+      test::joined_args({"--port", "0", "--tickers", "1,2", "--max-orders", "16384",
+                         "--snapshot-interval-ms", snapshot_interval_ms, "--stats-interval", "0"},
+                        test::md_flags(md)));
+  port = test::exchange_port(*exchange);
+  return exchange;
+}
+
+// Polls the recorder (and runs `each` every pass) until every client exited or 40 s passed,
+// then 700 ms more for the last cancels.
+template <typename Each>
+void run_until_clients_exit(std::vector<TradingClient*> clients, MdStreamRecorder& recorder,
+                            Each each) {
+  const auto deadline = std::chrono::steady_clock::now() + 40s;
+  bool all = false;
+  while (!all && std::chrono::steady_clock::now() < deadline) {
+    recorder.poll();
+    each();
+    all = true;
+    for (TradingClient* client : clients)
+      all = client->poll_exit() && all;
+    std::this_thread::sleep_for(1ms);
+  }
+  const auto settle = std::chrono::steady_clock::now() + 700ms;
+  while (std::chrono::steady_clock::now() < settle) {
+    recorder.poll();
+    std::this_thread::sleep_for(1ms);
+  }
+}
+
+// The recovery figures of a client's market data summary line.
+struct Recoveries {
+  double drops = 0;
+  double gaps = 0;
+  double started = 0;
+  double completed = 0;
+  double healed = 0;
+  double discarded = 0;
+  double last_ms = 0;
+  double max_ms = 0;
+};
+
+Recoveries recoveries_of(const std::string& out) {
+  const auto number = [&](const std::string& label) {
+    return summary_number(out, label, "trading: market data").value_or(-1);
+  };
+  return {number("loss-knob drops"),
+          number("gaps"),
+          number("(started"),
+          number("recoveries"),
+          number("healed"),
+          number("snapshots discarded"),
+          number("last"),
+          number("max")};
+}
+
+void print_recoveries(const std::string& title, const std::vector<TradingClient*>& clients,
+                      const std::vector<std::string>& labels) {
+  fmt::print("\n{}\n{:<24} {:>9} {:>6} {:>8} {:>10} {:>7} {:>10} {:>9} {:>9}\n", title, "client",
+             "dropped", "gaps", "started", "recovered", "healed", "discarded", "last ms", "max ms");
+  for (std::size_t i = 0; i < clients.size(); ++i) {
+    const Recoveries r = recoveries_of(clients[i]->out());
+    fmt::print("{:<24} {:>9} {:>6} {:>8} {:>10} {:>7} {:>10} {:>9.1f} {:>9.1f}\n", labels[i],
+               r.drops, r.gaps, r.started, r.completed, r.healed, r.discarded, r.last_ms, r.max_ms);
+  }
+  std::fflush(stdout);
+}
+
+TEST(MarketDataLoss, clients_losing_1_10_and_30_percent_end_with_the_exchanges_books) {
+  const MdChannel md = test::md_random_channel();
+  MdStreamRecorder recorder(md);
+  std::uint16_t port = 0;
+  auto exchange = start_exchange(md, port, "200");
+  ASSERT_NE(port, 0) << exchange->stderr_text();
+
+  const std::string prefix = temp_prefix();
+  TradingClient maker{"maker", 11, {"--strategy", "market-maker", "--ticker", "1"}, "", {}, {}};
+  TradingClient random{
+      "random", 33, {"--strategy", "random", "--ticker", "1", "--orders-per-second", "200"},
+      "",       {}, {}};
+  const std::vector<std::string> rates{"0.01", "0.10", "0.30"};
+  std::vector<TradingClient> lossy;
+  for (std::size_t i = 0; i < rates.size(); ++i) {
+    lossy.push_back({"loss-" + rates[i],
+                     static_cast<std::uint32_t>(41 + i),
+                     {"--strategy", "liquidity-taker", "--ticker", "1", "--signal-threshold", "0.1",
+                      "--md-loss-rate", rates[i], "--md-loss-seed", std::to_string(7 + i)},
+                     "",
+                     {},
+                     {}});
+  }
+  maker.start(port, md, 5.5, prefix);
+  std::this_thread::sleep_for(300ms);  // the market maker quotes first
+  random.start(port, md, 4.5, prefix);
+  for (TradingClient& client : lossy)
+    client.start(port, md, 5.0, prefix);
+
+  std::vector<TradingClient*> all{&maker, &random};
+  std::vector<std::string> labels;
+  for (TradingClient& client : lossy) {
+    all.push_back(&client);
+    labels.push_back(client.name);
+  }
+  run_until_clients_exit(all, recorder, [] {});
+
+  for (TradingClient* client : all) {
+    ASSERT_TRUE(client->exit_code.has_value()) << client->name << " did not exit";
+    EXPECT_EQ(*client->exit_code, 0) << client->name << ":\n" << client->out() << client->err();
+  }
+  EXPECT_GT(recorder.traded_qty(1), 0U) << "no trades happened";
+  std::vector<TradingClient*> lossy_ptrs;
+  for (TradingClient& client : lossy)
+    lossy_ptrs.push_back(&client);
+  print_recoveries(fmt::format("recoveries of the lossy clients ({} incremental updates published)",
+                               recorder.last_seq()),
+                   lossy_ptrs, labels);
+  for (std::size_t i = 0; i < lossy.size(); ++i) {
+    const Recoveries r = recoveries_of(lossy[i].out());
+    EXPECT_GT(r.drops, 0) << lossy[i].name << ":\n" << lossy[i].out();
+    if (i > 0) {
+      EXPECT_GT(r.completed, 0) << lossy[i].name << ":\n" << lossy[i].out();
+    }
+    EXPECT_TRUE(test::dump_matches_recording(lossy[i].name, lossy[i].book_file, recorder, {1}));
+  }
+  EXPECT_TRUE(test::dump_matches_recording(maker.name, maker.book_file, recorder, {1}));
+  for (TradingClient* client : all)
+    std::remove(client->book_file.c_str());
+
+  exchange->signal(SIGTERM);
+  EXPECT_EQ(exchange->wait_exit(10s), 0);
+}
+
+// A client behind a relay loses, three times, a burst of updates and then the whole snapshot
+// cycle that would have repaired it: each time it waits for the next cycle and recovers.
+TEST(MarketDataLoss, a_client_that_loses_a_whole_snapshot_cycle_recovers_from_the_next) {
+  constexpr int kDrills = 3;
+  const MdChannel md = test::md_random_channel();
+  MdChannel relayed = test::md_random_channel();
+  while (relayed.port == md.port || relayed.port == md.snapshot_port ||
+         relayed.snapshot_port == md.port)
+    relayed = test::md_random_channel();
+  MdStreamRecorder recorder(md);
+  std::uint16_t port = 0;
+  auto exchange = start_exchange(md, port, "300");
+  ASSERT_NE(port, 0) << exchange->stderr_text();
+  test::MdRelay relay(md, relayed);
+
+  const std::string prefix = temp_prefix();
+  TradingClient maker{"maker", 11, {"--strategy", "market-maker", "--ticker", "1"}, "", {}, {}};
+  TradingClient random{
+      "random", 33, {"--strategy", "random", "--ticker", "1", "--orders-per-second", "200"},
+      "",       {}, {}};
+  TradingClient behind{
+      "behind-relay",
+      44,
+      {"--strategy", "liquidity-taker", "--ticker", "1", "--signal-threshold", "0.1"},
+      "",
+      {},
+      {}};
+  maker.start(port, md, 7.0, prefix);
+  std::this_thread::sleep_for(300ms);
+  random.start(port, md, 6.0, prefix);
+  behind.start(port, relayed, 6.5, prefix);
+
+  // A drill every 1.2 s from 1 s on: 3 incremental datagrams, then the next snapshot cycle.
+  int drills = 0;
+  auto next_drill = std::chrono::steady_clock::now() + 1s;
+  run_until_clients_exit({&maker, &random, &behind}, recorder, [&] {
+    if (drills < kDrills && std::chrono::steady_clock::now() >= next_drill && relay.drill_done()) {
+      relay.drill(3);
+      ++drills;
+      next_drill = std::chrono::steady_clock::now() + 1200ms;
+    }
+  });
+  relay.stop();
+
+  for (TradingClient* client : {&maker, &random, &behind}) {
+    ASSERT_TRUE(client->exit_code.has_value()) << client->name << " did not exit";
+    EXPECT_EQ(*client->exit_code, 0) << client->name << ":\n" << client->out() << client->err();
+  }
+  fmt::print(
+      "\nrelay: forwarded {} datagrams, lost {} incremental datagrams and {} whole snapshot "
+      "cycles in {} drills, {} send failures\n",
+      relay.forwarded(), relay.incremental_dropped(), relay.cycles_dropped(), drills,
+      relay.send_failures());
+  print_recoveries("recoveries of the client behind the relay", {&behind}, {behind.name});
+  EXPECT_EQ(drills, kDrills);
+  EXPECT_EQ(relay.cycles_dropped(), static_cast<std::uint64_t>(kDrills));
+  EXPECT_EQ(relay.send_failures(), 0U);
+  const Recoveries r = recoveries_of(behind.out());
+  EXPECT_GE(r.completed, kDrills) << behind.out();
+  EXPECT_TRUE(test::dump_matches_recording(behind.name, behind.book_file, recorder, {1}));
+  for (TradingClient* client : {&maker, &random, &behind})
+    std::remove(client->book_file.c_str());
+
+  exchange->signal(SIGTERM);
+  EXPECT_EQ(exchange->wait_exit(10s), 0);
+}
+
+}  // namespace
+}  // namespace llt::trading
