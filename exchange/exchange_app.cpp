@@ -119,6 +119,28 @@ std::string ExchangeApp::status_line() {
       snap.snapshots_published, md.updates_lost, server.responses_without_session);
 }
 
+std::string ExchangeApp::breakdown_line() const {
+  const OrderServerCounters server = order_server_->counters();
+  std::string rejects;
+  for (std::size_t slot = 0; slot < kRejectReasonSlots; ++slot) {
+    if (server.rejects_by_reason[slot] != 0) {
+      rejects +=
+          fmt::format("{}{} {}", rejects.empty() ? "" : ", ",
+                      to_string(static_cast<RejectReason>(slot)), server.rejects_by_reason[slot]);
+    }
+  }
+  std::string closed;
+  for (std::size_t cause = 0; cause < kSessionCloseCauseCount; ++cause) {
+    if (server.sessions_closed_by_cause[cause] != 0) {
+      closed += fmt::format("{}{} {}", closed.empty() ? "" : ", ",
+                            to_string(static_cast<SessionCloseCause>(cause)),
+                            server.sessions_closed_by_cause[cause]);
+    }
+  }
+  return fmt::format("exchange: rejects by reason [{}], sessions closed by cause [{}]", rejects,
+                     closed);
+}
+
 std::vector<common::LatencyHop> ExchangeApp::latency_hops() const {
   return {
       {OrderServer::kTcpReadToSequenced, &order_server_->tcp_read_to_sequenced()},

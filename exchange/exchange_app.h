@@ -57,6 +57,9 @@ class ExchangeApp {
   // per ticker (as of the last snapshot), market data and drops. Cold.
   [[nodiscard]] std::string status_line();
 
+  // Rejects by reason and sessions closed by cause (non-zero ones), one line. Cold.
+  [[nodiscard]] std::string breakdown_line() const;
+
   // After stop(): the per-hop latency table (p50/p90/p99/p99.9/max in ns) and its CSV.
   void print_latency_table(std::FILE* out) const;
   // Throws std::system_error naming the file when it cannot be written.

@@ -89,7 +89,7 @@ int main(int argc, char** argv) {
 
   LLT_LOG_INFO(*logger, "exchange stopping on signal");
   app->stop();
-  fmt::print("{}\n", app->status_line());
+  fmt::print("{}\n{}\n", app->status_line(), app->breakdown_line());
   app->print_latency_table(stdout);
   int status = 0;
   if (!options.latency_csv.empty()) {

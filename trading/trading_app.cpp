@@ -114,11 +114,19 @@ std::string TradingApp::summary() const {
     by_reason += fmt::format("{}{} {}", r == 1 ? "" : ", ", to_string(static_cast<RiskResult>(r)),
                              risk.rejects(static_cast<RiskResult>(r)));
   }
+  std::string exchange_by_reason;
+  for (std::size_t r = 1; r < OrderManager::kRejectReasonSlots; ++r) {
+    const auto reason = static_cast<exchange::RejectReason>(r);
+    if (engine_->exchange_rejects(reason) != 0) {
+      exchange_by_reason += fmt::format("{}{} {}", exchange_by_reason.empty() ? "" : ", ",
+                                        to_string(reason), engine_->exchange_rejects(reason));
+    }
+  }
   out += fmt::format(
       "trading: orders sent {} cancels sent {} fills {} risk rejects {} ({}) exchange rejects "
-      "{} send failures {}\n",
+      "{} ({}) send failures {}\n",
       engine_->orders_sent(), engine_->cancels_sent(), engine_->fills(), risk_rejects(risk),
-      by_reason, engine_->total_exchange_rejects(), engine_->send_failures());
+      by_reason, engine_->total_exchange_rejects(), exchange_by_reason, engine_->send_failures());
   const MarketDataConsumerStats md = consumer_->stats();
   out += fmt::format(
       "trading: market data next seq {} recoveries {} (started {}, gaps {}, healed {}, "

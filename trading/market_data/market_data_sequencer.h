@@ -45,9 +45,12 @@ namespace llt::trading {
 //    received beyond S counts: the next update or heartbeat checks S + 1, and a hole then is a
 //    new gap). Forwarded framed: SNAPSHOT_START(S), CLEAR/ADDs, SNAPSHOT_END(S), then the held
 //    updates after S. Otherwise it is skipped and the next one awaited.
-//  - Restart: an update or heartbeat below the window whose seq_num is 1, or more than
-//    restart_window below the highest received: everything held is forgotten (a new epoch)
-//    and the books are recovered from the snapshot stream (whose CLEARs reset each ticker).
+//  - Restart: an update or heartbeat whose seq_num is 1 after a higher one was received (even
+//    while seq 1 was still awaited: a stream that starts over is never used to fill the old
+//    one's hole), or one more than restart_window below the highest received: everything held
+//    is forgotten (a new epoch) and the books are recovered from the snapshot stream (whose
+//    CLEARs reset each ticker). A late start whose first datagram (seq 1) arrives after a
+//    later one therefore recovers from a snapshot too, instead of healing.
 //    Limitation: if a restarted exchange's first datagrams are lost and its seq_nums stay
 //    within restart_window of the old ones, they look like late duplicates (the protocol
 //    carries no session id).
@@ -213,7 +216,9 @@ class MarketDataSequencer {
 
   void on_incremental(const exchange::MarketUpdate& update, std::uint64_t read_tsc) noexcept {
     const exchange::SeqNum seq = update.seq_num;
-    if (LLT_UNLIKELY(seq < buffer_.low())) {
+    // seq_num 1 after anything past it is a new exchange even while seq 1 is still awaited (a
+    // restart during a late start's recovery): filling the hole with it would mix two streams.
+    if (LLT_UNLIKELY(seq < buffer_.low() || (seq == 1 && received_horizon_ > 2))) {
       if (!is_restart(seq)) {
         if (update.msg_type != Type::kHeartbeat) {
           duplicates_dropped_.add();

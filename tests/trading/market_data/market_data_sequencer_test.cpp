@@ -166,16 +166,41 @@ TEST(MarketDataSequencer, heals_reordered_datagrams_without_a_snapshot) {
   EXPECT_EQ(stats.duplicates_dropped, 5u);
 }
 
-TEST(MarketDataSequencer, heals_a_late_start_whose_first_datagram_came_second) {
+TEST(MarketDataSequencer, a_first_datagram_that_came_second_is_a_new_stream_not_a_refill) {
+  // seq 1 after seq 6..10: a restarted exchange looks exactly like this, so the books come
+  // from a snapshot rather than from two streams spliced together.
   const MdTestStream stream(10);
   Harness h;
   h.incremental(stream.datagrams(6, 10, 5)[0]);
   EXPECT_TRUE(h.sequencer.recovering());
   h.incremental(stream.datagrams(1, 5, 5)[0]);
+  EXPECT_TRUE(h.sequencer.recovering());
+  EXPECT_EQ(h.stats().restarts_detected, 1u);
+  h.snapshot(stream.snapshot(10));
   EXPECT_FALSE(h.sequencer.recovering());
   h.drain();
   expect_books_at(h, stream, 10);
-  EXPECT_EQ(h.stats().gaps_healed, 1u);
+  EXPECT_EQ(h.stats().gaps_healed, 0u);
+  EXPECT_EQ(h.stats().recoveries_completed, 1u);
+}
+
+TEST(MarketDataSequencer, an_exchange_restart_during_a_late_start_recovery_is_not_spliced) {
+  const MdTestStream before(60, 1);
+  const MdTestStream after(30, 2);
+  Harness h;
+  h.incrementals(before.datagrams(51, 60, 5));  // a late start on the old exchange
+  EXPECT_TRUE(h.sequencer.recovering());
+  h.incrementals(after.datagrams(1, 20, 5));  // the new exchange's stream from seq 1
+  EXPECT_TRUE(h.sequencer.recovering());
+  EXPECT_EQ(h.stats().restarts_detected, 1u);
+  EXPECT_EQ(h.drain(), 0u) << "nothing forwarded before the new exchange's snapshot";
+  h.snapshot(after.snapshot(20));
+  EXPECT_FALSE(h.sequencer.recovering());
+  h.incrementals(after.datagrams(21, 30, 5));
+  h.drain();
+  EXPECT_TRUE(h.books.errors().empty()) << md_join(h.books.errors());
+  EXPECT_EQ(md_diff(md_without_empty(after.books_at(30)), md_without_empty(h.books.books())), "");
+  EXPECT_EQ(h.stats().gaps_healed, 0u);
 }
 
 TEST(MarketDataSequencer, detects_a_lost_tail_from_a_heartbeat) {
