@@ -683,12 +683,12 @@ void run_mode(IdleMode idle, const Config& config, std::vector<std::unique_ptr<R
   std::fprintf(stderr, "e2e_latency: idle %s: bare TCP ping-pong...\n", mode.c_str());
   const FloorResult tcp = run_tcp_floor(idle, config);
   const Row& tcp_row = add("floor: tcp_pingpong_38B", tcp.round_trip);
-  const Row& send_row = add("floor: tcp_send_call_38B", tcp.send_call);
-  const Row& tcp_empty_row = add("floor: tcp_read_eagain", tcp.empty_read);
+  add("floor: tcp_send_call_38B", tcp.send_call);
+  add("floor: tcp_read_eagain", tcp.empty_read);
   std::fprintf(stderr, "e2e_latency: idle %s: bare UDP one-way...\n", mode.c_str());
   const FloorResult udp = run_udp_floor(idle, config);
   const Row& udp_row = add("floor: udp_one_way_42B", udp.one_way);
-  const Row& udp_empty_row = add("floor: udp_recv_eagain", udp.empty_read);
+  add("floor: udp_recv_eagain", udp.empty_read);
   std::fprintf(stderr, "e2e_latency: idle %s: order round trip...\n", mode.c_str());
   Row& order = add("order_round_trip NEW->ACC", run_order_round_trip(idle, config));
   order.floor = &tcp_row.histogram;
@@ -709,27 +709,12 @@ void run_mode(IdleMode idle, const Config& config, std::vector<std::unique_ptr<R
   }
   std::fprintf(stderr, "e2e_latency: idle %s: tick to trade...\n", mode.c_str());
   const TickToTradeResult t2t = run_tick_to_trade(idle, config);
-  Row& t2t_row = add("t2t md_read->send_returned", t2t.md_read_to_order_sent);
+  Row& t2t_row = add("t2t md_read->order_handed", t2t.md_read_to_order_sent);
   t2t_row.target = "p50<2us p99<10us";
   t2t_row.max_p50_ns = 2'000;
   t2t_row.max_p99_ns = 10'000;
   add("  t2t part: md_read->engine_in", t2t.md_read_to_engine_in);
   add("  t2t part: engine_in->sent", t2t.engine_in_to_order_sent);
-  // In shared threading one tick-to-trade contains three system calls on this thread: the
-  // consumer's next recv (EAGAIN) before the engine's turn, the gateway's read (EAGAIN) before
-  // it sends, and the send itself. Their p50s, from the floors, give the user-space share.
-  const auto p50 = [](const Row& row) {
-    return static_cast<std::int64_t>(row.histogram.percentile(50));
-  };
-  const std::int64_t kernel = p50(udp_empty_row) + p50(tcp_empty_row) + p50(send_row);
-  std::printf(
-      "e2e_latency: idle %s: t2t p50 %lld ns = user space ~%lld ns + three system calls "
-      "~%lld ns (udp recv EAGAIN %lld + tcp read EAGAIN %lld + tcp send %lld, floor "
-      "p50s)\n",
-      mode.c_str(), static_cast<long long>(p50(t2t_row)),
-      static_cast<long long>(p50(t2t_row) - kernel), static_cast<long long>(kernel),
-      static_cast<long long>(p50(udp_empty_row)), static_cast<long long>(p50(tcp_empty_row)),
-      static_cast<long long>(p50(send_row)));
   if (t2t.unanswered_ticks > 0) {
     std::fprintf(stderr, "e2e_latency: %llu of %llu ticks made the strategy send nothing\n",
                  static_cast<unsigned long long>(t2t.unanswered_ticks),
@@ -827,7 +812,7 @@ int main(int argc, char** argv) {
         "(tick_to_trade: trading on CPU %d; exchange (backoff) and feed on CPU %d).\n"
         "md_one_way = subscriber decode - the engine's stamp on the update (engine_in_ticks); "
         "udp floor = decode - stamp just before send(). t2t = the gateway's md_read_to_order_sent "
-        "(datagram read -> the order's send() returned: includes the kernel's TCP send, see "
+        "(datagram read -> the order handed to send(): user space only; the send() itself is "
         "floor: tcp_send_call_38B).\n",
         kAgentCpu, kClientCpu, kClientCpu, kAgentCpu);
     print_table(rows);
