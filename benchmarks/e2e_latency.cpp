@@ -87,6 +87,7 @@ struct Config {
   std::uint64_t samples = 20'000;  // round trips / one-ways per scenario
   std::uint64_t warmup = 2'000;
   std::uint64_t ticks = 4'000;  // tick_to_trade: market data ticks (one order each)
+  bool help = false;            // -h / --help: print the usage and exit 0
 };
 
 const TscClock& clock_ref() {
@@ -750,8 +751,8 @@ Config parse(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "-h" || arg == "--help") {
-      std::fputs(kUsage, stdout);
-      std::exit(0);
+      config.help = true;
+      return config;
     }
     if (arg.rfind("--benchmark_", 0) == 0) {
       continue;
@@ -800,6 +801,10 @@ int main(int argc, char** argv) {
   } catch (const std::exception& e) {
     std::fprintf(stderr, "e2e_latency: %s\n%s", e.what(), kUsage);
     return 2;
+  }
+  if (config.help) {
+    std::fputs(kUsage, stdout);
+    return 0;
   }
   try {
     (void)clock_ref();  // calibrate before anything is timed

@@ -151,6 +151,7 @@ void exchange(benchmark::State& state) {
   app.start();
   llt::bench::pin_to(llt::bench::kMainCpu);
   std::vector<std::unique_ptr<Client>> clients;
+  clients.reserve(kSessions);
   for (int i = 0; i < kSessions; ++i) {
     clients.push_back(std::make_unique<Client>(app.port(), static_cast<std::uint32_t>(i + 1)));
     clients.back()->logon();
@@ -204,6 +205,7 @@ void bare_tcp_echo(benchmark::State& state) {
   });
   llt::bench::pin_to(llt::bench::kMainCpu);
   std::vector<std::unique_ptr<Client>> clients;
+  clients.reserve(kSessions);
   for (int i = 0; i < kSessions; ++i) {
     clients.push_back(std::make_unique<Client>(server.port(), static_cast<std::uint32_t>(i + 1)));
   }

@@ -126,6 +126,7 @@ std::vector<ClientRequest> resting(Side side, std::size_t count, std::uint64_t s
 
 std::vector<ClientRequest> cancels_of(const std::vector<ClientRequest>& adds, std::uint64_t seed) {
   std::vector<ClientRequest> cancels;
+  cancels.reserve(adds.size());
   for (const ClientRequest& add : adds) {
     cancels.push_back(
         make(ClientRequestType::kCancel, add.client_id, add.order_id, Side::kInvalid, 0, 0));

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The test command: installs what is missing, builds the release preset with -j2, checks the
-# formatting and runs the whole suite with ctest. --sanitize also builds and runs the suite
-# under the asan (address + undefined) and tsan presets and runs each fuzz target for a bounded
-# time (LLT_FUZZ_SECONDS, default 60) under ASan + UBSan. Exits non-zero on any failure.
+# The test command: installs what is missing, checks the formatting, runs clang-tidy
+# (.clang-tidy), builds the release preset with -j2 and runs the whole suite with ctest.
+# --sanitize also builds and runs the suite under the asan (address + undefined) and tsan
+# presets and runs each fuzz target for a bounded time (LLT_FUZZ_SECONDS, default 60) under
+# ASan + UBSan. Exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,6 +22,7 @@ done
 
 scripts/install_deps.sh
 scripts/check_format.sh
+scripts/tidy.sh
 
 run_preset() {
   local preset=$1

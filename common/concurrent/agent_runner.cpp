@@ -52,7 +52,7 @@ void AgentRunner::stop() {
   stopped_ = true;
 }
 
-void AgentRunner::run_thread(std::vector<Agent*> agents) {
+void AgentRunner::run_thread(const std::vector<Agent*>& agents) {
   for (Agent* agent : agents) {
     agent->on_start();
   }

@@ -68,7 +68,7 @@ class AgentRunner {
   }
 
  private:
-  void run_thread(std::vector<Agent*> agents);
+  void run_thread(const std::vector<Agent*>& agents);
   template <typename Idle>
   void poll_loop(const std::vector<Agent*>& agents, Idle idle);
 

@@ -44,14 +44,17 @@ class HugePageArray {
       }
       const auto start = reinterpret_cast<std::uintptr_t>(raw);
       const std::uintptr_t aligned = (start + kHugePageSize - 1) & ~(kHugePageSize - 1);
+      // Derived from `raw` by pointer arithmetic, not cast back from an integer, so the
+      // compiler keeps its provenance.
+      std::byte* const first = static_cast<std::byte*>(raw) + (aligned - start);
       if (aligned > start) {
         ::munmap(raw, aligned - start);
       }
       const std::uintptr_t end = start + mapped_bytes_ + kHugePageSize;
       if (end > aligned + mapped_bytes_) {
-        ::munmap(reinterpret_cast<void*>(aligned + mapped_bytes_), end - aligned - mapped_bytes_);
+        ::munmap(first + mapped_bytes_, end - aligned - mapped_bytes_);
       }
-      data_ = reinterpret_cast<T*>(aligned);
+      data_ = reinterpret_cast<T*>(first);
       (void)::madvise(data_, mapped_bytes_, MADV_HUGEPAGE);  // advisory: fine if refused
       for (std::size_t i = 0; i < size_; ++i) {
         ::new (static_cast<void*>(data_ + i)) T();

@@ -43,7 +43,8 @@ ClientRequest new_order(ClientId client, TickerId ticker, OrderId id, Side side,
 
 // The engine with its three queues, driven by hand on one thread.
 struct Rig {
-  explicit Rig(MatchingEngineOptions options = small_options(), std::size_t out_capacity = 1024)
+  explicit Rig(const MatchingEngineOptions& options = small_options(),
+               std::size_t out_capacity = 1024)
       : requests(1024),
         responses(out_capacity),
         updates(out_capacity),

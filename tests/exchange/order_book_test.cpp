@@ -100,6 +100,7 @@ TEST_F(OrderBookTest, new_that_trades_emits_events_in_design_order) {
   EXPECT_EQ(
       buy(1, 10, 101, 7),
       (Lines{
+          // NOLINTNEXTLINE(bugprone-suspicious-missing-comma): line wrap
           "-> ACCEPTED client=1 ticker=1 id=10 moid=3 side=BUY price=101 exec=0 leaves=7 "
           "reason=NONE",
           "-> FILLED client=1 ticker=1 id=10 moid=3 side=BUY price=101 exec=5 leaves=2 reason=NONE",
@@ -413,6 +414,7 @@ TEST_F(OrderBookTest, cancel_all_of_client_cancels_oldest_first_book_by_book) {
   cancel_all.msg_type = exchange::kCancelAllOfClient;
   cancel_all.client_id = 1;
   EXPECT_EQ(send(cancel_all), (Lines{
+                                  // NOLINTNEXTLINE(bugprone-suspicious-missing-comma): line wrap
                                   "-> CANCELED client=1 ticker=1 id=11 moid=1 side=BUY price=99 "
                                   "exec=0 leaves=0 reason=NONE",
                                   "md CANCEL ticker=1 oid=1 side=BUY price=99 qty=1 priority=1",

@@ -168,6 +168,7 @@ std::string levels_text(const Book& book, Side side) {
 
 std::vector<std::string> lines_of(const std::vector<BookEvent>& events) {
   std::vector<std::string> lines;
+  lines.reserve(events.size());
   for (const BookEvent& event : events)
     lines.push_back(describe(event));
   return lines;

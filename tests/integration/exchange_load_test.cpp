@@ -130,6 +130,7 @@ TEST(ExchangeLoad, answers_every_one_of_100k_requests_once_with_flat_memory) {
       static_cast<std::uint16_t>(std::stoul(banner.substr(banner.find(marker) + marker.size())));
 
   std::vector<std::unique_ptr<FloodClient>> clients;
+  clients.reserve(kSessions);
   for (int i = 0; i < kSessions; ++i) {
     clients.push_back(std::make_unique<FloodClient>(port, static_cast<ClientId>(100 + i)));
   }

@@ -527,6 +527,7 @@ class HostileClients {
   // 500 connections, half of them logged on, all dropped (half with FIN, half with RST).
   Row many_connections_dropped() {
     std::vector<std::unique_ptr<OrderEntryClient>> clients;
+    clients.reserve(kConnections);
     int accepted = 0;
     for (int i = 0; i < kConnections; ++i)
       clients.push_back(connect(port_, static_cast<ClientId>(10'000 + i)));

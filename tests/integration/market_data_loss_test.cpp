@@ -50,7 +50,7 @@ std::unique_ptr<ChildProcess> start_exchange(const MdChannel& md, std::uint16_t&
 // Polls the recorder (and runs `each` every pass) until every client exited or 40 s passed,
 // then 700 ms more for the last cancels.
 template <typename Each>
-void run_until_clients_exit(std::vector<TradingClient*> clients, MdStreamRecorder& recorder,
+void run_until_clients_exit(const std::vector<TradingClient*>& clients, MdStreamRecorder& recorder,
                             Each each) {
   const auto deadline = std::chrono::steady_clock::now() + 40s;
   bool all = false;
@@ -150,6 +150,7 @@ TEST(MarketDataLoss, clients_losing_1_10_and_30_percent_end_with_the_exchanges_b
   }
   EXPECT_GT(recorder.traded_qty(1), 0U) << "no trades happened";
   std::vector<TradingClient*> lossy_ptrs;
+  lossy_ptrs.reserve(lossy.size());
   for (TradingClient& client : lossy)
     lossy_ptrs.push_back(&client);
   print_recoveries(fmt::format("recoveries of the lossy clients ({} incremental updates published)",

@@ -33,6 +33,12 @@ class ChildProcess {
     stderr_path_ = base + ".err";
     std::vector<std::string> argv_storage{binary};
     argv_storage.insert(argv_storage.end(), args.begin(), args.end());
+    // Built before fork: the child of a multi-threaded test only opens, dup2s and execs.
+    std::vector<char*> argv;
+    argv.reserve(argv_storage.size() + 1);
+    for (auto& arg : argv_storage)
+      argv.push_back(arg.data());
+    argv.push_back(nullptr);
     pid_ = ::fork();
     if (pid_ < 0)
       throw std::system_error(errno, std::generic_category(), "fork");
@@ -41,10 +47,6 @@ class ChildProcess {
       const int err = ::open(stderr_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
       ::dup2(out, STDOUT_FILENO);
       ::dup2(err, STDERR_FILENO);
-      std::vector<char*> argv;
-      for (auto& arg : argv_storage)
-        argv.push_back(arg.data());
-      argv.push_back(nullptr);
       ::execv(binary.c_str(), argv.data());
       std::perror("execv");
       ::_exit(127);

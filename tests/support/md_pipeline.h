@@ -96,7 +96,7 @@ class MdPipeline {
   // True once every request was consumed and the stream has not moved for `quiet`: the
   // engine, publisher and synthesizer are done with everything fed. Polls the subscribers
   // meanwhile. Returns false if `limit` passed first.
-  bool settle(std::vector<MdSubscriber*> subscribers, std::chrono::milliseconds quiet,
+  bool settle(const std::vector<MdSubscriber*>& subscribers, std::chrono::milliseconds quiet,
               std::chrono::milliseconds limit) {
     const auto deadline = std::chrono::steady_clock::now() + limit;
     exchange::SeqNum seen = publisher_.stats().last_seq;

@@ -46,10 +46,10 @@ inline MatchingEngineOptions test_engine_options() {
 // Thread contract: the test thread calls every member. engine() is for after stop().
 class OrderEntryExchange {
  public:
-  explicit OrderEntryExchange(OrderServerOptions server_options = test_order_server_options(),
-                              MatchingEngineOptions engine_options = test_engine_options(),
-                              std::size_t request_queue_capacity = 1024,
-                              std::size_t response_queue_capacity = 4096)
+  explicit OrderEntryExchange(
+      const OrderServerOptions& server_options = test_order_server_options(),
+      const MatchingEngineOptions& engine_options = test_engine_options(),
+      std::size_t request_queue_capacity = 1024, std::size_t response_queue_capacity = 4096)
       : requests_(request_queue_capacity),
         responses_(response_queue_capacity),
         updates_(std::size_t{1} << 15),

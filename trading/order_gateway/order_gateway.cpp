@@ -287,9 +287,12 @@ void OrderGateway::on_connected(std::uint64_t now_ns) noexcept {
 void OrderGateway::connect_failed(std::uint64_t now_ns, int error) noexcept {
   counters_.connect_failures.add();
   if (logger_ != nullptr) {
+    // strerrordesc_np (glibc): a constant string, so MT-safe where strerror is not; nullptr
+    // for an unknown value.
+    const char* text = error != 0 ? ::strerrordesc_np(error) : nullptr;
     LLT_LOG_INFO(*logger_, "order gateway: connect to {}:{} failed: {}",
                  std::string_view(options_.host), options_.port,
-                 error != 0 ? std::strerror(error) : "unknown error");
+                 text != nullptr ? text : "unknown error");
   }
   schedule_retry(now_ns);
 }

@@ -208,7 +208,8 @@ Stream random_stream(std::size_t operations, std::uint32_t seed) {
     const std::uint32_t roll = rng() % 100;
     if (orders.empty() || roll < 45) {
       const Side side = rng() % 2 == 0 ? Side::kBuy : Side::kSell;
-      const Price price = side == Side::kBuy ? 900 + rng() % 100 : 1001 + rng() % 100;
+      const auto price =
+          static_cast<Price>(side == Side::kBuy ? 900 + rng() % 100 : 1001 + rng() % 100);
       const Live order{side, price, static_cast<Qty>(1 + rng() % 100), ++next_priority[ticker]};
       const OrderId id = ++next_id[ticker];
       orders[id] = order;

@@ -240,6 +240,7 @@ TEST(OrderServerSessionRules,
   OrderEntryClient client(exchange.port(), 7, 5s, 4096);
   ASSERT_TRUE(log_on(client));
   std::vector<ClientRequest> invalid;
+  invalid.reserve(kInvalid);
   for (int i = 0; i < kInvalid; ++i) {
     invalid.push_back(client.heartbeat());  // seq 2, 3, ...: all but the first are bad
   }

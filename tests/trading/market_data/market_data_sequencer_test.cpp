@@ -20,7 +20,7 @@ using Result = MarketDataSequencer::DatagramResult;
 
 // One sequencer, its output queue and the trade-engine-side books its events build.
 struct Harness {
-  explicit Harness(MarketDataConsumerOptions options = small_options(),
+  explicit Harness(const MarketDataConsumerOptions& options = small_options(),
                    std::size_t queue_capacity = 1 << 14)
       : queue(queue_capacity), sequencer(options, queue) {}
 

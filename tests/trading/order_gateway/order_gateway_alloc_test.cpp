@@ -63,7 +63,8 @@ TEST(OrderGatewayAllocation, sends_receives_heartbeats_and_reconnects_without_al
 
   constexpr std::uint64_t kOrders = 200;
   for (std::uint64_t i = 0; i < kOrders; ++i) {
-    OrderRequest request = testing::new_order(1, i + 1, exchange::Side::kBuy, 9'000 + i, 1);
+    OrderRequest request = testing::new_order(1, i + 1, exchange::Side::kBuy,
+                                              static_cast<exchange::Price>(9'000 + i), 1);
     request.md_read_tsc = 1;
     request.engine_in_tsc = 1;
     ASSERT_TRUE(harness.submit(request));
@@ -89,7 +90,11 @@ TEST(OrderGatewayAllocation, sends_receives_heartbeats_and_reconnects_without_al
   ASSERT_TRUE(driver.poll_until([&] { return harness.responses().size() == 2 * kOrders + 2; }));
 
   EXPECT_EQ(harness.responses().back().msg_type, exchange::ClientResponseType::kAccepted);
-  EXPECT_EQ(harness.gateway().order_sent_to_response_read().count(), 2 * kOrders + 1);
+  // Every answered request is measured, or counted as untracked when more than the round-trip
+  // table's 256 were in flight at once (a slow exchange on a loaded machine).
+  EXPECT_EQ(harness.gateway().order_sent_to_response_read().count() +
+                harness.gateway().counters().untracked_round_trips,
+            2 * kOrders + 1);
   EXPECT_EQ(driver.allocations(), 0u);
   harness.gateway().on_stop();
 }
