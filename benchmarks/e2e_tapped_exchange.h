@@ -16,6 +16,7 @@
 
 #include "common/concurrent/agent.h"
 #include "common/concurrent/agent_runner.h"
+#include "exchange/exchange_app.h"
 #include "exchange/exchange_options.h"
 #include "exchange/market_data/market_data_publisher.h"
 #include "exchange/market_data/published_update_queue.h"
@@ -85,11 +86,11 @@ class EngineEventTap final : public common::Agent {
 class TappedExchange {
  public:
   explicit TappedExchange(const exchange::ExchangeOptions& options)
-      : engine_(engine_options(options), requests_, responses_, updates_),
-        order_server_(order_server_options(options), requests_, responses_),
+      : engine_(exchange::engine_options(options), requests_, responses_, updates_),
+        order_server_(exchange::order_server_options(options), requests_, responses_),
         tap_(updates_),
-        publisher_(publisher_options(options), updates_, published_),
-        synthesizer_(synthesizer_options(options), published_),
+        publisher_(exchange::publisher_options(options), updates_, published_),
+        synthesizer_(exchange::synthesizer_options(options), published_),
         runner_({&order_server_, &engine_, &tap_, &publisher_, &synthesizer_},
                 runner_options(options)) {}
 
@@ -104,42 +105,6 @@ class TappedExchange {
   [[nodiscard]] const EngineEventTap& tap() const noexcept { return tap_; }
 
  private:
-  static exchange::MatchingEngineOptions engine_options(const exchange::ExchangeOptions& o) {
-    exchange::MatchingEngineOptions options;
-    options.tickers = o.tickers;
-    options.book.max_orders = o.max_orders;
-    return options;
-  }
-  static exchange::OrderServerOptions order_server_options(const exchange::ExchangeOptions& o) {
-    exchange::OrderServerOptions options;
-    options.address = o.listen_addr;
-    options.port = o.port;
-    options.max_sessions = o.max_sessions;
-    options.heartbeat_timeout = std::chrono::milliseconds(o.heartbeat_timeout_ms);
-    return options;
-  }
-  static exchange::MarketDataPublisherOptions publisher_options(
-      const exchange::ExchangeOptions& o) {
-    exchange::MarketDataPublisherOptions options;
-    options.group = o.multicast_addr;
-    options.port = o.multicast_port;
-    options.interface = o.interface;
-    options.ttl = o.ttl;
-    options.heartbeat_ms = o.md_heartbeat_ms;
-    return options;
-  }
-  static exchange::SnapshotSynthesizerOptions synthesizer_options(
-      const exchange::ExchangeOptions& o) {
-    exchange::SnapshotSynthesizerOptions options;
-    options.group = o.multicast_addr;
-    options.port = o.snapshot_port;
-    options.interface = o.interface;
-    options.ttl = o.ttl;
-    options.tickers = o.tickers;
-    options.max_orders_per_ticker = o.max_orders;
-    options.snapshot_interval_ms = o.snapshot_interval_ms;
-    return options;
-  }
   static common::RunnerOptions runner_options(const exchange::ExchangeOptions& o) {
     common::RunnerOptions options;
     options.threading = common::ThreadingMode::kShared;

@@ -6,8 +6,6 @@
 
 namespace llt::exchange {
 
-namespace {
-
 MatchingEngineOptions engine_options(const ExchangeOptions& o) {
   MatchingEngineOptions options;
   options.tickers = o.tickers;
@@ -46,6 +44,8 @@ SnapshotSynthesizerOptions synthesizer_options(const ExchangeOptions& o) {
   options.snapshot_interval_ms = o.snapshot_interval_ms;
   return options;
 }
+
+namespace {
 
 common::RunnerOptions runner_options(const ExchangeOptions& o) {
   common::RunnerOptions options;

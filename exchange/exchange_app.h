@@ -17,6 +17,13 @@
 
 namespace llt::exchange {
 
+// How the command line's options map onto each agent's options (start-up). ExchangeApp wires
+// its agents with these; a benchmark that wires them differently uses them too.
+[[nodiscard]] MatchingEngineOptions engine_options(const ExchangeOptions& o);
+[[nodiscard]] OrderServerOptions order_server_options(const ExchangeOptions& o);
+[[nodiscard]] MarketDataPublisherOptions publisher_options(const ExchangeOptions& o);
+[[nodiscard]] SnapshotSynthesizerOptions synthesizer_options(const ExchangeOptions& o);
+
 // The whole exchange in one object: the four agents (order server, matching engine, market
 // data publisher, snapshot synthesizer), the queues between them, and the runner that places
 // them on threads. The executable's main() and the in-process tests and benchmarks build it
