@@ -34,15 +34,18 @@ struct Figures {
   std::map<std::string, double> counters;
 };
 
-// Console output as usual, and every run kept for the ratio table.
+// Console output as usual, and every run kept for the ratio table. With
+// --benchmark_repetitions the table takes each benchmark's median over the repetitions
+// (reported after them, so it replaces the last repetition).
 class CollectingReporter : public benchmark::ConsoleReporter {
  public:
   void ReportRuns(const std::vector<Run>& runs) override {
     ConsoleReporter::ReportRuns(runs);
     for (const Run& run : runs) {
-      if (run.error_occurred || run.run_type != Run::RT_Iteration)
+      const bool median = run.run_type == Run::RT_Aggregate && run.aggregate_name == "median";
+      if (run.error_occurred || (run.run_type != Run::RT_Iteration && !median))
         continue;
-      const std::string name = run.benchmark_name();
+      const std::string name = run.run_name.str();
       const auto slash = name.find('/');
       if (slash == std::string::npos)
         continue;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstddef>
 #include <cstring>
@@ -26,10 +27,21 @@ namespace llt::common {
 //
 // Memory orders: the producer constructs the element, then publishes it with a release store
 // of write_idx_; the consumer's acquire load of write_idx_ makes the element visible.
-// Symmetrically the consumer's release store of read_idx_ after destroying an element tells
-// the producer the slot is free. Each side keeps a plain cache of the other side's index and
-// only reloads the shared atomic when the cache says full (producer) or empty (consumer), so
-// in steady state neither side touches the other's cache line.
+// Symmetrically the consumer's release store of read_idx_ after destroying elements tells
+// the producer their slots are free. Each side keeps a plain cache of the other side's index
+// and only reloads the shared atomic when the cache says full (producer) or empty (consumer),
+// so in steady state neither side touches the other's cache line.
+//
+// Released in batches: while more elements are already visible to it, the consumer hands
+// popped slots back every release_batch() pops (1 below capacity 64, capacity / 32 up to 32
+// from capacity 1,024) instead of after each one; popping the last visible element hands back
+// everything popped. A producer that runs the queue full therefore reloads the consumer's
+// index once per batch rather than once per element, and refills a batch of slots behind the
+// consumer instead of chasing it slot by slot on the line it is reading. The price: while the
+// consumer is in the middle of a backlog, up to release_batch() - 1 popped slots still count
+// as used (try_push may see the queue full, size_guess counts them). Once the consumer has
+// drained what it saw, the count is exact again. A ping-pong (one element at a time) never
+// waits for a batch.
 template <typename T>
 class SpscQueue {
   static_assert(std::is_nothrow_destructible_v<T>, "elements are destroyed in noexcept pop()");
@@ -40,6 +52,7 @@ class SpscQueue {
   // Throws std::invalid_argument when capacity is 0 or too large to round up.
   explicit SpscQueue(std::size_t capacity) : capacity_(round_up_pow2(capacity)) {
     mask_ = capacity_ - 1;
+    release_batch_ = capacity_ < 64 ? 1 : std::min<std::size_t>(capacity_ / 32, kMaxReleaseBatch);
     storage_ = static_cast<T*>(
         ::operator new (sizeof(T) * (capacity_ + 2 * kPadding), std::align_val_t{kStorageAlign}));
     slots_ = storage_ + kPadding;
@@ -58,7 +71,8 @@ class SpscQueue {
     static_assert(offsetof(SpscQueue, write_idx_) % kCacheLineSize == 0 &&
                       offsetof(SpscQueue, read_idx_) % kCacheLineSize == 0,
                   "each index starts its own cache line");
-    static_assert(offsetof(SpscQueue, slots_) + sizeof(T*) <= offsetof(SpscQueue, write_idx_),
+    static_assert(offsetof(SpscQueue, release_batch_) + sizeof(std::size_t) <=
+                      offsetof(SpscQueue, write_idx_),
                   "the read-only fields must not share a line with an index that is written");
     while (front() != nullptr) {
       pop();
@@ -94,11 +108,11 @@ class SpscQueue {
   // Consumer only. The oldest element, read in place, or nullptr when the queue is empty.
   // The pointer stays valid until pop().
   [[nodiscard]] T* front() noexcept {
-    const std::size_t read = read_idx_.load(std::memory_order_relaxed);
+    const std::size_t read = read_pos_;
     if (read == write_idx_cache_) {
       write_idx_cache_ = write_idx_.load(std::memory_order_acquire);
       if (read == write_idx_cache_) {
-        return nullptr;
+        return nullptr;  // the pop that emptied it released everything
       }
     }
     return &slots_[read & mask_];
@@ -107,10 +121,13 @@ class SpscQueue {
   // Consumer only. Destroys the element a non-null front() returned. Calling it without one is
   // a contract violation (checked in debug builds).
   void pop() noexcept {
-    const std::size_t read = read_idx_.load(std::memory_order_relaxed);
+    const std::size_t read = read_pos_;
     LLT_ASSERT(read != write_idx_cache_, "pop() without a non-null front()");
     slots_[read & mask_].~T();
-    read_idx_.store(read + 1, std::memory_order_release);
+    read_pos_ = read + 1;
+    if (read_pos_ == write_idx_cache_ || read_pos_ - released_ >= release_batch_) {
+      release(read_pos_);
+    }
   }
 
   // Any thread; exact only when neither side is running.
@@ -121,6 +138,8 @@ class SpscQueue {
   }
   [[nodiscard]] bool empty_guess() const noexcept { return size_guess() == 0; }
   [[nodiscard]] std::size_t capacity() const noexcept { return capacity_; }
+  // Popped slots the consumer hands back at once while more elements are visible.
+  [[nodiscard]] std::size_t release_batch() const noexcept { return release_batch_; }
 
  private:
   // A cache line of unused slots before and after the storage keeps the first and last
@@ -128,6 +147,14 @@ class SpscQueue {
   static constexpr std::size_t kPadding = (kCacheLineSize - 1) / sizeof(T) + 1;
   static constexpr std::size_t kStorageAlign = alignof(T) > kCacheLineSize ? alignof(T)
                                                                            : kCacheLineSize;
+
+  static constexpr std::size_t kMaxReleaseBatch = 32;
+
+  // Consumer only.
+  void release(std::size_t read) noexcept {
+    released_ = read;
+    read_idx_.store(read, std::memory_order_release);
+  }
 
   static std::size_t round_up_pow2(std::size_t n) {
     if (n == 0 || n > (std::size_t{1} << 40)) {
@@ -145,14 +172,17 @@ class SpscQueue {
   std::size_t mask_ = 0;
   T* storage_ = nullptr;
   T* slots_ = nullptr;
+  std::size_t release_batch_ = 1;
 
   // Producer's line: its index and its cached copy of the consumer's.
   alignas(kCacheLineSize) std::atomic<std::size_t> write_idx_{0};
   std::size_t read_idx_cache_ = 0;
 
-  // Consumer's line: its index and its cached copy of the producer's.
+  // Consumer's line: its released index, its cached copy of the producer's, its position.
   alignas(kCacheLineSize) std::atomic<std::size_t> read_idx_{0};
   std::size_t write_idx_cache_ = 0;
+  std::size_t read_pos_ = 0;  // next element to read
+  std::size_t released_ = 0;  // last value stored to read_idx_
 };
 
 }  // namespace llt::common

@@ -53,6 +53,74 @@ TEST(SpscQueue, refuses_push_when_full_without_overwriting) {
   }
 }
 
+TEST(SpscQueue, release_batch_grows_with_capacity_up_to_32) {
+  EXPECT_EQ(SpscQueue<int>(8).release_batch(), 1U);
+  EXPECT_EQ(SpscQueue<int>(32).release_batch(), 1U);
+  EXPECT_EQ(SpscQueue<int>(64).release_batch(), 2U);
+  EXPECT_EQ(SpscQueue<int>(256).release_batch(), 8U);
+  EXPECT_EQ(SpscQueue<int>(1024).release_batch(), 32U);
+  EXPECT_EQ(SpscQueue<int>(65536).release_batch(), 32U);
+}
+
+// A consumer in the middle of a backlog hands popped slots back every release_batch() pops.
+TEST(SpscQueue, hands_popped_slots_back_in_batches_while_a_backlog_remains) {
+  SpscQueue<int> queue(256);  // batch of 8
+  ASSERT_EQ(queue.release_batch(), 8U);
+  for (int i = 0; i < 256; ++i) {
+    ASSERT_TRUE(queue.try_push(i));
+  }
+  for (int i = 0; i < 7; ++i) {
+    ASSERT_EQ(*queue.front(), i);
+    queue.pop();
+  }
+  EXPECT_EQ(queue.size_guess(), 256U) << "7 popped slots held back";
+  EXPECT_FALSE(queue.try_push(256)) << "the producer still sees it full";
+  ASSERT_EQ(*queue.front(), 7);
+  queue.pop();
+  EXPECT_EQ(queue.size_guess(), 248U) << "the 8th pop hands all 8 back";
+  for (int i = 256; i < 264; ++i) {
+    ASSERT_TRUE(queue.try_push(i));
+  }
+  EXPECT_FALSE(queue.try_push(264));
+  for (int expected = 8; expected < 264; ++expected) {
+    ASSERT_NE(queue.front(), nullptr);
+    ASSERT_EQ(*queue.front(), expected);
+    queue.pop();
+  }
+  EXPECT_EQ(queue.front(), nullptr);
+  EXPECT_EQ(queue.size_guess(), 0U);
+}
+
+// Popping the last element the consumer has seen hands everything back at once, so a
+// consumer that drained what it saw never leaves the producer short of room.
+TEST(SpscQueue, hands_everything_back_on_draining_what_it_saw) {
+  SpscQueue<int> queue(1024);
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(queue.try_push(i));
+  }
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_NE(queue.front(), nullptr);
+    queue.pop();
+  }
+  EXPECT_EQ(queue.size_guess(), 0U) << "the last visible element's pop released all";
+
+  // It pops 3 of the 10 it sees (held back), then the other 7 (the last one releases all).
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_TRUE(queue.try_push(i));
+  }
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_NE(queue.front(), nullptr);
+    queue.pop();
+  }
+  EXPECT_EQ(queue.size_guess(), 10U);
+  for (int i = 0; i < 7; ++i) {
+    ASSERT_NE(queue.front(), nullptr);
+    queue.pop();
+  }
+  EXPECT_EQ(queue.size_guess(), 0U);
+  EXPECT_EQ(queue.front(), nullptr);
+}
+
 TEST(SpscQueue, wraps_around_many_times) {
   SpscQueue<std::uint64_t> queue(8);
   std::uint64_t next_pop = 0;
