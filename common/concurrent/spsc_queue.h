@@ -125,8 +125,10 @@ class SpscQueue {
     LLT_ASSERT(read != write_idx_cache_, "pop() without a non-null front()");
     slots_[read & mask_].~T();
     read_pos_ = read + 1;
-    if (read_pos_ == write_idx_cache_ || read_pos_ - released_ >= release_batch_) {
-      release(read_pos_);
+    // read_idx_ is written by this thread only, so a relaxed load returns what was released.
+    if (read_pos_ == write_idx_cache_ ||
+        read_pos_ - read_idx_.load(std::memory_order_relaxed) >= release_batch_) {
+      read_idx_.store(read_pos_, std::memory_order_release);
     }
   }
 
@@ -149,12 +151,6 @@ class SpscQueue {
                                                                            : kCacheLineSize;
 
   static constexpr std::size_t kMaxReleaseBatch = 32;
-
-  // Consumer only.
-  void release(std::size_t read) noexcept {
-    released_ = read;
-    read_idx_.store(read, std::memory_order_release);
-  }
 
   static std::size_t round_up_pow2(std::size_t n) {
     if (n == 0 || n > (std::size_t{1} << 40)) {
@@ -182,7 +178,6 @@ class SpscQueue {
   alignas(kCacheLineSize) std::atomic<std::size_t> read_idx_{0};
   std::size_t write_idx_cache_ = 0;
   std::size_t read_pos_ = 0;  // next element to read
-  std::size_t released_ = 0;  // last value stored to read_idx_
 };
 
 }  // namespace llt::common
