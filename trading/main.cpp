@@ -1,6 +1,7 @@
 // The trading executable: parses options, wires the components (TradingApp), runs for
-// --duration seconds or until SIGINT or SIGTERM, then stops them and prints the summary and
-// the per-hop latency table.
+// --duration seconds or until SIGINT or SIGTERM, then winds down (cancels its open orders and
+// waits for their answers, so no fill is still on its way), stops them and prints the summary
+// and the per-hop latency table.
 
 #include <atomic>
 #include <chrono>
@@ -21,6 +22,10 @@
 #include "trading/trading_app.h"
 
 namespace {
+
+// How long the wind-down waits for the exchange to answer the last cancels; an order still
+// open then is cancelled by the exchange when the session closes.
+constexpr std::chrono::milliseconds kWindDownTimeout{2000};
 
 std::atomic<bool> g_stop{false};
 static_assert(std::atomic<bool>::is_always_lock_free, "stored from a signal handler");
@@ -101,7 +106,14 @@ int main(int argc, char** argv) {
   }
 
   LLT_LOG_INFO(*logger, "trading stopping");
+  const bool flat = app->wind_down(kWindDownTimeout);
   app->stop();
+  if (!flat) {
+    fmt::print(stderr,
+               "trading: wind-down: {} order(s) still open after {} ms; the exchange cancels "
+               "them on logout, and a fill racing that is not in this summary\n",
+               app->engine().order_manager().open_orders(), kWindDownTimeout.count());
+  }
   fmt::print("{}", app->summary());
   app->print_latency_table(stdout);
   int status = 0;

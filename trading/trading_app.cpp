@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <system_error>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -69,6 +70,18 @@ TradingApp::~TradingApp() {
 
 void TradingApp::start() {
   runner_->start();
+}
+
+bool TradingApp::wind_down(std::chrono::milliseconds timeout) {
+  engine_->request_wind_down();
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!engine_->flat()) {
+    if (std::chrono::steady_clock::now() >= deadline) {
+      return false;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return true;
 }
 
 void TradingApp::stop() {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -51,6 +52,10 @@ class TradingApp {
   TradingApp& operator=(const TradingApp&) = delete;
 
   void start();
+  // While the agents run: asks the trade engine to stop trading and cancel its open orders,
+  // and waits until none is open (every fill of this session has then been applied) or
+  // `timeout` passed. Returns whether it got flat. Call stop() next.
+  bool wind_down(std::chrono::milliseconds timeout);
   // Stops the agents (each finishes its current pass; the gateway logs out) and joins their
   // threads. Idempotent.
   void stop();

@@ -286,6 +286,9 @@ void trade_and_check_against_the_exchange(const std::vector<std::string>& taker_
     EXPECT_EQ(exit_codes[client.name], 0)
         << client.name << ":\n"
         << client.process->stdout_text() << client.process->stderr_text();
+    // Each client cancelled its orders and had every answer before it logged out.
+    EXPECT_EQ(client.process->stderr_text().find("wind-down"), std::string::npos)
+        << client.name << ": " << client.process->stderr_text();
   }
 
   // The exchange's own snapshot, taken after every client left, matches the recording.

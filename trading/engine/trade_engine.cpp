@@ -81,15 +81,40 @@ int TradeEngine::poll() {
   if (strategy_.random_trader() != nullptr) {
     run_timer();
   }
+  if (LLT_UNLIKELY(wind_down_requested_.load(std::memory_order_relaxed))) {
+    wind_down();
+  }
   return work;
 }
 
+void TradeEngine::wind_down() noexcept {
+  quiet_ = true;
+  if (flat_.load(std::memory_order_relaxed)) {
+    return;
+  }
+  // cancel() sends a CANCEL for a live order and waits for one in flight (a pending NEW is
+  // cancelled on a later pass, once ACCEPTED made it live).
+  for (std::size_t t = 0; t < tickers_.size(); ++t) {
+    (void)orders_.cancel(t, exchange::Side::kBuy);
+    (void)orders_.cancel(t, exchange::Side::kSell);
+  }
+  if (!orders_.logged_on() || orders_.open_orders() == 0) {
+    flat_.store(true, std::memory_order_release);
+  }
+}
+
 void TradeEngine::on_stop() {
+  quiet_ = true;
   orders_.set_logged_on(false);
   for (const MarketEvent* e = market_events_in_.front(); e != nullptr;
        e = market_events_in_.front()) {
     on_market_event(*e, common::rdtsc());
     market_events_in_.pop();
+  }
+  for (const GatewayEvent* e = gateway_events_in_.front(); e != nullptr;
+       e = gateway_events_in_.front()) {
+    on_gateway_event(*e);
+    gateway_events_in_.pop();
   }
 }
 
@@ -189,7 +214,7 @@ void TradeEngine::on_bbo(std::size_t t) noexcept {
 }
 
 void TradeEngine::run_strategy(std::size_t t) noexcept {
-  if (!orders_.logged_on() || in_recovery_) {
+  if (!orders_.logged_on() || in_recovery_ || quiet_) {
     return;
   }
   strategy_.on_update(t, features_[t], books_[t]->bbo(), positions_[t], orders_);
@@ -197,7 +222,7 @@ void TradeEngine::run_strategy(std::size_t t) noexcept {
 
 void TradeEngine::run_timer() noexcept {
   RandomTrader& rt = *strategy_.random_trader();
-  if (!orders_.logged_on() || in_recovery_ || !rt.due(clock_.now_ticks())) {
+  if (!orders_.logged_on() || in_recovery_ || quiet_ || !rt.due(clock_.now_ticks())) {
     return;
   }
   const std::size_t t = rt.pick_ticker(tickers_.size());

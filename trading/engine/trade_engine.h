@@ -68,8 +68,12 @@ struct TickerStats {
 //    kDisconnected forgets every working order (the exchange cancelled them); a response goes
 //    to the position keeper (FILLED) and the order manager, then the strategy.
 //  - the random trader's clock.
-// Strategies act only while logged on and not inside a recovery frame. A request caused by a
-// market event carries its read_tsc and the engine's pop time (engine_in_tsc); the
+//  - a wind-down once asked (request_wind_down, any thread): the strategy stops, every live
+//    order is cancelled (a pending NEW once its ACCEPTED arrives), and flat() turns true when
+//    no order of this session is open any more (or no session is left: the exchange cancelled
+//    them). From then on no fill can be on its way, so the positions are final.
+// Strategies act only while logged on, not inside a recovery frame and not winding down. A request
+// caused by a market event carries its read_tsc and the engine's pop time (engine_in_tsc); the
 // md_read -> engine_in hop is recorded in nanoseconds.
 //
 // Thread contract: poll, the constructor's queues' consumer/producer sides, and every
@@ -86,10 +90,15 @@ class TradeEngine final : public common::Agent {
   ~TradeEngine() override;
 
   int poll() override;
-  // Applies the market events still queued to the books without running any strategy (no
-  // order leaves once the agents stop), so the books and last_seq() are as of the last update
-  // the consumer forwarded, a whole recovery frame included.
+  // Applies the market events and responses still queued (books, positions) without running
+  // any strategy (no order leaves once the agents stop), so the books and last_seq() are as of
+  // the last update the consumer forwarded, a whole recovery frame included.
   void on_stop() override;
+
+  // Any thread: stop trading and cancel every open order (see the class comment).
+  void request_wind_down() noexcept { wind_down_requested_.store(true, std::memory_order_release); }
+  // Any thread: the wind-down was asked and no order of this session is open.
+  [[nodiscard]] bool flat() const noexcept { return flat_.load(std::memory_order_acquire); }
   [[nodiscard]] std::string_view name() const override { return "trade_engine"; }
 
   // Cold, after the agents stopped: one line "seq N" (the last incremental seq applied), then
@@ -158,6 +167,7 @@ class TradeEngine final : public common::Agent {
   void on_bbo(std::size_t t) noexcept;
   void run_strategy(std::size_t t) noexcept;
   void run_timer() noexcept;
+  void wind_down() noexcept;
   void publish_position(std::size_t t) noexcept;
 
   std::vector<exchange::TickerId> tickers_;
@@ -174,7 +184,10 @@ class TradeEngine final : public common::Agent {
   Strategy strategy_;
   const common::TscClock& clock_;
   bool in_recovery_ = false;
+  bool quiet_ = false;  // no strategy runs: winding down or stopped
   exchange::SeqNum last_seq_ = 0;
+  std::atomic<bool> wind_down_requested_{false};
+  std::atomic<bool> flat_{false};
 
   common::SingleWriterCounter fills_;
   common::SingleWriterCounter market_events_;

@@ -243,6 +243,70 @@ TEST_F(TradeEngineTest, a_fill_moves_the_position_and_skews_the_quote) {
   EXPECT_EQ(engine_.ticker_stats(0).unrealized_pnl.load(), 500);
 }
 
+TEST_F(TradeEngineTest, a_wind_down_cancels_every_open_order_and_is_flat_once_they_are_answered) {
+  log_on_and_accept();
+  engine_.request_wind_down();
+  auto sent = run();
+  ASSERT_EQ(sent.size(), 2u);
+  expect_request(sent[0], ClientRequestType::kCancel, 1, Side::kBuy, 0, 0);
+  expect_request(sent[1], ClientRequestType::kCancel, 2, Side::kSell, 0, 0);
+  EXPECT_FALSE(engine_.flat());
+  // A market move no longer requotes.
+  md(MarketUpdateType::kAdd, 1, 100, Side::kBuy, 9990, 10);
+  md(MarketUpdateType::kAdd, 2, 101, Side::kSell, 10010, 30);
+  EXPECT_TRUE(run().empty());
+  // The bid traded before its cancel arrived: the fill still counts, the CANCEL_REJECTED
+  // that follows finishes nothing, and no new order replaces it.
+  respond(ClientResponseType::kFilled, 1, Side::kBuy, 9950, 10, 0);
+  EXPECT_TRUE(run().empty());
+  EXPECT_EQ(engine_.position(0).position, 10);
+  EXPECT_FALSE(engine_.flat());
+  respond(ClientResponseType::kCancelRejected, 1);
+  respond(ClientResponseType::kCanceled, 2, Side::kSell);
+  EXPECT_TRUE(run().empty());
+  EXPECT_TRUE(engine_.flat());
+  EXPECT_EQ(engine_.order_manager().open_orders(), 0u);
+  EXPECT_EQ(engine_.orders_sent(), 2u);
+  // A new session after the wind-down sends nothing either.
+  gw(GatewayEventType::kDisconnected);
+  gw(GatewayEventType::kLoggedOn);
+  EXPECT_TRUE(run().empty());
+}
+
+TEST_F(TradeEngineTest, a_wind_down_cancels_a_pending_new_once_it_is_accepted) {
+  gw(GatewayEventType::kLoggedOn);
+  ASSERT_EQ(run().size(), 2u);
+  engine_.request_wind_down();
+  EXPECT_TRUE(run().empty());  // both NEWs are in flight: nothing to cancel yet
+  EXPECT_FALSE(engine_.flat());
+  respond(ClientResponseType::kRejected, 1, Side::kBuy);
+  respond(ClientResponseType::kAccepted, 2, Side::kSell, 10050, 0, 10);
+  auto sent = run();
+  ASSERT_EQ(sent.size(), 1u);
+  expect_request(sent[0], ClientRequestType::kCancel, 2, Side::kSell, 0, 0);
+  EXPECT_FALSE(engine_.flat());
+  respond(ClientResponseType::kCanceled, 2, Side::kSell);
+  EXPECT_TRUE(run().empty());
+  EXPECT_TRUE(engine_.flat());
+}
+
+TEST_F(TradeEngineTest, a_wind_down_without_a_session_is_flat_at_once) {
+  log_on_and_accept();
+  gw(GatewayEventType::kDisconnected);
+  engine_.request_wind_down();
+  EXPECT_TRUE(run().empty());
+  EXPECT_TRUE(engine_.flat());
+}
+
+TEST_F(TradeEngineTest, stopping_applies_the_fills_still_queued_and_sends_nothing) {
+  log_on_and_accept();
+  respond(ClientResponseType::kFilled, 2, Side::kSell, 10050, 4, 6);
+  engine_.on_stop();
+  EXPECT_EQ(engine_.position(0).position, -4);
+  EXPECT_EQ(engine_.ticker_stats(0).sold_qty.load(), 4u);
+  EXPECT_EQ(out_.front(), nullptr);
+}
+
 TEST_F(TradeEngineTest, counts_bad_updates_and_foreign_tickers) {
   md(MarketUpdateType::kCancel, 1, 999, Side::kBuy, 100, 1);
   md(MarketUpdateType::kAdd, 2, 5, Side::kBuy, 100, 1, 0, 42);
