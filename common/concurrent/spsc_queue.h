@@ -30,7 +30,10 @@ namespace llt::common {
 // Symmetrically the consumer's release store of read_idx_ after destroying elements tells
 // the producer their slots are free. Each side keeps a plain cache of the other side's index
 // and only reloads the shared atomic when the cache says full (producer) or empty (consumer),
-// so in steady state neither side touches the other's cache line.
+// so in steady state neither side touches the other's cache line. The consumer's position
+// and cache live on a line of their own, apart from read_idx_: a producer spinning on a full
+// queue reloads read_idx_ on every try, and if that line also held what the consumer writes on
+// every pop, each pop would first have to win the line back.
 //
 // Released in batches: while more elements are already visible to it, the consumer hands
 // popped slots back every release_batch() pops (1 below capacity 64, capacity / 32 up to 32
@@ -71,6 +74,10 @@ class SpscQueue {
     static_assert(offsetof(SpscQueue, write_idx_) % kCacheLineSize == 0 &&
                       offsetof(SpscQueue, read_idx_) % kCacheLineSize == 0,
                   "each index starts its own cache line");
+    static_assert(
+        offsetof(SpscQueue, write_idx_cache_) - offsetof(SpscQueue, read_idx_) >= kCacheLineSize,
+        "the consumer's private fields must not share read_idx_'s line, which a "
+        "producer polling a full queue reads");
     static_assert(offsetof(SpscQueue, release_batch_) + sizeof(std::size_t) <=
                       offsetof(SpscQueue, write_idx_),
                   "the read-only fields must not share a line with an index that is written");
@@ -125,9 +132,8 @@ class SpscQueue {
     LLT_ASSERT(read != write_idx_cache_, "pop() without a non-null front()");
     slots_[read & mask_].~T();
     read_pos_ = read + 1;
-    // read_idx_ is written by this thread only, so a relaxed load returns what was released.
-    if (read_pos_ == write_idx_cache_ ||
-        read_pos_ - read_idx_.load(std::memory_order_relaxed) >= release_batch_) {
+    if (read_pos_ == write_idx_cache_ || read_pos_ - released_ >= release_batch_) {
+      released_ = read_pos_;
       read_idx_.store(read_pos_, std::memory_order_release);
     }
   }
@@ -174,10 +180,16 @@ class SpscQueue {
   alignas(kCacheLineSize) std::atomic<std::size_t> write_idx_{0};
   std::size_t read_idx_cache_ = 0;
 
-  // Consumer's line: its released index, its cached copy of the producer's, its position.
+  // The consumer's released index, alone on its line: a producer that finds the queue full
+  // reloads it, and must not take the line the consumer writes on every pop.
   alignas(kCacheLineSize) std::atomic<std::size_t> read_idx_{0};
-  std::size_t write_idx_cache_ = 0;
+
+  // Consumer's private line: its cached copy of the producer's index, its position, and its
+  // copy of what it released (so a pop does not read read_idx_'s line, which a producer
+  // polling a full queue keeps pulling away).
+  alignas(kCacheLineSize) std::size_t write_idx_cache_ = 0;
   std::size_t read_pos_ = 0;  // next element to read
+  std::size_t released_ = 0;  // == read_idx_
 };
 
 }  // namespace llt::common
