@@ -110,9 +110,10 @@ int main(int argc, char** argv) {
   app->stop();
   if (!flat) {
     fmt::print(stderr,
-               "trading: wind-down: {} order(s) still open after {} ms; the exchange cancels "
-               "them on logout, and a fill racing that is not in this summary\n",
-               app->engine().order_manager().open_orders(), kWindDownTimeout.count());
+               "trading: wind-down: not flat after {} ms ({} order(s) open at stop); the "
+               "exchange cancels them on logout, and a fill racing that is not in this "
+               "summary\n",
+               kWindDownTimeout.count(), app->engine().order_manager().open_orders());
   }
   fmt::print("{}", app->summary());
   app->print_latency_table(stdout);

@@ -86,6 +86,8 @@ bool TradingApp::wind_down(std::chrono::milliseconds timeout) {
 
 void TradingApp::stop() {
   runner_->stop();
+  // Every agent thread is joined: apply what the gateway pushed after the engine's on_stop.
+  engine_->drain_stopped();
 }
 
 std::string TradingApp::status_line() const {

@@ -56,8 +56,9 @@ class TradingApp {
   // and waits until none is open (every fill of this session has then been applied) or
   // `timeout` passed. Returns whether it got flat. Call stop() next.
   bool wind_down(std::chrono::milliseconds timeout);
-  // Stops the agents (each finishes its current pass; the gateway logs out) and joins their
-  // threads. Idempotent.
+  // Stops the agents (each finishes its current pass; the gateway logs out), joins their
+  // threads, then applies the responses and market events the trade engine had not taken
+  // yet. Idempotent.
   void stop();
 
   [[nodiscard]] const TradingOptions& options() const noexcept { return options_; }

@@ -82,28 +82,35 @@ int TradeEngine::poll() {
     run_timer();
   }
   if (LLT_UNLIKELY(wind_down_requested_.load(std::memory_order_relaxed))) {
-    wind_down();
+    work += wind_down();
   }
   return work;
 }
 
-void TradeEngine::wind_down() noexcept {
+int TradeEngine::wind_down() noexcept {
   quiet_ = true;
   if (flat_.load(std::memory_order_relaxed)) {
-    return;
+    return 0;
   }
-  // cancel() sends a CANCEL for a live order and waits for one in flight (a pending NEW is
-  // cancelled on a later pass, once ACCEPTED made it live).
+  // cancel() sends a CANCEL for a live order and waits while one is in flight, so each order
+  // gets at most one CANCEL per answer (a pending NEW is cancelled on a later pass, once
+  // ACCEPTED made it live; a refused CANCEL makes the order live again and it is retried).
+  int sent = 0;
   for (std::size_t t = 0; t < tickers_.size(); ++t) {
-    (void)orders_.cancel(t, exchange::Side::kBuy);
-    (void)orders_.cancel(t, exchange::Side::kSell);
+    sent += orders_.cancel(t, exchange::Side::kBuy) == MoveResult::kSentCancel ? 1 : 0;
+    sent += orders_.cancel(t, exchange::Side::kSell) == MoveResult::kSentCancel ? 1 : 0;
   }
   if (!orders_.logged_on() || orders_.open_orders() == 0) {
     flat_.store(true, std::memory_order_release);
   }
+  return sent;
 }
 
 void TradeEngine::on_stop() {
+  drain_stopped();
+}
+
+void TradeEngine::drain_stopped() noexcept {
   quiet_ = true;
   orders_.set_logged_on(false);
   for (const MarketEvent* e = market_events_in_.front(); e != nullptr;

@@ -71,7 +71,8 @@ struct TickerStats {
 //  - a wind-down once asked (request_wind_down, any thread): the strategy stops, every live
 //    order is cancelled (a pending NEW once its ACCEPTED arrives), and flat() turns true when
 //    no order of this session is open any more (or no session is left: the exchange cancelled
-//    them). From then on no fill can be on its way, so the positions are final.
+//    them). From then on no fill can be on its way (unless the session was lost with answers
+//    still unread), so the positions are final.
 // Strategies act only while logged on, not inside a recovery frame and not winding down. A request
 // caused by a market event carries its read_tsc and the engine's pop time (engine_in_tsc); the
 // md_read -> engine_in hop is recorded in nanoseconds.
@@ -90,10 +91,14 @@ class TradeEngine final : public common::Agent {
   ~TradeEngine() override;
 
   int poll() override;
+  // drain_stopped() on the agent's thread.
+  void on_stop() override;
   // Applies the market events and responses still queued (books, positions) without running
   // any strategy (no order leaves once the agents stop), so the books and last_seq() are as of
-  // the last update the consumer forwarded, a whole recovery frame included.
-  void on_stop() override;
+  // the last update the consumer forwarded, a whole recovery frame included. With a thread per
+  // agent the other agents may still push while on_stop runs: the owner calls it again once
+  // every agent thread has been joined (TradingApp::stop).
+  void drain_stopped() noexcept;
 
   // Any thread: stop trading and cancel every open order (see the class comment).
   void request_wind_down() noexcept { wind_down_requested_.store(true, std::memory_order_release); }
@@ -167,7 +172,7 @@ class TradeEngine final : public common::Agent {
   void on_bbo(std::size_t t) noexcept;
   void run_strategy(std::size_t t) noexcept;
   void run_timer() noexcept;
-  void wind_down() noexcept;
+  int wind_down() noexcept;  // returns the CANCELs sent
   void publish_position(std::size_t t) noexcept;
 
   std::vector<exchange::TickerId> tickers_;

@@ -164,7 +164,9 @@ TEST(SpscQueue, destroys_every_element_exactly_once) {
 }
 
 TEST(SpscQueue, keeps_indices_on_separate_cache_lines) {
-  EXPECT_GE(sizeof(SpscQueue<int>), 3 * kCacheLineSize);
+  // Read-only fields, the producer's line, read_idx_ alone, the consumer's private line (the
+  // offsets themselves are static_asserted in the class).
+  EXPECT_GE(sizeof(SpscQueue<int>), 4 * kCacheLineSize);
   EXPECT_EQ(alignof(SpscQueue<int>), kCacheLineSize);
 }
 

@@ -251,10 +251,6 @@ TEST_F(TradeEngineTest, a_wind_down_cancels_every_open_order_and_is_flat_once_th
   expect_request(sent[0], ClientRequestType::kCancel, 1, Side::kBuy, 0, 0);
   expect_request(sent[1], ClientRequestType::kCancel, 2, Side::kSell, 0, 0);
   EXPECT_FALSE(engine_.flat());
-  // A market move no longer requotes.
-  md(MarketUpdateType::kAdd, 1, 100, Side::kBuy, 9990, 10);
-  md(MarketUpdateType::kAdd, 2, 101, Side::kSell, 10010, 30);
-  EXPECT_TRUE(run().empty());
   // The bid traded before its cancel arrived: the fill still counts, the CANCEL_REJECTED
   // that follows finishes nothing, and no new order replaces it.
   respond(ClientResponseType::kFilled, 1, Side::kBuy, 9950, 10, 0);
@@ -266,11 +262,37 @@ TEST_F(TradeEngineTest, a_wind_down_cancels_every_open_order_and_is_flat_once_th
   EXPECT_TRUE(run().empty());
   EXPECT_TRUE(engine_.flat());
   EXPECT_EQ(engine_.order_manager().open_orders(), 0u);
-  EXPECT_EQ(engine_.orders_sent(), 2u);
-  // A new session after the wind-down sends nothing either.
+  // Flat, nothing working: a market move (which would quote again) and a new session after
+  // the wind-down send nothing.
+  md(MarketUpdateType::kAdd, 1, 100, Side::kBuy, 9990, 10);
+  md(MarketUpdateType::kAdd, 2, 101, Side::kSell, 10010, 30);
+  EXPECT_TRUE(run().empty());
   gw(GatewayEventType::kDisconnected);
   gw(GatewayEventType::kLoggedOn);
   EXPECT_TRUE(run().empty());
+  EXPECT_EQ(engine_.orders_sent(), 2u);
+}
+
+TEST_F(TradeEngineTest, a_wind_down_sends_a_refused_cancel_again_once_it_is_answered) {
+  log_on_and_accept();
+  engine_.request_wind_down();
+  ASSERT_EQ(run().size(), 2u);
+  EXPECT_TRUE(run().empty());  // in flight: no second CANCEL before an answer
+  GatewayEvent refused;
+  refused.type = GatewayEventType::kResponse;
+  refused.response.msg_type = ClientResponseType::kRejected;
+  refused.response.ticker_id = 1;
+  refused.response.client_order_id = 1;
+  refused.response.reject_reason = exchange::RejectReason::kThrottled;
+  ASSERT_TRUE(gw_.try_push(refused));
+  respond(ClientResponseType::kCanceled, 2, Side::kSell);
+  const auto again = run();
+  ASSERT_EQ(again.size(), 1u);
+  expect_request(again[0], ClientRequestType::kCancel, 1, Side::kBuy, 0, 0);
+  EXPECT_FALSE(engine_.flat());
+  respond(ClientResponseType::kCanceled, 1, Side::kBuy);
+  EXPECT_TRUE(run().empty());
+  EXPECT_TRUE(engine_.flat());
 }
 
 TEST_F(TradeEngineTest, a_wind_down_cancels_a_pending_new_once_it_is_accepted) {
@@ -298,13 +320,17 @@ TEST_F(TradeEngineTest, a_wind_down_without_a_session_is_flat_at_once) {
   EXPECT_TRUE(engine_.flat());
 }
 
-TEST_F(TradeEngineTest, stopping_applies_the_fills_still_queued_and_sends_nothing) {
+TEST_F(TradeEngineTest, stopping_applies_the_fills_still_queued) {
   log_on_and_accept();
   respond(ClientResponseType::kFilled, 2, Side::kSell, 10050, 4, 6);
   engine_.on_stop();
   EXPECT_EQ(engine_.position(0).position, -4);
   EXPECT_EQ(engine_.ticker_stats(0).sold_qty.load(), 4u);
-  EXPECT_EQ(out_.front(), nullptr);
+  // What arrives after on_stop (another agent's thread still running) is applied by the
+  // owner's drain once every thread is joined.
+  respond(ClientResponseType::kFilled, 2, Side::kSell, 10050, 6, 0);
+  engine_.drain_stopped();
+  EXPECT_EQ(engine_.position(0).position, -10);
 }
 
 TEST_F(TradeEngineTest, counts_bad_updates_and_foreign_tickers) {
