@@ -277,14 +277,8 @@ TEST_F(TradeEngineTest, a_wind_down_sends_a_refused_cancel_again_once_it_is_answ
   log_on_and_accept();
   engine_.request_wind_down();
   ASSERT_EQ(run().size(), 2u);
-  EXPECT_TRUE(run().empty());  // in flight: no second CANCEL before an answer
-  GatewayEvent refused;
-  refused.type = GatewayEventType::kResponse;
-  refused.response.msg_type = ClientResponseType::kRejected;
-  refused.response.ticker_id = 1;
-  refused.response.client_order_id = 1;
-  refused.response.reject_reason = exchange::RejectReason::kThrottled;
-  ASSERT_TRUE(gw_.try_push(refused));
+  EXPECT_TRUE(run().empty());                 // in flight: no second CANCEL before an answer
+  respond(ClientResponseType::kRejected, 1);  // the exchange refused the CANCEL (say, THROTTLED)
   respond(ClientResponseType::kCanceled, 2, Side::kSell);
   const auto again = run();
   ASSERT_EQ(again.size(), 1u);
