@@ -1,5 +1,7 @@
 #pragma once
 
+#include <algorithm>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -28,10 +30,11 @@ class MemPool {
 
   // Throws std::invalid_argument when capacity is 0 or does not fit an Index.
   explicit MemPool(std::size_t capacity)
-      : capacity_(check_capacity(capacity)), slots_(std::make_unique<Slot[]>(capacity_)) {
+      : capacity_(check_capacity(capacity)),
+        slots_(std::make_unique<Slot[]>(capacity_)),
+        in_use_flags_(std::make_unique<bool[]>(capacity_)) {
     for (std::size_t i = 0; i < capacity_; ++i) {
       slots_[i].next_free = i + 1 < capacity_ ? static_cast<Index>(i + 1) : kNoIndex;
-      slots_[i].in_use = false;
     }
     free_head_ = 0;
   }
@@ -42,7 +45,7 @@ class MemPool {
   ~MemPool() {
     if constexpr (!std::is_trivially_destructible_v<T>) {
       for (std::size_t i = 0; i < capacity_; ++i) {
-        if (slots_[i].in_use) {
+        if (in_use_flags_[i]) {
           slots_[i].object()->~T();
         }
       }
@@ -57,10 +60,11 @@ class MemPool {
     if (LLT_UNLIKELY(free_head_ == kNoIndex)) {
       return nullptr;
     }
-    Slot& slot = slots_[free_head_];
+    const Index index = free_head_;
+    Slot& slot = slots_[index];
+    free_head_ = slot.next_free;  // read before the object overwrites it
     T* object = ::new (static_cast<void*>(slot.storage)) T(std::forward<Args>(args)...);
-    free_head_ = slot.next_free;
-    slot.in_use = true;
+    in_use_flags_[index] = true;
     ++in_use_;
     return object;
   }
@@ -70,12 +74,12 @@ class MemPool {
   // slot can never be freed twice.
   [[nodiscard]] bool deallocate(const T* object) noexcept {
     const Index index = index_of(object);
-    if (LLT_UNLIKELY(index == kNoIndex || !slots_[index].in_use)) {
+    if (LLT_UNLIKELY(index == kNoIndex || !in_use_flags_[index])) {
       return false;
     }
     Slot& slot = slots_[index];
     slot.object()->~T();
-    slot.in_use = false;
+    in_use_flags_[index] = false;
     slot.next_free = free_head_;
     free_head_ = index;
     --in_use_;
@@ -97,7 +101,7 @@ class MemPool {
 
   // The live object at an index returned by index_of. Undefined for a free slot.
   [[nodiscard]] T* at(Index index) noexcept {
-    LLT_ASSERT(index < capacity_ && slots_[index].in_use, "at() of a free or foreign slot");
+    LLT_ASSERT(index < capacity_ && in_use_flags_[index], "at() of a free or foreign slot");
     return slots_[index].object();
   }
 
@@ -106,14 +110,24 @@ class MemPool {
   [[nodiscard]] std::size_t available() const noexcept { return capacity_ - in_use_; }
 
  private:
-  struct Slot {
-    // Offset 0, so a T* and its Slot share an address.
+  // A slot holds a T, or while free the index of the next free slot, and nothing else: whether
+  // it is in use is kept apart (in_use_flags_). So a slot is as small as the object, and when
+  // that size is a power of two up to a cache line the slot is aligned to it: an order of 64
+  // bytes sits on exactly one line, and index <-> address is a shift, not a division.
+  static constexpr std::size_t kRawSlotSize = std::max(sizeof(T), sizeof(Index));
+  static constexpr std::size_t kSlotAlign =
+      std::has_single_bit(kRawSlotSize) && kRawSlotSize <= 64
+          ? kRawSlotSize
+          : std::max(alignof(T), alignof(Index));
+  union alignas(kSlotAlign) Slot {
     alignas(T) std::byte storage[sizeof(T)];
     Index next_free;
-    bool in_use;
     T* object() noexcept { return std::launder(reinterpret_cast<T*>(storage)); }
   };
   static_assert(offsetof(Slot, storage) == 0, "index_of() maps an object address to its slot");
+  static_assert(!std::has_single_bit(kRawSlotSize) || kRawSlotSize > 64 ||
+                    sizeof(Slot) == kRawSlotSize,
+                "a power-of-two object gets a slot of exactly its size");
 
   static std::size_t check_capacity(std::size_t capacity) {
     if (capacity == 0 || capacity >= kNoIndex) {
@@ -124,6 +138,7 @@ class MemPool {
 
   std::size_t capacity_;
   std::unique_ptr<Slot[]> slots_;
+  std::unique_ptr<bool[]> in_use_flags_;  // by slot index
   Index free_head_ = kNoIndex;
   std::size_t in_use_ = 0;
 };
