@@ -13,15 +13,14 @@
 
 namespace llt::exchange {
 
-// The MurmurHash3 64-bit finalizer: every input bit flips about half the output bits, so
-// sequential ids spread over the whole table.
-[[nodiscard]] constexpr std::uint64_t mix64(std::uint64_t x) noexcept {
-  x ^= x >> 33;
-  x *= 0xff51afd7ed558ccdULL;
-  x ^= x >> 33;
-  x *= 0xc4ceb9fe1a85ec53ULL;
-  x ^= x >> 33;
-  return x;
+// Multiplies x by an odd 64-bit constant into a 128-bit product and folds its halves together
+// (the mixing step of wyhash and mum-hash): every input bit reaches the low output bits a
+// table index is taken from, sequential keys spread over the whole table, and it costs one
+// multiply and one xor where a MurmurHash3 finalizer costs two multiplies and three shifts.
+[[nodiscard]] constexpr std::uint64_t fold_multiply(std::uint64_t x) noexcept {
+  __extension__ using Product = unsigned __int128;
+  const Product product = static_cast<Product>(x) * 0x9e3779b97f4a7c15ULL;
+  return static_cast<std::uint64_t>(product) ^ static_cast<std::uint64_t>(product >> 64);
 }
 
 // Default hash for integral keys. The seed enters before mixing, so keys crafted to collide
@@ -30,7 +29,7 @@ template <typename Key>
 struct FixedHash {
   static_assert(std::is_integral_v<Key>, "provide a hash for non-integral keys");
   [[nodiscard]] std::uint64_t operator()(Key key, std::uint64_t seed) const noexcept {
-    return mix64(static_cast<std::uint64_t>(key) ^ seed);
+    return fold_multiply(static_cast<std::uint64_t>(key) ^ seed);
   }
 };
 
@@ -43,7 +42,7 @@ struct BlockHash {
   static_assert(std::is_integral_v<Key>, "BlockHash is for integral keys");
   [[nodiscard]] std::uint64_t operator()(Key key, std::uint64_t seed) const noexcept {
     const auto bits = static_cast<std::uint64_t>(key);
-    return (mix64((bits >> kBlockBits) ^ seed) << kBlockBits) |
+    return (fold_multiply((bits >> kBlockBits) ^ seed) << kBlockBits) |
            (bits & ((std::uint64_t{1} << kBlockBits) - 1));
   }
 };
@@ -91,13 +90,25 @@ class FixedHashMap {
   // Stores key -> value. Returns false, storing nothing, when size() == max_size(). The key
   // must be absent (the caller has just looked it up; checked in debug builds).
   [[nodiscard]] bool insert(Key key, Value value) noexcept {
+    return insert_near(key, value, capacity_);
+  }
+
+  // Like insert(), but stores only in a slot at most max_probe slots past the key's home slot
+  // (0: the home slot itself), and returns false, storing nothing, when every slot that near
+  // is taken. Erasing only moves entries towards their home, so a key stored this way stays
+  // within max_probe of its home: a caller keeping a small table of near entries and a large
+  // one for the rest (see OrderIdIndex) can bound its lookups in the small one.
+  [[nodiscard]] bool insert_near(Key key, Value value, std::size_t max_probe) noexcept {
     LLT_ASSERT(value != kEmpty, "kEmpty marks a free slot and cannot be stored");
     if (LLT_UNLIKELY(size_ == max_size_)) {
       return false;
     }
     std::size_t i = home(key);
-    while (entries_[i].value != kEmpty) {
+    for (std::size_t probe = 0; entries_[i].value != kEmpty; ++probe) {
       LLT_ASSERT(!(entries_[i].key == key), "insert() of a key already present");
+      if (probe == max_probe) {
+        return false;
+      }
       i = (i + 1) & mask_;
     }
     entries_[i].key = key;

@@ -1,7 +1,10 @@
 #pragma once
 
+#include <algorithm>
+#include <cstddef>
 #include <cstdint>
 
+#include "common/error.h"
 #include "exchange/matcher/fixed_hash_map.h"
 #include "exchange/matcher/order.h"
 
@@ -10,8 +13,7 @@ namespace llt::exchange {
 // Clients number their orders sequentially, so a client's consecutive ids are hashed as a
 // block: ids 16k..16k+15 of one client share one random block of 16 slots (6 cache lines of
 // 24-byte entries). A new order id then usually lands on a line its predecessors already
-// brought into cache, instead of on a cold line of a table sized for the whole exchange's
-// capacity. Blocks are still spread by a full mix of (client, id / 16, seed), so unrelated
+// brought into cache. Blocks are still spread by a full mix of (client, id / 16, seed), so unrelated
 // clients do not cluster, and ids that are not sequential hash as well as a plain mix.
 struct OrderKeyHash {
   static constexpr unsigned kBlockBits = 4;
@@ -20,8 +22,8 @@ struct OrderKeyHash {
     // The odd multiplier moves the client id into the high bits before the full mix, so
     // (client, id) and (id, client) pairs do not collide.
     const std::uint64_t block =
-        mix64((key.client_order_id >> kBlockBits) ^ seed ^
-              (static_cast<std::uint64_t>(key.client_id) * 0x9e3779b97f4a7c15ULL));
+        fold_multiply((key.client_order_id >> kBlockBits) ^ seed ^
+                      (static_cast<std::uint64_t>(key.client_id) * 0xc4ceb9fe1a85ec53ULL));
     return (block << kBlockBits) | (key.client_order_id & ((1U << kBlockBits) - 1));
   }
 };
@@ -29,6 +31,68 @@ struct OrderKeyHash {
 // (client id, client order id) -> live resting order, shared by every book of a matcher so a
 // client's order id is unique across tickers. A pointer (not a pool index) because the order
 // may live in any book's pool; the book that owns it is the one whose pool contains it.
-using OrderIdIndex = FixedHashMap<OrderKey, Order*, nullptr, OrderKeyHash>;
+//
+// Two tables. Clients number their orders upwards, so a table sized for the exchange's whole
+// capacity (tens of MB) is walked end to end over a session: almost every new id would land
+// on a line no recent request touched, a miss to memory on each NEW. Instead, an order goes
+// to a small front table (kFrontMaxSize orders, about 200 KB, which stays in cache) when a
+// free slot lies within kFrontProbe slots of its home there, and to the back table, sized for
+// the full capacity, only when the front is crowded (a deep book). A lookup reads the front,
+// and the back only when the back holds anything. Every operation stays O(1).
+//
+// Thread contract: as FixedHashMap (one thread, the matching engine's).
+class OrderIdIndex {
+ public:
+  static constexpr std::size_t kFrontMaxSize = 4'096;
+  static constexpr std::size_t kFrontProbe = 8;
+
+  // Throws std::invalid_argument when max_size is 0 or absurdly large (start-up only).
+  explicit OrderIdIndex(std::size_t max_size, std::uint64_t seed = 0)
+      : max_size_(max_size),
+        front_(std::min(max_size, kFrontMaxSize), seed),
+        back_(max_size, seed ^ 0x9e3779b97f4a7c15ULL) {}
+
+  OrderIdIndex(const OrderIdIndex&) = delete;
+  OrderIdIndex& operator=(const OrderIdIndex&) = delete;
+
+  // The order stored for key, or nullptr.
+  [[nodiscard]] Order* find(OrderKey key) const noexcept {
+    Order* const order = front_.find(key);
+    if (order != nullptr || LLT_LIKELY(back_.size() == 0)) {
+      return order;
+    }
+    return back_.find(key);
+  }
+
+  // Stores key -> order. Returns false, storing nothing, when size() == max_size(). The key
+  // must be absent.
+  [[nodiscard]] bool insert(OrderKey key, Order* order) noexcept {
+    if (LLT_UNLIKELY(full())) {
+      return false;
+    }
+    return front_.insert_near(key, order, kFrontProbe) || back_.insert(key, order);
+  }
+
+  // Removes key. Returns false when it was absent.
+  bool erase(OrderKey key) noexcept {
+    return front_.erase(key) || (back_.size() != 0 && back_.erase(key));
+  }
+
+  // Starts loading the front slot of a key that will be looked up or inserted soon.
+  void prefetch(OrderKey key) const noexcept { front_.prefetch(key); }
+
+  [[nodiscard]] std::size_t size() const noexcept { return front_.size() + back_.size(); }
+  [[nodiscard]] std::size_t max_size() const noexcept { return max_size_; }
+  [[nodiscard]] bool full() const noexcept { return size() == max_size_; }
+  // Orders held by the back table (those that found no room near their front slot).
+  [[nodiscard]] std::size_t back_size() const noexcept { return back_.size(); }
+
+ private:
+  using Table = FixedHashMap<OrderKey, Order*, nullptr, OrderKeyHash>;
+
+  std::size_t max_size_;
+  Table front_;
+  Table back_;
+};
 
 }  // namespace llt::exchange

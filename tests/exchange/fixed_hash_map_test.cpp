@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <stdexcept>
 #include <unordered_map>
+#include <vector>
 
 #include "exchange/matcher/order_id_index.h"
 #include "tests/support/order_flow_generator.h"
@@ -120,6 +121,83 @@ TEST(FixedHashMap, order_keys_of_different_clients_do_not_collide) {
   EXPECT_EQ(index.find(OrderKey{10, 1}), &a);
   EXPECT_EQ(index.find(OrderKey{1, 10}), &b);
   EXPECT_EQ(index.find(OrderKey{10, 2}), nullptr);
+}
+
+TEST(FixedHashMap, insert_near_stores_only_close_to_the_home_slot) {
+  FixedHashMap<std::uint64_t, std::uint32_t, UINT32_MAX, CollidingHash> map(16);
+  EXPECT_TRUE(map.insert_near(1, 10, 2));  // slot 0 (home)
+  EXPECT_TRUE(map.insert_near(2, 20, 2));  // slot 1
+  EXPECT_TRUE(map.insert_near(3, 30, 2));  // slot 2
+  EXPECT_FALSE(map.insert_near(4, 40, 2)) << "slot 3 is 3 past home";
+  EXPECT_EQ(map.size(), 3u);
+  EXPECT_EQ(map.find(4), UINT32_MAX) << "a refused insert stores nothing";
+  EXPECT_TRUE(map.insert_near(4, 40, 3));
+  ASSERT_TRUE(map.erase(1));
+  // Erasing shifted keys 2, 3, 4 back towards home, so slot 3 is free again.
+  EXPECT_TRUE(map.insert_near(5, 50, 3));
+  for (std::uint64_t k = 2; k <= 5; ++k)
+    EXPECT_EQ(map.find(k), k * 10) << k;
+  EXPECT_FALSE(map.insert_near(6, 60, 0)) << "home slot taken";
+}
+
+TEST(OrderIdIndex, a_deep_book_overflows_into_the_back_table_and_stays_exact) {
+  // More orders than the front table holds: the rest go to the back table, and every
+  // operation keeps agreeing with a plain map.
+  constexpr std::size_t kMax = 3 * OrderIdIndex::kFrontMaxSize;
+  OrderIdIndex index(kMax, 99);
+  std::vector<Order> orders(kMax);
+  std::unordered_map<std::uint64_t, Order*> model;  // client << 32 | id
+  const auto key_of = [](std::uint64_t packed) {
+    return OrderKey{packed & 0xffffffffU, static_cast<ClientId>(packed >> 32)};
+  };
+  // 8 clients numbering orders 1, 2, 3, ...
+  for (std::size_t i = 0; i < kMax; ++i) {
+    const std::uint64_t packed = (std::uint64_t{1 + i % 8} << 32) | (1 + i / 8);
+    ASSERT_TRUE(index.insert(key_of(packed), &orders[i])) << i;
+    model[packed] = &orders[i];
+  }
+  EXPECT_TRUE(index.full());
+  EXPECT_EQ(index.size(), kMax);
+  EXPECT_GE(index.back_size(), kMax - OrderIdIndex::kFrontMaxSize);
+  Order extra;
+  EXPECT_FALSE(index.insert(OrderKey{1'000'000, 1}, &extra)) << "full: refused";
+  EXPECT_EQ(index.find(OrderKey{1'000'000, 1}), nullptr);
+  for (const auto& [packed, order] : model)
+    ASSERT_EQ(index.find(key_of(packed)), order);
+
+  // Random erases and re-inserts with fresh ids, checked against the model.
+  test::SplitMix64 rng(5);
+  std::vector<std::uint64_t> live;
+  live.reserve(model.size());
+  for (const auto& entry : model)
+    live.push_back(entry.first);
+  std::uint64_t next_id = 1'000'000;
+  for (int step = 0; step < 200'000; ++step) {
+    if (!live.empty() && (rng.chance(550) || index.full())) {
+      const std::size_t at = rng.below(live.size());
+      const std::uint64_t packed = live[at];
+      live[at] = live.back();
+      live.pop_back();
+      ASSERT_TRUE(index.erase(key_of(packed)));
+      ASSERT_FALSE(index.erase(key_of(packed))) << "erased twice";
+      model.erase(packed);
+    } else {
+      const std::uint64_t packed = (std::uint64_t{1 + rng.below(8)} << 32) | next_id++;
+      Order* slot = &orders[rng.below(orders.size())];
+      ASSERT_TRUE(index.insert(key_of(packed), slot));
+      model[packed] = slot;
+      live.push_back(packed);
+    }
+    ASSERT_EQ(index.size(), model.size());
+    if (step % 20'000 == 0) {
+      for (const auto& [packed, order] : model)
+        ASSERT_EQ(index.find(key_of(packed)), order);
+    }
+  }
+  for (const std::uint64_t packed : live)
+    ASSERT_TRUE(index.erase(key_of(packed)));
+  EXPECT_EQ(index.size(), 0u);
+  EXPECT_EQ(index.back_size(), 0u);
 }
 
 TEST(FixedHashMap, rejects_zero_capacity_at_construction) {
