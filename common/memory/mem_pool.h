@@ -69,6 +69,18 @@ class MemPool {
     return object;
   }
 
+  // allocate(), also returning the slot index (what index_of() would compute).
+  struct Allocation {
+    T* object;
+    Index index;
+  };
+  template <typename... Args>
+  [[nodiscard]] Allocation allocate_indexed(Args&&... args) noexcept(
+      std::is_nothrow_constructible_v<T, Args&&...>) {
+    const Index index = free_head_;
+    return Allocation{allocate(std::forward<Args>(args)...), index};
+  }
+
   // Destroys the object and returns its slot to the pool. Returns false, doing nothing, when
   // the pointer is not a live object of this pool (already freed, null, or foreign), so a
   // slot can never be freed twice.

@@ -150,10 +150,6 @@ class FixedHashMap {
     return true;
   }
 
-  // Starts loading the home slot of key into cache (for writing), without waiting for it:
-  // for a key that will be looked up or inserted soon.
-  void prefetch(Key key) const noexcept { __builtin_prefetch(&entries_[home(key)], 1, 3); }
-
   [[nodiscard]] std::size_t size() const noexcept { return size_; }
   [[nodiscard]] std::size_t max_size() const noexcept { return max_size_; }
   [[nodiscard]] bool full() const noexcept { return size_ == max_size_; }

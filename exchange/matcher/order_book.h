@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 
 #include "common/error.h"
@@ -85,8 +86,11 @@ class OrderBook {
         clients_(options.max_clients),
         level_index_(options.max_price_levels, options.hash_seed),
         client_index_(options.max_clients, options.hash_seed),
+        client_direct_(std::make_unique<PoolIndex[]>(kDirectClients)),
         bids_(Side::kBuy, options.max_price_levels),
-        asks_(Side::kSell, options.max_price_levels) {}
+        asks_(Side::kSell, options.max_price_levels) {
+    std::fill_n(client_direct_.get(), kDirectClients, kNoIndex);
+  }
 
   OrderBook(const OrderBook&) = delete;
   OrderBook& operator=(const OrderBook&) = delete;
@@ -149,7 +153,7 @@ class OrderBook {
   bool cancel_oldest_of(ClientId client_id) noexcept {
     LLT_ASSERT(!pending_, "cancel while a match is pending: resume_match() it first");
     last_steps_ = 0;
-    const PoolIndex slot = client_index_.find(client_id);
+    const PoolIndex slot = client_slot_of(client_id);
     if (slot == kNoIndex) {
       return false;
     }
@@ -221,7 +225,7 @@ class OrderBook {
 
   // The client's orders in this book, oldest first: first_order_of, then next_order_of.
   [[nodiscard]] const Order* first_order_of(ClientId client_id) const noexcept {
-    const PoolIndex slot = client_index_.find(client_id);
+    const PoolIndex slot = client_slot_of(client_id);
     if (slot == kNoIndex) {
       return nullptr;
     }
@@ -242,13 +246,12 @@ class OrderBook {
     Side side = Side::kInvalid;
   };
 
-  // How far ahead of a client's newest order id its index slot is prefetched: about one
-  // 64-byte line of 24-byte index entries.
-  static constexpr OrderId kIdPrefetchDistance = 3;
-
   // Prices near the touch are neighbours: hash them in blocks (see BlockHash).
   using LevelIndex = FixedHashMap<std::int64_t, PoolIndex, kNoIndex, BlockHash<std::int64_t>>;
   using ClientIndex = FixedHashMap<ClientId, PoolIndex, kNoIndex>;
+  // Client ids below this (the usual, small ones) find their ClientOrders through a flat table
+  // (16 KB per book) instead of the hash index.
+  static constexpr ClientId kDirectClients = 4'096;
 
   [[nodiscard]] RejectReason validate(ClientId client_id, OrderId client_order_id, Side side,
                                       Price price, Qty qty) const noexcept {
@@ -267,8 +270,6 @@ class OrderBook {
     if (LLT_UNLIKELY(ids_.find(OrderKey{client_order_id, client_id}) != nullptr)) {
       return RejectReason::kDuplicateOrderId;
     }
-    // Clients number orders sequentially: warm the index line this client's next ids use.
-    ids_.prefetch(OrderKey{client_order_id + kIdPrefetchDistance, client_id});
     if (LLT_UNLIKELY(!can_rest(client_id, side, price) && !fills_completely(side, price, qty))) {
       return RejectReason::kCapacity;
     }
@@ -289,7 +290,7 @@ class OrderBook {
         level_index_.find(PriceLadder::key_of(side, price)) == kNoIndex) {
       return false;
     }
-    return clients_.available() > 0 || client_index_.find(client_id) != kNoIndex;
+    return clients_.available() > 0 || client_slot_of(client_id) != kNoIndex;
   }
 
   // Whether the opposite side holds at least qty at prices crossing the limit. Only asked when
@@ -377,11 +378,11 @@ class OrderBook {
     PoolIndex level_slot = level_index_.find(key);
     PriceLevel* level = nullptr;
     if (level_slot == kNoIndex) {
-      level = levels_.allocate();
-      LLT_ASSERT(level != nullptr, "level pool exhausted after the capacity check");
-      level->price = aggressor.price;
-      level->side = aggressor.side;
-      level_slot = levels_.index_of(level);
+      const auto fresh =
+          levels_.allocate_indexed(PriceLevel{.price = aggressor.price, .side = aggressor.side});
+      LLT_ASSERT(fresh.object != nullptr, "level pool exhausted after the capacity check");
+      level = fresh.object;
+      level_slot = fresh.index;
       const bool indexed = level_index_.insert(key, level_slot);
       const bool laddered = own.insert(aggressor.price, level_slot);
       LLT_ASSERT(indexed && laddered, "level index or ladder full after the capacity check");
@@ -391,33 +392,36 @@ class OrderBook {
       level = levels_.at(level_slot);
     }
 
-    PoolIndex client_slot = client_index_.find(aggressor.client_id);
+    PoolIndex client_slot = client_slot_of(aggressor.client_id);
     ClientOrders* client = nullptr;
     if (client_slot == kNoIndex) {
-      client = clients_.allocate();
-      LLT_ASSERT(client != nullptr, "client pool exhausted after the capacity check");
-      client->client_id = aggressor.client_id;
-      client_slot = clients_.index_of(client);
-      const bool indexed = client_index_.insert(aggressor.client_id, client_slot);
+      const auto fresh = clients_.allocate_indexed(ClientOrders{.client_id = aggressor.client_id});
+      LLT_ASSERT(fresh.object != nullptr, "client pool exhausted after the capacity check");
+      client = fresh.object;
+      client_slot = fresh.index;
+      const bool indexed = index_client(aggressor.client_id, client_slot);
       LLT_ASSERT(indexed, "client index full after the capacity check");
       (void)indexed;
     } else {
       client = clients_.at(client_slot);
     }
 
-    Order* order = orders_.allocate();
-    LLT_ASSERT(order != nullptr, "order pool exhausted after the capacity check");
-    const PoolIndex order_slot = orders_.index_of(order);
-    order->market_order_id = aggressor.market_order_id;
-    order->client_order_id = aggressor.client_order_id;
-    order->priority = next_priority_++;
-    order->client_id = aggressor.client_id;
-    order->qty = aggressor.qty;
-    order->level = level_slot;
-    order->side = aggressor.side;
-    order->client_slot = client_slot;
+    const auto fresh = orders_.allocate_indexed(Order{.market_order_id = aggressor.market_order_id,
+                                                      .client_order_id = aggressor.client_order_id,
+                                                      .priority = next_priority_++,
+                                                      .client_id = aggressor.client_id,
+                                                      .qty = aggressor.qty,
+                                                      .level = level_slot,
+                                                      .prev = level->tail,
+                                                      .next = kNoIndex,
+                                                      .client_slot = client_slot,
+                                                      .client_prev = client->tail,
+                                                      .client_next = kNoIndex,
+                                                      .side = aggressor.side});
+    LLT_ASSERT(fresh.object != nullptr, "order pool exhausted after the capacity check");
+    Order* const order = fresh.object;
+    const PoolIndex order_slot = fresh.index;
 
-    order->prev = level->tail;
     if (level->tail != kNoIndex) {
       orders_.at(level->tail)->next = order_slot;
     } else {
@@ -427,7 +431,6 @@ class OrderBook {
     ++level->order_count;
     level->total_qty += aggressor.qty;
 
-    order->client_prev = client->tail;
     if (client->tail != kNoIndex) {
       orders_.at(client->tail)->client_next = order_slot;
     } else {
@@ -487,7 +490,7 @@ class OrderBook {
       client.tail = order.client_prev;
     }
     if (--client.order_count == 0) {
-      const bool unindexed = client_index_.erase(client.client_id);
+      const bool unindexed = unindex_client(client.client_id);
       const bool freed = clients_.deallocate(&client);
       LLT_ASSERT(unindexed && freed, "client slot out of step with its index");
       (void)unindexed;
@@ -523,6 +526,26 @@ class OrderBook {
     handler_.on_market_update(make_update(type, order_id, ticker_id_, side, price, qty, priority));
   }
 
+  // Client id -> slot of its ClientOrders in this book, or kNoIndex.
+  [[nodiscard]] PoolIndex client_slot_of(ClientId client_id) const noexcept {
+    return client_id < kDirectClients ? client_direct_[client_id] : client_index_.find(client_id);
+  }
+  [[nodiscard]] bool index_client(ClientId client_id, PoolIndex slot) noexcept {
+    if (client_id < kDirectClients) {
+      client_direct_[client_id] = slot;
+      return true;
+    }
+    return client_index_.insert(client_id, slot);
+  }
+  [[nodiscard]] bool unindex_client(ClientId client_id) noexcept {
+    if (client_id < kDirectClients) {
+      const bool was = client_direct_[client_id] != kNoIndex;
+      client_direct_[client_id] = kNoIndex;
+      return was;
+    }
+    return client_index_.erase(client_id);
+  }
+
   [[nodiscard]] PriceLadder& ladder_of(Side side) noexcept {
     return side == Side::kBuy ? bids_ : asks_;
   }
@@ -546,7 +569,8 @@ class OrderBook {
   common::MemPool<PriceLevel> levels_;
   common::MemPool<ClientOrders> clients_;
   LevelIndex level_index_;  // PriceLadder key (price or -price) -> level slot
-  ClientIndex client_index_;
+  ClientIndex client_index_;                    // client ids >= kDirectClients
+  std::unique_ptr<PoolIndex[]> client_direct_;  // client ids below kDirectClients
   PriceLadder bids_;
   PriceLadder asks_;
   Aggressor aggressor_;

@@ -78,9 +78,6 @@ class OrderIdIndex {
     return front_.erase(key) || (back_.size() != 0 && back_.erase(key));
   }
 
-  // Starts loading the front slot of a key that will be looked up or inserted soon.
-  void prefetch(OrderKey key) const noexcept { front_.prefetch(key); }
-
   [[nodiscard]] std::size_t size() const noexcept { return front_.size() + back_.size(); }
   [[nodiscard]] std::size_t max_size() const noexcept { return max_size_; }
   [[nodiscard]] bool full() const noexcept { return size() == max_size_; }

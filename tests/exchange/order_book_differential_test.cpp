@@ -37,6 +37,7 @@ struct DifferentialCase {
   OrderBookOptions limits;
   std::uint32_t max_steps;  // per process()/resume() call; kUnlimitedSteps for one call
   bool feedback;            // clients forget filled orders (else many cancels are stale)
+  ClientId first_client = 1;
 };
 
 // gtest prints the case by name instead of its bytes.
@@ -56,7 +57,7 @@ constexpr std::uint32_t kUnlimited = Matcher<RecordingHandler>::kUnlimitedSteps;
 
 // The comparison is single-threaded, so ThreadSanitizer has nothing to check in it and only
 // slows it down about twentyfold: under TSan it runs a fifth of the flow. Release and ASan
-// builds run all of it (1,000,000 requests).
+// builds run all of it (1,100,000 requests).
 #if defined(__SANITIZE_THREAD__)
 constexpr std::size_t kFlowDivisor = 5;
 #elif defined(__has_feature)
@@ -69,7 +70,7 @@ constexpr std::size_t kFlowDivisor = 1;
 constexpr std::size_t kFlowDivisor = 1;
 #endif
 
-// 1,000,000 requests in all.
+// 1,100,000 requests in all.
 const DifferentialCase kCases[] = {
     {"seed_1", 1, 200'000, {1, 2, 3}, 8, limits(4096, 1024, 64), kUnlimited, true},
     {"seed_2_open_loop", 2, 200'000, {1, 2, 3}, 8, limits(4096, 1024, 64), kUnlimited, false},
@@ -84,6 +85,9 @@ const DifferentialCase kCases[] = {
      limits(4096, 1024, 64),
      3,
      true},
+    // Client ids on both sides of the books' flat client table (ids below 4096).
+    {"seed_7_large_client_ids", 7, 100'000, {1, 2}, 12, limits(4096, 1024, 11), kUnlimited, true,
+     4'090},
 };
 
 // Original quantity of every live order and what became of it, from the event stream alone.
@@ -322,6 +326,7 @@ TEST_P(OrderBookDifferential, matches_reference_event_for_event_and_keeps_invari
   flow.seed = c.seed;
   flow.tickers = c.tickers;
   flow.clients = c.clients;
+  flow.first_client = c.first_client;
   OrderFlowGenerator generator(flow);
   Differential differential(c);
   const std::size_t requests = c.requests / kFlowDivisor;

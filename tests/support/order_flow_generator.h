@@ -36,7 +36,8 @@ class SplitMix64 {
 struct OrderFlowOptions {
   std::uint64_t seed = 1;
   std::vector<exchange::TickerId> tickers{1, 2, 3};
-  std::uint32_t clients = 8;  // client ids 1..clients
+  std::uint32_t clients = 8;  // client ids first_client .. first_client + clients - 1
+  exchange::ClientId first_client = 1;
   exchange::Price start_mid = 10'000;
   // Orders each client remembers as possibly live, for its cancels. When full, the client
   // cancels before it adds, which keeps the books a few hundred orders deep.
@@ -81,13 +82,33 @@ class OrderFlowGenerator {
           r->msg_type == exchange::ClientResponseType::kFilled && r->leaves_qty == 0;
       const bool refused = r->msg_type == exchange::ClientResponseType::kRejected &&
                            r->reject_reason == exchange::RejectReason::kCapacity;
-      if ((filled || refused) && r->client_id < tracked_.size()) {
-        forget(r->client_id, r->client_order_id);
+      // Back from the wire's client ids to 1..clients.
+      const exchange::ClientId client = r->client_id - (options_.first_client - 1);
+      if ((filled || refused) && r->client_id >= options_.first_client &&
+          client < tracked_.size()) {
+        forget(client, r->client_order_id);
       }
     }
   }
 
   exchange::ClientRequest next() {
+    exchange::ClientRequest request = draw();
+    if (request.client_id != exchange::kInvalidClientId) {
+      request.client_id += options_.first_client - 1;
+    }
+    return request;
+  }
+
+ private:
+  struct Tracked {
+    exchange::TickerId ticker;
+    exchange::OrderId id;
+  };
+
+  static constexpr exchange::Price kMaxPrice = std::numeric_limits<exchange::Price>::max();
+
+  // The next request, with client ids 1..clients (next() moves them to first_client).
+  exchange::ClientRequest draw() {
     drift_mids();
     const auto client = static_cast<exchange::ClientId>(1 + rng_.below(options_.clients));
     const std::size_t ticker_index = rng_.below(options_.tickers.size());
@@ -126,13 +147,6 @@ class OrderFlowGenerator {
     return request;
   }
 
- private:
-  struct Tracked {
-    exchange::TickerId ticker;
-    exchange::OrderId id;
-  };
-
-  static constexpr exchange::Price kMaxPrice = std::numeric_limits<exchange::Price>::max();
 
   void drift_mids() {
     if (rng_.below(16) != 0) {

@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <set>
 #include <stdexcept>
 #include <vector>
@@ -88,6 +90,36 @@ TEST(MemPool, maps_objects_to_indices_and_back) {
   ASSERT_NE(index, MemPool<Point>::kNoIndex);
   EXPECT_EQ(pool.at(index), p);
   EXPECT_EQ(pool.index_of(nullptr), MemPool<Point>::kNoIndex);
+}
+
+TEST(MemPool, allocate_indexed_returns_the_slot_index_and_nothing_when_exhausted) {
+  MemPool<Point> pool(2);
+  const auto a = pool.allocate_indexed(1, 2);
+  const auto b = pool.allocate_indexed(3, 4);
+  ASSERT_NE(a.object, nullptr);
+  ASSERT_NE(b.object, nullptr);
+  EXPECT_EQ(a.index, pool.index_of(a.object));
+  EXPECT_EQ(b.index, pool.index_of(b.object));
+  EXPECT_NE(a.index, b.index);
+  EXPECT_EQ(b.object->x, 3);
+  const auto none = pool.allocate_indexed(5, 6);
+  EXPECT_EQ(none.object, nullptr);
+  EXPECT_EQ(none.index, MemPool<Point>::kNoIndex);
+  ASSERT_TRUE(pool.deallocate(a.object));
+  const auto again = pool.allocate_indexed(7, 8);
+  EXPECT_EQ(again.index, a.index) << "the freed slot is reused";
+}
+
+TEST(MemPool, an_order_sized_object_gets_an_aligned_slot_of_its_own_size) {
+  struct alignas(8) Line {
+    std::byte bytes[64];
+  };
+  MemPool<Line> pool(4);
+  Line* first = pool.allocate();
+  Line* second = pool.allocate();
+  EXPECT_EQ(reinterpret_cast<std::uintptr_t>(first) % 64, 0u) << "one cache line per object";
+  EXPECT_EQ(std::abs(reinterpret_cast<std::byte*>(second) - reinterpret_cast<std::byte*>(first)),
+            64);
 }
 
 TEST(MemPool, destroys_live_objects_with_the_pool) {
