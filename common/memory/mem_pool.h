@@ -127,10 +127,9 @@ class MemPool {
   // that size is a power of two up to a cache line the slot is aligned to it: an order of 64
   // bytes sits on exactly one line, and index <-> address is a shift, not a division.
   static constexpr std::size_t kRawSlotSize = std::max(sizeof(T), sizeof(Index));
-  static constexpr std::size_t kSlotAlign =
-      std::has_single_bit(kRawSlotSize) && kRawSlotSize <= 64
-          ? kRawSlotSize
-          : std::max(alignof(T), alignof(Index));
+  static constexpr std::size_t kSlotAlign = std::has_single_bit(kRawSlotSize) && kRawSlotSize <= 64
+                                                ? kRawSlotSize
+                                                : std::max(alignof(T), alignof(Index));
   union alignas(kSlotAlign) Slot {
     alignas(T) std::byte storage[sizeof(T)];
     Index next_free;

@@ -75,8 +75,15 @@ class FixedHashMap {
   FixedHashMap& operator=(const FixedHashMap&) = delete;
 
   // The value stored for key, or kEmpty.
-  [[nodiscard]] Value find(Key key) const noexcept {
-    for (std::size_t i = home(key);; i = (i + 1) & mask_) {
+  [[nodiscard]] Value find(Key key) const noexcept { return find(key, hash_of(key)); }
+
+  // The hash of key under this map's seed. Every operation also has a form that takes it, for
+  // a caller that looks a key up and then inserts or erases it: the key is hashed once.
+  [[nodiscard]] std::uint64_t hash_of(Key key) const noexcept { return Hash{}(key, seed_); }
+
+  // find(key) for hash == hash_of(key).
+  [[nodiscard]] Value find(Key key, std::uint64_t hash) const noexcept {
+    for (std::size_t i = hash & mask_;; i = (i + 1) & mask_) {
       const Entry& entry = entries_[i];
       if (entry.value == kEmpty) {
         return kEmpty;
@@ -92,6 +99,9 @@ class FixedHashMap {
   [[nodiscard]] bool insert(Key key, Value value) noexcept {
     return insert_near(key, value, capacity_);
   }
+  [[nodiscard]] bool insert(Key key, Value value, std::uint64_t hash) noexcept {
+    return insert_near(key, value, capacity_, hash);
+  }
 
   // Like insert(), but stores only in a slot at most max_probe slots past the key's home slot
   // (0: the home slot itself), and returns false, storing nothing, when every slot that near
@@ -99,11 +109,15 @@ class FixedHashMap {
   // within max_probe of its home: a caller keeping a small table of near entries and a large
   // one for the rest (see OrderIdIndex) can bound its lookups in the small one.
   [[nodiscard]] bool insert_near(Key key, Value value, std::size_t max_probe) noexcept {
+    return insert_near(key, value, max_probe, hash_of(key));
+  }
+  [[nodiscard]] bool insert_near(Key key, Value value, std::size_t max_probe,
+                                 std::uint64_t hash) noexcept {
     LLT_ASSERT(value != kEmpty, "kEmpty marks a free slot and cannot be stored");
     if (LLT_UNLIKELY(size_ == max_size_)) {
       return false;
     }
-    std::size_t i = home(key);
+    std::size_t i = hash & mask_;
     for (std::size_t probe = 0; entries_[i].value != kEmpty; ++probe) {
       LLT_ASSERT(!(entries_[i].key == key), "insert() of a key already present");
       if (probe == max_probe) {
@@ -119,8 +133,9 @@ class FixedHashMap {
 
   // Removes key. Returns false when it was absent. Later entries of the probe run are shifted
   // back into the hole, so every remaining key stays reachable from its home slot.
-  bool erase(Key key) noexcept {
-    std::size_t hole = home(key);
+  bool erase(Key key) noexcept { return erase(key, hash_of(key)); }
+  bool erase(Key key, std::uint64_t hash) noexcept {
+    std::size_t hole = hash & mask_;
     while (true) {
       const Entry& entry = entries_[hole];
       if (entry.value == kEmpty) {
@@ -166,7 +181,7 @@ class FixedHashMap {
   };
 
   [[nodiscard]] std::size_t home(Key key) const noexcept {
-    return static_cast<std::size_t>(Hash{}(key, seed_)) & mask_;
+    return static_cast<std::size_t>(hash_of(key)) & mask_;
   }
 
   static std::size_t check_max_size(std::size_t max_size) {

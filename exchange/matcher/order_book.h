@@ -102,13 +102,15 @@ class OrderBook {
     LLT_ASSERT(!pending_, "add() while a match is pending: resume_match() it first");
     LLT_ASSERT(max_matches > 0, "max_matches must be at least 1");
     last_steps_ = 0;
-    const RejectReason reason = validate(client_id, client_order_id, side, price, qty);
+    const std::uint64_t id_hash = ids_.hash_of(OrderKey{client_order_id, client_id});
+    const RejectReason reason = validate(client_id, client_order_id, id_hash, side, price, qty);
     if (LLT_UNLIKELY(reason != RejectReason::kNone)) {
       respond(ClientResponseType::kRejected, client_id, client_order_id, 0, side, price, 0, 0,
               reason);
       return reason;
     }
-    aggressor_ = Aggressor{client_id, client_order_id, next_market_order_id_++, price, qty, side};
+    aggressor_ =
+        Aggressor{client_id, client_order_id, next_market_order_id_++, price, qty, side, id_hash};
     respond(ClientResponseType::kAccepted, client_id, client_order_id, aggressor_.market_order_id,
             side, price, 0, qty, RejectReason::kNone);
     match(max_matches);
@@ -137,13 +139,15 @@ class OrderBook {
   RejectReason cancel(ClientId client_id, OrderId client_order_id) noexcept {
     LLT_ASSERT(!pending_, "cancel() while a match is pending: resume_match() it first");
     last_steps_ = 0;
-    Order* order = ids_.find(OrderKey{client_order_id, client_id});
+    const OrderKey key{client_order_id, client_id};
+    const std::uint64_t id_hash = ids_.hash_of(key);
+    Order* order = ids_.find(key, id_hash);
     if (LLT_UNLIKELY(order == nullptr || orders_.index_of(order) == kNoIndex)) {
       respond(ClientResponseType::kCancelRejected, client_id, client_order_id, 0, Side::kInvalid, 0,
               0, 0, RejectReason::kUnknownOrder);
       return RejectReason::kUnknownOrder;
     }
-    cancel_order(*order);
+    cancel_order(*order, id_hash);
     last_steps_ = 1;
     return RejectReason::kNone;
   }
@@ -157,7 +161,8 @@ class OrderBook {
     if (slot == kNoIndex) {
       return false;
     }
-    cancel_order(*orders_.at(clients_.at(slot)->head));
+    Order& oldest = *orders_.at(clients_.at(slot)->head);
+    cancel_order(oldest, ids_.hash_of(OrderKey{oldest.client_order_id, oldest.client_id}));
     last_steps_ = 1;
     return true;
   }
@@ -244,6 +249,7 @@ class OrderBook {
     Price price = 0;
     Qty qty = 0;  // still to fill
     Side side = Side::kInvalid;
+    std::uint64_t id_hash = 0;  // OrderIdIndex hash of (client_order_id, client_id)
   };
 
   // Prices near the touch are neighbours: hash them in blocks (see BlockHash).
@@ -253,8 +259,9 @@ class OrderBook {
   // (16 KB per book) instead of the hash index.
   static constexpr ClientId kDirectClients = 4'096;
 
-  [[nodiscard]] RejectReason validate(ClientId client_id, OrderId client_order_id, Side side,
-                                      Price price, Qty qty) const noexcept {
+  [[nodiscard]] RejectReason validate(ClientId client_id, OrderId client_order_id,
+                                      std::uint64_t id_hash, Side side, Price price,
+                                      Qty qty) const noexcept {
     if (LLT_UNLIKELY(client_id == kInvalidClientId)) {
       return RejectReason::kInvalidClientId;
     }
@@ -267,7 +274,7 @@ class OrderBook {
     if (LLT_UNLIKELY(price <= 0)) {
       return RejectReason::kInvalidPrice;
     }
-    if (LLT_UNLIKELY(ids_.find(OrderKey{client_order_id, client_id}) != nullptr)) {
+    if (LLT_UNLIKELY(ids_.find(OrderKey{client_order_id, client_id}, id_hash) != nullptr)) {
       return RejectReason::kDuplicateOrderId;
     }
     if (LLT_UNLIKELY(!can_rest(client_id, side, price) && !fills_completely(side, price, qty))) {
@@ -351,7 +358,8 @@ class OrderBook {
         if (resting.qty == 0) {
           publish(MarketUpdateType::kCancel, resting.market_order_id, resting.side, price, 0,
                   resting.priority);
-          remove_order(resting, level);
+          remove_order(resting, level,
+                       ids_.hash_of(OrderKey{resting.client_order_id, resting.client_id}));
         } else {
           publish(MarketUpdateType::kModify, resting.market_order_id, resting.side, price,
                   resting.qty, resting.priority);
@@ -439,8 +447,8 @@ class OrderBook {
     client->tail = order_slot;
     ++client->order_count;
 
-    const bool indexed =
-        ids_.insert(OrderKey{aggressor.client_order_id, aggressor.client_id}, order);
+    const bool indexed = ids_.insert(OrderKey{aggressor.client_order_id, aggressor.client_id},
+                                     order, aggressor.id_hash);
     LLT_ASSERT(indexed, "order id index full after the capacity check");
     (void)indexed;
 
@@ -448,14 +456,15 @@ class OrderBook {
             order->qty, order->priority);
   }
 
-  void cancel_order(Order& order) noexcept {
+  // id_hash: the order's OrderIdIndex hash.
+  void cancel_order(Order& order, std::uint64_t id_hash) noexcept {
     PriceLevel& level = *levels_.at(order.level);
     const Price price = level.price;
     respond(ClientResponseType::kCanceled, order.client_id, order.client_order_id,
             order.market_order_id, order.side, price, 0, 0, RejectReason::kNone);
     publish(MarketUpdateType::kCancel, order.market_order_id, order.side, price, order.qty,
             order.priority);
-    remove_order(order, level);
+    remove_order(order, level, id_hash);
     if (level.order_count == 0) {
       ladder_of(level.side).erase(price);
       free_level(level);
@@ -463,8 +472,9 @@ class OrderBook {
   }
 
   // Unlinks the order from its level and its client list, drops it from the id index and
-  // returns its slot. The level stays (the caller frees it if now empty).
-  void remove_order(Order& order, PriceLevel& level) noexcept {
+  // returns its slot (id_hash: the order's OrderIdIndex hash). The level stays (the caller frees
+  // it if now empty).
+  void remove_order(Order& order, PriceLevel& level, std::uint64_t id_hash) noexcept {
     if (order.prev != kNoIndex) {
       orders_.at(order.prev)->next = order.next;
     } else {
@@ -497,7 +507,7 @@ class OrderBook {
       (void)freed;
     }
 
-    const bool unindexed = ids_.erase(OrderKey{order.client_order_id, order.client_id});
+    const bool unindexed = ids_.erase(OrderKey{order.client_order_id, order.client_id}, id_hash);
     const bool freed = orders_.deallocate(&order);
     LLT_ASSERT(unindexed && freed, "order slot out of step with the id index");
     (void)unindexed;
@@ -568,7 +578,7 @@ class OrderBook {
   common::MemPool<Order> orders_;
   common::MemPool<PriceLevel> levels_;
   common::MemPool<ClientOrders> clients_;
-  LevelIndex level_index_;  // PriceLadder key (price or -price) -> level slot
+  LevelIndex level_index_;                      // PriceLadder key (price or -price) -> level slot
   ClientIndex client_index_;                    // client ids >= kDirectClients
   std::unique_ptr<PoolIndex[]> client_direct_;  // client ids below kDirectClients
   PriceLadder bids_;

@@ -13,8 +13,8 @@ namespace llt::exchange {
 // Clients number their orders sequentially, so a client's consecutive ids are hashed as a
 // block: ids 16k..16k+15 of one client share one random block of 16 slots (6 cache lines of
 // 24-byte entries). A new order id then usually lands on a line its predecessors already
-// brought into cache. Blocks are still spread by a full mix of (client, id / 16, seed), so unrelated
-// clients do not cluster, and ids that are not sequential hash as well as a plain mix.
+// brought into cache. Blocks are still spread by a full mix of (client, id / 16, seed), so
+// unrelated clients do not cluster, and ids that are not sequential hash as well as a plain mix.
 struct OrderKeyHash {
   static constexpr unsigned kBlockBits = 4;
 
@@ -50,32 +50,42 @@ class OrderIdIndex {
   explicit OrderIdIndex(std::size_t max_size, std::uint64_t seed = 0)
       : max_size_(max_size),
         front_(std::min(max_size, kFrontMaxSize), seed),
-        back_(max_size, seed ^ 0x9e3779b97f4a7c15ULL) {}
+        back_(max_size, seed) {}
 
   OrderIdIndex(const OrderIdIndex&) = delete;
   OrderIdIndex& operator=(const OrderIdIndex&) = delete;
 
+  // The key's hash, the same for both tables (they differ in size, so not in slots). Each
+  // operation below also takes it, so a NEW that is looked up and then rests, or a CANCEL that
+  // is looked up and then erased, hashes its key once.
+  [[nodiscard]] std::uint64_t hash_of(OrderKey key) const noexcept { return front_.hash_of(key); }
+
   // The order stored for key, or nullptr.
-  [[nodiscard]] Order* find(OrderKey key) const noexcept {
-    Order* const order = front_.find(key);
+  [[nodiscard]] Order* find(OrderKey key) const noexcept { return find(key, hash_of(key)); }
+  [[nodiscard]] Order* find(OrderKey key, std::uint64_t hash) const noexcept {
+    Order* const order = front_.find(key, hash);
     if (order != nullptr || LLT_LIKELY(back_.size() == 0)) {
       return order;
     }
-    return back_.find(key);
+    return back_.find(key, hash);
   }
 
   // Stores key -> order. Returns false, storing nothing, when size() == max_size(). The key
   // must be absent.
   [[nodiscard]] bool insert(OrderKey key, Order* order) noexcept {
+    return insert(key, order, hash_of(key));
+  }
+  [[nodiscard]] bool insert(OrderKey key, Order* order, std::uint64_t hash) noexcept {
     if (LLT_UNLIKELY(full())) {
       return false;
     }
-    return front_.insert_near(key, order, kFrontProbe) || back_.insert(key, order);
+    return front_.insert_near(key, order, kFrontProbe, hash) || back_.insert(key, order, hash);
   }
 
   // Removes key. Returns false when it was absent.
-  bool erase(OrderKey key) noexcept {
-    return front_.erase(key) || (back_.size() != 0 && back_.erase(key));
+  bool erase(OrderKey key) noexcept { return erase(key, hash_of(key)); }
+  bool erase(OrderKey key, std::uint64_t hash) noexcept {
+    return front_.erase(key, hash) || (back_.size() != 0 && back_.erase(key, hash));
   }
 
   [[nodiscard]] std::size_t size() const noexcept { return front_.size() + back_.size(); }

@@ -86,7 +86,14 @@ const DifferentialCase kCases[] = {
      3,
      true},
     // Client ids on both sides of the books' flat client table (ids below 4096).
-    {"seed_7_large_client_ids", 7, 100'000, {1, 2}, 12, limits(4096, 1024, 11), kUnlimited, true,
+    {"seed_7_large_client_ids",
+     7,
+     100'000,
+     {1, 2},
+     12,
+     limits(4096, 1024, 11),
+     kUnlimited,
+     true,
      4'090},
 };
 

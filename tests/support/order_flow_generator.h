@@ -147,7 +147,6 @@ class OrderFlowGenerator {
     return request;
   }
 
-
   void drift_mids() {
     if (rng_.below(16) != 0) {
       return;
