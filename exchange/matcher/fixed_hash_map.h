@@ -64,9 +64,10 @@ template <typename Key, typename Value, Value kEmpty, typename Hash = FixedHash<
 class FixedHashMap {
  public:
   // Throws std::invalid_argument when max_size is 0 or absurdly large (start-up only).
-  explicit FixedHashMap(std::size_t max_size, std::uint64_t seed = 0)
+  // min_capacity asks for more slots than 2 * max_size (a lower load, shorter probe runs).
+  explicit FixedHashMap(std::size_t max_size, std::uint64_t seed = 0, std::size_t min_capacity = 0)
       : max_size_(check_max_size(max_size)),
-        capacity_(std::bit_ceil(std::max<std::size_t>(kMinCapacity, 2 * max_size_))),
+        capacity_(std::bit_ceil(std::max({kMinCapacity, 2 * max_size_, min_capacity}))),
         mask_(capacity_ - 1),
         seed_(seed),
         entries_(capacity_) {}
@@ -83,15 +84,15 @@ class FixedHashMap {
 
   // find(key) for hash == hash_of(key).
   [[nodiscard]] Value find(Key key, std::uint64_t hash) const noexcept {
-    for (std::size_t i = hash & mask_;; i = (i + 1) & mask_) {
-      const Entry& entry = entries_[i];
-      if (entry.value == kEmpty) {
-        return kEmpty;
-      }
-      if (entry.key == key) {
-        return entry.value;
-      }
-    }
+    const std::size_t slot = locate<false>(key, hash, 0);
+    return slot == kNowhere ? kEmpty : entries_[slot].value;
+  }
+
+  // find() in a map whose every key was stored by insert_near() with at most max_probe: reads
+  // at most max_probe + 1 slots, however long the run of taken slots there is.
+  [[nodiscard]] Value find_near(Key key, std::uint64_t hash, std::size_t max_probe) const noexcept {
+    const std::size_t slot = locate<true>(key, hash, max_probe);
+    return slot == kNowhere ? kEmpty : entries_[slot].value;
   }
 
   // Stores key -> value. Returns false, storing nothing, when size() == max_size(). The key
@@ -134,17 +135,55 @@ class FixedHashMap {
   // Removes key. Returns false when it was absent. Later entries of the probe run are shifted
   // back into the hole, so every remaining key stays reachable from its home slot.
   bool erase(Key key) noexcept { return erase(key, hash_of(key)); }
-  bool erase(Key key, std::uint64_t hash) noexcept {
-    std::size_t hole = hash & mask_;
-    while (true) {
-      const Entry& entry = entries_[hole];
+  bool erase(Key key, std::uint64_t hash) noexcept { return erase_at(locate<false>(key, hash, 0)); }
+
+  // erase() with the key looked for as by find_near().
+  bool erase_near(Key key, std::uint64_t hash, std::size_t max_probe) noexcept {
+    return erase_at(locate<true>(key, hash, max_probe));
+  }
+
+  [[nodiscard]] std::size_t size() const noexcept { return size_; }
+  [[nodiscard]] std::size_t max_size() const noexcept { return max_size_; }
+  [[nodiscard]] bool full() const noexcept { return size_ == max_size_; }
+  // Slots in the table (a power of two, at least 2 * max_size()).
+  [[nodiscard]] std::size_t capacity() const noexcept { return capacity_; }
+
+ private:
+  // At least as many slots as a BlockHash block, so a block never wraps onto itself.
+  static constexpr std::size_t kMinCapacity = 64;
+
+  struct Entry {
+    Key key{};
+    Value value = kEmpty;
+  };
+
+  static constexpr std::size_t kNowhere = SIZE_MAX;
+
+  // The slot holding key, kNowhere if absent; kBounded: looking at most max_probe slots past
+  // its home.
+  template <bool kBounded>
+  [[nodiscard]] std::size_t locate(Key key, std::uint64_t hash,
+                                   std::size_t max_probe) const noexcept {
+    std::size_t i = hash & mask_;
+    for (std::size_t probe = 0;; ++probe, i = (i + 1) & mask_) {
+      const Entry& entry = entries_[i];
       if (entry.value == kEmpty) {
-        return false;
+        return kNowhere;
       }
       if (entry.key == key) {
-        break;
+        return i;
       }
-      hole = (hole + 1) & mask_;
+      if (kBounded && probe == max_probe) {
+        return kNowhere;
+      }
+    }
+  }
+
+  // Empties slot hole (kNowhere: returns false). Later entries of the probe run are shifted
+  // back into the hole, so every remaining key stays reachable from its home slot.
+  bool erase_at(std::size_t hole) noexcept {
+    if (hole == kNowhere) {
+      return false;
     }
     for (std::size_t next = (hole + 1) & mask_;; next = (next + 1) & mask_) {
       Entry& candidate = entries_[next];
@@ -164,21 +203,6 @@ class FixedHashMap {
     --size_;
     return true;
   }
-
-  [[nodiscard]] std::size_t size() const noexcept { return size_; }
-  [[nodiscard]] std::size_t max_size() const noexcept { return max_size_; }
-  [[nodiscard]] bool full() const noexcept { return size_ == max_size_; }
-  // Slots in the table (a power of two, at least 2 * max_size()).
-  [[nodiscard]] std::size_t capacity() const noexcept { return capacity_; }
-
- private:
-  // At least as many slots as a BlockHash block, so a block never wraps onto itself.
-  static constexpr std::size_t kMinCapacity = 64;
-
-  struct Entry {
-    Key key{};
-    Value value = kEmpty;
-  };
 
   [[nodiscard]] std::size_t home(Key key) const noexcept {
     return static_cast<std::size_t>(hash_of(key)) & mask_;

@@ -44,12 +44,13 @@ struct OrderKeyHash {
 class OrderIdIndex {
  public:
   static constexpr std::size_t kFrontMaxSize = 4'096;
+  static constexpr std::size_t kFrontSlots = 4 * kFrontMaxSize;  // load at most 1/4
   static constexpr std::size_t kFrontProbe = 8;
 
   // Throws std::invalid_argument when max_size is 0 or absurdly large (start-up only).
   explicit OrderIdIndex(std::size_t max_size, std::uint64_t seed = 0)
       : max_size_(max_size),
-        front_(std::min(max_size, kFrontMaxSize), seed),
+        front_(std::min(max_size, kFrontMaxSize), seed, kFrontSlots),
         back_(max_size, seed) {}
 
   OrderIdIndex(const OrderIdIndex&) = delete;
@@ -63,7 +64,7 @@ class OrderIdIndex {
   // The order stored for key, or nullptr.
   [[nodiscard]] Order* find(OrderKey key) const noexcept { return find(key, hash_of(key)); }
   [[nodiscard]] Order* find(OrderKey key, std::uint64_t hash) const noexcept {
-    Order* const order = front_.find(key, hash);
+    Order* const order = front_.find_near(key, hash, kFrontProbe);
     if (order != nullptr || LLT_LIKELY(back_.size() == 0)) {
       return order;
     }
@@ -85,7 +86,8 @@ class OrderIdIndex {
   // Removes key. Returns false when it was absent.
   bool erase(OrderKey key) noexcept { return erase(key, hash_of(key)); }
   bool erase(OrderKey key, std::uint64_t hash) noexcept {
-    return front_.erase(key, hash) || (back_.size() != 0 && back_.erase(key, hash));
+    return front_.erase_near(key, hash, kFrontProbe) ||
+           (back_.size() != 0 && back_.erase(key, hash));
   }
 
   [[nodiscard]] std::size_t size() const noexcept { return front_.size() + back_.size(); }

@@ -140,6 +140,23 @@ TEST(FixedHashMap, insert_near_stores_only_close_to_the_home_slot) {
   EXPECT_FALSE(map.insert_near(6, 60, 0)) << "home slot taken";
 }
 
+TEST(FixedHashMap, find_near_and_erase_near_read_no_further_than_told) {
+  FixedHashMap<std::uint64_t, std::uint32_t, UINT32_MAX, CollidingHash> map(16);
+  for (std::uint64_t k = 1; k <= 3; ++k)
+    ASSERT_TRUE(map.insert_near(k, static_cast<std::uint32_t>(k * 10), 2));  // slots 0..2
+  ASSERT_TRUE(map.insert(4, 40));                                            // slot 3
+  const std::uint64_t hash = map.hash_of(4);
+  EXPECT_EQ(map.find_near(3, map.hash_of(3), 2), 30u);
+  EXPECT_EQ(map.find_near(4, hash, 2), UINT32_MAX) << "slot 3 is past the bound";
+  EXPECT_EQ(map.find(4, hash), 40u);
+  EXPECT_FALSE(map.erase_near(4, hash, 2));
+  EXPECT_EQ(map.size(), 4u);
+  EXPECT_TRUE(map.erase_near(4, hash, 3));
+  EXPECT_TRUE(map.erase_near(1, map.hash_of(1), 2));
+  EXPECT_EQ(map.find_near(3, map.hash_of(3), 1), 30u) << "erasing moved 3 towards home";
+  EXPECT_EQ(map.size(), 2u);
+}
+
 TEST(OrderIdIndex, a_deep_book_overflows_into_the_back_table_and_stays_exact) {
   // More orders than the front table holds: the rest go to the back table, and every
   // operation keeps agreeing with a plain map.
