@@ -32,9 +32,9 @@ class MemPool {
   explicit MemPool(std::size_t capacity)
       : capacity_(check_capacity(capacity)),
         slots_(std::make_unique<Slot[]>(capacity_)),
-        in_use_flags_(std::make_unique<bool[]>(capacity_)) {
+        in_use_flags_(kFlagsApart ? std::make_unique<bool[]>(capacity_) : nullptr) {
     for (std::size_t i = 0; i < capacity_; ++i) {
-      slots_[i].next_free = i + 1 < capacity_ ? static_cast<Index>(i + 1) : kNoIndex;
+      slots_[i].cell.next_free = i + 1 < capacity_ ? static_cast<Index>(i + 1) : kNoIndex;
     }
     free_head_ = 0;
   }
@@ -45,7 +45,7 @@ class MemPool {
   ~MemPool() {
     if constexpr (!std::is_trivially_destructible_v<T>) {
       for (std::size_t i = 0; i < capacity_; ++i) {
-        if (in_use_flags_[i]) {
+        if (is_live(static_cast<Index>(i))) {
           slots_[i].object()->~T();
         }
       }
@@ -62,9 +62,9 @@ class MemPool {
     }
     const Index index = free_head_;
     Slot& slot = slots_[index];
-    free_head_ = slot.next_free;  // read before the object overwrites it
-    T* object = ::new (static_cast<void*>(slot.storage)) T(std::forward<Args>(args)...);
-    in_use_flags_[index] = true;
+    free_head_ = slot.cell.next_free;  // read before the object overwrites it
+    T* object = ::new (static_cast<void*>(slot.cell.storage)) T(std::forward<Args>(args)...);
+    mark(index, true);
     ++in_use_;
     return object;
   }
@@ -86,13 +86,13 @@ class MemPool {
   // slot can never be freed twice.
   [[nodiscard]] bool deallocate(const T* object) noexcept {
     const Index index = index_of(object);
-    if (LLT_UNLIKELY(index == kNoIndex || !in_use_flags_[index])) {
+    if (LLT_UNLIKELY(index == kNoIndex || !is_live(index))) {
       return false;
     }
     Slot& slot = slots_[index];
     slot.object()->~T();
-    in_use_flags_[index] = false;
-    slot.next_free = free_head_;
+    mark(index, false);
+    slot.cell.next_free = free_head_;
     free_head_ = index;
     --in_use_;
     return true;
@@ -113,7 +113,7 @@ class MemPool {
 
   // The live object at an index returned by index_of. Undefined for a free slot.
   [[nodiscard]] T* at(Index index) noexcept {
-    LLT_ASSERT(index < capacity_ && in_use_flags_[index], "at() of a free or foreign slot");
+    LLT_ASSERT(index < capacity_ && is_live(index), "at() of a free or foreign slot");
     return slots_[index].object();
   }
 
@@ -122,23 +122,49 @@ class MemPool {
   [[nodiscard]] std::size_t available() const noexcept { return capacity_ - in_use_; }
 
  private:
-  // A slot holds a T, or while free the index of the next free slot, and nothing else: whether
-  // it is in use is kept apart (in_use_flags_). So a slot is as small as the object, and when
-  // that size is a power of two up to a cache line the slot is aligned to it: an order of 64
-  // bytes sits on exactly one line, and index <-> address is a shift, not a division.
+  // A slot holds a T, or while free the index of the next free slot, and whether it is in
+  // use. An object whose size is a power of two up to a cache line (a 64-byte order, a 32-byte
+  // level) fills its slot exactly, aligned to that size, so it never straddles two lines and
+  // index <-> address is a shift; its in-use flag is kept apart, in in_use_flags_. Any other
+  // object keeps its flag in its own slot, in what would be padding, so allocate and free
+  // touch one line.
   static constexpr std::size_t kRawSlotSize = std::max(sizeof(T), sizeof(Index));
-  static constexpr std::size_t kSlotAlign = std::has_single_bit(kRawSlotSize) && kRawSlotSize <= 64
-                                                ? kRawSlotSize
-                                                : std::max(alignof(T), alignof(Index));
-  union alignas(kSlotAlign) Slot {
+  static constexpr bool kFlagsApart = std::has_single_bit(kRawSlotSize) && kRawSlotSize <= 64;
+  static constexpr std::size_t kSlotAlign =
+      kFlagsApart ? kRawSlotSize : std::max(alignof(T), alignof(Index));
+  union Cell {
     alignas(T) std::byte storage[sizeof(T)];
     Index next_free;
-    T* object() noexcept { return std::launder(reinterpret_cast<T*>(storage)); }
   };
-  static_assert(offsetof(Slot, storage) == 0, "index_of() maps an object address to its slot");
-  static_assert(!std::has_single_bit(kRawSlotSize) || kRawSlotSize > 64 ||
-                    sizeof(Slot) == kRawSlotSize,
+  struct CellAlone {
+    Cell cell;
+  };
+  struct CellAndFlag {
+    Cell cell;
+    bool in_use;
+  };
+  struct alignas(kSlotAlign) Slot : std::conditional_t<kFlagsApart, CellAlone, CellAndFlag> {
+    T* object() noexcept { return std::launder(reinterpret_cast<T*>(this->cell.storage)); }
+  };
+  static_assert(std::is_standard_layout_v<Slot> && offsetof(Slot, cell) == 0,
+                "index_of() maps an object address to its slot");
+  static_assert(!kFlagsApart || sizeof(Slot) == kRawSlotSize,
                 "a power-of-two object gets a slot of exactly its size");
+
+  [[nodiscard]] bool is_live(Index index) const noexcept {
+    if constexpr (kFlagsApart) {
+      return in_use_flags_[index];
+    } else {
+      return slots_[index].in_use;
+    }
+  }
+  void mark(Index index, bool in_use) noexcept {
+    if constexpr (kFlagsApart) {
+      in_use_flags_[index] = in_use;
+    } else {
+      slots_[index].in_use = in_use;
+    }
+  }
 
   static std::size_t check_capacity(std::size_t capacity) {
     if (capacity == 0 || capacity >= kNoIndex) {
@@ -149,7 +175,7 @@ class MemPool {
 
   std::size_t capacity_;
   std::unique_ptr<Slot[]> slots_;
-  std::unique_ptr<bool[]> in_use_flags_;  // by slot index
+  std::unique_ptr<bool[]> in_use_flags_;  // by slot index, when kFlagsApart
   Index free_head_ = kNoIndex;
   std::size_t in_use_ = 0;
 };
