@@ -204,9 +204,10 @@ TEST(MarketDataLoss, a_client_that_loses_a_whole_snapshot_cycle_recovers_from_th
   random.start(port, md, 6.0, prefix);
   behind.start(port, relayed, 6.5, prefix);
 
-  // A drill every 1.2 s from 1 s on: 3 incremental datagrams, then the next snapshot cycle.
+  // A drill every 1.2 s from 2 s on (after every client's first snapshot, also under TSan):
+  // 3 incremental datagrams, then the next snapshot cycle.
   int drills = 0;
-  auto next_drill = std::chrono::steady_clock::now() + 1s;
+  auto next_drill = std::chrono::steady_clock::now() + 2s;
   run_until_clients_exit({&maker, &random, &behind}, recorder, [&] {
     if (drills < kDrills && std::chrono::steady_clock::now() >= next_drill && relay.drill_done()) {
       relay.drill(3);
@@ -229,8 +230,14 @@ TEST(MarketDataLoss, a_client_that_loses_a_whole_snapshot_cycle_recovers_from_th
   EXPECT_EQ(drills, kDrills);
   EXPECT_EQ(relay.cycles_dropped(), static_cast<std::uint64_t>(kDrills));
   EXPECT_EQ(relay.send_failures(), 0U);
+  // Every drill is seen as a gap and every recovery started ends (the book check below shows
+  // it ends right). On a slow run (TSan) a drill can land while the client is still
+  // recovering from the previous one; that recovery then covers both, so there may be fewer
+  // recoveries than drills.
   const Recoveries r = recoveries_of(behind.out());
-  EXPECT_GE(r.completed, kDrills) << behind.out();
+  EXPECT_GE(r.gaps, kDrills) << behind.out();
+  EXPECT_GE(r.started, 1) << behind.out();
+  EXPECT_EQ(r.completed, r.started) << behind.out();
   EXPECT_TRUE(test::dump_matches_recording(behind.name, behind.book_file, recorder, {1}));
   for (TradingClient* client : {&maker, &random, &behind})
     std::remove(client->book_file.c_str());
