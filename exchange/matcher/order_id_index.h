@@ -45,13 +45,12 @@ struct OrderKeyHash {
 class OrderIdIndex {
  public:
   static constexpr std::size_t kFrontMaxSize = 4'096;
-  static constexpr std::size_t kFrontSlots = 4 * kFrontMaxSize;  // load at most 1/4
   static constexpr std::size_t kFrontProbe = 8;
 
   // Throws std::invalid_argument when max_size is 0 or absurdly large (start-up only).
   explicit OrderIdIndex(std::size_t max_size, std::uint64_t seed = 0)
       : max_size_(max_size),
-        front_(std::min(max_size, kFrontMaxSize), seed, kFrontSlots),
+        front_(std::min(max_size, kFrontMaxSize), seed, 4 * std::min(max_size, kFrontMaxSize)),
         back_(max_size, seed) {}
 
   OrderIdIndex(const OrderIdIndex&) = delete;
