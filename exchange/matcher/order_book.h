@@ -81,7 +81,8 @@ class OrderBook {
         options_(options),
         handler_(handler),
         ids_(ids),
-        orders_(options.max_orders),
+        orders_(options.max_orders + 1),
+        link_sink_(orders_.allocate_indexed(Order{}).index),
         levels_(options.max_price_levels),
         clients_(options.max_clients),
         level_index_(options.max_price_levels, options.hash_seed),
@@ -191,7 +192,7 @@ class OrderBook {
 
   [[nodiscard]] std::size_t level_count(Side side) const noexcept { return ladder_of(side).size(); }
   [[nodiscard]] std::size_t level_count() const noexcept { return bids_.size() + asks_.size(); }
-  [[nodiscard]] std::size_t order_count() const noexcept { return orders_.in_use(); }
+  [[nodiscard]] std::size_t order_count() const noexcept { return orders_.in_use() - 1; }
   [[nodiscard]] std::size_t client_count() const noexcept { return clients_.in_use(); }
   [[nodiscard]] std::size_t level_pool_in_use() const noexcept { return levels_.in_use(); }
 
@@ -474,31 +475,33 @@ class OrderBook {
   // Unlinks the order from its level and its client list, drops it from the id index and
   // returns its slot (id_hash: the order's OrderIdIndex hash). The level stays (the caller frees
   // it if now empty).
+  // condition ? a : b computed with masks: a compiler turns a plain ?: into a branch, which
+  // mispredicts whenever the condition is as random as the flow.
+  [[nodiscard]] static PoolIndex pick(bool condition, PoolIndex a, PoolIndex b) noexcept {
+    const PoolIndex mask = PoolIndex{0} - static_cast<PoolIndex>(condition);
+    return (a & mask) | (b & ~mask);
+  }
+
   void remove_order(Order& order, PriceLevel& level, std::uint64_t id_hash) noexcept {
-    if (order.prev != kNoIndex) {
-      orders_.at(order.prev)->next = order.next;
-    } else {
-      level.head = order.next;
-    }
-    if (order.next != kNoIndex) {
-      orders_.at(order.next)->prev = order.prev;
-    } else {
-      level.tail = order.prev;
-    }
+    // Which neighbours an order has is as random as the flow, so the links are updated without
+    // a branch: a missing neighbour's link is written to link_sink_ instead, and the list's
+    // head or tail is rewritten either way (with itself when the order is not at that end).
+    const PoolIndex prev = order.prev;
+    const PoolIndex next = order.next;
+    level.head = pick(prev == kNoIndex, next, level.head);
+    level.tail = pick(next == kNoIndex, prev, level.tail);
+    orders_.at(pick(prev == kNoIndex, link_sink_, prev))->next = next;
+    orders_.at(pick(next == kNoIndex, link_sink_, next))->prev = prev;
     --level.order_count;
     level.total_qty -= order.qty;
 
     ClientOrders& client = *clients_.at(order.client_slot);
-    if (order.client_prev != kNoIndex) {
-      orders_.at(order.client_prev)->client_next = order.client_next;
-    } else {
-      client.head = order.client_next;
-    }
-    if (order.client_next != kNoIndex) {
-      orders_.at(order.client_next)->client_prev = order.client_prev;
-    } else {
-      client.tail = order.client_prev;
-    }
+    const PoolIndex client_prev = order.client_prev;
+    const PoolIndex client_next = order.client_next;
+    client.head = pick(client_prev == kNoIndex, client_next, client.head);
+    client.tail = pick(client_next == kNoIndex, client_prev, client.tail);
+    orders_.at(pick(client_prev == kNoIndex, link_sink_, client_prev))->client_next = client_next;
+    orders_.at(pick(client_next == kNoIndex, link_sink_, client_next))->client_prev = client_prev;
     if (--client.order_count == 0) {
       const bool unindexed = unindex_client(client.client_id);
       const bool freed = clients_.deallocate(&client);
@@ -575,7 +578,10 @@ class OrderBook {
   OrderBookOptions options_;
   Handler& handler_;
   OrderIdIndex& ids_;
-  common::MemPool<Order> orders_;
+  common::MemPool<Order> orders_;  // max_orders + 1 slots: one is link_sink_
+  // An order slot that is never in a list: remove_order() writes the links of neighbours an
+  // order does not have here rather than branching on whether it has them.
+  PoolIndex link_sink_;
   common::MemPool<PriceLevel> levels_;
   common::MemPool<ClientOrders> clients_;
   LevelIndex level_index_;                      // PriceLadder key (price or -price) -> level slot
