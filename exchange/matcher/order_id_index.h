@@ -1,11 +1,13 @@
 #pragma once
 
 #include <algorithm>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 
 #include "common/error.h"
 #include "exchange/matcher/fixed_hash_map.h"
+#include "exchange/matcher/huge_page_array.h"
 #include "exchange/matcher/order.h"
 
 namespace llt::exchange {
@@ -30,77 +32,159 @@ struct OrderKeyHash {
 
 // (client id, client order id) -> live resting order, shared by every book of a matcher so a
 // client's order id is unique across tickers. A pointer (not a pool index) because the order
-// may live in any book's pool; the book that owns it is the one whose pool contains it.
+// may live in any book's pool; the book that owns it is the one whose pool contains it. The
+// index keeps no key of its own: an order carries its (client_id, client_order_id), and a
+// stored order must carry the key it was stored under.
 //
 // Two tables. Clients number their orders upwards, so a table sized for the exchange's whole
 // capacity (tens of MB) is walked end to end over a session: almost every new id would land
 // on a line no recent request touched, a miss to memory on each NEW. Instead, an order goes
-// to a small front table (kFrontMaxSize orders at a quarter load, about 380 KB, which stays
-// in cache) when a free slot lies within kFrontProbe slots of its home there, and to the back
-// table, sized for the full capacity, only when the front is crowded (a deep book). A lookup
-// reads at most kFrontProbe + 1 front slots, and the back only when the back holds anything.
-// Every operation stays O(1).
+// to a small front table (at most kFrontMaxGroups cache lines, 128 KB, which stays in cache)
+// when its group there has a free slot, and to the back table, sized for the full capacity,
+// only when that group is full (a deep book). The back table is read only while it holds
+// anything. Every operation stays O(1).
+//
+// The front table is one cache line per group: kGroupSlots order pointers and a tag byte per
+// slot (0: free; else the key hash's top 7 bits with the high bit set). A key's group is
+// chosen by its hash, four consecutive ids of a client sharing one, so a client's next order
+// usually lands on a line its last ones loaded. A lookup compares the key's tag against all
+// tags of the group at once and checks the key of the order behind each match; an insert
+// takes a free slot of the group, an erase frees the slot. Nothing shifts and nothing probes
+// past the group, so the branches follow the request (found or not), not the table's layout.
 //
 // Thread contract: as FixedHashMap (one thread, the matching engine's).
 class OrderIdIndex {
  public:
-  static constexpr std::size_t kFrontMaxSize = 4'096;
-  static constexpr std::size_t kFrontProbe = 8;
+  static constexpr std::size_t kGroupSlots = 7;
+  static constexpr std::size_t kFrontMaxGroups = 2'048;
 
   // Throws std::invalid_argument when max_size is 0 or absurdly large (start-up only).
   explicit OrderIdIndex(std::size_t max_size, std::uint64_t seed = 0)
       : max_size_(max_size),
-        front_(std::min(max_size, kFrontMaxSize), seed, 4 * std::min(max_size, kFrontMaxSize)),
+        group_mask_(front_groups(max_size) - 1),
+        front_(front_groups(max_size)),
         back_(max_size, seed) {}
 
   OrderIdIndex(const OrderIdIndex&) = delete;
   OrderIdIndex& operator=(const OrderIdIndex&) = delete;
 
-  // The key's hash, the same for both tables (they differ in size, so not in slots). Each
-  // operation below also takes it, so a NEW that is looked up and then rests, or a CANCEL that
-  // is looked up and then erased, hashes its key once.
-  [[nodiscard]] std::uint64_t hash_of(OrderKey key) const noexcept { return front_.hash_of(key); }
+  // The key's hash, the same for both tables. Each operation below also takes it, so a NEW
+  // that is looked up and then rests, or a CANCEL that is looked up and then erased, hashes
+  // its key once.
+  [[nodiscard]] std::uint64_t hash_of(OrderKey key) const noexcept { return back_.hash_of(key); }
 
   // The order stored for key, or nullptr.
   [[nodiscard]] Order* find(OrderKey key) const noexcept { return find(key, hash_of(key)); }
   [[nodiscard]] Order* find(OrderKey key, std::uint64_t hash) const noexcept {
-    Order* const order = front_.find_near(key, hash, kFrontProbe);
-    if (order != nullptr || LLT_LIKELY(back_.size() == 0)) {
-      return order;
+    const Group& group = front_[group_of(hash)];
+    const std::size_t slot = slot_of(group, key, hash);
+    if (slot != kGroupSlots) {
+      return group.orders[slot];
     }
-    return back_.find(key, hash);
+    return LLT_LIKELY(back_.size() == 0) ? nullptr : back_.find(key, hash);
   }
 
-  // Stores key -> order. Returns false, storing nothing, when size() == max_size(). The key
-  // must be absent.
+  // Stores key -> order (order carries key). Returns false, storing nothing, when size() ==
+  // max_size(). The key must be absent.
   [[nodiscard]] bool insert(OrderKey key, Order* order) noexcept {
     return insert(key, order, hash_of(key));
   }
   [[nodiscard]] bool insert(OrderKey key, Order* order, std::uint64_t hash) noexcept {
+    LLT_ASSERT(order != nullptr && order->client_id == key.client_id &&
+                   order->client_order_id == key.client_order_id,
+               "an indexed order carries its key");
     if (LLT_UNLIKELY(full())) {
       return false;
     }
-    return front_.insert_near(key, order, kFrontProbe, hash) || back_.insert(key, order, hash);
+    Group& group = front_[group_of(hash)];
+    const std::uint64_t free_slots = zero_bytes(group.tags) & kSlotBytes;
+    if (LLT_LIKELY(free_slots != 0)) {
+      const auto slot = static_cast<std::size_t>(std::countr_zero(free_slots)) / 8;
+      group.tags |= std::uint64_t{tag_of(hash)} << (8 * slot);
+      group.orders[slot] = order;
+      ++front_size_;
+      return true;
+    }
+    return back_.insert(key, order, hash);
   }
 
   // Removes key. Returns false when it was absent.
   bool erase(OrderKey key) noexcept { return erase(key, hash_of(key)); }
   bool erase(OrderKey key, std::uint64_t hash) noexcept {
-    return front_.erase_near(key, hash, kFrontProbe) ||
-           (back_.size() != 0 && back_.erase(key, hash));
+    Group& group = front_[group_of(hash)];
+    const std::size_t slot = slot_of(group, key, hash);
+    if (slot != kGroupSlots) {
+      group.tags &= ~(std::uint64_t{0xff} << (8 * slot));
+      --front_size_;
+      return true;
+    }
+    return back_.size() != 0 && back_.erase(key, hash);
   }
 
-  [[nodiscard]] std::size_t size() const noexcept { return front_.size() + back_.size(); }
+  [[nodiscard]] std::size_t size() const noexcept { return front_size_ + back_.size(); }
   [[nodiscard]] std::size_t max_size() const noexcept { return max_size_; }
   [[nodiscard]] bool full() const noexcept { return size() == max_size_; }
-  // Orders held by the back table (those that found no room near their front slot).
+  // Orders held by the back table (those whose front group was full).
   [[nodiscard]] std::size_t back_size() const noexcept { return back_.size(); }
+  // Slots of the front table.
+  [[nodiscard]] std::size_t front_capacity() const noexcept {
+    return (group_mask_ + 1) * kGroupSlots;
+  }
 
  private:
+  struct alignas(64) Group {
+    std::uint64_t tags = 0;  // byte i: slot i's tag (0: free); the top byte is always 0
+    Order* orders[kGroupSlots] = {};
+  };
+  static_assert(sizeof(Group) == 64, "a group is one cache line");
+
   using Table = FixedHashMap<OrderKey, Order*, nullptr, OrderKeyHash>;
 
+  static constexpr std::uint64_t kLowBits = 0x0101010101010101ULL;
+  static constexpr std::uint64_t kHighBits = 0x8080808080808080ULL;
+  static constexpr std::uint64_t kSlotBytes = kHighBits >> 8;  // the high bit of bytes 0..6
+
+  // Groups for max_size orders at a load of at most about 1/4 of the slots, a power of two.
+  static std::size_t front_groups(std::size_t max_size) {
+    return std::bit_ceil(std::clamp<std::size_t>(max_size / 2, 1, kFrontMaxGroups));
+  }
+
+  // Ids 4k..4k+3 of a client share a group (OrderKeyHash keeps an id's low bits in the
+  // hash's low bits). The tag tells them apart by those two low bits and takes five more from
+  // the top of the hash, which the group index does not use.
+  [[nodiscard]] std::size_t group_of(std::uint64_t hash) const noexcept {
+    return static_cast<std::size_t>(hash >> 2) & group_mask_;
+  }
+  [[nodiscard]] static std::uint8_t tag_of(std::uint64_t hash) noexcept {
+    return static_cast<std::uint8_t>(0x80 | ((hash >> 59) << 2) | (hash & 3));
+  }
+
+  // The high bit of each byte of x that may be zero: exact for a zero byte; a byte above a zero
+  // byte may also be flagged (callers check the key, or only test bytes whose tags are >= 0x80).
+  [[nodiscard]] static std::uint64_t zero_bytes(std::uint64_t x) noexcept {
+    return (x - kLowBits) & ~x & kHighBits;
+  }
+
+  // The slot of group holding key, or kGroupSlots.
+  [[nodiscard]] static std::size_t slot_of(const Group& group, OrderKey key,
+                                           std::uint64_t hash) noexcept {
+    std::uint64_t candidates = zero_bytes(group.tags ^ (kLowBits * tag_of(hash))) & kSlotBytes;
+    while (candidates != 0) {
+      const auto slot = static_cast<std::size_t>(std::countr_zero(candidates)) / 8;
+      const Order& order = *group.orders[slot];
+      if (LLT_LIKELY(order.client_order_id == key.client_order_id &&
+                     order.client_id == key.client_id)) {
+        return slot;
+      }
+      candidates &= candidates - 1;
+    }
+    return kGroupSlots;
+  }
+
   std::size_t max_size_;
-  Table front_;
+  std::size_t group_mask_;
+  std::size_t front_size_ = 0;
+  HugePageArray<Group> front_;
   Table back_;
 };
 

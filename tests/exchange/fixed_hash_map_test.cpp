@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <deque>
 #include <stdexcept>
 #include <unordered_map>
 #include <vector>
@@ -114,8 +115,8 @@ TEST(FixedHashMap, block_hash_keeps_neighbouring_keys_in_one_block) {
 
 TEST(FixedHashMap, order_keys_of_different_clients_do_not_collide) {
   OrderIdIndex index(16);
-  Order a;
-  Order b;
+  Order a{.client_order_id = 10, .client_id = 1};
+  Order b{.client_order_id = 1, .client_id = 10};
   ASSERT_TRUE(index.insert(OrderKey{10, 1}, &a));
   ASSERT_TRUE(index.insert(OrderKey{1, 10}, &b));
   EXPECT_EQ(index.find(OrderKey{10, 1}), &a);
@@ -158,25 +159,34 @@ TEST(FixedHashMap, find_near_and_erase_near_read_no_further_than_told) {
 }
 
 TEST(OrderIdIndex, a_deep_book_overflows_into_the_back_table_and_stays_exact) {
-  // More orders than the front table holds: the rest go to the back table, and every
-  // operation keeps agreeing with a plain map.
-  constexpr std::size_t kMax = 3 * OrderIdIndex::kFrontMaxSize;
+  // More orders than the front table's groups can place (6 per 7-slot group on average, so
+  // many groups fill): the rest go to the back table, and every operation keeps agreeing with
+  // a plain map. Tags of unrelated keys often collide at this load, so lookups also exercise
+  // the check of the order's own key.
+  constexpr std::size_t kMax = 6 * OrderIdIndex::kFrontMaxGroups;
   OrderIdIndex index(kMax, 99);
-  std::vector<Order> orders(kMax);
+  EXPECT_EQ(index.front_capacity(), 7 * OrderIdIndex::kFrontMaxGroups);
+  std::deque<Order> orders;  // stable addresses; an indexed order carries its key
   std::unordered_map<std::uint64_t, Order*> model;  // client << 32 | id
   const auto key_of = [](std::uint64_t packed) {
     return OrderKey{packed & 0xffffffffU, static_cast<ClientId>(packed >> 32)};
   };
+  const auto order_for = [&](std::uint64_t packed) {
+    const OrderKey key = key_of(packed);
+    return &orders.emplace_back(
+        Order{.client_order_id = key.client_order_id, .client_id = key.client_id});
+  };
   // 8 clients numbering orders 1, 2, 3, ...
   for (std::size_t i = 0; i < kMax; ++i) {
     const std::uint64_t packed = (std::uint64_t{1 + i % 8} << 32) | (1 + i / 8);
-    ASSERT_TRUE(index.insert(key_of(packed), &orders[i])) << i;
-    model[packed] = &orders[i];
+    Order* const order = order_for(packed);
+    ASSERT_TRUE(index.insert(key_of(packed), order)) << i;
+    model[packed] = order;
   }
   EXPECT_TRUE(index.full());
   EXPECT_EQ(index.size(), kMax);
   EXPECT_GT(index.back_size(), 0u) << "the front table overflowed into the back one";
-  Order extra;
+  Order extra{.client_order_id = 1'000'000, .client_id = 1};
   EXPECT_FALSE(index.insert(OrderKey{1'000'000, 1}, &extra)) << "full: refused";
   EXPECT_EQ(index.find(OrderKey{1'000'000, 1}), nullptr);
   for (const auto& [packed, order] : model)
@@ -200,9 +210,9 @@ TEST(OrderIdIndex, a_deep_book_overflows_into_the_back_table_and_stays_exact) {
       model.erase(packed);
     } else {
       const std::uint64_t packed = (std::uint64_t{1 + rng.below(8)} << 32) | next_id++;
-      Order* slot = &orders[rng.below(orders.size())];
-      ASSERT_TRUE(index.insert(key_of(packed), slot));
-      model[packed] = slot;
+      Order* const order = order_for(packed);
+      ASSERT_TRUE(index.insert(key_of(packed), order));
+      model[packed] = order;
       live.push_back(packed);
     }
     ASSERT_EQ(index.size(), model.size());
