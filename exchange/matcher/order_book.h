@@ -472,36 +472,45 @@ class OrderBook {
     }
   }
 
+  // link == kNoIndex ? a : b without a branch (a compiler turns a plain ?: into one, which
+  // mispredicts whenever the condition is as random as the flow): a cmov on x86-64, masks
+  // elsewhere.
+  [[nodiscard]] static PoolIndex if_none(PoolIndex link, PoolIndex a, PoolIndex b) noexcept {
+#if defined(__x86_64__)
+    asm("cmpl $-1, %[link]\n\tcmove %[a], %[b]"
+        : [b] "+r"(b)
+        : [link] "r"(link), [a] "r"(a)
+        : "cc");
+    return b;
+#else
+    const PoolIndex mask = PoolIndex{0} - static_cast<PoolIndex>(link == kNoIndex);
+    return (a & mask) | (b & ~mask);
+#endif
+  }
+
   // Unlinks the order from its level and its client list, drops it from the id index and
   // returns its slot (id_hash: the order's OrderIdIndex hash). The level stays (the caller frees
   // it if now empty).
-  // condition ? a : b computed with masks: a compiler turns a plain ?: into a branch, which
-  // mispredicts whenever the condition is as random as the flow.
-  [[nodiscard]] static PoolIndex pick(bool condition, PoolIndex a, PoolIndex b) noexcept {
-    const PoolIndex mask = PoolIndex{0} - static_cast<PoolIndex>(condition);
-    return (a & mask) | (b & ~mask);
-  }
-
   void remove_order(Order& order, PriceLevel& level, std::uint64_t id_hash) noexcept {
     // Which neighbours an order has is as random as the flow, so the links are updated without
     // a branch: a missing neighbour's link is written to link_sink_ instead, and the list's
     // head or tail is rewritten either way (with itself when the order is not at that end).
     const PoolIndex prev = order.prev;
     const PoolIndex next = order.next;
-    level.head = pick(prev == kNoIndex, next, level.head);
-    level.tail = pick(next == kNoIndex, prev, level.tail);
-    orders_.at(pick(prev == kNoIndex, link_sink_, prev))->next = next;
-    orders_.at(pick(next == kNoIndex, link_sink_, next))->prev = prev;
+    level.head = if_none(prev, next, level.head);
+    level.tail = if_none(next, prev, level.tail);
+    orders_.at(if_none(prev, link_sink_, prev))->next = next;
+    orders_.at(if_none(next, link_sink_, next))->prev = prev;
     --level.order_count;
     level.total_qty -= order.qty;
 
     ClientOrders& client = *clients_.at(order.client_slot);
     const PoolIndex client_prev = order.client_prev;
     const PoolIndex client_next = order.client_next;
-    client.head = pick(client_prev == kNoIndex, client_next, client.head);
-    client.tail = pick(client_next == kNoIndex, client_prev, client.tail);
-    orders_.at(pick(client_prev == kNoIndex, link_sink_, client_prev))->client_next = client_next;
-    orders_.at(pick(client_next == kNoIndex, link_sink_, client_next))->client_prev = client_prev;
+    client.head = if_none(client_prev, client_next, client.head);
+    client.tail = if_none(client_next, client_prev, client.tail);
+    orders_.at(if_none(client_prev, link_sink_, client_prev))->client_next = client_next;
+    orders_.at(if_none(client_next, link_sink_, client_next))->client_prev = client_prev;
     if (--client.order_count == 0) {
       const bool unindexed = unindex_client(client.client_id);
       const bool freed = clients_.deallocate(&client);
