@@ -64,10 +64,9 @@ template <typename Key, typename Value, Value kEmpty, typename Hash = FixedHash<
 class FixedHashMap {
  public:
   // Throws std::invalid_argument when max_size is 0 or absurdly large (start-up only).
-  // min_capacity asks for more slots than 2 * max_size (a lower load, shorter probe runs).
-  explicit FixedHashMap(std::size_t max_size, std::uint64_t seed = 0, std::size_t min_capacity = 0)
+  explicit FixedHashMap(std::size_t max_size, std::uint64_t seed = 0)
       : max_size_(check_max_size(max_size)),
-        capacity_(std::bit_ceil(std::max({kMinCapacity, 2 * max_size_, min_capacity}))),
+        capacity_(std::bit_ceil(std::max(kMinCapacity, 2 * max_size_))),
         mask_(capacity_ - 1),
         seed_(seed),
         entries_(capacity_) {}
@@ -84,46 +83,23 @@ class FixedHashMap {
 
   // find(key) for hash == hash_of(key).
   [[nodiscard]] Value find(Key key, std::uint64_t hash) const noexcept {
-    const std::size_t slot = locate<false>(key, hash, 0);
-    return slot == kNowhere ? kEmpty : entries_[slot].value;
-  }
-
-  // find() in a map whose every key was stored by insert_near() with at most max_probe: reads
-  // at most max_probe + 1 slots, however long the run of taken slots there is.
-  [[nodiscard]] Value find_near(Key key, std::uint64_t hash, std::size_t max_probe) const noexcept {
-    const std::size_t slot = locate<true>(key, hash, max_probe);
+    const std::size_t slot = locate(key, hash);
     return slot == kNowhere ? kEmpty : entries_[slot].value;
   }
 
   // Stores key -> value. Returns false, storing nothing, when size() == max_size(). The key
   // must be absent (the caller has just looked it up; checked in debug builds).
   [[nodiscard]] bool insert(Key key, Value value) noexcept {
-    return insert_near(key, value, capacity_);
+    return insert(key, value, hash_of(key));
   }
   [[nodiscard]] bool insert(Key key, Value value, std::uint64_t hash) noexcept {
-    return insert_near(key, value, capacity_, hash);
-  }
-
-  // Like insert(), but stores only in a slot at most max_probe slots past the key's home slot
-  // (0: the home slot itself), and returns false, storing nothing, when every slot that near
-  // is taken. Erasing only moves entries towards their home, so a key stored this way stays
-  // within max_probe of its home: a caller keeping a small table of near entries and a large
-  // one for the rest (see OrderIdIndex) can bound its lookups in the small one.
-  [[nodiscard]] bool insert_near(Key key, Value value, std::size_t max_probe) noexcept {
-    return insert_near(key, value, max_probe, hash_of(key));
-  }
-  [[nodiscard]] bool insert_near(Key key, Value value, std::size_t max_probe,
-                                 std::uint64_t hash) noexcept {
     LLT_ASSERT(value != kEmpty, "kEmpty marks a free slot and cannot be stored");
     if (LLT_UNLIKELY(size_ == max_size_)) {
       return false;
     }
     std::size_t i = hash & mask_;
-    for (std::size_t probe = 0; entries_[i].value != kEmpty; ++probe) {
+    while (entries_[i].value != kEmpty) {
       LLT_ASSERT(!(entries_[i].key == key), "insert() of a key already present");
-      if (probe == max_probe) {
-        return false;
-      }
       i = (i + 1) & mask_;
     }
     entries_[i].key = key;
@@ -135,12 +111,7 @@ class FixedHashMap {
   // Removes key. Returns false when it was absent. Later entries of the probe run are shifted
   // back into the hole, so every remaining key stays reachable from its home slot.
   bool erase(Key key) noexcept { return erase(key, hash_of(key)); }
-  bool erase(Key key, std::uint64_t hash) noexcept { return erase_at(locate<false>(key, hash, 0)); }
-
-  // erase() with the key looked for as by find_near().
-  bool erase_near(Key key, std::uint64_t hash, std::size_t max_probe) noexcept {
-    return erase_at(locate<true>(key, hash, max_probe));
-  }
+  bool erase(Key key, std::uint64_t hash) noexcept { return erase_at(locate(key, hash)); }
 
   [[nodiscard]] std::size_t size() const noexcept { return size_; }
   [[nodiscard]] std::size_t max_size() const noexcept { return max_size_; }
@@ -159,22 +130,15 @@ class FixedHashMap {
 
   static constexpr std::size_t kNowhere = SIZE_MAX;
 
-  // The slot holding key, kNowhere if absent; kBounded: looking at most max_probe slots past
-  // its home.
-  template <bool kBounded>
-  [[nodiscard]] std::size_t locate(Key key, std::uint64_t hash,
-                                   std::size_t max_probe) const noexcept {
-    std::size_t i = hash & mask_;
-    for (std::size_t probe = 0;; ++probe, i = (i + 1) & mask_) {
+  // The slot holding key, kNowhere if absent.
+  [[nodiscard]] std::size_t locate(Key key, std::uint64_t hash) const noexcept {
+    for (std::size_t i = hash & mask_;; i = (i + 1) & mask_) {
       const Entry& entry = entries_[i];
       if (entry.value == kEmpty) {
         return kNowhere;
       }
       if (entry.key == key) {
         return i;
-      }
-      if (kBounded && probe == max_probe) {
-        return kNowhere;
       }
     }
   }

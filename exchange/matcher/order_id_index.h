@@ -130,6 +130,10 @@ class OrderIdIndex {
   [[nodiscard]] std::size_t front_capacity() const noexcept {
     return (group_mask_ + 1) * kGroupSlots;
   }
+  // The front group key belongs to (for tests and diagnostics).
+  [[nodiscard]] std::size_t front_group(OrderKey key) const noexcept {
+    return group_of(hash_of(key));
+  }
 
  private:
   struct alignas(64) Group {

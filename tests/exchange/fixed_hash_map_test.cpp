@@ -124,38 +124,43 @@ TEST(FixedHashMap, order_keys_of_different_clients_do_not_collide) {
   EXPECT_EQ(index.find(OrderKey{10, 2}), nullptr);
 }
 
-TEST(FixedHashMap, insert_near_stores_only_close_to_the_home_slot) {
-  FixedHashMap<std::uint64_t, std::uint32_t, UINT32_MAX, CollidingHash> map(16);
-  EXPECT_TRUE(map.insert_near(1, 10, 2));  // slot 0 (home)
-  EXPECT_TRUE(map.insert_near(2, 20, 2));  // slot 1
-  EXPECT_TRUE(map.insert_near(3, 30, 2));  // slot 2
-  EXPECT_FALSE(map.insert_near(4, 40, 2)) << "slot 3 is 3 past home";
-  EXPECT_EQ(map.size(), 3u);
-  EXPECT_EQ(map.find(4), UINT32_MAX) << "a refused insert stores nothing";
-  EXPECT_TRUE(map.insert_near(4, 40, 3));
-  ASSERT_TRUE(map.erase(1));
-  // Erasing shifted keys 2, 3, 4 back towards home, so slot 3 is free again.
-  EXPECT_TRUE(map.insert_near(5, 50, 3));
-  for (std::uint64_t k = 2; k <= 5; ++k)
-    EXPECT_EQ(map.find(k), k * 10) << k;
-  EXPECT_FALSE(map.insert_near(6, 60, 0)) << "home slot taken";
-}
+TEST(OrderIdIndex, a_full_group_overflows_to_the_back_table_and_a_freed_slot_is_reused) {
+  OrderIdIndex index(4'096, 3);
+  // Nine keys of one front group (seven slots), found by trying ids of two clients.
+  std::vector<OrderKey> keys;
+  const std::size_t group = index.front_group(OrderKey{1, 1});
+  for (OrderId id = 1; keys.size() < 9 && id < 1'000'000; ++id) {
+    for (ClientId client : {ClientId{1}, ClientId{2}}) {
+      if (keys.size() < 9 && index.front_group(OrderKey{id, client}) == group) {
+        keys.push_back(OrderKey{id, client});
+      }
+    }
+  }
+  ASSERT_EQ(keys.size(), 9u);
+  std::deque<Order> orders;
+  for (const OrderKey& key : keys)
+    orders.push_back(Order{.client_order_id = key.client_order_id, .client_id = key.client_id});
 
-TEST(FixedHashMap, find_near_and_erase_near_read_no_further_than_told) {
-  FixedHashMap<std::uint64_t, std::uint32_t, UINT32_MAX, CollidingHash> map(16);
-  for (std::uint64_t k = 1; k <= 3; ++k)
-    ASSERT_TRUE(map.insert_near(k, static_cast<std::uint32_t>(k * 10), 2));  // slots 0..2
-  ASSERT_TRUE(map.insert(4, 40));                                            // slot 3
-  const std::uint64_t hash = map.hash_of(4);
-  EXPECT_EQ(map.find_near(3, map.hash_of(3), 2), 30u);
-  EXPECT_EQ(map.find_near(4, hash, 2), UINT32_MAX) << "slot 3 is past the bound";
-  EXPECT_EQ(map.find(4, hash), 40u);
-  EXPECT_FALSE(map.erase_near(4, hash, 2));
-  EXPECT_EQ(map.size(), 4u);
-  EXPECT_TRUE(map.erase_near(4, hash, 3));
-  EXPECT_TRUE(map.erase_near(1, map.hash_of(1), 2));
-  EXPECT_EQ(map.find_near(3, map.hash_of(3), 1), 30u) << "erasing moved 3 towards home";
-  EXPECT_EQ(map.size(), 2u);
+  for (std::size_t i = 0; i < OrderIdIndex::kGroupSlots; ++i)
+    ASSERT_TRUE(index.insert(keys[i], &orders[i]));
+  EXPECT_EQ(index.back_size(), 0u) << "seven keys fit their group";
+  ASSERT_TRUE(index.insert(keys[7], &orders[7]));
+  EXPECT_EQ(index.back_size(), 1u) << "the eighth goes to the back table";
+  for (std::size_t i = 0; i < 8; ++i)
+    EXPECT_EQ(index.find(keys[i]), &orders[i]) << i;
+  EXPECT_EQ(index.find(keys[8]), nullptr);
+
+  EXPECT_TRUE(index.erase(keys[2]));
+  EXPECT_FALSE(index.erase(keys[2])) << "erased twice";
+  EXPECT_EQ(index.find(keys[2]), nullptr);
+  ASSERT_TRUE(index.insert(keys[8], &orders[8]));
+  EXPECT_EQ(index.back_size(), 1u) << "the ninth takes the slot the erase freed";
+  EXPECT_EQ(index.find(keys[8]), &orders[8]);
+  EXPECT_TRUE(index.erase(keys[7]));
+  EXPECT_EQ(index.back_size(), 0u);
+  EXPECT_EQ(index.size(), 7u);
+  for (std::size_t i : {0, 1, 3, 4, 5, 6, 8})
+    EXPECT_EQ(index.find(keys[i]), &orders[i]) << i;
 }
 
 TEST(OrderIdIndex, a_deep_book_overflows_into_the_back_table_and_stays_exact) {
