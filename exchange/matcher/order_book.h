@@ -488,29 +488,31 @@ class OrderBook {
 #endif
   }
 
+  // Unlinks order from one of its two lists: its level's FIFO (through prev/next) or its
+  // client's list (client_prev/client_next), whose ends are head and tail. Which neighbours an
+  // order has is as random as the flow, so there is no branch on it: a missing neighbour's link
+  // is written to link_sink_ instead, and head and tail are rewritten either way (with their
+  // own value when the order is not at that end).
+  template <PoolIndex Order::*kPrev, PoolIndex Order::*kNext>
+  void unlink(const Order& order, PoolIndex& head, PoolIndex& tail) noexcept {
+    const PoolIndex prev = order.*kPrev;
+    const PoolIndex next = order.*kNext;
+    head = if_none(prev, next, head);
+    tail = if_none(next, prev, tail);
+    orders_.at(if_none(prev, link_sink_, prev))->*kNext = next;
+    orders_.at(if_none(next, link_sink_, next))->*kPrev = prev;
+  }
+
   // Unlinks the order from its level and its client list, drops it from the id index and
   // returns its slot (id_hash: the order's OrderIdIndex hash). The level stays (the caller frees
   // it if now empty).
   void remove_order(Order& order, PriceLevel& level, std::uint64_t id_hash) noexcept {
-    // Which neighbours an order has is as random as the flow, so the links are updated without
-    // a branch: a missing neighbour's link is written to link_sink_ instead, and the list's
-    // head or tail is rewritten either way (with itself when the order is not at that end).
-    const PoolIndex prev = order.prev;
-    const PoolIndex next = order.next;
-    level.head = if_none(prev, next, level.head);
-    level.tail = if_none(next, prev, level.tail);
-    orders_.at(if_none(prev, link_sink_, prev))->next = next;
-    orders_.at(if_none(next, link_sink_, next))->prev = prev;
+    unlink<&Order::prev, &Order::next>(order, level.head, level.tail);
     --level.order_count;
     level.total_qty -= order.qty;
 
     ClientOrders& client = *clients_.at(order.client_slot);
-    const PoolIndex client_prev = order.client_prev;
-    const PoolIndex client_next = order.client_next;
-    client.head = if_none(client_prev, client_next, client.head);
-    client.tail = if_none(client_next, client_prev, client.tail);
-    orders_.at(if_none(client_prev, link_sink_, client_prev))->client_next = client_next;
-    orders_.at(if_none(client_next, link_sink_, client_next))->client_prev = client_prev;
+    unlink<&Order::client_prev, &Order::client_next>(order, client.head, client.tail);
     if (--client.order_count == 0) {
       const bool unindexed = unindex_client(client.client_id);
       const bool freed = clients_.deallocate(&client);
