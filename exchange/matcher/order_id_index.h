@@ -45,12 +45,13 @@ struct OrderKeyHash {
 // anything. Every operation stays O(1).
 //
 // The front table is one cache line per group: kGroupSlots order pointers and a tag byte per
-// slot (0: free; else the key hash's top 7 bits with the high bit set). A key's group is
-// chosen by its hash, four consecutive ids of a client sharing one, so a client's next order
-// usually lands on a line its last ones loaded. A lookup compares the key's tag against all
-// tags of the group at once and checks the key of the order behind each match; an insert
-// takes a free slot of the group, an erase frees the slot. Nothing shifts and nothing probes
-// past the group, so the branches follow the request (found or not), not the table's layout.
+// slot (0: free; else the high bit over seven bits of the key's hash, see tag_of). A key's
+// group is chosen by its hash, four consecutive ids of a client sharing one, so a client's
+// next order usually lands on a line its last ones loaded. A lookup compares the key's tag
+// against all tags of the group at once and checks the key of the order behind each match; an
+// insert takes a free slot of the group, an erase frees the slot. Nothing shifts and nothing
+// probes past the group, so the branches follow the request (found or not), not the table's
+// layout.
 //
 // Thread contract: as FixedHashMap (one thread, the matching engine's).
 class OrderIdIndex {
