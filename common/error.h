@@ -1,11 +1,16 @@
 #pragma once
 
-// Invariant checks and branch hints. LLT_ASSERT compiles away in release builds (NDEBUG) and
-// calls a cold, non-inlined fatal function otherwise; the message is a string literal, never
-// a string built at run time.
+// Invariant checks, branch and inlining hints. LLT_ASSERT compiles away in release builds (NDEBUG)
+// and calls a cold, non-inlined fatal function otherwise; the message is a string literal, never a
+// string built at run time.
 
 #define LLT_LIKELY(x) __builtin_expect(!!(x), 1)
 #define LLT_UNLIKELY(x) __builtin_expect(!!(x), 0)
+
+// For a small function of a hot path whose inlining must not depend on the translation unit
+// that calls it: GCC stops inlining once a unit has grown by a set fraction, so in a large
+// unit the same call may otherwise stay a call.
+#define LLT_ALWAYS_INLINE [[gnu::always_inline]]
 
 namespace llt::common {
 

@@ -11,12 +11,14 @@
 #include <utility>
 
 #include "common/error.h"
+#include "common/memory/huge_page_array.h"
 
 namespace llt::common {
 
 // Fixed-capacity object pool. All storage is allocated (and touched, so the pages are
-// resident) in the constructor; allocate() and deallocate() are O(1) pops and pushes on an
-// intrusive free list of slot indices and never call the system allocator.
+// resident) in the constructor, a large pool on huge pages (HugePageArray); allocate() and
+// deallocate() are O(1) pops and pushes on an intrusive free list of slot indices and never
+// call the system allocator.
 //
 // Freed slots are reused last-in first-out: the slot freed most recently is the one most
 // likely to still be in cache.
@@ -31,7 +33,7 @@ class MemPool {
   // Throws std::invalid_argument when capacity is 0 or does not fit an Index.
   explicit MemPool(std::size_t capacity)
       : capacity_(check_capacity(capacity)),
-        slots_(std::make_unique<Slot[]>(capacity_)),
+        slots_(capacity_),
         in_use_flags_(kFlagsApart ? std::make_unique<bool[]>(capacity_) : nullptr) {
     for (std::size_t i = 0; i < capacity_; ++i) {
       slots_[i].cell.next_free = i + 1 < capacity_ ? static_cast<Index>(i + 1) : kNoIndex;
@@ -104,7 +106,7 @@ class MemPool {
     // One unsigned compare covers both ends: an address below the storage wraps to a huge
     // offset.
     const std::uintptr_t offset =
-        reinterpret_cast<std::uintptr_t>(object) - reinterpret_cast<std::uintptr_t>(slots_.get());
+        reinterpret_cast<std::uintptr_t>(object) - reinterpret_cast<std::uintptr_t>(slots_.data());
     if (offset >= capacity_ * sizeof(Slot) || offset % sizeof(Slot) != 0) {
       return kNoIndex;
     }
@@ -120,6 +122,8 @@ class MemPool {
   [[nodiscard]] std::size_t capacity() const noexcept { return capacity_; }
   [[nodiscard]] std::size_t in_use() const noexcept { return in_use_; }
   [[nodiscard]] std::size_t available() const noexcept { return capacity_ - in_use_; }
+  // available() == 0, in one load.
+  [[nodiscard]] bool exhausted() const noexcept { return free_head_ == kNoIndex; }
 
  private:
   // A slot holds a T, or while free the index of the next free slot, and whether it is in
@@ -174,7 +178,7 @@ class MemPool {
   }
 
   std::size_t capacity_;
-  std::unique_ptr<Slot[]> slots_;
+  HugePageArray<Slot> slots_;
   std::unique_ptr<bool[]> in_use_flags_;  // by slot index, when kFlagsApart
   Index free_head_ = kNoIndex;
   std::size_t in_use_ = 0;

@@ -9,7 +9,7 @@
 #include <type_traits>
 
 #include "common/error.h"
-#include "exchange/matcher/huge_page_array.h"
+#include "common/memory/huge_page_array.h"
 
 namespace llt::exchange {
 
@@ -75,14 +75,16 @@ class FixedHashMap {
   FixedHashMap& operator=(const FixedHashMap&) = delete;
 
   // The value stored for key, or kEmpty.
-  [[nodiscard]] Value find(Key key) const noexcept { return find(key, hash_of(key)); }
+  LLT_ALWAYS_INLINE [[nodiscard]] Value find(Key key) const noexcept {
+    return find(key, hash_of(key));
+  }
 
   // The hash of key under this map's seed. Every operation also has a form that takes it, for
   // a caller that looks a key up and then inserts or erases it: the key is hashed once.
   [[nodiscard]] std::uint64_t hash_of(Key key) const noexcept { return Hash{}(key, seed_); }
 
   // find(key) for hash == hash_of(key).
-  [[nodiscard]] Value find(Key key, std::uint64_t hash) const noexcept {
+  LLT_ALWAYS_INLINE [[nodiscard]] Value find(Key key, std::uint64_t hash) const noexcept {
     const std::size_t slot = locate(key, hash);
     return slot == kNowhere ? kEmpty : entries_[slot].value;
   }
@@ -184,7 +186,7 @@ class FixedHashMap {
   std::size_t mask_;
   std::uint64_t seed_;
   std::size_t size_ = 0;
-  HugePageArray<Entry> entries_;
+  common::HugePageArray<Entry> entries_;
 };
 
 }  // namespace llt::exchange

@@ -29,6 +29,9 @@ struct Order {
   PoolIndex client_slot = kNoIndex;
   PoolIndex client_prev = kNoIndex;
   PoolIndex client_next = kNoIndex;
+  // Where the OrderIdIndex front table holds it (group * 8 + slot), or kNoIndex (back table,
+  // or not indexed). Written by OrderIdIndex::insert.
+  PoolIndex id_slot = kNoIndex;
   Side side = Side::kInvalid;
 };
 

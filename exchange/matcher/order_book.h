@@ -140,15 +140,13 @@ class OrderBook {
   RejectReason cancel(ClientId client_id, OrderId client_order_id) noexcept {
     LLT_ASSERT(!pending_, "cancel() while a match is pending: resume_match() it first");
     last_steps_ = 0;
-    const OrderKey key{client_order_id, client_id};
-    const std::uint64_t id_hash = ids_.hash_of(key);
-    Order* order = ids_.find(key, id_hash);
+    Order* order = ids_.find(OrderKey{client_order_id, client_id});
     if (LLT_UNLIKELY(order == nullptr || orders_.index_of(order) == kNoIndex)) {
       respond(ClientResponseType::kCancelRejected, client_id, client_order_id, 0, Side::kInvalid, 0,
               0, 0, RejectReason::kUnknownOrder);
       return RejectReason::kUnknownOrder;
     }
-    cancel_order(*order, id_hash);
+    cancel_order(*order);
     last_steps_ = 1;
     return RejectReason::kNone;
   }
@@ -163,7 +161,7 @@ class OrderBook {
       return false;
     }
     Order& oldest = *orders_.at(clients_.at(slot)->head);
-    cancel_order(oldest, ids_.hash_of(OrderKey{oldest.client_order_id, oldest.client_id}));
+    cancel_order(oldest);
     last_steps_ = 1;
     return true;
   }
@@ -287,7 +285,7 @@ class OrderBook {
   // Whether a remainder at (side, price) would find every slot it needs. Matching only frees
   // slots, so a yes here still holds when the remainder rests.
   [[nodiscard]] bool can_rest(ClientId client_id, Side side, Price price) const noexcept {
-    if (LLT_LIKELY(orders_.available() > 0 && levels_.available() > 0 && clients_.available() > 0 &&
+    if (LLT_LIKELY(!orders_.exhausted() && !levels_.exhausted() && !clients_.exhausted() &&
                    !ids_.full())) {
       return true;
     }
@@ -359,8 +357,7 @@ class OrderBook {
         if (resting.qty == 0) {
           publish(MarketUpdateType::kCancel, resting.market_order_id, resting.side, price, 0,
                   resting.priority);
-          remove_order(resting, level,
-                       ids_.hash_of(OrderKey{resting.client_order_id, resting.client_id}));
+          remove_order(resting, level);
         } else {
           publish(MarketUpdateType::kModify, resting.market_order_id, resting.side, price,
                   resting.qty, resting.priority);
@@ -457,15 +454,14 @@ class OrderBook {
             order->qty, order->priority);
   }
 
-  // id_hash: the order's OrderIdIndex hash.
-  void cancel_order(Order& order, std::uint64_t id_hash) noexcept {
+  LLT_ALWAYS_INLINE void cancel_order(Order& order) noexcept {
     PriceLevel& level = *levels_.at(order.level);
     const Price price = level.price;
     respond(ClientResponseType::kCanceled, order.client_id, order.client_order_id,
             order.market_order_id, order.side, price, 0, 0, RejectReason::kNone);
     publish(MarketUpdateType::kCancel, order.market_order_id, order.side, price, order.qty,
             order.priority);
-    remove_order(order, level, id_hash);
+    remove_order(order, level);
     if (level.order_count == 0) {
       ladder_of(level.side).erase(price);
       free_level(level);
@@ -493,26 +489,27 @@ class OrderBook {
   // order has is as random as the flow, so there is no branch on it: a missing neighbour's link
   // is written to link_sink_ instead, and head and tail are rewritten either way (with their
   // own value when the order is not at that end).
+  // sink: link_sink_, read once by the caller (a store to any PoolIndex could be to it).
   template <PoolIndex Order::*kPrev, PoolIndex Order::*kNext>
-  void unlink(const Order& order, PoolIndex& head, PoolIndex& tail) noexcept {
+  void unlink(const Order& order, PoolIndex& head, PoolIndex& tail, PoolIndex sink) noexcept {
     const PoolIndex prev = order.*kPrev;
     const PoolIndex next = order.*kNext;
     head = if_none(prev, next, head);
     tail = if_none(next, prev, tail);
-    orders_.at(if_none(prev, link_sink_, prev))->*kNext = next;
-    orders_.at(if_none(next, link_sink_, next))->*kPrev = prev;
+    orders_.at(if_none(prev, sink, prev))->*kNext = next;
+    orders_.at(if_none(next, sink, next))->*kPrev = prev;
   }
 
   // Unlinks the order from its level and its client list, drops it from the id index and
-  // returns its slot (id_hash: the order's OrderIdIndex hash). The level stays (the caller frees
-  // it if now empty).
-  void remove_order(Order& order, PriceLevel& level, std::uint64_t id_hash) noexcept {
-    unlink<&Order::prev, &Order::next>(order, level.head, level.tail);
+  // returns its slot. The level stays (the caller frees it if now empty).
+  void remove_order(Order& order, PriceLevel& level) noexcept {
+    const PoolIndex sink = link_sink_;
+    unlink<&Order::prev, &Order::next>(order, level.head, level.tail, sink);
     --level.order_count;
     level.total_qty -= order.qty;
 
     ClientOrders& client = *clients_.at(order.client_slot);
-    unlink<&Order::client_prev, &Order::client_next>(order, client.head, client.tail);
+    unlink<&Order::client_prev, &Order::client_next>(order, client.head, client.tail, sink);
     if (--client.order_count == 0) {
       const bool unindexed = unindex_client(client.client_id);
       const bool freed = clients_.deallocate(&client);
@@ -521,7 +518,7 @@ class OrderBook {
       (void)freed;
     }
 
-    const bool unindexed = ids_.erase(OrderKey{order.client_order_id, order.client_id}, id_hash);
+    const bool unindexed = ids_.erase(order);
     const bool freed = orders_.deallocate(&order);
     LLT_ASSERT(unindexed && freed, "order slot out of step with the id index");
     (void)unindexed;

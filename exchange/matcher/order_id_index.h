@@ -6,8 +6,8 @@
 #include <cstdint>
 
 #include "common/error.h"
+#include "common/memory/huge_page_array.h"
 #include "exchange/matcher/fixed_hash_map.h"
-#include "exchange/matcher/huge_page_array.h"
 #include "exchange/matcher/order.h"
 
 namespace llt::exchange {
@@ -75,8 +75,10 @@ class OrderIdIndex {
   [[nodiscard]] std::uint64_t hash_of(OrderKey key) const noexcept { return back_.hash_of(key); }
 
   // The order stored for key, or nullptr.
-  [[nodiscard]] Order* find(OrderKey key) const noexcept { return find(key, hash_of(key)); }
-  [[nodiscard]] Order* find(OrderKey key, std::uint64_t hash) const noexcept {
+  LLT_ALWAYS_INLINE [[nodiscard]] Order* find(OrderKey key) const noexcept {
+    return find(key, hash_of(key));
+  }
+  LLT_ALWAYS_INLINE [[nodiscard]] Order* find(OrderKey key, std::uint64_t hash) const noexcept {
     const Group& group = front_[group_of(hash)];
     const std::size_t slot = slot_of(group, key, hash);
     if (slot != kGroupSlots) {
@@ -85,12 +87,14 @@ class OrderIdIndex {
     return LLT_LIKELY(back_.size() == 0) ? nullptr : back_.find(key, hash);
   }
 
-  // Stores key -> order (order carries key). Returns false, storing nothing, when size() ==
-  // max_size(). The key must be absent.
+  // Stores key -> order (order carries key) and records in order->id_slot where, for
+  // erase(order). Returns false, storing nothing, when size() == max_size(). The key must be
+  // absent.
   [[nodiscard]] bool insert(OrderKey key, Order* order) noexcept {
     return insert(key, order, hash_of(key));
   }
-  [[nodiscard]] bool insert(OrderKey key, Order* order, std::uint64_t hash) noexcept {
+  LLT_ALWAYS_INLINE [[nodiscard]] bool insert(OrderKey key, Order* order,
+                                              std::uint64_t hash) noexcept {
     LLT_ASSERT(order != nullptr && order->client_id == key.client_id &&
                    order->client_order_id == key.client_order_id,
                "an indexed order carries its key");
@@ -103,14 +107,32 @@ class OrderIdIndex {
       const auto slot = static_cast<std::size_t>(std::countr_zero(free_slots)) / 8;
       group.tags |= std::uint64_t{tag_of(hash)} << (8 * slot);
       group.orders[slot] = order;
+      order->id_slot = static_cast<PoolIndex>(group_of(hash) * 8 + slot);
       ++front_size_;
       return true;
     }
+    order->id_slot = kNoIndex;
     return back_.insert(key, order, hash);
   }
 
   // Removes key. Returns false when it was absent.
   bool erase(OrderKey key) noexcept { return erase(key, hash_of(key)); }
+  // Removes a stored order through the slot insert() recorded in it: no hash and no search
+  // for an order in the front table. Returns false when the order is not stored.
+  LLT_ALWAYS_INLINE bool erase(const Order& order) noexcept {
+    if (LLT_UNLIKELY(order.id_slot == kNoIndex)) {
+      return back_.size() != 0 && back_.erase(OrderKey{order.client_order_id, order.client_id});
+    }
+    Group& group = front_[order.id_slot / 8];
+    const std::size_t slot = order.id_slot % 8;
+    const std::uint64_t tag_mask = std::uint64_t{0xff} << (8 * slot);
+    if (LLT_UNLIKELY(group.orders[slot] != &order || (group.tags & tag_mask) == 0)) {
+      return false;
+    }
+    group.tags &= ~tag_mask;
+    --front_size_;
+    return true;
+  }
   bool erase(OrderKey key, std::uint64_t hash) noexcept {
     Group& group = front_[group_of(hash)];
     const std::size_t slot = slot_of(group, key, hash);
@@ -171,8 +193,8 @@ class OrderIdIndex {
   }
 
   // The slot of group holding key, or kGroupSlots.
-  [[nodiscard]] static std::size_t slot_of(const Group& group, OrderKey key,
-                                           std::uint64_t hash) noexcept {
+  LLT_ALWAYS_INLINE [[nodiscard]] static std::size_t slot_of(const Group& group, OrderKey key,
+                                                             std::uint64_t hash) noexcept {
     std::uint64_t candidates = zero_bytes(group.tags ^ (kLowBits * tag_of(hash))) & kSlotBytes;
     while (candidates != 0) {
       const auto slot = static_cast<std::size_t>(std::countr_zero(candidates)) / 8;
@@ -189,7 +211,7 @@ class OrderIdIndex {
   std::size_t max_size_;
   std::size_t group_mask_;
   std::size_t front_size_ = 0;
-  HugePageArray<Group> front_;
+  common::HugePageArray<Group> front_;
   Table back_;
 };
 

@@ -8,7 +8,7 @@
 #include <stdexcept>
 
 #include "common/error.h"
-#include "exchange/matcher/huge_page_array.h"
+#include "common/memory/huge_page_array.h"
 #include "exchange/matcher/order.h"
 #include "exchange/protocol/types.h"
 
@@ -67,7 +67,7 @@ class PriceLadder {
 
   // Adds a level at price. Returns false, adding nothing, when the side is full. The price
   // must not be on the ladder already (the book looks it up first; checked in debug builds).
-  [[nodiscard]] bool insert(Price price, PoolIndex level) noexcept {
+  LLT_ALWAYS_INLINE [[nodiscard]] bool insert(Price price, PoolIndex level) noexcept {
     if (LLT_UNLIKELY(size_ == capacity_)) {
       return false;
     }
@@ -99,7 +99,7 @@ class PriceLadder {
   }
 
   // Removes the level at price. Precondition: the price is on the ladder.
-  void erase(Price price) noexcept {
+  LLT_ALWAYS_INLINE void erase(Price price) noexcept {
     const std::int64_t key = key_of(side_, price);
     LLT_ASSERT(size_ > 0, "erase() from an empty side");
     if (LLT_LIKELY(entries_[size_ - 1].key == key)) {
@@ -144,7 +144,7 @@ class PriceLadder {
   Side side_;
   std::size_t capacity_;
   std::size_t size_ = 0;
-  HugePageArray<Entry> entries_;
+  common::HugePageArray<Entry> entries_;
 };
 
 }  // namespace llt::exchange

@@ -150,13 +150,19 @@ TEST(OrderIdIndex, a_full_group_overflows_to_the_back_table_and_a_freed_slot_is_
     EXPECT_EQ(index.find(keys[i]), &orders[i]) << i;
   EXPECT_EQ(index.find(keys[8]), nullptr);
 
-  EXPECT_TRUE(index.erase(keys[2]));
+  EXPECT_FALSE(index.erase(orders[8])) << "never stored";
+  EXPECT_TRUE(index.erase(orders[2]));
+  EXPECT_FALSE(index.erase(orders[2])) << "erased twice";
   EXPECT_FALSE(index.erase(keys[2])) << "erased twice";
   EXPECT_EQ(index.find(keys[2]), nullptr);
   ASSERT_TRUE(index.insert(keys[8], &orders[8]));
   EXPECT_EQ(index.back_size(), 1u) << "the ninth takes the slot the erase freed";
+  EXPECT_EQ(orders[8].id_slot, orders[2].id_slot);
+  EXPECT_FALSE(index.erase(orders[2])) << "its old slot now holds another order";
   EXPECT_EQ(index.find(keys[8]), &orders[8]);
-  EXPECT_TRUE(index.erase(keys[7]));
+  EXPECT_EQ(orders[7].id_slot, kNoIndex) << "in the back table";
+  EXPECT_TRUE(index.erase(orders[7]));
+  EXPECT_FALSE(index.erase(orders[7])) << "erased twice";
   EXPECT_EQ(index.back_size(), 0u);
   EXPECT_EQ(index.size(), 7u);
   for (std::size_t i : {0, 1, 3, 4, 5, 6, 8})
@@ -210,8 +216,14 @@ TEST(OrderIdIndex, a_deep_book_overflows_into_the_back_table_and_stays_exact) {
       const std::uint64_t packed = live[at];
       live[at] = live.back();
       live.pop_back();
-      ASSERT_TRUE(index.erase(key_of(packed)));
+      // By key, or through the slot recorded in the order.
+      if (step % 2 == 0) {
+        ASSERT_TRUE(index.erase(key_of(packed)));
+      } else {
+        ASSERT_TRUE(index.erase(*model[packed]));
+      }
       ASSERT_FALSE(index.erase(key_of(packed))) << "erased twice";
+      ASSERT_FALSE(index.erase(*model[packed])) << "erased twice";
       model.erase(packed);
     } else {
       const std::uint64_t packed = (std::uint64_t{1 + rng.below(8)} << 32) | next_id++;

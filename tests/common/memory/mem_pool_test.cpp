@@ -35,11 +35,15 @@ TEST(MemPool, returns_null_when_exhausted) {
   MemPool<std::uint64_t> pool(3);
   std::vector<std::uint64_t*> taken;
   for (int i = 0; i < 3; ++i) {
+    EXPECT_FALSE(pool.exhausted()) << i;
     taken.push_back(pool.allocate(i));
     ASSERT_NE(taken.back(), nullptr);
   }
+  EXPECT_TRUE(pool.exhausted());
   EXPECT_EQ(pool.allocate(9U), nullptr);
   EXPECT_EQ(pool.available(), 0U);
+  ASSERT_TRUE(pool.deallocate(taken.back()));
+  EXPECT_FALSE(pool.exhausted()) << "a freed slot is available again";
   std::set<std::uint64_t*> distinct(taken.begin(), taken.end());
   EXPECT_EQ(distinct.size(), 3U);
 }
@@ -181,6 +185,24 @@ TEST(MemPool, survives_a_full_drain_and_refill_cycle) {
     taken.clear();
     EXPECT_EQ(pool.in_use(), 0U);
   }
+}
+
+TEST(MemPool, a_large_pool_lives_on_huge_page_aligned_storage) {
+  struct alignas(64) Line {
+    std::uint64_t words[8];
+  };
+  constexpr std::size_t kCapacity = (std::size_t{4} << 20) / sizeof(Line);  // 4 MiB
+  MemPool<Line> pool(kCapacity);
+  Line* first = pool.allocate(Line{{1, 2, 3, 4, 5, 6, 7, 8}});
+  ASSERT_NE(first, nullptr);
+  EXPECT_EQ(pool.index_of(first), 0u) << "the free list starts at slot 0";
+  EXPECT_EQ(first->words[7], 8u);
+#if !defined(LLT_SANITIZED)
+  EXPECT_EQ(reinterpret_cast<std::uintptr_t>(first) % HugePageArray<Line>::kHugePageSize, 0u);
+#endif
+  for (std::size_t i = 1; i < kCapacity; ++i)
+    ASSERT_NE(pool.allocate(Line{}), nullptr) << i;
+  EXPECT_TRUE(pool.exhausted());
 }
 
 }  // namespace

@@ -1,10 +1,10 @@
-#include "exchange/matcher/huge_page_array.h"
+#include "common/memory/huge_page_array.h"
 
 #include <gtest/gtest.h>
 
 #include <cstdint>
 
-namespace llt::exchange {
+namespace llt::common {
 namespace {
 
 struct Tracked {
@@ -35,4 +35,4 @@ TEST(HugePageArray, small_arrays_work_the_same) {
 }
 
 }  // namespace
-}  // namespace llt::exchange
+}  // namespace llt::common

@@ -8,12 +8,12 @@
 #include <new>
 #include <type_traits>
 
-namespace llt::exchange {
+namespace llt::common {
 
 // A fixed-size array allocated once, at start-up, in a mapping of its own that the kernel may
-// back with 2 MiB transparent huge pages (2 MiB-aligned, madvise(MADV_HUGEPAGE)). The big
-// random-access tables of a book (the order id index, level indexes, ladders) would otherwise
-// cost a TLB miss, and under a hypervisor a two-dimensional page walk, on most lookups. All
+// back with 2 MiB transparent huge pages (2 MiB-aligned, madvise(MADV_HUGEPAGE)). Big
+// random-access storage (memory pools, an order book's indexes and ladders) would otherwise
+// cost a TLB miss, and under a hypervisor a two-dimensional page walk, on most accesses. All
 // elements are value-initialised in the constructor, so every page is resident before trading.
 // Where THP is off the array works the same with 4 KiB pages. Sanitized builds (LLT_SANITIZED)
 // always use the heap, so AddressSanitizer still sees every access.
@@ -102,4 +102,4 @@ class HugePageArray {
   std::unique_ptr<T[]> small_;  // arrays under one huge page come from the heap
 };
 
-}  // namespace llt::exchange
+}  // namespace llt::common
