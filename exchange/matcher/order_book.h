@@ -11,6 +11,7 @@
 #include "exchange/matcher/book_handler.h"
 #include "exchange/matcher/client_orders.h"
 #include "exchange/matcher/fixed_hash_map.h"
+#include "exchange/matcher/level_index.h"
 #include "exchange/matcher/order.h"
 #include "exchange/matcher/order_id_index.h"
 #include "exchange/matcher/price_ladder.h"
@@ -251,8 +252,6 @@ class OrderBook {
     std::uint64_t id_hash = 0;  // OrderIdIndex hash of (client_order_id, client_id)
   };
 
-  // Prices near the touch are neighbours: hash them in blocks (see BlockHash).
-  using LevelIndex = FixedHashMap<std::int64_t, PoolIndex, kNoIndex, BlockHash<std::int64_t>>;
   using ClientIndex = FixedHashMap<ClientId, PoolIndex, kNoIndex>;
   // Client ids below this (the usual, small ones) find their ClientOrders through a flat table
   // (16 KB per book) instead of the hash index.
