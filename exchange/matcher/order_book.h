@@ -377,7 +377,7 @@ class OrderBook {
 
   // Puts the aggressor's remainder on its own side. Every slot was checked by can_rest() in
   // validate() and matching only frees slots, so no allocation here can fail.
-  void rest(const Aggressor& aggressor) noexcept {
+  LLT_ALWAYS_INLINE void rest(const Aggressor& aggressor) noexcept {
     PriceLadder& own = aggressor.side == Side::kBuy ? bids_ : asks_;
     const std::int64_t key = PriceLadder::key_of(aggressor.side, aggressor.price);
     PoolIndex level_slot = level_index_.find(key);

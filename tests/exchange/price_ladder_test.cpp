@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <functional>
+#include <iterator>
 #include <limits>
 #include <set>
 #include <stdexcept>
@@ -88,6 +90,61 @@ TEST(PriceLadder, random_inserts_and_erases_agree_with_an_ordered_set) {
           for (const Price p : model)
             check(p);
         }
+      }
+    }
+  }
+}
+
+TEST(PriceLadder, levels_opening_and_closing_near_the_top_keep_the_order) {
+  // The flow of a real book: a short ladder (often under the seven entries the top window
+  // covers, so the window reaches into the sentinels) whose levels open and close a few ticks
+  // from the best, now and then one deep, checked against an ordered set after every step.
+  // Full at times: the window moves then run into the slack above the top.
+  constexpr std::size_t kCapacity = 24;
+  for (const Side side : {Side::kBuy, Side::kSell}) {
+    PriceLadder ladder(side, kCapacity);
+    std::set<Price> model;
+    test::SplitMix64 rng(side == Side::kBuy ? 3 : 4);
+    Price mid = 10'000;
+    for (int i = 0; i < 100'000; ++i) {
+      mid += static_cast<Price>(rng.below(3)) - 1;
+      Price price = mid + static_cast<Price>(rng.below(21)) - 10;
+      if (rng.chance(30)) {
+        price = mid + static_cast<Price>(rng.below(2'000)) - 1'000;  // deep on either side
+      }
+      const bool erase = !model.empty() && (rng.chance(model.size() * 1'000 / kCapacity) ||
+                                            model.size() == kCapacity);
+      if (erase) {
+        // A level near the top, or now and then any level.
+        auto it = model.begin();
+        std::advance(it, static_cast<std::ptrdiff_t>(rng.below(model.size())));
+        if (rng.chance(700)) {
+          it = side == Side::kBuy ? std::prev(model.end()) : model.begin();
+          std::advance(
+              it,
+              side == Side::kBuy
+                  ? -static_cast<std::ptrdiff_t>(rng.below(std::min<std::size_t>(model.size(), 7)))
+                  : static_cast<std::ptrdiff_t>(rng.below(std::min<std::size_t>(model.size(), 7))));
+        }
+        ladder.erase(*it);
+        model.erase(it);
+      } else if (model.count(price) == 0) {
+        ASSERT_TRUE(ladder.insert(price, static_cast<PoolIndex>(price)));
+        model.insert(price);
+      }
+      ASSERT_EQ(ladder.size(), model.size());
+      std::size_t depth = 0;
+      auto check = [&](Price expected) {
+        ASSERT_EQ(ladder.price_of(ladder.at_depth(depth)), expected) << i << " depth " << depth;
+        ASSERT_EQ(ladder.at_depth(depth).level, static_cast<PoolIndex>(expected));
+        ++depth;
+      };
+      if (side == Side::kBuy) {
+        for (auto it = model.rbegin(); it != model.rend(); ++it)
+          check(*it);
+      } else {
+        for (const Price p : model)
+          check(p);
       }
     }
   }
