@@ -525,7 +525,7 @@ class OrderBook {
   }
 
   // Drops an empty level from the index and the pool (the caller took it off the ladder).
-  void free_level(PriceLevel& level) noexcept {
+  LLT_ALWAYS_INLINE void free_level(PriceLevel& level) noexcept {
     LLT_ASSERT(level.order_count == 0 && level.total_qty == 0, "freeing a non-empty level");
     const bool unindexed = level_index_.erase(PriceLadder::key_of(level.side, level.price));
     const bool freed = levels_.deallocate(&level);

@@ -135,7 +135,8 @@ class PriceLadder {
 
   // How many of the top kWindow entries have key <= key (sentinels included): kWindow - n of
   // them are better. 0 means the position is below the window.
-  [[nodiscard]] std::size_t window_count_at_or_below(std::int64_t key) const noexcept {
+  LLT_ALWAYS_INLINE [[nodiscard]] std::size_t window_count_at_or_below(
+      std::int64_t key) const noexcept {
     // May start among the sentinels, which are part of storage_.
     const Entry* window =
         entries_ + (static_cast<std::ptrdiff_t>(size_) - static_cast<std::ptrdiff_t>(kWindow));
@@ -147,7 +148,7 @@ class PriceLadder {
 
   // Copies the kWindow entries at from to to (overlapping): a fixed-size block, so no branch
   // depends on how many of them are live. Both ranges stay within the slack above the top.
-  void shift_window(std::size_t to, std::size_t from) noexcept {
+  LLT_ALWAYS_INLINE void shift_window(std::size_t to, std::size_t from) noexcept {
     Entry block[kWindow];
     std::memcpy(block, &entries_[from], sizeof block);
     std::memcpy(&entries_[to], block, sizeof block);
