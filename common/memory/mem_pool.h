@@ -16,15 +16,18 @@
 namespace llt::common {
 
 // Fixed-capacity object pool. All storage is allocated (and touched, so the pages are
-// resident) in the constructor, a large pool on huge pages (HugePageArray); allocate() and
-// deallocate() are O(1) pops and pushes on an intrusive free list of slot indices and never
-// call the system allocator.
+// resident) in the constructor; allocate() and deallocate() are O(1) pops and pushes on an
+// intrusive free list of slot indices and never call the system allocator.
+//
+// kHugePages: the slots live in a HugePageArray (2 MiB pages when the pool is that large), for
+// a big pool accessed at random, such as an order book's orders, which would otherwise cost
+// a TLB miss on most accesses. Otherwise they come from the heap.
 //
 // Freed slots are reused last-in first-out: the slot freed most recently is the one most
 // likely to still be in cache.
 //
 // Thread contract: not thread-safe; one thread owns a pool (one per agent).
-template <typename T>
+template <typename T, bool kHugePages = false>
 class MemPool {
  public:
   using Index = std::uint32_t;
@@ -33,7 +36,7 @@ class MemPool {
   // Throws std::invalid_argument when capacity is 0 or does not fit an Index.
   explicit MemPool(std::size_t capacity)
       : capacity_(check_capacity(capacity)),
-        slots_(capacity_),
+        slots_(make_storage(capacity_)),
         in_use_flags_(kFlagsApart ? std::make_unique<bool[]>(capacity_) : nullptr) {
     for (std::size_t i = 0; i < capacity_; ++i) {
       slots_[i].cell.next_free = i + 1 < capacity_ ? static_cast<Index>(i + 1) : kNoIndex;
@@ -106,7 +109,7 @@ class MemPool {
     // One unsigned compare covers both ends: an address below the storage wraps to a huge
     // offset.
     const std::uintptr_t offset =
-        reinterpret_cast<std::uintptr_t>(object) - reinterpret_cast<std::uintptr_t>(slots_.data());
+        reinterpret_cast<std::uintptr_t>(object) - reinterpret_cast<std::uintptr_t>(&slots_[0]);
     if (offset >= capacity_ * sizeof(Slot) || offset % sizeof(Slot) != 0) {
       return kNoIndex;
     }
@@ -170,6 +173,15 @@ class MemPool {
     }
   }
 
+  using Storage = std::conditional_t<kHugePages, HugePageArray<Slot>, std::unique_ptr<Slot[]>>;
+  static Storage make_storage(std::size_t capacity) {
+    if constexpr (kHugePages) {
+      return Storage(capacity);
+    } else {
+      return std::make_unique<Slot[]>(capacity);
+    }
+  }
+
   static std::size_t check_capacity(std::size_t capacity) {
     if (capacity == 0 || capacity >= kNoIndex) {
       throw std::invalid_argument("MemPool capacity must be between 1 and 2^32 - 2");
@@ -178,7 +190,7 @@ class MemPool {
   }
 
   std::size_t capacity_;
-  HugePageArray<Slot> slots_;
+  Storage slots_;
   std::unique_ptr<bool[]> in_use_flags_;  // by slot index, when kFlagsApart
   Index free_head_ = kNoIndex;
   std::size_t in_use_ = 0;

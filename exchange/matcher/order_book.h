@@ -253,6 +253,9 @@ class OrderBook {
   };
 
   using ClientIndex = FixedHashMap<ClientId, PoolIndex, kNoIndex>;
+  // Orders and levels are big pools read at random: on huge pages.
+  using OrderPool = common::MemPool<Order, true>;
+  using LevelPool = common::MemPool<PriceLevel, true>;
   // Client ids below this (the usual, small ones) find their ClientOrders through a flat table
   // (16 KB per book) instead of the hash index.
   static constexpr ClientId kDirectClients = 4'096;
@@ -575,21 +578,21 @@ class OrderBook {
 
   // MemPool::at() is not const; these observers only read.
   [[nodiscard]] const PriceLevel& level_at(PoolIndex slot) const noexcept {
-    return *const_cast<common::MemPool<PriceLevel>&>(levels_).at(slot);
+    return *const_cast<LevelPool&>(levels_).at(slot);
   }
   [[nodiscard]] const Order& order_at(PoolIndex slot) const noexcept {
-    return *const_cast<common::MemPool<Order>&>(orders_).at(slot);
+    return *const_cast<OrderPool&>(orders_).at(slot);
   }
 
   TickerId ticker_id_;
   OrderBookOptions options_;
   Handler& handler_;
   OrderIdIndex& ids_;
-  common::MemPool<Order> orders_;  // max_orders + 1 slots: one is link_sink_
+  OrderPool orders_;  // max_orders + 1 slots: one is link_sink_
   // An order slot that is never in a list: remove_order() writes the links of neighbours an
   // order does not have here rather than branching on whether it has them.
   PoolIndex link_sink_;
-  common::MemPool<PriceLevel> levels_;
+  LevelPool levels_;
   common::MemPool<ClientOrders> clients_;
   LevelIndex level_index_;                      // PriceLadder key (price or -price) -> level slot
   ClientIndex client_index_;                    // client ids >= kDirectClients

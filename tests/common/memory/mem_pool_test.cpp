@@ -187,12 +187,12 @@ TEST(MemPool, survives_a_full_drain_and_refill_cycle) {
   }
 }
 
-TEST(MemPool, a_large_pool_lives_on_huge_page_aligned_storage) {
+TEST(MemPool, a_large_huge_page_pool_lives_on_huge_page_aligned_storage) {
   struct alignas(64) Line {
     std::uint64_t words[8];
   };
   constexpr std::size_t kCapacity = (std::size_t{4} << 20) / sizeof(Line);  // 4 MiB
-  MemPool<Line> pool(kCapacity);
+  MemPool<Line, true> pool(kCapacity);
   Line* first = pool.allocate(Line{{1, 2, 3, 4, 5, 6, 7, 8}});
   ASSERT_NE(first, nullptr);
   EXPECT_EQ(pool.index_of(first), 0u) << "the free list starts at slot 0";
@@ -203,6 +203,10 @@ TEST(MemPool, a_large_pool_lives_on_huge_page_aligned_storage) {
   for (std::size_t i = 1; i < kCapacity; ++i)
     ASSERT_NE(pool.allocate(Line{}), nullptr) << i;
   EXPECT_TRUE(pool.exhausted());
+  EXPECT_EQ(pool.allocate(Line{}), nullptr);
+  ASSERT_TRUE(pool.deallocate(first));
+  EXPECT_FALSE(pool.deallocate(first)) << "freed twice";
+  EXPECT_EQ(pool.allocate(Line{}), first) << "the freed slot is reused";
 }
 
 }  // namespace
