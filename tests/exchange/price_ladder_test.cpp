@@ -57,7 +57,26 @@ TEST(PriceLadder, refuses_insert_when_full) {
   EXPECT_EQ(bids.size(), 2u);
 }
 
-// Inserts and erases near the top and deep in the book (past the linear scan) agree with an
+// The ladder holds exactly the model's prices, best first, each with its level slot (the
+// tests store the price as the slot).
+void expect_same_levels(const PriceLadder& ladder, const std::set<Price>& model) {
+  ASSERT_EQ(ladder.size(), model.size());
+  std::size_t depth = 0;
+  auto check = [&](Price expected) {
+    ASSERT_EQ(ladder.price_of(ladder.at_depth(depth)), expected) << "depth " << depth;
+    ASSERT_EQ(ladder.at_depth(depth).level, static_cast<PoolIndex>(expected));
+    ++depth;
+  };
+  if (ladder.side() == Side::kBuy) {
+    for (auto it = model.rbegin(); it != model.rend(); ++it)
+      check(*it);
+  } else {
+    for (const Price p : model)
+      check(p);
+  }
+}
+
+// Inserts and erases near the top and deep in the book (past the top window) agree with an
 // ordered set.
 TEST(PriceLadder, random_inserts_and_erases_agree_with_an_ordered_set) {
   for (const Side side : {Side::kBuy, Side::kSell}) {
@@ -76,20 +95,7 @@ TEST(PriceLadder, random_inserts_and_erases_agree_with_an_ordered_set) {
         model.erase(price);
       }
       if (i % 500 == 0) {
-        ASSERT_EQ(ladder.size(), model.size());
-        std::size_t depth = 0;
-        auto check = [&](Price expected) {
-          ASSERT_EQ(ladder.price_of(ladder.at_depth(depth)), expected);
-          ASSERT_EQ(ladder.at_depth(depth).level, static_cast<PoolIndex>(expected));
-          ++depth;
-        };
-        if (side == Side::kBuy) {
-          for (auto it = model.rbegin(); it != model.rend(); ++it)
-            check(*it);
-        } else {
-          for (const Price p : model)
-            check(p);
-        }
+        ASSERT_NO_FATAL_FAILURE(expect_same_levels(ladder, model)) << "step " << i;
       }
     }
   }
@@ -132,20 +138,7 @@ TEST(PriceLadder, levels_opening_and_closing_near_the_top_keep_the_order) {
         ASSERT_TRUE(ladder.insert(price, static_cast<PoolIndex>(price)));
         model.insert(price);
       }
-      ASSERT_EQ(ladder.size(), model.size());
-      std::size_t depth = 0;
-      auto check = [&](Price expected) {
-        ASSERT_EQ(ladder.price_of(ladder.at_depth(depth)), expected) << i << " depth " << depth;
-        ASSERT_EQ(ladder.at_depth(depth).level, static_cast<PoolIndex>(expected));
-        ++depth;
-      };
-      if (side == Side::kBuy) {
-        for (auto it = model.rbegin(); it != model.rend(); ++it)
-          check(*it);
-      } else {
-        for (const Price p : model)
-          check(p);
-      }
+      ASSERT_NO_FATAL_FAILURE(expect_same_levels(ladder, model)) << "step " << i;
     }
   }
 }
