@@ -99,8 +99,9 @@ class OrderBook {
 
   // NEW. Returns kNone when accepted (ACCEPTED was emitted; the match may still be pending if
   // max_matches ran out), or the reason of the one REJECTED emitted. max_matches >= 1.
-  RejectReason add(ClientId client_id, OrderId client_order_id, Side side, Price price, Qty qty,
-                   std::uint32_t max_matches = kUnlimitedMatches) noexcept {
+  LLT_ALWAYS_INLINE RejectReason add(ClientId client_id, OrderId client_order_id, Side side,
+                                     Price price, Qty qty,
+                                     std::uint32_t max_matches = kUnlimitedMatches) noexcept {
     LLT_ASSERT(!pending_, "add() while a match is pending: resume_match() it first");
     LLT_ASSERT(max_matches > 0, "max_matches must be at least 1");
     last_steps_ = 0;
@@ -138,7 +139,7 @@ class OrderBook {
   // the CANCEL update emitted) or kUnknownOrder (CANCEL_REJECTED emitted): no such live
   // order of this client in this book (never existed, already filled or cancelled, another
   // client's, or resting in another book).
-  RejectReason cancel(ClientId client_id, OrderId client_order_id) noexcept {
+  LLT_ALWAYS_INLINE RejectReason cancel(ClientId client_id, OrderId client_order_id) noexcept {
     LLT_ASSERT(!pending_, "cancel() while a match is pending: resume_match() it first");
     last_steps_ = 0;
     Order* order = ids_.find(OrderKey{client_order_id, client_id});
@@ -323,7 +324,7 @@ class OrderBook {
   // Matches the aggressor against the opposite side, best level first, FIFO within a level,
   // at the resting price. Returns true when done (remainder rested), false when it stopped
   // after max_matches with the order still crossing.
-  bool match(std::uint32_t max_matches) noexcept {
+  LLT_ALWAYS_INLINE bool match(std::uint32_t max_matches) noexcept {
     Aggressor& aggressor = aggressor_;
     PriceLadder& opposite = aggressor.side == Side::kBuy ? asks_ : bids_;
     // A level crosses when its key is at least the limit's key on that side's scale.
