@@ -69,9 +69,8 @@ class OrderIdIndex {
   OrderIdIndex(const OrderIdIndex&) = delete;
   OrderIdIndex& operator=(const OrderIdIndex&) = delete;
 
-  // The key's hash, the same for both tables. Each operation below also takes it, so a NEW
-  // that is looked up and then rests, or a CANCEL that is looked up and then erased, hashes
-  // its key once.
+  // The key's hash, the same for both tables. find and insert also take it, so a NEW that is
+  // looked up and then rests hashes its key once.
   [[nodiscard]] std::uint64_t hash_of(OrderKey key) const noexcept { return back_.hash_of(key); }
 
   // The order stored for key, or nullptr.
@@ -121,7 +120,9 @@ class OrderIdIndex {
   // for an order in the front table. Returns false when the order is not stored.
   LLT_ALWAYS_INLINE bool erase(const Order& order) noexcept {
     if (LLT_UNLIKELY(order.id_slot == kNoIndex)) {
-      return back_.size() != 0 && back_.erase(OrderKey{order.client_order_id, order.client_id});
+      const OrderKey key{order.client_order_id, order.client_id};
+      const std::uint64_t hash = hash_of(key);
+      return back_.size() != 0 && back_.find(key, hash) == &order && back_.erase(key, hash);
     }
     Group& group = front_[order.id_slot / 8];
     const std::size_t slot = order.id_slot % 8;
