@@ -117,12 +117,12 @@ class OrderIdIndex {
   // Removes key. Returns false when it was absent.
   bool erase(OrderKey key) noexcept { return erase(key, hash_of(key)); }
   // Removes a stored order through the slot insert() recorded in it: no hash and no search
-  // for an order in the front table. Returns false when the order is not stored.
+  // for an order in the front table. Returns false when the order is not stored. For an
+  // order in the back table (id_slot kNoIndex) this erases its key: pass the stored order,
+  // not a copy of it.
   LLT_ALWAYS_INLINE bool erase(const Order& order) noexcept {
     if (LLT_UNLIKELY(order.id_slot == kNoIndex)) {
-      const OrderKey key{order.client_order_id, order.client_id};
-      const std::uint64_t hash = hash_of(key);
-      return back_.size() != 0 && back_.find(key, hash) == &order && back_.erase(key, hash);
+      return back_.size() != 0 && back_.erase(OrderKey{order.client_order_id, order.client_id});
     }
     Group& group = front_[order.id_slot / 8];
     const std::size_t slot = order.id_slot % 8;
