@@ -5,7 +5,11 @@
 // - Google Benchmark: mean ns per call over a tight loop.
 // - A separate loop timing each call with the TSC, for p50/p90/p99/p99.9/max; ours and
 //   spdlog alternate in batches so both see the same machine conditions. Figures include the
-//   cost of the two TSC reads, shown on the "timer only" row.
+//   cost of the two TSC reads, shown on the "timer only" row. The "timestamp only" row times
+//   a call that does nothing but read the TSC once, as every log call does to stamp its
+//   record: the floor of any TSC-stamping logger under this timer. On a machine whose TSC
+//   reads cost about one step of its granularity (10 ns on the AMD EPYC guests measured in
+//   benchmarks/RESULTS.md), that floor is two steps.
 //
 // Both loggers are drained (timing paused) every kBatch calls, so neither queue fills: what
 // is measured is the call, not a full queue. Drops are printed at the end all the same.
@@ -163,9 +167,11 @@ void measure_percentiles(const CapturingReporter& reporter) {
   std::vector<std::uint64_t> ours;
   std::vector<std::uint64_t> peer;
   std::vector<std::uint64_t> empty;
+  std::vector<std::uint64_t> stamp;
   ours.reserve(kSamples);
   peer.reserve(kSamples);
   empty.reserve(kSamples);
+  stamp.reserve(kSamples);
   std::int64_t n = 0;
   while (ours.size() < kSamples) {
     for (std::int64_t k = 0; k < kBatch && ours.size() < kSamples; ++k, ++n) {
@@ -188,10 +194,18 @@ void measure_percentiles(const CapturingReporter& reporter) {
       const std::uint64_t t1 = clock.now_ticks();
       empty.push_back(t1 - t0);
     }
+    for (std::int64_t k = 0; k < kBatch && stamp.size() < kSamples; ++k) {
+      const std::uint64_t t0 = clock.now_ticks();
+      std::uint64_t timestamp = clock.now_ticks();
+      benchmark::DoNotOptimize(timestamp);
+      const std::uint64_t t1 = clock.now_ticks();
+      stamp.push_back(t1 - t0);
+    }
   }
   const Percentiles o = percentiles(ours);
   const Percentiles p = percentiles(peer);
   const Percentiles e = percentiles(empty);
+  const Percentiles s = percentiles(stamp);
   auto mean_of = [&](const char* name) {
     const auto it = reporter.mean_ns.find(name);
     return it == reporter.mean_ns.end() ? 0.0 : it->second;
@@ -201,18 +215,23 @@ void measure_percentiles(const CapturingReporter& reporter) {
 
   std::printf("\ncaller-side ns per log call (one int64, one double), %zu timed calls each\n",
               kSamples);
-  std::printf("%-14s %10s %8s %8s %8s %8s %10s\n", "logger", "mean(gb)", "p50", "p90", "p99",
+  std::printf("%-15s %10s %8s %8s %8s %8s %10s\n", "logger", "mean(gb)", "p50", "p90", "p99",
               "p99.9", "max");
   auto row = [](const char* name, double mean, const Percentiles& q) {
-    std::printf("%-14s %10.1f %8.0f %8.0f %8.0f %8.0f %10.0f\n", name, mean, q.p50, q.p90, q.p99,
+    std::printf("%-15s %10.1f %8.0f %8.0f %8.0f %8.0f %10.0f\n", name, mean, q.p50, q.p90, q.p99,
                 q.p999, q.max);
   };
   row("ours", ours_mean, o);
   row("spdlog async", peer_mean, p);
   row("timer only", 0.0, e);
+  row("timestamp only", 0.0, s);
   std::printf("ratio ours/peer p50 %.3f mean %.3f  (peer/ours: p50 %.1fx, mean %.1fx)\n",
               p.p50 > 0 ? o.p50 / p.p50 : 0.0, peer_mean > 0 ? ours_mean / peer_mean : 0.0,
               o.p50 > 0 ? p.p50 / o.p50 : 0.0, ours_mean > 0 ? peer_mean / ours_mean : 0.0);
+  std::printf(
+      "timestamp-only p50 %.0f ns: a logger that did nothing else would read p50 %.1fx "
+      "faster than spdlog under this timer\n",
+      s.p50, s.p50 > 0 ? p.p50 / s.p50 : 0.0);
   std::printf("dropped: ours %llu, spdlog %zu; pinned: %s\n",
               static_cast<unsigned long long>(g_ours->dropped()), g_spdlog_pool->overrun_counter(),
               can_pin() ? "caller CPU 1, backends CPU 0" : "no (fewer than 2 CPUs)");
