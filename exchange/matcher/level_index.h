@@ -10,7 +10,7 @@
 
 namespace llt::exchange {
 
-// Price level key (PriceLadder::key_of: price for asks, -price for bids) -> slot of the level
+// Price level key (PriceLadder::key_of: price for bids, -price for asks) -> slot of the level
 // in one book's level pool.
 //
 // Two tables. Resting prices cluster around the touch, so most keys of a side differ only in
@@ -92,7 +92,7 @@ class LevelIndex {
   };
   static_assert((kSideSlots & (kSideSlots - 1)) == 0, "the low bits index a side's half");
 
-  // Asks (key > 0) in the first half, bids (key < 0) in the second.
+  // Bids (key > 0) in the first half, asks (key < 0) in the second.
   [[nodiscard]] static std::size_t direct_of(std::int64_t key) noexcept {
     const auto bits = static_cast<std::uint64_t>(key);
     return static_cast<std::size_t>((bits & (kSideSlots - 1)) | ((bits >> 63) * kSideSlots));

@@ -29,8 +29,9 @@ struct Order {
   PoolIndex client_slot = kNoIndex;
   PoolIndex client_prev = kNoIndex;
   PoolIndex client_next = kNoIndex;
-  // Where the OrderIdIndex front table holds it (group * 8 + slot), or kNoIndex (back table,
-  // or not indexed). Written by OrderIdIndex::insert.
+  // Where the OrderIdIndex front table holds or held it (group * 8 + slot), or kNoIndex (back
+  // table, or never indexed). Written by OrderIdIndex::insert and left as is by an erase: the
+  // front table checks that the slot still holds this order.
   PoolIndex id_slot = kNoIndex;
   Side side = Side::kInvalid;
 };

@@ -9,6 +9,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "exchange/matcher/price_ladder.h"
 #include "tests/support/order_flow_generator.h"
 
 namespace llt::exchange {
@@ -17,21 +18,23 @@ namespace {
 constexpr auto kWrap = static_cast<std::int64_t>(LevelIndex::kSideSlots);
 
 TEST(LevelIndex, keys_near_each_other_take_the_direct_table_whatever_the_price) {
-  // Asks at mid + d and bids at mid - d: with a mid that is a multiple of the table's span,
-  // their keys (price, -price) have the same low bits.
+  // Bids at mid - d and asks at mid + d: with a mid that is a multiple of the table's span,
+  // their keys (PriceLadder::key_of: price for a bid, -price for an ask) have the same low bits.
   constexpr std::int64_t kMid = 1'000 * kWrap;
   LevelIndex index(128, 1);
   for (std::int64_t d = 1; d <= 40; ++d) {
-    ASSERT_TRUE(index.insert(kMid + d, static_cast<PoolIndex>(d)));
-    ASSERT_TRUE(index.insert(-(kMid - d), static_cast<PoolIndex>(100 + d)));
+    ASSERT_EQ(PriceLadder::key_of(Side::kBuy, kMid - d), kMid - d);
+    ASSERT_EQ(PriceLadder::key_of(Side::kSell, kMid + d), -(kMid + d));
+    ASSERT_TRUE(index.insert(kMid - d, static_cast<PoolIndex>(d)));
+    ASSERT_TRUE(index.insert(-(kMid + d), static_cast<PoolIndex>(100 + d)));
   }
   EXPECT_EQ(index.size(), 80u);
   EXPECT_EQ(index.back_size(), 0u) << "bids and asks have separate direct entries";
-  EXPECT_EQ(index.find(kMid + 17), 17u);
-  EXPECT_EQ(index.find(-(kMid - 17)), 117u);
-  EXPECT_EQ(index.find(kMid + 41), kNoIndex);
-  EXPECT_EQ(index.find(-(kMid + 17)), kNoIndex);
-  EXPECT_EQ(index.find(kMid - 17), kNoIndex);
+  EXPECT_EQ(index.find(kMid - 17), 17u);
+  EXPECT_EQ(index.find(-(kMid + 17)), 117u);
+  EXPECT_EQ(index.find(kMid - 41), kNoIndex);
+  EXPECT_EQ(index.find(-(kMid - 17)), kNoIndex);
+  EXPECT_EQ(index.find(kMid + 17), kNoIndex);
 }
 
 TEST(LevelIndex, keys_that_share_a_direct_entry_stay_distinct) {
