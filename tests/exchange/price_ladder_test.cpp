@@ -102,10 +102,10 @@ TEST(PriceLadder, random_inserts_and_erases_agree_with_an_ordered_set) {
 }
 
 TEST(PriceLadder, levels_opening_and_closing_near_the_top_keep_the_order) {
-  // The flow of a real book: a short ladder (often under the seven entries the top window
-  // covers, so the window reaches into the sentinels) whose levels open and close a few ticks
-  // from the best, now and then one deep, checked against an ordered set after every step.
-  // Full at times: the window moves then run into the slack above the top.
+  // The flow of a real book: a short ladder (about half of its 24 entries in use) whose
+  // levels open and close a few ticks from the best, now and then one deep, checked against an
+  // ordered set after every step. Ladders shorter than the top window and full ladders are
+  // walked position by position in every_position_of_every_size_keeps_the_order below.
   constexpr std::size_t kCapacity = 24;
   for (const Side side : {Side::kBuy, Side::kSell}) {
     PriceLadder ladder(side, kCapacity);
@@ -139,6 +139,54 @@ TEST(PriceLadder, levels_opening_and_closing_near_the_top_keep_the_order) {
         model.insert(price);
       }
       ASSERT_NO_FATAL_FAILURE(expect_same_levels(ladder, model)) << "step " << i;
+    }
+  }
+}
+
+TEST(PriceLadder, every_position_of_every_size_keeps_the_order) {
+  // Every size from empty to full, for capacities around the top window (7 entries): a level
+  // opened at every position (below the bottom, between each pair, above the top) and closed
+  // again, and every level closed and opened again. Short ladders put the window on the
+  // sentinels below the array; full ones move entries into the slack above it.
+  for (const Side side : {Side::kBuy, Side::kSell}) {
+    for (std::size_t capacity = 1; capacity <= 17; ++capacity) {
+      for (std::size_t size = 0; size <= capacity; ++size) {
+        PriceLadder ladder(side, capacity);
+        std::set<Price> model;
+        for (std::size_t k = 0; k < size; ++k) {
+          const Price price = 100 + 2 * static_cast<Price>(k);
+          ASSERT_TRUE(ladder.insert(price, static_cast<PoolIndex>(price)));
+          model.insert(price);
+        }
+        ASSERT_NO_FATAL_FAILURE(expect_same_levels(ladder, model));
+        for (std::size_t k = 0; k <= size; ++k) {
+          const Price price = 99 + 2 * static_cast<Price>(k);  // odd: between the levels
+          if (size == capacity) {
+            EXPECT_FALSE(ladder.insert(price, 0)) << "full at capacity " << capacity;
+            ASSERT_NO_FATAL_FAILURE(expect_same_levels(ladder, model));
+            continue;
+          }
+          ASSERT_TRUE(ladder.insert(price, static_cast<PoolIndex>(price)));
+          model.insert(price);
+          ASSERT_NO_FATAL_FAILURE(expect_same_levels(ladder, model))
+              << "capacity " << capacity << " size " << size << " opened " << price;
+          ladder.erase(price);
+          model.erase(price);
+          ASSERT_NO_FATAL_FAILURE(expect_same_levels(ladder, model))
+              << "capacity " << capacity << " size " << size << " closed " << price;
+        }
+        for (std::size_t k = 0; k < size; ++k) {
+          const Price price = 100 + 2 * static_cast<Price>(k);
+          ladder.erase(price);
+          model.erase(price);
+          ASSERT_NO_FATAL_FAILURE(expect_same_levels(ladder, model))
+              << "capacity " << capacity << " size " << size << " closed " << price;
+          ASSERT_TRUE(ladder.insert(price, static_cast<PoolIndex>(price)));
+          model.insert(price);
+          ASSERT_NO_FATAL_FAILURE(expect_same_levels(ladder, model))
+              << "capacity " << capacity << " size " << size << " reopened " << price;
+        }
+      }
     }
   }
 }
