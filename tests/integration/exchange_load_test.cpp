@@ -123,11 +123,8 @@ TEST(ExchangeLoad, answers_every_one_of_100k_requests_once_with_flat_memory) {
       {"--port", "0", "--multicast-addr", md.group, "--multicast-port", std::to_string(md.port),
        "--snapshot-port", std::to_string(md.snapshot_port), "--tickers", "1", "--max-orders",
        "65536", "--stats-interval", "1"});
-  const std::string marker = "order entry on 127.0.0.1:";
-  ASSERT_TRUE(exchange.wait_for_output(marker, 5s)) << exchange.stderr_text();
-  const std::string banner = exchange.stdout_text();
-  const auto port =
-      static_cast<std::uint16_t>(std::stoul(banner.substr(banner.find(marker) + marker.size())));
+  const std::uint16_t port = test::exchange_port(exchange);
+  ASSERT_NE(port, 0) << exchange.stderr_text();
 
   std::vector<std::unique_ptr<FloodClient>> clients;
   clients.reserve(kSessions);

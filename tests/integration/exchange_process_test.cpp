@@ -30,16 +30,6 @@ using test::MdSubscriber;
 
 constexpr const char* kExchange = LLT_EXCHANGE_BINARY;
 
-// Starts the exchange on a port the kernel picks (--port 0) and returns the port it printed,
-// or 0 when it did not start within the deadline.
-std::uint16_t started_port(const ChildProcess& exchange) {
-  const std::string marker = "order entry on 127.0.0.1:";
-  if (!exchange.wait_for_output(marker, 5s))
-    return 0;
-  const std::string out = exchange.stdout_text();
-  return static_cast<std::uint16_t>(std::stoul(out.substr(out.find(marker) + marker.size())));
-}
-
 // Polls the subscriber until it has applied the incremental update `seq`, within a deadline.
 bool receive_through(MdSubscriber& subscriber, SeqNum seq) {
   const auto deadline = std::chrono::steady_clock::now() + 5s;
@@ -120,7 +110,7 @@ void serve_a_trade_then_stop_with(int signo, const std::vector<std::string>& mod
   const MdChannel md = md_random_channel();
   MdSubscriber subscriber(md);
   ChildProcess exchange(kExchange, exchange_args(0, md, mode));
-  const std::uint16_t port = started_port(exchange);
+  const std::uint16_t port = test::exchange_port(exchange);
   ASSERT_NE(port, 0) << exchange.stderr_text();
 
   OrderEntryClient buyer(port, 11);
@@ -168,7 +158,7 @@ TEST(ExchangeProcess, publishes_the_cancels_of_a_disconnected_client_and_logs_to
   const MdChannel md = md_random_channel();
   MdSubscriber subscriber(md);
   ChildProcess exchange(kExchange, exchange_args(0, md, {"--log-file", log_path}));
-  const std::uint16_t port = started_port(exchange);
+  const std::uint16_t port = test::exchange_port(exchange);
   ASSERT_NE(port, 0) << exchange.stderr_text();
   {
     OrderEntryClient client(port, 9);
@@ -193,7 +183,7 @@ TEST(ExchangeProcess, publishes_the_cancels_of_a_disconnected_client_and_logs_to
 TEST(ExchangeProcess, prints_a_status_line_every_stats_interval) {
   ChildProcess exchange(kExchange,
                         exchange_args(0, md_random_channel(), {"--stats-interval", "1"}));
-  const std::uint16_t port = started_port(exchange);
+  const std::uint16_t port = test::exchange_port(exchange);
   ASSERT_NE(port, 0) << exchange.stderr_text();
   OrderEntryClient client(port, 5);
   client.skip_heartbeats(true);

@@ -42,14 +42,6 @@ std::string temp_path(const std::string& name) {
   return ::testing::TempDir() + "llt_trading_" + std::to_string(::getpid()) + "_" + name;
 }
 
-std::uint16_t started_port(const ChildProcess& exchange) {
-  const std::string marker = "order entry on 127.0.0.1:";
-  if (!exchange.wait_for_output(marker, 5s))
-    return 0;
-  const std::string out = exchange.stdout_text();
-  return static_cast<std::uint16_t>(std::stoul(out.substr(out.find(marker) + marker.size())));
-}
-
 std::vector<std::string> md_args(const MdChannel& md) {
   return {"--multicast-addr",      md.group,          "--multicast-port",
           std::to_string(md.port), "--snapshot-port", std::to_string(md.snapshot_port)};
@@ -69,7 +61,7 @@ std::unique_ptr<ChildProcess> start_exchange(const MdChannel& md, std::uint16_t&
   const auto md_flags = md_args(md);
   args.insert(args.end(), md_flags.begin(), md_flags.end());
   auto exchange = std::make_unique<ChildProcess>(kExchange, args);
-  port = started_port(*exchange);
+  port = test::exchange_port(*exchange);
   return exchange;
 }
 
@@ -222,7 +214,8 @@ TEST(TradingProcess, without_an_exchange_keeps_retrying_and_exits_cleanly_on_sig
   const auto md_flags = md_args(md);
   args.insert(args.end(), md_flags.begin(), md_flags.end());
   ChildProcess trading(kTrading, args);
-  ASSERT_TRUE(trading.wait_for_output("trading: client 1", 5s)) << trading.stderr_text();
+  ASSERT_TRUE(trading.wait_for_output("trading: client 1", test::kStartupLimit))
+      << trading.stderr_text();
   std::this_thread::sleep_for(1500ms);
   ASSERT_FALSE(trading.wait_exit(0ms).has_value()) << trading.stderr_text();
   trading.signal(SIGTERM);

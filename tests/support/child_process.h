@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <fstream>
 #include <optional>
@@ -118,5 +119,21 @@ class ChildProcess {
   std::string stdout_path_;
   std::string stderr_path_;
 };
+
+// How long a test waits for a started executable's first line (the exchange's "order entry
+// on", a trading client's banner). Generous: a sanitizer build starting on a loaded 2-core
+// machine can take several seconds, and a passing run waits only as long as start-up takes.
+inline constexpr std::chrono::seconds kStartupLimit{30};
+
+// The port the exchange printed ("order entry on 127.0.0.1:PORT"; started with --port 0), or
+// 0 when it did not print it within the limit.
+inline std::uint16_t exchange_port(const ChildProcess& exchange,
+                                   std::chrono::milliseconds limit = kStartupLimit) {
+  const std::string marker = "order entry on 127.0.0.1:";
+  if (!exchange.wait_for_output(marker, limit))
+    return 0;
+  const std::string out = exchange.stdout_text();
+  return static_cast<std::uint16_t>(std::stoul(out.substr(out.find(marker) + marker.size())));
+}
 
 }  // namespace llt::test

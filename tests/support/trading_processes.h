@@ -27,17 +27,6 @@
 // client's --book-dump and its summary lines, and read a process's resident memory.
 namespace llt::test {
 
-// The port the exchange printed ("order entry on 127.0.0.1:PORT"; started with --port 0), or
-// 0 when it did not print it within the deadline.
-inline std::uint16_t exchange_port(const ChildProcess& exchange,
-                                   std::chrono::milliseconds limit = std::chrono::seconds(5)) {
-  const std::string marker = "order entry on 127.0.0.1:";
-  if (!exchange.wait_for_output(marker, limit))
-    return 0;
-  const std::string out = exchange.stdout_text();
-  return static_cast<std::uint16_t>(std::stoul(out.substr(out.find(marker) + marker.size())));
-}
-
 // The market data flags of both executables for one channel.
 inline std::vector<std::string> md_flags(const MdChannel& md) {
   return {"--multicast-addr",      md.group,          "--multicast-port",
