@@ -125,12 +125,10 @@ TEST(PriceLadder, levels_opening_and_closing_near_the_top_keep_the_order) {
         auto it = model.begin();
         std::advance(it, static_cast<std::ptrdiff_t>(rng.below(model.size())));
         if (rng.chance(700)) {
-          it = side == Side::kBuy ? std::prev(model.end()) : model.begin();
-          std::advance(
-              it,
-              side == Side::kBuy
-                  ? -static_cast<std::ptrdiff_t>(rng.below(std::min<std::size_t>(model.size(), 7)))
-                  : static_cast<std::ptrdiff_t>(rng.below(std::min<std::size_t>(model.size(), 7))));
+          const auto depth =
+              static_cast<std::ptrdiff_t>(rng.below(std::min<std::size_t>(model.size(), 7)));
+          it = side == Side::kBuy ? std::prev(model.end(), 1 + depth)
+                                  : std::next(model.begin(), depth);
         }
         ladder.erase(*it);
         model.erase(it);
