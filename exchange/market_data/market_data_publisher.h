@@ -14,9 +14,8 @@
 #include "common/net/socket_address.h"
 #include "common/stats/latency_histogram.h"
 #include "common/time/tsc_clock.h"
+#include "exchange/exchange_messages.h"
 #include "exchange/market_data/datagram_sender.h"
-#include "exchange/market_data/published_update_queue.h"
-#include "exchange/matcher/matching_engine.h"
 #include "exchange/protocol/market_update.h"
 #include "exchange/protocol/types.h"
 

@@ -9,10 +9,10 @@
 #include <string>
 #include <vector>
 
+#include "common/containers/fixed_hash_map.h"
 #include "common/error.h"
+#include "exchange/exchange_messages.h"
 #include "exchange/matcher/book_handler.h"
-#include "exchange/matcher/fixed_hash_map.h"
-#include "exchange/matcher/matching_messages.h"
 #include "exchange/matcher/order_book.h"
 #include "exchange/matcher/order_id_index.h"
 #include "exchange/protocol/client_request.h"
@@ -212,7 +212,7 @@ class Matcher {
 
   Handler& handler_;
   OrderIdIndex ids_;
-  FixedHashMap<TickerId, PoolIndex, kNoIndex> ticker_index_;
+  common::FixedHashMap<TickerId, PoolIndex, kNoIndex> ticker_index_;
   std::vector<TickerId> tickers_;
   std::vector<std::unique_ptr<Book>> books_;
   std::vector<Book*> direct_books_;  // by ticker id, when every id is below kDirectTickers

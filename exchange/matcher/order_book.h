@@ -6,11 +6,11 @@
 #include <memory>
 #include <optional>
 
+#include "common/containers/fixed_hash_map.h"
 #include "common/error.h"
 #include "common/memory/mem_pool.h"
 #include "exchange/matcher/book_handler.h"
 #include "exchange/matcher/client_orders.h"
-#include "exchange/matcher/fixed_hash_map.h"
 #include "exchange/matcher/level_index.h"
 #include "exchange/matcher/order.h"
 #include "exchange/matcher/order_id_index.h"
@@ -253,7 +253,7 @@ class OrderBook {
     std::uint64_t id_hash = 0;  // OrderIdIndex hash of (client_order_id, client_id)
   };
 
-  using ClientIndex = FixedHashMap<ClientId, PoolIndex, kNoIndex>;
+  using ClientIndex = common::FixedHashMap<ClientId, PoolIndex, kNoIndex>;
   // Orders and levels are big pools read at random: on huge pages.
   using OrderPool = common::MemPool<Order, true>;
   using LevelPool = common::MemPool<PriceLevel, true>;

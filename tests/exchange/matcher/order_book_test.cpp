@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "exchange/exchange_messages.h"
 #include "exchange/matcher/matcher.h"
-#include "exchange/matcher/matching_messages.h"
 #include "tests/support/book_checks.h"
 #include "tests/support/book_events.h"
 
