@@ -121,7 +121,7 @@ class ReplicaBook {
                             : const_cast<common::MemPool<ReplicaOrder>&>(orders_).at(slot);
   }
 
-  ReplicaResult add(const MarketUpdate& update) noexcept {
+  [[nodiscard]] ReplicaResult add(const MarketUpdate& update) noexcept {
     if (LLT_UNLIKELY(index_.find(update.order_id) != kNoIndex)) {
       return ReplicaResult::kDuplicateOrder;
     }

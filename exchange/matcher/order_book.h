@@ -122,7 +122,7 @@ class OrderBook {
 
   // Continues a pending match with at most max_matches more matches (>= 1). Returns true when
   // the NEW is complete (its remainder, if any, now rests), false if still pending.
-  bool resume_match(std::uint32_t max_matches) noexcept {
+  [[nodiscard]] bool resume_match(std::uint32_t max_matches) noexcept {
     LLT_ASSERT(pending_, "resume_match() without a pending match");
     LLT_ASSERT(max_matches > 0, "max_matches must be at least 1");
     last_steps_ = 0;
@@ -155,7 +155,7 @@ class OrderBook {
 
   // Cancel-on-disconnect, one order at a time: cancels the client's oldest order resting in
   // this book (CANCELED + CANCEL update) and returns true, or returns false if it has none.
-  bool cancel_oldest_of(ClientId client_id) noexcept {
+  [[nodiscard]] bool cancel_oldest_of(ClientId client_id) noexcept {
     LLT_ASSERT(!pending_, "cancel while a match is pending: resume_match() it first");
     last_steps_ = 0;
     const PoolIndex slot = client_slot_of(client_id);

@@ -208,8 +208,10 @@ TEST_P(ScenarioTest, produces_exactly_the_expected_events) {
 
     stepped_events.events.clear();
     stepped.process(step.request, 1);
-    while (stepped.busy())
-      stepped.resume(1);
+    while (stepped.busy()) {
+      const bool done = stepped.resume(1);
+      ASSERT_EQ(done, !stepped.busy()) << where << " (resume() says when it finished)";
+    }
     EXPECT_EQ(lines_of(stepped_events.events), step.expected) << where << " (one step per call)";
 
     EXPECT_EQ(lines_of(reference.process(step.request)), step.expected) << where << " (reference)";
