@@ -8,9 +8,9 @@
 
 #include "common/concurrent/agent_runner.h"
 #include "common/stats/latency_report.h"
+#include "exchange/exchange_messages.h"
 #include "exchange/exchange_options.h"
 #include "exchange/market_data/market_data_publisher.h"
-#include "exchange/market_data/published_update_queue.h"
 #include "exchange/market_data/snapshot_synthesizer.h"
 #include "exchange/matcher/matching_engine.h"
 #include "exchange/order_server/order_server.h"

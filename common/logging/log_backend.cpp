@@ -171,7 +171,7 @@ std::uint64_t Logger::dropped() const noexcept {
   std::uint64_t total = unregistered_dropped_.load(std::memory_order_relaxed);
   const std::size_t count = queue_count_.load(std::memory_order_acquire);
   for (std::size_t i = 0; i < count; ++i) {
-    total += queues_[i]->dropped.load(std::memory_order_relaxed);
+    total += queues_[i]->dropped.load();
   }
   return total;
 }
@@ -306,7 +306,7 @@ void Logger::report_drops() noexcept {
   try {
     for (std::size_t i = 0; i < count; ++i) {
       log_detail::ThreadQueue& queue = *queues_[i];
-      const std::uint64_t dropped = queue.dropped.load(std::memory_order_relaxed);
+      const std::uint64_t dropped = queue.dropped.load();
       if (dropped != queue.reported) {
         append_prefix(clock_->now_ticks(), LogLevel::kWarn, "logger", 0);
         fmt::format_to(fmt::appender(buffer_),
@@ -332,12 +332,12 @@ void Logger::report_drops() noexcept {
 void Logger::write_out() noexcept {
   if (buffer_.size() > 0) {
     if (std::fwrite(buffer_.data(), 1, buffer_.size(), out_) != buffer_.size()) {
-      write_failures_.fetch_add(1, std::memory_order_relaxed);
+      write_failures_.add();
     }
     buffer_.clear();
   }
   if (std::fflush(out_) != 0) {
-    write_failures_.fetch_add(1, std::memory_order_relaxed);
+    write_failures_.add();
   }
 }
 

@@ -54,6 +54,7 @@
 
 #include "common/concurrent/cache_line.h"
 #include "common/concurrent/idle_strategy.h"
+#include "common/concurrent/single_writer_counter.h"
 #include "common/concurrent/spsc_queue.h"
 #include "common/error.h"
 #include "common/time/tsc_clock.h"
@@ -313,15 +314,12 @@ struct alignas(kCacheLineSize) ThreadQueue {
     name[n] = '\0';
   }
 
-  // Producer only (the owning thread): a plain load and store, no read-modify-write,
-  // because no other thread writes the counter.
-  void count_drop() noexcept {
-    dropped.store(dropped.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-  }
+  // Producer only (the owning thread).
+  void count_drop() noexcept { dropped.add(); }
 
   SpscQueue<LogRecord> queue;
   // Written by the producer only when it drops; read by the backend and by dropped().
-  alignas(kCacheLineSize) std::atomic<std::uint64_t> dropped{0};
+  alignas(kCacheLineSize) SingleWriterCounter dropped;
   std::uint64_t reported = 0;  // backend only: drops already reported in the output
   // Read-only after registration.
   alignas(kCacheLineSize) const std::uint64_t owner_token;
@@ -400,9 +398,7 @@ class Logger {
   }
 
   // Writes to the output that failed (short fwrite or fflush error). Backend-maintained.
-  [[nodiscard]] std::uint64_t write_failures() const noexcept {
-    return write_failures_.load(std::memory_order_relaxed);
-  }
+  [[nodiscard]] std::uint64_t write_failures() const noexcept { return write_failures_.load(); }
 
   // The hot path; call it through LLT_LOG_* (which checks the level first and builds the
   // static site). `format` is unused at run time: its type checks the format string against
@@ -470,7 +466,9 @@ class Logger {
   std::atomic<bool> backend_running_{false};
   alignas(kCacheLineSize) std::atomic<std::uint64_t> flush_requested_{0};
   alignas(kCacheLineSize) std::atomic<std::uint64_t> flushed_{0};
-  std::atomic<std::uint64_t> write_failures_{0};
+  // Written by the backend while it runs, then by the thread that stopped it (after the
+  // join, under control_mutex_): one writer at a time.
+  SingleWriterCounter write_failures_;
 
   // Backend only.
   LoggerOptions options_;

@@ -3,9 +3,9 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "common/containers/fixed_hash_map.h"
 #include "common/error.h"
 #include "common/memory/mem_pool.h"
-#include "exchange/matcher/fixed_hash_map.h"
 #include "exchange/protocol/market_update.h"
 #include "exchange/protocol/types.h"
 
@@ -113,7 +113,7 @@ class ReplicaBook {
   [[nodiscard]] std::size_t max_orders() const noexcept { return orders_.capacity(); }
 
  private:
-  using OrderIndex = FixedHashMap<OrderId, Index, kNoIndex>;
+  using OrderIndex = common::FixedHashMap<OrderId, Index, kNoIndex>;
 
   [[nodiscard]] const ReplicaOrder* order_at(Index slot) const noexcept {
     // MemPool::at is non-const only because it hands out a mutable pointer.
@@ -121,7 +121,7 @@ class ReplicaBook {
                             : const_cast<common::MemPool<ReplicaOrder>&>(orders_).at(slot);
   }
 
-  ReplicaResult add(const MarketUpdate& update) noexcept {
+  [[nodiscard]] ReplicaResult add(const MarketUpdate& update) noexcept {
     if (LLT_UNLIKELY(index_.find(update.order_id) != kNoIndex)) {
       return ReplicaResult::kDuplicateOrder;
     }

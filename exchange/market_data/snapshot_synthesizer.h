@@ -11,15 +11,15 @@
 #include "common/concurrent/agent.h"
 #include "common/concurrent/cache_line.h"
 #include "common/concurrent/single_writer_counter.h"
+#include "common/containers/fixed_hash_map.h"
 #include "common/error.h"
 #include "common/net/io_status.h"
 #include "common/net/mcast_socket.h"
 #include "common/net/socket_address.h"
 #include "common/time/tsc_clock.h"
+#include "exchange/exchange_messages.h"
 #include "exchange/market_data/datagram_sender.h"
-#include "exchange/market_data/published_update_queue.h"
 #include "exchange/market_data/replica_book.h"
-#include "exchange/matcher/fixed_hash_map.h"
 #include "exchange/protocol/market_update.h"
 #include "exchange/protocol/types.h"
 
@@ -197,7 +197,7 @@ class BasicSnapshotSynthesizer final : public common::Agent {
  private:
   enum class Phase : std::uint8_t { kIdle, kCopying, kSending };
   static constexpr std::uint32_t kNoSlot = UINT32_MAX;
-  using TickerSlots = FixedHashMap<TickerId, std::uint32_t, kNoSlot>;
+  using TickerSlots = common::FixedHashMap<TickerId, std::uint32_t, kNoSlot>;
 
   int apply_some() noexcept {
     std::uint32_t applied = 0;

@@ -3,9 +3,9 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "common/containers/fixed_hash_map.h"
 #include "common/error.h"
 #include "common/memory/huge_page_array.h"
-#include "exchange/matcher/fixed_hash_map.h"
 #include "exchange/matcher/order.h"
 
 namespace llt::exchange {
@@ -101,7 +101,7 @@ class LevelIndex {
   std::size_t max_size_;
   std::size_t direct_size_ = 0;
   common::HugePageArray<Entry> direct_;
-  FixedHashMap<std::int64_t, PoolIndex, kNoIndex, BlockHash<std::int64_t>> back_;
+  common::FixedHashMap<std::int64_t, PoolIndex, kNoIndex, common::BlockHash<std::int64_t>> back_;
 };
 
 }  // namespace llt::exchange

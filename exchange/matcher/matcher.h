@@ -9,10 +9,10 @@
 #include <string>
 #include <vector>
 
+#include "common/containers/fixed_hash_map.h"
 #include "common/error.h"
+#include "exchange/exchange_messages.h"
 #include "exchange/matcher/book_handler.h"
-#include "exchange/matcher/fixed_hash_map.h"
-#include "exchange/matcher/matching_messages.h"
 #include "exchange/matcher/order_book.h"
 #include "exchange/matcher/order_id_index.h"
 #include "exchange/protocol/client_request.h"
@@ -109,7 +109,8 @@ class Matcher {
       pending_ = Pending::kCancelAll;
       cancel_all_client_ = request.client_id;
       cancel_all_book_ = 0;
-      cancel_all_steps(max_steps);
+      // Unfinished within max_steps: busy() stays true and the caller resumes it.
+      (void)cancel_all_steps(max_steps);
       return RejectReason::kNone;
     }
     reject(ClientResponseType::kRejected, request, RejectReason::kUnknownMsgType);
@@ -118,7 +119,7 @@ class Matcher {
 
   // Continues the pending request with at most max_steps more steps (>= 1). Returns true when
   // it is complete. Precondition: busy().
-  bool resume(std::uint32_t max_steps) noexcept {
+  [[nodiscard]] bool resume(std::uint32_t max_steps) noexcept {
     LLT_ASSERT(max_steps > 0, "max_steps must be at least 1");
     last_steps_ = 0;
     switch (pending_) {
@@ -169,7 +170,7 @@ class Matcher {
   }
 
   // Returns true when the client has no order left in any book.
-  bool cancel_all_steps(std::uint32_t max_steps) noexcept {
+  [[nodiscard]] bool cancel_all_steps(std::uint32_t max_steps) noexcept {
     std::uint32_t steps = 0;
     while (cancel_all_book_ < books_.size()) {
       if (steps == max_steps) {
@@ -212,7 +213,7 @@ class Matcher {
 
   Handler& handler_;
   OrderIdIndex ids_;
-  FixedHashMap<TickerId, PoolIndex, kNoIndex> ticker_index_;
+  common::FixedHashMap<TickerId, PoolIndex, kNoIndex> ticker_index_;
   std::vector<TickerId> tickers_;
   std::vector<std::unique_ptr<Book>> books_;
   std::vector<Book*> direct_books_;  // by ticker id, when every id is below kDirectTickers

@@ -45,7 +45,8 @@ int MatchingEngine::poll() {
       break;
     }
     if (LLT_UNLIKELY(matcher_.busy())) {
-      matcher_.resume(budget);
+      // Unfinished within the budget: still busy() on the next pass, which resumes it again.
+      (void)matcher_.resume(budget);
     } else {
       MatchingRequest* request = requests_.front();
       if (request == nullptr) {

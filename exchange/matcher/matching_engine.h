@@ -10,8 +10,8 @@
 #include "common/concurrent/spsc_queue.h"
 #include "common/error.h"
 #include "common/time/tsc_clock.h"
+#include "exchange/exchange_messages.h"
 #include "exchange/matcher/matcher.h"
-#include "exchange/matcher/matching_messages.h"
 #include "exchange/matcher/order_book.h"
 #include "exchange/protocol/client_response.h"
 #include "exchange/protocol/market_update.h"
@@ -26,10 +26,6 @@ struct MatchingEngineOptions {
   std::uint32_t max_requests_per_poll = 64;
   std::uint32_t max_steps_per_poll = 1024;  // matches + cancels
 };
-
-using RequestQueue = common::SpscQueue<MatchingRequest>;
-using ResponseQueue = common::SpscQueue<MatchingResponse>;
-using UpdateQueue = common::SpscQueue<MatchingUpdate>;
 
 // The matching engine's BookHandler: pushes each event onto its output queue with the hop
 // ticks of the request that caused it, and tracks how much room the queues surely have.

@@ -6,11 +6,11 @@
 #include <memory>
 #include <optional>
 
+#include "common/containers/fixed_hash_map.h"
 #include "common/error.h"
 #include "common/memory/mem_pool.h"
 #include "exchange/matcher/book_handler.h"
 #include "exchange/matcher/client_orders.h"
-#include "exchange/matcher/fixed_hash_map.h"
 #include "exchange/matcher/level_index.h"
 #include "exchange/matcher/order.h"
 #include "exchange/matcher/order_id_index.h"
@@ -122,7 +122,7 @@ class OrderBook {
 
   // Continues a pending match with at most max_matches more matches (>= 1). Returns true when
   // the NEW is complete (its remainder, if any, now rests), false if still pending.
-  bool resume_match(std::uint32_t max_matches) noexcept {
+  [[nodiscard]] bool resume_match(std::uint32_t max_matches) noexcept {
     LLT_ASSERT(pending_, "resume_match() without a pending match");
     LLT_ASSERT(max_matches > 0, "max_matches must be at least 1");
     last_steps_ = 0;
@@ -155,7 +155,7 @@ class OrderBook {
 
   // Cancel-on-disconnect, one order at a time: cancels the client's oldest order resting in
   // this book (CANCELED + CANCEL update) and returns true, or returns false if it has none.
-  bool cancel_oldest_of(ClientId client_id) noexcept {
+  [[nodiscard]] bool cancel_oldest_of(ClientId client_id) noexcept {
     LLT_ASSERT(!pending_, "cancel while a match is pending: resume_match() it first");
     last_steps_ = 0;
     const PoolIndex slot = client_slot_of(client_id);
@@ -253,7 +253,7 @@ class OrderBook {
     std::uint64_t id_hash = 0;  // OrderIdIndex hash of (client_order_id, client_id)
   };
 
-  using ClientIndex = FixedHashMap<ClientId, PoolIndex, kNoIndex>;
+  using ClientIndex = common::FixedHashMap<ClientId, PoolIndex, kNoIndex>;
   // Orders and levels are big pools read at random: on huge pages.
   using OrderPool = common::MemPool<Order, true>;
   using LevelPool = common::MemPool<PriceLevel, true>;

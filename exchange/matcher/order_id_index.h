@@ -5,9 +5,9 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "common/containers/fixed_hash_map.h"
 #include "common/error.h"
 #include "common/memory/huge_page_array.h"
-#include "exchange/matcher/fixed_hash_map.h"
 #include "exchange/matcher/order.h"
 
 namespace llt::exchange {
@@ -24,8 +24,8 @@ struct OrderKeyHash {
     // The odd multiplier moves the client id into the high bits before the full mix, so
     // (client, id) and (id, client) pairs do not collide.
     const std::uint64_t block =
-        fold_multiply((key.client_order_id >> kBlockBits) ^ seed ^
-                      (static_cast<std::uint64_t>(key.client_id) * 0xc4ceb9fe1a85ec53ULL));
+        common::fold_multiply((key.client_order_id >> kBlockBits) ^ seed ^
+                              (static_cast<std::uint64_t>(key.client_id) * 0xc4ceb9fe1a85ec53ULL));
     return (block << kBlockBits) | (key.client_order_id & ((1U << kBlockBits) - 1));
   }
 };
@@ -167,7 +167,7 @@ class OrderIdIndex {
   };
   static_assert(sizeof(Group) == 64, "a group is one cache line");
 
-  using Table = FixedHashMap<OrderKey, Order*, nullptr, OrderKeyHash>;
+  using Table = common::FixedHashMap<OrderKey, Order*, nullptr, OrderKeyHash>;
 
   static constexpr std::uint64_t kLowBits = 0x0101010101010101ULL;
   static constexpr std::uint64_t kHighBits = 0x8080808080808080ULL;

@@ -7,8 +7,7 @@
 #include <stdexcept>
 
 #include "common/error.h"
-#include "exchange/matcher/matching_engine.h"
-#include "exchange/matcher/matching_messages.h"
+#include "exchange/exchange_messages.h"
 #include "exchange/protocol/client_request.h"
 
 namespace llt::exchange {

@@ -1,55 +1,15 @@
 #include "exchange/order_server/order_server.h"
 
+#include <sys/socket.h>
+
 #include <algorithm>
-#include <stdexcept>
-#include <string>
+#include <chrono>
 
 namespace llt::exchange {
 namespace {
 
-constexpr std::size_t kMaxSessionsLimit = std::size_t{1} << 16;
-constexpr std::size_t kMaxBufferBytes = std::size_t{1} << 30;
 // Heartbeats and timeouts are checked this often.
 constexpr std::chrono::microseconds kTimerSweepInterval{1000};
-
-[[noreturn]] void bad_option(const std::string& name, const std::string& value,
-                             const std::string& rule) {
-  throw std::invalid_argument("OrderServerOptions::" + name + " = " + value + ": " + rule);
-}
-
-void check_range(const char* name, std::uint64_t value, std::uint64_t low, std::uint64_t high) {
-  if (value < low || value > high) {
-    bad_option(name, std::to_string(value),
-               "must be in [" + std::to_string(low) + ", " + std::to_string(high) + "]");
-  }
-}
-
-void check_positive(const char* name, std::chrono::milliseconds value) {
-  if (value.count() <= 0) {
-    bad_option(name, std::to_string(value.count()) + " ms", "must be > 0");
-  }
-}
-
-const OrderServerOptions& checked(const OrderServerOptions& options) {
-  check_range("max_sessions", options.max_sessions, 1, kMaxSessionsLimit);
-  check_positive("heartbeat_interval", options.heartbeat_interval);
-  check_positive("heartbeat_timeout (--heartbeat-timeout-ms)", options.heartbeat_timeout);
-  check_positive("close_grace", options.close_grace);
-  check_range("max_invalid_messages", options.max_invalid_messages, 1, UINT32_MAX);
-  check_range("send_buffer_bytes", options.send_buffer_bytes, sizeof(ClientResponse),
-              kMaxBufferBytes);
-  check_range("receive_buffer_bytes", options.receive_buffer_bytes, sizeof(ClientRequest),
-              kMaxBufferBytes);
-  if (options.socket_send_buffer_bytes < 0) {
-    bad_option("socket_send_buffer_bytes", std::to_string(options.socket_send_buffer_bytes),
-               "must be >= 0 (0: the kernel's default)");
-  }
-  check_range("max_pending_requests", options.max_pending_requests, 1, std::size_t{1} << 24);
-  check_range("max_responses_per_poll", options.max_responses_per_poll, 1, UINT32_MAX);
-  check_range("max_events_per_poll", options.max_events_per_poll, 1, 1 << 16);
-  check_range("max_accepts_per_poll", options.max_accepts_per_poll, 1, 1 << 16);
-  return options;
-}
 
 common::TcpServerOptions tcp_options(const OrderServerOptions& options) {
   common::TcpServerOptions tcp;
@@ -74,7 +34,7 @@ std::uint64_t to_ticks(const common::TscClock& clock, std::chrono::nanoseconds d
 
 OrderServer::OrderServer(const OrderServerOptions& options, RequestQueue& requests,
                          ResponseQueue& responses, const common::TscClock& clock)
-    : options_(checked(options)),
+    : options_(check_options(options)),
       requests_(requests),
       responses_(responses),
       clock_(clock),
@@ -122,25 +82,473 @@ int OrderServer::poll() {
   return work;
 }
 
+// The private members below are reached only from poll(), in this unit; `inline` keeps the
+// inlining they had when they were defined in the class.
+
+inline void OrderServer::on_accept(ConnectionId id, common::TcpConnection& connection) noexcept {
+  if (options_.socket_send_buffer_bytes > 0) {
+    const int bytes = options_.socket_send_buffer_bytes;
+    (void)::setsockopt(connection.fd(), SOL_SOCKET, SO_SNDBUF, &bytes, sizeof(bytes));
+  }
+  SessionSlot& slot = slots_[id];
+  reset_io(slot);
+  slot.session.open(clock_.now_ticks());
+  counters_.sessions_accepted.add();
+  counters_.sessions_live.add();
+}
+
+inline void OrderServer::on_data(ConnectionId id, common::TcpConnection& connection) noexcept {
+  SessionSlot& slot = slots_[id];
+  now_ = clock_.now_ticks();
+  slot.session.on_bytes_received(now_);
+  // Everything buffered but not yet seen by the stamps came with this read.
+  const std::uint64_t buffered = connection.received_size();
+  if (buffered > slot.stamps.unconsumed()) {
+    slot.stamps.on_read(buffered - slot.stamps.unconsumed(), now_);
+  }
+  if (!slot.session.accepting_requests()) {
+    discard_input(slot, connection);  // closing
+    return;
+  }
+  decode(id, slot, connection);
+}
+
+inline void OrderServer::discard_input(SessionSlot& slot,
+                                       common::TcpConnection& connection) noexcept {
+  connection.consume(connection.received_size());
+  slot.stamps.discard_all();
+}
+
+inline void OrderServer::on_closed(ConnectionId id) noexcept {
+  SessionSlot& slot = slots_[id];
+  end_session(slot, SessionCloseCause::kPeerClosed, false);
+  forget_connection(slot);
+}
+
+inline void OrderServer::decode(ConnectionId id, SessionSlot& slot,
+                                common::TcpConnection& connection) noexcept {
+  while (const ClientRequest* next = connection.peek_message<ClientRequest>()) {
+    if (LLT_UNLIKELY(sequencer_.size() >= options_.max_pending_requests)) {
+      slot.has_backlog = true;
+      backlog_.add(id);
+      return;
+    }
+    const ClientRequest request = *next;
+    connection.consume(sizeof(ClientRequest));
+    const std::uint64_t recv_ticks = slot.stamps.consume(sizeof(ClientRequest));
+    handle(id, slot, request, recv_ticks);
+    if (LLT_UNLIKELY(!slot.session.accepting_requests())) {
+      // Closing (the rest is discarded) or closed (the connection is already empty).
+      if (common::TcpConnection* open = server_.connection(id)) {
+        discard_input(slot, *open);
+      }
+      break;
+    }
+  }
+  slot.has_backlog = false;
+}
+
+inline void OrderServer::handle(ConnectionId id, SessionSlot& slot, const ClientRequest& request,
+                                std::uint64_t recv_ticks) noexcept {
+  counters_.requests_received.add();
+  const SessionDecision decision = slot.session.on_request(request, now_);
+  switch (decision.action) {
+    case SessionAction::kForward: {
+      const bool added = sequencer_.add(request, recv_ticks);
+      LLT_ASSERT(added, "decode() checked the sequencer's room");
+      (void)added;
+      counters_.requests_forwarded.add();
+      return;
+    }
+    case SessionAction::kHeartbeat:
+    case SessionAction::kIgnore:
+      return;
+    case SessionAction::kLogon:
+      logon(id, slot, request);
+      return;
+    case SessionAction::kLogonRejected:
+      reject_logon(id, slot, request, decision.reason);
+      return;
+    case SessionAction::kRejected:
+      reject(id, slot, request, decision.reason);
+      return;
+    case SessionAction::kRejectedAndClose:
+      reject(id, slot, request, decision.reason);
+      if (slot.session.accepting_requests()) {
+        close_gracefully(id, slot,
+                         decision.reason == RejectReason::kNotLoggedIn
+                             ? SessionCloseCause::kNotLoggedIn
+                             : SessionCloseCause::kTooManyInvalid);
+      }
+      return;
+    case SessionAction::kLogout:
+      close_gracefully(id, slot, SessionCloseCause::kLogout);
+      return;
+  }
+}
+
+inline void OrderServer::logon(ConnectionId id, SessionSlot& slot,
+                               const ClientRequest& request) noexcept {
+  const ClientId client_id = request.client_id;
+  if (sessions_by_client_.find(client_id) != kNoSession) {
+    reject_logon(id, slot, request, RejectReason::kClientIdInUse);
+    return;
+  }
+  // Every logged-on session may need one cancel-all slot in the sequencer when it closes:
+  // keep their number within the reserved room.
+  if (LLT_UNLIKELY(logged_on_ + sequencer_.pending_cancel_alls() >= options_.max_sessions ||
+                   !sessions_by_client_.insert(client_id, id))) {
+    reject_logon(id, slot, request, RejectReason::kCapacity);
+    return;
+  }
+  slot.session.accept_logon(client_id);
+  slot.bound = true;
+  ++logged_on_;
+  counters_.sessions_logged_on.add();
+  ClientResponse response{};
+  response.msg_type = ClientResponseType::kLogonAccepted;
+  response.client_id = client_id;
+  // false: the flush ended the session (close_now cancelled the orders it may already have
+  // sent, and counted the cause); nothing is left to do here.
+  (void)stage(id, slot, response, 0);
+}
+
+inline void OrderServer::reject_logon(ConnectionId id, SessionSlot& slot,
+                                      const ClientRequest& request, RejectReason reason) noexcept {
+  count_reject(reason);
+  ClientResponse response{};
+  response.msg_type = ClientResponseType::kLogonRejected;
+  response.client_id = request.client_id;
+  response.reject_reason = reason;
+  if (stage(id, slot, response, 0)) {
+    close_gracefully(id, slot, SessionCloseCause::kLogonRejected);
+  }
+}
+
+inline void OrderServer::reject(ConnectionId id, SessionSlot& slot, const ClientRequest& request,
+                                RejectReason reason) noexcept {
+  count_reject(reason);
+  ClientResponse response{};
+  response.msg_type = ClientResponseType::kRejected;
+  response.client_id = request.client_id;
+  response.ticker_id = request.ticker_id;
+  response.client_order_id = request.order_id;
+  response.side = request.side;
+  response.price = request.price;
+  response.reject_reason = reason;
+  // false: the flush ended the session; the caller sees it in accepting_requests().
+  (void)stage(id, slot, response, 0);
+}
+
+inline int OrderServer::process_backlog() noexcept {
+  int work = 0;
+  backlog_.retain_if([&](ConnectionId id) noexcept {
+    SessionSlot& slot = slots_[id];
+    if (!slot.has_backlog || !slot.session.accepting_requests()) {
+      slot.has_backlog = false;
+      return false;
+    }
+    if (sequencer_.size() >= options_.max_pending_requests) {
+      return true;
+    }
+    common::TcpConnection* connection = server_.connection(id);
+    if (connection == nullptr) {
+      slot.has_backlog = false;
+      return false;
+    }
+    ++work;
+    decode(id, slot, *connection);
+    return slot.has_backlog;
+  });
+  return work;
+}
+
+inline int OrderServer::drain_responses() noexcept {
+  int work = 0;
+  for (std::uint32_t n = 0; n < options_.max_responses_per_poll; ++n) {
+    const MatchingResponse* item = responses_.front();
+    if (item == nullptr) {
+      break;
+    }
+    route(*item);
+    responses_.pop();
+    ++work;
+  }
+  return work;
+}
+
+inline void OrderServer::route(const MatchingResponse& item) noexcept {
+  const ClientResponse& response = item.response;
+  const ClientResponseType type = response.msg_type;
+  if (type == ClientResponseType::kRejected || type == ClientResponseType::kCancelRejected) {
+    count_reject(response.reject_reason);
+  }
+  // The one answer each request gets (ACCEPTED, REJECTED, CANCELED, CANCEL_REJECTED) times
+  // the engine hop once per request; FILLEDs would count a request twice.
+  if (type != ClientResponseType::kFilled && item.ticks.sequenced_ticks != 0 &&
+      item.ticks.engine_in_ticks != 0) {
+    sequenced_to_engine_in_.record(
+        clock_.elapsed_ns(item.ticks.sequenced_ticks, item.ticks.engine_in_ticks));
+  }
+  const std::uint32_t id = sessions_by_client_.find(response.client_id);
+  if (id == kNoSession) {
+    counters_.responses_without_session.add();
+    return;
+  }
+  // A zero stamp would read as "not measured"; a real read is never at tick 0. false: the
+  // flush ended the session; the response is lost with it, as for a client that disconnected.
+  (void)stage(id, slots_[id], response, item.ticks.recv_ticks | 1u);
+}
+
+inline bool OrderServer::stage(ConnectionId id, SessionSlot& slot, ClientResponse response,
+                               std::uint64_t recv_ticks) noexcept {
+  response.seq_num = slot.session.next_outbound_seq(now_);
+  slot.stage[slot.staged] = response;
+  slot.stage_recv_ticks[slot.staged] = recv_ticks;
+  ++slot.staged;
+  dirty_.add(id);
+  if (LLT_UNLIKELY(slot.staged == kStagedResponsesPerSession)) {
+    return flush_session(id, slot);
+  }
+  return true;
+}
+
+inline bool OrderServer::flush_session(ConnectionId id, SessionSlot& slot) noexcept {
+  const std::uint32_t staged = slot.staged;
+  if (staged == 0) {
+    return true;
+  }
+  slot.staged = 0;
+  common::TcpConnection* connection = server_.connection(id);
+  if (LLT_UNLIKELY(connection == nullptr)) {
+    return false;
+  }
+  common::IoResult result =
+      connection->send(slot.stage.data(), std::size_t{staged} * sizeof(ClientResponse));
+  std::uint32_t sent = result.ok() ? staged : 0;
+  if (LLT_UNLIKELY(result.status == common::IoStatus::kBufferFull)) {
+    for (; sent < staged; ++sent) {
+      result = connection->send(&slot.stage[sent], sizeof(ClientResponse));
+      if (!result.ok()) {
+        break;
+      }
+    }
+  }
+  record_sent(slot, sent);
+  if (LLT_LIKELY(sent == staged)) {
+    return true;
+  }
+  SessionCloseCause cause = SessionCloseCause::kSocketError;
+  if (result.status == common::IoStatus::kBufferFull) {
+    cause = SessionCloseCause::kSendBufferFull;
+  } else if (result.status == common::IoStatus::kClosed) {
+    cause = SessionCloseCause::kPeerClosed;
+  }
+  close_now(id, slot, cause);
+  return false;
+}
+
+inline void OrderServer::record_sent(const SessionSlot& slot, std::uint32_t sent) noexcept {
+  if (sent == 0) {
+    return;
+  }
+  counters_.responses_sent.add(sent);
+  const std::uint64_t now = clock_.now_ticks();
+  for (std::uint32_t i = 0; i < sent; ++i) {
+    const std::uint64_t recv_ticks = slot.stage_recv_ticks[i];
+    if (recv_ticks != 0) {
+      read_to_response_sent_.record(clock_.elapsed_ns(recv_ticks, now));
+    }
+  }
+}
+
+inline int OrderServer::flush_dirty() noexcept {
+  int work = 0;
+  dirty_.retain_if([&](ConnectionId id) noexcept {
+    SessionSlot& slot = slots_[id];
+    if (slot.staged > 0) {
+      ++work;
+      (void)flush_session(id, slot);  // false: it closed the session; nothing else to do
+    }
+    return false;
+  });
+  return work;
+}
+
+inline int OrderServer::release_requests() noexcept {
+  const std::size_t released =
+      sequencer_.release(requests_, clock_.now_ticks(), [&](const MatchingRequest& request) {
+        if (request.request.msg_type != kCancelAllOfClient) {
+          read_to_sequenced_.record(
+              clock_.elapsed_ns(request.ticks.recv_ticks, request.ticks.sequenced_ticks));
+        }
+      });
+  counters_.requests_sequenced.add(released);
+  if (LLT_UNLIKELY(!sequencer_.empty())) {
+    counters_.sequencer_stalls.add();
+  }
+  return static_cast<int>(released);
+}
+
+inline void OrderServer::end_session(SessionSlot& slot, SessionCloseCause cause,
+                                     bool keep_bound) noexcept {
+  if (!slot.session.accepting_requests()) {
+    return;
+  }
+  counters_.sessions_closed_by_cause[static_cast<std::size_t>(cause)].add();
+  if (slot.session.logged_on()) {
+    ClientRequest cancel_all{};
+    cancel_all.msg_type = kCancelAllOfClient;
+    cancel_all.client_id = slot.session.client_id();
+    // Stamped now, so it follows every request the session sent before; the reserve of
+    // one slot per logged-on session (see logon()) means it always fits.
+    const bool added = sequencer_.add(cancel_all, clock_.now_ticks());
+    LLT_ASSERT(added, "the sequencer keeps room for one cancel-all per logged-on session");
+    (void)added;
+    counters_.cancel_alls.add();
+    --logged_on_;
+    counters_.sessions_logged_on.sub();
+  }
+  slot.session.start_closing();
+  if (!keep_bound) {
+    unbind(slot);
+  }
+}
+
+inline void OrderServer::unbind(SessionSlot& slot) noexcept {
+  if (slot.bound) {
+    sessions_by_client_.erase(slot.session.client_id());
+    slot.bound = false;
+  }
+}
+
+inline void OrderServer::close_gracefully(ConnectionId id, SessionSlot& slot,
+                                          SessionCloseCause cause) noexcept {
+  const bool linger = slot.session.logged_on();
+  end_session(slot, cause, linger);
+  if (!flush_session(id, slot)) {
+    return;
+  }
+  common::TcpConnection* connection = server_.connection(id);
+  if (connection == nullptr) {
+    forget_connection(slot);
+    return;
+  }
+  discard_input(slot, *connection);
+  const std::uint64_t now = clock_.now_ticks();
+  slot.unbind_deadline_ticks = linger ? now + close_grace_ticks_ : now;
+  slot.close_deadline_ticks = slot.unbind_deadline_ticks + close_grace_ticks_;
+  slot.shutdown_sent = false;
+  closing_.add(id);
+}
+
+inline void OrderServer::close_now(ConnectionId id, SessionSlot& slot,
+                                   SessionCloseCause cause) noexcept {
+  end_session(slot, cause, false);
+  (void)server_.close(id);
+  forget_connection(slot);
+}
+
+inline void OrderServer::forget_connection(SessionSlot& slot) noexcept {
+  unbind(slot);
+  if (slot.session.state() != SessionState::kClosed) {
+    slot.session.close();
+    counters_.sessions_live.sub();
+  }
+  reset_io(slot);
+}
+
+inline void OrderServer::reset_io(SessionSlot& slot) noexcept {
+  slot.staged = 0;
+  slot.has_backlog = false;
+  slot.shutdown_sent = false;
+  slot.bound = false;
+  slot.stamps.reset();
+  slot.unbind_deadline_ticks = 0;
+  slot.close_deadline_ticks = 0;
+}
+
+inline int OrderServer::sweep_closing() noexcept {
+  int work = 0;
+  const std::uint64_t now = clock_.now_ticks();
+  closing_.retain_if([&](ConnectionId id) noexcept {
+    SessionSlot& slot = slots_[id];
+    if (slot.session.state() != SessionState::kClosing) {
+      return false;
+    }
+    common::TcpConnection* connection = server_.connection(id);
+    if (connection == nullptr) {
+      forget_connection(slot);
+      return false;
+    }
+    if (slot.bound && now >= slot.unbind_deadline_ticks) {
+      unbind(slot);
+      ++work;
+    }
+    if (!slot.bound && !slot.shutdown_sent && slot.staged == 0 &&
+        connection->pending_send_bytes() == 0) {
+      (void)::shutdown(connection->fd(), SHUT_WR);
+      slot.shutdown_sent = true;
+      ++work;
+    }
+    if (now >= slot.close_deadline_ticks) {
+      (void)server_.close(id);
+      forget_connection(slot);
+      ++work;
+      return false;
+    }
+    return true;
+  });
+  return work;
+}
+
+inline int OrderServer::sweep_timers() noexcept {
+  int work = 0;
+  now_ = clock_.now_ticks();
+  for (ConnectionId id = 0; id < slots_.size(); ++id) {
+    SessionSlot& slot = slots_[id];
+    if (!slot.session.accepting_requests()) {
+      continue;
+    }
+    if (slot.session.receive_timed_out(now_, heartbeat_timeout_ticks_)) {
+      close_gracefully(id, slot, SessionCloseCause::kHeartbeatTimeout);
+      ++work;
+    } else if (slot.session.heartbeat_due(now_, heartbeat_interval_ticks_)) {
+      ClientResponse heartbeat{};
+      heartbeat.msg_type = ClientResponseType::kHeartbeat;
+      heartbeat.client_id = slot.session.client_id();
+      if (stage(id, slot, heartbeat, 0)) {
+        counters_.heartbeats_sent.add();
+      }
+      ++work;
+    }
+  }
+  counters_.connections_refused.set(server_.refused_connections());
+  return work;
+}
+
+inline void OrderServer::count_reject(RejectReason reason) noexcept {
+  counters_.rejects_by_reason[OrderServerCounters::slot_of(reason)].add();
+}
 OrderServerCounters OrderServer::counters() const noexcept {
   OrderServerCounters copy;
-  copy.sessions_accepted = counters_.sessions_accepted.get();
-  copy.sessions_live = counters_.sessions_live.get();
-  copy.sessions_logged_on = counters_.sessions_logged_on.get();
-  copy.connections_refused = counters_.connections_refused.get();
-  copy.requests_received = counters_.requests_received.get();
-  copy.requests_forwarded = counters_.requests_forwarded.get();
-  copy.requests_sequenced = counters_.requests_sequenced.get();
-  copy.cancel_alls = counters_.cancel_alls.get();
-  copy.responses_sent = counters_.responses_sent.get();
-  copy.heartbeats_sent = counters_.heartbeats_sent.get();
-  copy.responses_without_session = counters_.responses_without_session.get();
-  copy.sequencer_stalls = counters_.sequencer_stalls.get();
+  copy.sessions_accepted = counters_.sessions_accepted.load();
+  copy.sessions_live = static_cast<std::uint64_t>(counters_.sessions_live.load());
+  copy.sessions_logged_on = static_cast<std::uint64_t>(counters_.sessions_logged_on.load());
+  copy.connections_refused = counters_.connections_refused.load();
+  copy.requests_received = counters_.requests_received.load();
+  copy.requests_forwarded = counters_.requests_forwarded.load();
+  copy.requests_sequenced = counters_.requests_sequenced.load();
+  copy.cancel_alls = counters_.cancel_alls.load();
+  copy.responses_sent = counters_.responses_sent.load();
+  copy.heartbeats_sent = counters_.heartbeats_sent.load();
+  copy.responses_without_session = counters_.responses_without_session.load();
+  copy.sequencer_stalls = counters_.sequencer_stalls.load();
   for (std::size_t i = 0; i < kRejectReasonSlots; ++i) {
-    copy.rejects_by_reason[i] = counters_.rejects_by_reason[i].get();
+    copy.rejects_by_reason[i] = counters_.rejects_by_reason[i].load();
   }
   for (std::size_t i = 0; i < kSessionCloseCauseCount; ++i) {
-    copy.sessions_closed_by_cause[i] = counters_.sessions_closed_by_cause[i].get();
+    copy.sessions_closed_by_cause[i] = counters_.sessions_closed_by_cause[i].load();
   }
   return copy;
 }

@@ -8,7 +8,7 @@
 #include <cstring>
 #include <limits>
 
-#include "exchange/matcher/matching_messages.h"
+#include "exchange/exchange_messages.h"
 #include "exchange/protocol/client_request.h"
 #include "exchange/protocol/client_response.h"
 #include "exchange/protocol/format.h"

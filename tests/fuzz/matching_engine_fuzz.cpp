@@ -19,8 +19,8 @@
 #include <variant>
 #include <vector>
 
+#include "exchange/exchange_messages.h"
 #include "exchange/matcher/matching_engine.h"
-#include "exchange/matcher/matching_messages.h"
 #include "exchange/protocol/format.h"
 #include "tests/fuzz/fuzz_input.h"
 #include "tests/support/book_checks.h"

@@ -37,10 +37,10 @@
 #include <utility>
 #include <vector>
 
-#include "exchange/matcher/fixed_hash_map.h"
+#include "common/containers/fixed_hash_map.h"
+#include "exchange/exchange_messages.h"
 #include "exchange/matcher/matcher.h"
 #include "exchange/matcher/matching_engine.h"
-#include "exchange/matcher/matching_messages.h"
 #include "exchange/order_server/fifo_sequencer.h"
 #include "exchange/order_server/read_stamps.h"
 #include "exchange/order_server/session.h"
@@ -51,13 +51,13 @@
 
 namespace {
 
+using llt::common::FixedHashMap;
 using llt::exchange::ClientId;
 using llt::exchange::ClientRequest;
 using llt::exchange::ClientRequestType;
 using llt::exchange::ClientResponse;
 using llt::exchange::ClientResponseType;
 using llt::exchange::FifoSequencer;
-using llt::exchange::FixedHashMap;
 using llt::exchange::kCancelAllOfClient;
 using llt::exchange::MatchingRequest;
 using llt::exchange::OrderThrottle;

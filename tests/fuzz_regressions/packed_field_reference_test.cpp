@@ -13,7 +13,7 @@
 #include <new>
 #include <variant>
 
-#include "exchange/matcher/matching_messages.h"
+#include "exchange/exchange_messages.h"
 #include "exchange/protocol/client_request.h"
 #include "exchange/protocol/client_response.h"
 #include "tests/support/order_entry_checks.h"

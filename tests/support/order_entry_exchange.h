@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "common/concurrent/agent_runner.h"
+#include "exchange/exchange_messages.h"
 #include "exchange/matcher/matching_engine.h"
-#include "exchange/matcher/matching_messages.h"
 #include "exchange/order_server/order_server.h"
 #include "exchange/protocol/market_update.h"
 

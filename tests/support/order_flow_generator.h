@@ -7,7 +7,7 @@
 #include <variant>
 #include <vector>
 
-#include "exchange/matcher/matching_messages.h"
+#include "exchange/exchange_messages.h"
 #include "exchange/protocol/client_request.h"
 #include "exchange/protocol/types.h"
 #include "tests/support/book_events.h"

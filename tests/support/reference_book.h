@@ -11,7 +11,7 @@
 #include <utility>
 #include <vector>
 
-#include "exchange/matcher/matching_messages.h"
+#include "exchange/exchange_messages.h"
 #include "exchange/matcher/order_book.h"
 #include "exchange/protocol/client_request.h"
 #include "exchange/protocol/client_response.h"

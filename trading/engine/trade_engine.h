@@ -31,25 +31,12 @@ struct TradeEngineCapacity {
   std::size_t max_levels_per_side = 65536;
 };
 
-// An int64 one thread writes and any thread reads (prices and P&L in cents for the status
-// line): relaxed, so a reader sees a recent value, not a consistent set.
-class SingleWriterGauge {
- public:
-  void set(std::int64_t v) noexcept { value_.store(v, std::memory_order_relaxed); }
-  [[nodiscard]] std::int64_t load() const noexcept {
-    return value_.load(std::memory_order_relaxed);
-  }
-
- private:
-  std::atomic<std::int64_t> value_{0};
-};
-
 // One ticker's figures for the status line, in cents (rounded).
 struct TickerStats {
-  SingleWriterGauge position;
-  SingleWriterGauge vwap;
-  SingleWriterGauge realized_pnl;
-  SingleWriterGauge unrealized_pnl;
+  common::SingleWriterGauge position;
+  common::SingleWriterGauge vwap;
+  common::SingleWriterGauge realized_pnl;
+  common::SingleWriterGauge unrealized_pnl;
   common::SingleWriterCounter fills;
   common::SingleWriterCounter filled_qty;
   common::SingleWriterCounter bought_qty;

@@ -6,8 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include "exchange/exchange_messages.h"
 #include "exchange/matcher/matching_engine.h"
-#include "exchange/matcher/matching_messages.h"
 
 namespace llt::exchange {
 namespace {

@@ -8,7 +8,7 @@
 
 #include <gtest/gtest.h>
 
-#include "exchange/matcher/matching_messages.h"
+#include "exchange/exchange_messages.h"
 #include "exchange/order_server/order_server.h"
 #include "exchange/protocol/client_request.h"
 #include "exchange/protocol/client_response.h"

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "exchange/matcher/matching_messages.h"
+#include "exchange/exchange_messages.h"
 #include "exchange/protocol/client_request.h"
 
 namespace llt::exchange {

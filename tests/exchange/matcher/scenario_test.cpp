@@ -24,8 +24,8 @@
 #include <string>
 #include <vector>
 
+#include "exchange/exchange_messages.h"
 #include "exchange/matcher/matcher.h"
-#include "exchange/matcher/matching_messages.h"
 #include "tests/support/book_events.h"
 #include "tests/support/reference_book.h"
 
@@ -35,7 +35,8 @@ namespace {
 std::filesystem::path scenario_dir() {
   if (const char* dir = std::getenv("LLT_SCENARIO_DIR"))
     return dir;
-  return std::filesystem::path(__FILE__).parent_path().parent_path() / "scenarios";
+  // This file is tests/exchange/matcher/scenario_test.cpp; the cases are in tests/scenarios.
+  return std::filesystem::path(__FILE__).parent_path().parent_path().parent_path() / "scenarios";
 }
 
 std::vector<std::string> scenario_files() {
@@ -207,8 +208,10 @@ TEST_P(ScenarioTest, produces_exactly_the_expected_events) {
 
     stepped_events.events.clear();
     stepped.process(step.request, 1);
-    while (stepped.busy())
-      stepped.resume(1);
+    while (stepped.busy()) {
+      const bool done = stepped.resume(1);
+      ASSERT_EQ(done, !stepped.busy()) << where << " (resume() says when it finished)";
+    }
     EXPECT_EQ(lines_of(stepped_events.events), step.expected) << where << " (one step per call)";
 
     EXPECT_EQ(lines_of(reference.process(step.request)), step.expected) << where << " (reference)";

@@ -3,10 +3,20 @@
 #include <cstdint>
 #include <type_traits>
 
+#include "common/concurrent/spsc_queue.h"
 #include "exchange/protocol/client_request.h"
 #include "exchange/protocol/client_response.h"
 #include "exchange/protocol/market_update.h"
 
+// What the exchange's agents pass each other (docs/architecture.md):
+//
+//   TCP -> OrderServer (FIFO sequencer) -> [RequestQueue] -> MatchingEngine
+//   TCP <- OrderServer                  <- [ResponseQueue] <- MatchingEngine
+//          MatchingEngine -> [UpdateQueue] -> MarketDataPublisher -> UDP incremental stream
+//          MarketDataPublisher -> [PublishedUpdateQueue] -> SnapshotSynthesizer -> UDP snapshots
+//
+// Every queue is an SPSC queue between two agents' threads; a full queue is back-pressure
+// (the producer waits with its input), never a drop. Stamps are common::TscClock::now_ticks.
 namespace llt::exchange {
 
 // Internal request type, never on the wire: cancel every resting order of request.client_id
@@ -16,11 +26,11 @@ namespace llt::exchange {
 inline constexpr auto kCancelAllOfClient = static_cast<ClientRequestType>(0x80);
 static_assert(!is_wire_type(kCancelAllOfClient), "internal types must not be wire types");
 
-// Tick stamps (common::TscClock::now_ticks) of the hops of DESIGN section 6 that a request has
-// passed, carried with it and copied into everything it produces, so the order server and the
-// market data publisher can measure each hop when they emit.
+// The hops (docs/latency.md) a request has passed, carried with it and copied into everything
+// it produces, so the order server and the market data publisher can measure each hop when
+// they emit. 0 means "not stamped".
 struct HopTicks {
-  std::uint64_t recv_ticks = 0;       // order server read the bytes from TCP
+  std::uint64_t recv_ticks = 0;       // order server read the request's last byte from TCP
   std::uint64_t sequenced_ticks = 0;  // FIFO sequencer released it to the engine
   std::uint64_t engine_in_ticks = 0;  // matching engine took it (stamped by the engine)
 };
@@ -51,5 +61,13 @@ static_assert(std::is_trivially_copyable_v<MatchingRequest> &&
                   std::is_trivially_copyable_v<MatchingResponse> &&
                   std::is_trivially_copyable_v<MatchingUpdate>,
               "queue elements are copied by value between threads");
+
+using RequestQueue = common::SpscQueue<MatchingRequest>;
+using ResponseQueue = common::SpscQueue<MatchingResponse>;
+using UpdateQueue = common::SpscQueue<MatchingUpdate>;
+// Market data publisher -> snapshot synthesizer: every incremental update, numbered (seq_num
+// contiguous from 1), in stream order. The publisher stops taking updates from the engine
+// while this queue is full.
+using PublishedUpdateQueue = common::SpscQueue<MarketUpdate>;
 
 }  // namespace llt::exchange

@@ -11,7 +11,7 @@
 #include "common/error.h"
 #include "common/memory/huge_page_array.h"
 
-namespace llt::exchange {
+namespace llt::common {
 
 // Multiplies x by an odd 64-bit constant into a 128-bit product and folds its halves together
 // (the mixing step of wyhash and mum-hash): every input bit reaches the low output bits a
@@ -189,4 +189,4 @@ class FixedHashMap {
   common::HugePageArray<Entry> entries_;
 };
 
-}  // namespace llt::exchange
+}  // namespace llt::common

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "exchange/exchange_messages.h"
 #include "exchange/matcher/matcher.h"
-#include "exchange/matcher/matching_messages.h"
 #include "tests/support/book_checks.h"
 #include "tests/support/book_events.h"
 
@@ -447,7 +447,8 @@ TEST_F(OrderBookTest, budgeted_sweep_resumes_to_the_same_events) {
     ++calls;
     while (matcher_.busy()) {
       EXPECT_LE(matcher_.last_steps(), 2u);
-      matcher_.resume(2);
+      const bool done = matcher_.resume(2);
+      EXPECT_EQ(done, !matcher_.busy()) << "true exactly when it finished";
       ++calls;
     }
   }

@@ -136,8 +136,12 @@ class Differential {
     std::string problem = check_call_bound(call_start);
     while (problem.empty() && ours_.busy()) {
       call_start = recorder_.events.size();
-      ours_.resume(case_.max_steps);
+      const bool done = ours_.resume(case_.max_steps);
       problem = check_call_bound(call_start);
+      if (problem.empty() && done == ours_.busy()) {
+        problem = "resume() returned " + std::string(done ? "true" : "false") + " but busy() is " +
+                  (ours_.busy() ? "true" : "false");
+      }
     }
     const std::vector<BookEvent>& expected = reference_.process(request);
     if (problem.empty())
