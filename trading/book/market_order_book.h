@@ -257,9 +257,8 @@ class MarketOrderBook {
     o.side = u.side;
     o.dense_pos = static_cast<std::uint32_t>(order_count_);
     dense_[order_count_++] = slot;
-    const bool indexed = index_.insert(u.order_id, slot);
-    LLT_ASSERT(indexed, "the index holds as many keys as there are order slots");
-    (void)indexed;
+    LLT_VERIFY(index_.insert(u.order_id, slot),
+               "the index holds as many keys as there are order slots");
     return BookResult::kApplied;
   }
 
