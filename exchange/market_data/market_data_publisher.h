@@ -150,7 +150,7 @@ class BasicMarketDataPublisher final : public common::Agent {
   // Takes the engine's updates into the batch, numbering each and handing it to the
   // synthesizer, until the batch is full or none is available. Returns false when it stopped
   // because the synthesizer's queue is full.
-  bool fill() noexcept {
+  [[nodiscard]] bool fill() noexcept {
     bool has_room = true;
     while (batch_size_ < kMaxUpdatesPerDatagram) {
       const MatchingUpdate* in = updates_.front();
@@ -178,7 +178,7 @@ class BasicMarketDataPublisher final : public common::Agent {
 
   // Sends the batch. Returns false on kWouldBlock: the batch stays, numbers unchanged, for the
   // next poll. Otherwise it is done with (sent, or counted lost on an error) and emptied.
-  bool flush() noexcept {
+  [[nodiscard]] bool flush() noexcept {
     const common::IoResult result = sender_.send(batch_.data(), batch_size_ * sizeof(MarketUpdate));
     if (LLT_UNLIKELY(result.status == common::IoStatus::kWouldBlock)) {
       send_retries_.add();

@@ -74,8 +74,8 @@ class Matcher {
 
   // Processes one request (max_steps >= 1). Returns its reject reason, kNone when the NEW was
   // accepted, the CANCEL done, or for kCancelAllOfClient. Precondition: !busy().
-  RejectReason process(const ClientRequest& request,
-                       std::uint32_t max_steps = kUnlimitedSteps) noexcept {
+  [[nodiscard]] RejectReason process(const ClientRequest& request,
+                                     std::uint32_t max_steps = kUnlimitedSteps) noexcept {
     LLT_ASSERT(pending_ == Pending::kNone, "process() while busy: resume() first");
     LLT_ASSERT(max_steps > 0, "max_steps must be at least 1");
     last_steps_ = 0;
@@ -109,7 +109,7 @@ class Matcher {
       pending_ = Pending::kCancelAll;
       cancel_all_client_ = request.client_id;
       cancel_all_book_ = 0;
-      cancel_all_steps(max_steps);
+      (void)cancel_all_steps(max_steps);  // busy() says whether it finished
       return RejectReason::kNone;
     }
     reject(ClientResponseType::kRejected, request, RejectReason::kUnknownMsgType);
@@ -118,7 +118,7 @@ class Matcher {
 
   // Continues the pending request with at most max_steps more steps (>= 1). Returns true when
   // it is complete. Precondition: busy().
-  bool resume(std::uint32_t max_steps) noexcept {
+  [[nodiscard]] bool resume(std::uint32_t max_steps) noexcept {
     LLT_ASSERT(max_steps > 0, "max_steps must be at least 1");
     last_steps_ = 0;
     switch (pending_) {
@@ -169,7 +169,7 @@ class Matcher {
   }
 
   // Returns true when the client has no order left in any book.
-  bool cancel_all_steps(std::uint32_t max_steps) noexcept {
+  [[nodiscard]] bool cancel_all_steps(std::uint32_t max_steps) noexcept {
     std::uint32_t steps = 0;
     while (cancel_all_book_ < books_.size()) {
       if (steps == max_steps) {

@@ -45,7 +45,7 @@ int MatchingEngine::poll() {
       break;
     }
     if (LLT_UNLIKELY(matcher_.busy())) {
-      matcher_.resume(budget);
+      (void)matcher_.resume(budget);  // busy() says whether it finished
     } else {
       MatchingRequest* request = requests_.front();
       if (request == nullptr) {
@@ -53,7 +53,8 @@ int MatchingEngine::poll() {
       }
       request->ticks.engine_in_ticks = clock_.now_ticks();
       output_.set_ticks(request->ticks);
-      matcher_.process(request->request, budget);
+      // The reject reason, if any, already went out as a response through output_.
+      (void)matcher_.process(request->request, budget);
       requests_.pop();
       ++requests_processed_;
       ++taken;

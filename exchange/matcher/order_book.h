@@ -99,9 +99,9 @@ class OrderBook {
 
   // NEW. Returns kNone when accepted (ACCEPTED was emitted; the match may still be pending if
   // max_matches ran out), or the reason of the one REJECTED emitted. max_matches >= 1.
-  LLT_ALWAYS_INLINE RejectReason add(ClientId client_id, OrderId client_order_id, Side side,
-                                     Price price, Qty qty,
-                                     std::uint32_t max_matches = kUnlimitedMatches) noexcept {
+  LLT_ALWAYS_INLINE [[nodiscard]] RejectReason add(
+      ClientId client_id, OrderId client_order_id, Side side, Price price, Qty qty,
+      std::uint32_t max_matches = kUnlimitedMatches) noexcept {
     LLT_ASSERT(!pending_, "add() while a match is pending: resume_match() it first");
     LLT_ASSERT(max_matches > 0, "max_matches must be at least 1");
     last_steps_ = 0;
@@ -116,13 +116,13 @@ class OrderBook {
         Aggressor{client_id, client_order_id, next_market_order_id_++, price, qty, side, id_hash};
     respond(ClientResponseType::kAccepted, client_id, client_order_id, aggressor_.market_order_id,
             side, price, 0, qty, RejectReason::kNone);
-    match(max_matches);
+    (void)match(max_matches);  // match_pending() says whether it finished
     return RejectReason::kNone;
   }
 
   // Continues a pending match with at most max_matches more matches (>= 1). Returns true when
   // the NEW is complete (its remainder, if any, now rests), false if still pending.
-  bool resume_match(std::uint32_t max_matches) noexcept {
+  [[nodiscard]] bool resume_match(std::uint32_t max_matches) noexcept {
     LLT_ASSERT(pending_, "resume_match() without a pending match");
     LLT_ASSERT(max_matches > 0, "max_matches must be at least 1");
     last_steps_ = 0;
@@ -139,7 +139,8 @@ class OrderBook {
   // the CANCEL update emitted) or kUnknownOrder (CANCEL_REJECTED emitted): no such live
   // order of this client in this book (never existed, already filled or cancelled, another
   // client's, or resting in another book).
-  LLT_ALWAYS_INLINE RejectReason cancel(ClientId client_id, OrderId client_order_id) noexcept {
+  LLT_ALWAYS_INLINE [[nodiscard]] RejectReason cancel(ClientId client_id,
+                                                      OrderId client_order_id) noexcept {
     LLT_ASSERT(!pending_, "cancel() while a match is pending: resume_match() it first");
     last_steps_ = 0;
     Order* order = ids_.find(OrderKey{client_order_id, client_id});
@@ -155,7 +156,7 @@ class OrderBook {
 
   // Cancel-on-disconnect, one order at a time: cancels the client's oldest order resting in
   // this book (CANCELED + CANCEL update) and returns true, or returns false if it has none.
-  bool cancel_oldest_of(ClientId client_id) noexcept {
+  [[nodiscard]] bool cancel_oldest_of(ClientId client_id) noexcept {
     LLT_ASSERT(!pending_, "cancel while a match is pending: resume_match() it first");
     last_steps_ = 0;
     const PoolIndex slot = client_slot_of(client_id);
@@ -324,7 +325,7 @@ class OrderBook {
   // Matches the aggressor against the opposite side, best level first, FIFO within a level,
   // at the resting price. Returns true when done (remainder rested), false when it stopped
   // after max_matches with the order still crossing.
-  LLT_ALWAYS_INLINE bool match(std::uint32_t max_matches) noexcept {
+  LLT_ALWAYS_INLINE [[nodiscard]] bool match(std::uint32_t max_matches) noexcept {
     Aggressor& aggressor = aggressor_;
     PriceLadder& opposite = aggressor.side == Side::kBuy ? asks_ : bids_;
     // A level crosses when its key is at least the limit's key on that side's scale.
