@@ -37,7 +37,6 @@
 #include <exception>
 #include <memory>
 #include <optional>
-#include <random>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -57,6 +56,7 @@
 #include "exchange/protocol/client_request.h"
 #include "exchange/protocol/client_response.h"
 #include "exchange/protocol/market_update.h"
+#include "tests/support/multicast_channel.h"
 #include "trading/engine/trade_engine.h"
 #include "trading/market_data/market_data_consumer.h"
 #include "trading/order_gateway/order_gateway.h"
@@ -98,19 +98,8 @@ std::string_view idle_name(IdleMode mode) {
   return mode == IdleMode::kSpin ? "spin" : "backoff";
 }
 
-struct Channel {
-  std::string group;
-  std::uint16_t port = 0;
-};
-
-Channel random_channel() {
-  static std::mt19937 rng{std::random_device{}()};
-  std::uniform_int_distribution<int> octet(0, 255);
-  std::uniform_int_distribution<int> host(1, 254);
-  std::uniform_int_distribution<int> port(20'000, 32'000);
-  return {fmt::format("239.255.{}.{}", octet(rng), host(rng)),
-          static_cast<std::uint16_t>(port(rng))};
-}
+using Channel = llt::test::MulticastChannel;
+using llt::test::random_multicast_channel;
 
 // Bounded busy-wait: throws when `limit` passes, so a lost message ends the run with a reason.
 class Deadline {
@@ -274,7 +263,7 @@ FloorResult run_tcp_floor(IdleMode idle, const Config& config) {
 }
 
 FloorResult run_udp_floor(IdleMode idle, const Config& config) {
-  const Channel channel = random_channel();
+  const Channel channel = random_multicast_channel();
   llt::common::McastReceiver receiver(channel.group, channel.port);
   FloorAgent agent(channel);
   llt::common::AgentRunner runner({&agent}, agent_runner_options(idle, "floor"));
@@ -383,7 +372,7 @@ class OrderClient {
 };
 
 LatencyHistogram run_order_round_trip(IdleMode idle, const Config& config) {
-  llt::exchange::ExchangeApp app(exchange_options(idle, random_channel()));
+  llt::exchange::ExchangeApp app(exchange_options(idle, random_multicast_channel()));
   app.start();
   llt::bench::pin_to(kClientCpu);
   LatencyHistogram round_trip;
@@ -412,7 +401,7 @@ struct MdResult {
 };
 
 MdResult run_md_one_way(IdleMode idle, const Config& config) {
-  const Channel md = random_channel();
+  const Channel md = random_multicast_channel();
   llt::common::McastReceiver receiver(md.group, md.port);
   llt::bench::TappedExchange exchange(exchange_options(idle, md));
   exchange.start();
@@ -498,9 +487,10 @@ struct TickToTradeResult {
 };
 
 TickToTradeResult run_tick_to_trade(IdleMode idle, const Config& config) {
-  llt::exchange::ExchangeApp exchange(exchange_options(IdleMode::kBackoff, random_channel()));
+  llt::exchange::ExchangeApp exchange(
+      exchange_options(IdleMode::kBackoff, random_multicast_channel()));
   exchange.start();
-  const Channel feed = random_channel();
+  const Channel feed = random_multicast_channel();
   llt::common::McastSender sender(feed.group, feed.port);
 
   llt::trading::TradingOptions options;

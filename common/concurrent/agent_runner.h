@@ -21,7 +21,8 @@ namespace llt::common {
 enum class ThreadingMode { kDedicated, kShared };
 
 // "dedicated" or "shared"; nullopt for anything else.
-inline std::optional<ThreadingMode> parse_threading_mode(std::string_view text) noexcept {
+[[nodiscard]] inline std::optional<ThreadingMode> parse_threading_mode(
+    std::string_view text) noexcept {
   if (text == "dedicated")
     return ThreadingMode::kDedicated;
   if (text == "shared")

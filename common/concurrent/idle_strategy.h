@@ -81,7 +81,7 @@ class BackoffIdleStrategy {
 enum class IdleMode { kSpin, kBackoff };
 
 // "spin" or "backoff"; nullopt for anything else.
-inline std::optional<IdleMode> parse_idle_mode(std::string_view text) noexcept {
+[[nodiscard]] inline std::optional<IdleMode> parse_idle_mode(std::string_view text) noexcept {
   if (text == "spin")
     return IdleMode::kSpin;
   if (text == "backoff")

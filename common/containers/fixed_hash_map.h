@@ -147,7 +147,7 @@ class FixedHashMap {
 
   // Empties slot hole (kNowhere: returns false). Later entries of the probe run are shifted
   // back into the hole, so every remaining key stays reachable from its home slot.
-  bool erase_at(std::size_t hole) noexcept {
+  [[nodiscard]] bool erase_at(std::size_t hole) noexcept {
     if (hole == kNowhere) {
       return false;
     }

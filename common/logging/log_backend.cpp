@@ -10,6 +10,7 @@
 #include <system_error>
 
 #include "common/concurrent/thread_utils.h"
+#include "common/error.h"
 #include "common/logging/logger.h"
 
 namespace llt::common {
@@ -90,7 +91,7 @@ Logger::Logger(LoggerOptions options)
   buffer_.reserve(options_.write_buffer_bytes + 4096);
   if (options_.start_backend) {
     try {
-      start();
+      LLT_VERIFY(start(), "a logger being constructed is idle");
     } catch (...) {
       if (owns_out_) {
         std::fclose(out_);

@@ -362,7 +362,7 @@ class Logger {
 
   // Starts the backend thread. Returns false when it was already started or stopped.
   // Throws std::system_error when the thread cannot be created.
-  bool start();
+  [[nodiscard]] bool start();
 
   // Stops accepting records (later calls are counted as dropped), lets the backend drain
   // every queue, joins it, then writes whatever raced in, reports drops and flushes the
@@ -372,7 +372,7 @@ class Logger {
   // Blocks until every record logged before this call (by any thread, as ordered by
   // happens-before) is written and the output fflushed. Returns false, without waiting,
   // when the backend is not running, or when it stopped before getting there. Cold.
-  bool flush() noexcept;
+  [[nodiscard]] bool flush() noexcept;
 
   // Allocates the calling thread's queue now, so its first log call does not. `name` is
   // used in drop reports (default: the thread's OS name). Returns true when the thread has

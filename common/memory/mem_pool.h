@@ -121,6 +121,10 @@ class MemPool {
     LLT_ASSERT(index < capacity_ && is_live(index), "at() of a free or foreign slot");
     return slots_[index].object();
   }
+  [[nodiscard]] const T* at(Index index) const noexcept {
+    LLT_ASSERT(index < capacity_ && is_live(index), "at() of a free or foreign slot");
+    return slots_[index].object();
+  }
 
   [[nodiscard]] std::size_t capacity() const noexcept { return capacity_; }
   [[nodiscard]] std::size_t in_use() const noexcept { return in_use_; }
@@ -152,6 +156,9 @@ class MemPool {
   };
   struct alignas(kSlotAlign) Slot : std::conditional_t<kFlagsApart, CellAlone, CellAndFlag> {
     T* object() noexcept { return std::launder(reinterpret_cast<T*>(this->cell.storage)); }
+    const T* object() const noexcept {
+      return std::launder(reinterpret_cast<const T*>(this->cell.storage));
+    }
   };
   static_assert(std::is_standard_layout_v<Slot> && offsetof(Slot, cell) == 0,
                 "index_of() maps an object address to its slot");

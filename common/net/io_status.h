@@ -14,7 +14,7 @@ enum class IoStatus : std::uint8_t {
   kError,       // any other failure; IoResult::error holds the errno value
 };
 
-struct IoResult {
+struct [[nodiscard]] IoResult {
   IoStatus status = IoStatus::kOk;
   // Bytes moved by this call; also set with kWouldBlock after a partial flush.
   std::size_t bytes = 0;

@@ -274,8 +274,8 @@ class TcpConnection {
   }
 
   template <class Fn, class Msg>
-  static bool invoke_on(Fn& fn,
-                        const Msg& msg) noexcept(std::is_nothrow_invocable_v<Fn&, const Msg&>) {
+  [[nodiscard]] static bool invoke_on(Fn& fn, const Msg& msg) noexcept(
+      std::is_nothrow_invocable_v<Fn&, const Msg&>) {
     if constexpr (std::is_void_v<std::invoke_result_t<Fn&, const Msg&>>) {
       fn(msg);
       return true;

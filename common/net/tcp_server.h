@@ -101,7 +101,7 @@ class TcpServer {
   // Closes connection `id` (kicking a session): one non-blocking flush of its queued bytes is
   // attempted, whatever remains is dropped, and the slot is freed. The handler's on_closed is
   // not called. Returns false when `id` is not an open connection.
-  bool close(ConnectionId id) noexcept;
+  [[nodiscard]] bool close(ConnectionId id) noexcept;
 
   // The open connection `id`, or nullptr. Valid until it is closed.
   [[nodiscard]] TcpConnection* connection(ConnectionId id) noexcept {
@@ -211,7 +211,7 @@ class TcpServer {
 
   // Takes a free slot for an accepted socket. Returns its id, or kNoId when the table is full
   // (the socket is closed and counted as refused) or the socket could not be set up.
-  ConnectionId open_slot(SocketFd fd) noexcept;
+  [[nodiscard]] ConnectionId open_slot(SocketFd fd) noexcept;
   // Closes the connection and frees the slot; no handler call.
   void release_slot(ConnectionId id) noexcept;
 

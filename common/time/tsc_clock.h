@@ -58,7 +58,7 @@ class TscClock {
   [[nodiscard]] double ticks_per_ns() const noexcept { return ticks_per_ns_; }
 
   // True when this CPU advertises an invariant TSC (CPUID 0x80000007, EDX bit 8).
-  static bool tsc_is_invariant() noexcept;
+  [[nodiscard]] static bool tsc_is_invariant() noexcept;
 
  private:
   Source source_ = Source::kClockGettime;

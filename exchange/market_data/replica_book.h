@@ -116,9 +116,7 @@ class ReplicaBook {
   using OrderIndex = common::FixedHashMap<OrderId, Index, kNoIndex>;
 
   [[nodiscard]] const ReplicaOrder* order_at(Index slot) const noexcept {
-    // MemPool::at is non-const only because it hands out a mutable pointer.
-    return slot == kNoIndex ? nullptr
-                            : const_cast<common::MemPool<ReplicaOrder>&>(orders_).at(slot);
+    return slot == kNoIndex ? nullptr : orders_.at(slot);
   }
 
   [[nodiscard]] ReplicaResult add(const MarketUpdate& update) noexcept {
@@ -135,9 +133,8 @@ class ReplicaBook {
     order->qty = update.qty;
     order->side = update.side;
     const Index slot = orders_.index_of(order);
-    const bool indexed = index_.insert(update.order_id, slot);
-    LLT_ASSERT(indexed, "the index holds as many keys as the pool has slots");
-    (void)indexed;
+    LLT_VERIFY(index_.insert(update.order_id, slot),
+               "the index holds as many keys as the pool has slots");
 
     // After the last order whose priority is not above the new one's: the tail, normally.
     Index after = tail_;
@@ -171,10 +168,8 @@ class ReplicaBook {
     } else {
       tail_ = order.prev;
     }
-    index_.erase(order.order_id);
-    const bool freed = orders_.deallocate(&order);
-    LLT_ASSERT(freed, "a listed order is a live pool object");
-    (void)freed;
+    LLT_VERIFY(index_.erase(order.order_id), "a listed order is in the index");
+    LLT_VERIFY(orders_.deallocate(&order), "a listed order is a live pool object");
   }
 
   TickerId ticker_id_;

@@ -113,10 +113,8 @@ class BasicSnapshotSynthesizer final : public common::Agent {
         records_(std::make_unique<MarketUpdate[]>(record_capacity_)) {
     books_.reserve(options_.tickers.size());
     for (const TickerId ticker_id : options_.tickers) {
-      const bool indexed =
-          ticker_slots_.insert(ticker_id, static_cast<std::uint32_t>(books_.size()));
-      LLT_ASSERT(indexed, "check_options refused duplicate tickers");
-      (void)indexed;
+      LLT_VERIFY(ticker_slots_.insert(ticker_id, static_cast<std::uint32_t>(books_.size())),
+                 "check_options refused duplicate tickers");
       books_.push_back(std::make_unique<ReplicaBook>(ticker_id, options_.max_orders_per_ticker,
                                                      options_.hash_seed));
     }

@@ -67,7 +67,7 @@ class LevelIndex {
   }
 
   // Removes key. Returns false when it was absent.
-  LLT_ALWAYS_INLINE bool erase(std::int64_t key) noexcept {
+  LLT_ALWAYS_INLINE [[nodiscard]] bool erase(std::int64_t key) noexcept {
     Entry& entry = direct_[direct_of(key)];
     if (LLT_LIKELY(entry.key == key)) {
       if (entry.slot == kNoIndex) {

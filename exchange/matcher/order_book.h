@@ -99,9 +99,9 @@ class OrderBook {
 
   // NEW. Returns kNone when accepted (ACCEPTED was emitted; the match may still be pending if
   // max_matches ran out), or the reason of the one REJECTED emitted. max_matches >= 1.
-  LLT_ALWAYS_INLINE RejectReason add(ClientId client_id, OrderId client_order_id, Side side,
-                                     Price price, Qty qty,
-                                     std::uint32_t max_matches = kUnlimitedMatches) noexcept {
+  LLT_ALWAYS_INLINE [[nodiscard]] RejectReason add(
+      ClientId client_id, OrderId client_order_id, Side side, Price price, Qty qty,
+      std::uint32_t max_matches = kUnlimitedMatches) noexcept {
     LLT_ASSERT(!pending_, "add() while a match is pending: resume_match() it first");
     LLT_ASSERT(max_matches > 0, "max_matches must be at least 1");
     last_steps_ = 0;
@@ -116,7 +116,7 @@ class OrderBook {
         Aggressor{client_id, client_order_id, next_market_order_id_++, price, qty, side, id_hash};
     respond(ClientResponseType::kAccepted, client_id, client_order_id, aggressor_.market_order_id,
             side, price, 0, qty, RejectReason::kNone);
-    match(max_matches);
+    (void)match(max_matches);  // match_pending() says whether it finished
     return RejectReason::kNone;
   }
 
@@ -139,7 +139,8 @@ class OrderBook {
   // the CANCEL update emitted) or kUnknownOrder (CANCEL_REJECTED emitted): no such live
   // order of this client in this book (never existed, already filled or cancelled, another
   // client's, or resting in another book).
-  LLT_ALWAYS_INLINE RejectReason cancel(ClientId client_id, OrderId client_order_id) noexcept {
+  LLT_ALWAYS_INLINE [[nodiscard]] RejectReason cancel(ClientId client_id,
+                                                      OrderId client_order_id) noexcept {
     LLT_ASSERT(!pending_, "cancel() while a match is pending: resume_match() it first");
     last_steps_ = 0;
     Order* order = ids_.find(OrderKey{client_order_id, client_id});
@@ -235,7 +236,7 @@ class OrderBook {
     if (slot == kNoIndex) {
       return nullptr;
     }
-    return &order_at(const_cast<common::MemPool<ClientOrders>&>(clients_).at(slot)->head);
+    return &order_at(clients_.at(slot)->head);
   }
   [[nodiscard]] const Order* next_order_of(const Order& order) const noexcept {
     return order.client_next == kNoIndex ? nullptr : &order_at(order.client_next);
@@ -324,7 +325,7 @@ class OrderBook {
   // Matches the aggressor against the opposite side, best level first, FIFO within a level,
   // at the resting price. Returns true when done (remainder rested), false when it stopped
   // after max_matches with the order still crossing.
-  LLT_ALWAYS_INLINE bool match(std::uint32_t max_matches) noexcept {
+  LLT_ALWAYS_INLINE [[nodiscard]] bool match(std::uint32_t max_matches) noexcept {
     Aggressor& aggressor = aggressor_;
     PriceLadder& opposite = aggressor.side == Side::kBuy ? asks_ : bids_;
     // A level crosses when its key is at least the limit's key on that side's scale.
@@ -392,11 +393,8 @@ class OrderBook {
       LLT_ASSERT(fresh.object != nullptr, "level pool exhausted after the capacity check");
       level = fresh.object;
       level_slot = fresh.index;
-      const bool indexed = level_index_.insert(key, level_slot);
-      const bool laddered = own.insert(aggressor.price, level_slot);
-      LLT_ASSERT(indexed && laddered, "level index or ladder full after the capacity check");
-      (void)indexed;
-      (void)laddered;
+      LLT_VERIFY(level_index_.insert(key, level_slot), "level index full after the capacity check");
+      LLT_VERIFY(own.insert(aggressor.price, level_slot), "ladder full after the capacity check");
     } else {
       level = levels_.at(level_slot);
     }
@@ -408,9 +406,8 @@ class OrderBook {
       LLT_ASSERT(fresh.object != nullptr, "client pool exhausted after the capacity check");
       client = fresh.object;
       client_slot = fresh.index;
-      const bool indexed = index_client(aggressor.client_id, client_slot);
-      LLT_ASSERT(indexed, "client index full after the capacity check");
-      (void)indexed;
+      LLT_VERIFY(index_client(aggressor.client_id, client_slot),
+                 "client index full after the capacity check");
     } else {
       client = clients_.at(client_slot);
     }
@@ -448,10 +445,9 @@ class OrderBook {
     client->tail = order_slot;
     ++client->order_count;
 
-    const bool indexed = ids_.insert(OrderKey{aggressor.client_order_id, aggressor.client_id},
-                                     order, aggressor.id_hash);
-    LLT_ASSERT(indexed, "order id index full after the capacity check");
-    (void)indexed;
+    LLT_VERIFY(ids_.insert(OrderKey{aggressor.client_order_id, aggressor.client_id}, order,
+                           aggressor.id_hash),
+               "order id index full after the capacity check");
 
     publish(MarketUpdateType::kAdd, order->market_order_id, order->side, aggressor.price,
             order->qty, order->priority);
@@ -514,28 +510,20 @@ class OrderBook {
     ClientOrders& client = *clients_.at(order.client_slot);
     unlink<&Order::client_prev, &Order::client_next>(order, client.head, client.tail, sink);
     if (--client.order_count == 0) {
-      const bool unindexed = unindex_client(client.client_id);
-      const bool freed = clients_.deallocate(&client);
-      LLT_ASSERT(unindexed && freed, "client slot out of step with its index");
-      (void)unindexed;
-      (void)freed;
+      LLT_VERIFY(unindex_client(client.client_id), "client slot out of step with its index");
+      LLT_VERIFY(clients_.deallocate(&client), "client slot out of step with its index");
     }
 
-    const bool unindexed = ids_.erase(order);
-    const bool freed = orders_.deallocate(&order);
-    LLT_ASSERT(unindexed && freed, "order slot out of step with the id index");
-    (void)unindexed;
-    (void)freed;
+    LLT_VERIFY(ids_.erase(order), "order slot out of step with the id index");
+    LLT_VERIFY(orders_.deallocate(&order), "order slot out of step with the id index");
   }
 
   // Drops an empty level from the index and the pool (the caller took it off the ladder).
   LLT_ALWAYS_INLINE void free_level(PriceLevel& level) noexcept {
     LLT_ASSERT(level.order_count == 0 && level.total_qty == 0, "freeing a non-empty level");
-    const bool unindexed = level_index_.erase(PriceLadder::key_of(level.side, level.price));
-    const bool freed = levels_.deallocate(&level);
-    LLT_ASSERT(unindexed && freed, "level slot out of step with its index");
-    (void)unindexed;
-    (void)freed;
+    LLT_VERIFY(level_index_.erase(PriceLadder::key_of(level.side, level.price)),
+               "level slot out of step with its index");
+    LLT_VERIFY(levels_.deallocate(&level), "level slot out of step with its index");
   }
 
   void respond(ClientResponseType type, ClientId client_id, OrderId client_order_id,
@@ -577,12 +565,11 @@ class OrderBook {
     return side == Side::kBuy ? bids_ : asks_;
   }
 
-  // MemPool::at() is not const; these observers only read.
   [[nodiscard]] const PriceLevel& level_at(PoolIndex slot) const noexcept {
-    return *const_cast<LevelPool&>(levels_).at(slot);
+    return *levels_.at(slot);
   }
   [[nodiscard]] const Order& order_at(PoolIndex slot) const noexcept {
-    return *const_cast<OrderPool&>(orders_).at(slot);
+    return *orders_.at(slot);
   }
 
   TickerId ticker_id_;

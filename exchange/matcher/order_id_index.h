@@ -115,13 +115,13 @@ class OrderIdIndex {
   }
 
   // Removes key. Returns false when it was absent.
-  bool erase(OrderKey key) noexcept { return erase(key, hash_of(key)); }
+  [[nodiscard]] bool erase(OrderKey key) noexcept { return erase(key, hash_of(key)); }
   // Removes a stored order through the slot insert() recorded in it: no hash and no search
   // for an order in the front table. Precondition: order is the object that was inserted (or
   // never was), not a copy. In the front table a stale or copied order is refused (returns
   // false: the slot must hold this very order); in the back table (id_slot kNoIndex) the key
   // is erased without checking which order it maps to, so a copy would erase the original.
-  LLT_ALWAYS_INLINE bool erase(const Order& order) noexcept {
+  LLT_ALWAYS_INLINE [[nodiscard]] bool erase(const Order& order) noexcept {
     if (LLT_UNLIKELY(order.id_slot == kNoIndex)) {
       return back_.size() != 0 && back_.erase(OrderKey{order.client_order_id, order.client_id});
     }
@@ -135,7 +135,7 @@ class OrderIdIndex {
     --front_size_;
     return true;
   }
-  bool erase(OrderKey key, std::uint64_t hash) noexcept {
+  [[nodiscard]] bool erase(OrderKey key, std::uint64_t hash) noexcept {
     Group& group = front_[group_of(hash)];
     const std::size_t slot = slot_of(group, key, hash);
     if (slot != kGroupSlots) {

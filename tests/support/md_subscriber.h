@@ -8,9 +8,9 @@
 #include <cstdint>
 #include <map>
 #include <optional>
-#include <random>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <fmt/format.h>
@@ -19,15 +19,15 @@
 #include "common/net/io_status.h"
 #include "common/net/mcast_socket.h"
 #include "tests/support/md_book_rebuilder.h"
+#include "tests/support/multicast_channel.h"
 
 // A market data subscriber for tests: the consumer side of DESIGN section 3 on loopback,
 // written for clarity. Reused by the exchange's in-process and process-level tests and the
 // trading client's tests.
 namespace llt::test {
 
-// One test's loopback multicast channel: a random group in 239.255.0.0/16 (administratively
-// scoped) and a random incremental port in [20000, 32000] (below the ephemeral range), the snapshot
-// port next to it, so parallel test runs do not hear each other.
+// One test's market data channels: random_multicast_channel()'s group and port for the
+// incremental stream, the snapshot port next to it.
 struct MdChannel {
   std::string group;
   std::uint16_t port = 0;
@@ -35,13 +35,9 @@ struct MdChannel {
 };
 
 inline MdChannel md_random_channel() {
-  static std::mt19937 rng{std::random_device{}()};
-  std::uniform_int_distribution<int> octet(0, 255);
-  std::uniform_int_distribution<int> host(1, 254);
-  std::uniform_int_distribution<int> port(20000, 32000);
-  const auto incremental = static_cast<std::uint16_t>(port(rng));
-  return {fmt::format("239.255.{}.{}", octet(rng), host(rng)), incremental,
-          static_cast<std::uint16_t>(incremental + 1)};
+  MulticastChannel incremental = random_multicast_channel();
+  return {std::move(incremental.group), incremental.port,
+          static_cast<std::uint16_t>(incremental.port + 1)};
 }
 
 // Asks for a receive buffer of `bytes` (the kernel caps it at net.core.rmem_max), so a burst

@@ -89,7 +89,7 @@ class MarketOrderBook {
 
   // Applies one record of this ticker (ticker_id is not checked here). Bad records change
   // nothing and are counted. bbo() is current afterwards.
-  BookResult apply(const exchange::MarketUpdate& u) noexcept {
+  [[nodiscard]] BookResult apply(const exchange::MarketUpdate& u) noexcept {
     using exchange::MarketUpdateType;
     BookResult result = BookResult::kIgnored;
     switch (u.msg_type) {
@@ -221,7 +221,7 @@ class MarketOrderBook {
     return side == exchange::Side::kBuy ? bids_ : asks_;
   }
 
-  BookResult add(const exchange::MarketUpdate& u) noexcept {
+  [[nodiscard]] BookResult add(const exchange::MarketUpdate& u) noexcept {
     if (LLT_UNLIKELY(!exchange::is_valid(u.side) || u.qty == 0 || u.price <= 0)) {
       return BookResult::kInvalid;
     }
@@ -257,14 +257,13 @@ class MarketOrderBook {
     o.side = u.side;
     o.dense_pos = static_cast<std::uint32_t>(order_count_);
     dense_[order_count_++] = slot;
-    const bool indexed = index_.insert(u.order_id, slot);
-    LLT_ASSERT(indexed, "the index holds as many keys as there are order slots");
-    (void)indexed;
+    LLT_VERIFY(index_.insert(u.order_id, slot),
+               "the index holds as many keys as there are order slots");
     return BookResult::kApplied;
   }
 
   // A MODIFY to qty 0 removes the order (the exchange sends CANCEL for that; be lenient).
-  BookResult modify(exchange::OrderId order_id, exchange::Qty qty) noexcept {
+  [[nodiscard]] BookResult modify(exchange::OrderId order_id, exchange::Qty qty) noexcept {
     const std::uint32_t slot = index_.find(order_id);
     if (LLT_UNLIKELY(slot == OrderIdMap::kNone)) {
       return BookResult::kUnknownOrder;
@@ -302,7 +301,7 @@ class MarketOrderBook {
     const std::uint32_t last = dense_[--order_count_];
     dense_[o.dense_pos] = last;
     orders_[last].dense_pos = o.dense_pos;
-    index_.erase(o.order_id);
+    LLT_VERIFY(index_.erase(o.order_id), "a resting order is in the index");
     free_[free_count_++] = slot;
   }
 

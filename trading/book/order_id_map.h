@@ -54,7 +54,7 @@ class OrderIdMap {
   }
 
   // Removes key; false when absent.
-  bool erase(std::uint64_t key) noexcept {
+  [[nodiscard]] bool erase(std::uint64_t key) noexcept {
     std::size_t hole = home(key);
     while (true) {
       const Entry& e = entries_[hole];

@@ -89,8 +89,8 @@ class OrderManager {
   }
 
   // Makes the (ticker, side) order rest at price for qty; qty 0 means no order.
-  MoveResult move(std::size_t ticker, exchange::Side side, exchange::Price price, exchange::Qty qty,
-                  const Position& position) noexcept {
+  [[nodiscard]] MoveResult move(std::size_t ticker, exchange::Side side, exchange::Price price,
+                                exchange::Qty qty, const Position& position) noexcept {
     if (!logged_on_) {
       return MoveResult::kNotLoggedOn;
     }
@@ -134,7 +134,7 @@ class OrderManager {
   }
 
   // Sends CANCEL for a live order; kNoChange when there is none, kWaiting when in flight.
-  MoveResult cancel(std::size_t ticker, exchange::Side side) noexcept {
+  [[nodiscard]] MoveResult cancel(std::size_t ticker, exchange::Side side) noexcept {
     if (!logged_on_) {
       return MoveResult::kNotLoggedOn;
     }

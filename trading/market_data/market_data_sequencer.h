@@ -80,8 +80,8 @@ class MarketDataSequencer {
   MarketDataSequencer& operator=(const MarketDataSequencer&) = delete;
 
   // One datagram of the incremental stream, read at read_tsc. Forwards what it can.
-  DatagramResult on_incremental_datagram(const void* data, std::size_t size,
-                                         std::uint64_t read_tsc) noexcept {
+  [[nodiscard]] DatagramResult on_incremental_datagram(const void* data, std::size_t size,
+                                                       std::uint64_t read_tsc) noexcept {
     incremental_datagrams_.add();
     if (LLT_UNLIKELY(loss_.drop())) {
       loss_knob_drops_.add();
@@ -103,8 +103,8 @@ class MarketDataSequencer {
   }
 
   // One datagram of the snapshot stream, read at read_tsc. Taken only while recovering.
-  DatagramResult on_snapshot_datagram(const void* data, std::size_t size,
-                                      std::uint64_t read_tsc) noexcept {
+  [[nodiscard]] DatagramResult on_snapshot_datagram(const void* data, std::size_t size,
+                                                    std::uint64_t read_tsc) noexcept {
     snapshot_datagrams_.add();
     if (!recovering_ || snapshot_pending_) {
       return DatagramResult::kIgnored;

@@ -1,7 +1,6 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
-#include <random>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -10,6 +9,7 @@
 
 #include "common/concurrent/idle_strategy.h"
 #include "common/net/mcast_socket.h"
+#include "tests/support/multicast_channel.h"
 
 namespace llt::common {
 namespace {
@@ -20,19 +20,8 @@ using namespace std::chrono_literals;
 // scoped). A random group and port per test keeps parallel runs apart.
 constexpr std::string_view kLoopback = "127.0.0.1";
 
-struct Channel {
-  std::string group;
-  std::uint16_t port;
-};
-
-Channel random_channel() {
-  static std::mt19937 rng{std::random_device{}()};
-  std::uniform_int_distribution<int> octet(0, 255);
-  std::uniform_int_distribution<int> host(1, 254);
-  std::uniform_int_distribution<int> port(20000, 32000);
-  return {"239.255." + std::to_string(octet(rng)) + "." + std::to_string(host(rng)),
-          static_cast<std::uint16_t>(port(rng))};
-}
+using Channel = test::MulticastChannel;
+using test::random_multicast_channel;
 
 struct Datagram {
   std::uint64_t seq;
@@ -91,7 +80,7 @@ std::vector<std::uint64_t> iota(std::uint64_t first, std::uint64_t last) {
 }
 
 TEST(Mcast, receiver_joined_on_loopback_gets_datagrams_in_order) {
-  const Channel channel = random_channel();
+  const Channel channel = random_multicast_channel();
   McastReceiver receiver(channel.group, channel.port, kLoopback);
   McastSender sender(channel.group, channel.port, kLoopback, 1);
   EXPECT_TRUE(receiver.joined());
@@ -100,7 +89,7 @@ TEST(Mcast, receiver_joined_on_loopback_gets_datagrams_in_order) {
 }
 
 TEST(Mcast, every_receiver_on_the_host_gets_every_datagram) {
-  const Channel channel = random_channel();
+  const Channel channel = random_multicast_channel();
   McastReceiver first(channel.group, channel.port);
   McastReceiver second(channel.group, channel.port);
   McastSender sender(channel.group, channel.port);
@@ -110,7 +99,7 @@ TEST(Mcast, every_receiver_on_the_host_gets_every_datagram) {
 }
 
 TEST(Mcast, receiver_gets_nothing_after_leave_and_again_after_join) {
-  const Channel channel = random_channel();
+  const Channel channel = random_multicast_channel();
   McastReceiver receiver(channel.group, channel.port, kLoopback);
   McastSender sender(channel.group, channel.port, kLoopback, 1);
   send_range(sender, 1, 5);
@@ -130,7 +119,7 @@ TEST(Mcast, receiver_gets_nothing_after_leave_and_again_after_join) {
 }
 
 TEST(Mcast, receiver_created_without_joining_gets_nothing_until_it_joins) {
-  const Channel channel = random_channel();
+  const Channel channel = random_multicast_channel();
   McastReceiver receiver(channel.group, channel.port, kLoopback, McastJoin::kLater);
   McastSender sender(channel.group, channel.port);
   EXPECT_FALSE(receiver.joined());
@@ -142,8 +131,8 @@ TEST(Mcast, receiver_created_without_joining_gets_nothing_until_it_joins) {
 }
 
 TEST(Mcast, receiver_ignores_another_group_on_the_same_port) {
-  const Channel channel = random_channel();
-  Channel other = random_channel();
+  const Channel channel = random_multicast_channel();
+  Channel other = random_multicast_channel();
   other.port = channel.port;
   if (other.group == channel.group) {
     GTEST_SKIP() << "drew the same group twice";
@@ -157,7 +146,7 @@ TEST(Mcast, receiver_ignores_another_group_on_the_same_port) {
 }
 
 TEST(Mcast, receive_reports_would_block_when_nothing_is_queued) {
-  const Channel channel = random_channel();
+  const Channel channel = random_multicast_channel();
   McastReceiver receiver(channel.group, channel.port);
   char buffer[64];
   const IoResult result = receiver.receive(buffer, sizeof(buffer));
@@ -166,7 +155,7 @@ TEST(Mcast, receive_reports_would_block_when_nothing_is_queued) {
 }
 
 TEST(Mcast, receive_reports_a_datagram_longer_than_the_buffer) {
-  const Channel channel = random_channel();
+  const Channel channel = random_multicast_channel();
   McastReceiver receiver(channel.group, channel.port);
   McastSender sender(channel.group, channel.port);
   const Datagram datagram = make_datagram(1);

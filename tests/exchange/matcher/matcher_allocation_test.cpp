@@ -80,13 +80,13 @@ TEST(MatcherAllocation, a_million_mixed_requests_allocate_nothing) {
   ChecksumHandler handler;
   Matcher<ChecksumHandler> matcher({1, 2, 3}, book_options(), handler);
   for (std::size_t i = 0; i < kWarmUp; ++i)
-    matcher.process(requests[i]);
+    (void)matcher.process(requests[i]);
 
   std::size_t steps = 0;
   std::size_t resume_mismatches = 0;  // resume() returned true while still busy, or false
   AllocationWindow window;
   for (std::size_t i = kWarmUp; i < requests.size(); ++i) {
-    matcher.process(requests[i], i % 7 == 0 ? 2 : Matcher<ChecksumHandler>::kUnlimitedSteps);
+    (void)matcher.process(requests[i], i % 7 == 0 ? 2 : Matcher<ChecksumHandler>::kUnlimitedSteps);
     while (matcher.busy()) {
       const bool done = matcher.resume(2);
       resume_mismatches += done == matcher.busy() ? 1 : 0;

@@ -207,7 +207,7 @@ TEST_P(ScenarioTest, produces_exactly_the_expected_events) {
     EXPECT_EQ(lines_of(whole_events.events), step.expected) << where;
 
     stepped_events.events.clear();
-    stepped.process(step.request, 1);
+    (void)stepped.process(step.request, 1);
     while (stepped.busy()) {
       const bool done = stepped.resume(1);
       ASSERT_EQ(done, !stepped.busy()) << where << " (resume() says when it finished)";

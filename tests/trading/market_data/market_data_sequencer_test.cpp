@@ -42,9 +42,11 @@ struct Harness {
     }
   }
   void snapshot(const std::vector<std::vector<MarketUpdate>>& datagrams) {
+    // Once the books are rebuilt the rest of the stream is ignored: the tests check the books
+    // and the counters, not each datagram's outcome.
     for (const auto& datagram : datagrams) {
-      sequencer.on_snapshot_datagram(datagram.data(), datagram.size() * sizeof(MarketUpdate),
-                                     ++tsc);
+      (void)sequencer.on_snapshot_datagram(datagram.data(), datagram.size() * sizeof(MarketUpdate),
+                                           ++tsc);
     }
   }
   std::size_t drain() { return books.drain(queue); }
