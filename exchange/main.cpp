@@ -4,7 +4,6 @@
 
 #include <cstdio>
 #include <exception>
-#include <memory>
 #include <string>
 
 #include <fmt/format.h>
@@ -74,9 +73,6 @@ class ExchangeProcess final : public llt::common::Process {
 }  // namespace
 
 int main(int argc, char** argv) {
-  return llt::common::run_process("exchange", argc, argv,
-                                  llt::exchange::parse_exchange_command_line,
-                                  [](const ExchangeOptions& options, Logger& logger) {
-                                    return std::make_unique<ExchangeProcess>(options, logger);
-                                  });
+  return llt::common::run_process<ExchangeProcess>("exchange", argc, argv,
+                                                   llt::exchange::parse_exchange_command_line);
 }

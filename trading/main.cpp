@@ -7,7 +7,6 @@
 #include <chrono>
 #include <cstdio>
 #include <exception>
-#include <memory>
 #include <string>
 
 #include <fmt/format.h>
@@ -96,8 +95,6 @@ class TradingProcess final : public llt::common::Process {
 }  // namespace
 
 int main(int argc, char** argv) {
-  return llt::common::run_process("trading", argc, argv, llt::trading::parse_trading_command_line,
-                                  [](const TradingOptions& options, Logger& logger) {
-                                    return std::make_unique<TradingProcess>(options, logger);
-                                  });
+  return llt::common::run_process<TradingProcess>("trading", argc, argv,
+                                                  llt::trading::parse_trading_command_line);
 }

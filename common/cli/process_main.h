@@ -1,5 +1,6 @@
 #pragma once
 
+#include <concepts>
 #include <cstdio>
 #include <functional>
 #include <memory>
@@ -54,11 +55,12 @@ int run_process(std::string_view program, const ProcessOptions& options,
                 const ProcessFactory& make);
 
 // The whole main(): parses argv with `parse` (a UsageError: report_usage_error; --help: the
-// help text on stdout, kExitOk), then run_process with the options' `process` member and
-// make(options, logger).
-template <class Options, class Make>
+// help text on stdout, kExitOk), then run_process with the options' `process` member and a
+// P built from (options, logger).
+template <class P, class Options>
+requires std::constructible_from<P, const Options&, Logger&>
 int run_process(std::string_view program, int argc, char** argv,
-                CommandLine<Options> (*parse)(int, const char* const[]), Make make) {
+                CommandLine<Options> (*parse)(int, const char* const[])) {
   CommandLine<Options> command_line;
   try {
     command_line = parse(argc, argv);
@@ -71,7 +73,7 @@ int run_process(std::string_view program, int argc, char** argv,
   }
   const Options& options = command_line.options;
   return run_process(program, options.process,
-                     [&options, &make](Logger& logger) { return make(options, logger); });
+                     [&options](Logger& logger) { return std::make_unique<P>(options, logger); });
 }
 
 }  // namespace llt::common
