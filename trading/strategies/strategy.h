@@ -76,26 +76,22 @@ class StrategySet<StrategyList<S...>> {
   // the list. ticks_per_second: TSC ticks in a second, for a timed strategy's clock.
   StrategySet(const StrategyOptions& options, double ticks_per_second)
       : impl_(make(options, ticks_per_second)),
-        has_timer_(std::visit(
-            [](const auto& s) { return TimedStrategy<std::remove_cvref_t<decltype(s)>>; }, impl_)) {
-  }
+        has_timer_(((std::holds_alternative<S>(impl_) && TimedStrategy<S>) || ...)) {}
 
   void on_update(std::size_t ticker, const TickerFeatures& f, const Bbo& bbo, const Position& pos,
                  OrderManager& om) noexcept {
-    std::visit([&](auto& s) { s.on_update(ticker, f, bbo, pos, om); }, impl_);
+    dispatch([&](auto& s) { s.on_update(ticker, f, bbo, pos, om); });
   }
 
   // Whether the strategy is a TimedStrategy (the engine then calls on_timer from poll).
   [[nodiscard]] bool has_timer() const noexcept { return has_timer_; }
   void on_timer(std::uint64_t now_ticks, std::span<const TickerFeatures> features,
                 std::span<const Position> positions, OrderManager& om) noexcept {
-    std::visit(
-        [&](auto& s) {
-          if constexpr (TimedStrategy<std::remove_cvref_t<decltype(s)>>) {
-            s.on_timer(now_ticks, features, positions, om);
-          }
-        },
-        impl_);
+    dispatch([&](auto& s) {
+      if constexpr (TimedStrategy<std::remove_cvref_t<decltype(s)>>) {
+        s.on_timer(now_ticks, features, positions, om);
+      }
+    });
   }
 
   [[nodiscard]] std::string_view name() const noexcept { return kNames[impl_.index()]; }
@@ -113,6 +109,22 @@ class StrategySet<StrategyList<S...>> {
       throw std::invalid_argument("--strategy: '" + options.name + "' is not a strategy");
     }
     return std::move(*impl);
+  }
+
+  // Calls f on the strategy built: one index test per listed type, in order, and nothing
+  // that can throw (std::visit may throw bad_variant_access).
+  template <class F>
+  void dispatch(F&& f) noexcept {
+    (void)(dispatch_if<S>(f) || ...);
+  }
+  template <class T, class F>
+  bool dispatch_if(F& f) noexcept {
+    T* s = std::get_if<T>(&impl_);
+    if (s == nullptr) {
+      return false;
+    }
+    f(*s);
+    return true;
   }
 
   Impl impl_;
