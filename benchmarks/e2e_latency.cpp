@@ -310,15 +310,15 @@ FloorResult run_udp_floor(IdleMode idle, const Config& config) {
 llt::exchange::ExchangeOptions exchange_options(IdleMode idle, const Channel& md) {
   llt::exchange::ExchangeOptions options;
   options.port = 0;
-  options.multicast_addr = md.group;
-  options.multicast_port = md.port;
-  options.snapshot_port = static_cast<std::uint16_t>(md.port + 1);
+  options.market_data.multicast_addr = md.group;
+  options.market_data.multicast_port = md.port;
+  options.market_data.snapshot_port = static_cast<std::uint16_t>(md.port + 1);
   options.tickers = {kTicker};
   options.max_orders = 65'536;
-  options.threading = llt::common::ThreadingMode::kShared;
-  options.idle = idle;
-  options.cpus = {kAgentCpu};
-  options.stats_interval_s = 0;
+  options.process.threading = llt::common::ThreadingMode::kShared;
+  options.process.idle = idle;
+  options.process.cpus = {kAgentCpu};
+  options.process.stats_interval_s = 0;
   return options;
 }
 
@@ -496,16 +496,16 @@ TickToTradeResult run_tick_to_trade(IdleMode idle, const Config& config) {
   llt::trading::TradingOptions options;
   options.port = exchange.port();
   options.client_id = 7;
-  options.multicast_addr = feed.group;
-  options.multicast_port = feed.port;
-  options.snapshot_port = static_cast<std::uint16_t>(feed.port + 1);
-  options.strategy = llt::trading::StrategyKind::kLiquidityTaker;
+  options.market_data.multicast_addr = feed.group;
+  options.market_data.multicast_port = feed.port;
+  options.market_data.snapshot_port = static_cast<std::uint16_t>(feed.port + 1);
+  options.strategy = "liquidity-taker";
   options.signal_threshold = 0.2;
   options.tickers = {kTicker};
-  options.threading = llt::common::ThreadingMode::kShared;
-  options.idle = idle;
-  options.cpus = {kClientCpu};
-  options.stats_interval_s = 0;
+  options.process.threading = llt::common::ThreadingMode::kShared;
+  options.process.idle = idle;
+  options.process.cpus = {kClientCpu};
+  options.process.stats_interval_s = 0;
   llt::trading::TradingApp trading(options);
   trading.start();
   llt::bench::pin_to(kAgentCpu);

@@ -106,11 +106,8 @@ class TappedExchange {
 
  private:
   static common::RunnerOptions runner_options(const exchange::ExchangeOptions& o) {
-    common::RunnerOptions options;
+    common::RunnerOptions options = exchange::runner_options(o);
     options.threading = common::ThreadingMode::kShared;
-    options.idle = o.idle;
-    options.cpus = o.cpus;
-    options.name = "exchange";
     return options;
   }
 

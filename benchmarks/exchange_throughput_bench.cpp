@@ -139,14 +139,15 @@ std::uint16_t random_port() {
 void exchange(benchmark::State& state) {
   llt::exchange::ExchangeOptions options;
   options.port = 0;
-  options.multicast_port = random_port();
-  options.snapshot_port = static_cast<std::uint16_t>(options.multicast_port + 1);
+  options.market_data.multicast_port = random_port();
+  options.market_data.snapshot_port =
+      static_cast<std::uint16_t>(options.market_data.multicast_port + 1);
   options.tickers = {1};
   options.max_orders = 65'536;
-  options.threading = llt::common::ThreadingMode::kShared;
-  options.idle = static_cast<llt::common::IdleMode>(state.range(0));
-  options.cpus = {llt::bench::kPeerCpu};
-  options.stats_interval_s = 0;
+  options.process.threading = llt::common::ThreadingMode::kShared;
+  options.process.idle = static_cast<llt::common::IdleMode>(state.range(0));
+  options.process.cpus = {llt::bench::kPeerCpu};
+  options.process.stats_interval_s = 0;
   llt::exchange::ExchangeApp app(options);
   app.start();
   llt::bench::pin_to(llt::bench::kMainCpu);

@@ -25,9 +25,9 @@ OrderServerOptions order_server_options(const ExchangeOptions& o) {
 
 MarketDataPublisherOptions publisher_options(const ExchangeOptions& o) {
   MarketDataPublisherOptions options;
-  options.group = o.multicast_addr;
-  options.port = o.multicast_port;
-  options.interface = o.interface;
+  options.group = o.market_data.multicast_addr;
+  options.port = o.market_data.multicast_port;
+  options.interface = o.market_data.interface;
   options.ttl = o.ttl;
   options.heartbeat_ms = o.md_heartbeat_ms;
   return options;
@@ -35,9 +35,9 @@ MarketDataPublisherOptions publisher_options(const ExchangeOptions& o) {
 
 SnapshotSynthesizerOptions synthesizer_options(const ExchangeOptions& o) {
   SnapshotSynthesizerOptions options;
-  options.group = o.multicast_addr;
-  options.port = o.snapshot_port;
-  options.interface = o.interface;
+  options.group = o.market_data.multicast_addr;
+  options.port = o.market_data.snapshot_port;
+  options.interface = o.market_data.interface;
   options.ttl = o.ttl;
   options.tickers = o.tickers;
   options.max_orders_per_ticker = o.max_orders;
@@ -45,18 +45,9 @@ SnapshotSynthesizerOptions synthesizer_options(const ExchangeOptions& o) {
   return options;
 }
 
-namespace {
-
 common::RunnerOptions runner_options(const ExchangeOptions& o) {
-  common::RunnerOptions options;
-  options.threading = o.threading;
-  options.idle = o.idle;
-  options.cpus = o.cpus;
-  options.name = "exchange";
-  return options;
+  return common::runner_options(o.process, "exchange");
 }
-
-}  // namespace
 
 ExchangeApp::ExchangeApp(const ExchangeOptions& options)
     : options_(options),

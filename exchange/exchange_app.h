@@ -23,6 +23,7 @@ namespace llt::exchange {
 [[nodiscard]] OrderServerOptions order_server_options(const ExchangeOptions& o);
 [[nodiscard]] MarketDataPublisherOptions publisher_options(const ExchangeOptions& o);
 [[nodiscard]] SnapshotSynthesizerOptions synthesizer_options(const ExchangeOptions& o);
+[[nodiscard]] common::RunnerOptions runner_options(const ExchangeOptions& o);
 
 // The whole exchange in one object: the four agents (order server, matching engine, market
 // data publisher, snapshot synthesizer), the queues between them, and the runner that places

@@ -9,31 +9,57 @@
 #include "trading/engine/trade_engine.h"
 #include "trading/market_data/market_data_consumer.h"
 #include "trading/order_gateway/order_gateway.h"
-#include "trading/order_gateway/order_gateway_options.h"
 
 namespace llt::trading {
 
-namespace {
-
 MarketDataConsumerOptions consumer_options(const TradingOptions& o) {
   MarketDataConsumerOptions options;
-  options.group = o.multicast_addr;
-  options.incremental_port = o.multicast_port;
-  options.snapshot_port = o.snapshot_port;
-  options.interface = o.interface;
+  options.group = o.market_data.multicast_addr;
+  options.incremental_port = o.market_data.multicast_port;
+  options.snapshot_port = o.market_data.snapshot_port;
+  options.interface = o.market_data.interface;
   options.loss_rate = o.md_loss_rate;
   options.loss_seed = o.md_loss_seed;
   return options;
 }
 
-common::RunnerOptions runner_options(const TradingOptions& o) {
-  common::RunnerOptions options;
-  options.threading = o.threading;
-  options.idle = o.idle;
-  options.cpus = o.cpus;
-  options.name = "trading";
+TradeEngineOptions trade_engine_options(const TradingOptions& o) {
+  TradeEngineOptions options;
+  options.tickers = o.tickers;
+  options.strategy.name = o.strategy;
+  options.strategy.order_qty = o.order_qty;
+  options.strategy.half_spread = o.half_spread;
+  options.strategy.skew_factor = o.skew_factor;
+  options.strategy.signal_threshold = o.signal_threshold;
+  options.strategy.orders_per_second = o.orders_per_second;
+  options.strategy.random_seed = o.random_seed;
+  options.strategy.max_position = o.max_position;
+  options.ema_alpha = o.ema_alpha;
+  options.reference_price = o.reference_price;
+  options.risk.max_order_qty = o.max_order_qty;
+  options.risk.max_position = o.max_position;
+  options.risk.max_loss = o.max_loss;
+  options.risk.max_open_orders = o.max_open_orders;
   return options;
 }
+
+OrderGatewayOptions order_gateway_options(const TradingOptions& o) {
+  OrderGatewayOptions options;
+  options.host = o.host;
+  options.port = o.port;
+  options.client_id = o.client_id;
+  options.reconnect_max = std::chrono::milliseconds(o.reconnect_max_ms);
+  if (options.reconnect_initial > options.reconnect_max) {
+    options.reconnect_initial = options.reconnect_max;
+  }
+  return options;
+}
+
+common::RunnerOptions runner_options(const TradingOptions& o) {
+  return common::runner_options(o.process, "trading");
+}
+
+namespace {
 
 double cents_to_units(std::int64_t cents) {
   return static_cast<double>(cents) / 100.0;
@@ -56,9 +82,9 @@ std::uint64_t risk_rejects(const RiskManager& risk) {
 TradingApp::TradingApp(const TradingOptions& options, common::Logger* logger)
     : options_(options),
       consumer_(std::make_unique<MarketDataConsumer>(consumer_options(options), market_events_)),
-      engine_(
-          std::make_unique<TradeEngine>(options, market_events_, gateway_events_, order_requests_)),
-      gateway_(std::make_unique<OrderGateway>(make_order_gateway_options(options), order_requests_,
+      engine_(std::make_unique<TradeEngine>(trade_engine_options(options), market_events_,
+                                            gateway_events_, order_requests_)),
+      gateway_(std::make_unique<OrderGateway>(order_gateway_options(options), order_requests_,
                                               gateway_events_, logger)),
       runner_(std::make_unique<common::AgentRunner>(
           std::vector<common::Agent*>{consumer_.get(), engine_.get(), gateway_.get()},
@@ -112,8 +138,8 @@ std::string TradingApp::status_line() const {
 }
 
 std::string TradingApp::summary() const {
-  std::string out = fmt::format("trading: summary of client {} ({})\n", options_.client_id,
-                                to_string(options_.strategy));
+  std::string out =
+      fmt::format("trading: summary of client {} ({})\n", options_.client_id, options_.strategy);
   for (std::size_t i = 0; i < engine_->ticker_count(); ++i) {
     const TickerStats& s = engine_->ticker_stats(i);
     const Position& p = engine_->position(i);

@@ -10,6 +10,9 @@
 
 #include "common/concurrent/agent_runner.h"
 #include "common/stats/latency_report.h"
+#include "trading/engine/trade_engine_options.h"
+#include "trading/market_data/market_data_consumer_options.h"
+#include "trading/order_gateway/order_gateway_options.h"
 #include "trading/trading_messages.h"
 #include "trading/trading_options.h"
 
@@ -22,6 +25,14 @@ namespace llt::trading {
 class MarketDataConsumer;
 class OrderGateway;
 class TradeEngine;
+
+// How the command line's options map onto each agent's options (start-up). TradingApp wires
+// its agents with these; a test or benchmark that wires them differently uses them too.
+[[nodiscard]] MarketDataConsumerOptions consumer_options(const TradingOptions& o);
+[[nodiscard]] TradeEngineOptions trade_engine_options(const TradingOptions& o);
+// Host, port, client id and the reconnect cap; the session timers keep their defaults.
+[[nodiscard]] OrderGatewayOptions order_gateway_options(const TradingOptions& o);
+[[nodiscard]] common::RunnerOptions runner_options(const TradingOptions& o);
 
 // The whole trading client in one object: the three agents, the queues between them, and the
 // runner that places them on threads. The executable's main() and the tests build it the same

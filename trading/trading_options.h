@@ -2,19 +2,12 @@
 
 #include <cstdint>
 #include <string>
-#include <string_view>
 #include <vector>
 
-#include "common/concurrent/agent_runner.h"
-#include "common/concurrent/idle_strategy.h"
+#include "common/cli/process_options.h"
 #include "exchange/protocol/types.h"
 
 namespace llt::trading {
-
-enum class StrategyKind : std::uint8_t { kMarketMaker, kLiquidityTaker, kRandom };
-
-// "market-maker", "liquidity-taker", "random".
-[[nodiscard]] std::string_view to_string(StrategyKind kind) noexcept;
 
 // Everything the trading executable can be told on its command line. Defaults are the seed's,
 // except that every address defaults to loopback. Prices are integer cents.
@@ -26,15 +19,12 @@ struct TradingOptions {
   std::uint32_t reconnect_max_ms = 2000;  // back-off between reconnects doubles up to this
 
   // Market data.
-  std::string multicast_addr = "239.255.0.1";
-  std::uint16_t multicast_port = 5000;
-  std::uint16_t snapshot_port = 5001;  // multicast_port + 1 unless given
-  std::string interface = "127.0.0.1";
+  common::MarketDataChannelOptions market_data;  // the streams it joins, on --interface
   double md_loss_rate = 0.0;  // fraction of incremental datagrams dropped on purpose
   std::uint64_t md_loss_seed = 1;
 
   // Strategy.
-  StrategyKind strategy = StrategyKind::kMarketMaker;
+  std::string strategy = "market-maker";       // a name in strategies/strategy_registry.h
   std::vector<exchange::TickerId> tickers{1};  // --ticker: one id or a comma list
   exchange::Qty order_qty = 10;                // base quantity per order
   exchange::Price half_spread = 50;            // market maker, cents
@@ -53,20 +43,11 @@ struct TradingOptions {
 
   // Process.
   double duration_s = 0.0;  // 0: run until SIGINT/SIGTERM
-  common::ThreadingMode threading = common::ThreadingMode::kShared;
-  common::IdleMode idle = common::IdleMode::kBackoff;
-  std::vector<int> cpus;
-  std::uint32_t stats_interval_s = 5;  // 0: no status line
-  std::string log_file;                // empty: stderr
-  std::string latency_csv;             // empty: none
-  std::string book_dump;               // empty: none; else the client's books at exit
+  common::ProcessOptions process;
+  std::string book_dump;  // empty: none; else the client's books at exit
 };
 
-struct TradingCommandLine {
-  bool help = false;  // --help was given: print help_text and exit 0
-  std::string help_text;
-  TradingOptions options;
-};
+using TradingCommandLine = common::CommandLine<TradingOptions>;
 
 // Parses and validates argv (cold). Throws common::UsageError naming the flag and the reason
 // for an unknown flag, a missing value or a bad one.

@@ -69,14 +69,15 @@ TEST(ExchangeProcess, refuses_bad_flags_naming_the_flag_and_exits_non_zero) {
       {{"--idle", "nap"}, "--idle"},
       {{"--multicast-addr", "not-an-address"}, "--multicast-addr"},
       {{"--interface", "0.0.0.0"}, "--interface"},
-      {{"--bogus"}, "bogus"},
+      {{"--bogus"}, "--bogus"},
   };
   for (const auto& [args, flag] : cases) {
     ChildProcess exchange(kExchange, args);
     const auto code = exchange.wait_exit(5s);
     ASSERT_TRUE(code.has_value()) << flag << ": still running";
     EXPECT_EQ(*code, 2) << flag;
-    EXPECT_NE(exchange.stderr_text().find(flag), std::string::npos)
+    // One format for every bad flag: "<program>: <flag>: <reason>".
+    EXPECT_EQ(exchange.stderr_text().rfind("exchange: " + flag + ": ", 0), 0U)
         << flag << ": " << exchange.stderr_text();
     EXPECT_EQ(exchange.stdout_text().find("order entry on"), std::string::npos)
         << flag << ": started anyway";

@@ -30,7 +30,7 @@ TEST(TradingOptions, defaults_are_the_seeds_on_loopback) {
   const TradingOptions o = parse({}).options;
   EXPECT_EQ(o.host, "127.0.0.1");
   EXPECT_EQ(o.port, 12345);
-  EXPECT_EQ(o.strategy, StrategyKind::kMarketMaker);
+  EXPECT_EQ(o.strategy, "market-maker");
   EXPECT_EQ(o.tickers, (std::vector<exchange::TickerId>{1}));
   EXPECT_EQ(o.client_id, 1U);
   EXPECT_EQ(o.max_order_qty, 100U);
@@ -38,14 +38,14 @@ TEST(TradingOptions, defaults_are_the_seeds_on_loopback) {
   EXPECT_EQ(o.max_loss, 100000);
   EXPECT_EQ(o.half_spread, 50);
   EXPECT_DOUBLE_EQ(o.signal_threshold, 0.3);
-  EXPECT_EQ(o.multicast_addr, "239.255.0.1");
-  EXPECT_EQ(o.multicast_port, 5000);
-  EXPECT_EQ(o.snapshot_port, 5001);
-  EXPECT_EQ(o.interface, "127.0.0.1");
+  EXPECT_EQ(o.market_data.multicast_addr, "239.255.0.1");
+  EXPECT_EQ(o.market_data.multicast_port, 5000);
+  EXPECT_EQ(o.market_data.snapshot_port, 5001);
+  EXPECT_EQ(o.market_data.interface, "127.0.0.1");
   EXPECT_DOUBLE_EQ(o.md_loss_rate, 0.0);
   EXPECT_DOUBLE_EQ(o.duration_s, 0.0);
-  EXPECT_EQ(o.threading, common::ThreadingMode::kShared);
-  EXPECT_EQ(o.idle, common::IdleMode::kBackoff);
+  EXPECT_EQ(o.process.threading, common::ThreadingMode::kShared);
+  EXPECT_EQ(o.process.idle, common::IdleMode::kBackoff);
 }
 
 TEST(TradingOptions, accepts_the_seeds_market_maker_and_taker_command_lines) {
@@ -53,13 +53,13 @@ TEST(TradingOptions, accepts_the_seeds_market_maker_and_taker_command_lines) {
       parse({"--host", "127.0.0.1", "--port", "12345", "--strategy", "market-maker", "--ticker",
              "1", "--half-spread", "50", "--max-position", "1000", "--max-loss", "100000"})
           .options;
-  EXPECT_EQ(maker.strategy, StrategyKind::kMarketMaker);
+  EXPECT_EQ(maker.strategy, "market-maker");
   EXPECT_EQ(maker.half_spread, 50);
   const TradingOptions taker =
       parse({"--host", "127.0.0.1", "--port", "12345", "--strategy", "liquidity-taker", "--ticker",
              "1", "--signal-threshold", "0.3"})
           .options;
-  EXPECT_EQ(taker.strategy, StrategyKind::kLiquidityTaker);
+  EXPECT_EQ(taker.strategy, "liquidity-taker");
   EXPECT_DOUBLE_EQ(taker.signal_threshold, 0.3);
 }
 
@@ -89,14 +89,14 @@ TEST(TradingOptions, short_flags_lists_and_snapshot_port_follow_the_multicast_po
                                .options;
   EXPECT_EQ(o.host, "127.0.0.2");
   EXPECT_EQ(o.port, 2000);
-  EXPECT_EQ(o.strategy, StrategyKind::kRandom);
+  EXPECT_EQ(o.strategy, "random");
   EXPECT_EQ(o.tickers, (std::vector<exchange::TickerId>{2, 3}));
   EXPECT_EQ(o.client_id, 42U);
-  EXPECT_EQ(o.snapshot_port, 6001);
+  EXPECT_EQ(o.market_data.snapshot_port, 6001);
   EXPECT_DOUBLE_EQ(o.md_loss_rate, 0.05);
   EXPECT_DOUBLE_EQ(o.duration_s, 2.5);
-  EXPECT_EQ(o.threading, common::ThreadingMode::kDedicated);
-  EXPECT_EQ(o.idle, common::IdleMode::kSpin);
+  EXPECT_EQ(o.process.threading, common::ThreadingMode::kDedicated);
+  EXPECT_EQ(o.process.idle, common::IdleMode::kSpin);
 }
 
 TEST(TradingOptions, help_lists_every_flag_of_the_seed_and_the_issue) {
@@ -142,13 +142,29 @@ TEST(TradingOptions, bad_values_name_their_flag) {
       {{"--duration", "soon"}, "--duration"},
       {{"--threading", "many"}, "--threading"},
       {{"--idle", "sleep"}, "--idle"},
+      {{"--cpus", "100000"}, "--cpus"},
+      {{"--stats-interval", "x"}, "--stats-interval"},
+      {{"--reconnect-max-ms", "1"}, "--reconnect-max-ms"},
+      {{"--orders-per-second", "0"}, "--orders-per-second"},
+      {{"--skew-factor", "2"}, "--skew-factor"},
+      {{"--reference-price", "0"}, "--reference-price"},
   };
   for (const auto& [args, flag] : cases) {
     const std::string error = usage_error(args);
-    EXPECT_NE(error.find(flag), std::string::npos)
-        << "expected an error naming " << flag << ", got '" << error << "'";
+    EXPECT_EQ(error.rfind(std::string(flag) + ": ", 0), 0U)
+        << "expected an error starting '" << flag << ": ', got '" << error << "'";
   }
-  EXPECT_NE(usage_error({"--no-such-flag"}).find("no-such-flag"), std::string::npos);
+  EXPECT_EQ(usage_error({"--no-such-flag"}), "--no-such-flag: is not a flag of this program");
+  EXPECT_EQ(usage_error({"--port"}), "--port: needs a value");
+}
+
+TEST(TradingOptions, strategy_choices_and_help_lines_come_from_the_registry) {
+  const TradingCommandLine command_line = parse({"--help"});
+  EXPECT_NE(command_line.help_text.find("market-maker, liquidity-taker or random"),
+            std::string::npos);
+  EXPECT_NE(command_line.help_text.find("Strategies (--strategy):"), std::string::npos);
+  EXPECT_EQ(usage_error({"--strategy", "template"}),
+            "--strategy: 'template' is not one of: market-maker, liquidity-taker, random");
 }
 
 }  // namespace

@@ -8,15 +8,6 @@
 namespace llt::trading {
 namespace {
 
-RiskLimits risk_limits(const TradingOptions& o) {
-  RiskLimits l;
-  l.max_order_qty = o.max_order_qty;
-  l.max_position = o.max_position;
-  l.max_loss = o.max_loss;
-  l.max_open_orders = o.max_open_orders;
-  return l;
-}
-
 const std::vector<exchange::TickerId>& checked_tickers(const std::vector<exchange::TickerId>& t) {
   if (t.empty()) {
     throw std::invalid_argument("TradeEngine: no ticker to trade (--ticker)");
@@ -34,7 +25,7 @@ const std::vector<exchange::TickerId>& checked_tickers(const std::vector<exchang
 
 }  // namespace
 
-TradeEngine::TradeEngine(const TradingOptions& options, MarketEventQueue& market_events,
+TradeEngine::TradeEngine(const TradeEngineOptions& options, MarketEventQueue& market_events,
                          GatewayEventQueue& gateway_events, OrderRequestQueue& requests,
                          const TradeEngineCapacity& capacity)
     : tickers_(checked_tickers(options.tickers)),
@@ -42,9 +33,9 @@ TradeEngine::TradeEngine(const TradingOptions& options, MarketEventQueue& market
       gateway_events_in_(gateway_events),
       stats_(std::make_unique<TickerStats[]>(options.tickers.size())),
       feature_engine_(options.ema_alpha, options.reference_price),
-      risk_(risk_limits(options)),
+      risk_(options.risk),
       orders_(options.tickers, requests, risk_),
-      strategy_(options, common::TscClock::instance().ticks_per_ns() * 1e9),
+      strategy_(options.strategy, common::TscClock::instance().ticks_per_ns() * 1e9),
       clock_(common::TscClock::instance()) {
   books_.reserve(tickers_.size());
   for (const exchange::TickerId id : tickers_) {
@@ -78,7 +69,7 @@ int TradeEngine::poll() {
     gateway_events_in_.pop();
     ++work;
   }
-  if (strategy_.random_trader() != nullptr) {
+  if (strategy_.has_timer()) {
     run_timer();
   }
   if (LLT_UNLIKELY(wind_down_requested_.load(std::memory_order_relaxed))) {
@@ -228,12 +219,10 @@ void TradeEngine::run_strategy(std::size_t t) noexcept {
 }
 
 void TradeEngine::run_timer() noexcept {
-  RandomTrader& rt = *strategy_.random_trader();
-  if (!orders_.logged_on() || in_recovery_ || quiet_ || !rt.due(clock_.now_ticks())) {
+  if (!orders_.logged_on() || in_recovery_ || quiet_) {
     return;
   }
-  const std::size_t t = rt.pick_ticker(tickers_.size());
-  rt.act(t, features_[t], positions_[t], orders_);
+  strategy_.on_timer(clock_.now_ticks(), features_, positions_, orders_);
 }
 
 void TradeEngine::publish_position(std::size_t t) noexcept {

@@ -16,12 +16,12 @@
 #include "common/time/tsc_clock.h"
 #include "trading/book/market_order_book.h"
 #include "trading/engine/order_manager.h"
+#include "trading/engine/trade_engine_options.h"
 #include "trading/features/feature_engine.h"
 #include "trading/position/position_keeper.h"
 #include "trading/risk/risk_manager.h"
-#include "trading/strategies/strategy.h"
+#include "trading/strategies/strategy_registry.h"
 #include "trading/trading_messages.h"
-#include "trading/trading_options.h"
 
 namespace llt::trading {
 
@@ -54,7 +54,7 @@ struct TickerStats {
 //  - gateway events: kLoggedOn enables orders and runs the strategy for every ticker;
 //    kDisconnected forgets every working order (the exchange cancelled them); a response goes
 //    to the position keeper (FILLED) and the order manager, then the strategy.
-//  - the random trader's clock.
+//  - the strategy's timer, when it is a TimedStrategy (the random trader).
 //  - a wind-down once asked (request_wind_down, any thread): the strategy stops, every live
 //    order is cancelled (a pending NEW once its ACCEPTED arrives), and flat() turns true when
 //    no order of this session is open any more (or no session is left: the exchange cancelled
@@ -71,8 +71,9 @@ class TradeEngine final : public common::Agent {
  public:
   static constexpr std::size_t kBatch = 64;  // events per queue per poll
 
-  // Throws std::invalid_argument for no tickers, a duplicate ticker or a bad capacity.
-  TradeEngine(const TradingOptions& options, MarketEventQueue& market_events,
+  // Throws std::invalid_argument for no tickers, a duplicate ticker, an unknown strategy or a
+  // bad capacity.
+  TradeEngine(const TradeEngineOptions& options, MarketEventQueue& market_events,
               GatewayEventQueue& gateway_events, OrderRequestQueue& requests,
               const TradeEngineCapacity& capacity = {});
   ~TradeEngine() override;

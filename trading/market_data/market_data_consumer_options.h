@@ -7,7 +7,7 @@
 namespace llt::trading {
 
 // How the market data consumer subscribes and how much it may hold. Filled from
-// TradingOptions by the trading executable; tests set it directly.
+// TradingOptions by consumer_options() in trading_app.h; tests set it directly.
 struct MarketDataConsumerOptions {
   // The exchange's streams (DESIGN section 3): --multicast-addr, --multicast-port,
   // --snapshot-port, and --interface, the address whose interface joins the group (never

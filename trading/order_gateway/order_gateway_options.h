@@ -9,8 +9,6 @@
 
 namespace llt::trading {
 
-struct TradingOptions;
-
 // How the order gateway reaches the exchange and paces its session (DESIGN section 3).
 struct OrderGatewayOptions {
   std::string host = "127.0.0.1";  // IPv4 address of the exchange's order server
@@ -39,9 +37,5 @@ struct OrderGatewayOptions {
   std::uint32_t max_requests_per_poll = 64;
   std::uint32_t max_responses_per_poll = 256;
 };
-
-// The gateway's options from the trading executable's (host, port, client id, reconnect
-// cap); the rest keep their defaults.
-[[nodiscard]] OrderGatewayOptions make_order_gateway_options(const TradingOptions& options);
 
 }  // namespace llt::trading

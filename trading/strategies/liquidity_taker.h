@@ -1,12 +1,14 @@
 #pragma once
 
 #include <cstddef>
+#include <string_view>
 
 #include "exchange/protocol/types.h"
 #include "trading/book/market_order_book.h"
 #include "trading/engine/order_manager.h"
 #include "trading/features/feature_engine.h"
 #include "trading/position/position_keeper.h"
+#include "trading/strategies/strategy_options.h"
 
 namespace llt::trading {
 
@@ -23,7 +25,18 @@ struct LiquidityTakerParams {
 // Thread contract: the trade engine's thread.
 class LiquidityTaker {
  public:
+  static constexpr std::string_view kName = "liquidity-taker";
+  static constexpr std::string_view kHelp =
+      "crosses the spread when |trade signal| > --signal-threshold";
+
   explicit LiquidityTaker(const LiquidityTakerParams& params) noexcept : params_(params) {}
+
+  [[nodiscard]] static LiquidityTaker make(const StrategyOptions& o, double /*ticks_per_second*/) {
+    LiquidityTakerParams p;
+    p.order_qty = o.order_qty;
+    p.signal_threshold = o.signal_threshold;
+    return LiquidityTaker(p);
+  }
 
   void on_update(std::size_t ticker, const TickerFeatures& f, const Bbo& bbo, const Position& pos,
                  OrderManager& om) noexcept {

@@ -4,12 +4,14 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <string_view>
 
 #include "exchange/protocol/types.h"
 #include "trading/book/market_order_book.h"
 #include "trading/engine/order_manager.h"
 #include "trading/features/feature_engine.h"
 #include "trading/position/position_keeper.h"
+#include "trading/strategies/strategy_options.h"
 
 namespace llt::trading {
 
@@ -42,7 +44,20 @@ struct Quote {
 // Thread contract: the trade engine's thread.
 class MarketMaker {
  public:
+  static constexpr std::string_view kName = "market-maker";
+  static constexpr std::string_view kHelp =
+      "quotes both sides around the fair value, sized by the position";
+
   explicit MarketMaker(const MarketMakerParams& params) noexcept : params_(params) {}
+
+  [[nodiscard]] static MarketMaker make(const StrategyOptions& o, double /*ticks_per_second*/) {
+    MarketMakerParams p;
+    p.order_qty = o.order_qty;
+    p.half_spread = o.half_spread;
+    p.skew_factor = o.skew_factor;
+    p.max_position = o.max_position;
+    return MarketMaker(p);
+  }
 
   [[nodiscard]] static Quote quotes(const MarketMakerParams& p, const TickerFeatures& f,
                                     std::int64_t position) noexcept {

@@ -3,11 +3,15 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <span>
+#include <string_view>
 
 #include "exchange/protocol/types.h"
+#include "trading/book/market_order_book.h"
 #include "trading/engine/order_manager.h"
 #include "trading/features/feature_engine.h"
 #include "trading/position/position_keeper.h"
+#include "trading/strategies/strategy_options.h"
 
 namespace llt::trading {
 
@@ -29,6 +33,9 @@ struct RandomTraderParams {
 // Thread contract: the trade engine's thread.
 class RandomTrader {
  public:
+  static constexpr std::string_view kName = "random";
+  static constexpr std::string_view kHelp = "random orders near the fair value, for load and tests";
+
   // ticks_per_second: TSC ticks in a second (TscClock::ticks_per_ns() * 1e9).
   RandomTrader(const RandomTraderParams& params, double ticks_per_second) noexcept
       : params_(params),
@@ -38,6 +45,29 @@ class RandomTrader {
                 ? 0
                 : static_cast<std::uint64_t>(ticks_per_second /
                                              static_cast<double>(params.orders_per_second))) {}
+
+  [[nodiscard]] static RandomTrader make(const StrategyOptions& o, double ticks_per_second) {
+    RandomTraderParams p;
+    p.order_qty = o.order_qty;
+    p.half_spread = o.half_spread;
+    p.orders_per_second = o.orders_per_second;
+    p.seed = o.random_seed;
+    return RandomTrader(p, ticks_per_second);
+  }
+
+  // Time driven only: market data and order events change nothing.
+  void on_update(std::size_t /*ticker*/, const TickerFeatures& /*f*/, const Bbo& /*bbo*/,
+                 const Position& /*pos*/, OrderManager& /*om*/) noexcept {}
+
+  // When an order is due: one on a random ticker.
+  void on_timer(std::uint64_t now_ticks, std::span<const TickerFeatures> features,
+                std::span<const Position> positions, OrderManager& om) noexcept {
+    if (!due(now_ticks)) {
+      return;
+    }
+    const std::size_t t = pick_ticker(features.size());
+    act(t, features[t], positions[t], om);
+  }
 
   // True when an order is due at `now_ticks` (then the next one is due one interval later;
   // after a stall the schedule restarts from now instead of bursting).

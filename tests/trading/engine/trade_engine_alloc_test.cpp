@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <string_view>
 
 #include "tests/support/allocation_counter.h"
 #include "trading/engine/trade_engine.h"
@@ -20,21 +21,23 @@ using exchange::Side;
 // (ACCEPTED for a NEW, then a partial FILLED every third order, CANCELED for a CANCEL).
 class Driver {
  public:
-  explicit Driver(StrategyKind kind) : engine_(make_options(kind), md_, gw_, out_, capacity()) {
+  explicit Driver(std::string_view strategy)
+      : engine_(make_options(strategy), md_, gw_, out_, capacity()) {
     GatewayEvent logon;
     logon.type = GatewayEventType::kLoggedOn;
     (void)gw_.try_push(logon);
     (void)engine_.poll();
   }
 
-  static TradingOptions make_options(StrategyKind kind) {
-    TradingOptions o;
+  static TradeEngineOptions make_options(std::string_view strategy) {
+    TradeEngineOptions o;
     o.tickers = {1, 2};
-    o.strategy = kind;
-    o.max_position = 1'000'000'000;
-    o.max_loss = INT64_MAX / 4;
-    o.orders_per_second = 1'000'000;
-    o.signal_threshold = 0.05;  // the imbalance alone crosses it, so the taker trades
+    o.strategy.name = strategy;
+    o.strategy.max_position = 1'000'000'000;
+    o.risk.max_position = 1'000'000'000;
+    o.risk.max_loss = INT64_MAX / 4;
+    o.strategy.orders_per_second = 1'000'000;
+    o.strategy.signal_threshold = 0.05;  // the imbalance alone crosses it, so the taker trades
     return o;
   }
   static TradeEngineCapacity capacity() {
@@ -113,8 +116,8 @@ class Driver {
   TradeEngine engine_;
 };
 
-void expect_no_allocation(StrategyKind kind) {
-  Driver driver(kind);
+void expect_no_allocation(std::string_view strategy) {
+  Driver driver(strategy);
   std::uint64_t i = 0;
   for (; i < 10'000; ++i) {
     driver.step(i);
@@ -139,15 +142,15 @@ TEST(TradeEngineAllocation, counting_operator_new_sees_allocations) {
 }
 
 TEST(TradeEngineAllocation, market_maker_steady_state_allocates_nothing) {
-  expect_no_allocation(StrategyKind::kMarketMaker);
+  expect_no_allocation(MarketMaker::kName);
 }
 
 TEST(TradeEngineAllocation, liquidity_taker_steady_state_allocates_nothing) {
-  expect_no_allocation(StrategyKind::kLiquidityTaker);
+  expect_no_allocation(LiquidityTaker::kName);
 }
 
 TEST(TradeEngineAllocation, random_trader_steady_state_allocates_nothing) {
-  expect_no_allocation(StrategyKind::kRandom);
+  expect_no_allocation(RandomTrader::kName);
 }
 
 }  // namespace

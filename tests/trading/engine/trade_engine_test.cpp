@@ -15,14 +15,15 @@ using exchange::ClientResponseType;
 using exchange::MarketUpdateType;
 using exchange::Side;
 
-TradingOptions options() {
-  TradingOptions o;
+TradeEngineOptions options() {
+  TradeEngineOptions o;
   o.tickers = {1};
-  o.strategy = StrategyKind::kMarketMaker;
-  o.order_qty = 10;
-  o.half_spread = 50;
-  o.skew_factor = 0.5;
-  o.max_position = 1000;
+  o.strategy.name = "market-maker";
+  o.strategy.order_qty = 10;
+  o.strategy.half_spread = 50;
+  o.strategy.skew_factor = 0.5;
+  o.strategy.max_position = 1000;
+  o.risk.max_position = 1000;
   o.ema_alpha = 0.2;
   o.reference_price = 10000;
   return o;
@@ -37,7 +38,7 @@ TradeEngineCapacity small() {
 
 class TradeEngineTest : public ::testing::Test {
  protected:
-  explicit TradeEngineTest(const TradingOptions& o = options())
+  explicit TradeEngineTest(const TradeEngineOptions& o = options())
       : engine_(o, md_, gw_, out_, small()) {}
 
   void md(MarketUpdateType type, exchange::SeqNum seq, exchange::OrderId id = 0,
@@ -347,7 +348,7 @@ TEST(TradeEngine, rejects_an_empty_or_duplicate_ticker_list) {
   MarketEventQueue md(4);
   GatewayEventQueue gw(4);
   OrderRequestQueue out(4);
-  TradingOptions o = options();
+  TradeEngineOptions o = options();
   o.tickers = {};
   EXPECT_THROW(TradeEngine(o, md, gw, out, small()), std::invalid_argument);
   o.tickers = {3, 3};
@@ -358,7 +359,7 @@ TEST(TradeEngine, dumps_books_sorted_by_ticker_side_price_and_priority) {
   MarketEventQueue md(64);
   GatewayEventQueue gw(4);
   OrderRequestQueue out(4);
-  TradingOptions o = options();
+  TradeEngineOptions o = options();
   o.tickers = {2, 1};
   TradeEngine engine(o, md, gw, out, small());
   auto add = [&](exchange::SeqNum seq, exchange::TickerId t, exchange::OrderId id, Side side,
@@ -400,10 +401,10 @@ TEST(TradeEngine, dumps_books_sorted_by_ticker_side_price_and_priority) {
             "2 SELL 50 1 1 1\n");
 }
 
-TradingOptions taker_options() {
-  TradingOptions o = options();
-  o.strategy = StrategyKind::kLiquidityTaker;
-  o.signal_threshold = 0.3;
+TradeEngineOptions taker_options() {
+  TradeEngineOptions o = options();
+  o.strategy.name = "liquidity-taker";
+  o.strategy.signal_threshold = 0.3;
   return o;
 }
 

@@ -1,0 +1,93 @@
+#include "common/cli/process_main.h"
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <exception>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "common/logging/logger.h"
+
+namespace llt::common {
+
+namespace {
+
+// How often the main thread looks at the stop flag and the clock.
+constexpr std::chrono::milliseconds kStatusLoopTick{10};
+
+std::atomic<bool> g_stop{false};
+static_assert(std::atomic<bool>::is_always_lock_free, "stored from a signal handler");
+
+extern "C" void on_stop_signal(int /*signal*/) {
+  g_stop.store(true, std::memory_order_relaxed);
+}
+
+void install_stop_signals() {
+  std::signal(SIGINT, on_stop_signal);
+  std::signal(SIGTERM, on_stop_signal);
+  std::signal(SIGPIPE, SIG_IGN);
+}
+
+// Prints a status line every --stats-interval until a signal or run_for_s() passed.
+void run_status_loop(Process& process, const ProcessOptions& options) {
+  using Clock = std::chrono::steady_clock;
+  const double run_for_s = process.run_for_s();
+  const auto start = Clock::now();
+  const auto deadline =
+      start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(run_for_s));
+  const auto interval = std::chrono::seconds(options.stats_interval_s);
+  auto next_status = start + interval;
+  while (!g_stop.load(std::memory_order_relaxed)) {
+    std::this_thread::sleep_for(kStatusLoopTick);
+    const auto now = Clock::now();
+    if (run_for_s > 0 && now >= deadline) {
+      break;
+    }
+    if (options.stats_interval_s > 0 && now >= next_status) {
+      fmt::print("{}\n", process.status_line());
+      std::fflush(stdout);
+      if (!options.log_file.empty()) {
+        process.log_status();
+      }
+      next_status += interval;
+    }
+  }
+}
+
+}  // namespace
+
+int report_usage_error(std::string_view program, const UsageError& error) {
+  fmt::print(stderr, "{}: {}\nTry '{} --help'.\n", program, error.what(), program);
+  return kExitUsageError;
+}
+
+int run_process(std::string_view program, const ProcessOptions& options,
+                const ProcessFactory& make) {
+  install_stop_signals();
+  // Lifecycle events go to the log (--log-file, else stderr); status records too when a log
+  // file is given (on a terminal the status lines are already on stdout).
+  std::unique_ptr<Logger> logger;
+  std::unique_ptr<Process> process;
+  try {
+    LoggerOptions log_options;
+    log_options.path = options.log_file;
+    logger = std::make_unique<Logger>(log_options);
+    process = make(*logger);
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "{}: {}\n", program, e.what());
+    return kExitFailure;
+  }
+  logger->register_thread("main");
+  fmt::print("{}\n", process->start());
+  std::fflush(stdout);
+  run_status_loop(*process, options);
+  const int status = process->stop();
+  logger->stop();
+  fmt::print("{}: stopped\n", program);
+  return status;
+}
+
+}  // namespace llt::common

@@ -1,0 +1,79 @@
+#pragma once
+
+#include <concepts>
+#include <cstdio>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "common/cli/option_values.h"
+#include "common/cli/process_options.h"
+
+// The main() both executables share (cold code, the main thread): command line, signals,
+// start-up errors, the status loop and the stop. Each main.cpp only wires its components
+// into a Process. Running the executables: docs/operations.md.
+namespace llt::common {
+
+class Logger;
+
+// Exit statuses of both executables.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;     // a component could not be set up, a file not written
+inline constexpr int kExitUsageError = 2;  // a bad flag value, an unknown flag
+
+// One executable as run_process() drives it. Every call is on the main thread.
+class Process {
+ public:
+  virtual ~Process() = default;
+
+  // Starts the agents; returns the start-up line printed on stdout.
+  [[nodiscard]] virtual std::string start() = 0;
+  // The line printed every --stats-interval while the agents run.
+  [[nodiscard]] virtual std::string status_line() = 0;
+  // After each status line when --log-file is given: a short record in the log.
+  virtual void log_status() = 0;
+  // Seconds to run before stopping on its own; 0: until SIGINT or SIGTERM.
+  [[nodiscard]] virtual double run_for_s() const noexcept { return 0.0; }
+  // Stops the agents, prints the exit summary and writes the files asked for. Returns the
+  // exit status (kExitFailure when a file could not be written).
+  [[nodiscard]] virtual int stop() = 0;
+};
+
+// Builds the process once the logger (--log-file) is open; throws to refuse to start.
+using ProcessFactory = std::function<std::unique_ptr<Process>(Logger& logger)>;
+
+// Prints "<program>: <what>" and "Try '<program> --help'." on stderr; returns kExitUsageError.
+int report_usage_error(std::string_view program, const UsageError& error);
+
+// SIGINT and SIGTERM request a stop (the handler only stores to an atomic flag), SIGPIPE is
+// ignored; opens the logger and builds the process with `make` (an exception prints
+// "<program>: <what>" on stderr and returns kExitFailure); starts it, prints a status
+// line every options.stats_interval_s until a stop is requested or run_for_s() passed, stops
+// it, stops the logger and prints "<program>: stopped". Returns the process's exit status.
+int run_process(std::string_view program, const ProcessOptions& options,
+                const ProcessFactory& make);
+
+// The whole main(): parses argv with `parse` (a UsageError: report_usage_error; --help: the
+// help text on stdout, kExitOk), then run_process with the options' `process` member and a
+// P built from (options, logger).
+template <class P, class Options>
+requires std::constructible_from<P, const Options&, Logger&>
+int run_process(std::string_view program, int argc, char** argv,
+                CommandLine<Options> (*parse)(int, const char* const[])) {
+  CommandLine<Options> command_line;
+  try {
+    command_line = parse(argc, argv);
+  } catch (const UsageError& e) {
+    return report_usage_error(program, e);
+  }
+  if (command_line.help) {
+    std::fputs(command_line.help_text.c_str(), stdout);
+    return kExitOk;
+  }
+  const Options& options = command_line.options;
+  return run_process(program, options.process,
+                     [&options](Logger& logger) { return std::make_unique<P>(options, logger); });
+}
+
+}  // namespace llt::common

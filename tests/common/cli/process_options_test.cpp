@@ -1,0 +1,117 @@
+#include "common/cli/process_options.h"
+
+#include <gtest/gtest.h>
+
+#include <initializer_list>
+#include <string>
+#include <vector>
+
+#include "common/cli/option_values.h"
+
+namespace llt::common {
+namespace {
+
+namespace po = boost::program_options;
+
+// A command line with the shared flags and one of its own (--size).
+po::options_description description() {
+  po::options_description desc = command_line_description("Usage: test [options]");
+  desc.add_options()("size", po::value<std::string>()->default_value("3"), "a size");
+  add_market_data_flags(desc, "the interface");
+  add_process_flags(desc);
+  return desc;
+}
+
+po::variables_map parse(std::initializer_list<const char*> args) {
+  std::vector<const char*> argv{"test"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return parse_flags(static_cast<int>(argv.size()), argv.data(), description());
+}
+
+std::string usage_error(std::initializer_list<const char*> args) {
+  try {
+    const po::variables_map vm = parse(args);
+    (void)read_process_flags(vm);
+    (void)read_market_data_flags(vm);
+  } catch (const UsageError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(ProcessOptions, defaults_match_the_structs) {
+  const po::variables_map vm = parse({});
+  const ProcessOptions p = read_process_flags(vm);
+  const ProcessOptions defaults;
+  EXPECT_EQ(p.threading, defaults.threading);
+  EXPECT_EQ(p.idle, defaults.idle);
+  EXPECT_EQ(p.cpus, defaults.cpus);
+  EXPECT_EQ(p.stats_interval_s, defaults.stats_interval_s);
+  EXPECT_EQ(p.log_file, defaults.log_file);
+  EXPECT_EQ(p.latency_csv, defaults.latency_csv);
+  const MarketDataChannelOptions md = read_market_data_flags(vm);
+  const MarketDataChannelOptions md_defaults;
+  EXPECT_EQ(md.multicast_addr, md_defaults.multicast_addr);
+  EXPECT_EQ(md.multicast_port, md_defaults.multicast_port);
+  EXPECT_EQ(md.snapshot_port, md_defaults.snapshot_port);
+  EXPECT_EQ(md.interface, md_defaults.interface);
+}
+
+TEST(ProcessOptions, reads_every_shared_flag) {
+  const po::variables_map vm = parse({"--threading", "dedicated", "--idle",           "spin",
+                                      "--cpus",      "0",         "--stats-interval", "2",
+                                      "--log-file",  "x.log",     "--latency-csv",    "x.csv",
+                                      "-m",          "239.1.2.3", "--multicast-port", "7000",
+                                      "-i",          "127.0.0.1", "--size",           "9"});
+  const ProcessOptions p = read_process_flags(vm);
+  EXPECT_EQ(p.threading, ThreadingMode::kDedicated);
+  EXPECT_EQ(p.idle, IdleMode::kSpin);
+  EXPECT_EQ(p.cpus, std::vector<int>{0});
+  EXPECT_EQ(p.stats_interval_s, 2U);
+  EXPECT_EQ(p.log_file, "x.log");
+  EXPECT_EQ(p.latency_csv, "x.csv");
+  const MarketDataChannelOptions md = read_market_data_flags(vm);
+  EXPECT_EQ(md.multicast_addr, "239.1.2.3");
+  EXPECT_EQ(md.multicast_port, 7000);
+  EXPECT_EQ(md.snapshot_port, 7001);
+  EXPECT_EQ(unsigned_flag(vm, "size", 1, 10), 9U);
+
+  const RunnerOptions runner = runner_options(p, "test");
+  EXPECT_EQ(runner.threading, ThreadingMode::kDedicated);
+  EXPECT_EQ(runner.idle, IdleMode::kSpin);
+  EXPECT_EQ(runner.cpus, std::vector<int>{0});
+  EXPECT_EQ(runner.name, "test");
+}
+
+TEST(ProcessOptions, every_error_starts_with_the_flag_and_its_reason) {
+  EXPECT_EQ(usage_error({"--threading", "both"}),
+            "--threading: 'both' is not one of: dedicated, shared");
+  EXPECT_EQ(usage_error({"--idle", "nap"}), "--idle: 'nap' is not one of: spin, backoff");
+  EXPECT_EQ(usage_error({"--stats-interval", "-1"}),
+            "--stats-interval: '-1' is not a non-negative integer");
+  EXPECT_EQ(usage_error({"--multicast-port", "0"}),
+            "--multicast-port: '0' is out of range 1-65535");
+  EXPECT_EQ(usage_error({"--snapshot-port", "5000"}),
+            "--snapshot-port: '5000' is the incremental stream's port");
+  EXPECT_EQ(usage_error({"--bogus"}), "--bogus: is not a flag of this program");
+  EXPECT_EQ(usage_error({"--size"}), "--size: needs a value");
+  EXPECT_EQ(usage_error({"--size", "1", "--size", "2"}), "--size: is given more than once");
+  EXPECT_EQ(usage_error({"--multicast", "239.1.2.3"}).rfind("--multicast: is ambiguous", 0), 0U)
+      << usage_error({"--multicast", "239.1.2.3"});
+  EXPECT_EQ(usage_error({"--interface", "0.0.0.0"}).rfind("--interface: ", 0), 0U);
+  EXPECT_EQ(usage_error({"--multicast-addr", "10.0.0.1"}).rfind("--multicast-addr: ", 0), 0U);
+  EXPECT_EQ(usage_error({"--cpus", "100000"}).rfind("--cpus: ", 0), 0U);
+}
+
+TEST(ProcessOptions, help_lists_help_and_the_shared_flags) {
+  const std::string text = help_text(description());
+  for (const char* flag : {"--help", "--threading", "--idle", "--cpus", "--stats-interval",
+                           "--log-file", "--latency-csv", "--multicast-addr", "--multicast-port",
+                           "--snapshot-port", "--interface", "the interface"}) {
+    EXPECT_NE(text.find(flag), std::string::npos) << flag;
+  }
+  EXPECT_EQ(parse({"--help"}).count("help"), 1U);
+}
+
+}  // namespace
+}  // namespace llt::common
