@@ -57,6 +57,7 @@
 #include "exchange/protocol/client_response.h"
 #include "exchange/protocol/market_update.h"
 #include "tests/support/multicast_channel.h"
+#include "tests/support/tcp_connect.h"
 #include "trading/engine/trade_engine.h"
 #include "trading/market_data/market_data_consumer.h"
 #include "trading/order_gateway/order_gateway.h"
@@ -232,7 +233,7 @@ FloorResult run_tcp_floor(IdleMode idle, const Config& config) {
   llt::common::AgentRunner runner({&agent}, agent_runner_options(idle, "floor"));
   runner.start();
   llt::bench::pin_to(kClientCpu);
-  TcpConnection connection = TcpConnection::connect(
+  TcpConnection connection = llt::test::connect_blocking(
       "127.0.0.1", agent.port(), std::chrono::seconds(5), kBufferBytes, kBufferBytes);
   FloorResult result;
   const TscClock& clock = clock_ref();
@@ -269,7 +270,7 @@ FloorResult run_udp_floor(IdleMode idle, const Config& config) {
   llt::common::AgentRunner runner({&agent}, agent_runner_options(idle, "floor"));
   runner.start();
   llt::bench::pin_to(kClientCpu);
-  TcpConnection connection = TcpConnection::connect(
+  TcpConnection connection = llt::test::connect_blocking(
       "127.0.0.1", agent.port(), std::chrono::seconds(5), kBufferBytes, kBufferBytes);
   FloorResult result;
   const TscClock& clock = clock_ref();
@@ -326,8 +327,8 @@ llt::exchange::ExchangeOptions exchange_options(IdleMode idle, const Channel& md
 class OrderClient {
  public:
   explicit OrderClient(std::uint16_t port)
-      : connection_(TcpConnection::connect("127.0.0.1", port, std::chrono::seconds(5), kBufferBytes,
-                                           kBufferBytes)) {
+      : connection_(llt::test::connect_blocking("127.0.0.1", port, std::chrono::seconds(5),
+                                                kBufferBytes, kBufferBytes)) {
     ClientRequest logon{};
     logon.seq_num = ++seq_;
     logon.msg_type = ClientRequestType::kLogon;

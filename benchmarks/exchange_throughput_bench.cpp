@@ -22,6 +22,7 @@
 #include "exchange/exchange_app.h"
 #include "exchange/protocol/client_request.h"
 #include "exchange/protocol/client_response.h"
+#include "tests/support/tcp_connect.h"
 
 namespace {
 
@@ -38,8 +39,8 @@ constexpr std::uint64_t kRequestsPerIteration = 100'000;
 class Client {
  public:
   Client(std::uint16_t port, std::uint32_t client_id)
-      : connection_(
-            TcpConnection::connect("127.0.0.1", port, std::chrono::seconds(5), 1 << 20, 1 << 20)),
+      : connection_(llt::test::connect_blocking("127.0.0.1", port, std::chrono::seconds(5), 1 << 20,
+                                                1 << 20)),
         client_id_(client_id) {}
 
   // Sends LOGON (seq 1) when the peer is the exchange.

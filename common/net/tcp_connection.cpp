@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <poll.h>
 
 #include <stdexcept>
 
@@ -105,61 +104,6 @@ std::string TcpConnection::peer_name() const {
     return {};
   }
   return format_endpoint(peer);
-}
-
-TcpConnection TcpConnection::connect(std::string_view ip, std::uint16_t port,
-                                     std::chrono::milliseconds timeout,
-                                     std::size_t receive_capacity, std::size_t send_capacity) {
-  const sockaddr_in address = make_sockaddr(ip, port);
-  const std::string target = format_endpoint(address);
-  TcpConnection connection(receive_capacity, send_capacity);
-
-  SocketFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-  if (!fd.valid()) {
-    const int error = errno;
-    throw socket_error(error, "socket for", target);
-  }
-  if (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&address), sizeof(address)) != 0) {
-    const int error = errno;
-    if (error != EINPROGRESS && error != EINTR) {
-      throw socket_error(error, "connect", target);
-    }
-    using Clock = std::chrono::steady_clock;
-    const Clock::time_point deadline = Clock::now() + timeout;
-    for (;;) {
-      auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
-      if (left.count() < 0) {
-        left = std::chrono::milliseconds(0);
-      }
-      pollfd waiting{fd.get(), POLLOUT, 0};
-      const int ready = ::poll(&waiting, 1, static_cast<int>(left.count()));
-      if (ready > 0) {
-        break;
-      }
-      if (ready < 0) {
-        const int poll_error = errno;
-        if (poll_error != EINTR) {
-          throw socket_error(poll_error, "poll while connecting to", target);
-        }
-      } else if (left.count() == 0) {
-        throw socket_error(ETIMEDOUT, "connect",
-                           target + " (after " + std::to_string(timeout.count()) + " ms)");
-      }
-    }
-    int so_error = 0;
-    socklen_t length = sizeof(so_error);
-    if (::getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &so_error, &length) != 0) {
-      so_error = errno;
-    }
-    if (so_error != 0) {
-      throw socket_error(so_error, "connect", target);
-    }
-  }
-  const IoResult attached = connection.attach(std::move(fd));
-  if (!attached.ok()) {
-    throw socket_error(attached.error, "configure TCP socket connected to", target);
-  }
-  return connection;
 }
 
 }  // namespace llt::common

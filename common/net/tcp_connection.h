@@ -4,14 +4,12 @@
 #include <sys/types.h>
 
 #include <cerrno>
-#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <memory>
 #include <span>
 #include <string>
-#include <string_view>
 #include <type_traits>
 #include <utility>
 
@@ -47,15 +45,6 @@ class TcpConnection {
   // Throws std::invalid_argument on a zero capacity, std::system_error if the socket cannot
   // be configured (the socket is closed).
   TcpConnection(SocketFd fd, std::size_t receive_capacity, std::size_t send_capacity);
-
-  // Client side: connects to ip:port, waiting at most `timeout` (cold: blocks the caller).
-  // Throws std::invalid_argument for a malformed ip, std::system_error naming the address
-  // and the errno text on failure (e.g. "connect 127.0.0.1:9000: Connection refused"), with
-  // ETIMEDOUT when the timeout expires.
-  [[nodiscard]] static TcpConnection connect(std::string_view ip, std::uint16_t port,
-                                             std::chrono::milliseconds timeout,
-                                             std::size_t receive_capacity,
-                                             std::size_t send_capacity);
 
   TcpConnection(TcpConnection&& other) noexcept;
   TcpConnection& operator=(TcpConnection&& other) noexcept;

@@ -35,6 +35,14 @@ class TscClock {
     return static_cast<std::uint64_t>((static_cast<U128>(ticks) * ns_per_tick_q32_) >> 32);
   }
 
+  // The ticks of `duration`, never less than 1 (even for a zero or negative duration), so a
+  // timer set from it is never due on every poll. Cold (a floating-point multiply): convert
+  // options once, at construction, and compare tick deltas on the hot path.
+  [[nodiscard]] std::uint64_t to_ticks(std::chrono::nanoseconds duration) const noexcept {
+    const double ticks = static_cast<double>(duration.count()) * ticks_per_ns_;
+    return ticks < 1.0 ? 1 : static_cast<std::uint64_t>(ticks);
+  }
+
   // Nanoseconds elapsed between two now_ticks() readings; 0 if `end` is earlier.
   [[nodiscard]] std::uint64_t elapsed_ns(std::uint64_t start, std::uint64_t end) const noexcept {
     return end > start ? ticks_to_ns(end - start) : 0;

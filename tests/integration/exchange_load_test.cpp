@@ -16,6 +16,7 @@
 #include "exchange/protocol/client_response.h"
 #include "tests/support/child_process.h"
 #include "tests/support/md_subscriber.h"
+#include "tests/support/tcp_connect.h"
 
 namespace llt::exchange {
 namespace {
@@ -30,7 +31,7 @@ constexpr std::uint64_t kWindow = 512;
 class FloodClient {
  public:
   FloodClient(std::uint16_t port, ClientId client_id)
-      : connection_(common::TcpConnection::connect("127.0.0.1", port, 5s, 1 << 20, 1 << 20)),
+      : connection_(test::connect_blocking("127.0.0.1", port, 5s, 1 << 20, 1 << 20)),
         client_id_(client_id) {
     send_batch(1, [&](std::uint64_t) { return make(ClientRequestType::kLogon, 0); });
   }

@@ -1,6 +1,7 @@
 #include "trading/order_gateway/order_gateway.h"
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <stdexcept>
 #include <string>
@@ -18,10 +19,6 @@ using exchange::ClientRequestType;
 using exchange::ClientResponse;
 using exchange::ClientResponseType;
 using exchange::RejectReason;
-
-std::uint64_t to_ns(std::chrono::milliseconds ms) noexcept {
-  return ms.count() <= 0 ? 0 : static_cast<std::uint64_t>(ms.count()) * 1'000'000ULL;
-}
 
 [[noreturn]] void reject_option(const std::string& what) {
   throw std::invalid_argument("order gateway option " + what);
@@ -79,6 +76,18 @@ sockaddr_in exchange_address(const OrderGatewayOptions& options) {
   }
 }
 
+// The session's timers in ticks of `clock`, converted once (the options are validated).
+ClientSessionTimeouts session_timeouts(const OrderGatewayOptions& options,
+                                       const common::TscClock& clock) noexcept {
+  ClientSessionTimeouts timeouts;
+  timeouts.connect_ticks = clock.to_ticks(options.connect_timeout);
+  timeouts.logon_ticks = clock.to_ticks(options.logon_timeout);
+  timeouts.heartbeat_interval_ticks = clock.to_ticks(options.heartbeat_interval);
+  timeouts.receive_ticks =
+      options.receive_timeout.count() == 0 ? 0 : clock.to_ticks(options.receive_timeout);
+  return timeouts;
+}
+
 }  // namespace
 
 OrderGateway::OrderGateway(const OrderGatewayOptions& options, OrderRequestQueue& requests,
@@ -92,10 +101,8 @@ OrderGateway::OrderGateway(const OrderGatewayOptions& options, OrderRequestQueue
       address_(exchange_address(options_)),
       connection_(options_.receive_buffer_bytes, options_.send_buffer_bytes),
       backoff_(options_.reconnect_initial, options_.reconnect_max),
-      heartbeat_interval_ns_(to_ns(options_.heartbeat_interval)),
-      connect_timeout_ns_(to_ns(options_.connect_timeout)),
-      logon_timeout_ns_(to_ns(options_.logon_timeout)),
-      receive_timeout_ns_(to_ns(options_.receive_timeout)) {}
+      session_(options_.client_id, session_timeouts(options_, clock)),
+      percentiles_interval_ticks_(clock.to_ticks(std::chrono::seconds(1))) {}
 
 void OrderGateway::on_start() {
   if (logger_ != nullptr) {
@@ -104,45 +111,45 @@ void OrderGateway::on_start() {
 }
 
 int OrderGateway::poll() {
-  if (LLT_UNLIKELY(state_ == State::kStopped)) {
+  if (LLT_UNLIKELY(session_.state() == ClientSessionState::kStopped)) {
     return 0;
   }
-  const std::uint64_t now_ns = common::monotonic_ns();
+  const std::uint64_t now = clock_.now_ticks();
   int work = 0;
   if (LLT_UNLIKELY(disconnect_pending_)) {
     work += flush_pending_disconnect() ? 1 : 0;
   }
-  work += advance_connection(now_ns);
+  work += advance_connection(now);
   // Requests first: an order the trade engine just made leaves before the read (tick-to-trade).
-  work += process_requests(now_ns);
-  if (in_session()) {
-    work += read_responses(now_ns);
+  work += process_requests(now);
+  if (session_.in_session()) {
+    work += read_responses(now);
   }
-  if (state_ == State::kLoggedOn) {
-    work += send_heartbeat_if_due(now_ns);
+  if (session_.heartbeat_due(now)) {
+    work += send_heartbeat(now);
   }
-  if (LLT_UNLIKELY(now_ns >= next_percentiles_ns_)) {
-    publish_percentiles(now_ns);
+  if (LLT_UNLIKELY(now >= next_percentiles_ticks_)) {
+    publish_percentiles(now);
   }
   return work;
 }
 
-void OrderGateway::publish_percentiles(std::uint64_t now_ns) noexcept {
+void OrderGateway::publish_percentiles(std::uint64_t now_ticks) noexcept {
   tick_to_trade_p50_ns_.set(md_read_to_order_sent_.percentile(50));
   tick_to_trade_p99_ns_.set(md_read_to_order_sent_.percentile(99));
   round_trip_p50_ns_.set(order_sent_to_response_read_.percentile(50));
   round_trip_p99_ns_.set(order_sent_to_response_read_.percentile(99));
-  next_percentiles_ns_ = now_ns + kPercentilesIntervalNs;
+  next_percentiles_ticks_ = now_ticks + percentiles_interval_ticks_;
 }
 
 void OrderGateway::on_stop() {
-  if (state_ == State::kStopped) {
+  if (session_.state() == ClientSessionState::kStopped) {
     return;
   }
-  if (state_ == State::kLoggedOn) {
+  if (session_.logged_on()) {
     ClientRequest logout{};
     logout.msg_type = ClientRequestType::kLogout;
-    (void)send_message(logout, common::monotonic_ns());
+    (void)send_message(logout, clock_.now_ticks());  // best effort: the socket closes next
   }
   if (connection_.is_open()) {
     (void)connection_.flush();  // best effort: what the kernel takes now
@@ -151,7 +158,7 @@ void OrderGateway::on_stop() {
   connector_.abandon();
   connected_.set(0);
   logged_on_.set(0);
-  state_ = State::kStopped;
+  session_.stop();
   if (logger_ != nullptr) {
     LLT_LOG_INFO(*logger_, "order gateway: stopped (client {})", options_.client_id);
   }
@@ -188,103 +195,98 @@ OrderGatewayCounters OrderGateway::counters() const noexcept {
 
 // --- Connection lifecycle ---
 
-int OrderGateway::advance_connection(std::uint64_t now_ns) noexcept {
-  switch (state_) {
-    case State::kWaiting:
-      if (now_ns >= next_attempt_ns_) {
-        start_attempt(now_ns);
+int OrderGateway::advance_connection(std::uint64_t now_ticks) noexcept {
+  switch (session_.state()) {
+    case ClientSessionState::kDisconnected:
+      if (now_ticks >= next_attempt_ticks_) {
+        start_attempt(now_ticks);
         return 1;
       }
       return 0;
-    case State::kConnecting:
+    case ClientSessionState::kConnecting:
       switch (connector_.check()) {
-        case TcpConnector::Status::kConnected:
-          on_connected(now_ns);
+        case common::TcpConnector::Status::kConnected:
+          on_connected(now_ticks);
           return 1;
-        case TcpConnector::Status::kInProgress:
-          if (now_ns >= connect_deadline_ns_) {
+        case common::TcpConnector::Status::kInProgress:
+          if (session_.connect_timed_out(now_ticks)) {
             connector_.abandon();
-            connect_failed(now_ns, ETIMEDOUT);
+            connect_failed(now_ticks, ETIMEDOUT);
             return 1;
           }
           return 0;
-        case TcpConnector::Status::kFailed:
-          connect_failed(now_ns, connector_.error());
+        case common::TcpConnector::Status::kFailed:
+          connect_failed(now_ticks, connector_.error());
           return 1;
-        case TcpConnector::Status::kIdle:
-          connect_failed(now_ns, 0);
+        case common::TcpConnector::Status::kIdle:
+          connect_failed(now_ticks, 0);
           return 1;
       }
       return 0;
-    case State::kLoggingOn:
-      if (now_ns >= logon_deadline_ns_) {
+    case ClientSessionState::kLoggingOn:
+      if (session_.logon_timed_out(now_ticks)) {
         counters_.logon_timeouts.add();
-        end_session(EndCause::kLogonTimeout, now_ns);
+        end_session(EndCause::kLogonTimeout, now_ticks);
         return 1;
       }
       return 0;
-    case State::kLoggedOn:
-      if (receive_timeout_ns_ != 0 && now_ns - last_receive_ns_ >= receive_timeout_ns_) {
+    case ClientSessionState::kLoggedOn:
+      if (session_.receive_timed_out(now_ticks)) {
         counters_.receive_timeouts.add();
-        end_session(EndCause::kReceiveTimeout, now_ns);
+        end_session(EndCause::kReceiveTimeout, now_ticks);
         return 1;
       }
       return 0;
-    case State::kStopped:
+    case ClientSessionState::kStopped:
       return 0;
   }
   return 0;
 }
 
-void OrderGateway::start_attempt(std::uint64_t now_ns) noexcept {
+void OrderGateway::start_attempt(std::uint64_t now_ticks) noexcept {
   counters_.connect_attempts.add();
   if (attempted_before_) {
     counters_.reconnects.add();
   }
   attempted_before_ = true;
   switch (connector_.start(address_)) {
-    case TcpConnector::Status::kConnected:
-      on_connected(now_ns);
+    case common::TcpConnector::Status::kConnected:
+      on_connected(now_ticks);
       return;
-    case TcpConnector::Status::kInProgress:
-      state_ = State::kConnecting;
-      connect_deadline_ns_ = now_ns + connect_timeout_ns_;
+    case common::TcpConnector::Status::kInProgress:
+      session_.start_connecting(now_ticks);
       return;
-    case TcpConnector::Status::kFailed:
-    case TcpConnector::Status::kIdle:
-      connect_failed(now_ns, connector_.error());
+    case common::TcpConnector::Status::kFailed:
+    case common::TcpConnector::Status::kIdle:
+      connect_failed(now_ticks, connector_.error());
       return;
   }
 }
 
-void OrderGateway::on_connected(std::uint64_t now_ns) noexcept {
+void OrderGateway::on_connected(std::uint64_t now_ticks) noexcept {
   const common::IoResult attached = connection_.attach(connector_.take());
   if (!attached.ok()) {
-    connect_failed(now_ns, attached.error);
+    connect_failed(now_ticks, attached.error);
     return;
   }
-  next_out_seq_ = 1;
-  expected_in_seq_ = 1;
   round_trips_.clear();
-  last_receive_ns_ = now_ns;
+  session_.open(now_ticks);
   ClientRequest logon{};
   logon.msg_type = ClientRequestType::kLogon;
-  const common::IoResult sent = send_message(logon, now_ns);
+  const common::IoResult sent = send_message(logon, now_ticks);
   if (!sent.ok()) {
     connection_.close();
-    connect_failed(now_ns, sent.error);
+    connect_failed(now_ticks, sent.error);
     return;
   }
   connected_.set(1);
-  state_ = State::kLoggingOn;
-  logon_deadline_ns_ = now_ns + logon_timeout_ns_;
   if (logger_ != nullptr) {
     LLT_LOG_INFO(*logger_, "order gateway: connected to {}:{}, LOGON sent (client {})",
                  std::string_view(options_.host), options_.port, options_.client_id);
   }
 }
 
-void OrderGateway::connect_failed(std::uint64_t now_ns, int error) noexcept {
+void OrderGateway::connect_failed(std::uint64_t now_ticks, int error) noexcept {
   counters_.connect_failures.add();
   if (logger_ != nullptr) {
     // strerrordesc_np (glibc): a constant string, so MT-safe where strerror is not; nullptr
@@ -294,10 +296,10 @@ void OrderGateway::connect_failed(std::uint64_t now_ns, int error) noexcept {
                  std::string_view(options_.host), options_.port,
                  text != nullptr ? text : "unknown error");
   }
-  schedule_retry(now_ns);
+  schedule_retry(now_ticks);
 }
 
-void OrderGateway::end_session(EndCause cause, std::uint64_t now_ns) noexcept {
+void OrderGateway::end_session(EndCause cause, std::uint64_t now_ticks) noexcept {
   log_end(cause);
   connection_.close();
   connected_.set(0);
@@ -305,13 +307,14 @@ void OrderGateway::end_session(EndCause cause, std::uint64_t now_ns) noexcept {
   round_trips_.clear();
   counters_.disconnects.add();
   disconnect_pending_ = true;
-  (void)flush_pending_disconnect();
-  schedule_retry(now_ns);
+  (void)flush_pending_disconnect();  // a full queue keeps it owed: poll() pushes it later
+  schedule_retry(now_ticks);
 }
 
-void OrderGateway::schedule_retry(std::uint64_t now_ns) noexcept {
-  state_ = State::kWaiting;
-  next_attempt_ns_ = now_ns + backoff_.next_delay_ns();
+void OrderGateway::schedule_retry(std::uint64_t now_ticks) noexcept {
+  session_.close();
+  next_attempt_ticks_ =
+      now_ticks + clock_.to_ticks(std::chrono::nanoseconds(backoff_.next_delay_ns()));
 }
 
 void OrderGateway::log_end(EndCause cause) noexcept {
@@ -345,7 +348,7 @@ void OrderGateway::log_end(EndCause cause) noexcept {
 
 // --- Inbound ---
 
-int OrderGateway::read_responses(std::uint64_t now_ns) noexcept {
+int OrderGateway::read_responses(std::uint64_t now_ticks) noexcept {
   int work = 0;
   if (connection_.pending_send_bytes() > 0) {
     const common::IoResult flushed = connection_.flush();
@@ -353,7 +356,7 @@ int OrderGateway::read_responses(std::uint64_t now_ns) noexcept {
                      flushed.status == common::IoStatus::kError)) {
       end_session(flushed.status == common::IoStatus::kClosed ? EndCause::kPeerClosed
                                                               : EndCause::kSocketError,
-                  now_ns);
+                  now_ticks);
       return 1;
     }
     work += flushed.bytes > 0 ? 1 : 0;
@@ -361,15 +364,15 @@ int OrderGateway::read_responses(std::uint64_t now_ns) noexcept {
   const int budget = static_cast<int>(options_.max_responses_per_poll);
   bool blocked = false;
   // Whole messages left from an earlier read go first: they were read before anything new.
-  int routed = route_buffered(now_ns, budget, blocked);
+  int routed = route_buffered(now_ticks, budget, blocked);
   work += routed;
-  if (!in_session()) {
+  if (!session_.in_session()) {
     return work;
   }
   if (blocked || routed >= budget) {
     if (blocked) {
       counters_.event_queue_stalls.add();
-      last_receive_ns_ = now_ns;  // the exchange is not silent: we are not reading
+      session_.on_bytes_received(now_ticks);  // the exchange is not silent: we are not reading
     }
     return work;
   }
@@ -379,9 +382,9 @@ int OrderGateway::read_responses(std::uint64_t now_ns) noexcept {
   switch (read.status) {
     case common::IoStatus::kOk:
       last_read_tsc_ = common::rdtsc();
-      last_receive_ns_ = now_ns;
-      routed = route_buffered(now_ns, budget - routed, blocked);
-      if (blocked && in_session()) {
+      session_.on_bytes_received(now_ticks);
+      routed = route_buffered(now_ticks, budget - routed, blocked);
+      if (blocked && session_.in_session()) {
         counters_.event_queue_stalls.add();
       }
       return work + 1 + routed;
@@ -389,16 +392,16 @@ int OrderGateway::read_responses(std::uint64_t now_ns) noexcept {
     case common::IoStatus::kBufferFull:
       return work;
     case common::IoStatus::kClosed:
-      end_session(EndCause::kPeerClosed, now_ns);
+      end_session(EndCause::kPeerClosed, now_ticks);
       return work + 1;
     case common::IoStatus::kError:
-      end_session(EndCause::kSocketError, now_ns);
+      end_session(EndCause::kSocketError, now_ticks);
       return work + 1;
   }
   return work;
 }
 
-int OrderGateway::route_buffered(std::uint64_t now_ns, int budget, bool& blocked) noexcept {
+int OrderGateway::route_buffered(std::uint64_t now_ticks, int budget, bool& blocked) noexcept {
   int routed = 0;
   while (routed < budget) {
     const ClientResponse* next = connection_.peek_message<ClientResponse>();
@@ -406,7 +409,7 @@ int OrderGateway::route_buffered(std::uint64_t now_ns, int budget, bool& blocked
       break;
     }
     const ClientResponse response = *next;
-    const Routed result = route(response, now_ns);
+    const Routed result = route(response, now_ticks);
     if (result == Routed::kBlocked) {
       blocked = true;
       break;
@@ -421,23 +424,10 @@ int OrderGateway::route_buffered(std::uint64_t now_ns, int budget, bool& blocked
 }
 
 OrderGateway::Routed OrderGateway::route(const ClientResponse& response,
-                                         std::uint64_t now_ns) noexcept {
-  if (LLT_UNLIKELY(response.seq_num != expected_in_seq_ ||
-                   response.client_id != options_.client_id)) {
-    return protocol_error(response, now_ns);
-  }
-  switch (response.msg_type) {
-    case ClientResponseType::kHeartbeat:
-      counters_.heartbeats_received.add();
-      break;
-    case ClientResponseType::kAccepted:
-    case ClientResponseType::kCanceled:
-    case ClientResponseType::kFilled:
-    case ClientResponseType::kCancelRejected:
-    case ClientResponseType::kRejected: {
-      if (LLT_UNLIKELY(state_ != State::kLoggedOn)) {
-        return protocol_error(response, now_ns);
-      }
+                                         std::uint64_t now_ticks) noexcept {
+  const ClientSessionDecision decision = session_.on_response(response);
+  switch (decision.action) {
+    case ClientSessionAction::kRoute: {
       GatewayEvent event;
       event.type = GatewayEventType::kResponse;
       event.response = response;
@@ -451,10 +441,10 @@ OrderGateway::Routed OrderGateway::route(const ClientResponse& response,
       }
       break;
     }
-    case ClientResponseType::kLogonAccepted: {
-      if (LLT_UNLIKELY(state_ != State::kLoggingOn)) {
-        return protocol_error(response, now_ns);
-      }
+    case ClientSessionAction::kHeartbeat:
+      counters_.heartbeats_received.add();
+      break;
+    case ClientSessionAction::kLogonAccepted: {
       GatewayEvent event;
       event.type = GatewayEventType::kLoggedOn;
       event.response = response;
@@ -462,53 +452,54 @@ OrderGateway::Routed OrderGateway::route(const ClientResponse& response,
       if (!emit(event)) {
         return Routed::kBlocked;
       }
-      state_ = State::kLoggedOn;
+      session_.accept_logon();
       logged_on_.set(1);
       backoff_.reset();
       counters_.logons.add();
+      counters_.responses_received.add();
       if (logger_ != nullptr) {
         LLT_LOG_INFO(*logger_, "order gateway: logged on as client {}", options_.client_id);
       }
-      break;
+      return Routed::kDone;
     }
-    case ClientResponseType::kLogonRejected:
-      if (LLT_UNLIKELY(state_ != State::kLoggingOn)) {
-        return protocol_error(response, now_ns);
-      }
+    case ClientSessionAction::kLogonRejected:
       counters_.responses_received.add();
       counters_.logon_rejects.add();
       if (logger_ != nullptr) {
         LLT_LOG_WARN(*logger_, "order gateway: LOGON_REJECTED ({}) for client {}",
                      exchange::to_string(response.reject_reason), options_.client_id);
       }
-      end_session(EndCause::kLogonRejected, now_ns);
+      end_session(EndCause::kLogonRejected, now_ticks);
       return Routed::kEnded;
-    default:
-      return protocol_error(response, now_ns);
+    case ClientSessionAction::kProtocolError:
+      return protocol_error(response, decision.reason, now_ticks);
+    case ClientSessionAction::kIgnore:
+      return Routed::kDone;
   }
-  ++expected_in_seq_;
+  session_.consume_response();
   counters_.responses_received.add();
   return Routed::kDone;
 }
 
 OrderGateway::Routed OrderGateway::protocol_error(const ClientResponse& response,
-                                                  std::uint64_t now_ns) noexcept {
+                                                  ProtocolError reason,
+                                                  std::uint64_t now_ticks) noexcept {
   counters_.protocol_errors.add();
   if (logger_ != nullptr) {
     LLT_LOG_ERROR(*logger_,
-                  "order gateway: protocol error: msg_type {} seq {} (expected {}) client {} "
+                  "order gateway: protocol error {}: msg_type {} seq {} (expected {}) client {} "
                   "(expected {}) while {}",
-                  static_cast<unsigned>(response.msg_type), response.seq_num, expected_in_seq_,
-                  response.client_id, options_.client_id,
-                  state_ == State::kLoggedOn ? "logged on" : "logging on");
+                  to_string(reason), static_cast<unsigned>(response.msg_type), response.seq_num,
+                  session_.expected_seq(), response.client_id, options_.client_id,
+                  session_.logged_on() ? "logged on" : "logging on");
   }
-  end_session(EndCause::kProtocolError, now_ns);
+  end_session(EndCause::kProtocolError, now_ticks);
   return Routed::kEnded;
 }
 
 // --- Outbound ---
 
-int OrderGateway::process_requests(std::uint64_t now_ns) noexcept {
+int OrderGateway::process_requests(std::uint64_t now_ticks) noexcept {
   int work = 0;
   for (std::uint32_t n = 0; n < options_.max_requests_per_poll; ++n) {
     OrderRequest* request = requests_.front();
@@ -516,29 +507,25 @@ int OrderGateway::process_requests(std::uint64_t now_ns) noexcept {
       break;
     }
     const ClientRequestType type = request->request.msg_type;
-    if (LLT_UNLIKELY(type != ClientRequestType::kNew && type != ClientRequestType::kCancel)) {
-      if (!refuse(*request, RejectReason::kUnknownMsgType)) {
+    const RejectReason refusal = session_.check_request(type);
+    if (LLT_UNLIKELY(refusal != RejectReason::kNone)) {
+      if (!refuse(*request, refusal)) {
         break;
       }
-      counters_.invalid_requests.add();
-      requests_.pop();
-      ++work;
-      continue;
-    }
-    if (state_ != State::kLoggedOn) {
-      if (!refuse(*request, RejectReason::kNotLoggedIn)) {
-        break;
+      if (refusal == RejectReason::kUnknownMsgType) {
+        counters_.invalid_requests.add();
+      } else {
+        counters_.refused_while_disconnected.add();
       }
-      counters_.refused_while_disconnected.add();
       requests_.pop();
       ++work;
       continue;
     }
     ClientRequest message = request->request;
     // Tick-to-trade ends when the order is handed to the kernel: the send() itself is the
-    // kernel's (DESIGN section 6: read to send, excluding the kernel).
+    // kernel's (docs/latency.md: read to send, excluding the kernel).
     const std::uint64_t handed_tsc = common::rdtsc();
-    const common::IoResult sent = send_message(message, now_ns);
+    const common::IoResult sent = send_message(message, now_ticks);
     if (LLT_LIKELY(sent.ok())) {
       if (request->md_read_tsc != 0) {
         md_read_to_order_sent_.record(clock_.elapsed_ns(request->md_read_tsc, handed_tsc));
@@ -561,19 +548,18 @@ int OrderGateway::process_requests(std::uint64_t now_ns) noexcept {
     // The session is gone; this request stays queued and is refused on the next turn.
     end_session(
         sent.status == common::IoStatus::kClosed ? EndCause::kPeerClosed : EndCause::kSocketError,
-        now_ns);
+        now_ticks);
     ++work;
   }
   return work;
 }
 
-common::IoResult OrderGateway::send_message(ClientRequest& message, std::uint64_t now_ns) noexcept {
-  message.seq_num = next_out_seq_;
-  message.client_id = options_.client_id;
+common::IoResult OrderGateway::send_message(ClientRequest& message,
+                                            std::uint64_t now_ticks) noexcept {
+  session_.stamp(message);
   const common::IoResult result = connection_.send(&message, sizeof(message));
   if (LLT_LIKELY(result.ok())) {
-    ++next_out_seq_;
-    last_send_ns_ = now_ns;
+    session_.on_sent(now_ticks);
   }
   return result;
 }
@@ -593,13 +579,10 @@ bool OrderGateway::refuse(const OrderRequest& request, RejectReason reason) noex
   return emit(event);
 }
 
-int OrderGateway::send_heartbeat_if_due(std::uint64_t now_ns) noexcept {
-  if (now_ns - last_send_ns_ < heartbeat_interval_ns_) {
-    return 0;
-  }
+int OrderGateway::send_heartbeat(std::uint64_t now_ticks) noexcept {
   ClientRequest heartbeat{};
   heartbeat.msg_type = ClientRequestType::kHeartbeat;
-  const common::IoResult sent = send_message(heartbeat, now_ns);
+  const common::IoResult sent = send_message(heartbeat, now_ticks);
   switch (sent.status) {
     case common::IoStatus::kOk:
       counters_.heartbeats_sent.add();
@@ -608,10 +591,10 @@ int OrderGateway::send_heartbeat_if_due(std::uint64_t now_ns) noexcept {
     case common::IoStatus::kWouldBlock:
       return 0;  // bytes are queued: the exchange is hearing from us; retried next poll
     case common::IoStatus::kClosed:
-      end_session(EndCause::kPeerClosed, now_ns);
+      end_session(EndCause::kPeerClosed, now_ticks);
       return 1;
     case common::IoStatus::kError:
-      end_session(EndCause::kSocketError, now_ns);
+      end_session(EndCause::kSocketError, now_ticks);
       return 1;
   }
   return 0;

@@ -8,14 +8,15 @@
 #include "common/concurrent/agent.h"
 #include "common/concurrent/single_writer_counter.h"
 #include "common/net/tcp_connection.h"
+#include "common/net/tcp_connector.h"
 #include "common/stats/latency_histogram.h"
 #include "common/time/tsc_clock.h"
 #include "exchange/protocol/client_request.h"
 #include "exchange/protocol/client_response.h"
+#include "trading/order_gateway/client_session.h"
 #include "trading/order_gateway/order_gateway_options.h"
 #include "trading/order_gateway/reconnect_backoff.h"
 #include "trading/order_gateway/round_trip_table.h"
-#include "trading/order_gateway/tcp_connector.h"
 #include "trading/trading_messages.h"
 
 namespace llt::common {
@@ -61,47 +62,38 @@ struct OrderGatewayCounters {
   bool logged_on = false;
 };
 
-// The trading client's order gateway agent (DESIGN sections 2, 3 and 6): the TCP session to
-// the exchange's order server.
+// The trading client's order gateway agent (docs/architecture.md): the TCP session to the
+// exchange's order server, as socket and queue code acting on a ClientSession's decisions
+// (the session rules, sequence numbers and timers: client_session.h, docs/protocol.md).
 //
-// Session: each poll() advances one state machine. Waiting -> (back-off elapsed) non-blocking
-// connect -> LOGON (seq 1) -> LOGON_ACCEPTED: kLoggedOn is emitted and requests flow. Every
-// outbound message (LOGON, NEW, CANCEL, HEARTBEAT, LOGOUT) takes the next seq_num of the
-// connection, from 1; the gateway stamps seq_num and client_id into each request. A HEARTBEAT
-// goes out after heartbeat_interval without sending. Inbound messages must carry seq 1, 2, ...
-// and our client id; a gap, a wrong id or an unknown type is a protocol error. The session
-// ends on LOGON_REJECTED, a protocol error, the peer closing or resetting, a socket error, a
-// logon or receive timeout: kDisconnected is emitted once (for every connection on which a
-// LOGON was sent), the socket is closed, and a new connection is tried after the back-off
-// (ReconnectBackoff: reconnect_initial doubling to reconnect_max, reset by a logon). The
-// exchange cancels the open orders of a session that ended; the trade engine learns it from
-// kDisconnected.
+// Each poll() advances one connection: wait out the back-off (ReconnectBackoff:
+// reconnect_initial doubling to reconnect_max, reset by a logon) -> non-blocking connect
+// (common::TcpConnector) -> LOGON -> LOGON_ACCEPTED, emitted as kLoggedOn. When a session
+// ends (LOGON_REJECTED, a protocol error, the peer closing or resetting, a socket error, a
+// logon or receive timeout) kDisconnected is emitted once for every connection on which a
+// LOGON was sent, and the exchange cancels the session's open orders (docs/recovery.md).
 //
-// Routing: every inbound message except HEARTBEAT (consumed) and the LOGON answer (turned
-// into kLoggedOn / kDisconnected) becomes a kResponse event with read_tsc = rdtsc of the read
-// that completed it. When the event queue is full the gateway stops reading the socket until
-// there is room: nothing is dropped.
+// Routing: every response except HEARTBEAT (consumed) and the LOGON answer becomes a
+// kResponse event with read_tsc = rdtsc of the read that completed it. When the event queue
+// is full the gateway stops reading until there is room: nothing is dropped. A request the
+// session refuses (not logged on, or neither NEW nor CANCEL) is answered at once with a
+// synthetic REJECTED with seq_num 0 (no exchange message has seq 0), the request's ticker_id,
+// order_id (as client_order_id), side and price, and reject_reason NOT_LOGGED_IN or
+// UNKNOWN_MSG_TYPE, so the engine has one answer per request. A request that does not fit
+// the send buffer stays in the request queue for the next poll.
 //
-// Requests while not logged on (or of a type other than NEW / CANCEL) are not sent: each is
-// answered at once with a synthetic kResponse REJECTED carrying seq_num 0 (no exchange
-// message has seq 0), the request's ticker_id, order_id (as client_order_id), side and price,
-// and reject_reason NOT_LOGGED_IN (UNKNOWN_MSG_TYPE for a bad type). Also for a CANCEL, so
-// the engine has one answer per request. When the send buffer is full a request stays in the
-// request queue and is retried on the next poll.
+// Latency (docs/latency.md), stamped with rdtsc when a request is handed to the socket:
+// md_read_to_order_sent (OrderRequest::md_read_tsc != 0), engine_in_to_order_sent
+// (engine_in_tsc != 0), order_sent_to_response_read (a NEW to its ACCEPTED/REJECTED, a
+// CANCEL to its CANCELED/CANCEL_REJECTED/REJECTED; RoundTripTable).
 //
-// Latency (nanoseconds via the TscClock, DESIGN section 6), stamped with rdtsc when a request
-// is handed to the socket: md_read_to_order_sent (OrderRequest::md_read_tsc != 0),
-// engine_in_to_order_sent (engine_in_tsc != 0), order_sent_to_response_read (a NEW to its
-// ACCEPTED/REJECTED, a CANCEL to its CANCELED/CANCEL_REJECTED/REJECTED; RoundTripTable).
-//
-// No allocation, lock, blocking call or exception after construction: the socket calls are
-// non-blocking, the connect included (TcpConnector), and logging (optional) is the async
-// logger's, on session events only.
+// No allocation, lock, blocking call or exception after construction; logging (optional) is
+// the async logger's, on session events only.
 //
 // Thread contract: constructed on any thread; on_start, poll and on_stop on the gateway's
 // thread, which is the consumer of the request queue and the producer of the event queue.
-// counters(), connected() and logged_on() from any thread; the histograms only from the
-// gateway's thread or when it is not running.
+// counters(), connected() and logged_on() from any thread; the histograms and session() only
+// from the gateway's thread or when it is not running.
 class OrderGateway final : public common::Agent {
  public:
   static constexpr std::string_view kMdReadToOrderSent = "md_read_to_order_sent";
@@ -153,17 +145,13 @@ class OrderGateway final : public common::Agent {
     return order_sent_to_response_read_;
   }
   // The seq_num the next outbound message of this connection takes. Gateway's thread.
-  [[nodiscard]] exchange::SeqNum next_outbound_seq() const noexcept { return next_out_seq_; }
+  [[nodiscard]] exchange::SeqNum next_outbound_seq() const noexcept {
+    return session_.peek_outbound_seq();
+  }
+  // Gateway's thread, or when it is not running.
+  [[nodiscard]] const ClientSession& session() const noexcept { return session_; }
 
  private:
-  enum class State : std::uint8_t {
-    kWaiting,     // no connection: the next attempt starts at next_attempt_ns_
-    kConnecting,  // non-blocking connect in progress
-    kLoggingOn,   // LOGON sent, waiting for its answer
-    kLoggedOn,
-    kStopped,  // on_stop() ran
-  };
-
   // Why a session ended, for the log.
   enum class EndCause : std::uint8_t {
     kPeerClosed,
@@ -195,47 +183,49 @@ class OrderGateway final : public common::Agent {
     common::SingleWriterCounter untracked_round_trips;
   };
 
-  static constexpr std::uint64_t kPercentilesIntervalNs = 1'000'000'000;
   // Once a second: copies the histograms' p50/p99 to the gauges counters() reads.
-  void publish_percentiles(std::uint64_t now_ns) noexcept;
+  void publish_percentiles(std::uint64_t now_ticks) noexcept;
 
   // --- Connection lifecycle (cold) ---
-  int advance_connection(std::uint64_t now_ns) noexcept;
-  void start_attempt(std::uint64_t now_ns) noexcept;
-  void on_connected(std::uint64_t now_ns) noexcept;
-  void connect_failed(std::uint64_t now_ns, int error) noexcept;
-  void end_session(EndCause cause, std::uint64_t now_ns) noexcept;
-  void schedule_retry(std::uint64_t now_ns) noexcept;
+  int advance_connection(std::uint64_t now_ticks) noexcept;
+  void start_attempt(std::uint64_t now_ticks) noexcept;
+  void on_connected(std::uint64_t now_ticks) noexcept;
+  void connect_failed(std::uint64_t now_ticks, int error) noexcept;
+  void end_session(EndCause cause, std::uint64_t now_ticks) noexcept;
+  void schedule_retry(std::uint64_t now_ticks) noexcept;
 
   // --- Inbound ---
-  int read_responses(std::uint64_t now_ns) noexcept;
+  int read_responses(std::uint64_t now_ticks) noexcept;
   // Routes up to `budget` whole buffered messages. Returns the number handled; sets `blocked`
   // when the event queue had no room. A message may end the session (see route()).
-  int route_buffered(std::uint64_t now_ns, int budget, bool& blocked) noexcept;
+  int route_buffered(std::uint64_t now_ticks, int budget, bool& blocked) noexcept;
   enum class Routed : std::uint8_t {
     kDone,     // handled: consume it
     kBlocked,  // the event queue is full: leave it buffered and stop reading
     kEnded,    // it ended the session (the connection and its buffer are already closed)
   };
-  Routed route(const exchange::ClientResponse& response, std::uint64_t now_ns) noexcept;
-  Routed protocol_error(const exchange::ClientResponse& response, std::uint64_t now_ns) noexcept;
+  // Acts on the session's decision about one response.
+  [[nodiscard]] Routed route(const exchange::ClientResponse& response,
+                             std::uint64_t now_ticks) noexcept;
+  [[nodiscard]] Routed protocol_error(const exchange::ClientResponse& response,
+                                      ProtocolError reason, std::uint64_t now_ticks) noexcept;
 
   // --- Outbound ---
-  int process_requests(std::uint64_t now_ns) noexcept;
-  // Sends one message with the next seq_num. Returns the socket's status; the seq_num is
-  // taken only on kOk.
-  common::IoResult send_message(exchange::ClientRequest& message, std::uint64_t now_ns) noexcept;
-  bool refuse(const OrderRequest& request, exchange::RejectReason reason) noexcept;
-  [[nodiscard]] bool in_session() const noexcept {
-    return state_ == State::kLoggingOn || state_ == State::kLoggedOn;
-  }
-  int send_heartbeat_if_due(std::uint64_t now_ns) noexcept;
+  int process_requests(std::uint64_t now_ticks) noexcept;
+  // Sends one message stamped with the session's next seq_num and our client id. Returns the
+  // socket's status; the seq_num is taken only on kOk.
+  [[nodiscard]] common::IoResult send_message(exchange::ClientRequest& message,
+                                              std::uint64_t now_ticks) noexcept;
+  // Answers a request with a synthetic REJECTED(reason). False when the event queue is full.
+  [[nodiscard]] bool refuse(const OrderRequest& request, exchange::RejectReason reason) noexcept;
+  int send_heartbeat(std::uint64_t now_ticks) noexcept;
 
   // --- Events ---
   // Pushes an event, after any pending kDisconnected (so the order of events is kept). False
   // when the queue has no room.
-  bool emit(const GatewayEvent& event) noexcept;
-  bool flush_pending_disconnect() noexcept;
+  [[nodiscard]] bool emit(const GatewayEvent& event) noexcept;
+  // Pushes the owed kDisconnected. False (it stays owed) when the queue has no room.
+  [[nodiscard]] bool flush_pending_disconnect() noexcept;
 
   void log_end(EndCause cause) noexcept;
 
@@ -247,33 +237,23 @@ class OrderGateway final : public common::Agent {
   sockaddr_in address_{};
 
   common::TcpConnection connection_;
-  TcpConnector connector_;
+  common::TcpConnector connector_;
   ReconnectBackoff backoff_;
   RoundTripTable round_trips_;
 
-  State state_ = State::kWaiting;
-  std::uint64_t next_attempt_ns_ = 0;      // kWaiting: when to connect (0: at once)
-  std::uint64_t connect_deadline_ns_ = 0;  // kConnecting
-  std::uint64_t logon_deadline_ns_ = 0;    // kLoggingOn
-  std::uint64_t last_send_ns_ = 0;         // heartbeat timer
-  std::uint64_t last_receive_ns_ = 0;      // receive timeout
-  std::uint64_t last_read_tsc_ = 0;        // rdtsc of the read that completed the buffered bytes
-  exchange::SeqNum next_out_seq_ = 1;
-  exchange::SeqNum expected_in_seq_ = 1;
-  bool disconnect_pending_ = false;  // a kDisconnected is owed to the trade engine
-  bool attempted_before_ = false;    // for the reconnects counter
-
-  std::uint64_t heartbeat_interval_ns_;
-  std::uint64_t connect_timeout_ns_;
-  std::uint64_t logon_timeout_ns_;
-  std::uint64_t receive_timeout_ns_;  // 0: off
+  ClientSession session_;                 // state, sequence numbers and timers, in TscClock ticks
+  std::uint64_t next_attempt_ticks_ = 0;  // disconnected: when to connect (0: at once)
+  std::uint64_t last_read_tsc_ = 0;       // rdtsc of the read that completed the buffered bytes
+  bool disconnect_pending_ = false;       // a kDisconnected is owed to the trade engine
+  bool attempted_before_ = false;         // for the reconnects counter
 
   Counters counters_;
   common::SingleWriterCounter tick_to_trade_p50_ns_;
   common::SingleWriterCounter tick_to_trade_p99_ns_;
   common::SingleWriterCounter round_trip_p50_ns_;
   common::SingleWriterCounter round_trip_p99_ns_;
-  std::uint64_t next_percentiles_ns_ = 0;
+  std::uint64_t percentiles_interval_ticks_;  // a second
+  std::uint64_t next_percentiles_ticks_ = 0;
   common::SingleWriterCounter connected_;  // 0 or 1
   common::SingleWriterCounter logged_on_;  // 0 or 1
 

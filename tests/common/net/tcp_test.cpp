@@ -21,6 +21,7 @@
 #include "common/net/socket_fd.h"
 #include "common/net/tcp_connection.h"
 #include "common/net/tcp_server.h"
+#include "tests/support/tcp_connect.h"
 
 namespace llt::common {
 namespace {
@@ -109,7 +110,7 @@ TcpServerOptions loopback_options(std::size_t max_connections = 4) {
 }
 
 TcpConnection connect_to(const TcpServer& server, std::size_t send_capacity = 4096) {
-  return TcpConnection::connect("127.0.0.1", server.port(), 2s, 4096, send_capacity);
+  return test::connect_blocking("127.0.0.1", server.port(), 2s, 4096, send_capacity);
 }
 
 // A plain blocking client socket, for writing exact byte patterns.
@@ -497,56 +498,6 @@ TEST(TcpServer, rejects_a_malformed_address_naming_it) {
   options.address = "127.0.0.1";
   options.max_connections = 0;
   EXPECT_THROW(TcpServer server(options), std::invalid_argument);
-}
-
-TEST(TcpConnection, connect_failure_names_the_address_and_the_errno_text) {
-  // A bound socket that does not listen: connecting to it is refused, deterministically.
-  SocketFd bound(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  sockaddr_in address = make_sockaddr("127.0.0.1", 0);
-  ASSERT_EQ(::bind(bound.get(), reinterpret_cast<const sockaddr*>(&address), sizeof(address)), 0);
-  socklen_t length = sizeof(address);
-  ASSERT_EQ(::getsockname(bound.get(), reinterpret_cast<sockaddr*>(&address), &length), 0);
-  const std::uint16_t port = ntohs(address.sin_port);
-  try {
-    (void)TcpConnection::connect("127.0.0.1", port, 2s, 1024, 1024);
-    FAIL() << "connecting to a port nobody listens on must throw";
-  } catch (const std::system_error& error) {
-    const std::string what = error.what();
-    EXPECT_EQ(error.code(), std::errc::connection_refused);
-    EXPECT_NE(what.find("connect 127.0.0.1:" + std::to_string(port)), std::string::npos) << what;
-    EXPECT_NE(what.find(std::generic_category().message(ECONNREFUSED)), std::string::npos) << what;
-  }
-}
-
-TEST(TcpConnection, connect_times_out_naming_the_address) {
-  // A listener with a full accept queue drops new SYNs, so a connect to it cannot complete.
-  SocketFd listener(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  sockaddr_in address = make_sockaddr("127.0.0.1", 0);
-  ASSERT_EQ(::bind(listener.get(), reinterpret_cast<const sockaddr*>(&address), sizeof(address)),
-            0);
-  ASSERT_EQ(::listen(listener.get(), 0), 0);
-  socklen_t length = sizeof(address);
-  ASSERT_EQ(::getsockname(listener.get(), reinterpret_cast<sockaddr*>(&address), &length), 0);
-  const std::uint16_t port = ntohs(address.sin_port);
-  std::vector<SocketFd> fillers;
-  for (int i = 0; i < 4; ++i) {
-    fillers.emplace_back(::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-    (void)::connect(fillers.back().get(), reinterpret_cast<const sockaddr*>(&address),
-                    sizeof(address));
-  }
-  const auto start = std::chrono::steady_clock::now();
-  try {
-    (void)TcpConnection::connect("127.0.0.1", port, 200ms, 1024, 1024);
-    FAIL() << "the connect should not complete";
-  } catch (const std::system_error& error) {
-    const std::string what = error.what();
-    EXPECT_EQ(error.code(), std::errc::timed_out) << what;
-    EXPECT_NE(what.find("connect 127.0.0.1:" + std::to_string(port)), std::string::npos) << what;
-    EXPECT_NE(what.find(std::generic_category().message(ETIMEDOUT)), std::string::npos) << what;
-  }
-  const auto waited = std::chrono::steady_clock::now() - start;
-  EXPECT_GE(waited, 190ms);
-  EXPECT_LT(waited, 2s);
 }
 
 TEST(TcpServer, serves_a_client_polled_on_another_thread) {

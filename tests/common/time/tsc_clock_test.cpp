@@ -76,6 +76,14 @@ TEST(TscClock, converts_large_tick_deltas_without_overflow) {
   EXPECT_NEAR(ns / 3.6e12, 1.0, 1e-6);
 }
 
+TEST(TscClock, converts_a_duration_to_ticks_and_back) {
+  const TscClock& clock = TscClock::instance();
+  const std::uint64_t ticks = clock.to_ticks(250ms);
+  EXPECT_NEAR(static_cast<double>(clock.ticks_to_ns(ticks)) / 250e6, 1.0, 1e-6);
+  EXPECT_EQ(clock.to_ticks(0ns), 1U) << "never 0 ticks";
+  EXPECT_EQ(clock.to_ticks(-5ms), 1U);
+}
+
 TEST(TscClock, elapsed_is_zero_when_end_precedes_start) {
   EXPECT_EQ(TscClock::instance().elapsed_ns(100, 50), 0U);
 }

@@ -6,13 +6,14 @@
 
 #include "common/net/socket_fd.h"
 
-namespace llt::trading {
+namespace llt::common {
 
-// A non-blocking TCP connect, advanced by polling, so the order gateway's thread never waits
-// for the three-way handshake (TcpConnection::connect blocks for up to its timeout).
+// A non-blocking TCP connect, advanced by polling, so an agent's thread (the trading client's
+// order gateway) never waits for the three-way handshake.
 //
 // start() creates a non-blocking socket and calls connect(); check() asks the kernel, without
-// waiting, whether it completed; take() hands over the connected socket. Neither allocates.
+// waiting, whether it completed; take() hands over the connected socket, for
+// TcpConnection::attach(). None of them allocates, blocks or throws.
 //
 // Thread contract: not thread-safe; the owning agent's thread calls every member.
 class TcpConnector {
@@ -26,14 +27,14 @@ class TcpConnector {
 
   // Starts connecting to `address`, abandoning any attempt in progress. Returns kInProgress,
   // kConnected (loopback may complete at once) or kFailed.
-  Status start(const sockaddr_in& address) noexcept;
+  [[nodiscard]] Status start(const sockaddr_in& address) noexcept;
 
   // Polls the attempt without blocking. Returns kInProgress, kConnected or kFailed; kIdle
   // when there is no attempt.
-  Status check() noexcept;
+  [[nodiscard]] Status check() noexcept;
 
   // The connected socket (after kConnected); the connector is idle afterwards.
-  [[nodiscard]] common::SocketFd take() noexcept;
+  [[nodiscard]] SocketFd take() noexcept;
 
   // Closes the socket of an attempt in progress (a connect timeout). Idempotent.
   void abandon() noexcept;
@@ -45,9 +46,9 @@ class TcpConnector {
  private:
   Status fail(int error) noexcept;
 
-  common::SocketFd fd_;
+  SocketFd fd_;
   Status status_ = Status::kIdle;
   int error_ = 0;
 };
 
-}  // namespace llt::trading
+}  // namespace llt::common

@@ -1,4 +1,4 @@
-#include "trading/order_gateway/tcp_connector.h"
+#include "common/net/tcp_connector.h"
 
 #include <poll.h>
 #include <sys/socket.h>
@@ -6,7 +6,7 @@
 #include <cerrno>
 #include <utility>
 
-namespace llt::trading {
+namespace llt::common {
 
 TcpConnector::Status TcpConnector::start(const sockaddr_in& address) noexcept {
   abandon();
@@ -58,7 +58,7 @@ TcpConnector::Status TcpConnector::check() noexcept {
   return status_;
 }
 
-common::SocketFd TcpConnector::take() noexcept {
+SocketFd TcpConnector::take() noexcept {
   status_ = Status::kIdle;
   return std::move(fd_);
 }
@@ -75,4 +75,4 @@ TcpConnector::Status TcpConnector::fail(int error) noexcept {
   return status_;
 }
 
-}  // namespace llt::trading
+}  // namespace llt::common
