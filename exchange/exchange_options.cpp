@@ -50,7 +50,10 @@ ExchangeCommandLine parse_exchange_command_line(int argc, const char* const argv
      "seconds between status lines (0: none)")
     ("log-file", po::value<std::string>()->default_value(""), "log file (default: stderr)")
     ("latency-csv", po::value<std::string>()->default_value(""),
-     "write the per-hop latency histograms to this CSV file on exit");
+     "write the per-hop latency histograms to this CSV file on exit")
+    ("summary-json", po::value<std::string>()->default_value(""),
+     "write the exit summary (counters, rejects by reason, sessions closed by cause, trades, "
+     "market data, latency percentiles) to this JSON file on exit");
   // clang-format on
 
   po::variables_map vm;
@@ -105,6 +108,7 @@ ExchangeCommandLine parse_exchange_command_line(int argc, const char* const argv
       common::parse_unsigned("--stats-interval", text("stats-interval"), 0, 86'400));
   o.log_file = text("log-file");
   o.latency_csv = text("latency-csv");
+  o.summary_json = text("summary-json");
   return result;
 }
 

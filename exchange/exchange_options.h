@@ -33,6 +33,7 @@ struct ExchangeOptions {
   std::uint32_t stats_interval_s = 5;  // 0: no status line
   std::string log_file;                // empty: stderr
   std::string latency_csv;             // empty: none
+  std::string summary_json;            // empty: none; else the exit summary as JSON
 };
 
 struct ExchangeCommandLine {

@@ -13,6 +13,7 @@
 #include "common/cli/option_values.h"
 #include "common/logging/logger.h"
 #include "exchange/exchange_app.h"
+#include "exchange/exchange_summary.h"
 
 namespace {
 
@@ -95,6 +96,14 @@ int main(int argc, char** argv) {
   if (!options.latency_csv.empty()) {
     try {
       app->write_latency_csv(options.latency_csv);
+    } catch (const std::exception& e) {
+      fmt::print(stderr, "exchange: {}\n", e.what());
+      status = 1;
+    }
+  }
+  if (!options.summary_json.empty()) {
+    try {
+      llt::exchange::write_exchange_summary_json(*app, options.summary_json);
     } catch (const std::exception& e) {
       fmt::print(stderr, "exchange: {}\n", e.what());
       status = 1;

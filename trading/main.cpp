@@ -20,6 +20,7 @@
 #include "trading/engine/trade_engine.h"
 #include "trading/market_data/market_data_consumer.h"
 #include "trading/trading_app.h"
+#include "trading/trading_summary.h"
 
 namespace {
 
@@ -124,6 +125,9 @@ int main(int argc, char** argv) {
     }
     if (!options.book_dump.empty()) {
       app->write_book_dump(options.book_dump);
+    }
+    if (!options.summary_json.empty()) {
+      llt::trading::write_trading_summary_json(*app, options.summary_json);
     }
   } catch (const std::exception& e) {
     fmt::print(stderr, "trading: {}\n", e.what());

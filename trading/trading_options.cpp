@@ -80,7 +80,10 @@ TradingCommandLine parse_trading_command_line(int argc, const char* const argv[]
     ("latency-csv", po::value<std::string>()->default_value(""),
      "write the per-hop latency histograms to this CSV file on exit")
     ("book-dump", po::value<std::string>()->default_value(""),
-     "write the client's order books (one resting order a line) to this file on exit");
+     "write the client's order books (one resting order a line) to this file on exit")
+    ("summary-json", po::value<std::string>()->default_value(""),
+     "write the exit summary (positions, P&L, counters, rejects by reason, market data, "
+     "session, latency percentiles) to this JSON file on exit");
   // clang-format on
 
   po::variables_map vm;
@@ -162,6 +165,7 @@ TradingCommandLine parse_trading_command_line(int argc, const char* const argv[]
   o.log_file = text("log-file");
   o.latency_csv = text("latency-csv");
   o.book_dump = text("book-dump");
+  o.summary_json = text("summary-json");
   return result;
 }
 

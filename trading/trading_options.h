@@ -60,6 +60,7 @@ struct TradingOptions {
   std::string log_file;                // empty: stderr
   std::string latency_csv;             // empty: none
   std::string book_dump;               // empty: none; else the client's books at exit
+  std::string summary_json;            // empty: none; else the exit summary as JSON
 };
 
 struct TradingCommandLine {
