@@ -341,6 +341,8 @@ def main(argv: list[str]) -> int:
         if e.message:
             print(e.message, file=sys.stderr)
         return e.code
+    except KeyboardInterrupt:
+        return 130
 
 
 if __name__ == "__main__":

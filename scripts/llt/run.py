@@ -17,7 +17,7 @@ import subprocess
 import sys
 import time
 
-from llt import processes
+from llt import processes, wrapper
 
 ME = "scripts/run_exchange_and_clients.sh"
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -242,14 +242,12 @@ def status(run_dir: str) -> int:
 
 
 def launch(run_dir: str, name: str, command: list[str], me: str = ME) -> int:
-    """Starts `command` through llt.wrapper (output in the run folder, "NAME PID" in pids,
-    NAME.rc when it ends) and returns its pid once it has exec'd (its command line names
+    """Starts `command` under a detached supervisor (wrapper.py: output in the run folder,
+    "NAME PID" in pids, NAME.rc when it ends) and returns its pid once it has exec'd (its command line names
     the run folder), so a stop right after the start finds it."""
-    env = dict(os.environ)
-    env["PYTHONPATH"] = SCRIPTS + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-    subprocess.Popen([sys.executable, "-m", "llt.wrapper", run_dir, name, "--", *command],
-                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                     stderr=subprocess.DEVNULL, env=env, close_fds=True)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    wrapper.spawn_detached(run_dir, name, command)
     deadline = time.monotonic() + 5
     pid = 0
     while pid == 0:
@@ -454,6 +452,8 @@ def main(argv: list[str]) -> int:
         if e.message:
             print(e.message, file=sys.stderr)
         return e.code
+    except KeyboardInterrupt:
+        return 130
 
 
 if __name__ == "__main__":

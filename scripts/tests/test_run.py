@@ -11,8 +11,11 @@ import unittest
 
 from llt import run
 
+# Sleeps 30 s; with "ignore-term", ignores SIGTERM and then creates ARGV[1].ready.
 SLEEPER = "import signal, sys, time\n" \
-          "if 'ignore-term' in sys.argv: signal.signal(signal.SIGTERM, signal.SIG_IGN)\n" \
+          "if 'ignore-term' in sys.argv:\n" \
+          "    signal.signal(signal.SIGTERM, signal.SIG_IGN)\n" \
+          "    open(sys.argv[1] + '.ready', 'w').close()\n" \
           "time.sleep(30)\n"
 
 
@@ -94,7 +97,10 @@ class RunTest(unittest.TestCase):
 
     def test_stop_kills_past_the_timeout_and_says_so(self):
         pid = run.launch(self.dir, "mm-2", sleeper(f"{self.dir}/mm-2.log", "ignore-term"))
-        time.sleep(0.3)  # the sleeper has installed its SIGTERM handler
+        ready = f"{self.dir}/mm-2.log.ready"
+        deadline = time.monotonic() + 20
+        while not os.path.exists(ready) and time.monotonic() < deadline:
+            time.sleep(0.02)  # until the sleeper ignores SIGTERM
         code, output = run.stop_captured(self.dir, timeout=1)
         self.assertEqual(code, 1)
         self.assertIn("still running 1 s after SIGTERM: SIGKILL", output)
