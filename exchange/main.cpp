@@ -12,6 +12,7 @@
 #include "common/cli/process_main.h"
 #include "common/logging/logger.h"
 #include "exchange/exchange_app.h"
+#include "exchange/exchange_summary.h"
 
 namespace {
 
@@ -45,20 +46,24 @@ class ExchangeProcess final : public llt::common::Process {
                  c.sessions_live, c.sessions_logged_on, c.requests_received, c.responses_sent);
   }
 
-  // The exit path: stop, the summary lines, the latency table and its CSV.
+  // The exit path: stop, the summary lines, the latency table and the files asked for.
   int stop() override {
     LLT_LOG_INFO(logger_, "exchange stopping on signal");
     app_.stop();
     fmt::print("{}\n{}\n", app_.status_line(), app_.breakdown_line());
     app_.print_latency_table(stdout);
+    const llt::common::ProcessOptions& o = app_.options().process;
     int status = llt::common::kExitOk;
-    if (!app_.options().process.latency_csv.empty()) {
-      try {
-        app_.write_latency_csv(app_.options().process.latency_csv);
-      } catch (const std::exception& e) {
-        fmt::print(stderr, "exchange: {}\n", e.what());
-        status = llt::common::kExitFailure;
+    try {
+      if (!o.latency_csv.empty()) {
+        app_.write_latency_csv(o.latency_csv);
       }
+      if (!o.summary_json.empty()) {
+        llt::exchange::write_exchange_summary_json(app_, o.summary_json);
+      }
+    } catch (const std::exception& e) {
+      fmt::print(stderr, "exchange: {}\n", e.what());
+      status = llt::common::kExitFailure;
     }
     LLT_LOG_INFO(logger_, "exchange stopped: {} requests, {} log records dropped",
                  app_.order_server().counters().requests_received, logger_.dropped());

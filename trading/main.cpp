@@ -17,6 +17,7 @@
 #include "trading/engine/trade_engine.h"
 #include "trading/market_data/market_data_consumer.h"
 #include "trading/trading_app.h"
+#include "trading/trading_summary.h"
 
 namespace {
 
@@ -78,6 +79,9 @@ class TradingProcess final : public llt::common::Process {
       }
       if (!o.book_dump.empty()) {
         app_.write_book_dump(o.book_dump);
+      }
+      if (!o.process.summary_json.empty()) {
+        llt::trading::write_trading_summary_json(app_, o.process.summary_json);
       }
     } catch (const std::exception& e) {
       fmt::print(stderr, "trading: {}\n", e.what());

@@ -31,7 +31,10 @@ void add_process_flags(po::options_description& desc) {
      "seconds between status lines (0: none)")
     ("log-file", po::value<std::string>()->default_value(""), "log file (default: stderr)")
     ("latency-csv", po::value<std::string>()->default_value(""),
-     "write the per-hop latency histograms to this CSV file on exit");
+     "write the per-hop latency histograms to this CSV file on exit")
+    ("summary-json", po::value<std::string>()->default_value(""),
+     "write the exit summary (counters, rejects by reason, latency percentiles; the trading "
+     "client adds positions and P&L) to this JSON file on exit");
   // clang-format on
 }
 
@@ -44,6 +47,7 @@ ProcessOptions read_process_flags(const po::variables_map& vm) {
   o.stats_interval_s = static_cast<std::uint32_t>(unsigned_flag(vm, "stats-interval", 0, 86'400));
   o.log_file = flag_text(vm, "log-file");
   o.latency_csv = flag_text(vm, "latency-csv");
+  o.summary_json = flag_text(vm, "summary-json");
   return o;
 }
 

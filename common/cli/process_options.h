@@ -24,6 +24,7 @@ struct ProcessOptions {
   std::uint32_t stats_interval_s = 5;                // --stats-interval; 0: no status line
   std::string log_file;                              // --log-file; empty: stderr
   std::string latency_csv;                           // --latency-csv; empty: none
+  std::string summary_json;                          // --summary-json; empty: none
 };
 
 // The two multicast market data streams: the exchange sends them, a trading client joins them.
@@ -46,7 +47,8 @@ struct CommandLine {
 [[nodiscard]] boost::program_options::options_description command_line_description(
     const std::string& caption);
 
-// Adds --threading, --idle, --cpus, --stats-interval, --log-file and --latency-csv.
+// Adds --threading, --idle, --cpus, --stats-interval, --log-file, --latency-csv and
+// --summary-json.
 void add_process_flags(boost::program_options::options_description& desc);
 // Throws UsageError naming the flag and the reason for a bad value.
 [[nodiscard]] ProcessOptions read_process_flags(const boost::program_options::variables_map& vm);

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iterator>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -15,6 +16,7 @@
 
 #include "common/net/tcp_server.h"
 #include "tests/support/child_process.h"
+#include "tests/support/json_reader.h"
 #include "tests/support/md_subscriber.h"
 #include "tests/support/order_entry_checks.h"
 #include "tests/support/order_entry_client.h"
@@ -88,7 +90,7 @@ TEST(ExchangeProcess, help_lists_the_flags_and_exits_zero) {
   ChildProcess exchange(kExchange, {"--help"});
   ASSERT_EQ(exchange.wait_exit(5s), 0);
   for (const char* flag : {"--port", "--multicast-addr", "--tickers", "--interface", "--ttl",
-                           "--threading", "--idle", "--latency-csv"}) {
+                           "--threading", "--idle", "--latency-csv", "--summary-json"}) {
     EXPECT_NE(exchange.stdout_text().find(flag), std::string::npos) << flag;
   }
 }
@@ -105,12 +107,29 @@ TEST(ExchangeProcess, reports_a_port_in_use_and_exits_non_zero) {
       << exchange.stderr_text();
 }
 
+// The number after `label ` in the last line of `out` that starts with `line_start`.
+std::optional<std::uint64_t> last_line_number(const std::string& out, const std::string& line_start,
+                                              const std::string& label) {
+  const std::size_t line = out.rfind("\n" + line_start);
+  if (line == std::string::npos)
+    return std::nullopt;
+  const std::size_t at = out.find(" " + label + " ", line);
+  if (at == std::string::npos)
+    return std::nullopt;
+  return std::stoull(out.substr(at + label.size() + 2));
+}
+
 // Two clients trade through the executable; a subscriber sees the trade; SIGINT stops it
-// cleanly with the per-hop latency table.
+// cleanly with the per-hop latency table and the summary JSON (--summary-json).
 void serve_a_trade_then_stop_with(int signo, const std::vector<std::string>& mode) {
   const MdChannel md = md_random_channel();
   MdSubscriber subscriber(md);
-  ChildProcess exchange(kExchange, exchange_args(0, md, mode));
+  const std::string summary_path = ::testing::TempDir() + "llt_exchange_summary_" +
+                                   std::to_string(::getpid()) + "_" + std::to_string(signo) +
+                                   ".json";
+  std::vector<std::string> extra = mode;
+  extra.insert(extra.end(), {"--summary-json", summary_path});
+  ChildProcess exchange(kExchange, exchange_args(0, md, extra));
   const std::uint16_t port = test::exchange_port(exchange);
   ASSERT_NE(port, 0) << exchange.stderr_text();
 
@@ -130,6 +149,9 @@ void serve_a_trade_then_stop_with(int signo, const std::vector<std::string>& mod
   EXPECT_EQ(response.exec_qty, 5U);
   ASSERT_TRUE(receive_response(buyer, response, ClientResponseType::kFilled));
   EXPECT_EQ(response.client_order_id, 1U);
+  // One reject: a ticker the exchange does not trade.
+  ASSERT_TRUE(buyer.send(buyer.new_order(9, 2, Side::kBuy, 10'000, 1)));
+  ASSERT_TRUE(receive_response(buyer, ClientResponseType::kRejected, RejectReason::kUnknownTicker));
 
   // ADD of the buy, TRADE, CANCEL of the filled buy: seq 3 is on the incremental stream.
   EXPECT_TRUE(receive_through(subscriber, 3)) << "market data did not arrive";
@@ -143,6 +165,41 @@ void serve_a_trade_then_stop_with(int signo, const std::vector<std::string>& mod
   EXPECT_NE(out.find("tcp_read_to_response_sent"), std::string::npos) << out;
   EXPECT_NE(out.find("engine_in_to_update_published"), std::string::npos) << out;
   EXPECT_NE(out.find("exchange: stopped"), std::string::npos) << out;
+
+  std::string error;
+  const auto summary = test::JsonReader::parse_file(summary_path, &error);
+  std::remove(summary_path.c_str());
+  ASSERT_TRUE(summary.has_value()) << error;
+  const test::JsonValue& s = *summary;
+  EXPECT_EQ(s["process"].text, "exchange");
+  ASSERT_EQ(s["tickers"].elements.size(), 2U);
+  EXPECT_EQ(s["trades"].integer(), 1);
+  EXPECT_EQ(s["trades_by_ticker"]["1"].integer(), 1);
+  EXPECT_EQ(s["trades_by_ticker"]["2"].integer(), 0);
+  EXPECT_EQ(s["resting_orders_by_ticker"]["1"].integer(), 0);
+  EXPECT_EQ(s["counters"]["sessions_accepted"].integer(), 2);
+  EXPECT_EQ(s["rejects"].integer(), 1);
+  EXPECT_EQ(s["rejects_by_reason"]["UNKNOWN_TICKER"].integer(), 1);
+  EXPECT_EQ(s["rejects_by_reason"]["THROTTLED"].integer(), 0);
+  EXPECT_TRUE(s["sessions_closed_by_cause"].has("peer_closed"));
+  EXPECT_GE(s["market_data"]["last_seq"].integer(), 3);
+  for (const char* hop :
+       {"tcp_read_to_sequenced", "tcp_read_to_response_sent", "engine_in_to_update_published"}) {
+    ASSERT_TRUE(s["latency_ns"].has(hop)) << hop;
+    EXPECT_GT(s["latency_ns"][hop]["count"].integer(), 0) << hop;
+    for (const char* key : {"p50", "p90", "p99", "p99_9", "max"})
+      EXPECT_TRUE(s["latency_ns"][hop][key].is_number()) << hop << " " << key;
+  }
+  // The same counts as the final status line.
+  EXPECT_EQ(last_line_number(out, "exchange: sessions", "trades"),
+            static_cast<std::uint64_t>(s["trades"].integer()))
+      << out;
+  EXPECT_EQ(last_line_number(out, "exchange: sessions", "rejects"),
+            static_cast<std::uint64_t>(s["rejects"].integer()))
+      << out;
+  EXPECT_EQ(last_line_number(out, "exchange: sessions", "requests"),
+            static_cast<std::uint64_t>(s["counters"]["requests_received"].integer()))
+      << out;
 }
 
 TEST(ExchangeProcess, serves_a_trade_and_stops_cleanly_on_sigint) {

@@ -20,6 +20,7 @@
 
 #include "common/net/mcast_socket.h"
 #include "tests/support/child_process.h"
+#include "tests/support/json_reader.h"
 #include "tests/support/md_book_rebuilder.h"
 #include "tests/support/md_subscriber.h"
 
@@ -71,16 +72,19 @@ struct Client {
   std::vector<std::string> strategy_args;
   std::string book_file;
   std::unique_ptr<ChildProcess> process;
+  std::string summary_file;
 };
 
 void start_client(Client& client, std::uint16_t port, const MdChannel& md, double duration_s,
                   const std::vector<std::string>& extra = {}) {
   client.book_file = temp_path(client.name + ".book");
+  client.summary_file = temp_path(client.name + ".json");
   std::vector<std::string> args{"--port",           std::to_string(port),
                                 "--client-id",      std::to_string(client.client_id),
                                 "--duration",       std::to_string(duration_s),
                                 "--stats-interval", "1",
-                                "--book-dump",      client.book_file};
+                                "--book-dump",      client.book_file,
+                                "--summary-json",   client.summary_file};
   const auto md_flags = md_args(md);
   args.insert(args.end(), md_flags.begin(), md_flags.end());
   args.insert(args.end(), client.strategy_args.begin(), client.strategy_args.end());
@@ -211,7 +215,9 @@ TEST(TradingProcess, refuses_bad_flags_naming_the_flag_and_exits_non_zero) {
 TEST(TradingProcess, without_an_exchange_keeps_retrying_and_exits_cleanly_on_sigterm) {
   const MdChannel md = md_random_channel();
   // A port nothing listens on: the client retries with back-off and keeps running.
-  std::vector<std::string> args{"--port", "1", "--stats-interval", "1"};
+  const std::string summary_path = temp_path("down.json");
+  std::vector<std::string> args{"--port",         "1",         "--stats-interval", "1",
+                                "--summary-json", summary_path};
   const auto md_flags = md_args(md);
   args.insert(args.end(), md_flags.begin(), md_flags.end());
   ChildProcess trading(kTrading, args);
@@ -225,6 +231,61 @@ TEST(TradingProcess, without_an_exchange_keeps_retrying_and_exits_cleanly_on_sig
   EXPECT_NE(out.find("hop (ns)"), std::string::npos) << out;
   EXPECT_NE(out.find("trading: stopped"), std::string::npos) << out;
   EXPECT_EQ(summary_count(out, "orders sent"), 0U) << out;
+
+  std::string error;
+  const auto summary = test::JsonReader::parse_file(summary_path, &error);
+  std::remove(summary_path.c_str());
+  ASSERT_TRUE(summary.has_value()) << error;
+  EXPECT_EQ((*summary)["process"].text, "trading");
+  EXPECT_EQ((*summary)["client_id"].integer(), 1);
+  EXPECT_FALSE((*summary)["session"]["ever_logged_on"].boolean);
+  EXPECT_EQ((*summary)["session"]["logons"].integer(), 0);
+  EXPECT_GT((*summary)["session"]["connect_attempts"].integer(), 0);
+  EXPECT_EQ((*summary)["counters"]["orders_sent"].integer(), 0);
+  ASSERT_EQ((*summary)["tickers"].elements.size(), 1U);
+  EXPECT_EQ((*summary)["tickers"].elements[0]["position"].integer(), 0);
+}
+
+// A client's --summary-json agrees with its text summary on stdout.
+void expect_summary_json_matches_the_text(const Client& client, const std::string& out) {
+  std::string error;
+  const auto summary = test::JsonReader::parse_file(client.summary_file, &error);
+  std::remove(client.summary_file.c_str());
+  ASSERT_TRUE(summary.has_value()) << client.name << ": " << error;
+  const test::JsonValue& s = *summary;
+  EXPECT_EQ(s["process"].text, "trading");
+  EXPECT_EQ(s["client_id"].integer(), static_cast<std::int64_t>(client.client_id));
+  EXPECT_TRUE(s["session"]["ever_logged_on"].boolean) << client.name;
+  ASSERT_EQ(s["tickers"].elements.size(), 1U) << client.name;
+  const test::JsonValue& ticker = s["tickers"].elements[0];
+  EXPECT_EQ(ticker["ticker"].integer(), 1);
+  const auto text = ticker_summary(out, 1);
+  ASSERT_TRUE(text.has_value()) << out;
+  EXPECT_EQ(ticker["position"].integer(), text->position) << client.name;
+  EXPECT_EQ(static_cast<std::uint64_t>(ticker["bought"].integer()), text->bought) << client.name;
+  EXPECT_EQ(static_cast<std::uint64_t>(ticker["sold"].integer()), text->sold) << client.name;
+  EXPECT_EQ(static_cast<std::uint64_t>(s["counters"]["orders_sent"].integer()),
+            summary_count(out, "orders sent"))
+      << client.name;
+  EXPECT_EQ(static_cast<std::uint64_t>(s["counters"]["fills"].integer()),
+            summary_count(out, "cancels sent [0-9]+ fills"))
+      << client.name;
+  EXPECT_EQ(static_cast<std::uint64_t>(s["risk_rejects"].integer()),
+            summary_count(out, "risk rejects"))
+      << client.name;
+  EXPECT_EQ(static_cast<std::uint64_t>(s["session"]["requests"].integer()),
+            summary_count(out, "disconnects [0-9]+ requests"))
+      << client.name;
+  for (const char* hop : {"md_read_to_order_sent", "order_sent_to_response_read"}) {
+    ASSERT_TRUE(s["latency_ns"].has(hop)) << client.name << " " << hop;
+    EXPECT_TRUE(s["latency_ns"][hop]["p99_9"].is_number()) << client.name << " " << hop;
+  }
+  std::smatch answers;
+  ASSERT_TRUE(
+      std::regex_search(out, answers, std::regex("order round trip .* \\(([0-9]+) answers")))
+      << out;
+  EXPECT_EQ(s["latency_ns"]["order_sent_to_response_read"]["count"].text, answers[1].str())
+      << client.name;
 }
 
 // The exchange, a market maker, a liquidity taker and a random trader on ticker 1 (the
@@ -300,6 +361,7 @@ void trade_and_check_against_the_exchange(const std::vector<std::string>& taker_
     const std::string out = client.process->stdout_text();
     const auto summary = ticker_summary(out, 1);
     ASSERT_TRUE(summary.has_value()) << client.name << ":\n" << out;
+    expect_summary_json_matches_the_text(client, out);
     // The position is the signed sum of the FILLED quantities the exchange sent.
     EXPECT_EQ(summary->position,
               static_cast<std::int64_t>(summary->bought) - static_cast<std::int64_t>(summary->sold))

@@ -1,0 +1,19 @@
+#pragma once
+
+#include <string>
+
+namespace llt::exchange {
+
+class ExchangeApp;
+
+// Cold, after ExchangeApp::stop(): what the exit summary reports, as one JSON document
+// (--summary-json; the keys are described in docs/operations.md): the order server's
+// counters, rejects by reason, sessions closed by cause, trades and resting orders per
+// ticker, market data counts and the per-hop latency percentiles.
+[[nodiscard]] std::string exchange_summary_json(const ExchangeApp& app);
+
+// Writes exchange_summary_json(app) to `path`. Throws std::system_error naming
+// --summary-json and the path when it cannot be written.
+void write_exchange_summary_json(const ExchangeApp& app, const std::string& path);
+
+}  // namespace llt::exchange

@@ -1,0 +1,5 @@
+"""Orchestration of the exchange and the trading clients on loopback: start, status and stop
+of a run (run.py), the live demo (demo.py) and the soak (soak.py with its market data
+checker md_check.py). Standard library only. The processes of a run are defined once, in
+processes.py; each writes its exit summary as JSON (--summary-json), read by summary.py.
+How to run them: docs/operations.md."""

@@ -1,0 +1,73 @@
+"""The processes of a run: names, client ids, flags, and the per-run channel."""
+
+import random
+import unittest
+
+from llt import processes
+
+
+class ProcessesTest(unittest.TestCase):
+    def test_four_clients_with_distinct_names_and_ids(self):
+        clients = processes.clients()
+        self.assertEqual([c.name for c in clients], ["mm-1", "mm-2", "taker", "random"])
+        self.assertEqual([c.client_id for c in clients], [1, 2, 3, 4])
+        self.assertEqual([c.tickers for c in clients], ["1", "2", "1,2", "1,2"])
+
+    def test_each_client_trades_the_tickers_it_declares(self):
+        for client in processes.clients():
+            args = client.args()
+            self.assertEqual(args[args.index("--ticker") + 1], client.tickers, client.name)
+            self.assertEqual(args[args.index("--client-id") + 1], str(client.client_id))
+
+    def test_random_trader_rate_and_loss_limit(self):
+        demo = {c.name: c for c in processes.clients()}["random"].args()
+        self.assertEqual(demo[demo.index("--orders-per-second") + 1], "20")
+        self.assertNotIn("--max-loss", demo)
+        soak = {c.name: c for c in processes.clients(2000, 10**12)}["random"].args()
+        self.assertEqual(soak[soak.index("--orders-per-second") + 1], "2000")
+        self.assertEqual(soak[soak.index("--max-loss") + 1], str(10**12))
+
+    def test_every_command_names_the_run_folder_and_writes_its_summary(self):
+        channel = processes.Channel("239.255.201.7", 12000)
+        run_dir = "/runs/r1"
+        commands = [processes.exchange_command("ex", run_dir, channel, 5)]
+        commands += [processes.client_command("tr", run_dir, c, 4242, channel, 5, duration=10)
+                     for c in processes.clients()]
+        for cmd in commands:
+            joined = " ".join(cmd)
+            # The stop's pid check relies on this: every process's command line names DIR/.
+            self.assertIn(f"{run_dir}/", joined)
+            self.assertEqual(cmd[cmd.index("--summary-json") + 1].rsplit("/", 1)[0], run_dir)
+            self.assertEqual(cmd[cmd.index("--multicast-addr") + 1], "239.255.201.7")
+            self.assertEqual(cmd[cmd.index("--multicast-port") + 1], "12000")
+            self.assertEqual(cmd[cmd.index("--threading") + 1], "shared")
+            self.assertEqual(cmd[cmd.index("--idle") + 1], "backoff")
+        self.assertEqual(commands[0][commands[0].index("--port") + 1], "0")
+        for cmd in commands[1:]:
+            self.assertEqual(cmd[cmd.index("--port") + 1], "4242")
+            self.assertEqual(cmd[cmd.index("--duration") + 1], "10")
+
+    def test_soak_clients_dump_their_books_without_latency_csv(self):
+        channel = processes.Channel("239.255.201.7", 12000)
+        client = processes.clients()[0]
+        cmd = processes.client_command("tr", "/d", client, 1, channel, 5, latency_csv=False,
+                                       book_dump=True)
+        self.assertEqual(cmd[cmd.index("--book-dump") + 1], "/d/mm-1.book")
+        self.assertNotIn("--latency-csv", cmd)
+        self.assertNotIn("--duration", cmd)
+
+    def test_random_channel_is_a_multicast_group_and_an_even_port_below_the_tests(self):
+        rng = random.Random(7)
+        for _ in range(200):
+            channel = processes.random_channel(rng, check_free=False)
+            octets = [int(o) for o in channel.group.split(".")]
+            self.assertEqual(octets[:2], [239, 255])
+            self.assertTrue(200 <= octets[2] < 250)
+            self.assertTrue(1 <= octets[3] <= 254)
+            self.assertEqual(channel.port % 2, 0)
+            self.assertTrue(10000 <= channel.port < 20000)
+            self.assertEqual(channel.snapshot_port, channel.port + 1)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,133 @@
+"""Start and stop of a run's processes: the pid checks (a pid is signalled only while its
+command line names the run folder), launch through the wrapper, exit codes, SIGKILL past
+the timeout. Every process started here is a short Python sleeper, stopped by the test."""
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+from llt import run
+
+# Sleeps 30 s; with "ignore-term", ignores SIGTERM and then creates ARGV[1].ready.
+SLEEPER = "import signal, sys, time\n" \
+          "if 'ignore-term' in sys.argv:\n" \
+          "    signal.signal(signal.SIGTERM, signal.SIG_IGN)\n" \
+          "    open(sys.argv[1] + '.ready', 'w').close()\n" \
+          "time.sleep(30)\n"
+
+
+def sleeper(*args):
+    return [sys.executable, "-c", SLEEPER, *args]
+
+
+class RunTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(self.tmp.cleanup)
+        self.dir = os.path.realpath(self.tmp.name)
+        self.started = []
+        self.addCleanup(self.kill_started)
+
+    def kill_started(self):
+        for proc in self.started:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+
+    def spawn(self, *args):
+        proc = subprocess.Popen(sleeper(*args))
+        self.started.append(proc)
+        deadline = time.monotonic() + 10
+        while args[-1] not in run.cmdline(proc.pid) and time.monotonic() < deadline:
+            time.sleep(0.01)  # until it has exec'd
+        return proc
+
+    def test_is_ours_only_while_the_command_line_names_the_folder(self):
+        proc = self.spawn(f"{self.dir}/x.log")
+        self.assertTrue(run.is_ours(proc.pid, self.dir))
+        self.assertFalse(run.is_ours(proc.pid, self.dir + "-other"))
+        self.assertFalse(run.is_ours(proc.pid, os.path.dirname(self.dir) + "/elsewhere"))
+        proc.kill()
+        deadline = time.monotonic() + 10
+        # A zombie (killed, not yet reaped) has an empty command line: not ours.
+        while run.is_ours(proc.pid, self.dir) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        self.assertFalse(run.is_ours(proc.pid, self.dir))
+        proc.wait()
+        self.assertFalse(run.is_ours(proc.pid, self.dir))
+        self.assertFalse(run.is_ours(0, self.dir))
+
+    def test_read_pids_refuses_a_folder_without_pids(self):
+        with self.assertRaises(run.Exit) as caught:
+            run.read_pids(self.dir)
+        self.assertEqual(caught.exception.code, 2)
+
+    def test_launch_records_the_pid_and_the_exit_code(self):
+        pid = run.launch(self.dir, "quick", [sys.executable, "-c",
+                                             "import sys; print('hi'); sys.exit(3)",
+                                             f"{self.dir}/q"])
+        self.assertEqual(run.read_pids(self.dir), [("quick", pid)])
+        deadline = time.monotonic() + 10
+        while run.read_rc(self.dir, "quick") is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.assertEqual(run.read_rc(self.dir, "quick"), "3")
+        with open(os.path.join(self.dir, "quick.out"), encoding="utf-8") as f:
+            self.assertEqual(f.read(), "hi\n")
+
+    def test_stop_ends_its_processes_and_never_signals_a_pid_that_is_not_ours(self):
+        stranger = self.spawn("not-the-run-folder")
+        mm = run.launch(self.dir, "mm-1", sleeper(f"{self.dir}/mm-1.log"))
+        ex = run.launch(self.dir, "exchange", sleeper(f"{self.dir}/exchange.log"))
+        # A recycled pid: recorded in the run's pids, but someone else's process now.
+        with open(os.path.join(self.dir, "pids"), "a", encoding="utf-8") as f:
+            f.write(f"taker {stranger.pid}\n")
+        with open(os.path.join(self.dir, "taker.rc"), "w", encoding="utf-8") as f:
+            f.write("0\n")
+        code, output = run.stop_captured(self.dir, timeout=5)
+        self.assertIsNone(stranger.poll(), "stop signalled a process that is not ours")
+        self.assertFalse(run.is_ours(mm, self.dir))
+        self.assertFalse(run.is_ours(ex, self.dir))
+        # A process ended by SIGTERM exits 128 + 15: not a clean run.
+        self.assertIn(f"stop: mm-1 (pid {mm}) exit 143", output)
+        self.assertIn(f"stop: exchange (pid {ex}) exit 143", output)
+        self.assertEqual(code, 1)
+
+    def test_stop_kills_past_the_timeout_and_says_so(self):
+        pid = run.launch(self.dir, "mm-2", sleeper(f"{self.dir}/mm-2.log", "ignore-term"))
+        ready = f"{self.dir}/mm-2.log.ready"
+        deadline = time.monotonic() + 20
+        while not os.path.exists(ready) and time.monotonic() < deadline:
+            time.sleep(0.02)  # until the sleeper ignores SIGTERM
+        code, output = run.stop_captured(self.dir, timeout=1)
+        self.assertEqual(code, 1)
+        self.assertIn("still running 1 s after SIGTERM: SIGKILL", output)
+        self.assertIn(f"stop: mm-2 (pid {pid}) killed with SIGKILL, exit 137", output)
+        self.assertFalse(run.is_ours(pid, self.dir))
+
+    def test_stop_of_a_clean_run_is_zero(self):
+        pid = run.launch(self.dir, "mm-1", [sys.executable, "-c", "pass", f"{self.dir}/x"])
+        deadline = time.monotonic() + 10
+        while run.read_rc(self.dir, "mm-1") is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        code, output = run.stop_captured(self.dir, timeout=5)
+        self.assertEqual((code, output), (0, f"stop: mm-1 (pid {pid}) exit 0"))
+
+    def test_whole_number_flags(self):
+        self.assertEqual(run.whole_number("--timeout", "0"), 0)
+        self.assertEqual(run.whole_number("--duration", "7", minimum=1), 7)
+        for bad, minimum in (("x", 0), ("-1", 0), ("1.5", 0), ("0", 1), ("", 0)):
+            with self.assertRaises(run.UsageError):
+                run.whole_number("--duration", bad, minimum=minimum)
+
+    def test_main_exit_codes_of_usage_errors(self):
+        self.assertEqual(run.main(["bogus"]), 2)
+        self.assertEqual(run.main(["stop", "--timeout", "x"]), 2)
+        self.assertEqual(run.main(["stop", self.dir]), 2)  # no pids file
+        self.assertEqual(run.main(["status", "a", "b"]), 2)
+
+
+if __name__ == "__main__":
+    unittest.main()
