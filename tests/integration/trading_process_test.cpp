@@ -300,18 +300,21 @@ void trade_and_check_against_the_exchange(const std::vector<std::string>& taker_
   ASSERT_NE(port, 0) << exchange->stderr_text();
 
   std::vector<Client> clients;
-  clients.push_back({"maker", 11, {"--strategy", "market-maker", "--ticker", "1"}, "", nullptr});
+  clients.push_back(
+      {"maker", 11, {"--strategy", "market-maker", "--ticker", "1"}, "", nullptr, ""});
   clients.push_back(
       {"taker",
        22,
        {"--strategy", "liquidity-taker", "--ticker", "1", "--signal-threshold", "0.1"},
        "",
-       nullptr});
+       nullptr,
+       ""});
   clients.push_back({"random",
                      33,
                      {"--strategy", "random", "--ticker", "1", "--orders-per-second", "40"},
                      "",
-                     nullptr});
+                     nullptr,
+                     ""});
   start_client(clients[0], port, md, 5.0);
   std::this_thread::sleep_for(300ms);  // the market maker quotes first
   start_client(clients[1], port, md, 4.5, taker_extra);
