@@ -80,7 +80,10 @@ int run_process(std::string_view program, const ProcessOptions& options,
     fmt::print(stderr, "{}: {}\n", program, e.what());
     return kExitFailure;
   }
-  logger->register_thread("main");
+  if (!logger->register_thread("main")) {
+    // Not fatal: the main thread's records are dropped and counted in dropped().
+    fmt::print(stderr, "{}: logger: no queue left for the main thread\n", program);
+  }
   fmt::print("{}\n", process->start());
   std::fflush(stdout);
   run_status_loop(*process, options);

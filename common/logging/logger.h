@@ -377,7 +377,7 @@ class Logger {
   // Allocates the calling thread's queue now, so its first log call does not. `name` is
   // used in drop reports (default: the thread's OS name). Returns true when the thread has
   // a queue, false when the registry is full or the allocation failed.
-  bool register_thread(std::string_view name = {}) noexcept;
+  [[nodiscard]] bool register_thread(std::string_view name = {}) noexcept;
 
   [[nodiscard]] bool should_log(LogLevel level) const noexcept {
     return level >= min_level_.load(std::memory_order_relaxed);

@@ -25,11 +25,6 @@ common::TcpServerOptions tcp_options(const OrderServerOptions& options) {
   return tcp;
 }
 
-std::uint64_t to_ticks(const common::TscClock& clock, std::chrono::nanoseconds duration) {
-  const double ticks = static_cast<double>(duration.count()) * clock.ticks_per_ns();
-  return ticks < 1.0 ? 1 : static_cast<std::uint64_t>(ticks);
-}
-
 }  // namespace
 
 OrderServer::OrderServer(const OrderServerOptions& options, RequestQueue& requests,
@@ -38,10 +33,10 @@ OrderServer::OrderServer(const OrderServerOptions& options, RequestQueue& reques
       requests_(requests),
       responses_(responses),
       clock_(clock),
-      heartbeat_interval_ticks_(to_ticks(clock, options_.heartbeat_interval)),
-      heartbeat_timeout_ticks_(to_ticks(clock, options_.heartbeat_timeout)),
-      close_grace_ticks_(to_ticks(clock, options_.close_grace)),
-      sweep_interval_ticks_(to_ticks(clock, kTimerSweepInterval)),
+      heartbeat_interval_ticks_(clock.to_ticks(options_.heartbeat_interval)),
+      heartbeat_timeout_ticks_(clock.to_ticks(options_.heartbeat_timeout)),
+      close_grace_ticks_(clock.to_ticks(options_.close_grace)),
+      sweep_interval_ticks_(clock.to_ticks(kTimerSweepInterval)),
       server_(tcp_options(options_)),
       port_(server_.port()),
       local_name_(server_.local_name()),
@@ -55,7 +50,7 @@ OrderServer::OrderServer(const OrderServerOptions& options, RequestQueue& reques
   for (SessionSlot& slot : slots_) {
     slot.session = Session(
         options_.max_invalid_messages,
-        OrderThrottle(options_.max_orders_per_second, to_ticks(clock_, std::chrono::seconds(1))));
+        OrderThrottle(options_.max_orders_per_second, clock_.to_ticks(std::chrono::seconds(1))));
   }
   last_sweep_ticks_ = clock_.now_ticks();
 }
@@ -154,9 +149,7 @@ inline void OrderServer::handle(ConnectionId id, SessionSlot& slot, const Client
   const SessionDecision decision = slot.session.on_request(request, now_);
   switch (decision.action) {
     case SessionAction::kForward: {
-      const bool added = sequencer_.add(request, recv_ticks);
-      LLT_ASSERT(added, "decode() checked the sequencer's room");
-      (void)added;
+      LLT_VERIFY(sequencer_.add(request, recv_ticks), "decode() checked the sequencer's room");
       counters_.requests_forwarded.add();
       return;
     }
@@ -402,9 +395,8 @@ inline void OrderServer::end_session(SessionSlot& slot, SessionCloseCause cause,
     cancel_all.client_id = slot.session.client_id();
     // Stamped now, so it follows every request the session sent before; the reserve of
     // one slot per logged-on session (see logon()) means it always fits.
-    const bool added = sequencer_.add(cancel_all, clock_.now_ticks());
-    LLT_ASSERT(added, "the sequencer keeps room for one cancel-all per logged-on session");
-    (void)added;
+    LLT_VERIFY(sequencer_.add(cancel_all, clock_.now_ticks()),
+               "the sequencer keeps room for one cancel-all per logged-on session");
     counters_.cancel_alls.add();
     --logged_on_;
     counters_.sessions_logged_on.sub();
@@ -417,7 +409,7 @@ inline void OrderServer::end_session(SessionSlot& slot, SessionCloseCause cause,
 
 inline void OrderServer::unbind(SessionSlot& slot) noexcept {
   if (slot.bound) {
-    sessions_by_client_.erase(slot.session.client_id());
+    LLT_VERIFY(sessions_by_client_.erase(slot.session.client_id()), "a bound session is in the map");
     slot.bound = false;
   }
 }

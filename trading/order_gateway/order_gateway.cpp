@@ -106,6 +106,8 @@ OrderGateway::OrderGateway(const OrderGatewayOptions& options, OrderRequestQueue
 
 void OrderGateway::on_start() {
   if (logger_ != nullptr) {
+    // false (the registry is full): the gateway's records are dropped and counted in
+    // Logger::dropped(); trading goes on.
     (void)logger_->register_thread("order_gateway");
   }
 }
