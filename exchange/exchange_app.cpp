@@ -141,12 +141,4 @@ std::vector<common::LatencyHop> ExchangeApp::latency_hops() const {
   };
 }
 
-void ExchangeApp::print_latency_table(std::FILE* out) const {
-  common::print_latency_table(out, latency_hops());
-}
-
-void ExchangeApp::write_latency_csv(const std::string& path) const {
-  common::write_latency_csv(path, latency_hops());
-}
-
 }  // namespace llt::exchange

@@ -68,11 +68,8 @@ class ExchangeApp {
   // Rejects by reason and sessions closed by cause (non-zero ones), one line. Cold.
   [[nodiscard]] std::string breakdown_line() const;
 
-  // After stop(): the per-hop latency table (p50/p90/p99/p99.9/max in ns) and its CSV.
-  void print_latency_table(std::FILE* out) const;
-  // Throws std::system_error naming the file when it cannot be written.
-  void write_latency_csv(const std::string& path) const;
-  // The hops of that table, in order.
+  // The per-hop latency histograms (ns), in pipeline order: after stop(), the exit's latency
+  // table, --latency-csv and the summary's percentiles.
   [[nodiscard]] std::vector<common::LatencyHop> latency_hops() const;
 
   [[nodiscard]] const OrderServer& order_server() const noexcept { return *order_server_; }

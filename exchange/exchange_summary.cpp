@@ -99,8 +99,4 @@ std::string exchange_summary_json(const ExchangeApp& app) {
   return json.text();
 }
 
-void write_exchange_summary_json(const ExchangeApp& app, const std::string& path) {
-  common::write_text_file(path, exchange_summary_json(app), "--summary-json");
-}
-
 }  // namespace llt::exchange

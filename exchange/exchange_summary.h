@@ -12,8 +12,4 @@ class ExchangeApp;
 // ticker, market data counts and the per-hop latency percentiles.
 [[nodiscard]] std::string exchange_summary_json(const ExchangeApp& app);
 
-// Writes exchange_summary_json(app) to `path`. Throws std::system_error naming
-// --summary-json and the path when it cannot be written.
-void write_exchange_summary_json(const ExchangeApp& app, const std::string& path);
-
 }  // namespace llt::exchange

@@ -3,8 +3,8 @@
 // is common/cli/process_main.h; running it: docs/operations.md.
 
 #include <cstdio>
-#include <exception>
 #include <string>
+#include <vector>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -46,29 +46,19 @@ class ExchangeProcess final : public llt::common::Process {
                  c.sessions_live, c.sessions_logged_on, c.requests_received, c.responses_sent);
   }
 
-  // The exit path: stop, the summary lines, the latency table and the files asked for.
-  int stop() override {
+  // The exit path: stop and the summary lines (the common code then prints the latency
+  // table and writes the files asked for).
+  void stop() override {
     LLT_LOG_INFO(logger_, "exchange stopping on signal");
     app_.stop();
     fmt::print("{}\n{}\n", app_.status_line(), app_.breakdown_line());
-    app_.print_latency_table(stdout);
-    const llt::common::ProcessOptions& o = app_.options().process;
-    int status = llt::common::kExitOk;
-    try {
-      if (!o.latency_csv.empty()) {
-        app_.write_latency_csv(o.latency_csv);
-      }
-      if (!o.summary_json.empty()) {
-        llt::exchange::write_exchange_summary_json(app_, o.summary_json);
-      }
-    } catch (const std::exception& e) {
-      fmt::print(stderr, "exchange: {}\n", e.what());
-      status = llt::common::kExitFailure;
-    }
     LLT_LOG_INFO(logger_, "exchange stopped: {} requests, {} log records dropped",
                  app_.order_server().counters().requests_received, logger_.dropped());
-    return status;
   }
+
+  std::vector<llt::common::LatencyHop> latency_hops() const override { return app_.latency_hops(); }
+
+  std::string summary_json() const override { return llt::exchange::exchange_summary_json(app_); }
 
  private:
   Logger& logger_;

@@ -6,8 +6,8 @@
 
 #include <chrono>
 #include <cstdio>
-#include <exception>
 #include <string>
+#include <vector>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -57,8 +57,9 @@ class TradingProcess final : public llt::common::Process {
 
   double run_for_s() const noexcept override { return app_.options().duration_s; }
 
-  // The exit path: wind down, stop, the summary, the latency table and the files asked for.
-  int stop() override {
+  // The exit path: wind down, stop and the summary (the common code then prints the latency
+  // table and writes the files asked for).
+  void stop() override {
     LLT_LOG_INFO(logger_, "trading stopping");
     const bool flat = app_.wind_down(kWindDownTimeout);
     app_.stop();
@@ -70,25 +71,18 @@ class TradingProcess final : public llt::common::Process {
                  kWindDownTimeout.count(), app_.engine().order_manager().open_orders());
     }
     fmt::print("{}", app_.summary());
-    app_.print_latency_table(stdout);
-    const TradingOptions& o = app_.options();
-    int status = llt::common::kExitOk;
-    try {
-      if (!o.process.latency_csv.empty()) {
-        app_.write_latency_csv(o.process.latency_csv);
-      }
-      if (!o.book_dump.empty()) {
-        app_.write_book_dump(o.book_dump);
-      }
-      if (!o.process.summary_json.empty()) {
-        llt::trading::write_trading_summary_json(app_, o.process.summary_json);
-      }
-    } catch (const std::exception& e) {
-      fmt::print(stderr, "trading: {}\n", e.what());
-      status = llt::common::kExitFailure;
-    }
     LLT_LOG_INFO(logger_, "trading stopped: {} log records dropped", logger_.dropped());
-    return status;
+  }
+
+  std::vector<llt::common::LatencyHop> latency_hops() const override { return app_.latency_hops(); }
+
+  std::string summary_json() const override { return llt::trading::trading_summary_json(app_); }
+
+  // --book-dump.
+  void write_files() const override {
+    if (!app_.options().book_dump.empty()) {
+      app_.write_book_dump(app_.options().book_dump);
+    }
   }
 
  private:

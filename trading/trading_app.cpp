@@ -202,14 +202,6 @@ std::vector<common::LatencyHop> TradingApp::latency_hops() const {
   };
 }
 
-void TradingApp::print_latency_table(std::FILE* out) const {
-  common::print_latency_table(out, latency_hops());
-}
-
-void TradingApp::write_latency_csv(const std::string& path) const {
-  common::write_latency_csv(path, latency_hops());
-}
-
 void TradingApp::write_book_dump(const std::string& path) const {
   std::FILE* out = std::fopen(path.c_str(), "w");
   if (out == nullptr) {

@@ -80,11 +80,9 @@ class TradingApp {
   // After stop(): the exit summary, a line per ticker and totals. Cold.
   [[nodiscard]] std::string summary() const;
 
-  // After stop(): the per-hop latency table and its CSV (throws std::system_error naming the
-  // file when it cannot be written).
+  // The per-hop latency histograms (ns), in pipeline order: after stop(), the exit's latency
+  // table, --latency-csv and the summary's percentiles.
   [[nodiscard]] std::vector<common::LatencyHop> latency_hops() const;
-  void print_latency_table(std::FILE* out) const;
-  void write_latency_csv(const std::string& path) const;
   // After stop(): the client's books (--book-dump). Throws std::system_error naming the file.
   void write_book_dump(const std::string& path) const;
 

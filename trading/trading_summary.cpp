@@ -126,8 +126,4 @@ std::string trading_summary_json(const TradingApp& app) {
   return json.text();
 }
 
-void write_trading_summary_json(const TradingApp& app, const std::string& path) {
-  common::write_text_file(path, trading_summary_json(app), "--summary-json");
-}
-
 }  // namespace llt::trading

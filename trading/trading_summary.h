@@ -13,8 +13,4 @@ class TradingApp;
 // counters (and whether it ever logged on) and the per-hop latency percentiles.
 [[nodiscard]] std::string trading_summary_json(const TradingApp& app);
 
-// Writes trading_summary_json(app) to `path`. Throws std::system_error naming
-// --summary-json and the path when it cannot be written.
-void write_trading_summary_json(const TradingApp& app, const std::string& path);
-
 }  // namespace llt::trading

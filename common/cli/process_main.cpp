@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "common/json/json_writer.h"
 #include "common/logging/logger.h"
 
 namespace llt::common {
@@ -57,6 +58,36 @@ void run_status_loop(Process& process, const ProcessOptions& options) {
   }
 }
 
+// Calls write(); on an exception prints "<program>: <what>" and returns false.
+template <class Write>
+bool write_exit_file(std::string_view program, Write&& write) {
+  try {
+    write();
+    return true;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "{}: {}\n", program, e.what());
+    return false;
+  }
+}
+
+// After Process::stop(): the latency table and every file asked for (each attempted even
+// when an earlier one failed). Returns the exit status.
+int finish(std::string_view program, const Process& process, const ProcessOptions& options) {
+  const std::vector<LatencyHop> hops = process.latency_hops();
+  print_latency_table(stdout, hops);
+  bool written = true;
+  if (!options.latency_csv.empty()) {
+    written &= write_exit_file(program, [&] { write_latency_csv(options.latency_csv, hops); });
+  }
+  if (!options.summary_json.empty()) {
+    written &= write_exit_file(program, [&] {
+      write_text_file(options.summary_json, process.summary_json(), "--summary-json");
+    });
+  }
+  written &= write_exit_file(program, [&] { process.write_files(); });
+  return written ? kExitOk : kExitFailure;
+}
+
 }  // namespace
 
 int report_usage_error(std::string_view program, const UsageError& error) {
@@ -87,7 +118,8 @@ int run_process(std::string_view program, const ProcessOptions& options,
   fmt::print("{}\n", process->start());
   std::fflush(stdout);
   run_status_loop(*process, options);
-  const int status = process->stop();
+  process->stop();
+  const int status = finish(program, *process, options);
   logger->stop();
   fmt::print("{}: stopped\n", program);
   return status;

@@ -6,9 +6,11 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/cli/option_values.h"
 #include "common/cli/process_options.h"
+#include "common/stats/latency_report.h"
 
 // The main() both executables share (cold code, the main thread): command line, signals,
 // start-up errors, the status loop and the stop. Each main.cpp only wires its components
@@ -35,9 +37,16 @@ class Process {
   virtual void log_status() = 0;
   // Seconds to run before stopping on its own; 0: until SIGINT or SIGTERM.
   [[nodiscard]] virtual double run_for_s() const noexcept { return 0.0; }
-  // Stops the agents, prints the exit summary and writes the files asked for. Returns the
-  // exit status (kExitFailure when a file could not be written).
-  [[nodiscard]] virtual int stop() = 0;
+  // Stops the agents and prints the exit summary lines on stdout.
+  virtual void stop() = 0;
+  // After stop(): the per-hop latency histograms, printed as a table on stdout and written
+  // to --latency-csv.
+  [[nodiscard]] virtual std::vector<LatencyHop> latency_hops() const = 0;
+  // After stop(): the exit summary as one JSON document, written to --summary-json.
+  [[nodiscard]] virtual std::string summary_json() const = 0;
+  // After stop(): the executable's own exit files. Throws std::system_error naming the flag
+  // and the path when one cannot be written.
+  virtual void write_files() const {}
 };
 
 // Builds the process once the logger (--log-file) is open; throws to refuse to start.
@@ -50,7 +59,9 @@ int report_usage_error(std::string_view program, const UsageError& error);
 // ignored; opens the logger and builds the process with `make` (an exception prints
 // "<program>: <what>" on stderr and returns kExitFailure); starts it, prints a status
 // line every options.stats_interval_s until a stop is requested or run_for_s() passed, stops
-// it, stops the logger and prints "<program>: stopped". Returns the process's exit status.
+// it, prints the latency table, writes --latency-csv, --summary-json and write_files() (a
+// file that cannot be written: "<program>: <what>" on stderr, exit status kExitFailure),
+// stops the logger and prints "<program>: stopped". Returns the exit status.
 int run_process(std::string_view program, const ProcessOptions& options,
                 const ProcessFactory& make);
 

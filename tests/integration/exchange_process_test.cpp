@@ -238,6 +238,31 @@ TEST(ExchangeProcess, publishes_the_cancels_of_a_disconnected_client_and_logs_to
   EXPECT_NE(text.find("exchange stopped"), std::string::npos) << text;
 }
 
+// An exit file that cannot be written names its flag and the path, makes the exit status 1,
+// and does not keep the other files from being written.
+TEST(ExchangeProcess, reports_an_unwritable_exit_file_and_still_writes_the_others) {
+  const MdChannel md = md_random_channel();
+  const std::string summary_path =
+      ::testing::TempDir() + "llt_exchange_exit_files_" + std::to_string(::getpid()) + ".json";
+  const std::string bad_csv = "/nonexistent-llt-dir/latency.csv";
+  ChildProcess exchange(kExchange, exchange_args(0, md,
+                                                 {"--latency-csv", bad_csv, "--summary-json",
+                                                  summary_path, "--stats-interval", "0"}));
+  ASSERT_NE(test::exchange_port(exchange), 0) << exchange.stderr_text();
+  exchange.signal(SIGTERM);
+  const auto code = exchange.wait_exit(5s);
+  ASSERT_TRUE(code.has_value()) << "did not stop";
+  EXPECT_EQ(*code, 1);
+  const std::string err = exchange.stderr_text();
+  EXPECT_NE(err.find("exchange: --latency-csv " + bad_csv), std::string::npos) << err;
+  EXPECT_NE(exchange.stdout_text().find("exchange: stopped"), std::string::npos);
+  std::string error;
+  const auto summary = test::JsonReader::parse_file(summary_path, &error);
+  std::remove(summary_path.c_str());
+  ASSERT_TRUE(summary.has_value()) << error;
+  EXPECT_EQ((*summary)["process"].text, "exchange");
+}
+
 TEST(ExchangeProcess, prints_a_status_line_every_stats_interval) {
   ChildProcess exchange(kExchange,
                         exchange_args(0, md_random_channel(), {"--stats-interval", "1"}));
