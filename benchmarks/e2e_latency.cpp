@@ -1,5 +1,6 @@
 // e2e_latency: end-to-end latency on loopback, through the real agents, beside the floor of
-// this machine measured in the same run on the project's own sockets (DESIGN section 7).
+// this machine measured in the same run on the project's own sockets (docs/latency.md,
+// Benchmarks).
 //
 // Scenarios, for each idle strategy asked for (--idle spin|backoff|both):
 //  1. Floors. tcp_pingpong: a 38-byte message to a TcpServer agent that echoes it, round trip

@@ -9,8 +9,8 @@
 
 namespace llt::exchange {
 
-// Everything the exchange executable can be told on its command line. Defaults are the
-// seed's, except that every address defaults to loopback.
+// Everything the exchange executable can be told on its command line. Defaults are those of
+// docs/operations.md (Exchange flags); every address defaults to loopback.
 struct ExchangeOptions {
   std::string listen_addr = "127.0.0.1";
   std::uint16_t port = 12345;  // 0: any free port

@@ -8,7 +8,8 @@
 #include "exchange/protocol/client_response.h"
 #include "exchange/protocol/market_update.h"
 
-// What the trading client's three agents pass each other (DESIGN section 2):
+// What the trading client's three agents pass each other (docs/architecture.md, The trading
+// pipeline):
 //
 //   UDP -> MarketDataConsumer -> [MarketEvent] -> TradeEngine -> [OrderRequest] -> OrderGateway
 //                                                  TradeEngine <- [GatewayEvent] <- OrderGateway

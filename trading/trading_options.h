@@ -9,8 +9,9 @@
 
 namespace llt::trading {
 
-// Everything the trading executable can be told on its command line. Defaults are the seed's,
-// except that every address defaults to loopback. Prices are integer cents.
+// Everything the trading executable can be told on its command line. Defaults are those of
+// docs/operations.md (Trading client flags); every address defaults to loopback. Prices are
+// integer cents.
 struct TradingOptions {
   // Order entry.
   std::string host = "127.0.0.1";

@@ -11,7 +11,7 @@ namespace llt::common {
 // Parsing and printing of IPv4 endpoints for socket setup (cold code: these allocate and throw).
 
 // Default interface for multicast: loopback, so market data never leaves the host unless the
-// user names a real interface. Never 0.0.0.0 (see DESIGN.md, section 3).
+// user names a real interface. Never 0.0.0.0 (see docs/protocol.md, Interface and scope).
 inline constexpr std::string_view kDefaultMulticastInterface = "127.0.0.1";
 
 // Parses a dotted-quad IPv4 address ("a.b.c.d", four decimal parts, no leading zeros). Throws

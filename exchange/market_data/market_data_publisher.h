@@ -22,8 +22,8 @@
 namespace llt::exchange {
 
 struct MarketDataPublisherOptions {
-  // The incremental stream (DESIGN section 3): --multicast-addr, --multicast-port,
-  // --interface (never 0.0.0.0), --ttl.
+  // The incremental stream (docs/protocol.md, Incremental stream): --multicast-addr,
+  // --multicast-port, --interface (never 0.0.0.0), --ttl.
   std::string group = "239.255.0.1";
   std::uint16_t port = 5000;
   std::string interface { common::kDefaultMulticastInterface };
@@ -52,9 +52,9 @@ struct MarketDataPublisherStats {
   SeqNum last_seq = 0;             // seq_num of the last update numbered (0: none yet)
 };
 
-// The market data publisher agent (DESIGN sections 2 and 3): takes the matching engine's
-// updates, numbers them (seq_num contiguous from 1), sends them on the incremental stream and
-// hands each numbered update to the snapshot synthesizer.
+// The market data publisher agent (docs/architecture.md, Agents; docs/protocol.md, Incremental
+// stream): takes the matching engine's updates, numbers them (seq_num contiguous from 1), sends
+// them on the incremental stream and hands each numbered update to the snapshot synthesizer.
 //
 // Batching: each datagram carries what is available now, up to kMaxUpdatesPerDatagram; an
 // update is never held back to wait for company, so one with none goes out alone in the poll

@@ -36,9 +36,9 @@ enum class ReplicaResult : std::uint8_t {
   kFull,            // ADD with every order slot in use: the order was not added
 };
 
-// One ticker's book as the incremental market data stream describes it (DESIGN section 3,
-// the market_update.h comment): ADD rests an order, MODIFY sets its resting quantity, CANCEL
-// removes it, CLEAR empties the book, TRADE changes nothing (the passive order's MODIFY or
+// One ticker's book as the incremental market data stream describes it (docs/protocol.md,
+// MarketUpdate; the market_update.h comment): ADD rests an order, MODIFY sets its resting quantity,
+// CANCEL removes it, CLEAR empties the book, TRADE changes nothing (the passive order's MODIFY or
 // CANCEL that follows does).
 //
 // The orders are kept in one intrusive list in ascending priority, which is the order a

@@ -26,8 +26,9 @@
 namespace llt::exchange {
 
 struct SnapshotSynthesizerOptions {
-  // The snapshot stream (DESIGN section 3): the incremental stream's group, --snapshot-port
-  // (the exchange defaults it to --multicast-port + 1), --interface (never 0.0.0.0), --ttl.
+  // The snapshot stream (docs/protocol.md, Snapshot stream): the incremental stream's group,
+  // --snapshot-port (the exchange defaults it to --multicast-port + 1), --interface (never
+  // 0.0.0.0), --ttl.
   std::string group = "239.255.0.1";
   std::uint16_t port = 5001;
   std::string interface { common::kDefaultMulticastInterface };
@@ -68,9 +69,9 @@ struct SnapshotSynthesizerStats {
   std::uint64_t capacity_drops = 0;  // ADDs that found the replica full
 };
 
-// The snapshot synthesizer agent (DESIGN sections 2 and 3): keeps its own copy of every book
-// from the publisher's numbered updates and, every snapshot_interval_ms, publishes a full
-// snapshot on the snapshot stream:
+// The snapshot synthesizer agent (docs/architecture.md, Agents; docs/protocol.md, Snapshot
+// stream): keeps its own copy of every book from the publisher's numbered updates and, every
+// snapshot_interval_ms, publishes a full snapshot on the snapshot stream:
 //
 //   SNAPSHOT_START, then per configured ticker (configured order, empty books included) a
 //   CLEAR and one ADD per resting order in ascending priority, then SNAPSHOT_END.

@@ -7,8 +7,8 @@
 
 namespace llt::exchange {
 
-// What an order book reports to. The book builds the exact ClientResponse and MarketUpdate
-// records of DESIGN section 3, in the order listed there, and hands each to its handler; the
+// What an order book reports to. The book builds the exact ClientResponse and MarketUpdate records
+// of docs/protocol.md, in the order its Order of events lists, and hands each to its handler; the
 // handler decides where they go (the matching engine's output queues, a test's recorder, a
 // benchmark's checksum). The book is a template on its handler, so each event is a direct,
 // inlinable call: no virtual dispatch, no std::function.

@@ -90,9 +90,9 @@ class MatchingOutput {
   std::uint64_t lost_ = 0;
 };
 
-// The exchange's matching engine agent (DESIGN section 2): takes sequenced requests from one
-// SPSC queue, runs them through one book per ticker, and pushes responses and market updates
-// onto two SPSC queues, stamping ticks.engine_in_ticks.
+// The exchange's matching engine agent (docs/architecture.md, Agents): takes sequenced requests
+// from one SPSC queue, runs them through one book per ticker, and pushes responses and market
+// updates onto two SPSC queues, stamping ticks.engine_in_ticks.
 //
 // Back-pressure, never loss: before each step the engine computes how many matches or cancels
 // surely fit in both output queues. With no room it leaves the next request in the input

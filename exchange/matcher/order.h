@@ -39,7 +39,7 @@ struct Order {
 static_assert(sizeof(Order) <= 64, "an order fits one cache line");
 
 // Identifies a live order across every book of a matcher: order ids are per client, and a
-// client's id is unique among all its live orders (DESIGN section 3).
+// client's id is unique among all its live orders (docs/protocol.md, ClientRequest).
 struct OrderKey {
   OrderId client_order_id = 0;
   ClientId client_id = 0;

@@ -39,7 +39,8 @@ struct OrderBookOptions {
 
 // The limit order book of one ticker: price-time priority, fills at the resting order's price.
 //
-// Events (DESIGN section 3), each handed to the Handler as it happens, in this order:
+// Events (docs/protocol.md, Order of events), each handed to the Handler as it happens, in this
+// order:
 //  NEW accepted: ACCEPTED to the aggressor; then per match FILLED to the aggressor, FILLED to
 //    the resting owner, TRADE, then the resting order's MODIFY (partly filled) or CANCEL
 //    (fully filled, qty 0); finally ADD of any remainder, which rests.

@@ -12,13 +12,13 @@
 
 namespace llt::exchange {
 
-// The FIFO sequencer of the order server (DESIGN section 2): collects the requests decoded
-// in a poll cycle across sessions, each stamped with the TscClock ticks of the TCP read that
-// brought it, and releases them to the matching engine's request queue in receive-time
-// order. The order is a stable sort on recv_ticks, so requests with equal stamps (one read of
-// one session) keep the order they were added in, and a session's own requests, added in
-// arrival order with non-decreasing stamps, are never reordered: a NEW followed by its CANCEL
-// is matched, then cancelled.
+// The FIFO sequencer of the order server (docs/architecture.md, The exchange pipeline): collects
+// the requests decoded in a poll cycle across sessions, each stamped with the TscClock ticks of the
+// TCP read that brought it, and releases them to the matching engine's request queue in
+// receive-time order. The order is a stable sort on recv_ticks, so requests with equal stamps (one
+// read of one session) keep the order they were added in, and a session's own requests, added in
+// arrival order with non-decreasing stamps, are never reordered: a NEW followed by its CANCEL is
+// matched, then cancelled.
 //
 // Back-pressure, never loss: release() pushes only what the engine's queue takes; the rest
 // stays pending, in order, ahead of anything added later. add() refuses (returns false) only

@@ -103,8 +103,8 @@ class OrderThrottle {
   std::uint64_t last_refill_ticks_ = 0;
 };
 
-// The session rules of DESIGN section 3 for one TCP connection, as pure logic (no sockets,
-// no clock: times are TscClock ticks passed in), so every rule is unit-testable.
+// The session rules of docs/protocol.md (Session rules) for one TCP connection, as pure logic
+// (no sockets, no clock: times are TscClock ticks passed in), so every rule is unit-testable.
 //
 // Rules, checked in this order:
 //  Awaiting logon: anything but LOGON -> REJECTED(NOT_LOGGED_IN) and close; LOGON with

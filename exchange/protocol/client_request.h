@@ -20,7 +20,7 @@ enum class ClientRequestType : std::uint8_t {
   kLogout = 5,
 };
 
-// True for the values a client may send (DESIGN section 3).
+// True for the values a client may send (docs/protocol.md, ClientRequest).
 [[nodiscard]] constexpr bool is_wire_type(ClientRequestType type) noexcept {
   return type >= ClientRequestType::kNew && type <= ClientRequestType::kLogout;
 }
@@ -59,7 +59,7 @@ struct [[gnu::packed]] ClientRequest {
   friend bool operator==(const ClientRequest&, const ClientRequest&) = default;
 };
 
-static_assert(sizeof(ClientRequest) == 38, "DESIGN section 3: ClientRequest is 38 bytes");
+static_assert(sizeof(ClientRequest) == 38, "docs/protocol.md: ClientRequest is 38 bytes");
 static_assert(std::is_trivially_copyable_v<ClientRequest> &&
                   std::is_standard_layout_v<ClientRequest>,
               "sent and received as raw bytes (memcpy)");

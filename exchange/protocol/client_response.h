@@ -53,8 +53,9 @@ enum class ClientResponseType : std::uint8_t {
   return "UNKNOWN";
 }
 
-// Exchange -> client over TCP, 51 bytes. What each type carries (DESIGN section 3; every
-// field not listed is zero, client_id and ticker_id are always the request's):
+// Exchange -> client over TCP, 51 bytes. What each type carries (docs/protocol.md, What each
+// response carries; every field not listed is zero, client_id and ticker_id are always the
+// request's):
 //  ACCEPTED         client_order_id, market_order_id, side, price, leaves_qty = qty
 //  FILLED           the receiver's own client_order_id and market_order_id and side,
 //                   price = the resting order's price, exec_qty, leaves_qty after the match
@@ -78,7 +79,7 @@ struct [[gnu::packed]] ClientResponse {
   friend bool operator==(const ClientResponse&, const ClientResponse&) = default;
 };
 
-static_assert(sizeof(ClientResponse) == 51, "DESIGN section 3: ClientResponse is 51 bytes");
+static_assert(sizeof(ClientResponse) == 51, "docs/protocol.md: ClientResponse is 51 bytes");
 static_assert(std::is_trivially_copyable_v<ClientResponse> &&
                   std::is_standard_layout_v<ClientResponse>,
               "sent and received as raw bytes (memcpy)");

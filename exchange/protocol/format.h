@@ -16,8 +16,8 @@
 // Cold: fmt formatters and to_string for logs, reports and test output. Never call these on
 // the hot path (the logger copies the raw struct and formats in its backend).
 //
-// Enums print their DESIGN name ("FILLED"); a value outside the table prints with its number
-// ("UNKNOWN(200)"), so a corrupt record is visible in a log. Packed fields are copied to
+// Enums print their name in docs/protocol.md ("FILLED"); a value outside the table prints with its
+// number ("UNKNOWN(200)"), so a corrupt record is visible in a log. Packed fields are copied to
 // locals before formatting: a reference to a packed field may be misaligned.
 
 namespace llt::exchange::detail {

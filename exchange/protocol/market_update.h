@@ -75,7 +75,7 @@ struct [[gnu::packed]] MarketUpdate {
 
 inline constexpr std::size_t kMaxUpdatesPerDatagram = 34;
 
-static_assert(sizeof(MarketUpdate) == 42, "DESIGN section 3: MarketUpdate is 42 bytes");
+static_assert(sizeof(MarketUpdate) == 42, "docs/protocol.md: MarketUpdate is 42 bytes");
 static_assert(sizeof(MarketUpdate) * kMaxUpdatesPerDatagram <= 1472,
               "a full datagram fits one Ethernet frame (1500 - IP - UDP headers)");
 static_assert(std::is_trivially_copyable_v<MarketUpdate> && std::is_standard_layout_v<MarketUpdate>,

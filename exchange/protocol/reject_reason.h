@@ -5,8 +5,8 @@
 
 namespace llt::exchange {
 
-// Why a request was refused (ClientResponse::reject_reason, DESIGN section 3). The matcher
-// also returns it from every mutating call as its error code: kNone is success.
+// Why a request was refused (ClientResponse::reject_reason; docs/protocol.md, Reject reasons).
+// The matcher also returns it from every mutating call as its error code: kNone is success.
 enum class RejectReason : std::uint8_t {
   kNone = 0,
   kNotLoggedIn = 1,

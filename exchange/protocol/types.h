@@ -11,7 +11,7 @@ namespace llt::exchange {
 // A client's own order id (unique among that client's live orders) or an exchange-assigned
 // market order id (unique per ticker: (ticker_id, market_order_id) names one order).
 using OrderId = std::uint64_t;
-// Client id 0 is invalid (DESIGN section 3).
+// Client id 0 is invalid (docs/protocol.md).
 using ClientId = std::uint32_t;
 using TickerId = std::uint32_t;
 // Signed cents. Orders need price > 0; any positive i64 works (there is no price table).

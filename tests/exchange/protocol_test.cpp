@@ -1,4 +1,4 @@
-// The wire structs are the bytes of DESIGN section 3: sizes and offsets are static_asserted in
+// The wire structs are the bytes of docs/protocol.md: sizes and offsets are static_asserted in
 // the headers; here the byte values themselves, the enums' numbers and the cold formatters.
 #include <fmt/format.h>
 #include <gtest/gtest.h>

@@ -5,7 +5,7 @@
 // million times over loopback. This target drives the socket-free parts it is built from, in
 // the order OrderServer::poll() uses them: per connection a reassembly buffer (38-byte
 // records from any split), ReadStamps (receive time of each record), Session (the session
-// rules of DESIGN section 3), the client-id table (FixedHashMap, with the server's logon
+// rules of docs/protocol.md), the client-id table (FixedHashMap, with the server's logon
 // capacity rule), the FifoSequencer (bounded, with the server's reserve of one cancel-all per
 // logged-on session and its backlog when full), and the matching logic (Matcher) behind it,
 // whose responses are routed back to the session bound to their client id and numbered with
@@ -13,11 +13,11 @@
 // the fuzzer drive OrderServer's own glue is described in tests/fuzz/README.md.
 //
 // Checked after every operation:
-//  - Session's decision for every request equals an independent model of DESIGN section 3
-//    (first message LOGON with seq 1, client id bound, next seq_num, rejected messages do not
+//  - Session's decision for every request equals an independent model of docs/protocol.md's Session
+//    rules (first message LOGON with seq 1, client id bound, next seq_num, rejected messages do not
 //    consume a seq_num, the invalid-message limit, LOGOUT), THROTTLED only where allowed;
 //  - every session's outbound seq_nums are 1, 2, 3, ... (heartbeats included), a heartbeat is
-//    due exactly when DESIGN says, a session times out exactly when DESIGN says;
+//    due exactly when docs/protocol.md says, a session times out exactly when it says;
 //  - ReadStamps stamps each record with the read that brought its last byte (or, once more
 //    than kMaxReads reads waited, an earlier one), never later, never decreasing;
 //  - the sequencer never refuses a cancel-all, releases in receive-time order within a release,
@@ -78,7 +78,7 @@ constexpr std::uint64_t kHeartbeatInterval = 1000;  // 1 s
 constexpr std::uint64_t kHeartbeatTimeout = 10000;  // 10 s
 constexpr std::size_t kMaxOps = 4096;
 
-// DESIGN section 3's session rules, written from the text, for one connection.
+// The session rules of docs/protocol.md, written from the text, for one connection.
 class ModelSession {
  public:
   void open() { *this = ModelSession{max_invalid_, throttled_}; }

@@ -1,7 +1,8 @@
-// Hostile and clumsy clients against the real exchange executable on loopback, while an
-// honest pair of clients keeps trading: each case gets the reply (or the disconnect) DESIGN
-// section 3 names, the exchange stays up, its memory stays flat after a flood, and every one
-// of the honest trades completes exactly as it should. Prints a table: case, expected, got.
+// Hostile and clumsy clients against the real exchange executable on loopback, while an honest pair
+// of clients keeps trading: each case gets the reply (or the disconnect) that docs/protocol.md
+// names (Session rules, Reject reasons), the exchange stays up, its memory stays flat after a
+// flood, and every one of the honest trades completes exactly as it should. Prints a table: case,
+// expected, got.
 #include <gtest/gtest.h>
 
 #include <sys/socket.h>

@@ -18,7 +18,7 @@
 
 // Test-side market data consumer, written for clarity (standard containers, no attention to
 // speed): rebuilds books from MarketUpdates, the incremental records and full snapshots of
-// DESIGN section 3, checks what the stream promises (contiguous seq_num, heartbeats that
+// docs/protocol.md, checks what the stream promises (contiguous seq_num, heartbeats that
 // consume nothing, well-formed snapshots, books never crossed), and compares two rebuilt
 // states. Problems are collected as text, not thrown, so the caller decides how to fail and
 // this header needs no GoogleTest. Reused by the exchange's process-level tests and the

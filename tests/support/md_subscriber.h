@@ -21,9 +21,9 @@
 #include "tests/support/md_book_rebuilder.h"
 #include "tests/support/multicast_channel.h"
 
-// A market data subscriber for tests: the consumer side of DESIGN section 3 on loopback,
-// written for clarity. Reused by the exchange's in-process and process-level tests and the
-// trading client's tests.
+// A market data subscriber for tests: the consumer side of docs/protocol.md's market data on
+// loopback, written for clarity. Reused by the exchange's in-process and process-level tests and
+// the trading client's tests.
 namespace llt::test {
 
 // One test's market data channels: random_multicast_channel()'s group and port for the
@@ -60,7 +60,7 @@ inline int md_grow_receive_buffer(const common::McastReceiver& receiver, int byt
 //  Mode::kFromStart: expects the stream from seq 1. A hole that is never filled is reported
 //    by errors(); a duplicate or stale update is an error.
 //  Mode::kRecover: a late joiner. At start, and at every gap (an update or a HEARTBEAT ahead
-//    of the next expected seq), it recovers as DESIGN section 3 says: joins the snapshot
+//    of the next expected seq), it recovers as docs/recovery.md says: joins the snapshot
 //    stream, queues incrementals, waits for a complete snapshot that the queue continues (the
 //    first queued seq is at most the snapshot's + 1), rebuilds the books from it, applies the
 //    queued updates after it, and leaves the snapshot stream. Updates older than its books

@@ -20,10 +20,10 @@
 #include "exchange/protocol/types.h"
 #include "tests/support/book_events.h"
 
-// The reference the order book is proven against: the same rules as DESIGN sections 3 and 4
-// (and the OrderBook/Matcher comments), written for clarity rather than speed, with standard
-// containers only: std::map of price to std::list of orders, best price first.
-// It shares nothing with the real book but the wire structs and the options struct.
+// The reference the order book is proven against: the same rules as docs/architecture.md (Matching)
+// and docs/protocol.md (Order of events), and the OrderBook/Matcher comments, written for clarity
+// rather than speed, with standard containers only: std::map of price to std::list of orders, best
+// price first. It shares nothing with the real book but the wire structs and the options struct.
 namespace llt::test {
 
 using exchange::ClientId;

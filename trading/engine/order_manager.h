@@ -59,7 +59,8 @@ enum class MoveResult : std::uint8_t {
   kNotLoggedOn,   // no session: nothing sent
 };
 
-// One working order per side per ticker, replaced by cancel + new (DESIGN section 5).
+// One working order per side per ticker, replaced by cancel + new (docs/architecture.md, The
+// trading client's components).
 //
 // move(ticker, side, price, qty): with no order, checks risk and sends NEW; with a live order
 // at another price or qty (or qty 0 asked), sends CANCEL; the caller asks again after the

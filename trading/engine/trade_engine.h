@@ -43,8 +43,8 @@ struct TickerStats {
   common::SingleWriterCounter sold_qty;
 };
 
-// The trading client's decision agent (DESIGN section 5): client books, features, positions,
-// risk, the order manager and the strategy.
+// The trading client's decision agent (docs/architecture.md, The trading client's components):
+// client books, features, positions, risk, the order manager and the strategy.
 //
 // poll() drains bounded batches of both input queues:
 //  - market events: book -> features and position mark (on a BBO change) -> strategy. Between

@@ -8,7 +8,8 @@
 
 namespace llt::trading {
 
-// What the strategies read about one ticker (seed section 7). Prices in cents, as doubles.
+// What the strategies read about one ticker (the features row of docs/architecture.md, The
+// trading client's components). Prices in cents, as doubles.
 struct TickerFeatures {
   double fair_value = 0.0;  // EMA of the two-sided mid; the reference price until there is one
   double mid = 0.0;

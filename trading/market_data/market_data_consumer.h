@@ -19,12 +19,12 @@
 
 namespace llt::trading {
 
-// The trading client's market data consumer agent (DESIGN sections 2 and 3): reads the
-// exchange's incremental stream (joined at construction on options.interface), stamps each
-// datagram with common::rdtsc() as it is read, and hands it to its MarketDataSequencer, which
-// forwards the in-order, gap-free MarketEvent stream into the queue and decides when to
-// recover; the agent joins the snapshot stream (McastJoin::kLater) while the sequencer
-// recovers and leaves it afterwards.
+// The trading client's market data consumer agent (docs/architecture.md, Agents; docs/recovery.md,
+// Market data: gaps and snapshot recovery): reads the exchange's incremental stream (joined at
+// construction on options.interface), stamps each datagram with common::rdtsc() as it is read, and
+// hands it to its MarketDataSequencer, which forwards the in-order, gap-free MarketEvent stream
+// into the queue and decides when to recover; the agent joins the snapshot stream
+// (McastJoin::kLater) while the sequencer recovers and leaves it afterwards.
 //
 // Back-pressure: while the output queue is full, poll() reads no socket (the kernel buffers,
 // grown to receive_buffer_bytes at construction, absorb the burst); nothing already read is

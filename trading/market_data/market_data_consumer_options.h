@@ -9,7 +9,7 @@ namespace llt::trading {
 // How the market data consumer subscribes and how much it may hold. Filled from
 // TradingOptions by consumer_options() in trading_app.h; tests set it directly.
 struct MarketDataConsumerOptions {
-  // The exchange's streams (DESIGN section 3): --multicast-addr, --multicast-port,
+  // The exchange's streams (docs/protocol.md, Market data): --multicast-addr, --multicast-port,
   // --snapshot-port, and --interface, the address whose interface joins the group (never
   // 0.0.0.0: a join on INADDR_ANY hears nothing from a loopback sender).
   std::string group = "239.255.0.1";

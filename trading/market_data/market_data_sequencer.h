@@ -28,7 +28,7 @@ namespace llt::trading {
 
 // The socket-free core of the market data consumer: takes the datagrams of the incremental
 // and snapshot streams, as read, and produces the in-order, gap-free MarketEvent stream that
-// trading_messages.h describes, recovering as DESIGN section 3 says. The consumer agent owns
+// trading_messages.h describes, recovering as docs/recovery.md says. The consumer agent owns
 // the sockets and joins or leaves the snapshot stream as wants_snapshot_stream() says; tests
 // feed crafted datagrams directly.
 //

@@ -12,8 +12,8 @@
 
 namespace llt::trading {
 
-// Collects one snapshot from the snapshot stream (DESIGN section 3) into an array allocated at
-// construction, so that it can be checked whole before anything of it is forwarded:
+// Collects one snapshot from the snapshot stream (docs/protocol.md, Snapshot stream) into an array
+// allocated at construction, so that it can be checked whole before anything of it is forwarded:
 //
 //   SNAPSHOT_START (seq 0, order_id = S), then per ticker CLEAR and its ADDs, then
 //   SNAPSHOT_END (order_id = S), the records numbered 0, 1, 2, ... within the snapshot.

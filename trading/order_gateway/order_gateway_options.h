@@ -9,7 +9,8 @@
 
 namespace llt::trading {
 
-// How the order gateway reaches the exchange and paces its session (DESIGN section 3).
+// How the order gateway reaches the exchange and paces its session (docs/protocol.md, Session
+// rules).
 struct OrderGatewayOptions {
   std::string host = "127.0.0.1";  // IPv4 address of the exchange's order server
   std::uint16_t port = 12345;

@@ -13,11 +13,11 @@ namespace llt::trading {
 // The requests sent and not yet answered, with their send stamps, for the order-sent ->
 // response-read latency. A fixed ring of kCapacity entries, no allocation.
 //
-// Answers (DESIGN section 3): a NEW gets ACCEPTED or REJECTED, a CANCEL gets CANCELED,
-// CANCEL_REJECTED or REJECTED (session rules such as THROTTLED). The exchange answers a
-// session's requests nearly in order (only a session-level REJECTED can overtake), so take()
-// scans from the oldest entry and usually matches at once; answered entries in the middle
-// are marked dead and skipped when the oldest advances.
+// Answers (docs/protocol.md, Order of events): a NEW gets ACCEPTED or REJECTED, a CANCEL gets
+// CANCELED, CANCEL_REJECTED or REJECTED (session rules such as THROTTLED). The exchange answers a
+// session's requests nearly in order (only a session-level REJECTED can overtake), so take() scans
+// from the oldest entry and usually matches at once; answered entries in the middle are marked dead
+// and skipped when the oldest advances.
 //
 // Thread contract: not thread-safe; the order gateway's thread calls every member.
 class RoundTripTable {

@@ -54,7 +54,8 @@ struct RiskInputs {
   std::uint32_t open_orders = 0;    // working orders of the client (every ticker)
 };
 
-// The seed's four pre-trade layers, in its order (section 8):
+// The four pre-trade layers, in order (the risk manager row of docs/architecture.md, The
+// trading client's components):
 //  1. order size: qty > max_order_qty
 //  2. position: projected = position + open_buy + qty (buy) or position - open_sell - qty
 //     (sell); rejected when |projected| > max_position, unless the order is risk-reducing

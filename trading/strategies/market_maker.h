@@ -31,7 +31,8 @@ struct Quote {
   friend bool operator==(const Quote&, const Quote&) = default;
 };
 
-// Inventory-skewed two-sided quoting (seed section 6):
+// Inventory-skewed two-sided quoting (the strategies row of docs/architecture.md, The trading
+// client's components):
 //   half = half_spread + trunc(|imbalance| * half_spread * 0.5), the widening only on a
 //     two-sided book (spread > 0): a one-sided book is most often our own requote in flight
 //     (cancel, then new), and widening on it would requote the other side in a loop

@@ -1,5 +1,5 @@
-// DESIGN section 3, recovery: a subscriber that starts late rebuilds the exchange's exact books
-// from the snapshot stream plus the incrementals it queued meanwhile.
+// docs/recovery.md, Late joiners: a subscriber that starts late rebuilds the exchange's exact
+// books from the snapshot stream plus the incrementals it queued meanwhile.
 #include <gtest/gtest.h>
 
 #include <chrono>

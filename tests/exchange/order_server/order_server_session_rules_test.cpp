@@ -1,5 +1,5 @@
-// The session rules of DESIGN section 3, each checked through real TCP sessions against the
-// real OrderServer and MatchingEngine running in-process.
+// The session rules of docs/protocol.md (Session rules), each checked through real TCP sessions
+// against the real OrderServer and MatchingEngine running in-process.
 
 #include <chrono>
 #include <cstring>

@@ -1,4 +1,4 @@
-// The market data consumer's protocol core, fed crafted datagrams (DESIGN section 3).
+// The market data consumer's protocol core, fed crafted datagrams (docs/recovery.md).
 #include <gtest/gtest.h>
 
 #include <cstddef>
