@@ -17,11 +17,11 @@
 //  4. tick_to_trade: the trading client (TradingApp: market data consumer, trade engine with
 //     the liquidity taker, order gateway) against a real ExchangeApp, fed by a McastSender this
 //     binary controls: each tick moves the book imbalance so that the taker sends exactly one
-//     order (NEW or CANCEL). The
-//     figure is the gateway's own md_read_to_order_sent histogram: rdtsc when the consumer
-//     read the datagram -> rdtsc after the gateway's send() of the order returned. Its parts
-//     (read -> trade engine, trade engine -> send returned) and the cost of one 38-byte TCP
-//     send() call on this machine are printed beside it.
+//     order (NEW or CANCEL). The figure is the gateway's own md_read_to_order_sent histogram:
+//     rdtsc when the consumer read the datagram -> rdtsc just before the gateway's send() of
+//     the order (recorded once that send() succeeded; the send() itself is the kernel's and
+//     not included). Its parts (read -> trade engine, trade engine -> order handed to send())
+//     and the cost of one 38-byte TCP send() call on this machine are printed beside it.
 //
 // Threads: every agent group in --threading shared on one thread: the exchange (or floor
 // agent) pinned to CPU 0 and the measuring client on CPU 1; for tick_to_trade the trading
