@@ -6,24 +6,17 @@
 #include <utility>
 #include <vector>
 
-#include "common/cli/option_values.h"
+#include "tests/support/command_line.h"
 
 namespace llt::trading {
 namespace {
 
 TradingCommandLine parse(const std::vector<const char*>& args) {
-  std::vector<const char*> argv{"trading"};
-  argv.insert(argv.end(), args.begin(), args.end());
-  return parse_trading_command_line(static_cast<int>(argv.size()), argv.data());
+  return test::parse_args(parse_trading_command_line, "trading", args);
 }
 
 std::string usage_error(const std::vector<const char*>& args) {
-  try {
-    (void)parse(args);
-  } catch (const common::UsageError& e) {
-    return e.what();
-  }
-  return "";
+  return test::usage_error_of(parse_trading_command_line, "trading", args);
 }
 
 TEST(TradingOptions, defaults_are_the_seeds_on_loopback) {

@@ -49,6 +49,7 @@ TEST(ProcessOptions, defaults_match_the_structs) {
   EXPECT_EQ(p.stats_interval_s, defaults.stats_interval_s);
   EXPECT_EQ(p.log_file, defaults.log_file);
   EXPECT_EQ(p.latency_csv, defaults.latency_csv);
+  EXPECT_EQ(p.summary_json, defaults.summary_json);
   const MarketDataChannelOptions md = read_market_data_flags(vm);
   const MarketDataChannelOptions md_defaults;
   EXPECT_EQ(md.multicast_addr, md_defaults.multicast_addr);
@@ -58,11 +59,28 @@ TEST(ProcessOptions, defaults_match_the_structs) {
 }
 
 TEST(ProcessOptions, reads_every_shared_flag) {
-  const po::variables_map vm = parse({"--threading", "dedicated", "--idle",           "spin",
-                                      "--cpus",      "0",         "--stats-interval", "2",
-                                      "--log-file",  "x.log",     "--latency-csv",    "x.csv",
-                                      "-m",          "239.1.2.3", "--multicast-port", "7000",
-                                      "-i",          "127.0.0.1", "--size",           "9"});
+  const po::variables_map vm = parse({"--threading",
+                                      "dedicated",
+                                      "--idle",
+                                      "spin",
+                                      "--cpus",
+                                      "0",
+                                      "--stats-interval",
+                                      "2",
+                                      "--log-file",
+                                      "x.log",
+                                      "--latency-csv",
+                                      "x.csv",
+                                      "-m",
+                                      "239.1.2.3",
+                                      "--multicast-port",
+                                      "7000",
+                                      "-i",
+                                      "127.0.0.1",
+                                      "--size",
+                                      "9",
+                                      "--summary-json",
+                                      "x.json"});
   const ProcessOptions p = read_process_flags(vm);
   EXPECT_EQ(p.threading, ThreadingMode::kDedicated);
   EXPECT_EQ(p.idle, IdleMode::kSpin);
@@ -70,6 +88,7 @@ TEST(ProcessOptions, reads_every_shared_flag) {
   EXPECT_EQ(p.stats_interval_s, 2U);
   EXPECT_EQ(p.log_file, "x.log");
   EXPECT_EQ(p.latency_csv, "x.csv");
+  EXPECT_EQ(p.summary_json, "x.json");
   const MarketDataChannelOptions md = read_market_data_flags(vm);
   EXPECT_EQ(md.multicast_addr, "239.1.2.3");
   EXPECT_EQ(md.multicast_port, 7000);
@@ -106,8 +125,8 @@ TEST(ProcessOptions, every_error_starts_with_the_flag_and_its_reason) {
 TEST(ProcessOptions, help_lists_help_and_the_shared_flags) {
   const std::string text = help_text(description());
   for (const char* flag : {"--help", "--threading", "--idle", "--cpus", "--stats-interval",
-                           "--log-file", "--latency-csv", "--multicast-addr", "--multicast-port",
-                           "--snapshot-port", "--interface", "the interface"}) {
+                           "--log-file", "--latency-csv", "--summary-json", "--multicast-addr",
+                           "--multicast-port", "--snapshot-port", "--interface", "the interface"}) {
     EXPECT_NE(text.find(flag), std::string::npos) << flag;
   }
   EXPECT_EQ(parse({"--help"}).count("help"), 1U);
