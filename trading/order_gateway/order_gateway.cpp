@@ -20,59 +20,12 @@ using exchange::ClientResponse;
 using exchange::ClientResponseType;
 using exchange::RejectReason;
 
-[[noreturn]] void reject_option(const std::string& what) {
-  throw std::invalid_argument("order gateway option " + what);
-}
-
-void require_positive(std::chrono::milliseconds value, const char* name) {
-  if (value.count() <= 0) {
-    reject_option(std::string(name) + " must be > 0 ms, got " + std::to_string(value.count()));
-  }
-}
-
-const OrderGatewayOptions& validated(const OrderGatewayOptions& options) {
-  if (options.client_id == exchange::kInvalidClientId) {
-    reject_option("client_id must not be 0");
-  }
-  if (options.port == 0) {
-    reject_option("port must not be 0");
-  }
-  require_positive(options.reconnect_initial, "reconnect_initial");
-  require_positive(options.reconnect_max, "reconnect_max");
-  if (options.reconnect_initial > options.reconnect_max) {
-    reject_option("reconnect_initial (" + std::to_string(options.reconnect_initial.count()) +
-                  " ms) must not exceed reconnect_max (" +
-                  std::to_string(options.reconnect_max.count()) + " ms)");
-  }
-  require_positive(options.heartbeat_interval, "heartbeat_interval");
-  require_positive(options.connect_timeout, "connect_timeout");
-  require_positive(options.logon_timeout, "logon_timeout");
-  if (options.receive_timeout.count() < 0) {
-    reject_option("receive_timeout must be >= 0 ms, got " +
-                  std::to_string(options.receive_timeout.count()));
-  }
-  if (options.receive_buffer_bytes < sizeof(ClientResponse)) {
-    reject_option("receive_buffer_bytes must hold one ClientResponse (51 bytes), got " +
-                  std::to_string(options.receive_buffer_bytes));
-  }
-  if (options.send_buffer_bytes < sizeof(ClientRequest)) {
-    reject_option("send_buffer_bytes must hold one ClientRequest (38 bytes), got " +
-                  std::to_string(options.send_buffer_bytes));
-  }
-  if (options.max_requests_per_poll == 0) {
-    reject_option("max_requests_per_poll must be > 0");
-  }
-  if (options.max_responses_per_poll == 0) {
-    reject_option("max_responses_per_poll must be > 0");
-  }
-  return options;
-}
-
 sockaddr_in exchange_address(const OrderGatewayOptions& options) {
   try {
     return common::make_sockaddr(options.host, options.port);
   } catch (const std::invalid_argument& error) {
-    reject_option("host '" + options.host + "': " + error.what());
+    throw std::invalid_argument("order gateway option host '" + options.host +
+                                "': " + error.what());
   }
 }
 
@@ -93,7 +46,7 @@ ClientSessionTimeouts session_timeouts(const OrderGatewayOptions& options,
 OrderGateway::OrderGateway(const OrderGatewayOptions& options, OrderRequestQueue& requests,
                            GatewayEventQueue& events, common::Logger* logger,
                            const common::TscClock& clock)
-    : options_(validated(options)),
+    : options_(check_options(options)),
       requests_(requests),
       events_(events),
       logger_(logger),

@@ -39,4 +39,9 @@ struct OrderGatewayOptions {
   std::uint32_t max_responses_per_poll = 256;
 };
 
+// Start-up: returns `options` when every value is in range; otherwise throws
+// std::invalid_argument "order gateway option NAME ..." with the value and the rule. The host
+// is checked where it is resolved, in the OrderGateway constructor.
+const OrderGatewayOptions& check_options(const OrderGatewayOptions& options);
+
 }  // namespace llt::trading
