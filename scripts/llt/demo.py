@@ -15,7 +15,7 @@ import subprocess
 import sys
 import time
 
-from llt import processes, run, summary
+from llt import command, processes, run, summary
 
 ME = "scripts/demo.sh"
 USAGE = """\
@@ -52,7 +52,7 @@ def parse(args: list[str]) -> dict:
         elif arg in ("-h", "--help"):
             opts["help"] = True
         else:
-            raise run.UsageError(f"unknown argument '{arg}'")
+            raise command.UsageError(f"unknown argument '{arg}'")
         i += 1
     # --full alone still means the long benchmark runs (benchmarks/RESULTS.md's command).
     if opts["full"]:
@@ -324,25 +324,14 @@ def live_demo(duration: int, stats: int, do_build: bool) -> int:
     return status
 
 
+def act(opts: dict) -> int:
+    if opts["benchmarks"]:
+        return run_benchmarks(opts["build"], opts["full"])
+    return live_demo(opts["duration"], opts["stats"], opts["build"])
+
+
 def main(argv: list[str]) -> int:
-    os.chdir(run.REPO)
-    try:
-        opts = parse(argv)
-        if opts.get("help"):
-            print(USAGE)
-            return 0
-        if opts["benchmarks"]:
-            return run_benchmarks(opts["build"], opts["full"])
-        return live_demo(opts["duration"], opts["stats"], opts["build"])
-    except run.UsageError as e:
-        print(f"{ME}: {e} (try --help)", file=sys.stderr)
-        return 2
-    except run.Exit as e:
-        if e.message:
-            print(e.message, file=sys.stderr)
-        return e.code
-    except KeyboardInterrupt:
-        return 130
+    return command.main(ME, USAGE, argv, parse, act)
 
 
 if __name__ == "__main__":

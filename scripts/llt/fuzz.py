@@ -22,7 +22,7 @@ import sys
 import tempfile
 from dataclasses import dataclass
 
-from llt import bounded, run
+from llt import bounded, command
 
 ME = "scripts/fuzz.sh"
 # The same list as LLT_FUZZ_TARGETS in tests/fuzz/CMakeLists.txt.
@@ -61,12 +61,12 @@ class Options:
 
 def _positive(what: str, value: str) -> int:
     if not re.fullmatch(r"[1-9][0-9]*", value):
-        raise run.UsageError(f"{what}: expects a positive whole number, got '{value}'")
+        raise command.UsageError(f"{what}: expects a positive whole number, got '{value}'")
     return int(value)
 
 
 def parse(args: list[str]) -> Options:
-    """The command line; raises run.UsageError (exit code 2) on a bad one."""
+    """The command line; raises command.UsageError (exit code 2) on a bad one."""
     seconds, runs, keep, targets = "", "", "", []
     needs = {"--runs": "a number", "--target": "a name", "--keep": "a directory"}
     i = 0
@@ -76,7 +76,7 @@ def parse(args: list[str]) -> Options:
             return Options(help=True)
         if arg in needs:
             if i + 1 >= len(args):
-                raise run.UsageError(f"{arg}: needs {needs[arg]}")
+                raise command.UsageError(f"{arg}: needs {needs[arg]}")
             value = args[i + 1]
             if arg == "--runs":
                 runs = value
@@ -87,9 +87,9 @@ def parse(args: list[str]) -> Options:
             i += 2
             continue
         if arg.startswith("-"):
-            raise run.UsageError(f"unknown option '{arg}'")
+            raise command.UsageError(f"unknown option '{arg}'")
         if seconds:
-            raise run.UsageError(f"SECONDS_PER_TARGET: one only, got '{seconds}' and '{arg}'")
+            raise command.UsageError(f"SECONDS_PER_TARGET: one only, got '{seconds}' and '{arg}'")
         seconds = arg
         i += 1
     seconds_n = _positive("SECONDS_PER_TARGET", seconds) if seconds else None
@@ -98,7 +98,7 @@ def parse(args: list[str]) -> Options:
         seconds_n = DEFAULT_SECONDS
     for target in targets:
         if target not in TARGETS:
-            raise run.UsageError(f"--target: unknown target '{target}' (one of: "
+            raise command.UsageError(f"--target: unknown target '{target}' (one of: "
                                  f"{' '.join(TARGETS)})")
     chosen = tuple(dict.fromkeys(targets)) or TARGETS  # each once, in the order given
     return Options(seconds_n, runs_n, chosen, keep)
@@ -175,18 +175,18 @@ def _err(message: str) -> None:
 def check_clang() -> None:
     """clang 14 and its libFuzzer runtime (Debian: clang-14, libclang-rt-14-dev)."""
     if shutil.which("clang++-14") is None:
-        raise run.Exit(1, f"{ME}: clang++-14 not found; install clang-14 "
+        raise command.Exit(1, f"{ME}: clang++-14 not found; install clang-14 "
                           f"(scripts/install_deps.sh)")
     try:
         resource_dir = subprocess.run(["clang++-14", "-print-resource-dir"], check=True,
                                       capture_output=True, text=True, stdin=subprocess.DEVNULL,
                                       timeout=CLANG_TIMEOUT).stdout.strip()
     except (OSError, subprocess.SubprocessError) as e:
-        raise run.Exit(1, f"{ME}: clang++-14 -print-resource-dir failed ({e})") from None
+        raise command.Exit(1, f"{ME}: clang++-14 -print-resource-dir failed ({e})") from None
     runtime = os.path.join(resource_dir, "lib", "linux",
                            f"libclang_rt.fuzzer-{platform.machine()}.a")
     if not os.path.isfile(runtime):
-        raise run.Exit(1, f"{ME}: libFuzzer not found under {resource_dir}/lib/linux; "
+        raise command.Exit(1, f"{ME}: libFuzzer not found under {resource_dir}/lib/linux; "
                           f"install libclang-rt-14-dev")
 
 
@@ -199,11 +199,11 @@ def build() -> None:
             code = bounded.run(step, timeout, stdin=subprocess.DEVNULL,
                                stdout=subprocess.DEVNULL if quiet else None)
         except bounded.TimedOut as e:
-            raise run.Exit(1, f"{ME}: {' '.join(step)}: {e} (killed)") from None
+            raise command.Exit(1, f"{ME}: {' '.join(step)}: {e} (killed)") from None
         except OSError as e:
-            raise run.Exit(1, f"{ME}: {' '.join(step)}: {e.strerror}") from None
+            raise command.Exit(1, f"{ME}: {' '.join(step)}: {e.strerror}") from None
         if code != 0:
-            raise run.Exit(code)
+            raise command.Exit(code)
 
 
 def fuzz_target(target: str, opts: Options, work: str, env: dict[str, str]) -> tuple[bool, str]:
@@ -219,7 +219,7 @@ def fuzz_target(target: str, opts: Options, work: str, env: dict[str, str]) -> t
     os.makedirs(findings, exist_ok=True)
     seeds = [p for p in sorted(glob.glob(f"tests/fuzz/corpus/{target}/*")) if os.path.isfile(p)]
     if not seeds:
-        raise run.Exit(1, f"{ME}: no seed corpus in tests/fuzz/corpus/{target}/")
+        raise command.Exit(1, f"{ME}: no seed corpus in tests/fuzz/corpus/{target}/")
     for seed in seeds:
         shutil.copy(seed, corpus)
 
@@ -287,7 +287,7 @@ def fuzz(opts: Options) -> int:
         try:
             os.makedirs(opts.keep, exist_ok=True)
         except OSError as e:
-            raise run.Exit(1, f"{ME}: --keep: cannot create '{opts.keep}' ({e.strerror})"
+            raise command.Exit(1, f"{ME}: --keep: cannot create '{opts.keep}' ({e.strerror})"
                            ) from None
         work = os.path.abspath(opts.keep)
     else:
@@ -309,28 +309,13 @@ def fuzz(opts: Options) -> int:
             shutil.rmtree(work, ignore_errors=True)
 
 
-def main(argv: list[str]) -> int:
-    os.chdir(run.REPO)
+def act(opts: Options) -> int:
     bounded.signals()
-    try:
-        opts = parse(argv)
-        if opts.help:
-            print(USAGE)
-            return 0
-        return fuzz(opts)
-    except run.UsageError as e:
-        print(f"{ME}: {e} (try --help)", file=sys.stderr)
-        return 2
-    except run.Exit as e:
-        if e.message:
-            _err(e.message)
-        return e.code
-    except bounded.Interrupted as e:
-        _err(f"{ME}: interrupted ({e}); every process it started is stopped")
-        return e.code
-    except OSError as e:
-        _err(f"{ME}: {e}")
-        return 1
+    return fuzz(opts)
+
+
+def main(argv: list[str]) -> int:
+    return command.main(ME, USAGE, argv, parse, act)
 
 
 if __name__ == "__main__":

@@ -17,10 +17,10 @@ import subprocess
 import sys
 import time
 
-from llt import processes, wrapper
+from llt import command, processes, wrapper
+from llt.command import REPO, Exit, UsageError
 
 ME = "scripts/run_exchange_and_clients.sh"
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SCRIPTS = os.path.join(REPO, "scripts")
 
 USAGE = f"""\
@@ -47,19 +47,6 @@ status  whether each process of the run is alive, and its last status line."""
 
 STATUS_LINE = re.compile(r"^(exchange: sessions|trading: client [0-9]+ \[)")
 PORT_LINE = re.compile(r"^exchange: order entry on 127\.0\.0\.1:([0-9]+);", re.M)
-
-
-class UsageError(Exception):
-    """A bad command line: printed as "ME: why (try --help)", exit code 2."""
-
-
-class Exit(Exception):
-    """Ends the command with `code` after printing `message` (if any) to stderr."""
-
-    def __init__(self, code: int, message: str = ""):
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 def whole_number(flag: str, value: str, minimum: int = 0, what: str = "a whole number of seconds"
@@ -429,31 +416,24 @@ def cmd_status(args: list[str]) -> int:
     return status(abs_dir(args[0] if args else "build/runs/latest"))
 
 
+def dispatch(argv: list[str]) -> int:
+    name = argv[0] if argv else "start"
+    if name == "start":
+        return cmd_start(argv[1:])
+    if name == "stop":
+        return cmd_stop(argv[1:])
+    if name == "status":
+        return cmd_status(argv[1:])
+    if name in ("-h", "--help"):
+        print(USAGE)
+        return 0
+    if name.startswith("-"):
+        return cmd_start(argv)
+    raise UsageError(f"unknown command '{name}'")
+
+
 def main(argv: list[str]) -> int:
-    os.chdir(REPO)
-    command = argv[0] if argv else "start"
-    try:
-        if command == "start":
-            return cmd_start(argv[1:])
-        if command == "stop":
-            return cmd_stop(argv[1:])
-        if command == "status":
-            return cmd_status(argv[1:])
-        if command in ("-h", "--help"):
-            print(USAGE)
-            return 0
-        if command.startswith("-"):
-            return cmd_start(argv)
-        raise UsageError(f"unknown command '{command}'")
-    except UsageError as e:
-        print(f"{ME}: {e} (try --help)", file=sys.stderr)
-        return 2
-    except Exit as e:
-        if e.message:
-            print(e.message, file=sys.stderr)
-        return e.code
-    except KeyboardInterrupt:
-        return 130
+    return command.main(ME, USAGE, argv, None, dispatch)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ import sys
 import threading
 import time
 
-from llt import md_check, processes, run, summary
+from llt import command, md_check, processes, run, summary
 
 ME = "scripts/soak.sh"
 USAGE = f"""\
@@ -61,18 +61,18 @@ def parse(args: list[str]) -> dict:
             opts["help"] = True
             return opts
         elif arg.startswith("-"):
-            raise run.UsageError(f"unknown argument '{arg}'")
+            raise command.UsageError(f"unknown argument '{arg}'")
         else:
             if opts["duration"] is not None:
-                raise run.UsageError("one DURATION only")
+                raise command.UsageError("one DURATION only")
             if not arg.isdigit() or int(arg) < 10:
-                raise run.UsageError(f"DURATION '{arg}' is not a whole number of seconds >= 10")
+                raise command.UsageError(f"DURATION '{arg}' is not a whole number of seconds >= 10")
             opts["duration"] = int(arg)
             i += 1
             continue
         i += 2
     if opts["duration"] is None:
-        raise run.UsageError("DURATION is missing")
+        raise command.UsageError("DURATION is missing")
     if not opts["sample"]:
         opts["sample"] = min(max(opts["duration"] // 60, 1), 10)
     return opts
@@ -225,13 +225,13 @@ class Soak:
             os.makedirs("build/runs", exist_ok=True)
             run_dir = f"build/runs/soak-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
         if os.path.exists(os.path.join(run_dir, "pids")):
-            raise run.Exit(2, f"{ME}: {run_dir} already holds a run")
+            raise command.Exit(2, f"{ME}: {run_dir} already holds a run")
         os.makedirs(run_dir, exist_ok=True)
         self.run_dir = run_dir = os.path.realpath(run_dir)
 
         channel = processes.random_channel()
         if channel is None:
-            raise run.Exit(1, f"{ME}: no free UDP port pair found")
+            raise command.Exit(1, f"{ME}: no free UDP port pair found")
         print(f"=== soak: {self.duration} s, random trader at {opts['rate']} orders/s; run "
               f"folder {run_dir}", flush=True)
         self.launch("exchange", processes.exchange_command(exchange_bin, run_dir, channel, 5))
@@ -243,7 +243,7 @@ class Soak:
                     err = f.read()
             except OSError:
                 pass
-            raise run.Exit(1, f"{ME}: the exchange did not start:\n{err}".rstrip("\n"))
+            raise command.Exit(1, f"{ME}: the exchange did not start:\n{err}".rstrip("\n"))
 
         # A loss limit the random trader never reaches, so it keeps sending at its rate.
         clients = processes.clients(random_rate=opts["rate"], random_max_loss=1000000000000)
@@ -378,16 +378,7 @@ class Soak:
         print("soak: PASS" if self.status == 0 else "soak: FAIL")
 
 
-def main(argv: list[str]) -> int:
-    os.chdir(run.REPO)
-    try:
-        opts = parse(argv)
-        if opts.get("help"):
-            print(USAGE)
-            return 0
-    except run.UsageError as e:
-        print(f"{ME}: {e} (try --help)", file=sys.stderr)
-        return 2
+def act(opts: dict) -> int:
     soak = Soak(opts)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
@@ -396,14 +387,12 @@ def main(argv: list[str]) -> int:
         soak.stop_all(clients)
         soak.check(clients, died)
         return soak.status
-    except run.Exit as e:
-        if e.message:
-            print(e.message, file=sys.stderr)
-        return e.code
-    except KeyboardInterrupt:
-        return 130
     finally:
         soak.cleanup()
+
+
+def main(argv: list[str]) -> int:
+    return command.main(ME, USAGE, argv, parse, act)
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TextIO
 
-from llt import bounded, run
+from llt import bounded, command
 
 ME = "scripts/tidy.sh"
 USAGE = f"""\
@@ -62,7 +62,7 @@ class Options:
 
 
 def parse(args: list[str]) -> Options:
-    """The command line; raises run.UsageError (exit code 2) on a bad one. --help wins over a
+    """The command line; raises command.UsageError (exit code 2) on a bad one. --help wins over a
     bad --jobs value given before it."""
     jobs, build_dir, filters = "2", "", []
     i = 0
@@ -72,7 +72,7 @@ def parse(args: list[str]) -> Options:
             return Options(help=True)
         if arg in ("--jobs", "--build-dir"):
             if i + 1 >= len(args):
-                raise run.UsageError(f"{arg}: needs a value")
+                raise command.UsageError(f"{arg}: needs a value")
             if arg == "--jobs":
                 jobs = args[i + 1]
             else:
@@ -80,18 +80,18 @@ def parse(args: list[str]) -> Options:
             i += 2
             continue
         if arg.startswith("-"):
-            raise run.UsageError(f"unknown option '{arg}'")
+            raise command.UsageError(f"unknown option '{arg}'")
         filters.append(arg)
         i += 1
     if not re.fullmatch(r"[1-9][0-9]*", jobs):
-        raise run.UsageError(f"--jobs: expects a positive integer, got '{jobs}'")
+        raise command.UsageError(f"--jobs: expects a positive integer, got '{jobs}'")
     for pattern in filters:
         compile_filter(pattern)
     return Options(int(jobs), build_dir, tuple(filters))
 
 
 def compile_filter(pattern: str) -> re.Pattern:
-    """A POSIX extended regex as a Python pattern, for re.search; raises run.UsageError when
+    """A POSIX extended regex as a Python pattern, for re.search; raises command.UsageError when
     it is not a valid one."""
     python = pattern.replace(r"\<", r"\b").replace(r"\>", r"\b")
     for posix, spelled in _ERE_CLASSES.items():
@@ -99,7 +99,7 @@ def compile_filter(pattern: str) -> re.Pattern:
     try:
         return re.compile(python)
     except re.error as e:
-        raise run.UsageError(f"PATH_REGEX: '{pattern}' is not a valid regular expression "
+        raise command.UsageError(f"PATH_REGEX: '{pattern}' is not a valid regular expression "
                              f"({e})") from None
 
 
@@ -192,7 +192,7 @@ def find_tidy() -> str | None:
 def tidy(opts: Options) -> int:
     tidy_bin = find_tidy()
     if tidy_bin is None:
-        raise run.Exit(1, f"{ME}: clang-tidy not found (scripts/install_deps.sh installs it)")
+        raise command.Exit(1, f"{ME}: clang-tidy not found (scripts/install_deps.sh installs it)")
 
     build_dir = opts.build_dir
     if not build_dir:
@@ -203,24 +203,24 @@ def tidy(opts: Options) -> int:
             code = bounded.run(["cmake", "--preset", "release"], CONFIGURE_TIMEOUT,
                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
         except bounded.TimedOut as e:
-            raise run.Exit(1, f"{ME}: cmake --preset release: {e}") from None
+            raise command.Exit(1, f"{ME}: cmake --preset release: {e}") from None
         except OSError as e:
-            raise run.Exit(1, f"{ME}: cmake --preset release: {e.strerror}") from None
+            raise command.Exit(1, f"{ME}: cmake --preset release: {e.strerror}") from None
         if code != 0:
-            raise run.Exit(code)
+            raise command.Exit(code)
     database = f"{build_dir}/compile_commands.json"
     if not os.path.isfile(database):
-        raise run.Exit(1, f"{ME}: {database} not found (configure with "
+        raise command.Exit(1, f"{ME}: {database} not found (configure with "
                           f"CMAKE_EXPORT_COMPILE_COMMANDS=ON)")
     try:
         with open(database, encoding="utf-8") as f:
             entries = json.load(f)
     except (OSError, ValueError) as e:
-        raise run.Exit(1, f"{ME}: {database}: cannot read it ({e})") from None
+        raise command.Exit(1, f"{ME}: {database}: cannot read it ({e})") from None
 
-    files = select(translation_units(entries, os.path.realpath(run.REPO)), opts.filters)
+    files = select(translation_units(entries, os.path.realpath(command.REPO)), opts.filters)
     if not files:
-        raise run.Exit(1, f"{ME}: no translation unit in {database} matches")
+        raise command.Exit(1, f"{ME}: no translation unit in {database} matches")
 
     print(f"tidy: {tidy_bin} over {len(files)} files of {database}, {opts.jobs} at a time",
           flush=True)
@@ -230,7 +230,7 @@ def tidy(opts: Options) -> int:
             results = check_files(files, lambda file: [tidy_bin, "-p", build_dir, "--quiet",
                                                        file], opts.jobs, logs)
         except OSError as e:
-            raise run.Exit(1, f"{ME}: running clang-tidy failed ({e})") from None
+            raise command.Exit(1, f"{ME}: running clang-tidy failed ({e})") from None
     elapsed = int(time.monotonic() - start)
 
     failed = [f for f in files if f in results and not results[f].ok]
@@ -250,28 +250,13 @@ def tidy(opts: Options) -> int:
     return 0
 
 
-def main(argv: list[str]) -> int:
-    os.chdir(run.REPO)
+def act(opts: Options) -> int:
     bounded.signals()
-    try:
-        opts = parse(argv)
-        if opts.help:
-            print(USAGE)
-            return 0
-        return tidy(opts)
-    except run.UsageError as e:
-        print(f"{ME}: {e} (try --help)", file=sys.stderr)
-        return 2
-    except run.Exit as e:
-        if e.message:
-            print(e.message, file=sys.stderr)
-        return e.code
-    except bounded.Interrupted as e:
-        print(f"{ME}: interrupted ({e}); every clang-tidy stopped", file=sys.stderr)
-        return e.code
-    except OSError as e:
-        print(f"{ME}: {e}", file=sys.stderr)
-        return 1
+    return tidy(opts)
+
+
+def main(argv: list[str]) -> int:
+    return command.main(ME, USAGE, argv, parse, act, interrupted="every clang-tidy stopped")
 
 
 if __name__ == "__main__":
