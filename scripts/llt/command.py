@@ -11,6 +11,7 @@ mapping of failures to exit codes and messages:
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -69,3 +70,19 @@ def main(me: str, usage: str, argv: list[str], parse: Callable[[list[str]], Any]
     except OSError as e:
         print(f"{me}: {e}", file=sys.stderr)
         return 1
+
+
+def run_step(me: str, cmd: list[str], timeout: float, quiet: bool = False) -> None:
+    """Runs a build step (cmake ...) to its end within `timeout` seconds, stdout discarded when
+    `quiet`; raises Exit with the step's code when it fails, and Exit(1, "ME: STEP: why") when
+    it cannot start or runs too long (it is killed with its process group)."""
+    name = " ".join(cmd)
+    try:
+        code = bounded.run(cmd, timeout, stdin=subprocess.DEVNULL,
+                           stdout=subprocess.DEVNULL if quiet else None)
+    except bounded.TimedOut as e:
+        raise Exit(1, f"{me}: {name}: {e} (killed)") from None
+    except OSError as e:
+        raise Exit(1, f"{me}: {name}: {e.strerror}") from None
+    if code != 0:
+        raise Exit(code)

@@ -195,15 +195,7 @@ def build() -> None:
     for step, timeout, quiet in ((["cmake", "--preset", "fuzz"], CONFIGURE_TIMEOUT, True),
                                  (["cmake", "--build", "--preset", "fuzz"], BUILD_TIMEOUT,
                                   False)):
-        try:
-            code = bounded.run(step, timeout, stdin=subprocess.DEVNULL,
-                               stdout=subprocess.DEVNULL if quiet else None)
-        except bounded.TimedOut as e:
-            raise command.Exit(1, f"{ME}: {' '.join(step)}: {e} (killed)") from None
-        except OSError as e:
-            raise command.Exit(1, f"{ME}: {' '.join(step)}: {e.strerror}") from None
-        if code != 0:
-            raise command.Exit(code)
+        command.run_step(ME, step, timeout, quiet)
 
 
 def fuzz_target(target: str, opts: Options, work: str, env: dict[str, str]) -> tuple[bool, str]:

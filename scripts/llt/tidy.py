@@ -140,9 +140,9 @@ class Result:
     log: str  # clang-tidy's output for this file
 
 
-def check_files(files: list[str], command: Callable[[str], list[str]], jobs: int, logs: str,
+def check_files(files: list[str], argv_of: Callable[[str], list[str]], jobs: int, logs: str,
                 timeout: float = FILE_TIMEOUT, out: TextIO | None = None) -> dict[str, Result]:
-    """Runs command(file) for every file, `jobs` at a time, each with its output in a log of
+    """Runs argv_of(file) for every file, `jobs` at a time, each with its output in a log of
     its own under `logs`; prints result_line() to `out` as each one ends. A command still
     running after `timeout` seconds is killed and its file fails. Every process started here
     is gone when this returns or raises (including on Interrupted). Raises OSError when a
@@ -157,7 +157,7 @@ def check_files(files: list[str], command: Callable[[str], list[str]], jobs: int
                 file = pending.pop(0)
                 log = os.path.join(logs, file.replace("/", "_") + ".log")
                 with open(log, "wb") as f:
-                    proc = bounded.popen(command(file), stdin=subprocess.DEVNULL, stdout=f,
+                    proc = bounded.popen(argv_of(file), stdin=subprocess.DEVNULL, stdout=f,
                                          stderr=subprocess.STDOUT)
                 running.append((proc, file, time.monotonic(), log))
             time.sleep(POLL)
@@ -199,15 +199,7 @@ def tidy(opts: Options) -> int:
         # Re-running the configure step is cheap and picks up files added since the last one
         # (the source lists are globs).
         build_dir = DEFAULT_BUILD_DIR
-        try:
-            code = bounded.run(["cmake", "--preset", "release"], CONFIGURE_TIMEOUT,
-                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
-        except bounded.TimedOut as e:
-            raise command.Exit(1, f"{ME}: cmake --preset release: {e}") from None
-        except OSError as e:
-            raise command.Exit(1, f"{ME}: cmake --preset release: {e.strerror}") from None
-        if code != 0:
-            raise command.Exit(code)
+        command.run_step(ME, ["cmake", "--preset", "release"], CONFIGURE_TIMEOUT, quiet=True)
     database = f"{build_dir}/compile_commands.json"
     if not os.path.isfile(database):
         raise command.Exit(1, f"{ME}: {database} not found (configure with "

@@ -10,14 +10,7 @@ import unittest
 
 from llt import bounded
 
-
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    with open(f"/proc/{pid}/stat") as f:  # a zombie left for init to reap is not alive
-        return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+from tests.processes_alive import alive
 
 
 class BoundedTest(unittest.TestCase):

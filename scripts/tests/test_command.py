@@ -74,5 +74,24 @@ class CommandMain(unittest.TestCase):
         self.assertEqual(err, "scripts/x.sh: [Errno 2] No such file or directory: 'build/x'\n")
 
 
+class RunStep(unittest.TestCase):
+    def test_a_step_that_succeeds_returns(self):
+        self.assertIsNone(command.run_step("x", ["sh", "-c", "exit 0"], 10, quiet=True))
+
+    def test_a_failing_step_exits_with_its_code(self):
+        with self.assertRaises(command.Exit) as caught:
+            command.run_step("x", ["sh", "-c", "exit 3"], 10)
+        self.assertEqual((caught.exception.code, caught.exception.message), (3, ""))
+
+    def test_a_step_that_cannot_start_or_runs_too_long_names_itself(self):
+        with self.assertRaises(command.Exit) as caught:
+            command.run_step("x", ["/nonexistent-llt-step", "a"], 10)
+        self.assertEqual(caught.exception.code, 1)
+        self.assertTrue(caught.exception.message.startswith("x: /nonexistent-llt-step a: "))
+        with self.assertRaises(command.Exit) as caught:
+            command.run_step("x", ["sleep", "30"], 0.2)
+        self.assertEqual(caught.exception.message, "x: sleep 30: timed out after 0.2 s (killed)")
+
+
 if __name__ == "__main__":
     unittest.main()

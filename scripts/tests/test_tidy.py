@@ -13,6 +13,8 @@ import unittest
 
 from llt import run, tidy
 
+from tests.processes_alive import alive
+
 TIDY_SH = os.path.join(run.REPO, "scripts", "tidy.sh")
 
 
@@ -159,15 +161,6 @@ esac
 echo "checked $file with -p $2"
 exit 0
 """
-
-
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    with open(f"/proc/{pid}/stat") as f:  # a zombie left for init to reap is not alive
-        return f.read().rsplit(")", 1)[1].split()[0] != "Z"
 
 
 class CheckFilesTest(unittest.TestCase):
