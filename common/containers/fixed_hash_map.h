@@ -113,7 +113,9 @@ class FixedHashMap {
   // Removes key. Returns false when it was absent. Later entries of the probe run are shifted
   // back into the hole, so every remaining key stays reachable from its home slot.
   [[nodiscard]] bool erase(Key key) noexcept { return erase(key, hash_of(key)); }
-  [[nodiscard]] bool erase(Key key, std::uint64_t hash) noexcept { return erase_at(locate(key, hash)); }
+  [[nodiscard]] bool erase(Key key, std::uint64_t hash) noexcept {
+    return erase_at(locate(key, hash));
+  }
 
   [[nodiscard]] std::size_t size() const noexcept { return size_; }
   [[nodiscard]] std::size_t max_size() const noexcept { return max_size_; }

@@ -409,7 +409,8 @@ inline void OrderServer::end_session(SessionSlot& slot, SessionCloseCause cause,
 
 inline void OrderServer::unbind(SessionSlot& slot) noexcept {
   if (slot.bound) {
-    LLT_VERIFY(sessions_by_client_.erase(slot.session.client_id()), "a bound session is in the map");
+    LLT_VERIFY(sessions_by_client_.erase(slot.session.client_id()),
+               "a bound session is in the map");
     slot.bound = false;
   }
 }
