@@ -183,10 +183,15 @@ std::optional<TickerSummary> ticker_summary(const std::string& out, TickerId tic
 }
 
 std::uint64_t summary_count(const std::string& out, const std::string& label) {
-  std::smatch match;
-  if (!std::regex_search(out, match, std::regex(label + " ([0-9]+)")))
-    return 0;
-  return std::stoull(match[1]);
+  // The last match: the status lines printed while it ran carry some labels too, with the
+  // figures of their time; the exit summary comes after them.
+  const std::regex pattern(label + " ([0-9]+)");
+  std::uint64_t last = 0;
+  for (auto it = std::sregex_iterator(out.begin(), out.end(), pattern);
+       it != std::sregex_iterator(); ++it) {
+    last = std::stoull((*it)[1]);
+  }
+  return last;
 }
 
 TEST(TradingProcess, refuses_bad_flags_naming_the_flag_and_exits_non_zero) {
