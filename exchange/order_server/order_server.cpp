@@ -189,14 +189,14 @@ inline void OrderServer::logon(ConnectionId id, SessionSlot& slot,
   }
   // Every logged-on session may need one cancel-all slot in the sequencer when it closes:
   // keep their number within the reserved room.
-  if (LLT_UNLIKELY(logged_on_ + sequencer_.pending_cancel_alls() >= options_.max_sessions ||
+  const auto logged_on = static_cast<std::size_t>(counters_.sessions_logged_on.load());
+  if (LLT_UNLIKELY(logged_on + sequencer_.pending_cancel_alls() >= options_.max_sessions ||
                    !sessions_by_client_.insert(client_id, id))) {
     reject_logon(id, slot, request, RejectReason::kCapacity);
     return;
   }
   slot.session.accept_logon(client_id);
   slot.bound = true;
-  ++logged_on_;
   counters_.sessions_logged_on.add();
   ClientResponse response{};
   response.msg_type = ClientResponseType::kLogonAccepted;
@@ -398,7 +398,6 @@ inline void OrderServer::end_session(SessionSlot& slot, SessionCloseCause cause,
     LLT_VERIFY(sequencer_.add(cancel_all, clock_.now_ticks()),
                "the sequencer keeps room for one cancel-all per logged-on session");
     counters_.cancel_alls.add();
-    --logged_on_;
     counters_.sessions_logged_on.sub();
   }
   slot.session.start_closing();

@@ -227,7 +227,6 @@ class OrderServer final : public common::Agent {
   std::uint64_t sweep_interval_ticks_ = 0;
   std::uint64_t last_sweep_ticks_ = 0;
   std::uint64_t now_ = 0;  // the current phase's clock reading
-  std::size_t logged_on_ = 0;
   common::TcpServer server_;
   std::uint16_t port_ = 0;
   std::string local_name_;
