@@ -3,8 +3,8 @@
 // Benchmarks).
 //
 // Scenarios, for each idle strategy asked for (--idle spin|backoff|both):
-//  1. Floors. tcp_pingpong: a 38-byte message to a TcpServer agent that echoes it, round trip
-//     (TcpConnection on the client). udp_one_way: the same agent, on each 38-byte request,
+//  1. Floors. tcp_pingpong: a 40-byte message to a TcpServer agent that echoes it, round trip
+//     (TcpConnection on the client). udp_one_way: the same agent, on each 40-byte request,
 //     stamps now_ticks() into a 42-byte datagram just before McastSender::send; the client's
 //     McastReceiver decodes it and reads the clock: one-way = decode - stamp.
 //  2. order_round_trip: the whole exchange (ExchangeApp: order server, sequencer, matching
@@ -21,7 +21,7 @@
 //     rdtsc when the consumer read the datagram -> rdtsc just before the gateway's send() of
 //     the order (recorded once that send() succeeded; the send() itself is the kernel's and
 //     not included). Its parts (read -> trade engine, trade engine -> order handed to send())
-//     and the cost of one 38-byte TCP send() call on this machine are printed beside it.
+//     and the cost of one 40-byte TCP send() call on this machine are printed beside it.
 //
 // Threads: every agent group in --threading shared on one thread: the exchange (or floor
 // agent) pinned to CPU 0 and the measuring client on CPU 1; for tick_to_trade the trading
@@ -156,7 +156,7 @@ bool decode_datagram(const unsigned char* data, std::size_t size, MarketUpdate& 
 
 // ---- Floors ---------------------------------------------------------------------------------
 
-// The floor's server agent: echoes every 38-byte message; with a McastSender it first sends
+// The floor's server agent: echoes every 40-byte message; with a McastSender it first sends
 // a 42-byte datagram carrying now_ticks() (stamped just before the send) in `priority`.
 class FloorAgent final : public llt::common::Agent {
  public:
@@ -224,7 +224,7 @@ ClientRequest make_request(ClientRequestType type, std::uint64_t seq, std::uint6
 
 struct FloorResult {
   LatencyHistogram round_trip;
-  LatencyHistogram send_call;  // TcpConnection::send of 38 bytes, as the client timed it
+  LatencyHistogram send_call;  // TcpConnection::send of 40 bytes, as the client timed it
   LatencyHistogram one_way;
   LatencyHistogram empty_read;  // a read that finds nothing (EAGAIN): TCP read_some / UDP recv
 };

@@ -2,7 +2,7 @@
 // sequencer, matching engine, responses back over TCP (and the market data they cause on
 // multicast), with the exchange's agents in --threading shared on one pinned CPU and the
 // clients on the other. Beside it, the floor: a bare echo server on the same sockets
-// (TcpServer/TcpConnection) answering each 38-byte request with a 51-byte response.
+// (TcpServer/TcpConnection) answering each 40-byte request with a 51-byte response.
 //
 // Each client session keeps a window of requests in flight: a passive NEW, then its CANCEL,
 // so every request gets exactly one response (ACCEPTED or CANCELED) and the books stay small.

@@ -273,7 +273,8 @@ inline int OrderServer::drain_responses() noexcept {
 inline void OrderServer::route(const MatchingResponse& item) noexcept {
   const ClientResponse& response = item.response;
   const ClientResponseType type = response.msg_type;
-  if (type == ClientResponseType::kRejected || type == ClientResponseType::kCancelRejected) {
+  if (type == ClientResponseType::kRejected || type == ClientResponseType::kCancelRejected ||
+      type == ClientResponseType::kModifyRejected) {
     count_reject(response.reject_reason);
   }
   // The one answer each request gets (ACCEPTED, REJECTED, CANCELED, CANCEL_REJECTED) times

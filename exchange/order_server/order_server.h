@@ -56,7 +56,7 @@ class OrderServer final : public common::Agent {
 
   // One bounded, non-blocking pass: routes up to max_responses_per_poll engine responses to
   // the sessions bound to their client ids, stamping each session's next outbound seq_num;
-  // decodes the requests of readable sessions (38-byte records reassembled from any split)
+  // decodes the requests of readable sessions (40-byte records reassembled from any split)
   // and acts on the session rules' decision for each; releases the sequencer into the
   // engine's request queue in receive-time order; sends heartbeats and closes timed-out
   // sessions; and flushes what it wrote, one send() per session per phase. Returns the work

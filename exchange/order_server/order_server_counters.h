@@ -9,8 +9,8 @@
 
 namespace llt::exchange {
 
-// RejectReason values are < 16; larger (corrupt) values are counted in the last slot.
-inline constexpr std::size_t kRejectReasonSlots = 16;
+// One slot per defined RejectReason; larger (corrupt) values are counted in the last slot.
+inline constexpr std::size_t kRejectReasonSlots = kRejectReasonCount + 1;
 
 // A copy of the order server's counters (OrderServer::counters()).
 struct OrderServerCounters {

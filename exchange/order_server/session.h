@@ -25,7 +25,7 @@ enum class SessionAction : std::uint8_t {
   kLogonRejected,     // send LOGON_REJECTED(reason), then close
   kRejected,          // send REJECTED(reason); the session stays open
   kRejectedAndClose,  // send REJECTED(reason), then close (NOT_LOGGED_IN, invalid-message limit)
-  kForward,           // NEW or CANCEL: hand it to the sequencer (its seq_num was consumed)
+  kForward,           // NEW, CANCEL or MODIFY: hand it to the sequencer (seq_num consumed)
   kHeartbeat,         // seq_num consumed, no reply
   kLogout,            // seq_num consumed; close gracefully
   kIgnore,            // the session is closing or closed: discard
@@ -114,11 +114,16 @@ class OrderThrottle {
 //  Logged on: a msg_type that is not a wire type (including the internal kCancelAllOfClient)
 //    -> UNKNOWN_MSG_TYPE; client_id != the bound id -> CLIENT_ID_MISMATCH; seq_num != the
 //    expected one -> BAD_SEQ_NUM; a second LOGON -> CLIENT_ID_IN_USE (the id is already
-//    logged on, on this very session); a NEW or CANCEL beyond the session's order throttle ->
-//    THROTTLED (not counted as invalid). A rejected message does not advance the expected
-//    seq_num and counts as invalid: the max_invalid_messages-th one is answered and the
-//    session closes. An accepted message consumes its seq_num: NEW and CANCEL are forwarded,
-//    HEARTBEAT is consumed silently, LOGOUT closes the session.
+//    logged on, on this very session); a HEARTBEAT or LOGOUT with tif != 0 -> INVALID_TIF,
+//    with flags != 0 -> INVALID_FLAGS; a NEW, CANCEL or MODIFY beyond the session's order
+//    throttle -> THROTTLED (not counted as invalid). A rejected message does not advance the
+//    expected seq_num and counts as invalid: the max_invalid_messages-th one is answered and
+//    the session closes. An accepted message consumes its seq_num: NEW, CANCEL and MODIFY are
+//    forwarded (the matcher checks their tif and flags), HEARTBEAT is consumed silently,
+//    LOGOUT closes the session.
+//  A LOGON's tif must be 0 (else LOGON_REJECTED(INVALID_TIF)) and its flags at most
+//    KEEP_ORDERS (else LOGON_REJECTED(INVALID_FLAGS)); KEEP_ORDERS is accepted and has no
+//    effect yet: every session's orders are cancelled when it ends.
 //
 // Outbound: every message the server sends on the session takes next_outbound_seq()
 // (1, 2, ...), heartbeats included.
@@ -161,6 +166,12 @@ class Session {
       }
       if (request.client_id == kInvalidClientId) {
         return {SessionAction::kLogonRejected, RejectReason::kInvalidClientId};
+      }
+      if (request.tif != TimeInForce::kGtc) {
+        return {SessionAction::kLogonRejected, RejectReason::kInvalidTif};
+      }
+      if ((request.flags & ~allowed_flags(ClientRequestType::kLogon)) != 0) {
+        return {SessionAction::kLogonRejected, RejectReason::kInvalidFlags};
       }
       return {SessionAction::kLogon, RejectReason::kNone};
     }
@@ -230,6 +241,10 @@ class Session {
       reason = RejectReason::kBadSeqNum;
     } else if (type == ClientRequestType::kLogon) {
       reason = RejectReason::kClientIdInUse;
+    } else if (!is_order_type(type) && request.tif != TimeInForce::kGtc) {
+      reason = RejectReason::kInvalidTif;
+    } else if (!is_order_type(type) && request.flags != 0) {
+      reason = RejectReason::kInvalidFlags;
     }
     if (reason != RejectReason::kNone) {
       ++invalid_messages_;
@@ -237,8 +252,7 @@ class Session {
                                                 : SessionAction::kRejected,
               reason};
     }
-    if ((type == ClientRequestType::kNew || type == ClientRequestType::kCancel) &&
-        !throttle_.try_take(now_ticks)) {
+    if (is_order_type(type) && !throttle_.try_take(now_ticks)) {
       return {SessionAction::kRejected, RejectReason::kThrottled};
     }
     ++expected_seq_;

@@ -22,10 +22,12 @@ enum class ClientResponseType : std::uint8_t {
   kLogonAccepted = 6,
   kLogonRejected = 7,
   kHeartbeat = 8,
+  kModified = 9,
+  kModifyRejected = 10,
 };
 
 [[nodiscard]] constexpr bool is_wire_type(ClientResponseType type) noexcept {
-  return type >= ClientResponseType::kAccepted && type <= ClientResponseType::kHeartbeat;
+  return type >= ClientResponseType::kAccepted && type <= ClientResponseType::kModifyRejected;
 }
 
 // Cold. Values outside the table read "UNKNOWN".
@@ -47,6 +49,10 @@ enum class ClientResponseType : std::uint8_t {
       return "LOGON_REJECTED";
     case ClientResponseType::kHeartbeat:
       return "HEARTBEAT";
+    case ClientResponseType::kModified:
+      return "MODIFIED";
+    case ClientResponseType::kModifyRejected:
+      return "MODIFY_REJECTED";
     case ClientResponseType::kInvalid:
       break;
   }
@@ -59,8 +65,12 @@ enum class ClientResponseType : std::uint8_t {
 //  ACCEPTED         client_order_id, market_order_id, side, price, leaves_qty = qty
 //  FILLED           the receiver's own client_order_id and market_order_id and side,
 //                   price = the resting order's price, exec_qty, leaves_qty after the match
-//  CANCELED         client_order_id, market_order_id, side, price (leaves_qty = 0)
-//  CANCEL_REJECTED  client_order_id, reject_reason (UNKNOWN_ORDER, or UNKNOWN_TICKER)
+//  CANCELED         client_order_id, market_order_id, side, price (leaves_qty = 0),
+//                   reject_reason = why it ended: NONE (the client's CANCEL), EXPIRED (IOC or
+//                   FOK remainder), SELF_TRADE, DISCONNECTED
+//  CANCEL_REJECTED  client_order_id, reject_reason (UNKNOWN_ORDER, UNKNOWN_TICKER, ...)
+//  MODIFIED         client_order_id, market_order_id, side, the new price, leaves_qty = new qty
+//  MODIFY_REJECTED  client_order_id, side and price as sent, reject_reason
 //  REJECTED         client_order_id, side and price as sent, reject_reason
 // seq_num is per session and is stamped by the order server; the matcher leaves it 0.
 struct [[gnu::packed]] ClientResponse {

@@ -49,13 +49,16 @@ template <>
 struct fmt::formatter<llt::exchange::ClientRequestType>
     : llt::exchange::detail::EnumFormatter<llt::exchange::ClientRequestType> {};
 template <>
+struct fmt::formatter<llt::exchange::TimeInForce>
+    : llt::exchange::detail::EnumFormatter<llt::exchange::TimeInForce> {};
+template <>
 struct fmt::formatter<llt::exchange::ClientResponseType>
     : llt::exchange::detail::EnumFormatter<llt::exchange::ClientResponseType> {};
 template <>
 struct fmt::formatter<llt::exchange::MarketUpdateType>
     : llt::exchange::detail::EnumFormatter<llt::exchange::MarketUpdateType> {};
 
-// "NEW seq=1 client=7 ticker=1 order_id=10 side=BUY price=10025 qty=5"
+// "NEW seq=1 client=7 ticker=1 order_id=10 side=BUY price=10025 qty=5 tif=IOC flags=0x00"
 template <>
 struct fmt::formatter<llt::exchange::ClientRequest> {
   constexpr auto parse(fmt::format_parse_context& ctx) { return ctx.begin(); }
@@ -70,9 +73,12 @@ struct fmt::formatter<llt::exchange::ClientRequest> {
     const llt::exchange::Side side = r.side;
     const std::int64_t price = r.price;
     const std::uint32_t qty = r.qty;
-    return fmt::format_to(ctx.out(),
-                          "{} seq={} client={} ticker={} order_id={} side={} price={} qty={}", type,
-                          seq, client, ticker, order_id, side, price, qty);
+    const llt::exchange::TimeInForce tif = r.tif;
+    const unsigned flags = r.flags;
+    return fmt::format_to(
+        ctx.out(),
+        "{} seq={} client={} ticker={} order_id={} side={} price={} qty={} tif={} flags={:#04x}",
+        type, seq, client, ticker, order_id, side, price, qty, tif, flags);
   }
 };
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string_view>
 
@@ -23,7 +24,17 @@ enum class RejectReason : std::uint8_t {
   kClientIdInUse = 12,
   kUnknownMsgType = 13,
   kInvalidClientId = 14,
+  kWouldCross = 15,         // POST_ONLY that would trade on arrival
+  kExpired = 16,            // CANCELED: IOC or FOK remainder
+  kSelfTrade = 17,          // CANCELED: self-trade prevention
+  kDisconnected = 18,       // CANCELED: cancel-on-disconnect
+  kReplayUnavailable = 19,  // LOGON asked for responses older than the exchange keeps
+  kInvalidTif = 20,
+  kInvalidFlags = 21,
 };
+
+// Reasons 0 .. kRejectReasonCount - 1 are defined; counters keep one more slot for any other.
+inline constexpr std::size_t kRejectReasonCount = 22;
 
 // Cold. Values outside the table read "UNKNOWN".
 [[nodiscard]] constexpr std::string_view to_string(RejectReason reason) noexcept {
@@ -58,6 +69,20 @@ enum class RejectReason : std::uint8_t {
       return "UNKNOWN_MSG_TYPE";
     case RejectReason::kInvalidClientId:
       return "INVALID_CLIENT_ID";
+    case RejectReason::kWouldCross:
+      return "WOULD_CROSS";
+    case RejectReason::kExpired:
+      return "EXPIRED";
+    case RejectReason::kSelfTrade:
+      return "SELF_TRADE";
+    case RejectReason::kDisconnected:
+      return "DISCONNECTED";
+    case RejectReason::kReplayUnavailable:
+      return "REPLAY_UNAVAILABLE";
+    case RejectReason::kInvalidTif:
+      return "INVALID_TIF";
+    case RejectReason::kInvalidFlags:
+      return "INVALID_FLAGS";
   }
   return "UNKNOWN";
 }

@@ -34,6 +34,8 @@ TEST(Protocol, client_request_bytes_are_little_endian_at_design_offsets) {
   request.side = Side::kSell;
   request.price = -2;
   request.qty = 0x01000002;
+  request.tif = TimeInForce::kFok;
+  request.flags = 0x81;
   const auto b = bytes_of(request);
   EXPECT_EQ(b[0], 0x08);
   EXPECT_EQ(b[7], 0x01);
@@ -48,6 +50,8 @@ TEST(Protocol, client_request_bytes_are_little_endian_at_design_offsets) {
   EXPECT_EQ(b[33], 0xFF);
   EXPECT_EQ(b[34], 0x02);
   EXPECT_EQ(b[37], 0x01);
+  EXPECT_EQ(b[38], 2);     // tif FOK
+  EXPECT_EQ(b[39], 0x81);  // flags
 }
 
 TEST(Protocol, structs_round_trip_through_raw_bytes) {
@@ -82,14 +86,36 @@ TEST(Protocol, structs_round_trip_through_raw_bytes) {
 
 TEST(Protocol, enum_values_match_the_design_tables) {
   EXPECT_EQ(static_cast<int>(ClientRequestType::kLogout), 5);
+  EXPECT_EQ(static_cast<int>(ClientRequestType::kModify), 6);
   EXPECT_EQ(static_cast<int>(ClientResponseType::kHeartbeat), 8);
+  EXPECT_EQ(static_cast<int>(ClientResponseType::kModified), 9);
+  EXPECT_EQ(static_cast<int>(ClientResponseType::kModifyRejected), 10);
+  EXPECT_EQ(static_cast<int>(TimeInForce::kIoc), 1);
+  EXPECT_EQ(static_cast<int>(TimeInForce::kFok), 2);
+  EXPECT_EQ(static_cast<int>(RejectReason::kWouldCross), 15);
+  EXPECT_EQ(static_cast<int>(RejectReason::kExpired), 16);
+  EXPECT_EQ(static_cast<int>(RejectReason::kSelfTrade), 17);
+  EXPECT_EQ(static_cast<int>(RejectReason::kDisconnected), 18);
+  EXPECT_EQ(static_cast<int>(RejectReason::kReplayUnavailable), 19);
+  EXPECT_EQ(static_cast<int>(RejectReason::kInvalidTif), 20);
+  EXPECT_EQ(static_cast<int>(RejectReason::kInvalidFlags), 21);
+  EXPECT_EQ(kRejectReasonCount, 22U);
+  EXPECT_EQ(to_string(static_cast<RejectReason>(kRejectReasonCount)), "UNKNOWN");
+  EXPECT_NE(to_string(static_cast<RejectReason>(kRejectReasonCount - 1)), "UNKNOWN");
+  EXPECT_EQ(allowed_flags(ClientRequestType::kNew), kFlagPostOnly);
+  EXPECT_EQ(allowed_flags(ClientRequestType::kLogon), kFlagKeepOrders);
+  EXPECT_EQ(allowed_flags(ClientRequestType::kCancel), 0);
+  EXPECT_EQ(allowed_flags(ClientRequestType::kModify), 0);
   EXPECT_EQ(static_cast<int>(MarketUpdateType::kSnapshotEnd), 7);
   EXPECT_EQ(static_cast<int>(RejectReason::kCapacity), 10);
   EXPECT_EQ(static_cast<int>(RejectReason::kInvalidClientId), 14);
   EXPECT_EQ(static_cast<int>(Side::kSell), -1);
   EXPECT_TRUE(is_wire_type(ClientRequestType::kNew));
   EXPECT_FALSE(is_wire_type(ClientRequestType::kInvalid));
-  EXPECT_FALSE(is_wire_type(static_cast<ClientRequestType>(6)));
+  EXPECT_TRUE(is_wire_type(ClientRequestType::kModify));
+  EXPECT_FALSE(is_wire_type(static_cast<ClientRequestType>(7)));
+  EXPECT_FALSE(is_wire_type(static_cast<ClientResponseType>(11)));
+  EXPECT_FALSE(is_valid(static_cast<TimeInForce>(3)));
   EXPECT_FALSE(is_wire_type(kCancelAllOfClient));
   EXPECT_FALSE(is_wire_type(static_cast<MarketUpdateType>(9)));
 }
@@ -104,12 +130,16 @@ TEST(Protocol, formatters_name_every_field_and_show_unknown_values) {
   request.side = Side::kBuy;
   request.price = 10025;
   request.qty = 5;
-  EXPECT_EQ(to_string(request),
-            "NEW seq=1 client=7 ticker=1 order_id=10 side=BUY price=10025 qty=5");
+  EXPECT_EQ(
+      to_string(request),
+      "NEW seq=1 client=7 ticker=1 order_id=10 side=BUY price=10025 qty=5 tif=GTC flags=0x00");
   request.msg_type = static_cast<ClientRequestType>(200);
   request.side = static_cast<Side>(3);
+  request.tif = static_cast<TimeInForce>(9);
+  request.flags = 0xfe;
   EXPECT_EQ(fmt::format("{}", request),
-            "UNKNOWN(200) seq=1 client=7 ticker=1 order_id=10 side=INVALID(3) price=10025 qty=5");
+            "UNKNOWN(200) seq=1 client=7 ticker=1 order_id=10 side=INVALID(3) price=10025 qty=5 "
+            "tif=INVALID(9) flags=0xfe");
 
   ClientResponse response;
   response.msg_type = ClientResponseType::kRejected;

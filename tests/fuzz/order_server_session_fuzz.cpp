@@ -3,7 +3,7 @@
 //
 // The OrderServer itself owns its sockets (TcpServer, epoll), far too slow to drive ten
 // million times over loopback. This target drives the socket-free parts it is built from, in
-// the order OrderServer::poll() uses them: per connection a reassembly buffer (38-byte
+// the order OrderServer::poll() uses them: per connection a reassembly buffer (40-byte
 // records from any split), ReadStamps (receive time of each record), Session (the session
 // rules of docs/protocol.md), the client-id table (FixedHashMap, with the server's logon
 // capacity rule), the FifoSequencer (bounded, with the server's reserve of one cancel-all per

@@ -234,7 +234,7 @@ class HostileClients {
 
   Row random_bytes_first() {
     auto client = connect(port_, 101);
-    std::vector<unsigned char> bytes(38 * 20 + 17);
+    std::vector<unsigned char> bytes(sizeof(ClientRequest) * 20 + 17);
     for (auto& byte : bytes)
       byte = static_cast<unsigned char>(rng_());
     bytes[8] = 0x77;  // msg_type: not LOGON, so the reply is deterministic
@@ -330,7 +330,7 @@ class HostileClients {
     auto client = logged_on(port_, 108);
     if (!client)
       return row("random bytes after LOGON", "", "logon failed");
-    std::vector<unsigned char> bytes(38 * 30);
+    std::vector<unsigned char> bytes(sizeof(ClientRequest) * 30);
     for (auto& byte : bytes)
       byte = static_cast<unsigned char>(rng_());
     client->send_bytes(bytes.data(), bytes.size());
@@ -338,7 +338,7 @@ class HostileClients {
     std::string reply;
     while ((reply = next_reply(*client, 2s)).rfind("REJECTED(", 0) == 0)
       ++rejects;
-    return row("30 random 38-byte records after LOGON", "10 x REJECTED(any reason), closed",
+    return row("30 random 40-byte records after LOGON", "10 x REJECTED(any reason), closed",
                fmt::format("{} x REJECTED(any reason), {}", rejects, reply));
   }
 

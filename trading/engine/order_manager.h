@@ -247,8 +247,8 @@ class OrderManager {
     return sum;
   }
 
-  // RejectReason values 0..14, and one slot for anything above.
-  static constexpr std::size_t kRejectReasonSlots = 16;
+  // One slot per defined RejectReason, and one for anything above.
+  static constexpr std::size_t kRejectReasonSlots = exchange::kRejectReasonCount + 1;
 
  private:
   [[nodiscard]] WorkingOrder& slot(std::size_t ticker, exchange::Side side) noexcept {

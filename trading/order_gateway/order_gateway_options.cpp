@@ -46,11 +46,13 @@ const OrderGatewayOptions& check_options(const OrderGatewayOptions& options) {
                   std::to_string(options.receive_timeout.count()));
   }
   if (options.receive_buffer_bytes < sizeof(ClientResponse)) {
-    reject_option("receive_buffer_bytes must hold one ClientResponse (51 bytes), got " +
+    reject_option("receive_buffer_bytes must hold one ClientResponse (" +
+                  std::to_string(sizeof(ClientResponse)) + " bytes), got " +
                   std::to_string(options.receive_buffer_bytes));
   }
   if (options.send_buffer_bytes < sizeof(ClientRequest)) {
-    reject_option("send_buffer_bytes must hold one ClientRequest (38 bytes), got " +
+    reject_option("send_buffer_bytes must hold one ClientRequest (" +
+                  std::to_string(sizeof(ClientRequest)) + " bytes), got " +
                   std::to_string(options.send_buffer_bytes));
   }
   if (options.max_requests_per_poll == 0) {

@@ -28,7 +28,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// The order-entry request's shape: 38 packed bytes.
+// The order-entry request's shape: 40 packed bytes.
 #pragma pack(push, 1)
 struct TestMessage {
   std::uint64_t seq_num;
@@ -39,9 +39,11 @@ struct TestMessage {
   std::int8_t side;
   std::int64_t price;
   std::uint32_t qty;
+  std::uint8_t tif;
+  std::uint8_t flags;
 };
 #pragma pack(pop)
-static_assert(sizeof(TestMessage) == 38, "same size as ClientRequest");
+static_assert(sizeof(TestMessage) == 40, "same size as ClientRequest");
 static_assert(alignof(TestMessage) == 1, "packed: read in place at any offset");
 
 TestMessage make_message(std::uint64_t seq) {
@@ -277,7 +279,7 @@ TEST(TcpConnection, peek_and_consume_read_messages_in_place) {
       << "read in place, not copied";
   EXPECT_TRUE(same(*view, first));
   client.consume(sizeof(TestMessage));
-  EXPECT_EQ(client.peek_message<TestMessage>(), nullptr) << "10 of 38 bytes is not a message";
+  EXPECT_EQ(client.peek_message<TestMessage>(), nullptr) << "10 of 40 bytes is not a message";
 
   const auto* rest = reinterpret_cast<const std::uint8_t*>(&second) + 10;
   ASSERT_EQ(peer->send(rest, sizeof(second) - 10).status, IoStatus::kOk);

@@ -5,7 +5,7 @@
 namespace llt::exchange {
 namespace {
 
-constexpr std::uint64_t kMsg = 38;
+constexpr std::uint64_t kMsg = 40;  // a ClientRequest
 
 TEST(ReadStamps, stamps_each_message_with_the_read_that_brought_it) {
   ReadStamps stamps;

@@ -1,6 +1,9 @@
 // check_options(OrderGatewayOptions): every rule refuses its value and names the option.
 #include "trading/order_gateway/order_gateway_options.h"
 
+#include "exchange/protocol/client_request.h"
+#include "exchange/protocol/client_response.h"
+
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -62,8 +65,8 @@ TEST(OrderGatewayOptions, every_rule_names_the_option) {
 TEST(OrderGatewayOptions, the_smallest_valid_values_pass) {
   OrderGatewayOptions options;
   options.receive_timeout = 0ms;  // never
-  options.receive_buffer_bytes = 51;
-  options.send_buffer_bytes = 38;
+  options.receive_buffer_bytes = sizeof(exchange::ClientResponse);
+  options.send_buffer_bytes = sizeof(exchange::ClientRequest);
   options.reconnect_initial = 1ms;
   options.reconnect_max = 1ms;
   options.max_requests_per_poll = 1;
