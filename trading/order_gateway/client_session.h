@@ -141,12 +141,12 @@ class ClientSession {
   // --- Outbound ---
 
   // Whether a request of `type` from the trade engine may go out now. Returns kNone;
-  // kUnknownMsgType unless it is a NEW or a CANCEL (checked first: the gateway sends LOGON,
-  // HEARTBEAT and LOGOUT itself); kNotLoggedIn unless logged on.
+  // kUnknownMsgType unless it is a NEW, a CANCEL or a MODIFY (checked first: the gateway sends
+  // LOGON, HEARTBEAT and LOGOUT itself); kNotLoggedIn unless logged on. Its tif and flags go
+  // out as given: the exchange judges them.
   [[nodiscard]] exchange::RejectReason check_request(
       exchange::ClientRequestType type) const noexcept {
-    if (LLT_UNLIKELY(type != exchange::ClientRequestType::kNew &&
-                     type != exchange::ClientRequestType::kCancel)) {
+    if (LLT_UNLIKELY(!exchange::is_order_type(type))) {
       return exchange::RejectReason::kUnknownMsgType;
     }
     if (LLT_UNLIKELY(state_ != ClientSessionState::kLoggedOn)) {
@@ -174,7 +174,8 @@ class ClientSession {
   // Judges one response without consuming it (the gateway may have to leave it buffered
   // while the trade engine's queue is full, and ask again). Returns, after the common checks
   // above: HEARTBEAT -> kHeartbeat (logging on or logged on); ACCEPTED, CANCELED, FILLED,
-  // CANCEL_REJECTED or REJECTED -> kRoute when logged on, else UNEXPECTED_MSG_TYPE;
+  // CANCEL_REJECTED, REJECTED, MODIFIED or MODIFY_REJECTED -> kRoute when logged on, else
+  // UNEXPECTED_MSG_TYPE;
   // LOGON_ACCEPTED -> kLogonAccepted and LOGON_REJECTED -> kLogonRejected when logging on,
   // else UNEXPECTED_MSG_TYPE; any other msg_type -> UNKNOWN_MSG_TYPE.
   [[nodiscard]] ClientSessionDecision on_response(
@@ -198,6 +199,8 @@ class ClientSession {
       case ClientResponseType::kFilled:
       case ClientResponseType::kCancelRejected:
       case ClientResponseType::kRejected:
+      case ClientResponseType::kModified:
+      case ClientResponseType::kModifyRejected:
         return logged_on ? ClientSessionDecision{ClientSessionAction::kRoute, ProtocolError::kNone}
                          : unexpected();
       case ClientResponseType::kLogonAccepted:

@@ -14,7 +14,8 @@ namespace llt::trading {
 // response-read latency. A fixed ring of kCapacity entries, no allocation.
 //
 // Answers (docs/protocol.md, Order of events): a NEW gets ACCEPTED or REJECTED, a CANCEL gets
-// CANCELED, CANCEL_REJECTED or REJECTED (session rules such as THROTTLED). The exchange answers a
+// CANCELED, CANCEL_REJECTED or REJECTED (session rules such as THROTTLED), a MODIFY gets
+// MODIFIED, MODIFY_REJECTED or REJECTED. The exchange answers a
 // session's requests nearly in order (only a session-level REJECTED can overtake), so take() scans
 // from the oldest entry and usually matches at once; answered entries in the middle are marked dead
 // and skipped when the oldest advances.
@@ -46,6 +47,7 @@ class RoundTripTable {
     using exchange::ClientResponseType;
     bool answers_new = false;
     bool answers_cancel = false;
+    bool answers_modify = false;
     switch (response.msg_type) {
       case ClientResponseType::kAccepted:
         answers_new = true;
@@ -54,8 +56,12 @@ class RoundTripTable {
       case ClientResponseType::kCancelRejected:
         answers_cancel = true;
         break;
+      case ClientResponseType::kModified:
+      case ClientResponseType::kModifyRejected:
+        answers_modify = true;
+        break;
       case ClientResponseType::kRejected:
-        answers_new = answers_cancel = true;
+        answers_new = answers_cancel = answers_modify = true;
         break;
       default:
         return 0;
@@ -67,7 +73,8 @@ class RoundTripTable {
         continue;
       }
       if ((entry.type == ClientRequestType::kNew && answers_new) ||
-          (entry.type == ClientRequestType::kCancel && answers_cancel)) {
+          (entry.type == ClientRequestType::kCancel && answers_cancel) ||
+          (entry.type == ClientRequestType::kModify && answers_modify)) {
         entry.live = false;
         --live_;
         drop_dead_head();

@@ -159,7 +159,8 @@ TEST(ClientSession, logon_rejected_while_logging_on_ends_the_attempt) {
 TEST(ClientSession, routes_order_answers_only_when_logged_on) {
   for (const ClientResponseType type :
        {ClientResponseType::kAccepted, ClientResponseType::kCanceled, ClientResponseType::kFilled,
-        ClientResponseType::kCancelRejected, ClientResponseType::kRejected}) {
+        ClientResponseType::kCancelRejected, ClientResponseType::kRejected,
+        ClientResponseType::kModified, ClientResponseType::kModifyRejected}) {
     SCOPED_TRACE(exchange::to_string(type));
     ClientSession logging_on = logging_on_session();
     EXPECT_EQ(logging_on.on_response(response(type, 1)),
@@ -228,7 +229,7 @@ TEST(ClientSession, takes_a_type_outside_the_protocol_as_unknown) {
   EXPECT_EQ(session.on_response(response(static_cast<ClientResponseType>(200), 2)),
             protocol_error(ProtocolError::kUnknownMsgType));
   ClientSession logging_on = logging_on_session();
-  EXPECT_EQ(logging_on.on_response(response(static_cast<ClientResponseType>(9), 1)),
+  EXPECT_EQ(logging_on.on_response(response(static_cast<ClientResponseType>(11), 1)),
             protocol_error(ProtocolError::kUnknownMsgType));
 }
 
@@ -243,10 +244,11 @@ TEST(ClientSession, consumes_a_seq_num_only_when_told) {
       << "once consumed, the same seq_num is a repeat";
 }
 
-TEST(ClientSession, lets_only_new_and_cancel_out_and_only_when_logged_on) {
+TEST(ClientSession, lets_only_new_cancel_and_modify_out_and_only_when_logged_on) {
   ClientSession session(kClient, kTimeouts);
   EXPECT_EQ(session.check_request(ClientRequestType::kNew), RejectReason::kNotLoggedIn);
   EXPECT_EQ(session.check_request(ClientRequestType::kCancel), RejectReason::kNotLoggedIn);
+  EXPECT_EQ(session.check_request(ClientRequestType::kModify), RejectReason::kNotLoggedIn);
   EXPECT_EQ(session.check_request(ClientRequestType::kLogout), RejectReason::kUnknownMsgType)
       << "the type is checked first";
   session = logging_on_session();
@@ -254,6 +256,7 @@ TEST(ClientSession, lets_only_new_and_cancel_out_and_only_when_logged_on) {
   session = logged_on_session();
   EXPECT_EQ(session.check_request(ClientRequestType::kNew), RejectReason::kNone);
   EXPECT_EQ(session.check_request(ClientRequestType::kCancel), RejectReason::kNone);
+  EXPECT_EQ(session.check_request(ClientRequestType::kModify), RejectReason::kNone);
   for (const ClientRequestType type :
        {ClientRequestType::kInvalid, ClientRequestType::kLogon, ClientRequestType::kHeartbeat,
         ClientRequestType::kLogout, static_cast<ClientRequestType>(77)}) {

@@ -221,7 +221,7 @@ TEST(OrderGateway, refuses_requests_while_not_logged_on) {
   EXPECT_EQ(harness.count(GatewayEventType::kDisconnected), 0u);
 }
 
-TEST(OrderGateway, refuses_requests_that_are_neither_new_nor_cancel) {
+TEST(OrderGateway, refuses_requests_that_are_neither_new_cancel_nor_modify) {
   OrderEntryExchange exchange;
   GatewayHarness harness(test_gateway_options(exchange.port(), 4));
   ASSERT_TRUE(harness.wait_for(GatewayEventType::kLoggedOn, 1));
@@ -468,6 +468,20 @@ TEST(OrderGateway, matches_round_trips_to_their_requests) {
   response.ticker_id = 2;
   response.msg_type = ClientResponseType::kRejected;
   EXPECT_EQ(table.take(response), 3000u);
+  EXPECT_EQ(table.size(), 0u);
+  // A MODIFY is answered by MODIFIED, MODIFY_REJECTED or REJECTED, and by nothing else.
+  ASSERT_TRUE(table.add(ClientRequestType::kModify, 1, 10, 4000));
+  ASSERT_TRUE(table.add(ClientRequestType::kModify, 1, 10, 5000));
+  ASSERT_TRUE(table.add(ClientRequestType::kModify, 1, 10, 6000));
+  response.ticker_id = 1;
+  response.msg_type = ClientResponseType::kCanceled;  // an IOC's expiry: answers no request
+  EXPECT_EQ(table.take(response), 0u);
+  response.msg_type = ClientResponseType::kModified;
+  EXPECT_EQ(table.take(response), 4000u);
+  response.msg_type = ClientResponseType::kModifyRejected;
+  EXPECT_EQ(table.take(response), 5000u);
+  response.msg_type = ClientResponseType::kRejected;
+  EXPECT_EQ(table.take(response), 6000u);
   EXPECT_EQ(table.size(), 0u);
   for (std::size_t i = 0; i < RoundTripTable::kCapacity; ++i) {
     ASSERT_TRUE(table.add(ClientRequestType::kNew, 1, i, 1));
