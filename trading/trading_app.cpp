@@ -30,6 +30,7 @@ TradeEngineOptions trade_engine_options(const TradingOptions& o) {
   options.strategy.order_qty = o.order_qty;
   options.strategy.half_spread = o.half_spread;
   options.strategy.skew_factor = o.skew_factor;
+  options.strategy.requote = o.requote == "cancel-new" ? Requote::kCancelNew : Requote::kModify;
   options.strategy.signal_threshold = o.signal_threshold;
   options.strategy.orders_per_second = o.orders_per_second;
   options.strategy.random_seed = o.random_seed;

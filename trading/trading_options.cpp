@@ -68,6 +68,8 @@ TradingCommandLine parse_trading_command_line(int argc, const char* const argv[]
     ("half-spread", po::value<std::string>()->default_value("50"), "market maker: half-spread (cents)")
     ("skew-factor", po::value<std::string>()->default_value("0.5"),
      "market maker: quote size reduction at full position (0-1)")
+    ("requote", po::value<std::string>()->default_value("modify"),
+     "market maker: how a quote moves, modify (one MODIFY) or cancel-new (CANCEL, then NEW)")
     ("signal-threshold", po::value<std::string>()->default_value("0.3"),
      "liquidity taker: crosses when |trade signal| exceeds this (0-1)")
     ("ema-alpha", po::value<std::string>()->default_value("0.2"),
@@ -127,6 +129,8 @@ TradingCommandLine parse_trading_command_line(int argc, const char* const argv[]
   o.half_spread =
       static_cast<exchange::Price>(unsigned_flag(vm, "half-spread", 1, 1'000'000'000'000));
   o.skew_factor = double_flag(vm, "skew-factor", 0.0, 1.0);
+  o.requote = common::parse_choice("--requote", flag_text(vm, "requote"),
+                                   std::vector<std::string_view>{"modify", "cancel-new"});
   o.signal_threshold = double_flag(vm, "signal-threshold", 0.0, 1.0);
   o.ema_alpha = double_flag(vm, "ema-alpha", 0.0, 1.0);
   if (o.ema_alpha == 0.0) {

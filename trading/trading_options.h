@@ -30,6 +30,7 @@ struct TradingOptions {
   exchange::Qty order_qty = 10;                // base quantity per order
   exchange::Price half_spread = 50;            // market maker, cents
   double skew_factor = 0.5;                    // market maker: quote size skew at full position
+  std::string requote = "modify";              // market maker: "modify" or "cancel-new"
   double signal_threshold = 0.3;               // liquidity taker: trades when |signal| > this
   double ema_alpha = 0.2;                      // feature engine: fair value EMA weight of a new mid
   exchange::Price reference_price = 10000;     // fair value while a ticker's book is empty

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "tests/support/command_line.h"
+#include "trading/trading_app.h"
 
 namespace llt::trading {
 namespace {
@@ -54,6 +55,15 @@ TEST(TradingOptions, accepts_the_seeds_market_maker_and_taker_command_lines) {
           .options;
   EXPECT_EQ(taker.strategy, "liquidity-taker");
   EXPECT_DOUBLE_EQ(taker.signal_threshold, 0.3);
+}
+
+TEST(TradingOptions, requote_is_modify_or_cancel_new_and_reaches_the_strategy) {
+  EXPECT_EQ(parse({}).options.requote, "modify");
+  const TradingOptions o = parse({"--requote", "cancel-new"}).options;
+  EXPECT_EQ(o.requote, "cancel-new");
+  EXPECT_EQ(trade_engine_options(o).strategy.requote, Requote::kCancelNew);
+  EXPECT_EQ(trade_engine_options(parse({}).options).strategy.requote, Requote::kModify);
+  EXPECT_NE(usage_error({"--requote", "cancel"}).find("--requote"), std::string::npos);
 }
 
 TEST(TradingOptions, short_flags_lists_and_snapshot_port_follow_the_multicast_port) {

@@ -18,12 +18,16 @@
 namespace llt::trading {
 
 // The life of the one working order of a (ticker, side). A finished order (filled, cancelled,
-// rejected, or dropped by a disconnect) returns its slot to kNone.
+// expired, rejected, or dropped by a disconnect) returns its slot to kNone.
 enum class OrderState : std::uint8_t {
   kNone = 0,           // no order: a NEW may be sent
   kPendingNew = 1,     // NEW sent, no ACCEPTED/REJECTED yet
-  kLive = 2,           // resting at the exchange (leaves_qty > 0)
+  kLive = 2,           // accepted, leaves_qty > 0: a GTC order rests; an IOC or FOK order is
+                       // about to trade or expire, and is neither moved nor cancelled
   kPendingCancel = 3,  // CANCEL sent, no CANCELED/CANCEL_REJECTED yet (fills may still come)
+  kPendingModify = 4,  // MODIFY sent, no MODIFIED/MODIFY_REJECTED yet (fills may still come;
+                       // a fill that finishes the order frees the slot, and the MODIFY's
+                       // MODIFY_REJECTED(UNKNOWN_ORDER) then matches nothing)
 };
 
 [[nodiscard]] constexpr std::string_view to_string(OrderState s) noexcept {
@@ -36,16 +40,35 @@ enum class OrderState : std::uint8_t {
       return "LIVE";
     case OrderState::kPendingCancel:
       return "PENDING_CANCEL";
+    case OrderState::kPendingModify:
+      return "PENDING_MODIFY";
   }
   return "UNKNOWN";
 }
 
 struct WorkingOrder {
   OrderState state = OrderState::kNone;
+  exchange::TimeInForce tif = exchange::TimeInForce::kGtc;
+  std::uint8_t flags = 0;
   exchange::OrderId client_order_id = 0;
   exchange::Price price = 0;
-  exchange::Qty qty = 0;     // as sent
-  exchange::Qty leaves = 0;  // still open (counted by the risk manager's position layer)
+  exchange::Qty qty = 0;             // as sent (NEW), or as last MODIFIED
+  exchange::Qty leaves = 0;          // still open (counted by the risk manager's position layer)
+  exchange::Price modify_price = 0;  // kPendingModify: the price and qty the MODIFY asked for
+  exchange::Qty modify_qty = 0;
+};
+
+// How move() changes a live order that rests at another price or qty.
+enum class Requote : std::uint8_t {
+  kModify,     // one MODIFY (time priority kept when only the qty shrinks at the same price)
+  kCancelNew,  // CANCEL, then a NEW once CANCELED arrived (two requests, priority lost)
+};
+
+// What move() sends when the (ticker, side) has no order, and how it moves a live one.
+struct MoveOptions {
+  exchange::TimeInForce tif = exchange::TimeInForce::kGtc;  // of a NEW
+  std::uint8_t flags = 0;                                   // of a NEW (kFlagPostOnly)
+  Requote requote = Requote::kModify;
 };
 
 // What move() did.
@@ -53,22 +76,26 @@ enum class MoveResult : std::uint8_t {
   kNoChange,      // already working at that price and qty, or nothing asked and nothing working
   kSentNew,       // a NEW was queued
   kSentCancel,    // a CANCEL was queued (replace: the NEW follows once CANCELED arrives)
-  kWaiting,       // a NEW or CANCEL is in flight; nothing sent
+  kSentModify,    // a MODIFY was queued
+  kWaiting,       // a request is in flight, or an IOC/FOK order has not ended; nothing sent
   kRiskRejected,  // the risk manager refused the NEW (counted there)
   kQueueFull,     // the request queue was full: nothing changed (counted as a send failure)
   kNotLoggedOn,   // no session: nothing sent
 };
 
-// One working order per side per ticker, replaced by cancel + new (docs/architecture.md, The
-// trading client's components).
+// One working order per side per ticker, moved by MODIFY (or by cancel + new)
+// (docs/architecture.md, The trading client's components).
 //
-// move(ticker, side, price, qty): with no order, checks risk and sends NEW; with a live order
-// at another price or qty (or qty 0 asked), sends CANCEL; the caller asks again after the
-// CANCELED and gets the NEW then. While a request is in flight it waits. Client order ids
-// increase from 1 and are never reused, so a late response of an order already finished (a
-// CANCEL_REJECTED after the FILLED that raced the cancel, anything from before a disconnect)
-// matches no slot and changes nothing. Fills change position in the trade engine whatever
-// their order's state; here they only reduce leaves (leaves 0 finishes the order).
+// move(ticker, side, price, qty): with no order, checks risk and sends a NEW of the options'
+// tif and flags; with a live GTC order at another price or qty, checks risk on the new terms
+// and sends a MODIFY (Requote::kModify; a refused check cancels the order instead) or a CANCEL
+// (Requote::kCancelNew: the caller asks again after the CANCELED and gets the NEW then); qty 0
+// cancels. While a request is in flight, or an IOC/FOK order has not ended, it waits. Client
+// order ids increase from 1 and are never reused (a MODIFY keeps its order's id), so a late
+// response of an order already finished (a CANCEL_REJECTED or MODIFY_REJECTED after the
+// FILLED that raced the request, anything from before a disconnect) matches no slot and
+// changes nothing. Fills change position in the trade engine whatever their order's state;
+// here they only reduce leaves (leaves 0 finishes the order).
 //
 // Thread contract: the trade engine's thread; the counters are readable from any thread.
 class OrderManager {
@@ -76,7 +103,11 @@ class OrderManager {
   // ticker_ids: the traded tickers; a ticker's index in it names the ticker in every call.
   OrderManager(const std::vector<exchange::TickerId>& ticker_ids, OrderRequestQueue& requests,
                RiskManager& risk)
-      : ticker_ids_(ticker_ids), slots_(ticker_ids.size()), requests_(requests), risk_(risk) {}
+      : ticker_ids_(ticker_ids),
+        slots_(ticker_ids.size()),
+        targets_(ticker_ids.size()),
+        requests_(requests),
+        risk_(risk) {}
 
   // Orders may be sent only while logged on.
   void set_logged_on(bool on) noexcept { logged_on_ = on; }
@@ -89,53 +120,87 @@ class OrderManager {
     engine_in_tsc_ = engine_in_tsc;
   }
 
-  // Makes the (ticker, side) order rest at price for qty; qty 0 means no order.
+  // Makes the (ticker, side) order rest at price for qty; qty 0 means no order. A call that
+  // asks for another price or qty than the previous call for that side counts a quote change.
   [[nodiscard]] MoveResult move(std::size_t ticker, exchange::Side side, exchange::Price price,
-                                exchange::Qty qty, const Position& position) noexcept {
+                                exchange::Qty qty, const Position& position,
+                                const MoveOptions& options = {}) noexcept {
     if (!logged_on_) {
       return MoveResult::kNotLoggedOn;
     }
+    Target& target = targets_[ticker][index(side)];
+    if (target.price != price || target.qty != qty) {
+      target.price = price;
+      target.qty = qty;
+      quote_changes_.add();
+    }
     WorkingOrder& o = slot(ticker, side);
     switch (o.state) {
-      case OrderState::kNone: {
+      case OrderState::kNone:
         if (qty == 0 || price <= 0) {
           return MoveResult::kNoChange;
         }
-        RiskInputs in;
-        in.position = position.position;
-        in.open_buy_qty = open_qty(ticker, exchange::Side::kBuy);
-        in.open_sell_qty = open_qty(ticker, exchange::Side::kSell);
-        in.total_pnl = position.total_pnl();
-        in.open_orders = open_orders_;
-        if (risk_.check(side, qty, in) != RiskResult::kAllowed) {
-          return MoveResult::kRiskRejected;
-        }
-        if (!push(exchange::ClientRequestType::kNew, ticker, next_order_id_, side, price, qty)) {
-          return MoveResult::kQueueFull;
-        }
-        o.state = OrderState::kPendingNew;
-        o.client_order_id = next_order_id_++;
-        o.price = price;
-        o.qty = qty;
-        o.leaves = qty;
-        ++open_orders_;
-        orders_sent_.add();
-        return MoveResult::kSentNew;
-      }
+        return send_new(ticker, side, price, qty, position, options.tif, options.flags);
       case OrderState::kLive:
+        if (o.tif != exchange::TimeInForce::kGtc) {
+          return MoveResult::kWaiting;
+        }
         if (qty > 0 && price == o.price && qty == o.qty) {
           return MoveResult::kNoChange;
         }
-        return cancel(ticker, side);
+        if (qty == 0 || price <= 0 || options.requote == Requote::kCancelNew) {
+          return cancel(ticker, side);
+        }
+        return modify(ticker, side, price, qty, position);
       case OrderState::kPendingNew:
       case OrderState::kPendingCancel:
+      case OrderState::kPendingModify:
         break;
     }
     return MoveResult::kWaiting;
   }
 
-  // Sends CANCEL for a live order; kNoChange when there is none, kWaiting when in flight.
-  [[nodiscard]] MoveResult cancel(std::size_t ticker, exchange::Side side) noexcept {
+  // Sends a NEW when the (ticker, side) has no order (else kWaiting), risk checked first. tif
+  // and flags are sent as given, valid or not (the exchange answers REJECTED(INVALID_TIF or
+  // INVALID_FLAGS) to a bad one, which the random trader sends on purpose).
+  [[nodiscard]] MoveResult send_new(std::size_t ticker, exchange::Side side, exchange::Price price,
+                                    exchange::Qty qty, const Position& position,
+                                    exchange::TimeInForce tif = exchange::TimeInForce::kGtc,
+                                    std::uint8_t flags = 0) noexcept {
+    if (!logged_on_) {
+      return MoveResult::kNotLoggedOn;
+    }
+    WorkingOrder& o = slot(ticker, side);
+    if (o.state != OrderState::kNone) {
+      return MoveResult::kWaiting;
+    }
+    if (risk_.check(side, qty, risk_inputs(ticker, position, nullptr)) != RiskResult::kAllowed) {
+      return MoveResult::kRiskRejected;
+    }
+    if (!push(exchange::ClientRequestType::kNew, ticker, next_order_id_, side, price, qty, tif,
+              flags)) {
+      return MoveResult::kQueueFull;
+    }
+    o = WorkingOrder{};
+    o.state = OrderState::kPendingNew;
+    o.tif = tif;
+    o.flags = flags;
+    o.client_order_id = next_order_id_++;
+    o.price = price;
+    o.qty = qty;
+    o.leaves = qty;
+    ++open_orders_;
+    orders_sent_.add();
+    return MoveResult::kSentNew;
+  }
+
+  // Sends a MODIFY of a live GTC order to rest at price for qty (qty >= 1). Risk is checked on
+  // the new terms as for a NEW that replaces the order; when refused (counted there), the
+  // order is cancelled instead and kSentCancel returned, since its old terms are not what was
+  // asked. kNoChange without an order, kWaiting while a request is in flight or for an IOC/FOK
+  // order.
+  [[nodiscard]] MoveResult modify(std::size_t ticker, exchange::Side side, exchange::Price price,
+                                  exchange::Qty qty, const Position& position) noexcept {
     if (!logged_on_) {
       return MoveResult::kNotLoggedOn;
     }
@@ -143,11 +208,41 @@ class OrderManager {
     if (o.state == OrderState::kNone) {
       return MoveResult::kNoChange;
     }
-    if (o.state != OrderState::kLive) {
+    if (o.state != OrderState::kLive || o.tif != exchange::TimeInForce::kGtc) {
       return MoveResult::kWaiting;
     }
-    if (!push(exchange::ClientRequestType::kCancel, ticker, o.client_order_id, side, o.price,
-              o.qty)) {
+    if (risk_.check(side, qty, risk_inputs(ticker, position, &o)) != RiskResult::kAllowed) {
+      return cancel(ticker, side);
+    }
+    if (!push(exchange::ClientRequestType::kModify, ticker, o.client_order_id, side, price, qty,
+              exchange::TimeInForce::kGtc, 0)) {
+      return MoveResult::kQueueFull;
+    }
+    o.state = OrderState::kPendingModify;
+    o.modify_price = price;
+    o.modify_qty = qty;
+    modifies_sent_.add();
+    return MoveResult::kSentModify;
+  }
+
+  // Sends CANCEL for a live order; kNoChange when there is none, kWaiting when in flight or
+  // for an IOC/FOK order (it ends by itself). flags: 0; anything else is refused by the
+  // exchange (CANCEL_REJECTED(INVALID_FLAGS), the order stays), which only a test of the
+  // exchange's checks sends.
+  [[nodiscard]] MoveResult cancel(std::size_t ticker, exchange::Side side,
+                                  std::uint8_t flags = 0) noexcept {
+    if (!logged_on_) {
+      return MoveResult::kNotLoggedOn;
+    }
+    WorkingOrder& o = slot(ticker, side);
+    if (o.state == OrderState::kNone) {
+      return MoveResult::kNoChange;
+    }
+    if (o.state != OrderState::kLive || o.tif != exchange::TimeInForce::kGtc) {
+      return MoveResult::kWaiting;
+    }
+    if (!push(exchange::ClientRequestType::kCancel, ticker, o.client_order_id, side, o.price, o.qty,
+              exchange::TimeInForce::kGtc, flags)) {
       return MoveResult::kQueueFull;
     }
     o.state = OrderState::kPendingCancel;
@@ -156,14 +251,32 @@ class OrderManager {
   }
 
   // An order response of this session for `ticker` (index). Returns the slot it changed, or
-  // nullptr when it matched no working order (late or foreign: ignored, counted).
+  // nullptr when it matched no working order (late or foreign: ignored, counted). Every
+  // REJECTED, CANCEL_REJECTED and MODIFY_REJECTED is counted by reason, and every CANCELED by
+  // why the order ended, whether it matched a slot or not.
   const WorkingOrder* on_response(std::size_t ticker, const exchange::ClientResponse& r) noexcept {
     using exchange::ClientResponseType;
-    if (r.msg_type == ClientResponseType::kRejected) {
-      const auto reason = static_cast<std::size_t>(r.reject_reason);
-      exchange_rejects_[reason < kRejectReasonSlots ? reason : kRejectReasonSlots - 1].add();
-    } else if (r.msg_type == ClientResponseType::kCancelRejected) {
-      cancel_rejects_.add();
+    using exchange::RejectReason;
+    switch (r.msg_type) {
+      case ClientResponseType::kRejected:
+        exchange_rejects_[reason_slot(r.reject_reason)].add();
+        break;
+      case ClientResponseType::kCancelRejected:
+        exchange_rejects_[reason_slot(r.reject_reason)].add();
+        cancel_rejects_.add();
+        break;
+      case ClientResponseType::kModifyRejected:
+        exchange_rejects_[reason_slot(r.reject_reason)].add();
+        modify_rejects_.add();
+        break;
+      case ClientResponseType::kModified:
+        modifies_done_.add();
+        break;
+      case ClientResponseType::kCanceled:
+        cancels_by_reason_[reason_slot(r.reject_reason)].add();
+        break;
+      default:
+        break;
     }
     WorkingOrder* o = find(ticker, r.client_order_id);
     if (o == nullptr) {
@@ -180,26 +293,52 @@ class OrderManager {
       case ClientResponseType::kFilled:
         o->leaves = r.leaves_qty;
         if (r.leaves_qty == 0) {
-          finish(*o);
+          finish(*o);  // also while a CANCEL or MODIFY is in flight: the order is gone
         } else if (o->state == OrderState::kPendingNew) {
           o->state = OrderState::kLive;
         }
         break;
       case ClientResponseType::kCanceled:
-        finish(*o);
+        finish(*o);  // NONE, EXPIRED, SELF_TRADE or DISCONNECTED: whatever was in flight
+        break;
+      case ClientResponseType::kModified:
+        // Before any FILLED the change causes: the order rests on its new terms.
+        if (o->state == OrderState::kPendingModify) {
+          o->state = OrderState::kLive;
+          o->price = r.price;
+          o->qty = r.leaves_qty;
+          o->leaves = r.leaves_qty;
+        }
         break;
       case ClientResponseType::kCancelRejected:
-        // The exchange has no such live order: it is gone (a FILLED racing the cancel has
-        // normally finished the slot already, and then this response matched nothing).
         if (o->state == OrderState::kPendingCancel) {
-          finish(*o);
+          // UNKNOWN_ORDER: the exchange has no such live order, it is gone (a FILLED racing
+          // the cancel has normally finished the slot already, and then this response matched
+          // nothing). Any other reason refused the CANCEL itself: the order still rests.
+          if (r.reject_reason == RejectReason::kUnknownOrder) {
+            finish(*o);
+          } else {
+            o->state = OrderState::kLive;
+          }
+        }
+        break;
+      case ClientResponseType::kModifyRejected:
+        if (o->state == OrderState::kPendingModify) {
+          // As CANCEL_REJECTED: UNKNOWN_ORDER means gone, anything else leaves the order
+          // resting on its old terms.
+          if (r.reject_reason == RejectReason::kUnknownOrder) {
+            finish(*o);
+          } else {
+            o->state = OrderState::kLive;
+          }
         }
         break;
       case ClientResponseType::kRejected:
         if (o->state == OrderState::kPendingNew) {
           finish(*o);
-        } else if (o->state == OrderState::kPendingCancel) {
-          o->state = OrderState::kLive;  // the CANCEL was refused; the order still rests
+        } else if (o->state == OrderState::kPendingCancel ||
+                   o->state == OrderState::kPendingModify) {
+          o->state = OrderState::kLive;  // a session rule refused the request; the order rests
         }
         break;
       default:
@@ -220,11 +359,17 @@ class OrderManager {
   }
 
   [[nodiscard]] const WorkingOrder& order(std::size_t ticker, exchange::Side side) const noexcept {
-    return slots_[ticker][side == exchange::Side::kBuy ? 0 : 1];
+    return slots_[ticker][index(side)];
   }
+  // The qty the order may still trade: its leaves, or while a MODIFY is in flight the larger
+  // of its leaves and the MODIFY's qty (either may rest when the answers arrive).
   [[nodiscard]] std::uint64_t open_qty(std::size_t ticker, exchange::Side side) const noexcept {
     const WorkingOrder& o = order(ticker, side);
-    return o.state == OrderState::kNone ? 0 : o.leaves;
+    if (o.state == OrderState::kNone) {
+      return 0;
+    }
+    return o.state == OrderState::kPendingModify && o.modify_qty > o.leaves ? o.modify_qty
+                                                                            : o.leaves;
   }
   [[nodiscard]] std::uint32_t open_orders() const noexcept { return open_orders_; }
   [[nodiscard]] exchange::OrderId next_order_id() const noexcept { return next_order_id_; }
@@ -232,12 +377,33 @@ class OrderManager {
   // Any thread.
   [[nodiscard]] std::uint64_t orders_sent() const noexcept { return orders_sent_.load(); }
   [[nodiscard]] std::uint64_t cancels_sent() const noexcept { return cancels_sent_.load(); }
+  [[nodiscard]] std::uint64_t modifies_sent() const noexcept { return modifies_sent_.load(); }
+  // NEW, CANCEL and MODIFY requests queued for the gateway.
+  [[nodiscard]] std::uint64_t requests_sent() const noexcept {
+    return orders_sent() + cancels_sent() + modifies_sent();
+  }
+  // move() calls that asked a (ticker, side) for another price or qty than the call before.
+  [[nodiscard]] std::uint64_t quote_changes() const noexcept { return quote_changes_.load(); }
   [[nodiscard]] std::uint64_t send_failures() const noexcept { return send_failures_.load(); }
   [[nodiscard]] std::uint64_t cancel_rejects() const noexcept { return cancel_rejects_.load(); }
+  [[nodiscard]] std::uint64_t modify_rejects() const noexcept { return modify_rejects_.load(); }
+  // MODIFIED received.
+  [[nodiscard]] std::uint64_t modifies_done() const noexcept { return modifies_done_.load(); }
   [[nodiscard]] std::uint64_t stale_responses() const noexcept { return stale_responses_.load(); }
+  // CANCELED received, by the reason the order ended (NONE: our CANCEL).
+  [[nodiscard]] std::uint64_t cancels(exchange::RejectReason reason) const noexcept {
+    return cancels_by_reason_[reason_slot(reason)].load();
+  }
+  // CANCELED(EXPIRED): IOC and FOK orders that ended with qty left.
+  [[nodiscard]] std::uint64_t expirations() const noexcept {
+    return cancels(exchange::RejectReason::kExpired);
+  }
+  [[nodiscard]] std::uint64_t self_trade_cancels() const noexcept {
+    return cancels(exchange::RejectReason::kSelfTrade);
+  }
+  // REJECTED, CANCEL_REJECTED and MODIFY_REJECTED by reason (gateway refusals included).
   [[nodiscard]] std::uint64_t exchange_rejects(exchange::RejectReason reason) const noexcept {
-    const auto i = static_cast<std::size_t>(reason);
-    return exchange_rejects_[i < kRejectReasonSlots ? i : kRejectReasonSlots - 1].load();
+    return exchange_rejects_[reason_slot(reason)].load();
   }
   [[nodiscard]] std::uint64_t total_exchange_rejects() const noexcept {
     std::uint64_t sum = 0;
@@ -251,8 +417,22 @@ class OrderManager {
   static constexpr std::size_t kRejectReasonSlots = exchange::kRejectReasonCount + 1;
 
  private:
+  // The last price and qty move() was asked for, per (ticker, side).
+  struct Target {
+    exchange::Price price = 0;
+    exchange::Qty qty = 0;
+  };
+
+  [[nodiscard]] static std::size_t index(exchange::Side side) noexcept {
+    return side == exchange::Side::kBuy ? 0 : 1;
+  }
+  [[nodiscard]] static std::size_t reason_slot(exchange::RejectReason reason) noexcept {
+    const auto i = static_cast<std::size_t>(reason);
+    return i < kRejectReasonSlots ? i : kRejectReasonSlots - 1;
+  }
+
   [[nodiscard]] WorkingOrder& slot(std::size_t ticker, exchange::Side side) noexcept {
-    return slots_[ticker][side == exchange::Side::kBuy ? 0 : 1];
+    return slots_[ticker][index(side)];
   }
 
   [[nodiscard]] WorkingOrder* find(std::size_t ticker, exchange::OrderId id) noexcept {
@@ -264,6 +444,23 @@ class OrderManager {
     return nullptr;
   }
 
+  // What the risk manager sees for an order of `ticker`; `replaced`, when given, is the
+  // working order the new terms replace, left out of the open qty and order count.
+  [[nodiscard]] RiskInputs risk_inputs(std::size_t ticker, const Position& position,
+                                       const WorkingOrder* replaced) const noexcept {
+    RiskInputs in;
+    in.position = position.position;
+    in.open_buy_qty = open_qty(ticker, exchange::Side::kBuy);
+    in.open_sell_qty = open_qty(ticker, exchange::Side::kSell);
+    in.total_pnl = position.total_pnl();
+    in.open_orders = open_orders_;
+    if (replaced != nullptr) {
+      (replaced == &slots_[ticker][0] ? in.open_buy_qty : in.open_sell_qty) -= replaced->leaves;
+      --in.open_orders;
+    }
+    return in;
+  }
+
   void finish(WorkingOrder& o) noexcept {
     o.state = OrderState::kNone;
     o.leaves = 0;
@@ -272,7 +469,8 @@ class OrderManager {
 
   [[nodiscard]] bool push(exchange::ClientRequestType type, std::size_t ticker,
                           exchange::OrderId id, exchange::Side side, exchange::Price price,
-                          exchange::Qty qty) noexcept {
+                          exchange::Qty qty, exchange::TimeInForce tif,
+                          std::uint8_t flags) noexcept {
     OrderRequest req;
     req.request.msg_type = type;
     req.request.ticker_id = ticker_ids_[ticker];
@@ -280,6 +478,8 @@ class OrderManager {
     req.request.side = side;
     req.request.price = price;
     req.request.qty = qty;
+    req.request.tif = tif;
+    req.request.flags = flags;
     req.md_read_tsc = md_read_tsc_;
     req.engine_in_tsc = engine_in_tsc_;
     if (!requests_.try_push(req)) {
@@ -291,6 +491,7 @@ class OrderManager {
 
   std::vector<exchange::TickerId> ticker_ids_;
   std::vector<std::array<WorkingOrder, 2>> slots_;  // [ticker][0 buy, 1 sell]
+  std::vector<std::array<Target, 2>> targets_;      // [ticker][0 buy, 1 sell]
   OrderRequestQueue& requests_;
   RiskManager& risk_;
   exchange::OrderId next_order_id_ = 1;
@@ -301,10 +502,15 @@ class OrderManager {
 
   common::SingleWriterCounter orders_sent_;
   common::SingleWriterCounter cancels_sent_;
+  common::SingleWriterCounter modifies_sent_;
+  common::SingleWriterCounter quote_changes_;
   common::SingleWriterCounter send_failures_;
   common::SingleWriterCounter cancel_rejects_;
+  common::SingleWriterCounter modify_rejects_;
+  common::SingleWriterCounter modifies_done_;
   common::SingleWriterCounter stale_responses_;
   std::array<common::SingleWriterCounter, kRejectReasonSlots> exchange_rejects_{};
+  std::array<common::SingleWriterCounter, kRejectReasonSlots> cancels_by_reason_{};
 };
 
 }  // namespace llt::trading

@@ -23,6 +23,12 @@ const std::vector<exchange::TickerId>& checked_tickers(const std::vector<exchang
   return t;
 }
 
+StrategyOptions strategy_options(const TradeEngineOptions& options) {
+  StrategyOptions o = options.strategy;
+  o.ticker_count = options.tickers.size();
+  return o;
+}
+
 }  // namespace
 
 TradeEngine::TradeEngine(const TradeEngineOptions& options, MarketEventQueue& market_events,
@@ -35,7 +41,7 @@ TradeEngine::TradeEngine(const TradeEngineOptions& options, MarketEventQueue& ma
       feature_engine_(options.ema_alpha, options.reference_price),
       risk_(options.risk),
       orders_(options.tickers, requests, risk_),
-      strategy_(options.strategy, common::TscClock::instance().ticks_per_ns() * 1e9),
+      strategy_(strategy_options(options), common::TscClock::instance().ticks_per_ns() * 1e9),
       clock_(common::TscClock::instance()) {
   books_.reserve(tickers_.size());
   for (const exchange::TickerId id : tickers_) {

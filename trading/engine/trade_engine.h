@@ -138,6 +138,16 @@ class TradeEngine final : public common::Agent {
   [[nodiscard]] const RiskManager& risk() const noexcept { return risk_; }
   [[nodiscard]] std::uint64_t orders_sent() const noexcept { return orders_.orders_sent(); }
   [[nodiscard]] std::uint64_t cancels_sent() const noexcept { return orders_.cancels_sent(); }
+  [[nodiscard]] std::uint64_t modifies_sent() const noexcept { return orders_.modifies_sent(); }
+  [[nodiscard]] std::uint64_t modify_rejects() const noexcept { return orders_.modify_rejects(); }
+  [[nodiscard]] std::uint64_t expirations() const noexcept { return orders_.expirations(); }
+  [[nodiscard]] std::uint64_t self_trade_cancels() const noexcept {
+    return orders_.self_trade_cancels();
+  }
+  // The strategy's quote changes (OrderManager::quote_changes) and the NEW, CANCEL and MODIFY
+  // requests it took: their ratio is the messages per quote change.
+  [[nodiscard]] std::uint64_t quote_changes() const noexcept { return orders_.quote_changes(); }
+  [[nodiscard]] std::uint64_t requests_sent() const noexcept { return orders_.requests_sent(); }
   [[nodiscard]] std::uint64_t send_failures() const noexcept { return orders_.send_failures(); }
   [[nodiscard]] std::uint64_t exchange_rejects(exchange::RejectReason r) const noexcept {
     return orders_.exchange_rejects(r);

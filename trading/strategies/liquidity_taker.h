@@ -1,7 +1,9 @@
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <string_view>
+#include <vector>
 
 #include "exchange/protocol/types.h"
 #include "trading/book/market_order_book.h"
@@ -15,12 +17,14 @@ namespace llt::trading {
 struct LiquidityTakerParams {
   exchange::Qty order_qty = 10;
   double signal_threshold = 0.3;
+  std::size_t ticker_count = 1;
 };
 
 // Crosses the spread when the signal is strong: signal > threshold buys order_qty at the best
-// ask, signal < -threshold sells at the best bid. An order that did not fill completely and
-// rests is cancelled on the next update unless the signal still asks for exactly it (the
-// order manager keeps at most one working order per side).
+// ask, signal < -threshold sells at the best bid, as IOC orders: what does not fill on arrival
+// expires (CANCELED(EXPIRED)) instead of resting. One IOC per side at a time (the order
+// manager's slot), and after one the next on that side waits for a change of the BBO, so an
+// IOC that expired against a book not yet updated by market data is not sent again at once.
 //
 // Thread contract: the trade engine's thread.
 class LiquidityTaker {
@@ -29,29 +33,49 @@ class LiquidityTaker {
   static constexpr std::string_view kHelp =
       "crosses the spread when |trade signal| > --signal-threshold";
 
-  explicit LiquidityTaker(const LiquidityTakerParams& params) noexcept : params_(params) {}
+  // Start-up: allocates the per-ticker memory of the BBOs sent against.
+  explicit LiquidityTaker(const LiquidityTakerParams& params)
+      : params_(params), sent_against_(params.ticker_count) {}
 
   [[nodiscard]] static LiquidityTaker make(const StrategyOptions& o, double /*ticks_per_second*/) {
     LiquidityTakerParams p;
     p.order_qty = o.order_qty;
     p.signal_threshold = o.signal_threshold;
+    p.ticker_count = o.ticker_count;
     return LiquidityTaker(p);
   }
 
   void on_update(std::size_t ticker, const TickerFeatures& f, const Bbo& bbo, const Position& pos,
                  OrderManager& om) noexcept {
-    const bool buy = f.signal > params_.signal_threshold && bbo.has_ask();
-    const bool sell = f.signal < -params_.signal_threshold && bbo.has_bid();
-    (void)om.move(ticker, exchange::Side::kBuy, buy ? bbo.ask_price : 0,
-                  buy ? params_.order_qty : 0, pos);
-    (void)om.move(ticker, exchange::Side::kSell, sell ? bbo.bid_price : 0,
-                  sell ? params_.order_qty : 0, pos);
+    if (ticker >= sent_against_.size()) {
+      return;
+    }
+    if (f.signal > params_.signal_threshold && bbo.has_ask()) {
+      take(ticker, exchange::Side::kBuy, bbo.ask_price, bbo, pos, om);
+    }
+    if (f.signal < -params_.signal_threshold && bbo.has_bid()) {
+      take(ticker, exchange::Side::kSell, bbo.bid_price, bbo, pos, om);
+    }
   }
 
   [[nodiscard]] const LiquidityTakerParams& params() const noexcept { return params_; }
 
  private:
+  void take(std::size_t ticker, exchange::Side side, exchange::Price price, const Bbo& bbo,
+            const Position& pos, OrderManager& om) noexcept {
+    Bbo& last = sent_against_[ticker][side == exchange::Side::kBuy ? 0 : 1];
+    if (last == bbo || om.order(ticker, side).state != OrderState::kNone) {
+      return;
+    }
+    MoveOptions ioc;
+    ioc.tif = exchange::TimeInForce::kIoc;
+    if (om.move(ticker, side, price, params_.order_qty, pos, ioc) == MoveResult::kSentNew) {
+      last = bbo;
+    }
+  }
+
   LiquidityTakerParams params_;
+  std::vector<std::array<Bbo, 2>> sent_against_;  // [ticker][0 buy, 1 sell]: the last IOC's BBO
 };
 
 }  // namespace llt::trading

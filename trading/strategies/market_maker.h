@@ -20,6 +20,7 @@ struct MarketMakerParams {
   exchange::Price half_spread = 50;  // cents
   double skew_factor = 0.5;          // quote size reduction on the inventory side at full position
   std::int64_t max_position = 1000;
+  Requote requote = Requote::kModify;  // how a quote moves: one MODIFY, or CANCEL then NEW
 };
 
 // A quote for both sides; a side with qty 0 is not quoted.
@@ -35,12 +36,16 @@ struct Quote {
 // client's components):
 //   half = half_spread + trunc(|imbalance| * half_spread * 0.5), the widening only on a
 //     two-sided book (spread > 0): a one-sided book is most often our own requote in flight
-//     (cancel, then new), and widening on it would requote the other side in a loop
+//     (a MODIFY that loses priority, or cancel then new), and widening on it would requote
+//     the other side in a loop
 //   ratio = clamp(position / max_position, -1, 1)
 //   bid_qty = trunc(order_qty * (1 - max(skew * ratio, 0)))
 //   ask_qty = trunc(order_qty * (1 + min(skew * ratio, 0)))
 //   bid = round(fair) - half, ask = round(fair) + half
 // A bid at a price <= 0 is not quoted (qty 0), nor is a side whose qty truncates to 0.
+// A side with no order gets a NEW; a live quote that differs is moved with one MODIFY (so a
+// size that only shrinks at the same price keeps its place in the queue), or with cancel +
+// new under Requote::kCancelNew (--requote cancel-new, to compare the two).
 //
 // Thread contract: the trade engine's thread.
 class MarketMaker {
@@ -57,6 +62,7 @@ class MarketMaker {
     p.half_spread = o.half_spread;
     p.skew_factor = o.skew_factor;
     p.max_position = o.max_position;
+    p.requote = o.requote;
     return MarketMaker(p);
   }
 
@@ -90,13 +96,15 @@ class MarketMaker {
     return q;
   }
 
-  // Any change of features, position or orders: move both quotes (cancel + new when they
-  // differ from the working orders).
+  // Any change of features, position or orders: move both quotes (a MODIFY, or cancel + new,
+  // when they differ from the working orders).
   void on_update(std::size_t ticker, const TickerFeatures& f, const Bbo& /*bbo*/,
                  const Position& pos, OrderManager& om) noexcept {
     const Quote q = quotes(params_, f, pos.position);
-    (void)om.move(ticker, exchange::Side::kBuy, q.bid_price, q.bid_qty, pos);
-    (void)om.move(ticker, exchange::Side::kSell, q.ask_price, q.ask_qty, pos);
+    MoveOptions options;
+    options.requote = params_.requote;
+    (void)om.move(ticker, exchange::Side::kBuy, q.bid_price, q.bid_qty, pos, options);
+    (void)om.move(ticker, exchange::Side::kSell, q.ask_price, q.ask_qty, pos, options);
   }
 
   [[nodiscard]] const MarketMakerParams& params() const noexcept { return params_; }

@@ -20,15 +20,22 @@ struct RandomTraderParams {
   exchange::Price half_spread = 50;  // price is round(fair) + uniform in [-2, +2] half spreads
   std::uint32_t orders_per_second = 20;
   std::uint64_t seed = 1;
+  std::uint32_t invalid_percent = 2;  // requests the exchange must refuse, in percent of acts
 };
 
-// Bounded random orders for load and testing. At orders_per_second (time driven: the engine
-// calls due() from poll with the current TSC), one order on a random ticker and side, at a
-// price within two half spreads of the fair value (so about a quarter of them cross a market
-// maker quoting fair +- half_spread), qty in [1, order_qty]. Orders go through the order
-// manager, so risk and the one-working-order-per-side rule hold; a working order at another
-// price is cancelled first and replaced on a later tick. Deterministic for a seed
-// (splitmix64), no allocation.
+// Bounded random requests of every kind for load and testing. At orders_per_second (time
+// driven: the engine calls due() from poll with the current TSC), one act on a random ticker
+// and side, at a price within two half spreads of the fair value (so about a quarter of them
+// cross a market maker quoting fair +- half_spread), qty in [1, order_qty]:
+//  - no order on that side: a NEW, GTC 50%, GTC POST_ONLY 20%, IOC 20%, FOK 10%;
+//  - a live GTC order: MODIFY to the drawn price and qty 75%, CANCEL 25%;
+//  - a request in flight: nothing;
+//  - invalid_percent of the acts instead send what the exchange must refuse: a CANCEL with
+//    flags (a live order), else a NEW with a tif above FOK, unknown flag bits, or POST_ONLY on
+//    an IOC.
+// Requests go through the order manager, so risk and the one-working-order-per-side rule
+// hold, and every answer (rejects by reason included) is counted there. Deterministic for a
+// seed (splitmix64), no allocation.
 //
 // Thread contract: the trade engine's thread.
 class RandomTrader {
@@ -93,7 +100,7 @@ class RandomTrader {
     return count <= 1 ? 0 : static_cast<std::size_t>(next() % count);
   }
 
-  // Sends (or moves toward) one random order on `ticker`.
+  // Sends one random request on `ticker` (see the class comment).
   void act(std::size_t ticker, const TickerFeatures& f, const Position& pos,
            OrderManager& om) noexcept {
     const exchange::Side side = (next() & 1) != 0 ? exchange::Side::kBuy : exchange::Side::kSell;
@@ -107,7 +114,30 @@ class RandomTrader {
     }
     const auto qty =
         static_cast<exchange::Qty>(1 + next() % (params_.order_qty == 0 ? 1 : params_.order_qty));
-    (void)om.move(ticker, side, price, qty, pos);
+    const WorkingOrder& o = om.order(ticker, side);
+    const bool live = o.state == OrderState::kLive && o.tif == exchange::TimeInForce::kGtc;
+    if (next() % 100 < params_.invalid_percent) {
+      send_invalid(ticker, side, price, qty, live, pos, om);
+      return;
+    }
+    if (live) {
+      (void)(next() % 4 == 0 ? om.cancel(ticker, side) : om.modify(ticker, side, price, qty, pos));
+      return;
+    }
+    if (o.state != OrderState::kNone) {
+      return;
+    }
+    const std::uint64_t kind = next() % 10;
+    exchange::TimeInForce tif = exchange::TimeInForce::kGtc;
+    std::uint8_t flags = 0;
+    if (kind >= 9) {
+      tif = exchange::TimeInForce::kFok;
+    } else if (kind >= 7) {
+      tif = exchange::TimeInForce::kIoc;
+    } else if (kind >= 5) {
+      flags = exchange::kFlagPostOnly;
+    }
+    (void)om.send_new(ticker, side, price, qty, pos, tif, flags);
   }
 
   // splitmix64.
@@ -121,6 +151,28 @@ class RandomTrader {
   [[nodiscard]] std::uint64_t interval_ticks() const noexcept { return interval_ticks_; }
 
  private:
+  void send_invalid(std::size_t ticker, exchange::Side side, exchange::Price price,
+                    exchange::Qty qty, bool live, const Position& pos, OrderManager& om) noexcept {
+    if (live) {
+      (void)om.cancel(ticker, side, exchange::kFlagPostOnly);  // CANCEL carries no flags
+      return;
+    }
+    switch (next() % 3) {
+      case 0:  // a tif above FOK
+        (void)om.send_new(ticker, side, price, qty, pos,
+                          static_cast<exchange::TimeInForce>(3 + next() % 253));
+        break;
+      case 1:  // a flag bit NEW does not define
+        (void)om.send_new(ticker, side, price, qty, pos, exchange::TimeInForce::kGtc,
+                          static_cast<std::uint8_t>(0x02U << (next() % 7)));
+        break;
+      default:  // POST_ONLY is GTC only
+        (void)om.send_new(ticker, side, price, qty, pos, exchange::TimeInForce::kIoc,
+                          exchange::kFlagPostOnly);
+        break;
+    }
+  }
+
   RandomTraderParams params_;
   std::uint64_t state_;
   std::uint64_t interval_ticks_;

@@ -1,9 +1,11 @@
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
 #include "exchange/protocol/types.h"
+#include "trading/engine/order_manager.h"
 
 namespace llt::trading {
 
@@ -18,6 +20,8 @@ struct StrategyOptions {
   std::uint32_t orders_per_second = 20;  // --orders-per-second
   std::uint64_t random_seed = 1;         // --random-seed
   std::int64_t max_position = 1000;      // --max-position, the risk limit, for position skew
+  Requote requote = Requote::kModify;    // --requote: how the market maker moves its quotes
+  std::size_t ticker_count = 1;          // the traded tickers (set by the trade engine)
 };
 
 }  // namespace llt::trading

@@ -51,6 +51,21 @@ class OrderManagerTest : public ::testing::Test {
     return r;
   }
 
+  static ClientResponse rejected(ClientResponseType type, exchange::OrderId id,
+                                 RejectReason reason) {
+    ClientResponse r = response(type, id, Side::kBuy);
+    r.reject_reason = reason;
+    return r;
+  }
+
+  // A live buy order 1 at 100 x 10, then a MODIFY of it to price x qty in flight.
+  void make_pending_modify(exchange::Price price, exchange::Qty qty) {
+    make_live_buy();
+    ASSERT_EQ(om_.move(0, Side::kBuy, price, qty, pos_), MoveResult::kSentModify);
+    ASSERT_TRUE(pop().has_value());
+    ASSERT_EQ(om_.order(0, Side::kBuy).state, OrderState::kPendingModify);
+  }
+
   // A live buy order 1 at 100 x 10.
   void make_live_buy() {
     ASSERT_EQ(om_.move(0, Side::kBuy, 100, 10, pos_), MoveResult::kSentNew);
@@ -98,20 +113,22 @@ TEST_F(OrderManagerTest, waits_while_a_request_is_in_flight) {
   EXPECT_FALSE(pop().has_value());
 }
 
-TEST_F(OrderManagerTest, replaces_a_live_order_by_cancel_then_new) {
+TEST_F(OrderManagerTest, replaces_a_live_order_by_cancel_then_new_when_told_to) {
   make_live_buy();
-  EXPECT_EQ(om_.move(0, Side::kBuy, 100, 10, pos_), MoveResult::kNoChange);
-  ASSERT_EQ(om_.move(0, Side::kBuy, 101, 10, pos_), MoveResult::kSentCancel);
+  MoveOptions cancel_new;
+  cancel_new.requote = Requote::kCancelNew;
+  EXPECT_EQ(om_.move(0, Side::kBuy, 100, 10, pos_, cancel_new), MoveResult::kNoChange);
+  ASSERT_EQ(om_.move(0, Side::kBuy, 101, 10, pos_, cancel_new), MoveResult::kSentCancel);
   const auto cancel = pop();
   ASSERT_TRUE(cancel.has_value());
   EXPECT_EQ(cancel->msg_type, ClientRequestType::kCancel);
   EXPECT_EQ(cancel->order_id, 1u);
   EXPECT_EQ(om_.order(0, Side::kBuy).state, OrderState::kPendingCancel);
-  EXPECT_EQ(om_.move(0, Side::kBuy, 101, 10, pos_), MoveResult::kWaiting);
+  EXPECT_EQ(om_.move(0, Side::kBuy, 101, 10, pos_, cancel_new), MoveResult::kWaiting);
   om_.on_response(0, response(ClientResponseType::kCanceled, 1, Side::kBuy, 100));
   EXPECT_EQ(om_.order(0, Side::kBuy).state, OrderState::kNone);
   EXPECT_EQ(om_.open_orders(), 0u);
-  ASSERT_EQ(om_.move(0, Side::kBuy, 101, 10, pos_), MoveResult::kSentNew);
+  ASSERT_EQ(om_.move(0, Side::kBuy, 101, 10, pos_, cancel_new), MoveResult::kSentNew);
   const auto replacement = pop();
   ASSERT_TRUE(replacement.has_value());
   EXPECT_EQ(replacement->order_id, 2u);
@@ -164,12 +181,28 @@ TEST_F(OrderManagerTest, a_partial_fill_during_pending_cancel_then_canceled_fini
   EXPECT_EQ(om_.open_qty(0, Side::kBuy), 0u);
 }
 
-TEST_F(OrderManagerTest, cancel_rejected_while_pending_cancel_finishes_the_order) {
+TEST_F(OrderManagerTest, cancel_rejected_unknown_order_while_pending_cancel_finishes_the_order) {
   make_live_buy();
   ASSERT_EQ(om_.cancel(0, Side::kBuy), MoveResult::kSentCancel);
-  om_.on_response(0, response(ClientResponseType::kCancelRejected, 1, Side::kInvalid));
+  om_.on_response(0, rejected(ClientResponseType::kCancelRejected, 1, RejectReason::kUnknownOrder));
   EXPECT_EQ(om_.order(0, Side::kBuy).state, OrderState::kNone);
   EXPECT_EQ(om_.open_orders(), 0u);
+  EXPECT_EQ(om_.exchange_rejects(RejectReason::kUnknownOrder), 1u);
+  EXPECT_EQ(om_.total_exchange_rejects(), 1u);
+}
+
+TEST_F(OrderManagerTest, a_cancel_with_flags_is_sent_as_is_and_its_refusal_leaves_the_order_live) {
+  make_live_buy();
+  ASSERT_EQ(om_.cancel(0, Side::kBuy, exchange::kFlagPostOnly), MoveResult::kSentCancel);
+  const auto cancel = pop();
+  ASSERT_TRUE(cancel.has_value());
+  EXPECT_EQ(cancel->msg_type, ClientRequestType::kCancel);
+  EXPECT_EQ(cancel->flags, exchange::kFlagPostOnly);
+  om_.on_response(0, rejected(ClientResponseType::kCancelRejected, 1, RejectReason::kInvalidFlags));
+  EXPECT_EQ(om_.order(0, Side::kBuy).state, OrderState::kLive);
+  EXPECT_EQ(om_.open_orders(), 1u);
+  EXPECT_EQ(om_.exchange_rejects(RejectReason::kInvalidFlags), 1u);
+  EXPECT_EQ(om_.cancel_rejects(), 1u);
 }
 
 TEST_F(OrderManagerTest, a_rejected_new_finishes_and_is_counted_by_reason) {
@@ -240,6 +273,242 @@ TEST_F(OrderManagerTest, quantity_zero_cancels_a_live_order) {
   make_live_buy();
   EXPECT_EQ(om_.move(0, Side::kBuy, 0, 0, pos_), MoveResult::kSentCancel);
   EXPECT_EQ(om_.move(0, Side::kSell, 0, 0, pos_), MoveResult::kNoChange);
+}
+
+TEST_F(OrderManagerTest, moves_a_live_order_with_one_modify_keeping_its_id) {
+  make_live_buy();
+  om_.set_stamps(5, 6);
+  ASSERT_EQ(om_.move(0, Side::kBuy, 101, 8, pos_), MoveResult::kSentModify);
+  OrderRequest* r = queue_.front();
+  ASSERT_NE(r, nullptr);
+  EXPECT_EQ(r->request.msg_type, ClientRequestType::kModify);
+  EXPECT_EQ(r->request.ticker_id, 7u);
+  EXPECT_EQ(r->request.order_id, 1u);
+  EXPECT_EQ(r->request.side, Side::kBuy);
+  EXPECT_EQ(r->request.price, 101);
+  EXPECT_EQ(r->request.qty, 8u);
+  EXPECT_EQ(r->request.tif, exchange::TimeInForce::kGtc);
+  EXPECT_EQ(r->request.flags, 0u);
+  EXPECT_EQ(r->md_read_tsc, 5u);
+  queue_.pop();
+  const WorkingOrder& o = om_.order(0, Side::kBuy);
+  EXPECT_EQ(o.state, OrderState::kPendingModify);
+  EXPECT_EQ(o.price, 100);  // the old terms until MODIFIED
+  EXPECT_EQ(o.modify_price, 101);
+  EXPECT_EQ(o.modify_qty, 8u);
+  EXPECT_EQ(om_.modifies_sent(), 1u);
+  EXPECT_EQ(om_.orders_sent(), 1u);
+  EXPECT_EQ(om_.cancels_sent(), 0u);
+  EXPECT_EQ(om_.open_orders(), 1u);
+  // In flight: nothing more is sent, whatever is asked.
+  EXPECT_EQ(om_.move(0, Side::kBuy, 102, 8, pos_), MoveResult::kWaiting);
+  EXPECT_EQ(om_.cancel(0, Side::kBuy), MoveResult::kWaiting);
+  EXPECT_EQ(om_.modify(0, Side::kBuy, 103, 8, pos_), MoveResult::kWaiting);
+  EXPECT_FALSE(pop().has_value());
+}
+
+TEST_F(OrderManagerTest, modified_applies_the_new_price_and_qty) {
+  make_pending_modify(101, 8);
+  const WorkingOrder* o =
+      om_.on_response(0, response(ClientResponseType::kModified, 1, Side::kBuy, 101, 0, 8));
+  ASSERT_NE(o, nullptr);
+  EXPECT_EQ(o->state, OrderState::kLive);
+  EXPECT_EQ(o->price, 101);
+  EXPECT_EQ(o->qty, 8u);
+  EXPECT_EQ(o->leaves, 8u);
+  EXPECT_EQ(om_.open_qty(0, Side::kBuy), 8u);
+  EXPECT_EQ(om_.modifies_done(), 1u);
+  EXPECT_EQ(om_.move(0, Side::kBuy, 101, 8, pos_), MoveResult::kNoChange);
+}
+
+TEST_F(OrderManagerTest, fills_after_modified_count_down_from_the_new_qty) {
+  // A modify that loses priority may trade on re-entry: MODIFIED first, then its FILLEDs.
+  make_pending_modify(105, 12);
+  om_.on_response(0, response(ClientResponseType::kModified, 1, Side::kBuy, 105, 0, 12));
+  om_.on_response(0, response(ClientResponseType::kFilled, 1, Side::kBuy, 104, 5, 7));
+  EXPECT_EQ(om_.order(0, Side::kBuy).state, OrderState::kLive);
+  EXPECT_EQ(om_.open_qty(0, Side::kBuy), 7u);
+  om_.on_response(0, response(ClientResponseType::kFilled, 1, Side::kBuy, 105, 7, 0));
+  EXPECT_EQ(om_.order(0, Side::kBuy).state, OrderState::kNone);
+  EXPECT_EQ(om_.open_orders(), 0u);
+}
+
+TEST_F(OrderManagerTest, a_partial_fill_racing_a_modify_reduces_leaves_until_modified) {
+  make_pending_modify(100, 8);
+  om_.on_response(0, response(ClientResponseType::kFilled, 1, Side::kBuy, 100, 4, 6));
+  EXPECT_EQ(om_.order(0, Side::kBuy).state, OrderState::kPendingModify);
+  EXPECT_EQ(om_.order(0, Side::kBuy).leaves, 6u);
+  // Either may rest once the answers are in: the old leaves or the MODIFY's qty.
+  EXPECT_EQ(om_.open_qty(0, Side::kBuy), 8u);
+  // The exchange applied the MODIFY after the fill: 8 > 6 resting, the order re-entered.
+  om_.on_response(0, response(ClientResponseType::kModified, 1, Side::kBuy, 100, 0, 8));
+  EXPECT_EQ(om_.order(0, Side::kBuy).state, OrderState::kLive);
+  EXPECT_EQ(om_.open_qty(0, Side::kBuy), 8u);
+}
+
+TEST_F(OrderManagerTest, a_fill_finishing_the_order_during_a_modify_frees_the_slot) {
+  make_pending_modify(101, 8);
+  om_.on_response(0, response(ClientResponseType::kFilled, 1, Side::kBuy, 100, 10, 0));
+  EXPECT_EQ(om_.order(0, Side::kBuy).state, OrderState::kNone);
+  EXPECT_EQ(om_.open_orders(), 0u);
+  // A NEW goes out before the MODIFY's answer arrives...
+  ASSERT_EQ(om_.move(0, Side::kBuy, 99, 10, pos_), MoveResult::kSentNew);
+  EXPECT_EQ(pop()->order_id, 2u);
+  // ...which is MODIFY_REJECTED(UNKNOWN_ORDER): the order filled. It matches nothing and is
+  // counted by reason.
+  EXPECT_EQ(om_.on_response(
+                0, rejected(ClientResponseType::kModifyRejected, 1, RejectReason::kUnknownOrder)),
+            nullptr);
+  EXPECT_EQ(om_.order(0, Side::kBuy).state, OrderState::kPendingNew);
+  EXPECT_EQ(om_.order(0, Side::kBuy).client_order_id, 2u);
+  EXPECT_EQ(om_.open_orders(), 1u);
+  EXPECT_EQ(om_.modify_rejects(), 1u);
+  EXPECT_EQ(om_.exchange_rejects(RejectReason::kUnknownOrder), 1u);
+  EXPECT_EQ(om_.stale_responses(), 1u);
+}
+
+TEST_F(OrderManagerTest, modify_rejected_unknown_order_while_pending_finishes_the_order) {
+  make_pending_modify(101, 8);
+  om_.on_response(0, rejected(ClientResponseType::kModifyRejected, 1, RejectReason::kUnknownOrder));
+  EXPECT_EQ(om_.order(0, Side::kBuy).state, OrderState::kNone);
+  EXPECT_EQ(om_.open_orders(), 0u);
+  EXPECT_EQ(om_.modify_rejects(), 1u);
+}
+
+TEST_F(OrderManagerTest, modify_rejected_for_another_reason_leaves_the_old_terms_live) {
+  make_pending_modify(101, 8);
+  om_.on_response(0, rejected(ClientResponseType::kModifyRejected, 1, RejectReason::kCapacity));
+  const WorkingOrder& o = om_.order(0, Side::kBuy);
+  EXPECT_EQ(o.state, OrderState::kLive);
+  EXPECT_EQ(o.price, 100);
+  EXPECT_EQ(o.qty, 10u);
+  EXPECT_EQ(om_.open_qty(0, Side::kBuy), 10u);
+  EXPECT_EQ(om_.exchange_rejects(RejectReason::kCapacity), 1u);
+  // And it may be moved again.
+  EXPECT_EQ(om_.move(0, Side::kBuy, 101, 8, pos_), MoveResult::kSentModify);
+}
+
+TEST_F(OrderManagerTest, a_session_reject_of_a_modify_leaves_the_order_live) {
+  make_pending_modify(101, 8);
+  om_.on_response(0, rejected(ClientResponseType::kRejected, 1, RejectReason::kThrottled));
+  EXPECT_EQ(om_.order(0, Side::kBuy).state, OrderState::kLive);
+  EXPECT_EQ(om_.order(0, Side::kBuy).price, 100);
+  EXPECT_EQ(om_.exchange_rejects(RejectReason::kThrottled), 1u);
+}
+
+TEST_F(OrderManagerTest, canceled_during_a_modify_finishes_and_counts_the_reason) {
+  make_pending_modify(101, 8);
+  ClientResponse r = response(ClientResponseType::kCanceled, 1, Side::kBuy, 101);
+  r.reject_reason = RejectReason::kSelfTrade;
+  om_.on_response(0, r);
+  EXPECT_EQ(om_.order(0, Side::kBuy).state, OrderState::kNone);
+  EXPECT_EQ(om_.open_orders(), 0u);
+  EXPECT_EQ(om_.self_trade_cancels(), 1u);
+  EXPECT_EQ(om_.expirations(), 0u);
+  EXPECT_EQ(om_.cancels(RejectReason::kSelfTrade), 1u);
+}
+
+TEST_F(OrderManagerTest, qty_zero_cancels_rather_than_modifies) {
+  make_live_buy();
+  ASSERT_EQ(om_.move(0, Side::kBuy, 100, 0, pos_), MoveResult::kSentCancel);
+  EXPECT_EQ(pop()->msg_type, ClientRequestType::kCancel);
+  EXPECT_EQ(om_.modifies_sent(), 0u);
+}
+
+TEST_F(OrderManagerTest, modify_without_a_live_order_sends_nothing) {
+  EXPECT_EQ(om_.modify(0, Side::kBuy, 100, 10, pos_), MoveResult::kNoChange);
+  ASSERT_EQ(om_.move(0, Side::kBuy, 100, 10, pos_), MoveResult::kSentNew);
+  ASSERT_TRUE(pop().has_value());
+  EXPECT_EQ(om_.modify(0, Side::kBuy, 101, 10, pos_), MoveResult::kWaiting);  // pending NEW
+  EXPECT_FALSE(pop().has_value());
+}
+
+TEST_F(OrderManagerTest, a_modify_the_risk_manager_refuses_cancels_the_order_instead) {
+  make_live_buy();
+  EXPECT_EQ(om_.move(0, Side::kBuy, 100, 101, pos_), MoveResult::kSentCancel);
+  EXPECT_EQ(pop()->msg_type, ClientRequestType::kCancel);
+  EXPECT_EQ(risk_.rejects(RiskResult::kOrderTooLarge), 1u);
+  EXPECT_EQ(om_.modifies_sent(), 0u);
+}
+
+TEST_F(OrderManagerTest, a_modify_is_checked_without_the_order_it_replaces) {
+  // Position 980 with 10 bid resting: a bigger bid of 20 projects 980 + 20, not + 10 + 20.
+  make_live_buy();
+  Position long_pos;
+  long_pos.position = 980;
+  EXPECT_EQ(om_.move(0, Side::kBuy, 100, 20, long_pos), MoveResult::kSentModify);
+  EXPECT_EQ(risk_.total_rejects(), 0u);
+}
+
+TEST_F(OrderManagerTest, disconnect_during_a_modify_forgets_the_order) {
+  make_pending_modify(101, 8);
+  om_.on_disconnected();
+  EXPECT_EQ(om_.order(0, Side::kBuy).state, OrderState::kNone);
+  EXPECT_EQ(om_.open_qty(0, Side::kBuy), 0u);
+  EXPECT_EQ(om_.open_orders(), 0u);
+}
+
+TEST_F(OrderManagerTest, an_ioc_order_is_neither_moved_nor_cancelled_and_expires) {
+  MoveOptions ioc;
+  ioc.tif = exchange::TimeInForce::kIoc;
+  ASSERT_EQ(om_.move(0, Side::kBuy, 100, 10, pos_, ioc), MoveResult::kSentNew);
+  const auto sent = pop();
+  ASSERT_TRUE(sent.has_value());
+  EXPECT_EQ(sent->tif, exchange::TimeInForce::kIoc);
+  om_.on_response(0, response(ClientResponseType::kAccepted, 1, Side::kBuy, 100, 0, 10));
+  EXPECT_EQ(om_.order(0, Side::kBuy).state, OrderState::kLive);
+  om_.on_response(0, response(ClientResponseType::kFilled, 1, Side::kBuy, 100, 4, 6));
+  EXPECT_EQ(om_.move(0, Side::kBuy, 101, 10, pos_), MoveResult::kWaiting);
+  EXPECT_EQ(om_.move(0, Side::kBuy, 0, 0, pos_), MoveResult::kWaiting);
+  EXPECT_EQ(om_.cancel(0, Side::kBuy), MoveResult::kWaiting);
+  EXPECT_FALSE(pop().has_value());
+  ClientResponse expired = response(ClientResponseType::kCanceled, 1, Side::kBuy, 100);
+  expired.reject_reason = RejectReason::kExpired;
+  om_.on_response(0, expired);
+  EXPECT_EQ(om_.order(0, Side::kBuy).state, OrderState::kNone);
+  EXPECT_EQ(om_.open_orders(), 0u);
+  EXPECT_EQ(om_.expirations(), 1u);
+  EXPECT_EQ(om_.self_trade_cancels(), 0u);
+}
+
+TEST_F(OrderManagerTest, a_fok_that_cannot_fill_expires_after_its_accepted) {
+  ASSERT_EQ(om_.send_new(0, Side::kSell, 100, 10, pos_, exchange::TimeInForce::kFok),
+            MoveResult::kSentNew);
+  EXPECT_EQ(pop()->tif, exchange::TimeInForce::kFok);
+  om_.on_response(0, response(ClientResponseType::kAccepted, 1, Side::kSell, 100, 0, 10));
+  ClientResponse expired = response(ClientResponseType::kCanceled, 1, Side::kSell, 100);
+  expired.reject_reason = RejectReason::kExpired;
+  om_.on_response(0, expired);
+  EXPECT_EQ(om_.order(0, Side::kSell).state, OrderState::kNone);
+  EXPECT_EQ(om_.expirations(), 1u);
+}
+
+TEST_F(OrderManagerTest, sends_tif_and_flags_as_given_and_counts_their_rejects_by_reason) {
+  ASSERT_EQ(om_.send_new(0, Side::kBuy, 100, 10, pos_, exchange::TimeInForce::kGtc,
+                         exchange::kFlagPostOnly),
+            MoveResult::kSentNew);
+  EXPECT_EQ(pop()->flags, exchange::kFlagPostOnly);
+  om_.on_response(0, rejected(ClientResponseType::kRejected, 1, RejectReason::kWouldCross));
+  ASSERT_EQ(om_.send_new(0, Side::kBuy, 100, 10, pos_, static_cast<exchange::TimeInForce>(9)),
+            MoveResult::kSentNew);
+  EXPECT_EQ(static_cast<int>(pop()->tif), 9);
+  om_.on_response(0, rejected(ClientResponseType::kRejected, 2, RejectReason::kInvalidTif));
+  EXPECT_EQ(om_.send_new(0, Side::kBuy, 100, 10, pos_), MoveResult::kSentNew);
+  EXPECT_EQ(om_.send_new(0, Side::kBuy, 100, 10, pos_), MoveResult::kWaiting);
+  EXPECT_EQ(om_.exchange_rejects(RejectReason::kWouldCross), 1u);
+  EXPECT_EQ(om_.exchange_rejects(RejectReason::kInvalidTif), 1u);
+  EXPECT_EQ(om_.total_exchange_rejects(), 2u);
+}
+
+TEST_F(OrderManagerTest, counts_a_quote_change_only_when_the_asked_price_or_qty_changes) {
+  ASSERT_EQ(om_.move(0, Side::kBuy, 100, 10, pos_), MoveResult::kSentNew);
+  EXPECT_EQ(om_.move(0, Side::kBuy, 100, 10, pos_), MoveResult::kWaiting);
+  EXPECT_EQ(om_.move(0, Side::kSell, 0, 0, pos_), MoveResult::kNoChange);
+  EXPECT_EQ(om_.quote_changes(), 1u);
+  EXPECT_EQ(om_.move(0, Side::kBuy, 100, 9, pos_), MoveResult::kWaiting);
+  EXPECT_EQ(om_.move(1, Side::kBuy, 100, 9, pos_), MoveResult::kSentNew);
+  EXPECT_EQ(om_.quote_changes(), 3u);
+  EXPECT_EQ(om_.requests_sent(), 2u);
 }
 
 }  // namespace

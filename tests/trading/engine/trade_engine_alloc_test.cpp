@@ -18,7 +18,10 @@ using exchange::MarketUpdateType;
 using exchange::Side;
 
 // Drives the engine with a moving book and answers its requests like an exchange would
-// (ACCEPTED for a NEW, then a partial FILLED every third order, CANCELED for a CANCEL).
+// (ACCEPTED for a NEW, then a partial FILLED every third order, and CANCELED(EXPIRED) for
+// the rest of an IOC or FOK; REJECTED for a bad tif or flag; MODIFIED for a MODIFY, then a
+// partial FILLED every third one; CANCELED
+// for a CANCEL, CANCEL_REJECTED when it carries flags).
 class Driver {
  public:
   explicit Driver(std::string_view strategy)
@@ -67,10 +70,27 @@ class Driver {
       const exchange::ClientRequest req = r->request;
       out_.pop();
       if (req.msg_type == ClientRequestType::kNew) {
+        if (!exchange::is_valid(req.tif) || (req.flags & ~exchange::kFlagPostOnly) != 0 ||
+            (req.flags != 0 && req.tif != exchange::TimeInForce::kGtc)) {
+          respond(ClientResponseType::kRejected, req, 0, 0, exchange::RejectReason::kInvalidTif);
+          continue;
+        }
         respond(ClientResponseType::kAccepted, req, 0, req.qty);
+        exchange::Qty leaves = req.qty;
         if (req.order_id % 3 == 0 && req.qty > 1) {
+          respond(ClientResponseType::kFilled, req, 1, --leaves);
+        }
+        if (req.tif != exchange::TimeInForce::kGtc) {
+          respond(ClientResponseType::kCanceled, req, 0, 0, exchange::RejectReason::kExpired);
+        }
+      } else if (req.msg_type == ClientRequestType::kModify) {
+        respond(ClientResponseType::kModified, req, 0, req.qty);
+        if (++modifies_ % 3 == 0 && req.qty > 1) {
           respond(ClientResponseType::kFilled, req, 1, req.qty - 1);
         }
+      } else if (req.flags != 0) {
+        respond(ClientResponseType::kCancelRejected, req, 0, 0,
+                exchange::RejectReason::kInvalidFlags);
       } else {
         respond(ClientResponseType::kCanceled, req, 0, 0);
       }
@@ -96,7 +116,8 @@ class Driver {
     (void)md_.try_push(e);
   }
   void respond(ClientResponseType type, const exchange::ClientRequest& req, exchange::Qty exec,
-               exchange::Qty leaves) {
+               exchange::Qty leaves,
+               exchange::RejectReason reason = exchange::RejectReason::kNone) {
     GatewayEvent e;
     e.type = GatewayEventType::kResponse;
     e.response.msg_type = type;
@@ -106,6 +127,7 @@ class Driver {
     e.response.price = req.price;
     e.response.exec_qty = exec;
     e.response.leaves_qty = leaves;
+    e.response.reject_reason = reason;
     (void)gw_.try_push(e);
   }
 
@@ -113,6 +135,7 @@ class Driver {
   GatewayEventQueue gw_{1024};
   OrderRequestQueue out_{1024};
   std::uint64_t seq_ = 0;
+  std::uint64_t modifies_ = 0;
   TradeEngine engine_;
 };
 
@@ -128,7 +151,7 @@ void expect_no_allocation(std::string_view strategy) {
   }
   const std::uint64_t allocations = test::thread_allocations() - before;
   EXPECT_EQ(allocations, 0u);
-  EXPECT_GT(driver.engine().orders_sent(), 100u);
+  EXPECT_GT(driver.engine().requests_sent(), 100u);
   EXPECT_GT(driver.engine().fills(), 10u);
   EXPECT_EQ(driver.engine().book_errors(), 0u);
   EXPECT_GE(driver.engine().market_events(), 110'000u);

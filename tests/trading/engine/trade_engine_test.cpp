@@ -102,7 +102,7 @@ class TradeEngineTest : public ::testing::Test {
     EXPECT_EQ(r.request.msg_type, type);
     EXPECT_EQ(r.request.ticker_id, 1u);
     EXPECT_EQ(r.request.order_id, id);
-    if (type == ClientRequestType::kNew) {
+    if (type == ClientRequestType::kNew || type == ClientRequestType::kModify) {
       EXPECT_EQ(r.request.side, side);
       EXPECT_EQ(r.request.price, price);
       EXPECT_EQ(r.request.qty, qty);
@@ -133,20 +133,63 @@ TEST_F(TradeEngineTest, quotes_around_the_reference_price_on_an_empty_book_after
   EXPECT_EQ(sent[0].engine_in_tsc, 0u);
 }
 
-TEST_F(TradeEngineTest, requotes_by_cancel_then_new_when_the_book_moves) {
+TEST_F(TradeEngineTest, requotes_by_modify_when_the_book_moves) {
   log_on_and_accept();
   // Ask only: no widening on a one-sided book, the quotes stay at 9950 / 10050.
   md(MarketUpdateType::kAdd, 1, 101, Side::kSell, 10010, 10);
   EXPECT_TRUE(run().empty());
   // Two-sided, mid 10000 (the fair value), imbalance (30 - 10) / 40 = 0.5 widens the half
-  // spread to 62: both quotes move.
+  // spread to 62: both quotes move, each by one MODIFY keeping its order id.
+  md(MarketUpdateType::kAdd, 2, 100, Side::kBuy, 9990, 30, 1234);
+  auto sent = run();
+  ASSERT_EQ(sent.size(), 2u);
+  expect_request(sent[0], ClientRequestType::kModify, 1, Side::kBuy, 9938, 10);
+  expect_request(sent[1], ClientRequestType::kModify, 2, Side::kSell, 10062, 10);
+  EXPECT_EQ(sent[0].request.tif, exchange::TimeInForce::kGtc);
+  EXPECT_EQ(sent[0].request.flags, 0u);
+  EXPECT_EQ(sent[0].md_read_tsc, 1234u);
+  EXPECT_NE(sent[0].engine_in_tsc, 0u);
+  // Balanced again: quotes 9950 / 10050, but the modifies are in flight.
+  md(MarketUpdateType::kModify, 3, 100, Side::kBuy, 9990, 10);
+  EXPECT_TRUE(run().empty());
+  respond(ClientResponseType::kModified, 1, Side::kBuy, 9938, 0, 10);
+  sent = run();
+  ASSERT_EQ(sent.size(), 1u);
+  expect_request(sent[0], ClientRequestType::kModify, 1, Side::kBuy, 9950, 10);
+  EXPECT_EQ(sent[0].md_read_tsc, 0u);
+  respond(ClientResponseType::kModified, 2, Side::kSell, 10062, 0, 10);
+  sent = run();
+  ASSERT_EQ(sent.size(), 1u);
+  expect_request(sent[0], ClientRequestType::kModify, 2, Side::kSell, 10050, 10);
+  EXPECT_EQ(engine_.orders_sent(), 2u);
+  EXPECT_EQ(engine_.cancels_sent(), 0u);
+  EXPECT_EQ(engine_.modifies_sent(), 4u);
+  // Two opening quotes, then two moves per side: one request per quote change.
+  EXPECT_EQ(engine_.quote_changes(), 6u);
+  EXPECT_EQ(engine_.requests_sent(), 6u);
+}
+
+TradeEngineOptions cancel_new_options() {
+  TradeEngineOptions o = options();
+  o.strategy.requote = Requote::kCancelNew;
+  return o;
+}
+
+class TradeEngineCancelNewTest : public TradeEngineTest {
+ protected:
+  TradeEngineCancelNewTest() : TradeEngineTest(cancel_new_options()) {}
+};
+
+TEST_F(TradeEngineCancelNewTest, requotes_by_cancel_then_new_when_told_to) {
+  log_on_and_accept();
+  md(MarketUpdateType::kAdd, 1, 101, Side::kSell, 10010, 10);
+  EXPECT_TRUE(run().empty());
   md(MarketUpdateType::kAdd, 2, 100, Side::kBuy, 9990, 30, 1234);
   auto sent = run();
   ASSERT_EQ(sent.size(), 2u);
   expect_request(sent[0], ClientRequestType::kCancel, 1, Side::kBuy, 0, 0);
   expect_request(sent[1], ClientRequestType::kCancel, 2, Side::kSell, 0, 0);
   EXPECT_EQ(sent[0].md_read_tsc, 1234u);
-  EXPECT_NE(sent[0].engine_in_tsc, 0u);
   // Balanced again: quotes 9950 / 10050, but the cancels are in flight.
   md(MarketUpdateType::kModify, 3, 100, Side::kBuy, 9990, 10);
   EXPECT_TRUE(run().empty());
@@ -161,6 +204,11 @@ TEST_F(TradeEngineTest, requotes_by_cancel_then_new_when_the_book_moves) {
   expect_request(sent[0], ClientRequestType::kNew, 4, Side::kSell, 10050, 10);
   EXPECT_EQ(engine_.orders_sent(), 4u);
   EXPECT_EQ(engine_.cancels_sent(), 2u);
+  EXPECT_EQ(engine_.modifies_sent(), 0u);
+  // Two opening quotes, two moves per side; the second move of each side came while its
+  // cancel was in flight and went out as the NEW.
+  EXPECT_EQ(engine_.quote_changes(), 6u);
+  EXPECT_EQ(engine_.requests_sent(), 6u);
 }
 
 TEST_F(TradeEngineTest, sends_nothing_inside_a_recovery_frame_and_acts_after_it) {
@@ -179,12 +227,8 @@ TEST_F(TradeEngineTest, sends_nothing_inside_a_recovery_frame_and_acts_after_it)
   EXPECT_EQ(engine_.last_seq(), 50u);
   EXPECT_DOUBLE_EQ(engine_.features(0).fair_value, 9050.0);
   ASSERT_EQ(sent.size(), 2u);
-  expect_request(sent[0], ClientRequestType::kCancel, 1, Side::kBuy, 0, 0);
-  expect_request(sent[1], ClientRequestType::kCancel, 2, Side::kSell, 0, 0);
-  respond(ClientResponseType::kCanceled, 1, Side::kBuy, 9950);
-  sent = run();
-  ASSERT_EQ(sent.size(), 1u);
-  expect_request(sent[0], ClientRequestType::kNew, 3, Side::kBuy, 9000, 10);
+  expect_request(sent[0], ClientRequestType::kModify, 1, Side::kBuy, 9000, 10);
+  expect_request(sent[1], ClientRequestType::kModify, 2, Side::kSell, 9100, 10);
   md(MarketUpdateType::kAdd, 51, 9, Side::kBuy, 8000, 1);
   (void)run();
   EXPECT_EQ(engine_.last_seq(), 51u);

@@ -68,24 +68,60 @@ TEST_F(LiquidityTakerTest, does_not_cross_an_empty_side) {
   EXPECT_EQ(queue_.front(), nullptr);
 }
 
-TEST_F(LiquidityTakerTest, cancels_a_resting_remainder_on_the_next_update) {
+TEST_F(LiquidityTakerTest, sends_ioc_orders) {
+  update(0.5);
+  ASSERT_NE(queue_.front(), nullptr);
+  EXPECT_EQ(queue_.front()->request.msg_type, ClientRequestType::kNew);
+  EXPECT_EQ(queue_.front()->request.tif, exchange::TimeInForce::kIoc);
+  EXPECT_EQ(queue_.front()->request.flags, 0u);
+}
+
+// Answers order 1 (the IOC buy of 5): ACCEPTED, FILLED 2, then CANCELED(EXPIRED) for the rest.
+class LiquidityTakerExpiryTest : public LiquidityTakerTest {
+ protected:
+  void respond(exchange::ClientResponseType type, exchange::Qty exec, exchange::Qty leaves,
+               exchange::RejectReason reason = exchange::RejectReason::kNone) {
+    exchange::ClientResponse r;
+    r.msg_type = type;
+    r.ticker_id = 3;
+    r.client_order_id = 1;
+    r.side = Side::kBuy;
+    r.exec_qty = exec;
+    r.leaves_qty = leaves;
+    r.reject_reason = reason;
+    om_.on_response(0, r);
+  }
+};
+
+TEST_F(LiquidityTakerExpiryTest, neither_cancels_nor_repeats_an_ioc_until_it_ends) {
   update(0.5);
   ASSERT_NE(queue_.front(), nullptr);
   queue_.pop();
-  exchange::ClientResponse r;
-  r.msg_type = exchange::ClientResponseType::kAccepted;
-  r.ticker_id = 3;
-  r.client_order_id = 1;
-  r.leaves_qty = 5;
-  om_.on_response(0, r);
-  r.msg_type = exchange::ClientResponseType::kFilled;
-  r.exec_qty = 2;
-  r.leaves_qty = 3;
-  om_.on_response(0, r);
-  update(0.1);
+  respond(exchange::ClientResponseType::kAccepted, 0, 5);
+  respond(exchange::ClientResponseType::kFilled, 2, 3);
+  update(0.1);  // the signal is gone: the remainder expires by itself, no CANCEL
+  update(0.9);  // still strong: the IOC has not ended, no second one
+  EXPECT_EQ(queue_.front(), nullptr);
+  respond(exchange::ClientResponseType::kCanceled, 0, 0, exchange::RejectReason::kExpired);
+  EXPECT_EQ(om_.order(0, Side::kBuy).state, OrderState::kNone);
+  EXPECT_EQ(om_.expirations(), 1u);
+  EXPECT_EQ(om_.cancels_sent(), 0u);
+}
+
+TEST_F(LiquidityTakerExpiryTest, waits_for_a_bbo_change_before_the_next_ioc) {
+  update(0.5);
   ASSERT_NE(queue_.front(), nullptr);
-  EXPECT_EQ(queue_.front()->request.msg_type, ClientRequestType::kCancel);
-  EXPECT_EQ(queue_.front()->request.order_id, 1u);
+  queue_.pop();
+  respond(exchange::ClientResponseType::kAccepted, 0, 5);
+  respond(exchange::ClientResponseType::kCanceled, 0, 0, exchange::RejectReason::kExpired);
+  update(0.5);  // the same book: the market data of the miss has not arrived yet
+  EXPECT_EQ(queue_.front(), nullptr);
+  bbo_.ask_price = 10020;
+  update(0.5);
+  ASSERT_NE(queue_.front(), nullptr);
+  EXPECT_EQ(queue_.front()->request.price, 10020);
+  EXPECT_EQ(queue_.front()->request.order_id, 2u);
+  EXPECT_EQ(queue_.front()->request.tif, exchange::TimeInForce::kIoc);
 }
 
 }  // namespace

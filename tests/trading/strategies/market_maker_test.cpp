@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <vector>
+
 namespace llt::trading {
 namespace {
 
@@ -95,6 +97,97 @@ TEST(MarketMaker, sends_both_quotes_through_the_order_manager) {
   EXPECT_EQ(queue.front()->request.price, 10050);
   queue.pop();
   EXPECT_EQ(queue.front(), nullptr);
+}
+
+// Both quotes live: ids 1 (bid 9950 x 10) and 2 (ask 10050 x 10).
+class MarketMakerRequoteTest : public ::testing::Test {
+ protected:
+  explicit MarketMakerRequoteTest(Requote requote = Requote::kModify) : mm_(make(requote)) {
+    om_.set_logged_on(true);
+    mm_.on_update(0, features(10000), Bbo{}, pos_, om_);
+    while (const OrderRequest* r = queue_.front()) {
+      exchange::ClientResponse accepted;
+      accepted.msg_type = exchange::ClientResponseType::kAccepted;
+      accepted.ticker_id = 3;
+      accepted.client_order_id = r->request.order_id;
+      accepted.leaves_qty = r->request.qty;
+      queue_.pop();
+      om_.on_response(0, accepted);
+    }
+  }
+  static MarketMaker make(Requote requote) {
+    MarketMakerParams p = params();
+    p.requote = requote;
+    return MarketMaker(p);
+  }
+  std::vector<exchange::ClientRequest> drain() {
+    std::vector<exchange::ClientRequest> sent;
+    while (const OrderRequest* r = queue_.front()) {
+      sent.push_back(r->request);
+      queue_.pop();
+    }
+    return sent;
+  }
+
+  OrderRequestQueue queue_{8};
+  RiskManager risk_{RiskLimits{}};
+  OrderManager om_{{3}, queue_, risk_};
+  MarketMaker mm_;
+  Position pos_;
+};
+
+TEST_F(MarketMakerRequoteTest, shrinks_a_quote_in_place_with_one_modify_at_the_same_price) {
+  pos_.position = 500;  // long: bid 10 -> 7, same prices
+  mm_.on_update(0, features(10000), Bbo{}, pos_, om_);
+  const auto sent = drain();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].msg_type, exchange::ClientRequestType::kModify);
+  EXPECT_EQ(sent[0].order_id, 1u);
+  EXPECT_EQ(sent[0].side, exchange::Side::kBuy);
+  EXPECT_EQ(sent[0].price, 9950);
+  EXPECT_EQ(sent[0].qty, 7u);
+  EXPECT_EQ(om_.order(0, exchange::Side::kBuy).state, OrderState::kPendingModify);
+}
+
+TEST_F(MarketMakerRequoteTest, moves_both_quotes_with_one_modify_each_and_no_new) {
+  mm_.on_update(0, features(10100), Bbo{}, pos_, om_);
+  const auto sent = drain();
+  ASSERT_EQ(sent.size(), 2u);
+  EXPECT_EQ(sent[0].msg_type, exchange::ClientRequestType::kModify);
+  EXPECT_EQ(sent[0].order_id, 1u);
+  EXPECT_EQ(sent[0].price, 10050);
+  EXPECT_EQ(sent[1].msg_type, exchange::ClientRequestType::kModify);
+  EXPECT_EQ(sent[1].order_id, 2u);
+  EXPECT_EQ(sent[1].price, 10150);
+  EXPECT_EQ(om_.orders_sent(), 2u);  // the two opening NEWs only
+  EXPECT_EQ(om_.modifies_sent(), 2u);
+}
+
+class MarketMakerCancelNewTest : public MarketMakerRequoteTest {
+ protected:
+  MarketMakerCancelNewTest() : MarketMakerRequoteTest(Requote::kCancelNew) {}
+};
+
+TEST_F(MarketMakerCancelNewTest, moves_a_quote_by_cancel_then_new_when_told_to) {
+  mm_.on_update(0, features(10100), Bbo{}, pos_, om_);
+  auto sent = drain();
+  ASSERT_EQ(sent.size(), 2u);
+  EXPECT_EQ(sent[0].msg_type, exchange::ClientRequestType::kCancel);
+  EXPECT_EQ(sent[1].msg_type, exchange::ClientRequestType::kCancel);
+  exchange::ClientResponse canceled;
+  canceled.msg_type = exchange::ClientResponseType::kCanceled;
+  canceled.ticker_id = 3;
+  canceled.client_order_id = 1;
+  om_.on_response(0, canceled);
+  mm_.on_update(0, features(10100), Bbo{}, pos_, om_);
+  sent = drain();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].msg_type, exchange::ClientRequestType::kNew);
+  EXPECT_EQ(sent[0].order_id, 3u);
+  EXPECT_EQ(sent[0].price, 10050);
+  // One quote change of the bid, two requests for it.
+  EXPECT_EQ(om_.quote_changes(), 4u);
+  EXPECT_EQ(om_.requests_sent(), 5u);
 }
 
 }  // namespace
