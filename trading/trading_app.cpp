@@ -70,6 +70,13 @@ double ns_to_us(std::uint64_t ns) {
   return static_cast<double>(ns) / 1000.0;
 }
 
+// NEW, CANCEL and MODIFY requests per quote change (0 before the first change).
+double messages_per_quote_change(const TradeEngine& engine) {
+  const std::uint64_t changes = engine.quote_changes();
+  return changes == 0 ? 0.0
+                      : static_cast<double>(engine.requests_sent()) / static_cast<double>(changes);
+}
+
 std::uint64_t risk_rejects(const RiskManager& risk) {
   std::uint64_t total = 0;
   for (std::size_t r = 1; r < kRiskResultCount; ++r) {
@@ -129,11 +136,14 @@ std::string TradingApp::status_line() const {
   const MarketDataConsumerStats md = consumer_->stats();
   const OrderGatewayCounters gw = gateway_->counters();
   return fmt::format(
-      "trading: client {} [{}], orders {}, cancels {}, fills {}, risk rejects {}, exchange "
-      "rejects {}, md recoveries {}{}, session {}, tick-to-trade p50 {:.1f} us p99 {:.1f} us",
+      "trading: client {} [{}], orders {}, cancels {}, modifies {} (rejected {}), fills {}, "
+      "expired {}, self-trade cancels {}, risk rejects {}, exchange rejects {}, md recoveries "
+      "{}{}, session {}, tick-to-trade p50 {:.1f} us p99 {:.1f} us",
       options_.client_id, tickers, engine_->orders_sent(), engine_->cancels_sent(),
-      engine_->fills(), risk_rejects(engine_->risk()), engine_->total_exchange_rejects(),
-      md.recoveries_completed, md.recovering ? " (recovering)" : "",
+      engine_->modifies_sent(), engine_->modify_rejects(), engine_->fills(), engine_->expirations(),
+      engine_->self_trade_cancels(), risk_rejects(engine_->risk()),
+      engine_->total_exchange_rejects(), md.recoveries_completed,
+      md.recovering ? " (recovering)" : "",
       gw.logged_on ? "logged on" : (gw.connected ? "logging on" : "down"),
       ns_to_us(gw.tick_to_trade_p50_ns), ns_to_us(gw.tick_to_trade_p99_ns));
 }
@@ -165,10 +175,17 @@ std::string TradingApp::summary() const {
     }
   }
   out += fmt::format(
-      "trading: orders sent {} cancels sent {} fills {} risk rejects {} ({}) exchange rejects "
-      "{} ({}) send failures {}\n",
-      engine_->orders_sent(), engine_->cancels_sent(), engine_->fills(), risk_rejects(risk),
-      by_reason, engine_->total_exchange_rejects(), exchange_by_reason, engine_->send_failures());
+      "trading: orders sent {} cancels sent {} modifies sent {} modifies rejected {} fills {} "
+      "expired {} self-trade cancels {} risk rejects {} ({}) exchange rejects {} ({}) send "
+      "failures {}\n",
+      engine_->orders_sent(), engine_->cancels_sent(), engine_->modifies_sent(),
+      engine_->modify_rejects(), engine_->fills(), engine_->expirations(),
+      engine_->self_trade_cancels(), risk_rejects(risk), by_reason,
+      engine_->total_exchange_rejects(), exchange_by_reason, engine_->send_failures());
+  out += fmt::format(
+      "trading: quote changes {} requests {} messages per quote change {:.2f} (requote {})\n",
+      engine_->quote_changes(), engine_->requests_sent(), messages_per_quote_change(*engine_),
+      options_.requote);
   const MarketDataConsumerStats md = consumer_->stats();
   out += fmt::format(
       "trading: market data next seq {} recoveries {} (started {}, gaps {}, healed {}, "

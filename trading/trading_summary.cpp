@@ -48,9 +48,16 @@ std::string trading_summary_json(const TradingApp& app) {
   json.begin_object("counters");
   json.value("orders_sent", engine.orders_sent());
   json.value("cancels_sent", engine.cancels_sent());
+  json.value("modifies_sent", engine.modifies_sent());
+  json.value("modify_rejects", engine.modify_rejects());
   json.value("fills", engine.fills());
+  json.value("expirations", engine.expirations());
+  json.value("self_trade_cancels", engine.self_trade_cancels());
   json.value("send_failures", engine.send_failures());
+  json.value("quote_changes", engine.quote_changes());
+  json.value("requests_sent", engine.requests_sent());
   json.end_object();
+  json.value("requote", options.requote);
 
   const RiskManager& risk = engine.risk();
   std::uint64_t risk_total = 0;

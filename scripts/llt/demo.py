@@ -1,7 +1,8 @@
 """The live demo (scripts/demo.sh): builds Release, starts a run (run.py) for --duration
 seconds, shows the processes' status lines while they run, stops everything, prints a
 summary from the processes' --summary-json files (trades per ticker, each client's position
-and P&L, rejects, recoveries, latency percentiles) and plots the latency CSVs. Exit code 0
+and P&L, modifies, expirations, messages per quote change, rejects, recoveries, latency
+percentiles) and plots the latency CSVs. Exit code 0
 only when every process ended by itself or on SIGTERM with exit code 0; 130 when
 interrupted. --benchmarks runs every benchmark binary's short mode instead."""
 
@@ -184,7 +185,8 @@ def print_summary(run_dir: str, duration: int, stop_output: str,
                                     f"{t['vwap']:.2f}", f"{t['realized_pnl']:.2f}",
                                     f"{t['unrealized_pnl']:.2f}", f"{t['total_pnl']:.2f}"))
 
-    print("\norders, risk rejects, market data recoveries, sessions per client:")
+    print("\norders, modifies and expirations (IOC and FOK rests), rejects, market data "
+          "recoveries,\nsessions per client:")
     for client in clients:
         s = sums[client.name]
         if s is None:
@@ -193,7 +195,9 @@ def print_summary(run_dir: str, duration: int, stop_output: str,
         print(f"  {client.name:<8} orders {c['orders_sent']}, cancels {c['cancels_sent']}, "
               f"risk rejects {s['risk_rejects']} "
               f"({summary.by_reason(s['risk_rejects_by_reason'])}), "
-              f"exchange rejects {s['exchange_rejects']}")
+              f"exchange rejects {s['exchange_rejects']} "
+              f"({summary.by_reason(s['exchange_rejects_by_reason'], False)})")
+        print(f"  {'':<8} {summary.order_types(s)}")
         print(f"  {'':<8} md recoveries {md['recoveries_completed']} (started "
               f"{md['recoveries_started']}, gaps {md['gaps_detected']}, healed "
               f"{md['gaps_healed']}, restarts {md['restarts_detected']}, last "

@@ -48,6 +48,21 @@ def client_latency(summary: dict) -> str:
             f"p99 {rtt['p99'] / 1000:.1f} us ({rtt['count']} answers)")
 
 
+def order_types(summary: dict) -> str:
+    """A trading client's modifies, expirations and self-trade cancels, and its messages per
+    quote change (NEW + CANCEL + MODIFY sent over its strategy's quote changes; "-" before
+    the first change)."""
+    c = summary.get("counters") or {}
+    changes = c.get("quote_changes", 0)
+    requests = c.get("requests_sent", 0)
+    ratio = f"{requests / changes:.2f}" if changes else "-"
+    return (f"modifies {c.get('modifies_sent', 0)} (rejected {c.get('modify_rejects', 0)}), "
+            f"expired {c.get('expirations', 0)}, self-trade cancels "
+            f"{c.get('self_trade_cancels', 0)}, messages per quote change {ratio} "
+            f"({requests} requests / {changes} quote changes, requote "
+            f"{summary.get('requote', '?')})")
+
+
 def by_reason(counts: dict, all_reasons: bool = True) -> str:
     """"A 1, B 0" in the file's order (only the non-zero ones unless all_reasons)."""
     return ", ".join(f"{k} {v}" for k, v in counts.items() if all_reasons or v)

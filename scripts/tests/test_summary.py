@@ -11,7 +11,10 @@ TRADING = {
     "process": "trading", "client_id": 1, "strategy": "market-maker",
     "tickers": [{"ticker": 1, "position": 3, "bought": 10, "sold": 7, "fills": 4, "vwap": 99.5,
                  "realized_pnl": 1.25, "unrealized_pnl": -0.5, "total_pnl": 0.75}],
-    "counters": {"orders_sent": 12, "cancels_sent": 5, "fills": 4, "send_failures": 0},
+    "counters": {"orders_sent": 12, "cancels_sent": 5, "modifies_sent": 30, "modify_rejects": 1,
+                 "fills": 4, "expirations": 6, "self_trade_cancels": 2, "send_failures": 0,
+                 "quote_changes": 40, "requests_sent": 47},
+    "requote": "modify",
     "risk_rejects_by_reason": {"ORDER_TOO_LARGE": 0, "POSITION_TOO_LARGE": 2},
     "risk_rejects": 2, "exchange_rejects_by_reason": {}, "exchange_rejects": 0,
     "session": {"ever_logged_on": True, "logons": 1, "disconnects": 0, "requests": 17,
@@ -66,6 +69,15 @@ class SummaryTest(unittest.TestCase):
         self.assertEqual(lines[1].split(), ["md_read_to_order_sent", "9", "1500", "2000",
                                             "12345", "20000", "30000"])
         self.assertEqual(len(lines[0]), len(lines[1]))
+
+    def test_order_types_shows_modifies_expirations_and_messages_per_quote_change(self):
+        self.assertEqual(summary.order_types(TRADING),
+                         "modifies 30 (rejected 1), expired 6, self-trade cancels 2, messages "
+                         "per quote change 1.18 (47 requests / 40 quote changes, requote modify)")
+        # A summary of an older client, or of one that never quoted.
+        self.assertEqual(summary.order_types({"counters": {}}),
+                         "modifies 0 (rejected 0), expired 0, self-trade cancels 0, messages "
+                         "per quote change - (0 requests / 0 quote changes, requote ?)")
 
     def test_by_reason_and_ticker_trades(self):
         self.assertEqual(summary.by_reason({"A": 0, "B": 2}), "A 0, B 2")

@@ -273,7 +273,16 @@ void expect_summary_json_matches_the_text(const Client& client, const std::strin
             summary_count(out, "orders sent"))
       << client.name;
   EXPECT_EQ(static_cast<std::uint64_t>(s["counters"]["fills"].integer()),
-            summary_count(out, "cancels sent [0-9]+ fills"))
+            summary_count(out, "modifies rejected [0-9]+ fills"))
+      << client.name;
+  EXPECT_EQ(static_cast<std::uint64_t>(s["counters"]["modifies_sent"].integer()),
+            summary_count(out, "modifies sent"))
+      << client.name;
+  EXPECT_EQ(static_cast<std::uint64_t>(s["counters"]["expirations"].integer()),
+            summary_count(out, "expired"))
+      << client.name;
+  EXPECT_EQ(static_cast<std::uint64_t>(s["counters"]["quote_changes"].integer()),
+            summary_count(out, "quote changes"))
       << client.name;
   EXPECT_EQ(static_cast<std::uint64_t>(s["risk_rejects"].integer()),
             summary_count(out, "risk rejects"))
@@ -291,6 +300,28 @@ void expect_summary_json_matches_the_text(const Client& client, const std::strin
       << out;
   EXPECT_EQ(s["latency_ns"]["order_sent_to_response_read"]["count"].text, answers[1].str())
       << client.name;
+}
+
+// The market maker moved its quotes with MODIFY: every request it sent answers a quote
+// change, except a NEW replacing a filled quote, the wind-down's CANCELs (one per side) and a
+// request sent again after a refusal (cancel + new would send two per change). The taker's
+// IOCs and the random trader's IOC and FOK orders expired instead of resting.
+void expect_order_types_used(const std::vector<Client>& clients) {
+  const std::string maker = clients[0].process->stdout_text();
+  const std::uint64_t refusals =
+      summary_count(maker, "risk rejects") + summary_count(maker, "exchange rejects");
+  EXPECT_GT(summary_count(maker, "modifies sent"), 0U) << maker;
+  EXPECT_LE(summary_count(maker, "cancels sent"), 2 + refusals) << maker;
+  EXPECT_LE(summary_count(maker, "quote changes [0-9]+ requests"),
+            summary_count(maker, "quote changes") +
+                summary_count(maker, "modifies rejected [0-9]+ fills") + refusals + 2)
+      << maker;
+  const std::string taker = clients[1].process->stdout_text();
+  EXPECT_EQ(summary_count(taker, "cancels sent"), 0U) << taker;
+  EXPECT_EQ(summary_count(taker, "modifies sent"), 0U) << taker;
+  const std::string random = clients[2].process->stdout_text();
+  EXPECT_GT(summary_count(random, "expired"), 0U) << random;
+  EXPECT_GT(summary_count(random, "modifies sent"), 0U) << random;
 }
 
 // The exchange, a market maker, a liquidity taker and a random trader on ticker 1 (the
@@ -396,6 +427,7 @@ void trade_and_check_against_the_exchange(const std::vector<std::string>& taker_
   EXPECT_GT(summary_count(clients[1].process->stdout_text(), "orders sent"), 0U)
       << "the liquidity taker never traded:\n"
       << clients[1].process->stdout_text();
+  expect_order_types_used(clients);
 
   if (taker_loses_market_data) {
     const std::string out = clients[1].process->stdout_text();
