@@ -171,6 +171,44 @@ TEST(OrderGateway, records_one_round_trip_per_answered_request) {
   EXPECT_EQ(harness.gateway().next_outbound_seq(), 7u);
 }
 
+TEST(OrderGateway, sends_modify_and_tif_and_routes_modified_rejects_and_expiries) {
+  OrderEntryExchange exchange;
+  GatewayHarness harness(test_gateway_options(exchange.port(), 6));
+  ASSERT_TRUE(harness.wait_for(GatewayEventType::kLoggedOn, 1));
+
+  OrderRequest modify = testing::new_order(1, 1, Side::kBuy, 9'000, 3);
+  modify.request.msg_type = ClientRequestType::kModify;
+  OrderRequest unknown = modify;
+  unknown.request.order_id = 99;
+  OrderRequest ioc = testing::new_order(1, 2, Side::kSell, 9'500, 5);
+  ioc.request.tif = exchange::TimeInForce::kIoc;
+  OrderRequest bad_tif = testing::new_order(1, 3, Side::kSell, 9'500, 5);
+  bad_tif.request.tif = static_cast<exchange::TimeInForce>(7);
+  ASSERT_TRUE(harness.submit(testing::new_order(1, 1, Side::kBuy, 9'000, 5)));  // ACCEPTED
+  ASSERT_TRUE(harness.submit(modify));                                          // MODIFIED
+  ASSERT_TRUE(harness.submit(unknown));                                         // MODIFY_REJECTED
+  ASSERT_TRUE(harness.submit(ioc));      // ACCEPTED, CANCELED(EXPIRED)
+  ASSERT_TRUE(harness.submit(bad_tif));  // REJECTED(INVALID_TIF)
+  ASSERT_TRUE(harness.wait_for(GatewayEventType::kResponse, 6));
+
+  const std::vector<ClientResponse> responses = harness.responses();
+  ASSERT_EQ(responses.size(), 6u);
+  EXPECT_EQ(responses[0].msg_type, ClientResponseType::kAccepted);
+  EXPECT_EQ(responses[1].msg_type, ClientResponseType::kModified);
+  EXPECT_EQ(responses[1].leaves_qty, 3u);
+  EXPECT_EQ(responses[2].msg_type, ClientResponseType::kModifyRejected);
+  EXPECT_EQ(responses[2].reject_reason, RejectReason::kUnknownOrder);
+  EXPECT_EQ(responses[3].msg_type, ClientResponseType::kAccepted);
+  EXPECT_EQ(responses[4].msg_type, ClientResponseType::kCanceled);
+  EXPECT_EQ(responses[4].reject_reason, RejectReason::kExpired);
+  EXPECT_EQ(responses[5].msg_type, ClientResponseType::kRejected);
+  EXPECT_EQ(responses[5].reject_reason, RejectReason::kInvalidTif);
+  EXPECT_TRUE(harness.gateway().logged_on());
+  EXPECT_EQ(harness.gateway().counters().protocol_errors, 0u);
+  // Every request answered once: the expiry answers none.
+  EXPECT_EQ(harness.gateway().order_sent_to_response_read().count(), 5u);
+}
+
 TEST(OrderGateway, sends_heartbeat_when_idle_and_its_seq_num_is_accepted) {
   OrderEntryExchange exchange;
   OrderGatewayOptions options = test_gateway_options(exchange.port(), 9);
