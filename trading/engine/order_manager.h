@@ -105,7 +105,7 @@ class OrderManager {
                RiskManager& risk)
       : ticker_ids_(ticker_ids),
         slots_(ticker_ids.size()),
-        targets_(ticker_ids.size()),
+        replacing_(ticker_ids.size()),
         requests_(requests),
         risk_(risk) {}
 
@@ -120,24 +120,18 @@ class OrderManager {
     engine_in_tsc_ = engine_in_tsc;
   }
 
-  // Makes the (ticker, side) order rest at price for qty; qty 0 means no order. A call that
-  // asks for another price or qty than the previous call for that side counts a quote change.
+  // Makes the (ticker, side) order rest at price for qty; qty 0 means no order.
   [[nodiscard]] MoveResult move(std::size_t ticker, exchange::Side side, exchange::Price price,
                                 exchange::Qty qty, const Position& position,
                                 const MoveOptions& options = {}) noexcept {
     if (!logged_on_) {
       return MoveResult::kNotLoggedOn;
     }
-    Target& target = targets_[ticker][index(side)];
-    if (target.price != price || target.qty != qty) {
-      target.price = price;
-      target.qty = qty;
-      quote_changes_.add();
-    }
     WorkingOrder& o = slot(ticker, side);
     switch (o.state) {
       case OrderState::kNone:
         if (qty == 0 || price <= 0) {
+          replacing_[ticker][index(side)] = false;  // the replacement is not wanted any more
           return MoveResult::kNoChange;
         }
         return send_new(ticker, side, price, qty, position, options.tif, options.flags);
@@ -148,8 +142,13 @@ class OrderManager {
         if (qty > 0 && price == o.price && qty == o.qty) {
           return MoveResult::kNoChange;
         }
-        if (qty == 0 || price <= 0 || options.requote == Requote::kCancelNew) {
+        if (qty == 0 || price <= 0) {
           return cancel(ticker, side);
+        }
+        if (options.requote == Requote::kCancelNew) {
+          const MoveResult r = cancel(ticker, side);
+          replacing_[ticker][index(side)] = r == MoveResult::kSentCancel;
+          return r;
         }
         return modify(ticker, side, price, qty, position);
       case OrderState::kPendingNew:
@@ -181,6 +180,11 @@ class OrderManager {
               flags)) {
       return MoveResult::kQueueFull;
     }
+    bool& replacing = replacing_[ticker][index(side)];
+    if (!replacing) {
+      quote_changes_.add();
+    }
+    replacing = false;
     o = WorkingOrder{};
     o.state = OrderState::kPendingNew;
     o.tif = tif;
@@ -222,6 +226,7 @@ class OrderManager {
     o.modify_price = price;
     o.modify_qty = qty;
     modifies_sent_.add();
+    quote_changes_.add();
     return MoveResult::kSentModify;
   }
 
@@ -247,6 +252,7 @@ class OrderManager {
     }
     o.state = OrderState::kPendingCancel;
     cancels_sent_.add();
+    quote_changes_.add();
     return MoveResult::kSentCancel;
   }
 
@@ -319,6 +325,7 @@ class OrderManager {
             finish(*o);
           } else {
             o->state = OrderState::kLive;
+            replacing_[ticker][o == &slots_[ticker][0] ? 0 : 1] = false;
           }
         }
         break;
@@ -339,6 +346,7 @@ class OrderManager {
         } else if (o->state == OrderState::kPendingCancel ||
                    o->state == OrderState::kPendingModify) {
           o->state = OrderState::kLive;  // a session rule refused the request; the order rests
+          replacing_[ticker][o == &slots_[ticker][0] ? 0 : 1] = false;
         }
         break;
       default:
@@ -354,6 +362,9 @@ class OrderManager {
       for (WorkingOrder& o : sides) {
         o = WorkingOrder{};
       }
+    }
+    for (auto& sides : replacing_) {
+      sides = {false, false};
     }
     open_orders_ = 0;
   }
@@ -382,7 +393,11 @@ class OrderManager {
   [[nodiscard]] std::uint64_t requests_sent() const noexcept {
     return orders_sent() + cancels_sent() + modifies_sent();
   }
-  // move() calls that asked a (ticker, side) for another price or qty than the call before.
+  // Changes of a working quote sent: a NEW placing one, a MODIFY, a CANCEL pulling one, and a
+  // CANCEL + NEW replacing one (one change, two requests: the NEW completing it is not
+  // counted). An ask that came while a request was in flight and that a later ask overtook
+  // was never sent and is not counted. requests_sent() / quote_changes() is the messages per
+  // quote change: 1 when moving by MODIFY, up to 2 by cancel + new.
   [[nodiscard]] std::uint64_t quote_changes() const noexcept { return quote_changes_.load(); }
   [[nodiscard]] std::uint64_t send_failures() const noexcept { return send_failures_.load(); }
   [[nodiscard]] std::uint64_t cancel_rejects() const noexcept { return cancel_rejects_.load(); }
@@ -417,12 +432,6 @@ class OrderManager {
   static constexpr std::size_t kRejectReasonSlots = exchange::kRejectReasonCount + 1;
 
  private:
-  // The last price and qty move() was asked for, per (ticker, side).
-  struct Target {
-    exchange::Price price = 0;
-    exchange::Qty qty = 0;
-  };
-
   [[nodiscard]] static std::size_t index(exchange::Side side) noexcept {
     return side == exchange::Side::kBuy ? 0 : 1;
   }
@@ -491,7 +500,9 @@ class OrderManager {
 
   std::vector<exchange::TickerId> ticker_ids_;
   std::vector<std::array<WorkingOrder, 2>> slots_;  // [ticker][0 buy, 1 sell]
-  std::vector<std::array<Target, 2>> targets_;      // [ticker][0 buy, 1 sell]
+  // [ticker][0 buy, 1 sell]: a CANCEL of move() under Requote::kCancelNew went out and the
+  // NEW replacing the order is still to come (it completes that quote change).
+  std::vector<std::array<bool, 2>> replacing_;
   OrderRequestQueue& requests_;
   RiskManager& risk_;
   exchange::OrderId next_order_id_ = 1;

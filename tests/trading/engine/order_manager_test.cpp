@@ -500,15 +500,39 @@ TEST_F(OrderManagerTest, sends_tif_and_flags_as_given_and_counts_their_rejects_b
   EXPECT_EQ(om_.total_exchange_rejects(), 2u);
 }
 
-TEST_F(OrderManagerTest, counts_a_quote_change_only_when_the_asked_price_or_qty_changes) {
+TEST_F(OrderManagerTest, counts_one_quote_change_per_new_modify_or_cancel_sent) {
   ASSERT_EQ(om_.move(0, Side::kBuy, 100, 10, pos_), MoveResult::kSentNew);
-  EXPECT_EQ(om_.move(0, Side::kBuy, 100, 10, pos_), MoveResult::kWaiting);
+  // Asks while the NEW is in flight send nothing and count nothing.
+  EXPECT_EQ(om_.move(0, Side::kBuy, 101, 10, pos_), MoveResult::kWaiting);
+  EXPECT_EQ(om_.move(0, Side::kBuy, 102, 10, pos_), MoveResult::kWaiting);
   EXPECT_EQ(om_.move(0, Side::kSell, 0, 0, pos_), MoveResult::kNoChange);
   EXPECT_EQ(om_.quote_changes(), 1u);
-  EXPECT_EQ(om_.move(0, Side::kBuy, 100, 9, pos_), MoveResult::kWaiting);
-  EXPECT_EQ(om_.move(1, Side::kBuy, 100, 9, pos_), MoveResult::kSentNew);
+  om_.on_response(0, response(ClientResponseType::kAccepted, 1, Side::kBuy, 100, 0, 10));
+  ASSERT_EQ(om_.move(0, Side::kBuy, 102, 10, pos_), MoveResult::kSentModify);
+  om_.on_response(0, response(ClientResponseType::kModified, 1, Side::kBuy, 102, 0, 10));
+  ASSERT_EQ(om_.move(0, Side::kBuy, 102, 0, pos_), MoveResult::kSentCancel);
   EXPECT_EQ(om_.quote_changes(), 3u);
-  EXPECT_EQ(om_.requests_sent(), 2u);
+  EXPECT_EQ(om_.requests_sent(), 3u);
+}
+
+TEST_F(OrderManagerTest, counts_a_cancel_then_new_replacement_as_one_quote_change) {
+  make_live_buy();
+  MoveOptions cancel_new;
+  cancel_new.requote = Requote::kCancelNew;
+  ASSERT_EQ(om_.move(0, Side::kBuy, 101, 10, pos_, cancel_new), MoveResult::kSentCancel);
+  om_.on_response(0, response(ClientResponseType::kCanceled, 1, Side::kBuy, 100));
+  ASSERT_EQ(om_.move(0, Side::kBuy, 102, 10, pos_, cancel_new), MoveResult::kSentNew);
+  EXPECT_EQ(om_.quote_changes(), 2u);  // the opening NEW, then the replacement
+  EXPECT_EQ(om_.requests_sent(), 3u);
+  // A replacement given up (the strategy wants no order once CANCELED arrives): the next NEW
+  // places a quote of its own.
+  om_.on_response(0, response(ClientResponseType::kAccepted, 2, Side::kBuy, 102, 0, 10));
+  ASSERT_EQ(om_.move(0, Side::kBuy, 103, 10, pos_, cancel_new), MoveResult::kSentCancel);
+  om_.on_response(0, response(ClientResponseType::kCanceled, 2, Side::kBuy, 102));
+  EXPECT_EQ(om_.move(0, Side::kBuy, 0, 0, pos_, cancel_new), MoveResult::kNoChange);
+  ASSERT_EQ(om_.move(0, Side::kBuy, 104, 10, pos_, cancel_new), MoveResult::kSentNew);
+  EXPECT_EQ(om_.quote_changes(), 4u);
+  EXPECT_EQ(om_.requests_sent(), 5u);
 }
 
 }  // namespace
