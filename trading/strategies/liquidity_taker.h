@@ -23,8 +23,9 @@ struct LiquidityTakerParams {
 // Crosses the spread when the signal is strong: signal > threshold buys order_qty at the best
 // ask, signal < -threshold sells at the best bid, as IOC orders: what does not fill on arrival
 // expires (CANCELED(EXPIRED)) instead of resting. One IOC per side at a time (the order
-// manager's slot), and after one the next on that side waits for a change of the BBO, so an
-// IOC that expired against a book not yet updated by market data is not sent again at once.
+// manager's slot), and after one the next on that side waits for the ticker's BBO to change,
+// so an IOC that expired against a book market data had not updated yet is not sent again
+// and again at the same stale price.
 //
 // Thread contract: the trade engine's thread.
 class LiquidityTaker {
@@ -33,9 +34,9 @@ class LiquidityTaker {
   static constexpr std::string_view kHelp =
       "crosses the spread when |trade signal| > --signal-threshold";
 
-  // Start-up: allocates the per-ticker memory of the BBOs sent against.
+  // Start-up: allocates the per-ticker state.
   explicit LiquidityTaker(const LiquidityTakerParams& params)
-      : params_(params), sent_against_(params.ticker_count) {}
+      : params_(params), tickers_(params.ticker_count) {}
 
   [[nodiscard]] static LiquidityTaker make(const StrategyOptions& o, double /*ticks_per_second*/) {
     LiquidityTakerParams p;
@@ -47,35 +48,47 @@ class LiquidityTaker {
 
   void on_update(std::size_t ticker, const TickerFeatures& f, const Bbo& bbo, const Position& pos,
                  OrderManager& om) noexcept {
-    if (ticker >= sent_against_.size()) {
+    if (ticker >= tickers_.size()) {
       return;
     }
+    TickerState& t = tickers_[ticker];
+    if (!(t.last_bbo == bbo)) {
+      t.last_bbo = bbo;
+      t.armed = {true, true};
+    }
     if (f.signal > params_.signal_threshold && bbo.has_ask()) {
-      take(ticker, exchange::Side::kBuy, bbo.ask_price, bbo, pos, om);
+      take(ticker, exchange::Side::kBuy, bbo.ask_price, pos, om);
     }
     if (f.signal < -params_.signal_threshold && bbo.has_bid()) {
-      take(ticker, exchange::Side::kSell, bbo.bid_price, bbo, pos, om);
+      take(ticker, exchange::Side::kSell, bbo.bid_price, pos, om);
     }
   }
 
   [[nodiscard]] const LiquidityTakerParams& params() const noexcept { return params_; }
 
  private:
-  void take(std::size_t ticker, exchange::Side side, exchange::Price price, const Bbo& bbo,
-            const Position& pos, OrderManager& om) noexcept {
-    Bbo& last = sent_against_[ticker][side == exchange::Side::kBuy ? 0 : 1];
-    if (last == bbo || om.order(ticker, side).state != OrderState::kNone) {
+  // What the taker remembers of a ticker.
+  struct TickerState {
+    Bbo last_bbo;                 // as of the previous on_update
+    std::array<bool, 2> armed{};  // [0 buy, 1 sell]: the BBO changed since that side's
+                                  // last IOC (or there was none)
+  };
+
+  void take(std::size_t ticker, exchange::Side side, exchange::Price price, const Position& pos,
+            OrderManager& om) noexcept {
+    bool& armed = tickers_[ticker].armed[side == exchange::Side::kBuy ? 0 : 1];
+    if (!armed || om.order(ticker, side).state != OrderState::kNone) {
       return;
     }
     MoveOptions ioc;
     ioc.tif = exchange::TimeInForce::kIoc;
     if (om.move(ticker, side, price, params_.order_qty, pos, ioc) == MoveResult::kSentNew) {
-      last = bbo;
+      armed = false;
     }
   }
 
   LiquidityTakerParams params_;
-  std::vector<std::array<Bbo, 2>> sent_against_;  // [ticker][0 buy, 1 sell]: the last IOC's BBO
+  std::vector<TickerState> tickers_;
 };
 
 }  // namespace llt::trading

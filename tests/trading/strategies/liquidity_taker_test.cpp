@@ -124,5 +124,21 @@ TEST_F(LiquidityTakerExpiryTest, waits_for_a_bbo_change_before_the_next_ioc) {
   EXPECT_EQ(queue_.front()->request.tif, exchange::TimeInForce::kIoc);
 }
 
+TEST_F(LiquidityTakerExpiryTest, takes_again_when_the_book_comes_back_to_an_earlier_state) {
+  update(0.5);
+  ASSERT_NE(queue_.front(), nullptr);
+  queue_.pop();
+  respond(exchange::ClientResponseType::kAccepted, 0, 5);
+  respond(exchange::ClientResponseType::kCanceled, 0, 0, exchange::RejectReason::kExpired);
+  const Bbo first = bbo_;
+  bbo_.ask_qty = 20;
+  update(0.1);  // a change, but no signal
+  EXPECT_EQ(queue_.front(), nullptr);
+  bbo_ = first;  // the same book as at the first IOC: a change all the same
+  update(0.5);
+  ASSERT_NE(queue_.front(), nullptr);
+  EXPECT_EQ(queue_.front()->request.order_id, 2u);
+}
+
 }  // namespace
 }  // namespace llt::trading
