@@ -232,8 +232,8 @@ class OrderManager {
 
   // Sends CANCEL for a live order; kNoChange when there is none, kWaiting when in flight or
   // for an IOC/FOK order (it ends by itself). flags: 0; anything else is refused by the
-  // exchange (CANCEL_REJECTED(INVALID_FLAGS), the order stays), which only a test of the
-  // exchange's checks sends.
+  // exchange (CANCEL_REJECTED(INVALID_FLAGS), the order stays live), which the random trader
+  // sends on purpose.
   [[nodiscard]] MoveResult cancel(std::size_t ticker, exchange::Side side,
                                   std::uint8_t flags = 0) noexcept {
     if (!logged_on_) {

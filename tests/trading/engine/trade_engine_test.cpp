@@ -351,6 +351,33 @@ TEST_F(TradeEngineTest, a_wind_down_cancels_a_pending_new_once_it_is_accepted) {
   EXPECT_TRUE(engine_.flat());
 }
 
+TEST_F(TradeEngineTest, a_wind_down_cancels_an_order_with_a_modify_in_flight_once_modified) {
+  log_on_and_accept();
+  md(MarketUpdateType::kAdd, 1, 101, Side::kSell, 10010, 10);
+  md(MarketUpdateType::kAdd, 2, 100, Side::kBuy, 9990, 30);
+  ASSERT_EQ(run().size(), 2u);  // both quotes modified
+  engine_.request_wind_down();
+  EXPECT_TRUE(run().empty());  // the MODIFYs are in flight: nothing to cancel yet
+  respond(ClientResponseType::kModified, 1, Side::kBuy, 9938, 0, 10);
+  // The ask filled completely before its MODIFY arrived: MODIFY_REJECTED(UNKNOWN_ORDER).
+  respond(ClientResponseType::kFilled, 2, Side::kSell, 10050, 10, 0);
+  auto sent = run();
+  ASSERT_EQ(sent.size(), 1u);
+  expect_request(sent[0], ClientRequestType::kCancel, 1, Side::kBuy, 0, 0);
+  GatewayEvent late;
+  late.response.msg_type = ClientResponseType::kModifyRejected;
+  late.response.ticker_id = 1;
+  late.response.client_order_id = 2;
+  late.response.reject_reason = exchange::RejectReason::kUnknownOrder;
+  ASSERT_TRUE(gw_.try_push(late));
+  respond(ClientResponseType::kCanceled, 1, Side::kBuy);
+  EXPECT_TRUE(run().empty());
+  EXPECT_TRUE(engine_.flat());
+  EXPECT_EQ(engine_.modify_rejects(), 1u);
+  EXPECT_EQ(engine_.exchange_rejects(exchange::RejectReason::kUnknownOrder), 1u);
+  EXPECT_EQ(engine_.position(0).position, -10);
+}
+
 TEST_F(TradeEngineTest, a_wind_down_without_a_session_is_flat_at_once) {
   log_on_and_accept();
   gw(GatewayEventType::kDisconnected);
