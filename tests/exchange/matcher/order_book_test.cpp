@@ -416,13 +416,13 @@ TEST_F(OrderBookTest, cancel_all_of_client_cancels_oldest_first_book_by_book) {
   EXPECT_EQ(send(cancel_all), (Lines{
                                   // NOLINTNEXTLINE(bugprone-suspicious-missing-comma): line wrap
                                   "-> CANCELED client=1 ticker=1 id=11 moid=1 side=BUY price=99 "
-                                  "exec=0 leaves=0 reason=NONE",
+                                  "exec=0 leaves=0 reason=DISCONNECTED",
                                   "md CANCEL ticker=1 oid=1 side=BUY price=99 qty=1 priority=1",
                                   "-> CANCELED client=1 ticker=1 id=12 moid=2 side=SELL price=105 "
-                                  "exec=0 leaves=0 reason=NONE",
+                                  "exec=0 leaves=0 reason=DISCONNECTED",
                                   "md CANCEL ticker=1 oid=2 side=SELL price=105 qty=1 priority=2",
                                   "-> CANCELED client=1 ticker=2 id=10 moid=1 side=BUY price=100 "
-                                  "exec=0 leaves=0 reason=NONE",
+                                  "exec=0 leaves=0 reason=DISCONNECTED",
                                   "md CANCEL ticker=2 oid=1 side=BUY price=100 qty=1 priority=1",
                               }));
   EXPECT_EQ(levels(Side::kBuy), "100x1");  // client 2's order stays
