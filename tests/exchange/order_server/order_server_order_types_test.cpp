@@ -364,6 +364,89 @@ TEST_F(OrderServerOrderTypes, answers_a_bad_tif_or_flags_with_the_reject_of_its_
   EXPECT_EQ(counters.sessions_logged_on, 3u) << "matcher rejects do not close a session";
 }
 
+TEST_F(OrderServerOrderTypes, reports_the_first_failure_in_the_validation_order) {
+  rest(a_, 1, Side::kBuy, 100, 5);
+  rest(b_, 1, Side::kSell, 105, 5);
+  struct Case {
+    const char* what;
+    ClientRequest request;
+    ClientResponseType type;
+    RejectReason reason;
+  };
+  auto with = [](ClientRequest r, std::uint8_t tif, std::uint8_t flags) {
+    r.tif = TimeInForce{tif};
+    r.flags = flags;
+    return r;
+  };
+  std::vector<Case> cases;
+  cases.push_back({"NEW price 0 and tif 3", with(a_.new_order(kTicker, 2, Side::kBuy, 0, 1), 3, 0),
+                   ClientResponseType::kRejected, RejectReason::kInvalidPrice});
+  cases.push_back({"NEW tif 3 and flag bit 1",
+                   with(a_.new_order(kTicker, 2, Side::kBuy, 100, 1), 3, 0x02),
+                   ClientResponseType::kRejected, RejectReason::kInvalidTif});
+  cases.push_back({"NEW flag bit 1 and a duplicate id",
+                   with(a_.new_order(kTicker, 1, Side::kBuy, 100, 1), 0, 0x02),
+                   ClientResponseType::kRejected, RejectReason::kInvalidFlags});
+  cases.push_back({"NEW duplicate id and a crossing POST_ONLY",
+                   with(a_.new_order(kTicker, 1, Side::kBuy, 105, 1), 0, kFlagPostOnly),
+                   ClientResponseType::kRejected, RejectReason::kDuplicateOrderId});
+  cases.push_back({"POST_ONLY sell at the best bid",
+                   with(a_.new_order(kTicker, 2, Side::kSell, 100, 1), 0, kFlagPostOnly),
+                   ClientResponseType::kRejected, RejectReason::kWouldCross});
+  cases.push_back({"CANCEL tif and flags of an unknown order", with(a_.cancel(kTicker, 9), 1, 1),
+                   ClientResponseType::kCancelRejected, RejectReason::kInvalidTif});
+  cases.push_back({"CANCEL flags of an unknown order", with(a_.cancel(kTicker, 9), 0, 1),
+                   ClientResponseType::kCancelRejected, RejectReason::kInvalidFlags});
+  cases.push_back({"MODIFY tif of an unknown order",
+                   with(a_.modify(kTicker, 9, Side::kBuy, 100, 1), 1, 0),
+                   ClientResponseType::kModifyRejected, RejectReason::kInvalidTif});
+  cases.push_back({"MODIFY flags of an unknown order",
+                   with(a_.modify(kTicker, 9, Side::kBuy, 100, 1), 0, 1),
+                   ClientResponseType::kModifyRejected, RejectReason::kInvalidFlags});
+  cases.push_back({"MODIFY unknown order with the wrong side and qty 0",
+                   a_.modify(kTicker, 9, Side::kSell, 100, 0), ClientResponseType::kModifyRejected,
+                   RejectReason::kUnknownOrder});
+  cases.push_back({"MODIFY wrong side and qty 0", a_.modify(kTicker, 1, Side::kSell, 100, 0),
+                   ClientResponseType::kModifyRejected, RejectReason::kInvalidSide});
+  cases.push_back({"MODIFY qty 0 and price 0", a_.modify(kTicker, 1, Side::kBuy, 0, 0),
+                   ClientResponseType::kModifyRejected, RejectReason::kInvalidQty});
+  for (const Case& c : cases) {
+    ASSERT_TRUE(a_.send(c.request)) << c.what;
+    const bool cancel = c.type == ClientResponseType::kCancelRejected;
+    expect_next(a_,
+                {c.type, c.request.order_id, 0, cancel ? Side::kInvalid : Side{c.request.side},
+                 cancel ? Price{0} : Price{c.request.price}, 0, 0, c.reason},
+                c.what);
+  }
+  EXPECT_EQ(exchange_.updates().size(), 2u) << "no reject publishes anything";
+}
+
+TEST(OrderServerOrderTypesCapacity, a_modify_that_needs_a_new_level_when_none_is_free_is_refused) {
+  MatchingEngineOptions engine = testing::test_engine_options();
+  engine.book.max_price_levels = 2;
+  OrderEntryExchange exchange(testing::test_order_server_options(), engine);
+  OrderEntryClient a(exchange.port(), 7);
+  OrderEntryClient b(exchange.port(), 8);
+  ASSERT_TRUE(log_on(a));
+  ASSERT_TRUE(log_on(b));
+  const OrderId b1 = rest(b, 1, Side::kBuy, 100, 1);
+  const OrderId a1 = rest(a, 1, Side::kBuy, 100, 1);
+  rest(a, 2, Side::kBuy, 99, 1);  // both level slots in use
+
+  // Order 1 shares its level: moving it needs a third level.
+  ASSERT_TRUE(a.send(a.modify(kTicker, 1, Side::kBuy, 98, 1)));
+  expect_next(
+      a, {ClientResponseType::kModifyRejected, 1, 0, Side::kBuy, 98, 0, 0, RejectReason::kCapacity},
+      "no level free");
+  // To an existing level it moves; and so does an order that alone holds its level.
+  ASSERT_TRUE(a.send(a.modify(kTicker, 1, Side::kBuy, 99, 1)));
+  expect_next(a, {ClientResponseType::kModified, 1, a1, Side::kBuy, 99, 0, 1}, "existing level");
+  ASSERT_TRUE(b.send(b.modify(kTicker, 1, Side::kBuy, 98, 1)));
+  expect_next(b, {ClientResponseType::kModified, 1, b1, Side::kBuy, 98, 0, 1},
+              "alone at 100: leaving frees the level it needs");
+  EXPECT_EQ(exchange.counters().rejects(RejectReason::kCapacity), 1u);
+}
+
 TEST_F(OrderServerOrderTypes, modify_rejects_carry_the_request_and_are_counted) {
   rest(a_, 1, Side::kBuy, 100, 5);
   rest(b_, 2, Side::kSell, 110, 5);
@@ -436,6 +519,43 @@ TEST_F(OrderServerCancelNewest, an_order_that_meets_its_own_client_ends_there) {
   expect_next(a_, {ClientResponseType::kCanceled, 1, a1, Side::kSell, 101, 0, 0}, "still rests");
 }
 
+TEST_F(OrderServerCancelNewest, a_fok_counts_other_clients_orders_only_up_to_its_own) {
+  rest(b_, 1, Side::kSell, 100, 2);
+  rest(a_, 1, Side::kSell, 100, 2);
+  rest(b_, 2, Side::kSell, 101, 5);
+  ASSERT_EQ(updates_after(exchange_, 0, 3).size(), 3u);
+
+  // 2 of B's before its own order, where it would stop: 2 < 3, killed.
+  ASSERT_TRUE(a_.send(a_.new_order(kTicker, 2, Side::kBuy, 101, 3, TimeInForce::kFok)));
+  const ClientResponse accepted =
+      expect_next(a_, {ClientResponseType::kAccepted, 2, 0, Side::kBuy, 101, 0, 3}, "FOK");
+  expect_next(a_,
+              {ClientResponseType::kCanceled, 2, accepted.market_order_id, Side::kBuy, 101, 0, 0,
+               RejectReason::kExpired},
+              "killed before its own order");
+  expect_silence(b_, "nothing traded");
+  EXPECT_EQ(exchange_.updates().size(), 3u);
+}
+
+TEST_F(OrderServerCancelNewest, a_modify_that_meets_its_own_order_ends_without_resting) {
+  const OrderId a1 = rest(a_, 1, Side::kBuy, 100, 2);
+  const OrderId a2 = rest(a_, 2, Side::kSell, 102, 3);
+  ASSERT_EQ(updates_after(exchange_, 0, 2).size(), 2u);
+  const Priority a1_priority = priority_of_add(0);
+
+  ASSERT_TRUE(a_.send(a_.modify(kTicker, 1, Side::kBuy, 102, 2)));
+  expect_next(a_, {ClientResponseType::kModified, 1, a1, Side::kBuy, 102, 0, 2}, "MODIFIED");
+  expect_next(
+      a_, {ClientResponseType::kCanceled, 1, a1, Side::kBuy, 102, 0, 0, RejectReason::kSelfTrade},
+      "then it meets its own sell and ends");
+  expect_updates(updates_after(exchange_, 2, 1),
+                 {update(MarketUpdateType::kCancel, a1, Side::kBuy, 100, 2, a1_priority)},
+                 "its CANCEL, no ADD");
+  ASSERT_TRUE(a_.send(a_.cancel(kTicker, 2)));
+  expect_next(a_, {ClientResponseType::kCanceled, 2, a2, Side::kSell, 102, 0, 0},
+              "the sell still rests");
+}
+
 class OrderServerCancelOldest : public OrderServerOrderTypes {
  protected:
   OrderServerCancelOldest() : OrderServerOrderTypes(SelfTradePrevention::kCancelOldest) {}
@@ -462,6 +582,36 @@ TEST_F(OrderServerCancelOldest, the_resting_order_of_the_same_client_is_cancelle
       << to_string(events[0]);
   EXPECT_EQ(events[1].msg_type, MarketUpdateType::kTrade);
   EXPECT_EQ(events[2].msg_type, MarketUpdateType::kModify);
+}
+
+TEST_F(OrderServerCancelOldest, a_fok_skips_its_own_orders_when_it_counts) {
+  const OrderId a1 = rest(a_, 1, Side::kSell, 100, 5);
+  const OrderId b1 = rest(b_, 1, Side::kSell, 100, 2);
+  const OrderId b2 = rest(b_, 2, Side::kSell, 101, 1);
+  ASSERT_EQ(updates_after(exchange_, 0, 3).size(), 3u);
+
+  // 4 wanted, 3 of other clients within the limit: killed, its own 5 do not count.
+  ASSERT_TRUE(a_.send(a_.new_order(kTicker, 2, Side::kBuy, 101, 4, TimeInForce::kFok)));
+  const ClientResponse killed =
+      expect_next(a_, {ClientResponseType::kAccepted, 2, 0, Side::kBuy, 101, 0, 4}, "FOK 4");
+  expect_next(a_,
+              {ClientResponseType::kCanceled, 2, killed.market_order_id, Side::kBuy, 101, 0, 0,
+               RejectReason::kExpired},
+              "killed");
+  EXPECT_EQ(exchange_.updates().size(), 3u);
+
+  // 3 wanted: fillable. Its own order goes first (SELF_TRADE), then the two fills.
+  ASSERT_TRUE(a_.send(a_.new_order(kTicker, 3, Side::kBuy, 101, 3, TimeInForce::kFok)));
+  const ClientResponse filled =
+      expect_next(a_, {ClientResponseType::kAccepted, 3, 0, Side::kBuy, 101, 0, 3}, "FOK 3");
+  const OrderId a3 = filled.market_order_id;
+  expect_next(
+      a_, {ClientResponseType::kCanceled, 1, a1, Side::kSell, 100, 0, 0, RejectReason::kSelfTrade},
+      "its own resting sell is cancelled");
+  expect_next(a_, {ClientResponseType::kFilled, 3, a3, Side::kBuy, 100, 2, 1}, "fill at 100");
+  expect_next(a_, {ClientResponseType::kFilled, 3, a3, Side::kBuy, 101, 1, 0}, "fill at 101");
+  expect_next(b_, {ClientResponseType::kFilled, 1, b1, Side::kSell, 100, 2, 0}, "B1 filled");
+  expect_next(b_, {ClientResponseType::kFilled, 2, b2, Side::kSell, 101, 1, 0}, "B2 filled");
 }
 
 }  // namespace
