@@ -48,7 +48,8 @@ std::vector<std::string> md_args(const MdChannel& md) {
           std::to_string(md.port), "--snapshot-port", std::to_string(md.snapshot_port)};
 }
 
-std::unique_ptr<ChildProcess> start_exchange(const MdChannel& md, std::uint16_t& port) {
+std::unique_ptr<ChildProcess> start_exchange(const MdChannel& md, std::uint16_t& port,
+                                             const std::vector<std::string>& extra = {}) {
   std::vector<std::string> args{"--port",
                                 "0",
                                 "--tickers",
@@ -61,6 +62,7 @@ std::unique_ptr<ChildProcess> start_exchange(const MdChannel& md, std::uint16_t&
                                 "0"};
   const auto md_flags = md_args(md);
   args.insert(args.end(), md_flags.begin(), md_flags.end());
+  args.insert(args.end(), extra.begin(), extra.end());
   auto exchange = std::make_unique<ChildProcess>(kExchange, args);
   port = test::exchange_port(*exchange);
   return exchange;
@@ -444,6 +446,39 @@ TEST(TradingProcess, maker_taker_and_random_trader_agree_with_the_exchange) {
 
 TEST(TradingProcess, a_client_losing_market_data_recovers_and_its_books_still_agree) {
   trade_and_check_against_the_exchange({"--md-loss-rate", "0.05", "--md-loss-seed", "7"}, true);
+}
+
+// Alone on an exchange that prevents self-trades, the random trader's orders that cross its
+// own resting order end CANCELED(SELF_TRADE): counted, and no trade ever happens.
+TEST(TradingProcess, a_random_trader_alone_under_self_trade_prevention_never_trades) {
+  const MdChannel md = md_random_channel();
+  std::uint16_t port = 0;
+  auto exchange = start_exchange(md, port, {"--self-trade-prevention", "cancel-newest"});
+  ASSERT_NE(port, 0) << exchange->stderr_text();
+  Client random{
+      "random-stp", 44, {"--strategy", "random", "--ticker", "1", "--orders-per-second", "200"}, "",
+      nullptr,      ""};
+  start_client(random, port, md, 3.0);
+  const auto code = random.process->wait_exit(30s);
+  ASSERT_TRUE(code.has_value()) << "the client did not exit";
+  EXPECT_EQ(*code, 0) << random.process->stdout_text() << random.process->stderr_text();
+  std::remove(random.book_file.c_str());
+
+  std::string error;
+  const auto summary = test::JsonReader::parse_file(random.summary_file, &error);
+  std::remove(random.summary_file.c_str());
+  ASSERT_TRUE(summary.has_value()) << error;
+  const test::JsonValue& c = (*summary)["counters"];
+  const std::string out = random.process->stdout_text();
+  EXPECT_GT(c["self_trade_cancels"].integer(), 0) << out;
+  EXPECT_EQ(static_cast<std::uint64_t>(c["self_trade_cancels"].integer()),
+            summary_count(out, "self-trade cancels"));
+  EXPECT_EQ(c["fills"].integer(), 0) << out;
+  EXPECT_GT(c["modifies_sent"].integer(), 0) << out;
+  EXPECT_GT(c["expirations"].integer(), 0) << out;
+
+  exchange->signal(SIGTERM);
+  EXPECT_EQ(exchange->wait_exit(10s), 0);
 }
 
 }  // namespace
