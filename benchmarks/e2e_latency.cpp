@@ -16,12 +16,13 @@
 //     that caused the update). Same clock (invariant TSC, shared by the cores) on both ends.
 //  4. tick_to_trade: the trading client (TradingApp: market data consumer, trade engine with
 //     the liquidity taker, order gateway) against a real ExchangeApp, fed by a McastSender this
-//     binary controls: each tick moves the book imbalance so that the taker sends exactly one
-//     order (NEW or CANCEL). The figure is the gateway's own md_read_to_order_sent histogram:
-//     rdtsc when the consumer read the datagram -> rdtsc just before the gateway's send() of
-//     the order (recorded once that send() succeeded; the send() itself is the kernel's and
-//     not included). Its parts (read -> trade engine, trade engine -> order handed to send())
-//     and the cost of one 40-byte TCP send() call on this machine are printed beside it.
+//     binary controls: every other tick moves the book imbalance so that the taker sends
+//     exactly one order (an IOC, which expires); the ticks between reset the book. The figure is
+//     the gateway's own md_read_to_order_sent histogram: rdtsc when the consumer read the datagram
+//     -> rdtsc just before the gateway's send() of the order (recorded once that send() succeeded;
+//     the send() itself is the kernel's and not included). Its parts (read -> trade engine, trade
+//     engine -> order handed to send()) and the cost of one 40-byte TCP send() call on this machine
+//     are printed beside it.
 //
 // Threads: every agent group in --threading shared on one thread: the exchange (or floor
 // agent) pinned to CPU 0 and the measuring client on CPU 1; for tick_to_trade the trading
@@ -88,7 +89,7 @@ struct Config {
   std::vector<IdleMode> idle_modes{IdleMode::kSpin, IdleMode::kBackoff};
   std::uint64_t samples = 20'000;  // round trips / one-ways per scenario
   std::uint64_t warmup = 2'000;
-  std::uint64_t ticks = 4'000;  // tick_to_trade: market data ticks (one order each)
+  std::uint64_t ticks = 4'000;  // tick_to_trade: market data ticks that each make one order
   bool help = false;            // -h / --help: print the usage and exit 0
 };
 
@@ -569,25 +570,30 @@ TickToTradeResult run_tick_to_trade(IdleMode idle, const Config& config) {
     }
   };
   // A two-sided book, 9,900 x 10,100, 100 each side; the mid never moves, so the fair value
-  // stays on it and the signal is 0.3 * imbalance. A cycle of four ticks makes the liquidity
-  // taker (threshold 0.2) send exactly one order per tick: 1000 more on the bid (imbalance
-  // 0.83: NEW buy), its removal (CANCEL buy), 1000 more on the ask (NEW sell), its removal
-  // (CANCEL sell). The orders rest on the real exchange, where nobody trades against them.
+  // stays on it and the signal is 0.3 * imbalance. A cycle of four ticks: 1000 more on the bid
+  // (imbalance 0.83: the liquidity taker, threshold 0.2, sends an IOC buy), its removal, 1000
+  // more on the ask (an IOC sell), its removal. Nobody trades against the IOCs on the real
+  // exchange, so each expires; the removals send nothing (the taker has no resting order to
+  // cancel) and only reset the book, so only the even ticks are counted.
   publish(MarketUpdateType::kAdd, 1, llt::exchange::Side::kBuy, 9'900, 100);
   publish(MarketUpdateType::kAdd, 2, llt::exchange::Side::kSell, 10'100, 100);
   wait_quiet();
   TickToTradeResult result;
   std::uint64_t next_id = 3;
-  for (std::uint64_t tick = 0; tick < config.ticks; ++tick) {
+  for (std::uint64_t tick = 0; tick < 2 * config.ticks; ++tick) {
     const std::uint64_t before = trading.gateway().counters().requests_sent;
     const auto side = tick % 4 < 2 ? llt::exchange::Side::kBuy : llt::exchange::Side::kSell;
     const std::int64_t price = side == llt::exchange::Side::kBuy ? 9'900 : 10'100;
-    if (tick % 2 == 0) {
+    const bool order_tick = tick % 2 == 0;
+    if (order_tick) {
       publish(MarketUpdateType::kAdd, next_id, side, price, 1'000);
     } else {
       publish(MarketUpdateType::kCancel, next_id++, side, price, 1'000);
     }
     wait_quiet();
+    if (!order_tick) {
+      continue;
+    }
     ++result.ticks;
     if (trading.gateway().counters().requests_sent == before) {
       ++result.unanswered_ticks;

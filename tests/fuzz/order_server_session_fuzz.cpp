@@ -9,8 +9,9 @@
 // capacity rule), the FifoSequencer (bounded, with the server's reserve of one cancel-all per
 // logged-on session and its backlog when full), and the matching logic (Matcher, in a
 // self-trade prevention mode the input chooses) behind it, whose responses are routed back to
-// the session bound to their client id and numbered with the session's outbound seq_nums. The glue mirrors order_server.h; the refactor that would let
-// the fuzzer drive OrderServer's own glue is described in tests/fuzz/README.md.
+// the session bound to their client id and numbered with the session's outbound seq_nums. The glue
+// mirrors order_server.h; the refactor that would let the fuzzer drive OrderServer's own glue is
+// described in tests/fuzz/README.md.
 //
 // Checked after every operation:
 //  - Session's decision for every request equals an independent model of docs/protocol.md's Session
