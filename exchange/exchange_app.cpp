@@ -10,6 +10,7 @@ MatchingEngineOptions engine_options(const ExchangeOptions& o) {
   MatchingEngineOptions options;
   options.tickers = o.tickers;
   options.book.max_orders = o.max_orders;
+  options.book.self_trade_prevention = o.self_trade_prevention;
   return options;
 }
 

@@ -34,7 +34,11 @@ ExchangeCommandLine parse_exchange_command_line(int argc, const char* const argv
      "resting orders per ticker (beyond: REJECTED CAPACITY)")
     ("max-sessions", po::value<std::string>()->default_value("256"), "concurrent TCP sessions")
     ("max-orders-per-second", po::value<std::string>()->default_value("0"),
-     "NEW and CANCEL a session may send per second, beyond: REJECTED THROTTLED (0: no limit)");
+     "NEW, CANCEL and MODIFY a session may send per second, beyond: REJECTED THROTTLED (0: no limit)")
+    ("self-trade-prevention", po::value<std::string>()->default_value("off"),
+     "when an order would trade with a resting order of the same client: off (they trade), "
+     "cancel-newest (the incoming order ends, CANCELED SELF_TRADE) or cancel-oldest (the resting "
+     "order is cancelled and matching goes on)");
   // clang-format on
   common::add_process_flags(desc);
 
@@ -62,6 +66,9 @@ ExchangeCommandLine parse_exchange_command_line(int argc, const char* const argv
   o.max_sessions = static_cast<std::uint32_t>(unsigned_flag(vm, "max-sessions", 1, 65536));
   o.max_orders_per_second =
       static_cast<std::uint32_t>(unsigned_flag(vm, "max-orders-per-second", 0, 100'000'000));
+  o.self_trade_prevention = *parse_self_trade_prevention(
+      common::parse_choice("--self-trade-prevention", flag_text(vm, "self-trade-prevention"),
+                           {"off", "cancel-newest", "cancel-oldest"}));
   o.process = common::read_process_flags(vm);
   return result;
 }

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "common/cli/process_options.h"
+#include "exchange/matcher/self_trade_prevention.h"
 #include "exchange/protocol/types.h"
 
 namespace llt::exchange {
@@ -23,6 +24,7 @@ struct ExchangeOptions {
   std::uint32_t max_orders = 262144;  // resting orders per ticker
   std::uint32_t max_sessions = 256;
   std::uint32_t max_orders_per_second = 0;  // per session; 0: no limit
+  SelfTradePrevention self_trade_prevention = SelfTradePrevention::kOff;
   common::ProcessOptions process;
 };
 

@@ -29,15 +29,20 @@ namespace llt::exchange {
 //
 // Requests and what they emit beyond the book's own events:
 //  NEW     unknown ticker: REJECTED(UNKNOWN_TICKER); else OrderBook::add.
-//  CANCEL  unknown ticker: CANCEL_REJECTED(UNKNOWN_TICKER); else OrderBook::cancel.
+//  CANCEL  unknown ticker: CANCEL_REJECTED(UNKNOWN_TICKER); tif != 0: CANCEL_REJECTED(
+//          INVALID_TIF); flags != 0: CANCEL_REJECTED(INVALID_FLAGS); else OrderBook::cancel.
+//  MODIFY  unknown ticker: MODIFY_REJECTED(UNKNOWN_TICKER); else OrderBook::modify.
 //  kCancelAllOfClient: every resting order of the client, book by book in the order the
-//          tickers were configured, oldest first within a book; CANCELED + CANCEL update each.
+//          tickers were configured, oldest first within a book; CANCELED(DISCONNECTED) + CANCEL
+//          update each.
 //  other   REJECTED(UNKNOWN_MSG_TYPE) (the order server never forwards session messages).
 //
 // Step budget: a step is one match or one cancel, and emits at most two responses and two
-// updates. One process() or resume() call with max_steps = n emits at most 2n + 1 responses
-// and 2n + 1 updates. When a request needs more steps it is left pending: busy() is true and
-// resume() must be called (with no other request in between) until it returns true.
+// updates. One process() or resume() call with max_steps = n emits at most 2n + 2 responses
+// and 2n + 2 updates (besides its steps, a call emits at most two of each: ACCEPTED and an
+// IOC's CANCELED(EXPIRED); a MODIFY's CANCEL update and the ADD). When a request needs more steps
+// it is left pending: busy() is true and resume() must be called (with no other request in between)
+// until it returns true.
 //
 // Thread contract: every member is called from one thread (the matching engine's).
 template <BookHandler Handler>
@@ -73,7 +78,7 @@ class Matcher {
   Matcher& operator=(const Matcher&) = delete;
 
   // Processes one request (max_steps >= 1). Returns its reject reason, kNone when the NEW was
-  // accepted, the CANCEL done, or for kCancelAllOfClient. Precondition: !busy().
+  // accepted, the CANCEL or MODIFY done, or for kCancelAllOfClient. Precondition: !busy().
   RejectReason process(const ClientRequest& request,
                        std::uint32_t max_steps = kUnlimitedSteps) noexcept {
     LLT_ASSERT(pending_ == Pending::kNone, "process() while busy: resume() first");
@@ -86,8 +91,9 @@ class Matcher {
         reject(ClientResponseType::kRejected, request, RejectReason::kUnknownTicker);
         return RejectReason::kUnknownTicker;
       }
-      const RejectReason reason = book->add(request.client_id, request.order_id, request.side,
-                                            request.price, request.qty, max_steps);
+      const RejectReason reason =
+          book->add(request.client_id, request.order_id, request.side, request.price, request.qty,
+                    request.tif, request.flags, max_steps);
       last_steps_ = book->last_steps();
       if (LLT_UNLIKELY(book->match_pending())) {
         pending_ = Pending::kMatch;
@@ -101,8 +107,30 @@ class Matcher {
         reject(ClientResponseType::kCancelRejected, request, RejectReason::kUnknownTicker);
         return RejectReason::kUnknownTicker;
       }
+      if (LLT_UNLIKELY(request.tif != TimeInForce::kGtc || request.flags != 0)) {
+        const RejectReason reason = request.tif != TimeInForce::kGtc ? RejectReason::kInvalidTif
+                                                                     : RejectReason::kInvalidFlags;
+        reject(ClientResponseType::kCancelRejected, request, reason);
+        return reason;
+      }
       const RejectReason reason = book->cancel(request.client_id, request.order_id);
       last_steps_ = book->last_steps();
+      return reason;
+    }
+    if (type == ClientRequestType::kModify) {
+      Book* book = find_book(request.ticker_id);
+      if (LLT_UNLIKELY(book == nullptr)) {
+        reject(ClientResponseType::kModifyRejected, request, RejectReason::kUnknownTicker);
+        return RejectReason::kUnknownTicker;
+      }
+      const RejectReason reason =
+          book->modify(request.client_id, request.order_id, request.side, request.price,
+                       request.qty, request.tif, request.flags, max_steps);
+      last_steps_ = book->last_steps();
+      if (LLT_UNLIKELY(book->match_pending())) {
+        pending_ = Pending::kMatch;
+        pending_book_ = book;
+      }
       return reason;
     }
     if (type == kCancelAllOfClient) {

@@ -58,7 +58,7 @@ class MatchingOutput {
     --update_room_;
   }
 
-  // How many steps (each at most 2 responses and 2 updates, plus 1 of each per call) surely
+  // How many steps (each at most 2 responses and 2 updates, plus 2 of each per call) surely
   // fit in both queues, capped at cap. 0 means wait for the consumers.
   [[nodiscard]] std::uint32_t step_budget(std::uint32_t cap) noexcept {
     std::size_t budget = fitting_steps();
@@ -79,7 +79,7 @@ class MatchingOutput {
 
   [[nodiscard]] std::size_t fitting_steps() const noexcept {
     const std::size_t room = std::min(response_room_, update_room_);
-    return room == 0 ? 0 : (room - 1) / 2;
+    return room < 2 ? 0 : (room - 2) / 2;
   }
 
   ResponseQueue& responses_;

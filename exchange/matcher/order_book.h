@@ -16,6 +16,8 @@
 #include "exchange/matcher/order_id_index.h"
 #include "exchange/matcher/price_ladder.h"
 #include "exchange/matcher/price_level.h"
+#include "exchange/matcher/self_trade_prevention.h"
+#include "exchange/protocol/client_request.h"
 #include "exchange/protocol/client_response.h"
 #include "exchange/protocol/market_update.h"
 #include "exchange/protocol/reject_reason.h"
@@ -35,6 +37,8 @@ struct OrderBookOptions {
   // Seeds every hash index. main may pick a random seed per run so that crafted order ids
   // cannot force collisions; no result depends on it.
   std::uint64_t hash_seed = 0x243f6a8885a308d3ULL;
+  // The exchange's --self-trade-prevention.
+  SelfTradePrevention self_trade_prevention = SelfTradePrevention::kOff;
 };
 
 // The limit order book of one ticker: price-time priority, fills at the resting order's price.
@@ -43,26 +47,46 @@ struct OrderBookOptions {
 // order:
 //  NEW accepted: ACCEPTED to the aggressor; then per match FILLED to the aggressor, FILLED to
 //    the resting owner, TRADE, then the resting order's MODIFY (partly filled) or CANCEL
-//    (fully filled, qty 0); finally ADD of any remainder, which rests.
+//    (fully filled, qty 0); finally, for the remainder: GTC rests (ADD), IOC ends
+//    (CANCELED(EXPIRED), nothing on market data).
+//  FOK: all or nothing, decided before any fill: if the opposite side cannot fill the whole qty
+//    within the limit (counting only what self-trade prevention lets trade), ACCEPTED then
+//    CANCELED(EXPIRED) and nothing else; otherwise it matches completely as above.
+//  Self-trade (the resting order is the aggressor's client's) with prevention on:
+//    cancel-newest: CANCELED(SELF_TRADE) to the aggressor, which ends there (nothing rests);
+//    cancel-oldest: CANCELED(SELF_TRADE) to the resting order and its CANCEL update, and
+//    matching goes on. With prevention off the two trade like any others.
 //  NEW refused: one REJECTED, nothing else.
-//  CANCEL: CANCELED then the CANCEL update, or one CANCEL_REJECTED(UNKNOWN_ORDER).
+//  CANCEL: CANCELED (reason NONE) then the CANCEL update, or one CANCEL_REJECTED(UNKNOWN_ORDER).
+//  MODIFY, same price and qty <= resting qty: MODIFIED, then the MODIFY update; the order keeps
+//    its place. Any other change: MODIFIED (new price, leaves = new qty), the CANCEL update of
+//    the old order, then it enters again as a GTC NEW would (fills, self-trade rules, ADD with a
+//    new priority), keeping its market order id. Refused: one MODIFY_REJECTED.
 //
 // Validation of a NEW, first failure wins: INVALID_CLIENT_ID (client 0), INVALID_SIDE,
-// INVALID_QTY (0), INVALID_PRICE (<= 0), DUPLICATE_ORDER_ID (the client has a live order with
-// that id in any book sharing the OrderIdIndex), CAPACITY (the order would leave a remainder
-// and resting it needs an order, level, client or index slot that is exhausted; an order that
-// fills completely is never refused for capacity).
+// INVALID_QTY (0), INVALID_PRICE (<= 0), INVALID_TIF (not GTC/IOC/FOK, or POST_ONLY with IOC
+// or FOK), INVALID_FLAGS (a bit other than POST_ONLY), DUPLICATE_ORDER_ID (the client has a
+// live order with that id in any book sharing the OrderIdIndex), WOULD_CROSS (POST_ONLY and
+// the opposite best price is at or through the limit), CAPACITY (GTC only: the order would
+// leave a remainder and resting it needs an order, level, client or index slot that is
+// exhausted; an order whose crossing opposite levels hold its whole qty is never refused).
+//
+// Validation of a MODIFY, first failure wins: INVALID_TIF (tif != 0), INVALID_FLAGS (flags
+// != 0), UNKNOWN_ORDER, INVALID_SIDE (not the order's side), INVALID_QTY (0), INVALID_PRICE
+// (<= 0), CAPACITY (it loses priority, needs a new level, leaving frees none, none is free, and
+// the crossing opposite levels hold less than the new qty).
 //
 // Identity: market order ids count up from 1 per book, one per accepted NEW, so
 // (ticker_id, market_order_id) names an order. Priority counts up from 1 per book, one per
 // order that rests; a level's FIFO is its orders by ascending priority.
 //
-// Costs: add at an existing level, cancel, and order lookup are O(1) (hash indexes and
-// intrusive lists); the best level is the back of a sorted array, so taking the next level
-// after one empties is O(1) whatever rests deeper (see PriceLadder). Opening or closing a
-// level moves the ladder entries between it and the top: O(1) at the touch, where levels come
-// and go, O(depth) deep in the book. No call allocates, locks or throws; the constructor
-// throws std::invalid_argument for a zero capacity.
+// Costs: add at an existing level, cancel, modify in place and order lookup are O(1) (hash
+// indexes and intrusive lists); the FOK check walks only the levels (with prevention on, the
+// orders) it needs to cover the qty; the best level is the back of a sorted array, so taking the
+// next level after one empties is O(1) whatever rests deeper (see PriceLadder). Opening or closing
+// a level moves the ladder entries between it and the top: O(1) at the touch, where levels come and
+// go, O(depth) deep in the book. No call allocates, locks or throws; the constructor throws
+// std::invalid_argument for a zero capacity.
 //
 // Budgeted matching: add() matches at most max_matches resting orders. If the order still
 // crosses after that, the match is left pending: match_pending() is true and resume_match()
@@ -102,22 +126,86 @@ class OrderBook {
   // max_matches ran out), or the reason of the one REJECTED emitted. max_matches >= 1.
   LLT_ALWAYS_INLINE [[nodiscard]] RejectReason add(
       ClientId client_id, OrderId client_order_id, Side side, Price price, Qty qty,
+      TimeInForce tif = TimeInForce::kGtc, std::uint8_t flags = 0,
       std::uint32_t max_matches = kUnlimitedMatches) noexcept {
     LLT_ASSERT(!pending_, "add() while a match is pending: resume_match() it first");
     LLT_ASSERT(max_matches > 0, "max_matches must be at least 1");
     last_steps_ = 0;
     const std::uint64_t id_hash = ids_.hash_of(OrderKey{client_order_id, client_id});
-    const RejectReason reason = validate(client_id, client_order_id, id_hash, side, price, qty);
+    const RejectReason reason =
+        validate(client_id, client_order_id, id_hash, side, price, qty, tif, flags);
     if (LLT_UNLIKELY(reason != RejectReason::kNone)) {
       respond(ClientResponseType::kRejected, client_id, client_order_id, 0, side, price, 0, 0,
               reason);
       return reason;
     }
-    aggressor_ =
-        Aggressor{client_id, client_order_id, next_market_order_id_++, price, qty, side, id_hash};
+    aggressor_ = Aggressor{client_id, client_order_id, next_market_order_id_++, price, qty, side,
+                           tif,       id_hash};
     respond(ClientResponseType::kAccepted, client_id, client_order_id, aggressor_.market_order_id,
             side, price, 0, qty, RejectReason::kNone);
+    if (LLT_UNLIKELY(tif == TimeInForce::kFok) && !fok_fillable(client_id, side, price, qty)) {
+      end_aggressor(RejectReason::kExpired);
+      return RejectReason::kNone;
+    }
     (void)match(max_matches);  // match_pending() says whether it finished
+    return RejectReason::kNone;
+  }
+
+  // MODIFY of the client's live order client_order_id in this book: new price and new resting
+  // qty, side must be the order's. Returns kNone (MODIFIED emitted; a re-entry's match may be
+  // pending if max_matches ran out) or the reason of the one MODIFY_REJECTED emitted.
+  [[nodiscard]] RejectReason modify(ClientId client_id, OrderId client_order_id, Side side,
+                                    Price price, Qty qty, TimeInForce tif = TimeInForce::kGtc,
+                                    std::uint8_t flags = 0,
+                                    std::uint32_t max_matches = kUnlimitedMatches) noexcept {
+    LLT_ASSERT(!pending_, "modify() while a match is pending: resume_match() it first");
+    LLT_ASSERT(max_matches > 0, "max_matches must be at least 1");
+    last_steps_ = 0;
+    const OrderKey key{client_order_id, client_id};
+    Order* order = ids_.find(key);
+    if (order != nullptr && orders_.index_of(order) == kNoIndex) {
+      order = nullptr;  // the client's order rests in another book
+    }
+    RejectReason reason = RejectReason::kNone;
+    if (tif != TimeInForce::kGtc) {
+      reason = RejectReason::kInvalidTif;
+    } else if (flags != 0) {
+      reason = RejectReason::kInvalidFlags;
+    } else if (order == nullptr) {
+      reason = RejectReason::kUnknownOrder;
+    } else if (side != order->side) {
+      reason = RejectReason::kInvalidSide;
+    } else if (qty == 0) {
+      reason = RejectReason::kInvalidQty;
+    } else if (price <= 0) {
+      reason = RejectReason::kInvalidPrice;
+    }
+    PriceLevel* level = reason == RejectReason::kNone ? levels_.at(order->level) : nullptr;
+    const bool in_place = level != nullptr && price == level->price && qty <= order->qty;
+    if (reason == RejectReason::kNone && !in_place && !can_reenter(*order, *level, price) &&
+        !fills_completely(side, price, qty)) {
+      reason = RejectReason::kCapacity;
+    }
+    if (LLT_UNLIKELY(reason != RejectReason::kNone)) {
+      respond(ClientResponseType::kModifyRejected, client_id, client_order_id, 0, side, price, 0, 0,
+              reason);
+      return reason;
+    }
+    respond(ClientResponseType::kModified, client_id, client_order_id, order->market_order_id, side,
+            price, 0, qty, RejectReason::kNone);
+    last_steps_ = 1;
+    if (in_place) {
+      level->total_qty -= order->qty - qty;
+      order->qty = qty;
+      publish(MarketUpdateType::kModify, order->market_order_id, side, price, qty, order->priority);
+      return RejectReason::kNone;
+    }
+    publish(MarketUpdateType::kCancel, order->market_order_id, side, level->price, order->qty,
+            order->priority);
+    aggressor_ = Aggressor{client_id, client_order_id,   order->market_order_id, price, qty,
+                           side,      TimeInForce::kGtc, ids_.hash_of(key)};
+    take_out(*order, *level);
+    (void)match(max_matches);
     return RejectReason::kNone;
   }
 
@@ -136,9 +224,9 @@ class OrderBook {
   // most two responses and two updates.
   [[nodiscard]] std::uint32_t last_steps() const noexcept { return last_steps_; }
 
-  // CANCEL of the client's order client_order_id in this book. Returns kNone (CANCELED and
-  // the CANCEL update emitted) or kUnknownOrder (CANCEL_REJECTED emitted): no such live
-  // order of this client in this book (never existed, already filled or cancelled, another
+  // CANCEL of the client's order client_order_id in this book. Returns kNone (CANCELED with
+  // reason NONE and the CANCEL update emitted) or kUnknownOrder (CANCEL_REJECTED emitted): no such
+  // live order of this client in this book (never existed, already filled or cancelled, another
   // client's, or resting in another book).
   LLT_ALWAYS_INLINE [[nodiscard]] RejectReason cancel(ClientId client_id,
                                                       OrderId client_order_id) noexcept {
@@ -150,13 +238,14 @@ class OrderBook {
               0, 0, RejectReason::kUnknownOrder);
       return RejectReason::kUnknownOrder;
     }
-    cancel_order(*order);
+    cancel_order(*order, RejectReason::kNone);
     last_steps_ = 1;
     return RejectReason::kNone;
   }
 
   // Cancel-on-disconnect, one order at a time: cancels the client's oldest order resting in
-  // this book (CANCELED + CANCEL update) and returns true, or returns false if it has none.
+  // this book (CANCELED(DISCONNECTED) + CANCEL update) and returns true, or returns false if it
+  // has none.
   [[nodiscard]] bool cancel_oldest_of(ClientId client_id) noexcept {
     LLT_ASSERT(!pending_, "cancel while a match is pending: resume_match() it first");
     last_steps_ = 0;
@@ -165,7 +254,7 @@ class OrderBook {
       return false;
     }
     Order& oldest = *orders_.at(clients_.at(slot)->head);
-    cancel_order(oldest);
+    cancel_order(oldest, RejectReason::kDisconnected);
     last_steps_ = 1;
     return true;
   }
@@ -252,6 +341,7 @@ class OrderBook {
     Price price = 0;
     Qty qty = 0;  // still to fill
     Side side = Side::kInvalid;
+    TimeInForce tif = TimeInForce::kGtc;
     std::uint64_t id_hash = 0;  // OrderIdIndex hash of (client_order_id, client_id)
   };
 
@@ -264,8 +354,8 @@ class OrderBook {
   static constexpr ClientId kDirectClients = 4'096;
 
   [[nodiscard]] RejectReason validate(ClientId client_id, OrderId client_order_id,
-                                      std::uint64_t id_hash, Side side, Price price,
-                                      Qty qty) const noexcept {
+                                      std::uint64_t id_hash, Side side, Price price, Qty qty,
+                                      TimeInForce tif, std::uint8_t flags) const noexcept {
     if (LLT_UNLIKELY(client_id == kInvalidClientId)) {
       return RejectReason::kInvalidClientId;
     }
@@ -278,13 +368,75 @@ class OrderBook {
     if (LLT_UNLIKELY(price <= 0)) {
       return RejectReason::kInvalidPrice;
     }
+    const bool post_only = (flags & kFlagPostOnly) != 0;
+    if (LLT_UNLIKELY(!is_valid(tif) || (post_only && tif != TimeInForce::kGtc))) {
+      return RejectReason::kInvalidTif;
+    }
+    if (LLT_UNLIKELY((flags & ~allowed_flags(ClientRequestType::kNew)) != 0)) {
+      return RejectReason::kInvalidFlags;
+    }
     if (LLT_UNLIKELY(ids_.find(OrderKey{client_order_id, client_id}, id_hash) != nullptr)) {
       return RejectReason::kDuplicateOrderId;
     }
-    if (LLT_UNLIKELY(!can_rest(client_id, side, price) && !fills_completely(side, price, qty))) {
+    if (LLT_UNLIKELY(post_only && crosses(side, price))) {
+      return RejectReason::kWouldCross;
+    }
+    if (LLT_UNLIKELY(tif == TimeInForce::kGtc && !can_rest(client_id, side, price) &&
+                     !fills_completely(side, price, qty))) {
       return RejectReason::kCapacity;
     }
     return RejectReason::kNone;
+  }
+
+  // Whether a NEW at (side, price) would trade on arrival: the opposite best is at or through
+  // the limit.
+  [[nodiscard]] bool crosses(Side side, Price price) const noexcept {
+    const PriceLadder& opposite = side == Side::kBuy ? asks_ : bids_;
+    return !opposite.empty() && opposite.best().key >= PriceLadder::key_of(opposite.side(), price);
+  }
+
+  // Whether an order that leaves `level` can rest again at `price`: its own order, client and
+  // index slots are freed by its leaving, so only a level can be missing.
+  [[nodiscard]] bool can_reenter(const Order& order, const PriceLevel& level,
+                                 Price price) const noexcept {
+    return levels_.available() > 0 || level.order_count == 1 ||
+           level_index_.find(PriceLadder::key_of(order.side, price)) != kNoIndex;
+  }
+
+  // FOK: whether matching would fill all of qty. Walks the crossing levels best first and stops
+  // as soon as they cover qty; with self-trade prevention on it walks their orders, counting
+  // only other clients' (cancel-oldest skips the client's own; cancel-newest stops at the
+  // first, where the order would end).
+  [[nodiscard]] bool fok_fillable(ClientId client_id, Side side, Price price,
+                                  Qty qty) const noexcept {
+    if (options_.self_trade_prevention == SelfTradePrevention::kOff) {
+      return fills_completely(side, price, qty);
+    }
+    const PriceLadder& opposite = side == Side::kBuy ? asks_ : bids_;
+    const std::int64_t limit_key = PriceLadder::key_of(opposite.side(), price);
+    const bool stop_at_own = options_.self_trade_prevention == SelfTradePrevention::kCancelNewest;
+    std::uint64_t available = 0;
+    for (std::size_t depth = 0; depth < opposite.size(); ++depth) {
+      const PriceLadder::Entry& entry = opposite.at_depth(depth);
+      if (entry.key < limit_key) {
+        break;
+      }
+      for (PoolIndex slot = level_at(entry.level).head; slot != kNoIndex;
+           slot = order_at(slot).next) {
+        const Order& resting = order_at(slot);
+        if (resting.client_id == client_id) {
+          if (stop_at_own) {
+            return false;
+          }
+          continue;
+        }
+        available += resting.qty;
+        if (available >= qty) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   // Whether a remainder at (side, price) would find every slot it needs. Matching only frees
@@ -304,8 +456,8 @@ class OrderBook {
     return clients_.available() > 0 || client_slot_of(client_id) != kNoIndex;
   }
 
-  // Whether the opposite side holds at least qty at prices crossing the limit. Only asked when
-  // a pool is exhausted; walks the crossing levels' totals.
+  // Whether the opposite side holds at least qty at prices crossing the limit. Asked when a
+  // pool is exhausted and for FOK; walks the crossing levels' totals, only as far as needed.
   [[nodiscard]] bool fills_completely(Side side, Price price, Qty qty) const noexcept {
     const PriceLadder& opposite = side == Side::kBuy ? asks_ : bids_;
     const std::int64_t limit_key = PriceLadder::key_of(opposite.side(), price);
@@ -347,6 +499,19 @@ class OrderBook {
         }
         ++matches;
         Order& resting = *orders_.at(level.head);
+        if (LLT_UNLIKELY(resting.client_id == aggressor.client_id && self_trade_prevention_on())) {
+          if (options_.self_trade_prevention == SelfTradePrevention::kCancelNewest) {
+            end_aggressor(RejectReason::kSelfTrade);  // qty 0: the loops end, nothing rests
+            break;
+          }
+          // cancel-oldest: the resting order goes (its level, if emptied, goes below).
+          respond(ClientResponseType::kCanceled, resting.client_id, resting.client_order_id,
+                  resting.market_order_id, resting.side, price, 0, 0, RejectReason::kSelfTrade);
+          publish(MarketUpdateType::kCancel, resting.market_order_id, resting.side, price,
+                  resting.qty, resting.priority);
+          remove_order(resting, level);
+          continue;
+        }
         const Qty fill = std::min(aggressor.qty, resting.qty);
         aggressor.qty -= fill;
         resting.qty -= fill;
@@ -376,9 +541,28 @@ class OrderBook {
     last_steps_ = matches;
     pending_ = false;
     if (aggressor.qty > 0) {
-      rest(aggressor);
+      if (LLT_LIKELY(aggressor.tif == TimeInForce::kGtc)) {
+        rest(aggressor);
+      } else {
+        LLT_ASSERT(aggressor.tif == TimeInForce::kIoc, "a FOK was checked to fill completely");
+        end_aggressor(RejectReason::kExpired);
+      }
     }
     return true;
+  }
+
+  [[nodiscard]] bool self_trade_prevention_on() const noexcept {
+    return options_.self_trade_prevention != SelfTradePrevention::kOff;
+  }
+
+  // The aggressor ends without resting (IOC or FOK remainder, self-trade cancel-newest):
+  // CANCELED(reason) at its limit price, leaves 0, nothing on market data.
+  void end_aggressor(RejectReason reason) noexcept {
+    Aggressor& aggressor = aggressor_;
+    respond(ClientResponseType::kCanceled, aggressor.client_id, aggressor.client_order_id,
+            aggressor.market_order_id, aggressor.side, aggressor.price, 0, 0, reason);
+    aggressor.qty = 0;
+    pending_ = false;
   }
 
   // Puts the aggressor's remainder on its own side. Every slot was checked by can_rest() in
@@ -454,16 +638,22 @@ class OrderBook {
             order->qty, order->priority);
   }
 
-  LLT_ALWAYS_INLINE void cancel_order(Order& order) noexcept {
+  // CANCELED(reason) to the order's owner, the CANCEL update, and the order leaves the book.
+  LLT_ALWAYS_INLINE void cancel_order(Order& order, RejectReason reason) noexcept {
     PriceLevel& level = *levels_.at(order.level);
     const Price price = level.price;
     respond(ClientResponseType::kCanceled, order.client_id, order.client_order_id,
-            order.market_order_id, order.side, price, 0, 0, RejectReason::kNone);
+            order.market_order_id, order.side, price, 0, 0, reason);
     publish(MarketUpdateType::kCancel, order.market_order_id, order.side, price, order.qty,
             order.priority);
+    take_out(order, level);
+  }
+
+  // The order leaves the book; its level goes too if it empties.
+  LLT_ALWAYS_INLINE void take_out(Order& order, PriceLevel& level) noexcept {
     remove_order(order, level);
     if (level.order_count == 0) {
-      ladder_of(level.side).erase(price);
+      ladder_of(level.side).erase(level.price);
       free_level(level);
     }
   }

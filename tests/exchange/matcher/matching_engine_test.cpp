@@ -218,10 +218,11 @@ TEST(MatchingEngine, back_pressure_delivers_every_event_in_order_and_holds_input
 
   // No room at all: the request stays queued until the consumer makes room.
   Rig stuck(small_options(), 4);
-  for (OrderId i = 1; i <= 2; ++i)
-    stuck.push(new_order(1, 1, i, Side::kBuy, 100, 1));
-  stuck.engine.poll();  // 2 responses + 2 updates: one slot each left, less than a step needs
-  stuck.push(new_order(1, 1, 3, Side::kBuy, 100, 1));
+  stuck.push(new_order(1, 1, 1, Side::kBuy, 100, 1));
+  // 1 response + 1 update: three slots each left, less than one step and a call's two extra
+  // events need.
+  EXPECT_EQ(stuck.engine.poll(), 1);
+  stuck.push(new_order(1, 1, 2, Side::kBuy, 100, 1));
   EXPECT_EQ(stuck.engine.poll(), 0);
   EXPECT_EQ(stuck.requests.size_guess(), 1u);
   stuck.drain_responses();

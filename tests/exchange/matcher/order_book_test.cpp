@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -16,8 +17,10 @@
 namespace llt::test {
 namespace {
 
+using exchange::kFlagPostOnly;
 using exchange::Matcher;
 using exchange::OrderBookOptions;
+using exchange::TimeInForce;
 
 constexpr Price kMaxPrice = std::numeric_limits<Price>::max();
 
@@ -83,6 +86,30 @@ class OrderBookTest : public ::testing::Test {
     for (std::size_t depth = 0; depth < book(ticker).level_count(side); ++depth) {
       const auto* level = book(ticker).level_at_depth(side, depth);
       text += fmt::format("{}{}x{}", text.empty() ? "" : ",", level->price, level->total_qty);
+    }
+    return text;
+  }
+
+  std::vector<std::string> send_new(ClientId client, OrderId id, Side side, Price price, Qty qty,
+                                    TimeInForce tif, std::uint8_t flags = 0) {
+    ClientRequest request = new_order(client, 1, id, side, price, qty);
+    request.tif = tif;
+    request.flags = flags;
+    return send(request);
+  }
+  std::vector<std::string> modify(ClientId client, OrderId id, Side side, Price price, Qty qty) {
+    ClientRequest request = new_order(client, 1, id, side, price, qty);
+    request.msg_type = ClientRequestType::kModify;
+    return send(request);
+  }
+  // The first word of each line after its "->" or "md" marker: "ACCEPTED FILLED md:TRADE ...".
+  static std::string kinds(const std::vector<std::string>& lines) {
+    std::string text;
+    for (const std::string& line : lines) {
+      const bool md = line.rfind("md ", 0) == 0;
+      const std::size_t start = line.find(' ') + 1;
+      text += fmt::format("{}{}{}", text.empty() ? "" : " ", md ? "md:" : "",
+                          line.substr(start, line.find(' ', start) - start));
     }
     return text;
   }
@@ -416,13 +443,13 @@ TEST_F(OrderBookTest, cancel_all_of_client_cancels_oldest_first_book_by_book) {
   EXPECT_EQ(send(cancel_all), (Lines{
                                   // NOLINTNEXTLINE(bugprone-suspicious-missing-comma): line wrap
                                   "-> CANCELED client=1 ticker=1 id=11 moid=1 side=BUY price=99 "
-                                  "exec=0 leaves=0 reason=NONE",
+                                  "exec=0 leaves=0 reason=DISCONNECTED",
                                   "md CANCEL ticker=1 oid=1 side=BUY price=99 qty=1 priority=1",
                                   "-> CANCELED client=1 ticker=1 id=12 moid=2 side=SELL price=105 "
-                                  "exec=0 leaves=0 reason=NONE",
+                                  "exec=0 leaves=0 reason=DISCONNECTED",
                                   "md CANCEL ticker=1 oid=2 side=SELL price=105 qty=1 priority=2",
                                   "-> CANCELED client=1 ticker=2 id=10 moid=1 side=BUY price=100 "
-                                  "exec=0 leaves=0 reason=NONE",
+                                  "exec=0 leaves=0 reason=DISCONNECTED",
                                   "md CANCEL ticker=2 oid=1 side=BUY price=100 qty=1 priority=1",
                               }));
   EXPECT_EQ(levels(Side::kBuy), "100x1");  // client 2's order stays
@@ -458,6 +485,216 @@ TEST_F(OrderBookTest, budgeted_sweep_resumes_to_the_same_events) {
   EXPECT_EQ(whole.book(1)->best_price(Side::kBuy), book().best_price(Side::kBuy));
   EXPECT_EQ(whole.book(1)->best_price(Side::kSell), book().best_price(Side::kSell));
 }
+
+// IOC: trades what it can; the remainder is CANCELED(EXPIRED) and never rests.
+TEST_F(OrderBookTest, ioc_trades_what_it_can_and_expires_the_rest_without_an_add) {
+  sell(2, 20, 101, 3);
+  const Lines events = send_new(1, 10, Side::kBuy, 102, 5, TimeInForce::kIoc);
+  EXPECT_EQ(kinds(events), "ACCEPTED FILLED FILLED md:TRADE md:CANCEL CANCELED");
+  EXPECT_EQ(events.back(),
+            "-> CANCELED client=1 ticker=1 id=10 moid=2 side=BUY price=102 exec=0 leaves=0 "
+            "reason=EXPIRED");
+  EXPECT_EQ(levels(Side::kBuy), "");
+  EXPECT_EQ(kinds(send_new(1, 11, Side::kBuy, 102, 5, TimeInForce::kIoc)), "ACCEPTED CANCELED");
+  EXPECT_EQ(book().order_count(), 0u);
+}
+
+// FOK: all or nothing, decided before any fill.
+TEST_F(OrderBookTest, fok_one_lot_short_fills_nothing_and_fok_that_fits_fills_all) {
+  sell(2, 20, 101, 2);
+  sell(3, 30, 102, 2);
+  sell(4, 40, 103, 2);
+  sell(4, 41, 104, 9);  // beyond the limit
+  EXPECT_EQ(send_new(1, 10, Side::kBuy, 103, 7, TimeInForce::kFok),
+            (Lines{
+                // NOLINTNEXTLINE(bugprone-suspicious-missing-comma): line wrap
+                "-> ACCEPTED client=1 ticker=1 id=10 moid=5 side=BUY price=103 exec=0 leaves=7 "
+                "reason=NONE",
+                "-> CANCELED client=1 ticker=1 id=10 moid=5 side=BUY price=103 exec=0 leaves=0 "
+                "reason=EXPIRED",
+            }));
+  EXPECT_EQ(levels(Side::kSell), "101x2,102x2,103x2,104x9");
+  EXPECT_EQ(kinds(send_new(1, 11, Side::kBuy, 103, 6, TimeInForce::kFok)),
+            "ACCEPTED FILLED FILLED md:TRADE md:CANCEL FILLED FILLED md:TRADE md:CANCEL FILLED "
+            "FILLED md:TRADE md:CANCEL");
+  EXPECT_EQ(levels(Side::kSell), "104x9");
+  EXPECT_EQ(levels(Side::kBuy), "");
+}
+
+TEST_F(OrderBookTest, post_only_that_would_trade_is_rejected_and_one_that_would_not_rests) {
+  sell(2, 20, 101, 2);
+  EXPECT_EQ(send_new(1, 10, Side::kBuy, 101, 1, TimeInForce::kGtc, kFlagPostOnly),
+            (Lines{"-> REJECTED client=1 ticker=1 id=10 moid=0 side=BUY price=101 exec=0 leaves=0 "
+                   "reason=WOULD_CROSS"}));
+  EXPECT_EQ(kinds(send_new(1, 10, Side::kBuy, 100, 1, TimeInForce::kGtc, kFlagPostOnly)),
+            "ACCEPTED md:ADD");
+  EXPECT_EQ(levels(Side::kBuy), "100x1");
+}
+
+TEST_F(OrderBookTest, invalid_tif_and_flags_get_their_reasons) {
+  const auto reason_of = [](const Lines& lines) {
+    return lines.size() == 1 ? lines[0].substr(lines[0].rfind("reason=")) : "?";
+  };
+  EXPECT_EQ(reason_of(send_new(1, 1, Side::kBuy, 100, 1, static_cast<TimeInForce>(3))),
+            "reason=INVALID_TIF");
+  EXPECT_EQ(reason_of(send_new(1, 1, Side::kBuy, 100, 1, TimeInForce::kIoc, kFlagPostOnly)),
+            "reason=INVALID_TIF");
+  EXPECT_EQ(reason_of(send_new(1, 1, Side::kBuy, 100, 1, TimeInForce::kGtc, 0x02)),
+            "reason=INVALID_FLAGS");
+  buy(1, 1, 100, 1);
+  ClientRequest cancel_request = new_order(1, 1, 1, Side::kBuy, 0, 0);
+  cancel_request.msg_type = ClientRequestType::kCancel;
+  cancel_request.flags = 1;
+  EXPECT_EQ(send(cancel_request),
+            (Lines{"-> CANCEL_REJECTED client=1 ticker=1 id=1 moid=0 side=0 price=0 exec=0 "
+                   "leaves=0 reason=INVALID_FLAGS"}));
+  ClientRequest modify_request = new_order(1, 1, 1, Side::kBuy, 100, 1);
+  modify_request.msg_type = ClientRequestType::kModify;
+  modify_request.tif = TimeInForce::kIoc;
+  EXPECT_EQ(reason_of(send(modify_request)), "reason=INVALID_TIF");
+  EXPECT_EQ(reason_of(modify(1, 1, Side::kSell, 100, 1)), "reason=INVALID_SIDE");
+  EXPECT_EQ(reason_of(modify(1, 1, Side::kBuy, 100, 0)), "reason=INVALID_QTY");
+  EXPECT_EQ(reason_of(modify(1, 1, Side::kBuy, 0, 1)), "reason=INVALID_PRICE");
+  EXPECT_EQ(reason_of(modify(2, 1, Side::kBuy, 100, 1)), "reason=UNKNOWN_ORDER");
+  EXPECT_EQ(levels(Side::kBuy), "100x1");  // nothing refused changed the book
+}
+
+// A modify down in size at the same price keeps the order's place: the next fill goes to it.
+TEST_F(OrderBookTest, modify_down_in_place_keeps_priority) {
+  buy(1, 10, 100, 5);  // moid 1, priority 1
+  buy(2, 20, 100, 5);  // moid 2, priority 2
+  EXPECT_EQ(modify(1, 10, Side::kBuy, 100, 3),
+            (Lines{
+                // NOLINTNEXTLINE(bugprone-suspicious-missing-comma): line wrap
+                "-> MODIFIED client=1 ticker=1 id=10 moid=1 side=BUY price=100 exec=0 leaves=3 "
+                "reason=NONE",
+                "md MODIFY ticker=1 oid=1 side=BUY price=100 qty=3 priority=1",
+            }));
+  EXPECT_EQ(levels(Side::kBuy), "100x8");
+  const Lines fill = sell(3, 30, 100, 1);
+  ASSERT_GE(fill.size(), 3u);
+  EXPECT_EQ(fill[2],
+            "-> FILLED client=1 ticker=1 id=10 moid=1 side=BUY price=100 exec=1 leaves=2 "
+            "reason=NONE");
+}
+
+// Up in size, or to another price: the order goes to the back, with a new priority.
+TEST_F(OrderBookTest, modify_up_in_size_or_price_loses_priority) {
+  buy(1, 10, 100, 5);  // moid 1, priority 1
+  buy(2, 20, 100, 5);  // moid 2, priority 2
+  EXPECT_EQ(modify(1, 10, Side::kBuy, 100, 6),
+            (Lines{
+                // NOLINTNEXTLINE(bugprone-suspicious-missing-comma): line wrap
+                "-> MODIFIED client=1 ticker=1 id=10 moid=1 side=BUY price=100 exec=0 leaves=6 "
+                "reason=NONE",
+                "md CANCEL ticker=1 oid=1 side=BUY price=100 qty=5 priority=1",
+                "md ADD ticker=1 oid=1 side=BUY price=100 qty=6 priority=3",
+            }));
+  const Lines fill = sell(3, 30, 100, 1);
+  ASSERT_GE(fill.size(), 3u);
+  EXPECT_EQ(fill[2],
+            "-> FILLED client=2 ticker=1 id=20 moid=2 side=BUY price=100 exec=1 leaves=4 "
+            "reason=NONE");
+  EXPECT_EQ(kinds(modify(2, 20, Side::kBuy, 99, 4)), "MODIFIED md:CANCEL md:ADD");
+  EXPECT_EQ(levels(Side::kBuy), "100x6,99x4");
+}
+
+// A modify to a crossing price trades: MODIFIED first, the old order's CANCEL, then the fills.
+TEST_F(OrderBookTest, modify_that_crosses_trades_and_rests_the_remainder) {
+  sell(2, 20, 101, 2);  // moid 1
+  buy(1, 10, 99, 5);    // moid 2
+  EXPECT_EQ(
+      modify(1, 10, Side::kBuy, 101, 5),
+      (Lines{
+          // NOLINTNEXTLINE(bugprone-suspicious-missing-comma): line wrap
+          "-> MODIFIED client=1 ticker=1 id=10 moid=2 side=BUY price=101 exec=0 leaves=5 "
+          "reason=NONE",
+          "md CANCEL ticker=1 oid=2 side=BUY price=99 qty=5 priority=2",
+          "-> FILLED client=1 ticker=1 id=10 moid=2 side=BUY price=101 exec=2 leaves=3 reason=NONE",
+          "-> FILLED client=2 ticker=1 id=20 moid=1 side=SELL price=101 exec=2 leaves=0 "
+          "reason=NONE",
+          "md TRADE ticker=1 oid=2 side=BUY price=101 qty=2 priority=0",
+          "md CANCEL ticker=1 oid=1 side=SELL price=101 qty=0 priority=1",
+          "md ADD ticker=1 oid=2 side=BUY price=101 qty=3 priority=3",
+      }));
+  EXPECT_EQ(levels(Side::kBuy), "101x3");
+  EXPECT_EQ(levels(Side::kSell), "");
+}
+
+class SelfTradeTest : public OrderBookTest,
+                      public ::testing::WithParamInterface<exchange::SelfTradePrevention> {
+ protected:
+  SelfTradeTest() : OrderBookTest(with_mode(GetParam())) {}
+  static OrderBookOptions with_mode(exchange::SelfTradePrevention mode) {
+    OrderBookOptions options = small_options();
+    options.self_trade_prevention = mode;
+    return options;
+  }
+};
+
+// Client 1's own order sits between two other clients' orders in the queue.
+TEST_P(SelfTradeTest, each_mode_treats_the_own_order_as_the_design_says) {
+  sell(2, 20, 101, 1);  // moid 1
+  sell(1, 11, 101, 1);  // moid 2: client 1's own
+  sell(3, 30, 101, 1);  // moid 3
+  const Lines events = buy(1, 10, 101, 3);
+  switch (GetParam()) {
+    case exchange::SelfTradePrevention::kOff:
+      EXPECT_EQ(kinds(events),
+                "ACCEPTED FILLED FILLED md:TRADE md:CANCEL FILLED FILLED md:TRADE md:CANCEL FILLED "
+                "FILLED md:TRADE md:CANCEL");
+      EXPECT_EQ(levels(Side::kSell), "");
+      break;
+    case exchange::SelfTradePrevention::kCancelNewest:
+      EXPECT_EQ(kinds(events), "ACCEPTED FILLED FILLED md:TRADE md:CANCEL CANCELED");
+      EXPECT_EQ(events.back(),
+                "-> CANCELED client=1 ticker=1 id=10 moid=4 side=BUY price=101 exec=0 leaves=0 "
+                "reason=SELF_TRADE");
+      EXPECT_EQ(levels(Side::kSell), "101x2");
+      EXPECT_EQ(levels(Side::kBuy), "");
+      break;
+    case exchange::SelfTradePrevention::kCancelOldest:
+      EXPECT_EQ(kinds(events),
+                "ACCEPTED FILLED FILLED md:TRADE md:CANCEL CANCELED md:CANCEL FILLED FILLED "
+                "md:TRADE md:CANCEL md:ADD");
+      EXPECT_EQ(events[5],
+                "-> CANCELED client=1 ticker=1 id=11 moid=2 side=SELL price=101 exec=0 leaves=0 "
+                "reason=SELF_TRADE");
+      EXPECT_EQ(levels(Side::kSell), "");
+      EXPECT_EQ(levels(Side::kBuy), "101x1");
+      break;
+  }
+}
+
+// A FOK counts only what it may trade: its own order does not fill it.
+TEST_P(SelfTradeTest, fok_counts_only_what_self_trade_prevention_lets_it_trade) {
+  sell(1, 11, 101, 5);  // own, first in the queue
+  sell(2, 20, 101, 2);
+  const Lines events = send_new(1, 10, Side::kBuy, 101, 2, TimeInForce::kFok);
+  switch (GetParam()) {
+    case exchange::SelfTradePrevention::kOff:
+      EXPECT_EQ(kinds(events), "ACCEPTED FILLED FILLED md:TRADE md:MODIFY");
+      break;
+    case exchange::SelfTradePrevention::kCancelNewest:
+      EXPECT_EQ(kinds(events), "ACCEPTED CANCELED");
+      EXPECT_EQ(levels(Side::kSell), "101x7");
+      break;
+    case exchange::SelfTradePrevention::kCancelOldest:
+      EXPECT_EQ(kinds(events), "ACCEPTED CANCELED md:CANCEL FILLED FILLED md:TRADE md:CANCEL");
+      EXPECT_EQ(levels(Side::kSell), "");
+      break;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Modes, SelfTradeTest,
+                         ::testing::Values(exchange::SelfTradePrevention::kOff,
+                                           exchange::SelfTradePrevention::kCancelNewest,
+                                           exchange::SelfTradePrevention::kCancelOldest),
+                         [](const auto& info) {
+                           std::string name(exchange::to_string(info.param));
+                           std::replace(name.begin(), name.end(), '-', '_');
+                           return name;
+                         });
 
 }  // namespace
 }  // namespace llt::test

@@ -213,7 +213,8 @@ TEST(OrderServerSessionRules, closes_a_session_after_too_many_invalid_messages_a
         << "invalid message " << i + 1;
   }
   ClientResponse canceled{};
-  ASSERT_TRUE(receive_response(client, canceled, ClientResponseType::kCanceled))
+  ASSERT_TRUE(receive_response(client, canceled, ClientResponseType::kCanceled,
+                               RejectReason::kDisconnected))
       << "cancel-on-disconnect is reported to the closing session";
   EXPECT_EQ(canceled.client_order_id, 1u);
   EXPECT_TRUE(closed_by_server(client));
@@ -351,8 +352,8 @@ TEST(OrderServerSessionRules,
   ASSERT_TRUE(receive_response(client, ClientResponseType::kAccepted));
   const auto silent_since = Steady::now();
   ClientResponse canceled{};
-  ASSERT_TRUE(
-      receive_response(client, canceled, ClientResponseType::kCanceled, RejectReason::kNone, 3s));
+  ASSERT_TRUE(receive_response(client, canceled, ClientResponseType::kCanceled,
+                               RejectReason::kDisconnected, 3s));
   EXPECT_TRUE(closed_by_server(client, 3s));
   EXPECT_GE(Steady::now() - silent_since, 200ms);
   EXPECT_TRUE(exchange.wait_for(
@@ -381,9 +382,11 @@ TEST(OrderServerSessionRules, logout_cancels_resting_orders_reports_the_cancels_
   ASSERT_TRUE(receive_response(client, ClientResponseType::kAccepted));
   ASSERT_TRUE(client.send(client.logout()));
   ClientResponse canceled{};
-  ASSERT_TRUE(receive_response(client, canceled, ClientResponseType::kCanceled));
+  ASSERT_TRUE(receive_response(client, canceled, ClientResponseType::kCanceled,
+                               RejectReason::kDisconnected));
   EXPECT_EQ(canceled.client_order_id, 1u);
-  ASSERT_TRUE(receive_response(client, canceled, ClientResponseType::kCanceled));
+  ASSERT_TRUE(receive_response(client, canceled, ClientResponseType::kCanceled,
+                               RejectReason::kDisconnected));
   EXPECT_EQ(canceled.client_order_id, 2u);
   EXPECT_TRUE(closed_by_server(client));
   EXPECT_TRUE(exchange.wait_for([](const auto& c) {
@@ -408,7 +411,8 @@ TEST(OrderServerSessionRules, answers_a_new_sent_together_with_logout_before_clo
   ClientResponse accepted{};
   ClientResponse canceled{};
   ASSERT_TRUE(receive_response(client, accepted, ClientResponseType::kAccepted));
-  ASSERT_TRUE(receive_response(client, canceled, ClientResponseType::kCanceled));
+  ASSERT_TRUE(receive_response(client, canceled, ClientResponseType::kCanceled,
+                               RejectReason::kDisconnected));
   EXPECT_EQ(canceled.market_order_id, accepted.market_order_id);
   EXPECT_EQ(canceled.seq_num, accepted.seq_num + 1);
   EXPECT_TRUE(closed_by_server(client));
