@@ -182,13 +182,14 @@ class ReferenceBook {
     return RejectReason::kNone;
   }
 
-  // Cancels the client's oldest order here (lowest market order id) with reason DISCONNECTED.
-  // False if it has none.
+  // Cancels the client's oldest order here with reason DISCONNECTED: the one resting longest
+  // (lowest priority; an order that lost priority to a MODIFY rests anew). False if it has
+  // none.
   bool cancel_oldest_of(ClientId client_id) {
     const Order* oldest = nullptr;
     for_each_order([&](const Order& order) {
       if (order.client_id == client_id &&
-          (oldest == nullptr || order.market_order_id < oldest->market_order_id)) {
+          (oldest == nullptr || order.priority < oldest->priority)) {
         oldest = &order;
       }
     });
