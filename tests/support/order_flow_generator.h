@@ -160,16 +160,16 @@ class OrderFlowGenerator {
       sweep_new(request, ticker_index);
     } else if (roll < 2'000) {
       aggressive_new(request, ticker_index);
-    } else if (options_.order_types && roll < 2'900) {
-      if (!modify_tracked(request)) {
-        passive_new(request, ticker_index);
-      }
-    } else if (options_.order_types && roll < 3'000) {
-      bad_modify(request);
-    } else if (roll < 4'800) {
+    } else if (roll < (options_.order_types ? 4'350 : 4'800)) {
       if (!cancel_tracked(request)) {
         passive_new(request, ticker_index);
       }
+    } else if (options_.order_types && roll < 5'250) {
+      if (!modify_tracked(request)) {
+        passive_new(request, ticker_index);
+      }
+    } else if (options_.order_types && roll < 5'350) {
+      bad_modify(request);
     } else {
       passive_new(request, ticker_index);
     }
