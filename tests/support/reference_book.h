@@ -79,10 +79,9 @@ class ReferenceBook {
       reason = RejectReason::kInvalidQty;
     } else if (price <= 0) {
       reason = RejectReason::kInvalidPrice;
-    } else if (tif != TimeInForce::kGtc && tif != TimeInForce::kIoc && tif != TimeInForce::kFok) {
-      reason = RejectReason::kInvalidTif;
-    } else if (post_only && tif != TimeInForce::kGtc) {
-      reason = RejectReason::kInvalidTif;
+    } else if ((tif != TimeInForce::kGtc && tif != TimeInForce::kIoc && tif != TimeInForce::kFok) ||
+               (post_only && tif != TimeInForce::kGtc)) {
+      reason = RejectReason::kInvalidTif;  // a tif past FOK, or POST_ONLY with IOC or FOK
     } else if ((flags & ~exchange::kFlagPostOnly) != 0) {
       reason = RejectReason::kInvalidFlags;
     } else if (live_ids_.count({client_id, client_order_id}) > 0) {
