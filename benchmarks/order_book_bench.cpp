@@ -4,6 +4,8 @@
 // binary, on the same request sequences:
 //   add_no_match       a NEW that rests (64 price levels, book growing to 16K orders)
 //   cancel             a CANCEL of a resting order, in random order
+//   modify_in_place    a MODIFY of a resting order down in size at its price (keeps its place),
+//                      in random order
 //   aggressive_match   a NEW that fully fills one resting order (5 events)
 //   touch_churn_far_levels  a NEW that opens a new best level, then one that empties it
 //                      again, with 10,000 levels resting far from the touch
@@ -138,6 +140,21 @@ std::vector<ClientRequest> cancels_of(const std::vector<ClientRequest>& adds, st
   return cancels;
 }
 
+// A MODIFY of each order to `qty` at its own price, in random order.
+std::vector<ClientRequest> modifies_of(const std::vector<ClientRequest>& adds, Qty qty,
+                                       std::uint64_t seed) {
+  std::vector<ClientRequest> modifies;
+  modifies.reserve(adds.size());
+  for (const ClientRequest& add : adds) {
+    modifies.push_back(
+        make(ClientRequestType::kModify, add.client_id, add.order_id, add.side, add.price, qty));
+  }
+  llt::test::SplitMix64 rng(seed);
+  for (std::size_t i = modifies.size(); i > 1; --i)
+    std::swap(modifies[i - 1], modifies[rng.below(i)]);
+  return modifies;
+}
+
 Workload add_no_match() {
   Workload w;
   w.ops = resting(Side::kBuy, kBatch, 1);
@@ -150,6 +167,16 @@ Workload cancel() {
   w.setup = resting(Side::kBuy, kBatch, 3);
   w.ops = cancels_of(w.setup, 4);
   w.undo = w.setup;
+  return w;
+}
+
+// Down from 10 to 9 in place (timed); the undo sizes them back up to 10, which re-enters them at
+// the back of their level (untimed).
+Workload modify_in_place() {
+  Workload w;
+  w.setup = resting(Side::kBuy, kBatch, 11);
+  w.ops = modifies_of(w.setup, 9, 12);
+  w.undo = modifies_of(w.setup, 10, 13);
   return w;
 }
 
@@ -375,6 +402,7 @@ void register_benchmarks() {
   };
   micro_pair("add_no_match", micro<Ours, add_no_match>, micro<Reference, add_no_match>);
   micro_pair("cancel", micro<Ours, cancel>, micro<Reference, cancel>);
+  micro_pair("modify_in_place", micro<Ours, modify_in_place>, micro<Reference, modify_in_place>);
   micro_pair("aggressive_match", micro<Ours, aggressive_match>, micro<Reference, aggressive_match>);
   micro_pair("touch_churn_far_levels", micro<Ours, touch_churn_far_levels>,
              micro<Reference, touch_churn_far_levels>);
@@ -401,8 +429,8 @@ void print_summary() {
           1000.0);
   std::printf("%-24s %10s %8s %8s | %10s %8s %8s | %s\n", "operation", "ours mean", "p50", "p99",
               "ref mean", "p50", "p99", "ratio ours/reference (mean)");
-  for (const char* group :
-       {"add_no_match", "cancel", "aggressive_match", "touch_churn_far_levels", "mixed_replay"}) {
+  for (const char* group : {"add_no_match", "cancel", "modify_in_place", "aggressive_match",
+                            "touch_churn_far_levels", "mixed_replay"}) {
     const auto it = table.find(group);
     if (it == table.end() || it->second.count("ours") == 0 || it->second.count("reference") == 0) {
       continue;
@@ -429,7 +457,7 @@ void print_summary() {
         ours_cpu, 1e3 / ours_cpu, ref_cpu, ours_cpu / ref_cpu);
     std::printf("targets: replay >= 10 M req/s: %s; >= 10x reference: %s",
                 1e3 / ours >= 10 ? "met" : "MISSED", ref / ours >= 10 ? "met" : "MISSED");
-    for (const char* group : {"add_no_match", "cancel"}) {
+    for (const char* group : {"add_no_match", "cancel", "modify_in_place"}) {
       const auto it = table.find(group);
       if (it != table.end() && it->second.count("ours")) {
         std::printf("; %s p50 < 50 ns: %s", group,

@@ -112,7 +112,7 @@ def libfuzzer_args(target: str, seconds: int | None, runs: int | None, findings:
                    ) -> list[str]:
     args = ["-print_final_stats=1", "-timeout=10", "-rss_limit_mb=2048",
             f"-artifact_prefix={findings}/"]
-    # The matching engine's books hold at most 24 orders and 16 levels: 512 bytes (85
+    # The matching engine's books hold at most 24 orders and 16 levels: 512 bytes (73
     # requests) fill and sweep them many times over, and shorter inputs mean more executions
     # per second.
     if target == "matching_engine":

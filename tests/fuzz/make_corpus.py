@@ -9,17 +9,21 @@ import struct
 
 ROOT = pathlib.Path(__file__).resolve().parent / "corpus"
 
-NEW, CANCEL, LOGON, HEARTBEAT, LOGOUT = 1, 2, 3, 4, 5
+NEW, CANCEL, LOGON, HEARTBEAT, LOGOUT, MODIFY = 1, 2, 3, 4, 5, 6
+GTC, IOC, FOK = 0, 1, 2
+POST_ONLY = KEEP_ORDERS = 0x01
 
 
-def request(seq, msg_type, client, ticker=0, order_id=0, side=0, price=0, qty=0):
-    return struct.pack("<QBIIQbqI", seq, msg_type, client, ticker, order_id, side, price, qty)
+def request(seq, msg_type, client, ticker=0, order_id=0, side=0, price=0, qty=0, tif=0, flags=0):
+    """A ClientRequest, 40 bytes (docs/protocol.md)."""
+    return struct.pack("<QBIIQbqIBB", seq, msg_type, client, ticker, order_id, side, price, qty,
+                       tif, flags)
 
 
 def order_server_seeds():
     seeds = {}
-    # Two connections, pending 8, max invalid 4, no throttle.
-    header = bytes([1, 7, 3, 1])
+    # Two connections, pending 8, self-trade prevention off, max invalid 4, no throttle.
+    header = bytes([1, 7, 0, 3, 1])
     ops = bytearray(header)
     ops += bytes([0x05, 0x15])  # connect 0 and 1
 
@@ -51,6 +55,33 @@ def order_server_seeds():
                 request(2, 9, 3), chunks=5)
     ops += bytes([0x06])
     seeds["session_rejects"] = bytes(ops)
+
+    # Version 2 fields: a LOGON with KEEP_ORDERS, order types and MODIFY, tif and flags where a
+    # message has none; self-trade prevention cancel-oldest.
+    ops = bytearray([1, 7, 2, 3, 1])
+    ops += bytes([0x05, 0x15])
+    ops += send(0, request(1, LOGON, 1, flags=KEEP_ORDERS))
+    ops += send(1, request(1, LOGON, 2, tif=IOC))  # LOGON_REJECTED(INVALID_TIF)
+    ops += bytes([0x15, 0x15])  # connection 1 closes and connects again
+    ops += send(1, request(1, LOGON, 2, flags=0x02))  # LOGON_REJECTED(INVALID_FLAGS)
+    ops += bytes([0x15, 0x15])
+    ops += send(1, request(1, LOGON, 2))
+    ops += send(0, request(2, NEW, 1, 1, 10, -1, 101, 5) +
+                request(3, NEW, 1, 1, 11, 1, 101, 5, flags=POST_ONLY) +
+                request(4, NEW, 1, 1, 12, 1, 99, 5, flags=POST_ONLY) +
+                request(5, MODIFY, 1, 1, 12, 1, 100, 3), chunks=3)
+    ops += send(1, request(2, NEW, 2, 1, 20, 1, 102, 2, tif=IOC) +
+                request(3, NEW, 2, 1, 21, 1, 102, 9, tif=FOK) +
+                request(4, NEW, 2, 1, 22, -1, 100, 1, tif=IOC, flags=POST_ONLY) +
+                request(5, CANCEL, 2, 1, 20, flags=1) +
+                request(6, MODIFY, 2, 1, 20, 1, 100, 1, tif=FOK), chunks=2)
+    ops += bytes([0x06])
+    ops += send(0, request(6, NEW, 1, 1, 13, 1, 101, 2) +  # meets its own order 10
+                request(7, MODIFY, 1, 1, 12, 1, 101, 7) +
+                request(8, HEARTBEAT, 1, tif=FOK) + request(8, LOGOUT, 1, flags=1) +
+                request(8, HEARTBEAT, 1))
+    ops += bytes([0x06, 0x04, 200, 0x06, 0x05, 0x15])
+    seeds["order_types_and_modify"] = bytes(ops)
     return seeds
 
 
@@ -91,26 +122,51 @@ def md_seeds():
 
 def engine_seeds():
     seeds = {}
-    # max_orders 24, levels 16, clients 5, 4 requests/poll, 16 steps/poll, queues 4 << 4.
-    header = bytes([23, 15, 4, 3, 15, 4, 4])
+    # max_orders 24, levels 16, clients 5, 4 requests/poll, 16 steps/poll, queues 4 << 4,
+    # self-trade prevention off.
+    header = bytes([23, 15, 4, 3, 15, 4, 4, 0])
 
-    def req(kind, client, ticker, order_id, side, price, qty):
+    # kind: 0 NEW, 8 CANCEL, 11 MODIFY, 14 cancel-all, 15 | t << 4 the type t.
+    # side: 1 buy, 0 sell. price: 100 + price % 12. ext: tif | flags << 2 | keep << 4 (flags 1
+    # POST_ONLY, 2 an unknown bit; keep: a CANCEL or MODIFY keeps its tif and flags).
+    def req(kind, client, ticker, order_id, side, price, qty, ext=0):
         who = client | (ticker << 3)
-        return bytes([kind, who, order_id, side, price & 0xFF, qty])
+        return bytes([kind, who, order_id, side, price & 0xFF, qty, ext])
 
     ops = bytearray(header)
     ops += bytes([0]) + req(0, 1, 0, 1, 1, 2, 5)  # batch of 1: client 1 buys 5 @ 102
     ops += bytes([1]) + req(0, 1, 0, 2, 1, 1, 5) + req(0, 2, 0, 1, 0, 3, 4)
-    ops += bytes([2]) + req(0, 3, 0, 1, 0, 0, 20) + req(9, 1, 0, 2, 0, 0, 0) + req(9, 1, 0, 7, 0, 0, 0)
-    ops += bytes([0]) + req(13, 3, 0, 0, 0, 0, 0)  # cancel-all of client 3
+    ops += bytes([2]) + req(0, 3, 0, 1, 0, 0, 20) + req(8, 1, 0, 2, 0, 0, 0) + req(8, 1, 0, 7, 0, 0, 0)
+    ops += bytes([0]) + req(14, 3, 0, 0, 0, 0, 0)  # cancel-all of client 3
     ops += bytes([1]) + req(0, 0, 0, 1, 1, 0, 1) + req(0, 1, 3, 1, 1, 0, 1)  # invalid client, ticker
     seeds["cross_cancel_cancel_all"] = bytes(ops)
 
-    ops = bytearray([1, 0, 0, 0, 0, 0, 0])  # tiny capacities, one step per poll
+    ops = bytearray([1, 0, 0, 0, 0, 0, 0, 0])  # tiny capacities, one step per poll
     for i in range(8):
         ops += bytes([0]) + req(0, 1 + i % 4, i % 3, i, i % 2, i, 3)
     ops += bytes([0]) + req(0, 4, 0, 5, 0, 0x82, 0xFF)
     seeds["tiny_capacities"] = bytes(ops)
+
+    # Every order type, MODIFY in place and losing priority, invalid tif and flags.
+    ops = bytearray(header)
+    ops += bytes([1]) + req(0, 1, 0, 1, 0, 3, 4) + req(0, 2, 0, 1, 0, 4, 4)  # asks 103, 104
+    ops += bytes([0]) + req(0, 3, 0, 1, 1, 5, 6, ext=1)  # IOC buy 6 @ 105
+    ops += bytes([1]) + req(0, 1, 0, 2, 0, 3, 4) + req(0, 3, 0, 2, 1, 3, 9, ext=2)  # FOK: expires
+    ops += bytes([1]) + req(0, 3, 0, 3, 1, 3, 2, ext=4) + req(0, 3, 0, 4, 1, 1, 2, ext=4)  # POST_ONLY
+    ops += bytes([2]) + req(11, 3, 0, 4, 1, 1, 1) + req(11, 3, 0, 4, 1, 2, 1) + req(11, 3, 0, 4, 1, 4, 5)
+    ops += bytes([2]) + req(0, 4, 0, 5, 1, 2, 1, ext=3) + req(0, 4, 0, 5, 1, 2, 1, ext=5) + req(0, 4, 0, 5, 1, 2, 1, ext=8)
+    ops += bytes([2]) + req(8, 2, 0, 1, 0, 0, 0, ext=0x11) + req(11, 2, 0, 1, 0, 3, 2, ext=0x14) + req(11, 2, 0, 1, 1, 3, 2)
+    ops += bytes([1]) + req(11, 2, 0, 1, 0, 3, 0) + req(11, 2, 0, 6, 0, 3, 2)
+    seeds["order_types_modify"] = bytes(ops)
+
+    # Self-trade prevention: the same crossing flow in each mode.
+    for mode, name in ((1, "stp_cancel_newest"), (2, "stp_cancel_oldest")):
+        ops = bytearray(header[:-1] + bytes([mode]))
+        ops += bytes([2]) + req(0, 1, 0, 1, 0, 2, 3) + req(0, 2, 0, 1, 0, 3, 3) + req(0, 1, 0, 2, 0, 4, 3)
+        ops += bytes([0]) + req(0, 1, 0, 3, 1, 4, 8)  # buys through its own and another's asks
+        ops += bytes([1]) + req(0, 1, 0, 4, 1, 5, 5, ext=2) + req(11, 1, 0, 2, 0, 0, 2)  # FOK, MODIFY
+        ops += bytes([0]) + req(14, 1, 0, 0, 0, 0, 0)
+        seeds[name] = bytes(ops)
     return seeds
 
 

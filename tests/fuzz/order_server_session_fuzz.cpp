@@ -7,23 +7,25 @@
 // records from any split), ReadStamps (receive time of each record), Session (the session
 // rules of docs/protocol.md), the client-id table (FixedHashMap, with the server's logon
 // capacity rule), the FifoSequencer (bounded, with the server's reserve of one cancel-all per
-// logged-on session and its backlog when full), and the matching logic (Matcher) behind it,
-// whose responses are routed back to the session bound to their client id and numbered with
-// the session's outbound seq_nums. The glue mirrors order_server.h; the refactor that would let
+// logged-on session and its backlog when full), and the matching logic (Matcher, in a
+// self-trade prevention mode the input chooses) behind it, whose responses are routed back to
+// the session bound to their client id and numbered with the session's outbound seq_nums. The glue mirrors order_server.h; the refactor that would let
 // the fuzzer drive OrderServer's own glue is described in tests/fuzz/README.md.
 //
 // Checked after every operation:
 //  - Session's decision for every request equals an independent model of docs/protocol.md's Session
-//    rules (first message LOGON with seq 1, client id bound, next seq_num, rejected messages do not
-//    consume a seq_num, the invalid-message limit, LOGOUT), THROTTLED only where allowed;
+//    rules (first message LOGON with seq 1, client id bound, next seq_num, tif and flags of LOGON,
+//    HEARTBEAT and LOGOUT, rejected messages do not consume a seq_num, the invalid-message
+//    limit, LOGOUT), THROTTLED only where allowed;
 //  - every session's outbound seq_nums are 1, 2, 3, ... (heartbeats included), a heartbeat is
 //    due exactly when docs/protocol.md says, a session times out exactly when it says;
 //  - ReadStamps stamps each record with the read that brought its last byte (or, once more
 //    than kMaxReads reads waited, an earlier one), never later, never decreasing;
 //  - the sequencer never refuses a cancel-all, releases in receive-time order within a release,
 //    never reorders a session's requests, and releases every forwarded request exactly once;
-//  - every NEW gets exactly one ACCEPTED or REJECTED and every CANCEL exactly one CANCELED or
-//    CANCEL_REJECTED, and every response is routed to the session bound to its client id;
+//  - every NEW gets exactly one ACCEPTED or REJECTED, every CANCEL exactly one CANCELED or
+//    CANCEL_REJECTED, every MODIFY exactly one MODIFIED or MODIFY_REJECTED, whatever their tif
+//    and flags, and every response is routed to the session bound to its client id;
 //  - at the end, with every session closed and its cancel-all processed, every book is empty.
 #include <fmt/format.h>
 
@@ -77,6 +79,7 @@ constexpr std::uint64_t kTicksPerSecond = 1000;
 constexpr std::uint64_t kHeartbeatInterval = 1000;  // 1 s
 constexpr std::uint64_t kHeartbeatTimeout = 10000;  // 10 s
 constexpr std::size_t kMaxOps = 4096;
+constexpr std::uint8_t kKeepOrders = 0x01;  // the one LOGON flag (docs/protocol.md)
 
 // The session rules of docs/protocol.md, written from the text, for one connection.
 class ModelSession {
@@ -92,8 +95,8 @@ class ModelSession {
       apply(request, want);
       return true;
     }
-    // The throttle is a documented refinement: a NEW or CANCEL that would be forwarded may be
-    // REJECTED(THROTTLED) instead, consuming nothing and not counting as invalid.
+    // The throttle is a documented refinement: a NEW, CANCEL or MODIFY that would be forwarded may
+    // be REJECTED(THROTTLED) instead, consuming nothing and not counting as invalid.
     return throttled_ && want.action == SessionAction::kForward &&
            got == SessionDecision{SessionAction::kRejected, RejectReason::kThrottled};
   }
@@ -117,14 +120,21 @@ class ModelSession {
       if (request.client_id == 0) {
         return {SessionAction::kLogonRejected, RejectReason::kInvalidClientId};
       }
+      if (static_cast<std::uint8_t>(request.tif) != 0) {
+        return {SessionAction::kLogonRejected, RejectReason::kInvalidTif};
+      }
+      if ((request.flags & ~kKeepOrders) != 0) {
+        return {SessionAction::kLogonRejected, RejectReason::kInvalidFlags};
+      }
       return {SessionAction::kLogon, RejectReason::kNone};
     }
     if (state_ != SessionState::kLoggedOn) {
       return {SessionAction::kIgnore, RejectReason::kNone};
     }
+    const bool order = type == ClientRequestType::kNew || type == ClientRequestType::kCancel ||
+                       type == ClientRequestType::kModify;
     RejectReason reason = RejectReason::kNone;
-    if (type != ClientRequestType::kNew && type != ClientRequestType::kCancel &&
-        type != ClientRequestType::kLogon && type != ClientRequestType::kHeartbeat &&
+    if (!order && type != ClientRequestType::kLogon && type != ClientRequestType::kHeartbeat &&
         type != ClientRequestType::kLogout) {
       reason = RejectReason::kUnknownMsgType;
     } else if (request.client_id != client_id_) {
@@ -133,6 +143,10 @@ class ModelSession {
       reason = RejectReason::kBadSeqNum;
     } else if (type == ClientRequestType::kLogon) {
       reason = RejectReason::kClientIdInUse;
+    } else if (!order && static_cast<std::uint8_t>(request.tif) != 0) {
+      reason = RejectReason::kInvalidTif;  // HEARTBEAT, LOGOUT
+    } else if (!order && request.flags != 0) {
+      reason = RejectReason::kInvalidFlags;
     }
     if (reason != RejectReason::kNone) {
       return {invalid_ + 1 >= max_invalid_ ? SessionAction::kRejectedAndClose
@@ -208,7 +222,7 @@ class Harness {
         sessions_by_client_(connections_count_),
         sequencer_(max_pending_ + connections_count_),
         queue_(8),
-        matcher_({1, 2}, book_options(), handler_) {
+        matcher_({1, 2}, book_options(in.range(0, 2)), handler_) {
     const std::uint32_t max_invalid = in.range(1, 4);
     const std::uint32_t rate = in.u8() % 8 == 0 ? in.range(1, 4) : 0;
     for (std::size_t i = 0; i < connections_count_; ++i) {
@@ -274,8 +288,10 @@ class Harness {
     void on_market_update(const llt::exchange::MarketUpdate&) {}
   };
 
-  static llt::exchange::OrderBookOptions book_options() {
+  static llt::exchange::OrderBookOptions book_options(std::uint32_t self_trade_prevention) {
     llt::exchange::OrderBookOptions options;
+    options.self_trade_prevention =
+        static_cast<llt::exchange::SelfTradePrevention>(self_trade_prevention);
     options.max_orders = 16;
     options.max_price_levels = 8;
     options.max_clients = 8;
@@ -595,10 +611,15 @@ class Harness {
     if (current_ != nullptr && response.client_id == current_->client_id) {
       const bool is_new = current_->msg_type == ClientRequestType::kNew;
       const bool is_cancel = current_->msg_type == ClientRequestType::kCancel;
+      const bool is_modify = current_->msg_type == ClientRequestType::kModify;
+      // A NEW's or MODIFY's CANCELED (EXPIRED, SELF_TRADE) follows its one answer; a CANCEL's
+      // CANCELED is its answer.
       if ((is_new &&
            (type == ClientResponseType::kAccepted || type == ClientResponseType::kRejected)) ||
           (is_cancel && (type == ClientResponseType::kCanceled ||
-                         type == ClientResponseType::kCancelRejected))) {
+                         type == ClientResponseType::kCancelRejected)) ||
+          (is_modify && (type == ClientResponseType::kModified ||
+                         type == ClientResponseType::kModifyRejected))) {
         ++answers_;
       }
     }

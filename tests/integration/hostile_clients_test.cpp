@@ -64,7 +64,10 @@ struct Row {
 std::string describe(const ClientResponse& response) {
   if (response.msg_type == ClientResponseType::kRejected ||
       response.msg_type == ClientResponseType::kCancelRejected ||
-      response.msg_type == ClientResponseType::kLogonRejected) {
+      response.msg_type == ClientResponseType::kModifyRejected ||
+      response.msg_type == ClientResponseType::kLogonRejected ||
+      (response.msg_type == ClientResponseType::kCanceled &&
+       response.reject_reason != RejectReason::kNone)) {
     return fmt::format("{}({})", response.msg_type, response.reject_reason);
   }
   return fmt::format("{}", response.msg_type);
@@ -264,6 +267,40 @@ class HostileClients {
                replied_then_closed(*client));
   }
 
+  Row logon_with_flags(std::uint8_t flags) {
+    auto client = connect(port_, 117);
+    ClientRequest logon = client->logon();
+    logon.flags = flags;
+    client->send(logon);
+    return row(fmt::format("LOGON with flags {:#04x}", flags),
+               "LOGON_REJECTED(INVALID_FLAGS), closed", replied_then_closed(*client));
+  }
+
+  Row logon_with_a_tif() {
+    auto client = connect(port_, 117);
+    ClientRequest logon = client->logon();
+    logon.tif = TimeInForce::kFok;
+    client->send(logon);
+    return row("LOGON with tif FOK", "LOGON_REJECTED(INVALID_TIF), closed",
+               replied_then_closed(*client));
+  }
+
+  // KEEP_ORDERS is accepted and has no effect yet: the order is still cancelled at LOGOUT.
+  Row logon_with_keep_orders() {
+    auto client = connect(port_, 118);
+    ClientRequest logon = client->logon();
+    logon.flags = kFlagKeepOrders;
+    client->send(logon);
+    std::string got = next_reply(*client);
+    client->send(client->new_order(kHostileTicker, 1, Side::kBuy, 9'000, 1));
+    got += ", " + next_reply(*client);
+    client->send(client->logout());
+    got += ", logout: " + next_reply(*client);
+    got += ", " + close_reply(*client);
+    return row("LOGON with KEEP_ORDERS, NEW, LOGOUT",
+               "LOGON_ACCEPTED, ACCEPTED, logout: CANCELED(DISCONNECTED), closed", got);
+  }
+
   Row second_logon_for_a_live_id() {
     auto client = connect(port_, kHonestBuyer);
     client->send(client->logon());
@@ -376,6 +413,106 @@ class HostileClients {
                          two_replies(*client, ", open: ")));
     }
     return rows;
+  }
+
+  // --- Logged on: tif and flags (protocol version 2) ---
+
+  std::vector<Row> invalid_tif_and_flags() {
+    std::vector<Row> rows;
+    auto client = logged_on(port_, 119);
+    if (!client)
+      return {row("invalid tif and flags", "", "logon failed")};
+    const auto send_new = [&](const std::string& name, std::uint8_t tif, std::uint8_t flags,
+                              const std::string& expected) {
+      client->send(
+          client->new_order(kHostileTicker, 1, Side::kBuy, 9'000, 1, TimeInForce{tif}, flags));
+      rows.push_back(row("NEW with " + name, expected, next_reply(*client)));
+    };
+    send_new("tif 3", 3, 0, "REJECTED(INVALID_TIF)");
+    send_new("tif 255", 255, 0, "REJECTED(INVALID_TIF)");
+    send_new("IOC + POST_ONLY", 1, kFlagPostOnly, "REJECTED(INVALID_TIF)");
+    send_new("FOK + POST_ONLY", 2, kFlagPostOnly, "REJECTED(INVALID_TIF)");
+    send_new("flags 0x02", 0, 0x02, "REJECTED(INVALID_FLAGS)");
+    send_new("flags 0x81", 0, 0x81, "REJECTED(INVALID_FLAGS)");
+
+    // A live order for the CANCEL and MODIFY rows; it must survive them all.
+    client->send(client->new_order(kHostileTicker, 2, Side::kBuy, 9'000, 3));
+    rows.push_back(row("NEW to modify and cancel", "ACCEPTED", next_reply(*client)));
+    const auto send_other = [&](const std::string& name, ClientRequest request, std::uint8_t tif,
+                                std::uint8_t flags, const std::string& expected) {
+      request.tif = TimeInForce{tif};
+      request.flags = flags;
+      client->send(request);
+      rows.push_back(row(name, expected, next_reply(*client)));
+    };
+    send_other("CANCEL with tif IOC", client->cancel(kHostileTicker, 2), 1, 0,
+               "CANCEL_REJECTED(INVALID_TIF)");
+    send_other("CANCEL with flags 0x01", client->cancel(kHostileTicker, 2), 0, 1,
+               "CANCEL_REJECTED(INVALID_FLAGS)");
+    send_other("MODIFY with tif FOK", client->modify(kHostileTicker, 2, Side::kBuy, 9'000, 2), 2, 0,
+               "MODIFY_REJECTED(INVALID_TIF)");
+    send_other("MODIFY with flags 0x01", client->modify(kHostileTicker, 2, Side::kBuy, 9'000, 2), 0,
+               1, "MODIFY_REJECTED(INVALID_FLAGS)");
+    client->send(client->modify(kHostileTicker, 2, Side::kSell, 9'000, 2));
+    rows.push_back(
+        row("MODIFY with the wrong side", "MODIFY_REJECTED(INVALID_SIDE)", next_reply(*client)));
+
+    // HEARTBEAT and LOGOUT carry neither: rejected by the session, seq_num not taken.
+    const auto send_session = [&](const std::string& name, ClientRequest request, std::uint8_t tif,
+                                  std::uint8_t flags, const std::string& reason) {
+      request.tif = TimeInForce{tif};
+      request.flags = flags;
+      client->send(request);
+      client->set_next_seq(request.seq_num);
+      client->send(client->modify(kHostileTicker, 2, Side::kBuy, 9'000, 3));
+      rows.push_back(
+          row(name, "REJECTED(" + reason + "), open: MODIFIED", two_replies(*client, ", open: ")));
+    };
+    send_session("HEARTBEAT with flags 0x01", client->heartbeat(), 0, 1, "INVALID_FLAGS");
+    send_session("HEARTBEAT with tif IOC", client->heartbeat(), 1, 0, "INVALID_TIF");
+    send_session("LOGOUT with flags 0x01", client->logout(), 0, 1, "INVALID_FLAGS");
+    send_session("LOGOUT with tif 3", client->logout(), 3, 0, "INVALID_TIF");
+
+    client->send(client->cancel(kHostileTicker, 2));
+    ClientResponse canceled{};
+    const std::string got = client->receive(canceled, 5s) == OrderEntryClient::Receive::kMessage
+                                ? fmt::format("{} @ {}", describe(canceled), Price{canceled.price})
+                                : std::string("no reply");
+    rows.push_back(row("CANCEL of that order after them all", "CANCELED @ 9000", got));
+    return rows;
+  }
+
+  // The exchange runs with --self-trade-prevention cancel-newest: an order that meets the
+  // client's own resting order ends there, and the resting one stays.
+  Row trade_with_itself() {
+    auto client = logged_on(port_, 122);
+    if (!client)
+      return row("a sell that meets its own buy", "", "logon failed");
+    client->send(client->new_order(kHostileTicker, 1, Side::kBuy, 9'500, 2));
+    std::string got = next_reply(*client);
+    client->send(client->new_order(kHostileTicker, 2, Side::kSell, 9'500, 3));
+    got += ", sell " + two_replies(*client, ", ");
+    client->send(client->cancel(kHostileTicker, 1));
+    got += ", its buy " + next_reply(*client);
+    return row("a sell that meets its own buy (cancel-newest)",
+               "ACCEPTED, sell ACCEPTED, CANCELED(SELF_TRADE), its buy CANCELED", got);
+  }
+
+  Row modify_another_clients_order() {
+    auto victim = logged_on(port_, 120);
+    auto thief = logged_on(port_, 121);
+    if (!victim || !thief)
+      return row("modify of another client's order", "", "logon failed");
+    victim->send(victim->new_order(kHostileTicker, 5, Side::kSell, 20'000, 3));
+    std::string got = "victim " + next_reply(*victim);
+    thief->send(thief->modify(kHostileTicker, 5, Side::kSell, 1, 1));
+    got += ", thief's modify " + next_reply(*thief);
+    victim->send(victim->modify(kHostileTicker, 5, Side::kSell, 20'000, 3));
+    got += ", victim's own modify " + next_reply(*victim);
+    return row("MODIFY of another client's live order",
+               "victim ACCEPTED, thief's modify MODIFY_REJECTED(UNKNOWN_ORDER), victim's own "
+               "modify MODIFIED",
+               got);
   }
 
   // --- Orders ---
@@ -627,7 +764,7 @@ TEST(HostileClients, each_gets_its_designed_reply_while_an_honest_pair_keeps_tra
       test::joined_args(
           {"--port", "0", "--tickers", "1,2", "--max-orders", std::to_string(kMaxOrders),
            "--max-sessions", "1024", "--heartbeat-timeout-ms", "5000", "--snapshot-interval-ms",
-           "500", "--stats-interval", "1"},
+           "500", "--stats-interval", "1", "--self-trade-prevention", "cancel-newest"},
           test::md_flags(md)));
   const std::uint16_t port = test::exchange_port(exchange);
   ASSERT_NE(port, 0) << exchange.stderr_text();
@@ -648,6 +785,10 @@ TEST(HostileClients, each_gets_its_designed_reply_while_an_honest_pair_keeps_tra
   add(hostile.request_before_logon());
   add(hostile.logon_with_bad_seq());
   add(hostile.logon_with_client_id_zero());
+  add(hostile.logon_with_flags(0x02));
+  add(hostile.logon_with_flags(0xff));
+  add(hostile.logon_with_a_tif());
+  add(hostile.logon_with_keep_orders());
   add(hostile.second_logon_for_a_live_id());
   add(hostile.second_logon_on_the_same_session());
   add(hostile.another_clients_id());
@@ -656,6 +797,10 @@ TEST(HostileClients, each_gets_its_designed_reply_while_an_honest_pair_keeps_tra
   add(hostile.random_bytes_after_logon());
   for (Row& r : hostile.invalid_fields())
     add(std::move(r));
+  for (Row& r : hostile.invalid_tif_and_flags())
+    add(std::move(r));
+  add(hostile.trade_with_itself());
+  add(hostile.modify_another_clients_order());
   add(hostile.duplicate_live_order_id());
   add(hostile.cancel_unknown_order());
   add(hostile.cancel_another_clients_order());

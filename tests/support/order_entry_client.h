@@ -27,8 +27,8 @@ namespace llt::exchange::testing {
 
 // A test's order-entry client: one blocking loopback TCP socket whose every call is bounded
 // by a timeout (SO_RCVTIMEO / SO_SNDTIMEO and a deadline), so a server bug fails the test
-// instead of hanging it. Builds requests with the session's next seq_num and reassembles the
-// 51-byte responses from any split.
+// instead of hanging it. Builds requests (40 bytes, docs/protocol.md) with the session's next
+// seq_num and reassembles the 51-byte responses from any split.
 //
 // Thread contract: not thread-safe; one test thread uses a client.
 class OrderEntryClient {
@@ -85,10 +85,30 @@ class OrderEntryClient {
     request.qty = qty;
     return request;
   }
+  // A NEW with a time in force and flags (kFlagPostOnly); tif and flags are sent as given,
+  // valid or not.
+  ClientRequest new_order(TickerId ticker, OrderId order_id, Side side, Price price, Qty qty,
+                          TimeInForce tif, std::uint8_t flags = 0) {
+    ClientRequest request = new_order(ticker, order_id, side, price, qty);
+    request.tif = tif;
+    request.flags = flags;
+    return request;
+  }
   ClientRequest cancel(TickerId ticker, OrderId order_id) {
     ClientRequest request = make(ClientRequestType::kCancel);
     request.ticker_id = ticker;
     request.order_id = order_id;
+    return request;
+  }
+  // MODIFY of the client's live order `order_id`: side must be the order's, price and qty are
+  // its new price and new resting qty.
+  ClientRequest modify(TickerId ticker, OrderId order_id, Side side, Price price, Qty qty) {
+    ClientRequest request = make(ClientRequestType::kModify);
+    request.ticker_id = ticker;
+    request.order_id = order_id;
+    request.side = side;
+    request.price = price;
+    request.qty = qty;
     return request;
   }
 

@@ -98,9 +98,9 @@ TEST(Session, accepts_a_first_logon_with_seq_one_and_binds_the_client_id) {
 
 TEST(Session, rejects_anything_but_logon_first_with_not_logged_in_and_closes) {
   for (const ClientRequestType type :
-       {ClientRequestType::kNew, ClientRequestType::kCancel, ClientRequestType::kHeartbeat,
-        ClientRequestType::kLogout, ClientRequestType{0}, ClientRequestType{42},
-        kCancelAllOfClient}) {
+       {ClientRequestType::kNew, ClientRequestType::kCancel, ClientRequestType::kModify,
+        ClientRequestType::kHeartbeat, ClientRequestType::kLogout, ClientRequestType{0},
+        ClientRequestType{42}, kCancelAllOfClient}) {
     Session session;
     session.open(0);
     EXPECT_EQ(session.on_request(request(type, 1), 0),
@@ -123,13 +123,149 @@ TEST(Session, rejects_a_logon_with_client_id_zero) {
             decision(SessionAction::kLogonRejected, RejectReason::kInvalidClientId));
 }
 
-TEST(Session, forwards_new_and_cancel_with_consecutive_seq_nums) {
+TEST(Session, rejects_a_logon_with_a_nonzero_tif_as_invalid_tif) {
+  for (const std::uint8_t tif : {1, 2, 3, 255}) {
+    Session session;
+    session.open(0);
+    ClientRequest logon = request(ClientRequestType::kLogon, 1);
+    logon.tif = TimeInForce{tif};
+    EXPECT_EQ(session.on_request(logon, 0),
+              decision(SessionAction::kLogonRejected, RejectReason::kInvalidTif))
+        << int{tif};
+    EXPECT_FALSE(session.logged_on());
+  }
+}
+
+TEST(Session, rejects_a_logon_with_unknown_flag_bits_as_invalid_flags) {
+  for (const std::uint8_t flags : {0x02, 0x03, 0x80, 0xff}) {
+    Session session;
+    session.open(0);
+    ClientRequest logon = request(ClientRequestType::kLogon, 1);
+    logon.flags = flags;
+    EXPECT_EQ(session.on_request(logon, 0),
+              decision(SessionAction::kLogonRejected, RejectReason::kInvalidFlags))
+        << int{flags};
+  }
+}
+
+TEST(Session, checks_a_logon_tif_before_its_flags) {
+  Session session;
+  session.open(0);
+  ClientRequest logon = request(ClientRequestType::kLogon, 1);
+  logon.tif = TimeInForce::kIoc;
+  logon.flags = 0x80;
+  EXPECT_EQ(session.on_request(logon, 0),
+            decision(SessionAction::kLogonRejected, RejectReason::kInvalidTif));
+}
+
+TEST(Session, accepts_a_logon_with_keep_orders) {
+  Session session;
+  session.open(0);
+  ClientRequest logon = request(ClientRequestType::kLogon, 1);
+  logon.flags = kFlagKeepOrders;
+  EXPECT_EQ(session.on_request(logon, 0), decision(SessionAction::kLogon));
+  session.accept_logon(kClient);
+  EXPECT_TRUE(session.logged_on());
+  EXPECT_EQ(session.expected_seq(), 2u);
+}
+
+TEST(Session, rejects_a_heartbeat_or_logout_with_a_tif_without_advancing_the_seq_num) {
+  for (const ClientRequestType type : {ClientRequestType::kHeartbeat, ClientRequestType::kLogout}) {
+    Session session = logged_on_session();
+    ClientRequest r = request(type, 2);
+    r.tif = TimeInForce::kIoc;
+    EXPECT_EQ(session.on_request(r, 0),
+              decision(SessionAction::kRejected, RejectReason::kInvalidTif))
+        << to_string(type);
+    EXPECT_EQ(session.expected_seq(), 2u);
+    EXPECT_EQ(session.invalid_messages(), 1u) << "counts as an invalid message";
+    r.tif = TimeInForce::kGtc;
+    EXPECT_NE(session.on_request(r, 0).action, SessionAction::kRejected)
+        << "the same seq_num without the tif is taken";
+    EXPECT_EQ(session.expected_seq(), 3u);
+  }
+}
+
+TEST(Session, rejects_a_heartbeat_or_logout_with_flags_without_advancing_the_seq_num) {
+  for (const ClientRequestType type : {ClientRequestType::kHeartbeat, ClientRequestType::kLogout}) {
+    for (const std::uint8_t flags : {0x01, 0x02, 0x80}) {
+      Session session = logged_on_session();
+      ClientRequest r = request(type, 2);
+      r.flags = flags;
+      EXPECT_EQ(session.on_request(r, 0),
+                decision(SessionAction::kRejected, RejectReason::kInvalidFlags))
+          << to_string(type) << " flags " << int{flags};
+      EXPECT_EQ(session.expected_seq(), 2u);
+      EXPECT_EQ(session.invalid_messages(), 1u);
+      EXPECT_TRUE(session.logged_on());
+    }
+  }
+}
+
+TEST(Session, closes_on_the_max_invalid_message_when_it_is_a_bad_tif_or_flags) {
+  Session session = logged_on_session(2);
+  ClientRequest heartbeat = request(ClientRequestType::kHeartbeat, 2);
+  heartbeat.flags = 0x01;
+  EXPECT_EQ(session.on_request(heartbeat, 0),
+            decision(SessionAction::kRejected, RejectReason::kInvalidFlags));
+  heartbeat.flags = 0;
+  heartbeat.tif = TimeInForce::kFok;
+  EXPECT_EQ(session.on_request(heartbeat, 0),
+            decision(SessionAction::kRejectedAndClose, RejectReason::kInvalidTif));
+}
+
+TEST(Session, forwards_new_cancel_and_modify_whatever_their_tif_and_flags) {
+  // The matcher, not the session, answers a bad tif or flags on an order message, with the
+  // reply of that message's type.
+  Session session = logged_on_session();
+  SeqNum seq = 2;
+  for (const ClientRequestType type :
+       {ClientRequestType::kNew, ClientRequestType::kCancel, ClientRequestType::kModify}) {
+    for (const std::uint8_t tif : {0, 1, 2, 3}) {
+      ClientRequest r = request(type, seq);
+      r.tif = TimeInForce{tif};
+      r.flags = static_cast<std::uint8_t>(0x81 * (tif & 1));
+      EXPECT_EQ(session.on_request(r, 0), decision(SessionAction::kForward))
+          << to_string(type) << " tif " << int{tif};
+      ++seq;
+    }
+  }
+  EXPECT_EQ(session.expected_seq(), seq);
+  EXPECT_EQ(session.invalid_messages(), 0u);
+}
+
+TEST(Session, throttles_modify_like_new_and_cancel) {
+  // 2 orders a second, 1000 ticks a second: bursts of 2, a token every 500 ticks.
+  Session session(10, OrderThrottle(2, 1000));
+  session.open(0);
+  ASSERT_EQ(session.on_request(request(ClientRequestType::kLogon, 1), 0),
+            decision(SessionAction::kLogon));
+  session.accept_logon(kClient);
+  EXPECT_EQ(session.on_request(request(ClientRequestType::kNew, 2), 0),
+            decision(SessionAction::kForward));
+  EXPECT_EQ(session.on_request(request(ClientRequestType::kModify, 3), 0),
+            decision(SessionAction::kForward));
+  EXPECT_EQ(session.on_request(request(ClientRequestType::kModify, 4), 0),
+            decision(SessionAction::kRejected, RejectReason::kThrottled))
+      << "MODIFY takes a token like NEW and CANCEL";
+  EXPECT_EQ(session.expected_seq(), 4u);
+  EXPECT_EQ(session.invalid_messages(), 0u);
+  EXPECT_EQ(session.on_request(request(ClientRequestType::kModify, 4), 500),
+            decision(SessionAction::kForward));
+  EXPECT_EQ(session.on_request(request(ClientRequestType::kCancel, 5), 500),
+            decision(SessionAction::kRejected, RejectReason::kThrottled))
+      << "the MODIFY spent the earned token";
+}
+
+TEST(Session, forwards_new_cancel_and_modify_with_consecutive_seq_nums) {
   Session session = logged_on_session();
   EXPECT_EQ(session.on_request(request(ClientRequestType::kNew, 2), 0),
             decision(SessionAction::kForward));
   EXPECT_EQ(session.on_request(request(ClientRequestType::kCancel, 3), 0),
             decision(SessionAction::kForward));
-  EXPECT_EQ(session.expected_seq(), 4u);
+  EXPECT_EQ(session.on_request(request(ClientRequestType::kModify, 4), 0),
+            decision(SessionAction::kForward));
+  EXPECT_EQ(session.expected_seq(), 5u);
 }
 
 TEST(Session, consumes_a_heartbeat_seq_num_without_a_reply) {
@@ -168,7 +304,7 @@ TEST(Session, rejects_a_gap_or_a_repeat_in_seq_nums_without_advancing) {
 
 TEST(Session, rejects_unknown_and_internal_msg_types_as_unknown_msg_type) {
   Session session = logged_on_session();
-  EXPECT_EQ(session.on_request(request(ClientRequestType{9}, 2), 0),
+  EXPECT_EQ(session.on_request(request(ClientRequestType{7}, 2), 0),
             decision(SessionAction::kRejected, RejectReason::kUnknownMsgType));
   EXPECT_EQ(session.on_request(request(kCancelAllOfClient, 2), 0),
             decision(SessionAction::kRejected, RejectReason::kUnknownMsgType));
