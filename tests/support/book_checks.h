@@ -25,7 +25,7 @@ namespace llt::test {
 //  - FIFO priorities strictly increasing; every order points back at its level;
 //  - the book is not crossed (best bid < best ask);
 //  - the id index finds every resting order at itself;
-//  - the per-client lists hold exactly the book's orders, oldest first;
+//  - the per-client lists hold exactly the book's orders, oldest first (by priority);
 //  - the pools' in-use counts match what is linked.
 template <typename Book>
 std::string check_book_invariants(const Book& book) {
@@ -109,16 +109,18 @@ std::string check_book_invariants(const Book& book) {
   }
   for (const auto& [client, expected] : orders_per_client) {
     std::size_t listed = 0;
-    std::optional<OrderId> last_market_id;
+    std::optional<Priority> last_priority;
     for (const Order* order = book.first_order_of(client); order != nullptr;
          order = book.next_order_of(*order)) {
       ++listed;
       if (order->client_id != client)
         return fmt::format("client {} list holds a foreign order", client);
-      if (last_market_id && order->market_order_id <= *last_market_id) {
+      // Oldest first by the time it came to rest: an order that lost priority to a MODIFY
+      // rests anew (a new priority) under its old market order id.
+      if (last_priority && order->priority <= *last_priority) {
         return fmt::format("client {} list not oldest first", client);
       }
-      last_market_id = order->market_order_id;
+      last_priority = order->priority;
     }
     if (listed != expected) {
       return fmt::format("client {} list has {} orders, the book {}", client, listed, expected);

@@ -42,18 +42,25 @@ struct OrderFlowOptions {
   // Orders each client remembers as possibly live, for its cancels. When full, the client
   // cancels before it adds, which keeps the books a few hundred orders deep.
   std::size_t max_tracked_per_client = 64;
+  // Protocol version 2 order types in the flow: IOC, FOK, POST_ONLY, MODIFY (in place and
+  // losing priority) and their invalid forms. Off: NEW and CANCEL of GTC orders only.
+  bool order_types = true;
 };
 
 // A seeded stream of requests shaped like a busy market: mostly passive orders a few ticks
-// from a drifting mid, cancels of them, crossing orders, and rarely deep sweeps, far-away and
-// extreme i64 prices, invalid requests of every kind, stale and foreign cancels, reused ids,
-// and cancel-on-disconnect.
+// from a drifting mid (some POST_ONLY), cancels and modifies of them (in place: same price,
+// qty down or equal; losing priority: qty up, another price, a price that crosses), crossing
+// orders (GTC, IOC, FOK, and POST_ONLY that would cross), and rarely deep sweeps, far-away and
+// extreme i64 prices, invalid requests of every kind (bad tif values and flag bits on NEW,
+// CANCEL and MODIFY included; MODIFY with the wrong side, qty 0, price <= 0, of an unknown
+// order), stale and foreign cancels, reused ids, and cancel-on-disconnect.
 //
-// Feed it the events of each request (observe) and its clients forget orders that filled or
-// were refused, as real clients do, so most of their cancels hit live orders; without
-// feedback most cancels name orders that have already filled. Either way the requests depend
-// only on the seed and the events, so a flow recorded once replays identically through any
-// book that implements the same rules.
+// Feed it the events of each request (observe) and its clients forget orders that filled,
+// were refused or cancelled, and learn each order's leaves and modified price, as real
+// clients do, so most of their cancels and modifies hit live orders as they are; without
+// feedback most cancels and many modifies name orders that have already filled. Either way the
+// requests depend only on the seed and the events, so a flow recorded once replays identically
+// through any book that implements the same rules.
 class OrderFlowGenerator {
  public:
   explicit OrderFlowGenerator(OrderFlowOptions options)
@@ -72,21 +79,33 @@ class OrderFlowGenerator {
     return requests;
   }
 
-  // Feedback from the book: a client forgets an order once it is fully filled or refused.
+  // Feedback from the book: a client forgets an order once it is fully filled, refused
+  // (CAPACITY, WOULD_CROSS: the id was not live before) or cancelled for any reason, and
+  // follows its leaves and its price through FILLED and MODIFIED.
   void observe(const std::vector<BookEvent>& events) {
+    using exchange::ClientResponseType;
     for (const BookEvent& event : events) {
       const auto* r = std::get_if<exchange::ClientResponse>(&event);
       if (r == nullptr)
         continue;
-      const bool filled =
-          r->msg_type == exchange::ClientResponseType::kFilled && r->leaves_qty == 0;
-      const bool refused = r->msg_type == exchange::ClientResponseType::kRejected &&
-                           r->reject_reason == exchange::RejectReason::kCapacity;
       // Back from the wire's client ids to 1..clients.
       const exchange::ClientId client = r->client_id - (options_.first_client - 1);
-      if ((filled || refused) && r->client_id >= options_.first_client &&
-          client < tracked_.size()) {
+      if (r->client_id < options_.first_client || client >= tracked_.size())
+        continue;
+      const ClientResponseType type = r->msg_type;
+      const exchange::RejectReason reason = r->reject_reason;
+      const bool filled = type == ClientResponseType::kFilled && r->leaves_qty == 0;
+      const bool refused =
+          type == ClientResponseType::kRejected && (reason == exchange::RejectReason::kCapacity ||
+                                                    reason == exchange::RejectReason::kWouldCross);
+      if (filled || refused || type == ClientResponseType::kCanceled) {
         forget(client, r->client_order_id);
+      } else if (type == ClientResponseType::kFilled || type == ClientResponseType::kModified) {
+        if (Tracked* order = find_tracked(client, r->client_order_id)) {
+          order->qty = r->leaves_qty;
+          if (type == ClientResponseType::kModified)
+            order->price = r->price;
+        }
       }
     }
   }
@@ -100,9 +119,13 @@ class OrderFlowGenerator {
   }
 
  private:
+  // An order the client believes live, as it last knew it.
   struct Tracked {
     exchange::TickerId ticker;
     exchange::OrderId id;
+    exchange::Side side;
+    exchange::Price price;
+    exchange::Qty qty;
   };
 
   static constexpr exchange::Price kMaxPrice = std::numeric_limits<exchange::Price>::max();
@@ -137,10 +160,16 @@ class OrderFlowGenerator {
       sweep_new(request, ticker_index);
     } else if (roll < 2'000) {
       aggressive_new(request, ticker_index);
-    } else if (roll < 4'800) {
+    } else if (roll < (options_.order_types ? 4'350 : 4'800)) {
       if (!cancel_tracked(request)) {
         passive_new(request, ticker_index);
       }
+    } else if (options_.order_types && roll < 5'250) {
+      if (!modify_tracked(request)) {
+        passive_new(request, ticker_index);
+      }
+    } else if (options_.order_types && roll < 5'350) {
+      bad_modify(request);
     } else {
       passive_new(request, ticker_index);
     }
@@ -164,14 +193,45 @@ class OrderFlowGenerator {
     return rng_.chance(500) ? exchange::Side::kBuy : exchange::Side::kSell;
   }
 
+  // A NEW of tif; only a GTC order can rest, so only it is remembered.
   void make_new(exchange::ClientRequest& request, exchange::Side side, exchange::Price price,
-                exchange::Qty qty) {
+                exchange::Qty qty, exchange::TimeInForce tif = exchange::TimeInForce::kGtc,
+                std::uint8_t flags = 0) {
     request.msg_type = exchange::ClientRequestType::kNew;
     request.order_id = next_id_[request.client_id]++;
     request.side = side;
     request.price = price;
     request.qty = qty;
-    tracked_[request.client_id].push_back(Tracked{request.ticker_id, request.order_id});
+    request.tif = tif;
+    request.flags = flags;
+    if (tif == exchange::TimeInForce::kGtc) {
+      tracked_[request.client_id].push_back(
+          Tracked{request.ticker_id, request.order_id, side, price, qty});
+    }
+  }
+
+  // GTC mostly; IOC and FOK at the given per-mille rates when order types are on.
+  exchange::TimeInForce random_tif(std::uint64_t ioc_per_mille, std::uint64_t fok_per_mille) {
+    if (!options_.order_types)
+      return exchange::TimeInForce::kGtc;
+    const std::uint64_t roll = rng_.below(1000);
+    if (roll < ioc_per_mille)
+      return exchange::TimeInForce::kIoc;
+    if (roll < ioc_per_mille + fok_per_mille)
+      return exchange::TimeInForce::kFok;
+    return exchange::TimeInForce::kGtc;
+  }
+
+  exchange::Price passive_price(exchange::Side side, std::size_t ticker) {
+    const auto offset = static_cast<exchange::Price>(1 + rng_.below(4) + rng_.below(6));
+    const exchange::Price mid = mid_[ticker];
+    return side == exchange::Side::kBuy ? mid - offset : mid + offset;
+  }
+
+  exchange::Price aggressive_price(exchange::Side side, std::size_t ticker) {
+    const auto through = static_cast<exchange::Price>(rng_.below(4));
+    const exchange::Price mid = mid_[ticker];
+    return side == exchange::Side::kBuy ? mid + through : mid - through;
   }
 
   exchange::Qty lot() {
@@ -179,21 +239,28 @@ class OrderFlowGenerator {
                                                        : 1 + rng_.below(100));
   }
 
-  // A few ticks behind the touch on its own side.
+  // A few ticks behind the touch on its own side; one in ten POST_ONLY (it rests unless the
+  // mid has moved through it).
   void passive_new(exchange::ClientRequest& request, std::size_t ticker) {
     const exchange::Side side = random_side();
-    const auto offset = static_cast<exchange::Price>(1 + rng_.below(4) + rng_.below(6));
-    const exchange::Price mid = mid_[ticker];
-    make_new(request, side, side == exchange::Side::kBuy ? mid - offset : mid + offset, lot());
+    const exchange::Price price = passive_price(side, ticker);
+    const std::uint8_t flags =
+        options_.order_types && rng_.chance(100) ? exchange::kFlagPostOnly : std::uint8_t{0};
+    make_new(request, side, price, lot(), exchange::TimeInForce::kGtc, flags);
   }
 
-  // At or through the touch: usually trades with one or two resting orders.
+  // At or through the touch: usually trades with one or two resting orders. Some are IOC or
+  // FOK; a few are POST_ONLY, mostly refused with WOULD_CROSS.
   void aggressive_new(exchange::ClientRequest& request, std::size_t ticker) {
     const exchange::Side side = random_side();
-    const auto through = static_cast<exchange::Price>(rng_.below(4));
-    const exchange::Price mid = mid_[ticker];
-    make_new(request, side, side == exchange::Side::kBuy ? mid + through : mid - through,
-             static_cast<exchange::Qty>(1 + rng_.below(150)));
+    const exchange::Price price = aggressive_price(side, ticker);
+    const auto qty = static_cast<exchange::Qty>(1 + rng_.below(150));
+    const exchange::TimeInForce tif = random_tif(200, 150);
+    const std::uint8_t flags =
+        options_.order_types && tif == exchange::TimeInForce::kGtc && rng_.chance(60)
+            ? exchange::kFlagPostOnly
+            : std::uint8_t{0};
+    make_new(request, side, price, qty, tif, flags);
   }
 
   // Deep through the book, sometimes at the extreme prices (a market order in effect).
@@ -208,7 +275,8 @@ class OrderFlowGenerator {
       price = side == exchange::Side::kBuy ? mid + through
                                            : std::max<exchange::Price>(1, mid - through);
     }
-    make_new(request, side, price, static_cast<exchange::Qty>(300 + rng_.below(3'000)));
+    make_new(request, side, price, static_cast<exchange::Qty>(300 + rng_.below(3'000)),
+             random_tif(250, 150));
   }
 
   // Far from the touch: tiny prices, huge prices, and the top of the i64 range.
@@ -244,7 +312,8 @@ class OrderFlowGenerator {
   void invalid_new(exchange::ClientRequest& request, std::size_t ticker) {
     passive_new(request, ticker);
     tracked_[request.client_id].pop_back();
-    switch (rng_.below(10)) {
+    request.flags = 0;
+    switch (rng_.below(options_.order_types ? 13 : 10)) {
       case 0:
         request.qty = 0;
         break;
@@ -269,6 +338,17 @@ class OrderFlowGenerator {
         break;
       case 7:
         request.msg_type = static_cast<exchange::ClientRequestType>(rng_.chance(500) ? 3 : 77);
+        break;
+      case 10:  // a tif past FOK
+        request.tif = static_cast<exchange::TimeInForce>(3 + rng_.below(253));
+        break;
+      case 11:  // POST_ONLY with IOC or FOK
+        request.tif = rng_.chance(500) ? exchange::TimeInForce::kIoc : exchange::TimeInForce::kFok;
+        request.flags = exchange::kFlagPostOnly;
+        break;
+      case 12:  // a flag bit NEW does not have, sometimes with POST_ONLY
+        request.flags = static_cast<std::uint8_t>((2u << rng_.below(7)) | rng_.below(2));
+        request.tif = random_tif(200, 200);
         break;
       default: {
         // Duplicate: the id of one of its orders that may still be live.
@@ -300,10 +380,11 @@ class OrderFlowGenerator {
   }
 
   // A CANCEL that names no live order of the client: never used, already cancelled,
-  // another client's, the right id on the wrong ticker, or an unknown ticker.
+  // another client's, the right id on the wrong ticker, or an unknown ticker; or one of its
+  // live orders with a tif or flags, which a CANCEL may not carry.
   void bad_cancel(exchange::ClientRequest& request) {
     request.msg_type = exchange::ClientRequestType::kCancel;
-    switch (rng_.below(5)) {
+    switch (rng_.below(options_.order_types ? 6 : 5)) {
       case 0:
         request.order_id = 1'000'000'000'000ULL + rng_.below(1'000'000);
         break;
@@ -330,9 +411,110 @@ class OrderFlowGenerator {
         }
         break;
       }
+      case 5: {
+        const auto& tracked = tracked_[request.client_id];
+        if (!tracked.empty()) {
+          const Tracked& order = tracked[rng_.below(tracked.size())];
+          request.order_id = order.id;
+          request.ticker_id = order.ticker;
+        }
+        if (rng_.chance(500)) {
+          request.tif = static_cast<exchange::TimeInForce>(1 + rng_.below(255));
+        } else {
+          request.flags = static_cast<std::uint8_t>(1 + rng_.below(255));
+        }
+        break;
+      }
       default:
         request.ticker_id = 424'242;
         request.order_id = 1;
+        break;
+    }
+  }
+
+  // Modifies one of the client's remembered orders. False if it remembers none. In place
+  // (same price, qty down or equal), or losing priority: qty up, another price a few ticks
+  // away, or a price through the touch that trades.
+  bool modify_tracked(exchange::ClientRequest& request) {
+    auto& tracked = tracked_[request.client_id];
+    if (tracked.empty()) {
+      return false;
+    }
+    Tracked& order = tracked[rng_.below(tracked.size())];
+    const std::size_t slot = ticker_slot(order.ticker);
+    exchange::Price price = order.price;
+    exchange::Qty qty = order.qty == 0 ? 1 : order.qty;
+    const std::uint64_t roll = rng_.below(100);
+    if (roll < 40) {
+      qty = static_cast<exchange::Qty>(1 + rng_.below(qty));
+    } else if (roll < 60) {
+      qty += static_cast<exchange::Qty>(1 + rng_.below(50));
+    } else if (roll < 85) {
+      price = passive_price(order.side, slot);
+      qty = rng_.chance(500) ? qty : lot();
+    } else {
+      price = aggressive_price(order.side, slot);
+      qty = static_cast<exchange::Qty>(1 + rng_.below(150));
+    }
+    request.msg_type = exchange::ClientRequestType::kModify;
+    request.ticker_id = order.ticker;
+    request.order_id = order.id;
+    request.side = order.side;
+    request.price = price;
+    request.qty = qty;
+    order.price = price;
+    order.qty = qty;
+    return true;
+  }
+
+  // A MODIFY that is refused: of an unknown order (never used, cancelled, another client's,
+  // on an unknown ticker), with the wrong side or no side, qty 0, price <= 0, or with a tif
+  // or flags.
+  void bad_modify(exchange::ClientRequest& request) {
+    request.msg_type = exchange::ClientRequestType::kModify;
+    const auto& tracked = tracked_[request.client_id];
+    if (!tracked.empty()) {
+      const Tracked& order = tracked[rng_.below(tracked.size())];
+      request.ticker_id = order.ticker;
+      request.order_id = order.id;
+      request.side = order.side;
+      request.price = order.price;
+      request.qty = order.qty == 0 ? 1 : order.qty;
+    } else {
+      request.order_id = 1;
+      request.side = random_side();
+      request.price = options_.start_mid;
+      request.qty = 1;
+    }
+    switch (rng_.below(9)) {
+      case 0:
+        request.order_id = 1'000'000'000'000ULL + rng_.below(1'000'000);
+        break;
+      case 1:
+        request.order_id =
+            cancelled_.empty() ? 1 : cancelled_[rng_.below(cancelled_.size())].second;
+        break;
+      case 2:
+        request.ticker_id = 424'242;
+        break;
+      case 3:
+        request.side =
+            request.side == exchange::Side::kBuy ? exchange::Side::kSell : exchange::Side::kBuy;
+        break;
+      case 4:
+        request.side = static_cast<exchange::Side>(rng_.chance(500) ? 0 : 5);
+        break;
+      case 5:
+        request.qty = 0;
+        break;
+      case 6:
+        request.price = rng_.chance(500) ? 0 : -static_cast<exchange::Price>(1 + rng_.below(100));
+        break;
+      case 7:
+        request.tif = static_cast<exchange::TimeInForce>(1 + rng_.below(255));
+        break;
+      default:
+        request.flags = static_cast<std::uint8_t>(1 + rng_.below(255));
         break;
     }
   }
@@ -347,6 +529,14 @@ class OrderFlowGenerator {
         break;
       }
     }
+  }
+
+  Tracked* find_tracked(exchange::ClientId client, exchange::OrderId id) {
+    for (Tracked& order : tracked_[client]) {
+      if (order.id == id)
+        return &order;
+    }
+    return nullptr;
   }
 
   void forget(exchange::ClientId client, exchange::OrderId id) {

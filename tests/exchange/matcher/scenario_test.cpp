@@ -4,8 +4,14 @@
 // File format, one item per line ('#' starts a comment):
 //   tickers 1 2                               books to configure (default: 1)
 //   limits orders=4 levels=8 clients=2        per-book capacities (default: large)
+//   stp cancel-newest                         self-trade prevention: off (default),
+//                                             cancel-newest or cancel-oldest
 //   NEW client=1 ticker=1 id=10 side=BUY price=100 qty=5     side: BUY, SELL or a number
-//   CANCEL client=1 ticker=1 id=10
+//   NEW client=1 ticker=1 id=11 side=SELL price=99 qty=5 tif=IOC flags=1
+//                                             tif: GTC (default), IOC, FOK or a number;
+//                                             flags: a number (default 0; 1 is POST_ONLY)
+//   MODIFY client=1 ticker=1 id=10 side=BUY price=101 qty=3  (tif= and flags= as for NEW)
+//   CANCEL client=1 ticker=1 id=10            (tif= and flags= as for NEW)
 //   CANCEL_ALL client=1                       cancel-on-disconnect
 //     -> ACCEPTED client=1 ticker=1 id=10 moid=1 side=BUY price=100 exec=0 leaves=5 reason=NONE
 //     md ADD ticker=1 oid=1 side=BUY price=100 qty=5 priority=1
@@ -26,6 +32,7 @@
 
 #include "exchange/exchange_messages.h"
 #include "exchange/matcher/matcher.h"
+#include "tests/support/book_checks.h"
 #include "tests/support/book_events.h"
 #include "tests/support/reference_book.h"
 
@@ -90,6 +97,16 @@ std::uint64_t number(const std::map<std::string, std::string>& kv, const std::st
   return it == kv.end() ? 0 : std::stoull(it->second);
 }
 
+SelfTradePrevention stp_mode(const std::string& mode, int line_no) {
+  if (mode == "off")
+    return SelfTradePrevention::kOff;
+  if (mode == "cancel-newest")
+    return SelfTradePrevention::kCancelNewest;
+  if (mode == "cancel-oldest")
+    return SelfTradePrevention::kCancelOldest;
+  throw std::runtime_error(fmt::format("line {}: unknown stp mode '{}'", line_no, mode));
+}
+
 Scenario parse(const std::filesystem::path& path) {
   Scenario scenario;
   scenario.limits.max_orders = 1'000;
@@ -124,6 +141,10 @@ Scenario parse(const std::filesystem::path& path) {
         scenario.limits.max_price_levels = number(kv, "levels");
       if (kv.count("clients"))
         scenario.limits.max_clients = number(kv, "clients");
+    } else if (head == "stp") {
+      std::string mode;
+      in >> mode;
+      scenario.limits.self_trade_prevention = stp_mode(mode, line_no);
     } else if (head == "book") {
       Step step;
       step.line = line_no;
@@ -131,14 +152,21 @@ Scenario parse(const std::filesystem::path& path) {
       step.is_book = true;
       step.book_check = key_values(in);
       scenario.steps.push_back(step);
-    } else if (head == "NEW" || head == "CANCEL" || head == "CANCEL_ALL") {
+    } else if (head == "NEW" || head == "CANCEL" || head == "MODIFY" || head == "CANCEL_ALL") {
       const auto kv = key_values(in);
+      for (const auto& [key, value] : kv) {
+        if (key != "client" && key != "ticker" && key != "id" && key != "side" && key != "price" &&
+            key != "qty" && key != "tif" && key != "flags") {
+          throw std::runtime_error(fmt::format("line {}: unknown field '{}'", line_no, key));
+        }
+      }
       Step step;
       step.line = line_no;
       step.text = line;
       ClientRequest& r = step.request;
       r.msg_type = head == "NEW"      ? ClientRequestType::kNew
                    : head == "CANCEL" ? ClientRequestType::kCancel
+                   : head == "MODIFY" ? ClientRequestType::kModify
                                       : exchange::kCancelAllOfClient;
       r.client_id = static_cast<ClientId>(number(kv, "client"));
       r.ticker_id = static_cast<TickerId>(number(kv, "ticker"));
@@ -149,6 +177,12 @@ Scenario parse(const std::filesystem::path& path) {
                                 : static_cast<Side>(std::stoi(side));
       r.price = kv.count("price") ? std::stoll(kv.at("price")) : 0;
       r.qty = static_cast<Qty>(number(kv, "qty"));
+      const std::string tif = kv.count("tif") ? kv.at("tif") : "GTC";
+      r.tif = tif == "GTC"   ? TimeInForce::kGtc
+              : tif == "IOC" ? TimeInForce::kIoc
+              : tif == "FOK" ? TimeInForce::kFok
+                             : static_cast<TimeInForce>(std::stoul(tif));
+      r.flags = static_cast<std::uint8_t>(number(kv, "flags"));
       scenario.steps.push_back(step);
     } else {
       throw std::runtime_error(fmt::format("line {}: cannot parse '{}'", line_no, line));
@@ -215,6 +249,11 @@ TEST_P(ScenarioTest, produces_exactly_the_expected_events) {
     EXPECT_EQ(lines_of(stepped_events.events), step.expected) << where << " (one step per call)";
 
     EXPECT_EQ(lines_of(reference.process(step.request)), step.expected) << where << " (reference)";
+    for (const TickerId ticker : scenario.tickers) {
+      EXPECT_EQ(check_book_invariants(*whole.book(ticker)), "") << where;
+      EXPECT_EQ(compare_books(*whole.book(ticker), *reference.book(ticker)), "")
+          << where << " (book against the reference)";
+    }
   }
   EXPECT_GT(requests, 0u) << path;
 }
