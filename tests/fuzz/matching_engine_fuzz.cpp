@@ -5,25 +5,23 @@
 // the self-trade prevention mode, then into a sequence of requests over few tickers, clients,
 // order ids and prices, so that duplicates, unknown orders, sweeps, self-trades, modifies and
 // cancel-on-disconnect collide; a NEW may be GTC, IOC, FOK or POST_ONLY, and any request may
-// carry an invalid tif or flags. Requests enter the
-// real MatchingEngine through its request queue in batches of 1-3; the engine is polled with
+// carry an invalid tif or flags. Requests enter the real MatchingEngine through its request
+// queue in batches of 1-3; the engine is polled with
 // its output queues drained by input-chosen amounts. Each request also goes through a plain
 // Matcher in one call (no step budget, no queues), whose events must obey the rules of
 // docs/protocol.md that need no second book (validation order, one answer per request, IOC
 // and FOK never rest, a FOK fills whole or is killed, POST_ONLY never trades, MODIFY in place
 // or losing priority, no self-trade when prevention is on). After every batch the engine's
 // response and update streams must equal the one-call matcher's record for record, and every
-// book invariant must hold. While the input uses protocol version 1 only, the streams and
-// books must also equal the reference book's (tests/support/reference_book.h).
+// book invariant must hold; the streams and books must also equal the reference book's
+// (tests/support/reference_book.h).
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
-#include <map>
 #include <new>
-#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -150,54 +148,9 @@ struct Recorder {
   void on_market_update(const MarketUpdate& update) { updates.push_back(update); }
 };
 
-// tests/support/book_checks.h wants each client's list in ascending market order id, which a
-// MODIFY that loses priority breaks by design: the order keeps its id and enters again, at the
-// end of its client's list. This is the same check in entry order: each client's list holds
-// exactly its resting orders, in ascending priority (a priority is taken at each entry).
-template <typename Book>
-std::string check_client_lists(const Book& book) {
-  std::map<ClientId, std::size_t> resting;
-  for (const Side side : {Side::kBuy, Side::kSell}) {
-    for (std::size_t depth = 0; depth < book.level_count(side); ++depth) {
-      for (const llt::exchange::Order* order = book.first_order(*book.level_at_depth(side, depth));
-           order != nullptr; order = book.next_order(*order)) {
-        ++resting[order->client_id];
-      }
-    }
-  }
-  for (const auto& [client, expected] : resting) {
-    std::size_t listed = 0;
-    std::optional<llt::exchange::Priority> last;
-    for (const llt::exchange::Order* order = book.first_order_of(client); order != nullptr;
-         order = book.next_order_of(*order)) {
-      ++listed;
-      if (order->client_id != client) {
-        return fmt::format("client {} list holds a foreign order", client);
-      }
-      if (last && order->priority <= *last) {
-        return fmt::format("client {} list not in entry order", client);
-      }
-      last = order->priority;
-    }
-    if (listed != expected) {
-      return fmt::format("client {} list has {} orders, the book {}", client, listed, expected);
-    }
-  }
-  return {};
-}
-
 template <typename Book>
 std::string check_invariants(const Book& book) {
-  std::string problem = llt::test::check_book_invariants(book);
-  if (problem.find("list not oldest first") != std::string::npos) {
-    problem = check_client_lists(book);
-  }
-  return problem;
-}
-
-bool uses_version_2(const ClientRequest& request) {
-  return request.msg_type == ClientRequestType::kModify || request.tif != TimeInForce::kGtc ||
-         request.flags != 0;
+  return llt::test::check_book_invariants(book);
 }
 
 // The reject a request gets from its fields alone (docs/protocol.md, Validation order), or
@@ -379,10 +332,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   MatchingEngine engine(options, requests, responses, updates);
   Recorder recorder;
   Matcher<Recorder> oracle(options.tickers, options.book, recorder);
-  // The reference book knows protocol version 1 only: it is compared while the input has used
-  // nothing else (no MODIFY, tif, flags or self-trade prevention).
+  // The reference book: the same rules in the plainest code, compared after every batch.
   ReferenceExchange reference(options.tickers, options.book);
-  bool reference_applies = options.book.self_trade_prevention == SelfTradePrevention::kOff;
 
   std::vector<ClientResponse> expected_responses;
   std::vector<MarketUpdate> expected_updates;
@@ -473,23 +424,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                                 recorder.responses.end());
       expected_updates.insert(expected_updates.end(), recorder.updates.begin(),
                               recorder.updates.end());
-      const bool order_message = request.msg_type == ClientRequestType::kNew ||
-                                 request.msg_type == ClientRequestType::kCancel ||
-                                 request.msg_type == ClientRequestType::kModify;
-      if (order_message && uses_version_2(request)) {
-        reference_applies = false;
-      }
-      if (reference_applies) {
-        for (const BookEvent& event : reference.process(request)) {
-          if (const auto* r = std::get_if<ClientResponse>(&event)) {
-            reference_responses.push_back(*r);
-            // The reference predates the reason in a CANCELED: a cancel-all's is DISCONNECTED.
-            if (request.msg_type == llt::exchange::kCancelAllOfClient) {
-              reference_responses.back().reject_reason = RejectReason::kDisconnected;
-            }
-          } else {
-            reference_updates.push_back(std::get<MarketUpdate>(event));
-          }
+      for (const BookEvent& event : reference.process(request)) {
+        if (const auto* r = std::get_if<ClientResponse>(&event)) {
+          reference_responses.push_back(*r);
+        } else {
+          reference_updates.push_back(std::get<MarketUpdate>(event));
         }
       }
     }
@@ -510,12 +449,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (!problem.empty()) {
       fail_with(count, problem, "one-call matcher", expected_responses, expected_updates);
     }
-    if (reference_applies) {
-      problem = compare_streams(expected_responses, expected_updates, reference_responses,
-                                reference_updates);
-      if (!problem.empty()) {
-        fail_with(count, problem, "reference", reference_responses, reference_updates);
-      }
+    problem = compare_streams(expected_responses, expected_updates, reference_responses,
+                              reference_updates);
+    if (!problem.empty()) {
+      fail_with(count, problem, "reference", reference_responses, reference_updates);
     }
     for (const auto ticker : options.tickers) {
       const auto& book = *engine.book(ticker);
@@ -523,7 +460,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       if (problem.empty()) {
         problem = check_invariants(*oracle.book(ticker));
       }
-      if (problem.empty() && reference_applies) {
+      if (problem.empty()) {
         problem = llt::test::compare_books(book, *reference.book(ticker));
       }
       if (!problem.empty()) {
