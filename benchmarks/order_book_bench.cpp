@@ -9,9 +9,11 @@
 //   aggressive_match   a NEW that fully fills one resting order (5 events)
 //   touch_churn_far_levels  a NEW that opens a new best level, then one that empties it
 //                      again, with 10,000 levels resting far from the touch
-//   mixed_replay       1,000,000 recorded requests from the differential test's generator
-//                      (ns/iteration is per replay: divide by 1M, or read items_per_second)
-//   mixed_replay_latency  the same replay with every request timed
+//   mixed_replay       1,000,000 recorded requests from the differential test's generator,
+//                      NEW and CANCEL only (ns/iteration is per replay: divide by 1M, or read
+//                      items_per_second)
+//   mixed_replay_v2    the same with every order type: about 20% MODIFY and 10% IOC
+//   mixed_replay*_latency  the same replays with every request timed
 // Per-request percentiles come from a second, separately timed pass with two clock reads per
 // request; the reads' own cost (measured at start-up) is subtracted. The summary at the end
 // gives, per operation, the median over batches of the mean ns per request of the main loop
@@ -205,30 +207,75 @@ Workload touch_churn_far_levels() {
   return w;
 }
 
-// The differential test's generator, recorded once with its clients' feedback (orders that
-// filled are forgotten), so both books replay exactly the same requests.
-const std::vector<ClientRequest>& recorded_flow() {
-  static const std::vector<ClientRequest> flow = [] {
-    constexpr std::size_t kRequests = 1'000'000;
-    llt::test::OrderFlowOptions options;
-    options.seed = 7;
-    options.tickers = kTickers;
-    options.clients = 16;
-    llt::test::OrderFlowGenerator generator(options);
-    llt::test::RecordingHandler recorder;
-    auto matcher = std::make_unique<llt::exchange::Matcher<llt::test::RecordingHandler>>(
-        kTickers, book_options(), recorder);
-    std::vector<ClientRequest> requests;
-    requests.reserve(kRequests);
-    for (std::size_t i = 0; i < kRequests; ++i) {
-      requests.push_back(generator.next());
-      recorder.events.clear();
-      (void)matcher->process(requests.back());  // the generator reads the recorded outcome
-      generator.observe(recorder.events);
-    }
-    return requests;
-  }();
-  return flow;
+// The flows replayed, each recorded once from the differential test's generator with its
+// clients' feedback (orders that filled are forgotten), so both books replay exactly the same
+// requests:
+//   v1: NEW and CANCEL of GTC orders only (the mix before order types existed)
+//   v2: every order type, with about 20% MODIFY and 10% IOC
+enum class Mix { kV1, kV2 };
+
+const char* group_of(Mix mix) {
+  return mix == Mix::kV1 ? "mixed_replay" : "mixed_replay_v2";
+}
+
+std::vector<ClientRequest> record_flow(Mix mix) {
+  constexpr std::size_t kRequests = 1'000'000;
+  llt::test::OrderFlowOptions options;
+  options.seed = 7;
+  options.tickers = kTickers;
+  options.clients = 16;
+  options.order_types = mix == Mix::kV2;
+  if (mix == Mix::kV2) {
+    options.modify_per_10k = 2'400;
+    options.extra_ioc_per_10k = 700;
+  }
+  llt::test::OrderFlowGenerator generator(options);
+  llt::test::RecordingHandler recorder;
+  auto matcher = std::make_unique<llt::exchange::Matcher<llt::test::RecordingHandler>>(
+      kTickers, book_options(), recorder);
+  std::vector<ClientRequest> requests;
+  requests.reserve(kRequests);
+  for (std::size_t i = 0; i < kRequests; ++i) {
+    requests.push_back(generator.next());
+    recorder.events.clear();
+    (void)matcher->process(requests.back());  // the generator reads the recorded outcome
+    generator.observe(recorder.events);
+  }
+  return requests;
+}
+
+const std::vector<ClientRequest>& recorded_flow(Mix mix) {
+  if (mix == Mix::kV1) {
+    static const std::vector<ClientRequest> v1 = record_flow(Mix::kV1);
+    return v1;
+  }
+  static const std::vector<ClientRequest> v2 = record_flow(Mix::kV2);
+  return v2;
+}
+
+// What a flow is made of, in percent of its requests.
+std::string composition(const std::vector<ClientRequest>& flow) {
+  std::size_t news = 0;
+  std::size_t cancels = 0;
+  std::size_t modifies = 0;
+  std::size_t iocs = 0;
+  std::size_t foks = 0;
+  for (const ClientRequest& r : flow) {
+    const bool is_new = r.msg_type == ClientRequestType::kNew;
+    news += is_new ? 1 : 0;
+    cancels += r.msg_type == ClientRequestType::kCancel ? 1 : 0;
+    modifies += r.msg_type == ClientRequestType::kModify ? 1 : 0;
+    iocs += is_new && r.tif == llt::exchange::TimeInForce::kIoc ? 1 : 0;
+    foks += is_new && r.tif == llt::exchange::TimeInForce::kFok ? 1 : 0;
+  }
+  const auto pct = [&](std::size_t n) {
+    return 100.0 * static_cast<double>(n) / static_cast<double>(flow.size());
+  };
+  char text[160];
+  std::snprintf(text, sizeof text,
+                "NEW %.1f%% (IOC %.1f%%, FOK %.1f%%), CANCEL %.1f%%, MODIFY %.1f%%", pct(news),
+                pct(iocs), pct(foks), pct(cancels), pct(modifies));
+  return text;
 }
 
 // Cost of the two clock reads around a timed request, subtracted from each sample.
@@ -343,9 +390,9 @@ template <typename Book>
 }
 
 template <typename Book>
-void mixed_replay(benchmark::State& state, const char* impl) {
+void mixed_replay(benchmark::State& state, Mix mix, const char* impl) {
   llt::bench::pin_to(llt::bench::kMainCpu);
-  const std::vector<ClientRequest>& flow = recorded_flow();
+  const std::vector<ClientRequest>& flow = recorded_flow(mix);
   const TscClock& clock = TscClock::instance();
   std::vector<double> run_means;
   std::vector<double> run_cpu;
@@ -366,15 +413,15 @@ void mixed_replay(benchmark::State& state, const char* impl) {
   }
   const auto requests = static_cast<double>(state.iterations()) * static_cast<double>(flow.size());
   state.SetItemsProcessed(static_cast<std::int64_t>(requests));
-  summaries()["mixed_replay"][impl].mean_ns = median(run_means);
-  summaries()["mixed_replay"][impl].cpu_ns = median(run_cpu);
+  summaries()[group_of(mix)][impl].mean_ns = median(run_means);
+  summaries()[group_of(mix)][impl].cpu_ns = median(run_cpu);
   state.counters["cpu_ns_per_request"] = median(run_cpu);
 }
 
 template <typename Book>
-void mixed_replay_latency(benchmark::State& state, const char* impl) {
+void mixed_replay_latency(benchmark::State& state, Mix mix, const char* impl) {
   llt::bench::pin_to(llt::bench::kMainCpu);
-  const std::vector<ClientRequest>& flow = recorded_flow();
+  const std::vector<ClientRequest>& flow = recorded_flow(mix);
   auto histogram = std::make_unique<LatencyHistogram>();
   for (auto _ : state) {
     state.PauseTiming();
@@ -389,7 +436,7 @@ void mixed_replay_latency(benchmark::State& state, const char* impl) {
     state.ResumeTiming();
   }
   llt::bench::add_percentile_counters(state, *histogram);
-  Summary& s = summaries()["mixed_replay"][impl];
+  Summary& s = summaries()[group_of(mix)][impl];
   s.p50_ns = static_cast<double>(histogram->percentile(50));
   s.p99_ns = static_cast<double>(histogram->percentile(99));
 }
@@ -406,17 +453,22 @@ void register_benchmarks() {
   micro_pair("aggressive_match", micro<Ours, aggressive_match>, micro<Reference, aggressive_match>);
   micro_pair("touch_churn_far_levels", micro<Ours, touch_churn_far_levels>,
              micro<Reference, touch_churn_far_levels>);
-  benchmark::RegisterBenchmark("mixed_replay/ours", mixed_replay<Ours>, "ours")
-      ->Unit(benchmark::kMillisecond);
-  benchmark::RegisterBenchmark("mixed_replay/reference", mixed_replay<Reference>, "reference")
-      ->Unit(benchmark::kMillisecond);
-  benchmark::RegisterBenchmark("mixed_replay_latency/ours", mixed_replay_latency<Ours>, "ours")
-      ->Unit(benchmark::kMillisecond)
-      ->Iterations(1);
-  benchmark::RegisterBenchmark("mixed_replay_latency/reference", mixed_replay_latency<Reference>,
-                               "reference")
-      ->Unit(benchmark::kMillisecond)
-      ->Iterations(1);
+  for (const Mix mix : {Mix::kV1, Mix::kV2}) {
+    const std::string group = group_of(mix);
+    benchmark::RegisterBenchmark((group + "/ours").c_str(), mixed_replay<Ours>, mix, "ours")
+        ->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark((group + "/reference").c_str(), mixed_replay<Reference>, mix,
+                                 "reference")
+        ->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark((group + "_latency/ours").c_str(), mixed_replay_latency<Ours>, mix,
+                                 "ours")
+        ->Unit(benchmark::kMillisecond)
+        ->Iterations(1);
+    benchmark::RegisterBenchmark((group + "_latency/reference").c_str(),
+                                 mixed_replay_latency<Reference>, mix, "reference")
+        ->Unit(benchmark::kMillisecond)
+        ->Iterations(1);
+  }
 }
 
 void print_summary() {
@@ -430,7 +482,7 @@ void print_summary() {
   std::printf("%-24s %10s %8s %8s | %10s %8s %8s | %s\n", "operation", "ours mean", "p50", "p99",
               "ref mean", "p50", "p99", "ratio ours/reference (mean)");
   for (const char* group : {"add_no_match", "cancel", "modify_in_place", "aggressive_match",
-                            "touch_churn_far_levels", "mixed_replay"}) {
+                            "touch_churn_far_levels", "mixed_replay", "mixed_replay_v2"}) {
     const auto it = table.find(group);
     if (it == table.end() || it->second.count("ours") == 0 || it->second.count("reference") == 0) {
       continue;
@@ -441,30 +493,35 @@ void print_summary() {
                 ours.mean_ns, ours.p50_ns, ours.p99_ns, ref.mean_ns, ref.p50_ns, ref.p99_ns,
                 ours.mean_ns / ref.mean_ns, ref.mean_ns / ours.mean_ns);
   }
-  const auto replay = table.find("mixed_replay");
-  if (replay != table.end() && replay->second.count("ours") && replay->second.count("reference")) {
+  for (const Mix mix : {Mix::kV1, Mix::kV2}) {
+    const auto replay = table.find(group_of(mix));
+    if (replay == table.end() || replay->second.count("ours") == 0 ||
+        replay->second.count("reference") == 0) {
+      continue;
+    }
+    const char* name = group_of(mix);
     const double ours = replay->second.at("ours").mean_ns;
     const double ref = replay->second.at("reference").mean_ns;
     const double ours_cpu = replay->second.at("ours").cpu_ns;
     const double ref_cpu = replay->second.at("reference").cpu_ns;
+    std::printf("%s: %s\n", name, composition(recorded_flow(mix)).c_str());
     std::printf(
-        "mixed replay, wall time: ours %.1f M requests/s, reference %.2f M requests/s, "
+        "%s, wall time: ours %.1f M requests/s, reference %.2f M requests/s, "
         "ratio ours/reference %.4f\n",
-        1e3 / ours, 1e3 / ref, ours / ref);
+        name, 1e3 / ours, 1e3 / ref, ours / ref);
     std::printf(
-        "mixed replay, thread CPU time: ours %.1f ns/request (%.1f M/s), reference %.1f "
+        "%s, thread CPU time: ours %.1f ns/request (%.1f M/s), reference %.1f "
         "ns/request, ratio ours/reference %.4f\n",
-        ours_cpu, 1e3 / ours_cpu, ref_cpu, ours_cpu / ref_cpu);
-    std::printf("targets: replay >= 10 M req/s: %s; >= 10x reference: %s",
+        name, ours_cpu, 1e3 / ours_cpu, ref_cpu, ours_cpu / ref_cpu);
+    std::printf("%s targets: replay >= 10 M req/s: %s; >= 10x reference: %s\n", name,
                 1e3 / ours >= 10 ? "met" : "MISSED", ref / ours >= 10 ? "met" : "MISSED");
-    for (const char* group : {"add_no_match", "cancel", "modify_in_place"}) {
-      const auto it = table.find(group);
-      if (it != table.end() && it->second.count("ours")) {
-        std::printf("; %s p50 < 50 ns: %s", group,
-                    it->second.at("ours").p50_ns < 50 ? "met" : "MISSED");
-      }
+  }
+  for (const char* group : {"add_no_match", "cancel", "modify_in_place"}) {
+    const auto it = table.find(group);
+    if (it != table.end() && it->second.count("ours") != 0) {
+      std::printf("%s p50 < 50 ns: %s\n", group,
+                  it->second.at("ours").p50_ns < 50 ? "met" : "MISSED");
     }
-    std::printf("\n");
   }
 }
 

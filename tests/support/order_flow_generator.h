@@ -45,6 +45,11 @@ struct OrderFlowOptions {
   // Protocol version 2 order types in the flow: IOC, FOK, POST_ONLY, MODIFY (in place and
   // losing priority) and their invalid forms. Off: NEW and CANCEL of GTC orders only.
   bool order_types = true;
+  // With order_types: per 10,000 requests, modifies of tracked orders (a client with none sends
+  // a passive NEW instead), and crossing IOC NEWs drawn besides the IOCs of the aggressive
+  // share. The defaults are the differential test's mix.
+  std::uint32_t modify_per_10k = 900;
+  std::uint32_t extra_ioc_per_10k = 0;
 };
 
 // A seeded stream of requests shaped like a busy market: mostly passive orders a few ticks
@@ -164,12 +169,17 @@ class OrderFlowGenerator {
       if (!cancel_tracked(request)) {
         passive_new(request, ticker_index);
       }
-    } else if (options_.order_types && roll < 5'250) {
+    } else if (options_.order_types && roll < 4'350 + options_.modify_per_10k) {
       if (!modify_tracked(request)) {
         passive_new(request, ticker_index);
       }
-    } else if (options_.order_types && roll < 5'350) {
+    } else if (options_.order_types && roll < 4'450 + options_.modify_per_10k) {
       bad_modify(request);
+    } else if (options_.order_types &&
+               roll < 4'450 + options_.modify_per_10k + options_.extra_ioc_per_10k) {
+      const exchange::Side side = random_side();
+      make_new(request, side, aggressive_price(side, ticker_index),
+               static_cast<exchange::Qty>(1 + rng_.below(150)), exchange::TimeInForce::kIoc);
     } else {
       passive_new(request, ticker_index);
     }
