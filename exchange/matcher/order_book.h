@@ -202,6 +202,12 @@ class OrderBook {
     }
     publish(MarketUpdateType::kCancel, order->market_order_id, side, level->price, order->qty,
             order->priority);
+    if (LLT_LIKELY(!crosses(side, price))) {
+      // It rests again at once: the same events as leaving and entering, but the order keeps
+      // its pool slot and its id index entry.
+      requeue(*order, *level, price, qty);
+      return RejectReason::kNone;
+    }
     aggressor_ = Aggressor{client_id, client_order_id,   order->market_order_id, price, qty,
                            side,      TimeInForce::kGtc, ids_.hash_of(key)};
     take_out(*order, *level);
@@ -647,6 +653,56 @@ class OrderBook {
     publish(MarketUpdateType::kCancel, order.market_order_id, order.side, price, order.qty,
             order.priority);
     take_out(order, level);
+  }
+
+  // A MODIFY that loses priority and does not cross: the order moves to the back of the level
+  // at `price` (opened if needed; its old level is freed first if it empties, so a level is
+  // found whenever can_reenter() held) and to the back of its client's list, with a new
+  // priority and qty, then its ADD is published.
+  void requeue(Order& order, PriceLevel& old_level, Price price, Qty qty) noexcept {
+    const PoolIndex sink = link_sink_;
+    const PoolIndex slot = orders_.index_of(&order);
+    unlink<&Order::prev, &Order::next>(order, old_level.head, old_level.tail, sink);
+    --old_level.order_count;
+    old_level.total_qty -= order.qty;
+    const Side side = order.side;
+    if (old_level.order_count == 0 && old_level.price != price) {
+      ladder_of(side).erase(old_level.price);
+      free_level(old_level);
+    }
+    const std::int64_t key = PriceLadder::key_of(side, price);
+    PoolIndex level_slot = level_index_.find(key);
+    if (level_slot == kNoIndex) {
+      const auto fresh = levels_.allocate_indexed(PriceLevel{.price = price, .side = side});
+      LLT_ASSERT(fresh.object != nullptr, "level pool exhausted after the capacity check");
+      level_slot = fresh.index;
+      LLT_VERIFY(level_index_.insert(key, level_slot), "level index full after the capacity check");
+      LLT_VERIFY(ladder_of(side).insert(price, level_slot), "ladder full after the capacity check");
+    }
+    PriceLevel& level = *levels_.at(level_slot);
+    order.qty = qty;
+    order.priority = next_priority_++;
+    order.level = level_slot;
+    order.prev = level.tail;
+    order.next = kNoIndex;
+    if (level.tail != kNoIndex) {
+      orders_.at(level.tail)->next = slot;
+    } else {
+      level.head = slot;
+    }
+    level.tail = slot;
+    ++level.order_count;
+    level.total_qty += qty;
+
+    ClientOrders& client = *clients_.at(order.client_slot);
+    if (client.tail != slot) {
+      unlink<&Order::client_prev, &Order::client_next>(order, client.head, client.tail, sink);
+      order.client_prev = client.tail;
+      order.client_next = kNoIndex;
+      orders_.at(client.tail)->client_next = slot;
+      client.tail = slot;
+    }
+    publish(MarketUpdateType::kAdd, order.market_order_id, side, price, qty, order.priority);
   }
 
   // The order leaves the book; its level goes too if it empties.
