@@ -681,8 +681,8 @@ void run_mode(IdleMode idle, const Config& config, std::vector<std::unique_ptr<R
   };
   std::fprintf(stderr, "e2e_latency: idle %s: bare TCP ping-pong...\n", mode.c_str());
   const FloorResult tcp = run_tcp_floor(idle, config);
-  const Row& tcp_row = add("floor: tcp_pingpong_38B", tcp.round_trip);
-  add("floor: tcp_send_call_38B", tcp.send_call);
+  const Row& tcp_row = add("floor: tcp_pingpong_40B", tcp.round_trip);
+  add("floor: tcp_send_call_40B", tcp.send_call);
   add("floor: tcp_read_eagain", tcp.empty_read);
   std::fprintf(stderr, "e2e_latency: idle %s: bare UDP one-way...\n", mode.c_str());
   const FloorResult udp = run_udp_floor(idle, config);
@@ -725,7 +725,7 @@ const char* kUsage =
     "usage: e2e_latency [--idle spin|backoff|both] [--samples N] [--ticks N] [--warmup N]\n"
     "  --idle     the agents' idle strategy (default both)\n"
     "  --samples  round trips / one-ways per scenario (default 20000)\n"
-    "  --ticks    tick_to_trade market data ticks, one order each (default 4000)\n"
+    "  --ticks    tick_to_trade market data ticks that each make one order (default 4000)\n"
     "  --warmup   unrecorded round trips before each scenario (default 2000)\n"
     "  --benchmark_*=X is accepted and ignored (scripts/demo.sh passes it)\n";
 
@@ -816,7 +816,7 @@ int main(int argc, char** argv) {
         "md_one_way = subscriber decode - the engine's stamp on the update (engine_in_ticks); "
         "udp floor = decode - stamp just before send(). t2t = the gateway's md_read_to_order_sent "
         "(datagram read -> the order handed to send(): user space only; the send() itself is "
-        "floor: tcp_send_call_38B).\n",
+        "floor: tcp_send_call_40B).\n",
         kAgentCpu, kClientCpu, kClientCpu, kAgentCpu);
     print_table(rows);
   } catch (const std::exception& e) {
