@@ -511,10 +511,7 @@ class OrderBook {
             break;
           }
           // cancel-oldest: the resting order goes (its level, if emptied, goes below).
-          respond(ClientResponseType::kCanceled, resting.client_id, resting.client_order_id,
-                  resting.market_order_id, resting.side, price, 0, 0, RejectReason::kSelfTrade);
-          publish(MarketUpdateType::kCancel, resting.market_order_id, resting.side, price,
-                  resting.qty, resting.priority);
+          announce_cancel(resting, price, RejectReason::kSelfTrade);
           remove_order(resting, level);
           continue;
         }
@@ -571,24 +568,26 @@ class OrderBook {
     pending_ = false;
   }
 
+  // The slot of the level at (side, price), opened (pool, index and ladder) when there is none.
+  // Callers checked that a level slot is free when one is needed.
+  LLT_ALWAYS_INLINE [[nodiscard]] PoolIndex level_for(Side side, Price price) noexcept {
+    const std::int64_t key = PriceLadder::key_of(side, price);
+    const PoolIndex found = level_index_.find(key);
+    if (found != kNoIndex) {
+      return found;
+    }
+    const auto fresh = levels_.allocate_indexed(PriceLevel{.price = price, .side = side});
+    LLT_ASSERT(fresh.object != nullptr, "level pool exhausted after the capacity check");
+    LLT_VERIFY(level_index_.insert(key, fresh.index), "level index full after the capacity check");
+    LLT_VERIFY(ladder_of(side).insert(price, fresh.index), "ladder full after the capacity check");
+    return fresh.index;
+  }
+
   // Puts the aggressor's remainder on its own side. Every slot was checked by can_rest() in
   // validate() and matching only frees slots, so no allocation here can fail.
   LLT_ALWAYS_INLINE void rest(const Aggressor& aggressor) noexcept {
-    PriceLadder& own = aggressor.side == Side::kBuy ? bids_ : asks_;
-    const std::int64_t key = PriceLadder::key_of(aggressor.side, aggressor.price);
-    PoolIndex level_slot = level_index_.find(key);
-    PriceLevel* level = nullptr;
-    if (level_slot == kNoIndex) {
-      const auto fresh =
-          levels_.allocate_indexed(PriceLevel{.price = aggressor.price, .side = aggressor.side});
-      LLT_ASSERT(fresh.object != nullptr, "level pool exhausted after the capacity check");
-      level = fresh.object;
-      level_slot = fresh.index;
-      LLT_VERIFY(level_index_.insert(key, level_slot), "level index full after the capacity check");
-      LLT_VERIFY(own.insert(aggressor.price, level_slot), "ladder full after the capacity check");
-    } else {
-      level = levels_.at(level_slot);
-    }
+    const PoolIndex level_slot = level_for(aggressor.side, aggressor.price);
+    PriceLevel* const level = levels_.at(level_slot);
 
     PoolIndex client_slot = client_slot_of(aggressor.client_id);
     ClientOrders* client = nullptr;
@@ -647,12 +646,16 @@ class OrderBook {
   // CANCELED(reason) to the order's owner, the CANCEL update, and the order leaves the book.
   LLT_ALWAYS_INLINE void cancel_order(Order& order, RejectReason reason) noexcept {
     PriceLevel& level = *levels_.at(order.level);
-    const Price price = level.price;
+    announce_cancel(order, level.price, reason);
+    take_out(order, level);
+  }
+
+  // CANCELED(reason) to the resting order's owner and its CANCEL update (qty = what rested).
+  void announce_cancel(const Order& order, Price price, RejectReason reason) noexcept {
     respond(ClientResponseType::kCanceled, order.client_id, order.client_order_id,
             order.market_order_id, order.side, price, 0, 0, reason);
     publish(MarketUpdateType::kCancel, order.market_order_id, order.side, price, order.qty,
             order.priority);
-    take_out(order, level);
   }
 
   // A MODIFY that loses priority and does not cross: the order moves to the back of the level
@@ -670,15 +673,7 @@ class OrderBook {
       ladder_of(side).erase(old_level.price);
       free_level(old_level);
     }
-    const std::int64_t key = PriceLadder::key_of(side, price);
-    PoolIndex level_slot = level_index_.find(key);
-    if (level_slot == kNoIndex) {
-      const auto fresh = levels_.allocate_indexed(PriceLevel{.price = price, .side = side});
-      LLT_ASSERT(fresh.object != nullptr, "level pool exhausted after the capacity check");
-      level_slot = fresh.index;
-      LLT_VERIFY(level_index_.insert(key, level_slot), "level index full after the capacity check");
-      LLT_VERIFY(ladder_of(side).insert(price, level_slot), "ladder full after the capacity check");
-    }
+    const PoolIndex level_slot = level_for(side, price);
     PriceLevel& level = *levels_.at(level_slot);
     order.qty = qty;
     order.priority = next_priority_++;

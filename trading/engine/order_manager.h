@@ -205,16 +205,12 @@ class OrderManager {
   // order.
   [[nodiscard]] MoveResult modify(std::size_t ticker, exchange::Side side, exchange::Price price,
                                   exchange::Qty qty, const Position& position) noexcept {
-    if (!logged_on_) {
-      return MoveResult::kNotLoggedOn;
+    MoveResult refusal = MoveResult::kNoChange;
+    WorkingOrder* const changeable = changeable_order(ticker, side, refusal);
+    if (changeable == nullptr) {
+      return refusal;
     }
-    WorkingOrder& o = slot(ticker, side);
-    if (o.state == OrderState::kNone) {
-      return MoveResult::kNoChange;
-    }
-    if (o.state != OrderState::kLive || o.tif != exchange::TimeInForce::kGtc) {
-      return MoveResult::kWaiting;
-    }
+    WorkingOrder& o = *changeable;
     if (risk_.check(side, qty, risk_inputs(ticker, position, &o)) != RiskResult::kAllowed) {
       return cancel(ticker, side);
     }
@@ -236,16 +232,12 @@ class OrderManager {
   // sends on purpose.
   [[nodiscard]] MoveResult cancel(std::size_t ticker, exchange::Side side,
                                   std::uint8_t flags = 0) noexcept {
-    if (!logged_on_) {
-      return MoveResult::kNotLoggedOn;
+    MoveResult refusal = MoveResult::kNoChange;
+    WorkingOrder* const changeable = changeable_order(ticker, side, refusal);
+    if (changeable == nullptr) {
+      return refusal;
     }
-    WorkingOrder& o = slot(ticker, side);
-    if (o.state == OrderState::kNone) {
-      return MoveResult::kNoChange;
-    }
-    if (o.state != OrderState::kLive || o.tif != exchange::TimeInForce::kGtc) {
-      return MoveResult::kWaiting;
-    }
+    WorkingOrder& o = *changeable;
     if (!push(exchange::ClientRequestType::kCancel, ticker, o.client_order_id, side, o.price, o.qty,
               exchange::TimeInForce::kGtc, flags)) {
       return MoveResult::kQueueFull;
@@ -325,7 +317,7 @@ class OrderManager {
             finish(*o);
           } else {
             o->state = OrderState::kLive;
-            replacing_[ticker][o == &slots_[ticker][0] ? 0 : 1] = false;
+            replacing_[ticker][slot_index(ticker, *o)] = false;
           }
         }
         break;
@@ -346,7 +338,7 @@ class OrderManager {
         } else if (o->state == OrderState::kPendingCancel ||
                    o->state == OrderState::kPendingModify) {
           o->state = OrderState::kLive;  // a session rule refused the request; the order rests
-          replacing_[ticker][o == &slots_[ticker][0] ? 0 : 1] = false;
+          replacing_[ticker][slot_index(ticker, *o)] = false;
         }
         break;
       default:
@@ -442,6 +434,31 @@ class OrderManager {
 
   [[nodiscard]] WorkingOrder& slot(std::size_t ticker, exchange::Side side) noexcept {
     return slots_[ticker][index(side)];
+  }
+  // 0 (buy) or 1 (sell): which of the ticker's two slots o is.
+  [[nodiscard]] std::size_t slot_index(std::size_t ticker, const WorkingOrder& o) const noexcept {
+    return &o == &slots_[ticker][0] ? 0 : 1;
+  }
+
+  // The live GTC order of (ticker, side) that a MODIFY or CANCEL may change, or nullptr with
+  // why not in refusal: kNotLoggedOn, kNoChange (no order), kWaiting (a request in flight, or
+  // an IOC/FOK order, which ends by itself).
+  [[nodiscard]] WorkingOrder* changeable_order(std::size_t ticker, exchange::Side side,
+                                               MoveResult& refusal) noexcept {
+    if (!logged_on_) {
+      refusal = MoveResult::kNotLoggedOn;
+      return nullptr;
+    }
+    WorkingOrder& o = slot(ticker, side);
+    if (o.state == OrderState::kNone) {
+      refusal = MoveResult::kNoChange;
+      return nullptr;
+    }
+    if (o.state != OrderState::kLive || o.tif != exchange::TimeInForce::kGtc) {
+      refusal = MoveResult::kWaiting;
+      return nullptr;
+    }
+    return &o;
   }
 
   [[nodiscard]] WorkingOrder* find(std::size_t ticker, exchange::OrderId id) noexcept {
