@@ -26,6 +26,14 @@ namespace llt::exchange {
 inline constexpr auto kCancelAllOfClient = static_cast<ClientRequestType>(0x80);
 static_assert(!is_wire_type(kCancelAllOfClient), "internal types must not be wire types");
 
+// Internal request type, never on the wire: a request of a logged-on client that the order
+// server's session rules rejected (BAD_SEQ_NUM, CLIENT_ID_MISMATCH, THROTTLED, ...). Its REJECTED
+// is numbered in the client's response stream, so it travels through the sequencer, the journal
+// and the engine like every other numbered response's cause (docs/recovery.md, Numbered
+// streams): the engine answers REJECTED with the reason held in `flags`, echoing the rest.
+inline constexpr auto kSessionReject = static_cast<ClientRequestType>(0x81);
+static_assert(!is_wire_type(kSessionReject), "internal types must not be wire types");
+
 // The hops (docs/latency.md) a request has passed, carried with it and copied into everything
 // it produces, so the order server and the market data publisher can measure each hop when
 // they emit. 0 means "not stamped".
@@ -35,16 +43,17 @@ struct HopTicks {
   std::uint64_t engine_in_ticks = 0;  // matching engine took it (stamped by the engine)
 };
 
-// Order server -> matching engine. A sequenced NEW, CANCEL or kCancelAllOfClient; the session
-// layer (LOGON, HEARTBEAT, LOGOUT, seq_num, client_id binding) never reaches the engine.
+// Order server -> matching engine. A sequenced NEW, CANCEL, MODIFY, kCancelAllOfClient or
+// kSessionReject; the rest of the session layer (LOGON, HEARTBEAT, LOGOUT, client_id binding)
+// never reaches the engine.
 // ticks.engine_in_ticks is ignored on input.
 struct MatchingRequest {
   ClientRequest request;
   HopTicks ticks;
 };
 
-// Matching engine -> order server. response.seq_num is 0: the order server stamps the
-// session's next seq_num when it sends, and routes by response.client_id.
+// Matching engine -> order server. response.seq_num is 0: the order server numbers it in the
+// client's response stream, and routes it by response.client_id.
 struct MatchingResponse {
   ClientResponse response;
   HopTicks ticks;

@@ -35,6 +35,7 @@ namespace llt::exchange {
 //  kCancelAllOfClient: every resting order of the client, book by book in the order the
 //          tickers were configured, oldest first within a book; CANCELED(DISCONNECTED) + CANCEL
 //          update each.
+//  kSessionReject: REJECTED with the reason in `flags` (a session rule's reject, numbered).
 //  other   REJECTED(UNKNOWN_MSG_TYPE) (the order server never forwards session messages).
 //
 // Step budget: a step is one match or one cancel, and emits at most two responses and two
@@ -140,6 +141,11 @@ class Matcher {
       // Unfinished within max_steps: busy() stays true and the caller resumes it.
       (void)cancel_all_steps(max_steps);
       return RejectReason::kNone;
+    }
+    if (type == kSessionReject) {
+      const auto reason = static_cast<RejectReason>(request.flags);
+      reject(ClientResponseType::kRejected, request, reason);
+      return reason;
     }
     reject(ClientResponseType::kRejected, request, RejectReason::kUnknownMsgType);
     return RejectReason::kUnknownMsgType;

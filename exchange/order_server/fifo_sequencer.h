@@ -71,13 +71,15 @@ class FifoSequencer {
   // nothing is pending, stamping ticks.sequenced_ticks = now_ticks. Calls
   // on_released(const MatchingRequest&) for each one after it was pushed (the order server
   // records its latency there). Returns how many were released.
+  // At most max_count are released.
   template <class OnReleased>
-  std::size_t release(RequestQueue& queue, std::uint64_t now_ticks, OnReleased&& on_released) {
+  std::size_t release(RequestQueue& queue, std::uint64_t now_ticks, OnReleased&& on_released,
+                      std::size_t max_count = SIZE_MAX) {
     if (!sorted_) {
       sort_pending();
     }
     std::size_t released = 0;
-    while (head_ < tail_) {
+    while (head_ < tail_ && released < max_count) {
       MatchingRequest& entry = entries_[head_];
       entry.ticks.sequenced_ticks = now_ticks;
       if (!queue.try_push(entry)) {
@@ -98,6 +100,19 @@ class FifoSequencer {
 
   std::size_t release(RequestQueue& queue, std::uint64_t now_ticks) {
     return release(queue, now_ticks, [](const MatchingRequest&) {});
+  }
+
+  // Calls fn(const MatchingRequest&) for the first `count` pending requests in the order
+  // release() will push them (the order server journals them there before releasing them).
+  template <class Fn>
+  void for_each_pending(std::size_t count, Fn&& fn) noexcept {
+    if (!sorted_) {
+      sort_pending();
+    }
+    const std::size_t end = count < tail_ - head_ ? head_ + count : tail_;
+    for (std::size_t i = head_; i < end; ++i) {
+      fn(static_cast<const MatchingRequest&>(entries_[i]));
+    }
   }
 
   [[nodiscard]] std::size_t size() const noexcept { return tail_ - head_; }

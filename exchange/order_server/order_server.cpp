@@ -10,6 +10,9 @@ namespace {
 
 // Heartbeats and timeouts are checked this often.
 constexpr std::chrono::microseconds kTimerSweepInterval{1000};
+// Kept responses sent per replaying session per poll, and per send().
+constexpr std::size_t kReplayChunk = 64;
+constexpr int kReplayChunksPerPoll = 16;
 
 common::TcpServerOptions tcp_options(const OrderServerOptions& options) {
   common::TcpServerOptions tcp;
@@ -28,7 +31,8 @@ common::TcpServerOptions tcp_options(const OrderServerOptions& options) {
 }  // namespace
 
 OrderServer::OrderServer(const OrderServerOptions& options, RequestQueue& requests,
-                         ResponseQueue& responses, const common::TscClock& clock)
+                         ResponseQueue& responses, const common::TscClock& clock,
+                         JournalSink* journal)
     : options_(check_options(options)),
       requests_(requests),
       responses_(responses),
@@ -41,12 +45,14 @@ OrderServer::OrderServer(const OrderServerOptions& options, RequestQueue& reques
       port_(server_.port()),
       local_name_(server_.local_name()),
       slots_(options_.max_sessions),
-      sessions_by_client_(options_.max_sessions),
+      streams_(options_.max_clients, options_.replay_depth),
       // One cancel-all per session is reserved on top of the requests (see logon()).
       sequencer_(options_.max_pending_requests + options_.max_sessions),
+      journal_(journal),
       dirty_(options_.max_sessions),
       backlog_(options_.max_sessions),
-      closing_(options_.max_sessions) {
+      closing_(options_.max_sessions),
+      replaying_(options_.max_sessions) {
   for (SessionSlot& slot : slots_) {
     slot.session = Session(
         options_.max_invalid_messages,
@@ -74,6 +80,9 @@ int OrderServer::poll() {
     work += sweep_closing();
   }
   work += flush_dirty();
+  if (!replaying_.empty()) {
+    work += pump_replays();
+  }
   return work;
 }
 
@@ -183,24 +192,60 @@ inline void OrderServer::handle(ConnectionId id, SessionSlot& slot, const Client
 inline void OrderServer::logon(ConnectionId id, SessionSlot& slot,
                                const ClientRequest& request) noexcept {
   const ClientId client_id = request.client_id;
-  if (sessions_by_client_.find(client_id) != kNoSession) {
+  ClientStream* stream = streams_.find(client_id);
+  if (stream != nullptr && stream->connection != ClientStream::kNoConnection) {
     reject_logon(id, slot, request, RejectReason::kClientIdInUse);
     return;
   }
   // Every logged-on session may need one cancel-all slot in the sequencer when it closes:
   // keep their number within the reserved room.
   const auto logged_on = static_cast<std::size_t>(counters_.sessions_logged_on.load());
-  if (LLT_UNLIKELY(logged_on + sequencer_.pending_cancel_alls() >= options_.max_sessions ||
-                   !sessions_by_client_.insert(client_id, id))) {
+  if (LLT_UNLIKELY(logged_on + sequencer_.pending_cancel_alls() >= options_.max_sessions)) {
     reject_logon(id, slot, request, RejectReason::kCapacity);
     return;
   }
-  slot.session.accept_logon(client_id);
+  // LOGON order_id: the first response number to replay (0: none).
+  const SeqNum replay_from = request.order_id;
+  const SeqNum next_response = stream != nullptr ? stream->next_response : 1;
+  if (replay_from > next_response) {
+    reject_logon(id, slot, request, RejectReason::kBadSeqNum);
+    return;
+  }
+  if (replay_from != 0 && stream != nullptr && replay_from < streams_.oldest(*stream)) {
+    reject_logon(id, slot, request, RejectReason::kReplayUnavailable);
+    return;
+  }
+  if (stream == nullptr) {
+    stream = streams_.find_or_add(client_id);
+    if (LLT_UNLIKELY(stream == nullptr)) {
+      reject_logon(id, slot, request, RejectReason::kCapacity);
+      return;
+    }
+  }
+  const bool keep_orders = (request.flags & kFlagKeepOrders) != 0;
+  if (journal_ != nullptr) {
+    journal_->append(request);  // committed with this poll's release, before any request
+  }
+  stream->connection = id;
+  stream->keep_orders = keep_orders;
+  stream->connected = true;
+  slot.stream = stream;
+  slot.keep_orders = keep_orders;
+  slot.session.accept_logon(client_id, stream->next_request);
   slot.bound = true;
+  slot.send_cursor = replay_from != 0 ? replay_from : stream->next_response;
+  slot.replaying = slot.send_cursor < stream->next_response;
+  if (slot.replaying) {
+    replaying_.add(id);
+    counters_.logons_with_replay.add();
+  }
   counters_.sessions_logged_on.add();
   ClientResponse response{};
   response.msg_type = ClientResponseType::kLogonAccepted;
   response.client_id = client_id;
+  response.seq_num = slot.send_cursor;
+  response.client_order_id = stream->next_request;
+  response.market_order_id = stream->next_response;
   // false: the flush ended the session (close_now cancelled the orders it may already have
   // sent, and counted the cause); nothing is left to do here.
   (void)stage(id, slot, response, 0);
@@ -213,6 +258,9 @@ inline void OrderServer::reject_logon(ConnectionId id, SessionSlot& slot,
   response.msg_type = ClientResponseType::kLogonRejected;
   response.client_id = request.client_id;
   response.reject_reason = reason;
+  // Unnumbered: it carries the next number of the client's response stream.
+  const ClientStream* stream = streams_.find(request.client_id);
+  response.seq_num = stream != nullptr ? stream->next_response : 1;
   if (stage(id, slot, response, 0)) {
     close_gracefully(id, slot, SessionCloseCause::kLogonRejected);
   }
@@ -220,7 +268,12 @@ inline void OrderServer::reject_logon(ConnectionId id, SessionSlot& slot,
 
 inline void OrderServer::reject(ConnectionId id, SessionSlot& slot, const ClientRequest& request,
                                 RejectReason reason) noexcept {
+  if (slot.session.logged_on()) {
+    reject_numbered(request, reason);
+    return;
+  }
   count_reject(reason);
+  // A connection that never logged on belongs to no stream: seq_num 0.
   ClientResponse response{};
   response.msg_type = ClientResponseType::kRejected;
   response.client_id = request.client_id;
@@ -231,6 +284,16 @@ inline void OrderServer::reject(ConnectionId id, SessionSlot& slot, const Client
   response.reject_reason = reason;
   // false: the flush ended the session; the caller sees it in accepting_requests().
   (void)stage(id, slot, response, 0);
+}
+
+inline void OrderServer::reject_numbered(const ClientRequest& request,
+                                         RejectReason reason) noexcept {
+  ClientRequest internal = request;
+  internal.msg_type = kSessionReject;
+  internal.flags = static_cast<std::uint8_t>(reason);
+  // decode() checked the sequencer's room before this request; the order server counts the
+  // reject when the engine's REJECTED comes back (route()).
+  LLT_VERIFY(sequencer_.add(internal, clock_.now_ticks()), "decode() checked the sequencer's room");
 }
 
 inline int OrderServer::process_backlog() noexcept {
@@ -284,19 +347,31 @@ inline void OrderServer::route(const MatchingResponse& item) noexcept {
     sequenced_to_engine_in_.record(
         clock_.elapsed_ns(item.ticks.sequenced_ticks, item.ticks.engine_in_ticks));
   }
-  const std::uint32_t id = sessions_by_client_.find(response.client_id);
-  if (id == kNoSession) {
+  ClientStream* stream = streams_.find(response.client_id);
+  if (LLT_UNLIKELY(stream == nullptr)) {
+    // Only a client that logged on can cause a response; counted in case that ever breaks.
     counters_.responses_without_session.add();
     return;
   }
+  const ClientResponse& numbered = streams_.append(*stream, response);
+  const std::uint32_t id = stream->connection;
+  if (id == ClientStream::kNoConnection) {
+    counters_.responses_without_session.add();  // kept for the client's next connection
+    return;
+  }
+  SessionSlot& slot = slots_[id];
+  if (slot.replaying) {
+    return;  // pump_replays() sends it after the responses before it
+  }
+  slot.send_cursor = numbered.seq_num + 1;
   // A zero stamp would read as "not measured"; a real read is never at tick 0. false: the
-  // flush ended the session; the response is lost with it, as for a client that disconnected.
-  (void)stage(id, slots_[id], response, item.ticks.recv_ticks | 1u);
+  // flush ended the session; the response stays kept for the client's next connection.
+  (void)stage(id, slot, numbered, item.ticks.recv_ticks | 1u);
 }
 
 inline bool OrderServer::stage(ConnectionId id, SessionSlot& slot, ClientResponse response,
                                std::uint64_t recv_ticks) noexcept {
-  response.seq_num = slot.session.next_outbound_seq(now_);
+  slot.session.on_sent(now_);
   slot.stage[slot.staged] = response;
   slot.stage_recv_ticks[slot.staged] = recv_ticks;
   ++slot.staged;
@@ -370,13 +445,30 @@ inline int OrderServer::flush_dirty() noexcept {
 }
 
 inline int OrderServer::release_requests() noexcept {
-  const std::size_t released =
-      sequencer_.release(requests_, clock_.now_ticks(), [&](const MatchingRequest& request) {
-        if (request.request.msg_type != kCancelAllOfClient) {
+  std::size_t count = SIZE_MAX;
+  if (journal_ != nullptr) {
+    if (LLT_UNLIKELY(journal_failed_.load(std::memory_order_relaxed))) {
+      return 0;
+    }
+    // Journal exactly what the engine's queue surely takes (only this thread pushes), then
+    // release it: nothing reaches the engine before it is in the journal.
+    count = std::min(sequencer_.size(), requests_.capacity() - requests_.size_guess());
+    sequencer_.for_each_pending(
+        count, [&](const MatchingRequest& request) { journal_->append(request.request); });
+    if (LLT_UNLIKELY(!journal_->commit())) {
+      journal_failed_.store(true, std::memory_order_release);
+      return 0;
+    }
+  }
+  const std::size_t released = sequencer_.release(
+      requests_, clock_.now_ticks(),
+      [&](const MatchingRequest& request) {
+        if (is_order_type(request.request.msg_type)) {
           read_to_sequenced_.record(
               clock_.elapsed_ns(request.ticks.recv_ticks, request.ticks.sequenced_ticks));
         }
-      });
+      },
+      count);
   counters_.requests_sequenced.add(released);
   if (LLT_UNLIKELY(!sequencer_.empty())) {
     counters_.sequencer_stalls.add();
@@ -391,6 +483,11 @@ inline void OrderServer::end_session(SessionSlot& slot, SessionCloseCause cause,
   }
   counters_.sessions_closed_by_cause[static_cast<std::size_t>(cause)].add();
   if (slot.session.logged_on()) {
+    slot.stream->next_request = slot.session.expected_seq();
+    counters_.sessions_logged_on.sub();
+  }
+  if (slot.session.logged_on() && !slot.keep_orders) {
+    slot.stream->connected = false;
     ClientRequest cancel_all{};
     cancel_all.msg_type = kCancelAllOfClient;
     cancel_all.client_id = slot.session.client_id();
@@ -399,7 +496,6 @@ inline void OrderServer::end_session(SessionSlot& slot, SessionCloseCause cause,
     LLT_VERIFY(sequencer_.add(cancel_all, clock_.now_ticks()),
                "the sequencer keeps room for one cancel-all per logged-on session");
     counters_.cancel_alls.add();
-    counters_.sessions_logged_on.sub();
   }
   slot.session.start_closing();
   if (!keep_bound) {
@@ -409,9 +505,9 @@ inline void OrderServer::end_session(SessionSlot& slot, SessionCloseCause cause,
 
 inline void OrderServer::unbind(SessionSlot& slot) noexcept {
   if (slot.bound) {
-    LLT_VERIFY(sessions_by_client_.erase(slot.session.client_id()),
-               "a bound session is in the map");
+    slot.stream->connection = ClientStream::kNoConnection;
     slot.bound = false;
+    slot.replaying = false;
   }
 }
 
@@ -456,6 +552,10 @@ inline void OrderServer::reset_io(SessionSlot& slot) noexcept {
   slot.has_backlog = false;
   slot.shutdown_sent = false;
   slot.bound = false;
+  slot.stream = nullptr;
+  slot.replaying = false;
+  slot.keep_orders = false;
+  slot.send_cursor = 0;
   slot.stamps.reset();
   slot.unbind_deadline_ticks = 0;
   slot.close_deadline_ticks = 0;
@@ -506,10 +606,11 @@ inline int OrderServer::sweep_timers() noexcept {
     if (slot.session.receive_timed_out(now_, heartbeat_timeout_ticks_)) {
       close_gracefully(id, slot, SessionCloseCause::kHeartbeatTimeout);
       ++work;
-    } else if (slot.session.heartbeat_due(now_, heartbeat_interval_ticks_)) {
+    } else if (!slot.replaying && slot.session.heartbeat_due(now_, heartbeat_interval_ticks_)) {
       ClientResponse heartbeat{};
       heartbeat.msg_type = ClientResponseType::kHeartbeat;
       heartbeat.client_id = slot.session.client_id();
+      heartbeat.seq_num = slot.stream->next_response;  // unnumbered: the next live number
       if (stage(id, slot, heartbeat, 0)) {
         counters_.heartbeats_sent.add();
       }
@@ -518,6 +619,89 @@ inline int OrderServer::sweep_timers() noexcept {
   }
   counters_.connections_refused.set(server_.refused_connections());
   return work;
+}
+
+inline int OrderServer::pump_replays() noexcept {
+  int work = 0;
+  replaying_.retain_if([&](ConnectionId id) noexcept {
+    SessionSlot& slot = slots_[id];
+    if (!slot.replaying || !slot.bound || !slot.session.logged_on()) {
+      slot.replaying = false;
+      return false;
+    }
+    // The LOGON_ACCEPTED (and anything else staged) goes first.
+    if (slot.staged > 0 && !flush_session(id, slot)) {
+      return false;
+    }
+    common::TcpConnection* connection = server_.connection(id);
+    if (connection == nullptr) {
+      return false;
+    }
+    const ClientStream& stream = *slot.stream;
+    for (int chunk = 0; chunk < kReplayChunksPerPoll; ++chunk) {
+      if (slot.send_cursor == stream.next_response) {
+        slot.replaying = false;  // caught up: route() sends live responses from now on
+        return false;
+      }
+      const std::span<const ClientResponse> run =
+          streams_.run(stream, slot.send_cursor, kReplayChunk);
+      if (LLT_UNLIKELY(run.empty())) {
+        // The client read so slowly that its ring overwrote what it had not been sent.
+        close_now(id, slot, SessionCloseCause::kSendBufferFull);
+        return false;
+      }
+      const common::IoResult result = connection->send(run.data(), run.size_bytes());
+      if (result.status == common::IoStatus::kBufferFull) {
+        return true;  // the socket is full: go on at the next poll
+      }
+      if (!result.ok()) {
+        close_now(id, slot,
+                  result.status == common::IoStatus::kClosed ? SessionCloseCause::kPeerClosed
+                                                             : SessionCloseCause::kSocketError);
+        return false;
+      }
+      ++work;
+      slot.send_cursor += run.size();
+      slot.session.on_sent(now_);
+      counters_.responses_sent.add(run.size());
+      counters_.responses_replayed.add(run.size());
+    }
+    return true;
+  });
+  return work;
+}
+
+bool OrderServer::recover_input(const ClientRequest& request) noexcept {
+  ClientStream* stream = streams_.find_or_add(request.client_id);
+  if (stream == nullptr) {
+    return false;
+  }
+  const ClientRequestType type = request.msg_type;
+  if (type == ClientRequestType::kLogon) {
+    stream->connected = true;
+    stream->keep_orders = (request.flags & kFlagKeepOrders) != 0;
+  } else if (type == kCancelAllOfClient) {
+    stream->connected = false;
+  } else if (is_order_type(type)) {
+    stream->next_request = request.seq_num + 1;
+  }
+  return true;
+}
+
+void OrderServer::recover_response(const ClientResponse& response) noexcept {
+  if (ClientStream* stream = streams_.find_or_add(response.client_id)) {
+    (void)streams_.append(*stream, response);
+  }
+}
+
+std::vector<ClientId> OrderServer::clients_owed_cancel() const {
+  std::vector<ClientId> clients;
+  streams_.for_each([&](const ClientStream& stream) {
+    if (stream.connected && !stream.keep_orders) {
+      clients.push_back(stream.client_id);
+    }
+  });
+  return clients;
 }
 
 inline void OrderServer::count_reject(RejectReason reason) noexcept {
@@ -536,6 +720,8 @@ OrderServerCounters OrderServer::counters() const noexcept {
   copy.responses_sent = counters_.responses_sent.load();
   copy.heartbeats_sent = counters_.heartbeats_sent.load();
   copy.responses_without_session = counters_.responses_without_session.load();
+  copy.responses_replayed = counters_.responses_replayed.load();
+  copy.logons_with_replay = counters_.logons_with_replay.load();
   copy.sequencer_stalls = counters_.sequencer_stalls.load();
   for (std::size_t i = 0; i < kRejectReasonSlots; ++i) {
     copy.rejects_by_reason[i] = counters_.rejects_by_reason[i].load();

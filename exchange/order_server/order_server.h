@@ -1,6 +1,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -16,7 +17,9 @@
 #include "common/stats/latency_histogram.h"
 #include "common/time/tsc_clock.h"
 #include "exchange/exchange_messages.h"
+#include "exchange/order_server/client_streams.h"
 #include "exchange/order_server/fifo_sequencer.h"
+#include "exchange/order_server/journal_sink.h"
 #include "exchange/order_server/order_server_counters.h"
 #include "exchange/order_server/order_server_options.h"
 #include "exchange/order_server/read_stamps.h"
@@ -30,9 +33,12 @@ namespace llt::exchange {
 
 // The exchange's order server agent (docs/architecture.md): the TCP gateway and the FIFO
 // sequencer in front of the matching engine. It acts on the session rules' decisions
-// (Session, docs/protocol.md), so only valid NEW and CANCEL requests of logged-on sessions
-// reach the engine; routes the engine's responses back by client id; and has the orders of a
-// logged-on session cancelled when it ends (docs/recovery.md). Every step is non-blocking and
+// (Session, docs/protocol.md), so only valid NEW, CANCEL and MODIFY requests of logged-on
+// sessions reach the engine; numbers the engine's responses in each client's response stream
+// (ClientStreams), keeps them for replay and sends them to the client's connection, replaying
+// what a reconnecting client asks for before any live response; journals every input before
+// the engine sees it when it has a journal; and has the orders of a session cancelled when it
+// ends unless its LOGON set KEEP_ORDERS (docs/recovery.md). Every step is non-blocking and
 // bounded. Thread contract: at each member; unmarked members run on the order server's thread.
 class OrderServer final : public common::Agent {
  public:
@@ -47,8 +53,11 @@ class OrderServer final : public common::Agent {
   // value, and std::system_error naming the address and errno text when the socket cannot be
   // set up (e.g. "bind 127.0.0.1:12345: Address already in use"). The order server's thread
   // is the producer of `requests` and the consumer of `responses`.
+  // `journal`, when given, receives every input before the engine does (it must outlive the
+  // server).
   OrderServer(const OrderServerOptions& options, RequestQueue& requests, ResponseQueue& responses,
-              const common::TscClock& clock = common::TscClock::instance());
+              const common::TscClock& clock = common::TscClock::instance(),
+              JournalSink* journal = nullptr);
 
   OrderServer(const OrderServer&) = delete;
   OrderServer& operator=(const OrderServer&) = delete;
@@ -90,6 +99,23 @@ class OrderServer final : public common::Agent {
   }
   // Requests waiting in the sequencer.
   [[nodiscard]] std::size_t sequencer_pending() const noexcept { return sequencer_.size(); }
+  // A journal write failed: the server has stopped releasing requests (the exchange must stop).
+  [[nodiscard]] bool journal_failed() const noexcept {
+    return journal_failed_.load(std::memory_order_acquire);
+  }
+
+  // --- Start-up recovery (docs/recovery.md), before the agents run, on the starting thread ---
+  // One journaled input, in journal order, before the engine processes it: a LOGON binds no
+  // connection but marks the client connected (with its KEEP_ORDERS), a cancel-all marks it
+  // disconnected, a NEW, CANCEL or MODIFY advances its expected request number. False when
+  // the client id does not fit (--max-clients).
+  [[nodiscard]] bool recover_input(const ClientRequest& request) noexcept;
+  // One engine response caused by a recovered input: numbered and kept, as route() would.
+  void recover_response(const ClientResponse& response) noexcept;
+  // The clients that were connected without KEEP_ORDERS when the journal ends: their
+  // cancel-on-disconnect is owed (the exchange stopped before it was done).
+  [[nodiscard]] std::vector<ClientId> clients_owed_cancel() const;
+  [[nodiscard]] const ClientStreams& streams() const noexcept { return streams_; }
 
  private:
   using ConnectionId = common::TcpConnectionId;
@@ -109,6 +135,8 @@ class OrderServer final : public common::Agent {
     common::SingleWriterCounter responses_sent;
     common::SingleWriterCounter heartbeats_sent;
     common::SingleWriterCounter responses_without_session;
+    common::SingleWriterCounter responses_replayed;
+    common::SingleWriterCounter logons_with_replay;
     common::SingleWriterCounter sequencer_stalls;
     std::array<common::SingleWriterCounter, kRejectReasonSlots> rejects_by_reason;
     std::array<common::SingleWriterCounter, kSessionCloseCauseCount> sessions_closed_by_cause;
@@ -117,6 +145,10 @@ class OrderServer final : public common::Agent {
   // Per connection id: the session rules' state plus its I/O bookkeeping.
   struct SessionSlot {
     Session session;
+    ClientStream* stream = nullptr;  // bound: the client's streams
+    SeqNum send_cursor = 0;          // bound: the number of the next response to send
+    bool replaying = false;          // bound: responses before the stream's end are unsent
+    bool keep_orders = false;        // its LOGON set KEEP_ORDERS
     // When each buffered byte was read: a request's receive time is its last byte's read.
     ReadStamps stamps;
     std::uint64_t unbind_deadline_ticks = 0;  // closing: the client id is released then
@@ -124,7 +156,7 @@ class OrderServer final : public common::Agent {
     std::uint32_t staged = 0;
     bool has_backlog = false;    // whole requests left undecoded: the sequencer was full
     bool shutdown_sent = false;  // closing: SHUT_WR done after the final flush
-    bool bound = false;          // sessions_by_client_ maps the session's client id here
+    bool bound = false;          // its client's stream names this connection
     std::array<ClientResponse, kStagedResponsesPerSession> stage{};
     // recv_ticks of each staged engine response; 0 for session-level replies (not measured).
     std::array<std::uint64_t, kStagedResponsesPerSession> stage_recv_ticks{};
@@ -170,9 +202,9 @@ class OrderServer final : public common::Agent {
   // (responses_without_session), not sent.
   int drain_responses() noexcept;
   void route(const MatchingResponse& item) noexcept;
-  // Takes the session's next outbound seq_num for `response` and queues it for the end of
-  // the phase (flush_dirty()); a full stage is flushed at once. Returns false when that
-  // flush ended the session (the response was numbered but could not be written).
+  // Queues `response` (numbered or not by the caller) for the end of the phase
+  // (flush_dirty()); a full stage is flushed at once. Returns false when that flush ended the
+  // session (the response could not be written; a numbered one stays kept for replay).
   [[nodiscard]] bool stage(ConnectionId id, SessionSlot& slot, ClientResponse response,
                            std::uint64_t recv_ticks) noexcept;
   // Writes the session's staged responses: one send() for all of them, or, when they do not
@@ -181,6 +213,12 @@ class OrderServer final : public common::Agent {
   [[nodiscard]] bool flush_session(ConnectionId id, SessionSlot& slot) noexcept;
   void record_sent(const SessionSlot& slot, std::uint32_t sent) noexcept;
   int flush_dirty() noexcept;
+  // Sends the kept responses of replaying sessions from their cursor, as much as their
+  // connections take, until they reach the live end of the stream.
+  int pump_replays() noexcept;
+  // The REJECTED of a session rule for a logged-on client: numbered, so it goes through the
+  // sequencer, the journal and the engine as a kSessionReject.
+  void reject_numbered(const ClientRequest& request, RejectReason reason) noexcept;
 
   // Releases the sequencer into the engine's request queue, as much as it takes.
   int release_requests() noexcept;
@@ -231,11 +269,14 @@ class OrderServer final : public common::Agent {
   std::uint16_t port_ = 0;
   std::string local_name_;
   std::vector<SessionSlot> slots_;  // indexed by connection id
-  common::FixedHashMap<ClientId, std::uint32_t, kNoSession> sessions_by_client_;
+  ClientStreams streams_;
   FifoSequencer sequencer_;
+  JournalSink* journal_ = nullptr;
+  std::atomic<bool> journal_failed_{false};
   IdList dirty_;    // sessions with staged responses
   IdList backlog_;  // sessions with undecoded requests waiting for sequencer room
   IdList closing_;  // sessions flushing a final reply
+  IdList replaying_;  // sessions sending kept responses
   common::LatencyHistogram read_to_sequenced_;
   common::LatencyHistogram read_to_response_sent_;
   common::LatencyHistogram sequenced_to_engine_in_;

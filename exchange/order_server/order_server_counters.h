@@ -24,9 +24,11 @@ struct OrderServerCounters {
   std::uint64_t cancel_alls = 0;          // cancel-on-disconnect requests enqueued
   std::uint64_t responses_sent = 0;       // every message written to a client, heartbeats too
   std::uint64_t heartbeats_sent = 0;
-  // Engine responses for a client with no live session (it disconnected; its orders are
-  // being cancelled): counted, not sent.
+  // Engine responses for a client with no connection (it disconnected; its orders are being
+  // cancelled, or fills arrived): numbered and kept for replay, not sent.
   std::uint64_t responses_without_session = 0;
+  std::uint64_t responses_replayed = 0;  // kept responses sent after a LOGON asked for replay
+  std::uint64_t logons_with_replay = 0;  // LOGONs that asked for responses already numbered
   // Polls that ended with requests still pending because the engine's queue was full.
   std::uint64_t sequencer_stalls = 0;
   // Every reject, by RejectReason value: the session layer's (REJECTED, LOGON_REJECTED) and

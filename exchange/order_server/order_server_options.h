@@ -38,6 +38,12 @@ struct OrderServerOptions {
   // taken the server stops decoding (bytes wait in the socket buffers). Room for one
   // cancel-on-disconnect per session is reserved on top of this.
   std::size_t max_pending_requests = 4096;
+  // Client ids known in one trading day (each has its numbered streams); a LOGON with one more
+  // gets LOGON_REJECTED(CAPACITY) (--max-clients).
+  std::size_t max_clients = 256;
+  // Responses kept per client for replay (rounded up to a power of two); older ones are
+  // REPLAY_UNAVAILABLE (--replay-depth).
+  std::size_t replay_depth = 65536;
   // Engine responses routed by one poll(), so agents sharing a thread all get their turn.
   std::uint32_t max_responses_per_poll = 1024;
   std::size_t max_events_per_poll = 64;   // epoll events handled by one poll()

@@ -19,15 +19,15 @@ enum class SessionState : std::uint8_t {
 
 // What the order server must do with one request, as decided by Session::on_request.
 enum class SessionAction : std::uint8_t {
-  kLogon,             // a well-formed first LOGON: if no other live session holds the client id,
-                      // accept_logon() and send LOGON_ACCEPTED, else send
-                      // LOGON_REJECTED(CLIENT_ID_IN_USE) and close
+  kLogon,             // a well-formed first LOGON: the server checks what only it knows (another
+                      // live session with the id, capacity, the replay range), then
+                      // accept_logon() and LOGON_ACCEPTED, or LOGON_REJECTED and close
   kLogonRejected,     // send LOGON_REJECTED(reason), then close
   kRejected,          // send REJECTED(reason); the session stays open
   kRejectedAndClose,  // send REJECTED(reason), then close (NOT_LOGGED_IN, invalid-message limit)
-  kForward,           // NEW, CANCEL or MODIFY: hand it to the sequencer (seq_num consumed)
-  kHeartbeat,         // seq_num consumed, no reply
-  kLogout,            // seq_num consumed; close gracefully
+  kForward,           // NEW, CANCEL or MODIFY: hand it to the sequencer (its number consumed)
+  kHeartbeat,         // no reply, no number consumed
+  kLogout,            // no number consumed; close gracefully
   kIgnore,            // the session is closing or closed: discard
 };
 
@@ -103,30 +103,31 @@ class OrderThrottle {
   std::uint64_t last_refill_ticks_ = 0;
 };
 
-// The session rules of docs/protocol.md (Session rules) for one TCP connection, as pure logic
-// (no sockets, no clock: times are TscClock ticks passed in), so every rule is unit-testable.
+// The session rules of docs/protocol.md (Session rules, version 2) for one TCP connection, as
+// pure logic (no sockets, no clock: times are TscClock ticks passed in), so every rule is
+// unit-testable. Only NEW, CANCEL and MODIFY are numbered requests: the client's request
+// stream lasts for the day, so the expected number comes from the client's stream at logon
+// (accept_logon) and goes back to it when the connection ends (expected_seq()).
 //
 // Rules, checked in this order:
-//  Awaiting logon: anything but LOGON -> REJECTED(NOT_LOGGED_IN) and close; LOGON with
-//    seq_num != 1 -> LOGON_REJECTED(BAD_SEQ_NUM); LOGON with client id 0 ->
-//    LOGON_REJECTED(INVALID_CLIENT_ID); otherwise kLogon (the server checks that the id is
-//    not held by another live session, which only it can know).
-//  Logged on: a msg_type that is not a wire type (including the internal kCancelAllOfClient)
-//    -> UNKNOWN_MSG_TYPE; client_id != the bound id -> CLIENT_ID_MISMATCH; seq_num != the
-//    expected one -> BAD_SEQ_NUM; a second LOGON -> CLIENT_ID_IN_USE (the id is already
-//    logged on, on this very session); a HEARTBEAT or LOGOUT with tif != 0 -> INVALID_TIF,
-//    with flags != 0 -> INVALID_FLAGS; a NEW, CANCEL or MODIFY beyond the session's order
-//    throttle -> THROTTLED (not counted as invalid). A rejected message does not advance the
-//    expected seq_num and counts as invalid: the max_invalid_messages-th one is answered and
-//    the session closes. An accepted message consumes its seq_num: NEW, CANCEL and MODIFY are
-//    forwarded (the matcher checks their tif and flags), HEARTBEAT is consumed silently,
-//    LOGOUT closes the session.
-//  A LOGON's tif must be 0 (else LOGON_REJECTED(INVALID_TIF)) and its flags at most
-//    KEEP_ORDERS (else LOGON_REJECTED(INVALID_FLAGS)); KEEP_ORDERS is accepted and has no
-//    effect yet: every session's orders are cancelled when it ends.
+//  Awaiting logon: anything but LOGON -> REJECTED(NOT_LOGGED_IN) and close; LOGON with client
+//    id 0 -> LOGON_REJECTED(INVALID_CLIENT_ID); tif != 0 -> LOGON_REJECTED(INVALID_TIF); flags
+//    beyond KEEP_ORDERS -> LOGON_REJECTED(INVALID_FLAGS); otherwise kLogon (its seq_num, the
+//    client's next request number, is not checked; the server checks the replay range, another
+//    live session with the id and capacity, which only it can know).
+//  Logged on: a msg_type that is not a wire type (including the internal ones) ->
+//    UNKNOWN_MSG_TYPE; client_id != the bound id -> CLIENT_ID_MISMATCH; a NEW, CANCEL or MODIFY
+//    whose seq_num is not the expected one -> BAD_SEQ_NUM; a second LOGON -> CLIENT_ID_IN_USE
+//    (the id is already logged on, on this very session); a HEARTBEAT or LOGOUT with tif != 0
+//    -> INVALID_TIF, with flags != 0 -> INVALID_FLAGS; a NEW, CANCEL or MODIFY beyond the
+//    session's order throttle -> THROTTLED (not counted as invalid). A rejected message does
+//    not advance the expected number and counts as invalid: the max_invalid_messages-th one is
+//    answered and the session closes. NEW, CANCEL and MODIFY that pass consume their number
+//    and are forwarded (the matcher checks their tif and flags); HEARTBEAT and LOGOUT consume
+//    none (their seq_num is not checked); LOGOUT closes the session.
 //
-// Outbound: every message the server sends on the session takes next_outbound_seq()
-// (1, 2, ...), heartbeats included.
+// Outbound numbering is the order server's (ClientStreams); the session only keeps the time of
+// its last send, for heartbeats.
 //
 // Thread contract: not thread-safe; the order server's thread calls every member.
 class Session {
@@ -135,12 +136,11 @@ class Session {
   explicit Session(std::uint32_t max_invalid_messages = 10, OrderThrottle throttle = {}) noexcept
       : throttle_(throttle), max_invalid_(max_invalid_messages == 0 ? 1 : max_invalid_messages) {}
 
-  // A new connection: awaiting LOGON, sequence numbers and counters reset.
+  // A new connection: awaiting LOGON, counters reset.
   void open(std::uint64_t now_ticks) noexcept {
     state_ = SessionState::kAwaitingLogon;
     client_id_ = kInvalidClientId;
     expected_seq_ = 1;
-    next_outbound_seq_ = 1;
     last_receive_ticks_ = now_ticks;
     last_send_ticks_ = now_ticks;
     invalid_messages_ = 0;
@@ -161,9 +161,6 @@ class Session {
         ++invalid_messages_;
         return {SessionAction::kRejectedAndClose, RejectReason::kNotLoggedIn};
       }
-      if (request.seq_num != 1) {
-        return {SessionAction::kLogonRejected, RejectReason::kBadSeqNum};
-      }
       if (request.client_id == kInvalidClientId) {
         return {SessionAction::kLogonRejected, RejectReason::kInvalidClientId};
       }
@@ -178,12 +175,12 @@ class Session {
     return {SessionAction::kIgnore, RejectReason::kNone};
   }
 
-  // Binds the session after on_request returned kLogon for this client id. The LOGON's
-  // seq_num (1) is consumed.
-  void accept_logon(ClientId client_id) noexcept {
+  // Binds the session after on_request returned kLogon for this client id; next_request is
+  // the number its request stream expects next.
+  void accept_logon(ClientId client_id, SeqNum next_request) noexcept {
     state_ = SessionState::kLoggedOn;
     client_id_ = client_id;
-    expected_seq_ = 2;
+    expected_seq_ = next_request;
   }
 
   // The session stops taking requests: it only flushes what it has sent.
@@ -193,11 +190,8 @@ class Session {
   // Bytes arrived (even if no whole message yet): the peer is alive.
   void on_bytes_received(std::uint64_t now_ticks) noexcept { last_receive_ticks_ = now_ticks; }
 
-  // Takes the seq_num for the next message sent on the session, sent at now_ticks.
-  [[nodiscard]] SeqNum next_outbound_seq(std::uint64_t now_ticks) noexcept {
-    last_send_ticks_ = now_ticks;
-    return next_outbound_seq_++;
-  }
+  // A message went out on the session at now_ticks (the heartbeat timer restarts).
+  void on_sent(std::uint64_t now_ticks) noexcept { last_send_ticks_ = now_ticks; }
 
   // Logged on and nothing was sent for interval_ticks: the server owes a HEARTBEAT.
   [[nodiscard]] bool heartbeat_due(std::uint64_t now_ticks,
@@ -221,9 +215,8 @@ class Session {
   }
   // The bound client id, kInvalidClientId before logon.
   [[nodiscard]] ClientId client_id() const noexcept { return client_id_; }
+  // The request number expected next.
   [[nodiscard]] SeqNum expected_seq() const noexcept { return expected_seq_; }
-  // The seq_num the next outbound message will carry (not taken).
-  [[nodiscard]] SeqNum peek_outbound_seq() const noexcept { return next_outbound_seq_; }
   [[nodiscard]] std::uint32_t invalid_messages() const noexcept { return invalid_messages_; }
   [[nodiscard]] std::uint64_t last_receive_ticks() const noexcept { return last_receive_ticks_; }
   [[nodiscard]] std::uint64_t last_send_ticks() const noexcept { return last_send_ticks_; }
@@ -237,7 +230,7 @@ class Session {
       reason = RejectReason::kUnknownMsgType;
     } else if (request.client_id != client_id_) {
       reason = RejectReason::kClientIdMismatch;
-    } else if (request.seq_num != expected_seq_) {
+    } else if (is_order_type(type) && request.seq_num != expected_seq_) {
       reason = RejectReason::kBadSeqNum;
     } else if (type == ClientRequestType::kLogon) {
       reason = RejectReason::kClientIdInUse;
@@ -255,13 +248,13 @@ class Session {
     if (is_order_type(type) && !throttle_.try_take(now_ticks)) {
       return {SessionAction::kRejected, RejectReason::kThrottled};
     }
-    ++expected_seq_;
     switch (type) {
       case ClientRequestType::kHeartbeat:
         return {SessionAction::kHeartbeat, RejectReason::kNone};
       case ClientRequestType::kLogout:
         return {SessionAction::kLogout, RejectReason::kNone};
       default:
+        ++expected_seq_;
         return {SessionAction::kForward, RejectReason::kNone};
     }
   }
@@ -270,7 +263,6 @@ class Session {
   std::uint64_t last_receive_ticks_ = 0;
   std::uint64_t last_send_ticks_ = 0;
   SeqNum expected_seq_ = 1;
-  SeqNum next_outbound_seq_ = 1;
   ClientId client_id_ = kInvalidClientId;
   std::uint32_t invalid_messages_ = 0;
   std::uint32_t max_invalid_;

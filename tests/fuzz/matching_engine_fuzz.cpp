@@ -210,6 +210,12 @@ std::string check_events(const ClientRequest& r, bool ticker_known, SelfTradePre
   const bool is_new = type == ClientRequestType::kNew;
   const bool is_cancel = type == ClientRequestType::kCancel;
   const bool is_modify = type == ClientRequestType::kModify;
+  if (type == llt::exchange::kSessionReject) {
+    return rs.size() == 1 && us.empty() && rs[0].msg_type == ClientResponseType::kRejected &&
+                   rs[0].reject_reason == static_cast<RejectReason>(r.flags)
+               ? ""
+               : "a session reject must get one REJECTED with its reason";
+  }
   if (!is_new && !is_cancel && !is_modify) {
     return rs.size() == 1 && us.empty() && rs[0].msg_type == ClientResponseType::kRejected &&
                    rs[0].reject_reason == RejectReason::kUnknownMsgType

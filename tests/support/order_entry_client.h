@@ -27,8 +27,8 @@ namespace llt::exchange::testing {
 
 // A test's order-entry client: one blocking loopback TCP socket whose every call is bounded
 // by a timeout (SO_RCVTIMEO / SO_SNDTIMEO and a deadline), so a server bug fails the test
-// instead of hanging it. Builds requests (40 bytes, docs/protocol.md) with the session's next
-// seq_num and reassembles the 51-byte responses from any split.
+// instead of hanging it. Builds requests (40 bytes, docs/protocol.md) with the client's next
+// request number and reassembles the 51-byte responses from any split.
 //
 // Thread contract: not thread-safe; one test thread uses a client.
 class OrderEntryClient {
@@ -64,11 +64,12 @@ class OrderEntryClient {
   void set_next_seq(SeqNum seq) noexcept { next_seq_ = seq; }
   [[nodiscard]] int fd() const noexcept { return fd_.get(); }
 
-  // --- Requests, each taking the next seq_num ---
+  // --- Requests: NEW, CANCEL and MODIFY take the next request number; LOGON, HEARTBEAT and
+  // LOGOUT carry it without taking it (docs/protocol.md, version 2) ---
 
   ClientRequest make(ClientRequestType type) {
     ClientRequest request{};
-    request.seq_num = next_seq_++;
+    request.seq_num = is_order_type(type) ? next_seq_++ : next_seq_;
     request.msg_type = type;
     request.client_id = client_id_;
     return request;

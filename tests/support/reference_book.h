@@ -525,6 +525,8 @@ class ReferenceExchange {
         while (books_.at(ticker).cancel_oldest_of(request.client_id)) {
         }
       }
+    } else if (type == exchange::kSessionReject) {
+      reject(ClientResponseType::kRejected, request, static_cast<RejectReason>(request.flags));
     } else {
       reject(ClientResponseType::kRejected, request, RejectReason::kUnknownMsgType);
     }

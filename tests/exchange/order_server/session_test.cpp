@@ -27,13 +27,14 @@ SessionDecision decision(SessionAction action, RejectReason reason = RejectReaso
   return SessionDecision{action, reason};
 }
 
-// A session that has logged on as kClient (LOGON seq 1 consumed).
+// A session that has logged on as kClient, whose request stream expects number 2 (one
+// request arrived on an earlier connection).
 Session logged_on_session(std::uint32_t max_invalid = 10) {
   Session session(max_invalid);
   session.open(0);
-  EXPECT_EQ(session.on_request(request(ClientRequestType::kLogon, 1), 0),
+  EXPECT_EQ(session.on_request(request(ClientRequestType::kLogon, 2), 0),
             decision(SessionAction::kLogon));
-  session.accept_logon(kClient);
+  session.accept_logon(kClient, 2);
   return session;
 }
 
@@ -41,9 +42,9 @@ TEST(Session, throttles_orders_beyond_the_rate_without_consuming_the_seq_num) {
   // 3 orders a second, 1000 ticks a second: a token every 333 ticks, bursts of 3.
   Session session(10, OrderThrottle(3, 1000));
   session.open(0);
-  ASSERT_EQ(session.on_request(request(ClientRequestType::kLogon, 1), 0),
+  ASSERT_EQ(session.on_request(request(ClientRequestType::kLogon, 2), 0),
             decision(SessionAction::kLogon));
-  session.accept_logon(kClient);
+  session.accept_logon(kClient, 2);
   for (SeqNum seq = 2; seq <= 4; ++seq) {
     EXPECT_EQ(session.on_request(request(ClientRequestType::kNew, seq), 10),
               decision(SessionAction::kForward));
@@ -52,20 +53,20 @@ TEST(Session, throttles_orders_beyond_the_rate_without_consuming_the_seq_num) {
             decision(SessionAction::kRejected, RejectReason::kThrottled));
   EXPECT_EQ(session.expected_seq(), 5u) << "a throttled message does not consume its seq_num";
   EXPECT_EQ(session.invalid_messages(), 0u) << "throttling is not an invalid message";
-  // Heartbeats are not orders: never throttled.
+  // Heartbeats are not orders: never throttled, and they take no number.
   EXPECT_EQ(session.on_request(request(ClientRequestType::kHeartbeat, 5), 10),
             decision(SessionAction::kHeartbeat));
-  EXPECT_EQ(session.on_request(request(ClientRequestType::kNew, 6), 300),
+  EXPECT_EQ(session.on_request(request(ClientRequestType::kNew, 5), 300),
             decision(SessionAction::kRejected, RejectReason::kThrottled));
-  EXPECT_EQ(session.on_request(request(ClientRequestType::kNew, 6), 343),
+  EXPECT_EQ(session.on_request(request(ClientRequestType::kNew, 5), 343),
             decision(SessionAction::kForward))
       << "one token earned after 333 ticks";
   // A long pause refills the bucket to its burst, no more.
-  for (SeqNum seq = 7; seq <= 9; ++seq) {
+  for (SeqNum seq = 6; seq <= 8; ++seq) {
     EXPECT_EQ(session.on_request(request(ClientRequestType::kNew, seq), 100'000),
               decision(SessionAction::kForward));
   }
-  EXPECT_EQ(session.on_request(request(ClientRequestType::kNew, 10), 100'000),
+  EXPECT_EQ(session.on_request(request(ClientRequestType::kNew, 9), 100'000),
             decision(SessionAction::kRejected, RejectReason::kThrottled));
 }
 
@@ -83,17 +84,22 @@ TEST(Session, starts_closed_and_awaits_logon_once_opened) {
   session.open(5);
   EXPECT_EQ(session.state(), SessionState::kAwaitingLogon);
   EXPECT_EQ(session.expected_seq(), 1u);
-  EXPECT_EQ(session.peek_outbound_seq(), 1u);
   EXPECT_EQ(session.client_id(), kInvalidClientId);
   EXPECT_TRUE(session.accepting_requests());
   EXPECT_FALSE(session.logged_on());
 }
 
-TEST(Session, accepts_a_first_logon_with_seq_one_and_binds_the_client_id) {
+TEST(Session, accepts_a_logon_and_expects_the_request_number_its_stream_gives) {
   Session session = logged_on_session();
   EXPECT_TRUE(session.logged_on());
   EXPECT_EQ(session.client_id(), kClient);
   EXPECT_EQ(session.expected_seq(), 2u);
+  Session later;
+  later.open(0);
+  ASSERT_EQ(later.on_request(request(ClientRequestType::kLogon, 1), 0),
+            decision(SessionAction::kLogon));
+  later.accept_logon(kClient, 4711);
+  EXPECT_EQ(later.expected_seq(), 4711u) << "the day's stream, not the connection, numbers";
 }
 
 TEST(Session, rejects_anything_but_logon_first_with_not_logged_in_and_closes) {
@@ -109,11 +115,14 @@ TEST(Session, rejects_anything_but_logon_first_with_not_logged_in_and_closes) {
   }
 }
 
-TEST(Session, rejects_a_first_logon_with_a_wrong_seq_num) {
-  Session session;
-  session.open(0);
-  EXPECT_EQ(session.on_request(request(ClientRequestType::kLogon, 2), 0),
-            decision(SessionAction::kLogonRejected, RejectReason::kBadSeqNum));
+TEST(Session, does_not_check_a_logon_seq_num) {
+  for (const SeqNum seq : {SeqNum{0}, SeqNum{1}, SeqNum{2}, SeqNum{99}, ~SeqNum{0}}) {
+    Session session;
+    session.open(0);
+    EXPECT_EQ(session.on_request(request(ClientRequestType::kLogon, seq), 0),
+              decision(SessionAction::kLogon))
+        << seq;
+  }
 }
 
 TEST(Session, rejects_a_logon_with_client_id_zero) {
@@ -164,9 +173,9 @@ TEST(Session, accepts_a_logon_with_keep_orders) {
   ClientRequest logon = request(ClientRequestType::kLogon, 1);
   logon.flags = kFlagKeepOrders;
   EXPECT_EQ(session.on_request(logon, 0), decision(SessionAction::kLogon));
-  session.accept_logon(kClient);
+  session.accept_logon(kClient, 1);
   EXPECT_TRUE(session.logged_on());
-  EXPECT_EQ(session.expected_seq(), 2u);
+  EXPECT_EQ(session.expected_seq(), 1u);
 }
 
 TEST(Session, rejects_a_heartbeat_or_logout_with_a_tif_without_advancing_the_seq_num) {
@@ -181,8 +190,8 @@ TEST(Session, rejects_a_heartbeat_or_logout_with_a_tif_without_advancing_the_seq
     EXPECT_EQ(session.invalid_messages(), 1u) << "counts as an invalid message";
     r.tif = TimeInForce::kGtc;
     EXPECT_NE(session.on_request(r, 0).action, SessionAction::kRejected)
-        << "the same seq_num without the tif is taken";
-    EXPECT_EQ(session.expected_seq(), 3u);
+        << "the same message without the tif is taken";
+    EXPECT_EQ(session.expected_seq(), 2u) << "and consumes no number";
   }
 }
 
@@ -238,9 +247,9 @@ TEST(Session, throttles_modify_like_new_and_cancel) {
   // 2 orders a second, 1000 ticks a second: bursts of 2, a token every 500 ticks.
   Session session(10, OrderThrottle(2, 1000));
   session.open(0);
-  ASSERT_EQ(session.on_request(request(ClientRequestType::kLogon, 1), 0),
+  ASSERT_EQ(session.on_request(request(ClientRequestType::kLogon, 2), 0),
             decision(SessionAction::kLogon));
-  session.accept_logon(kClient);
+  session.accept_logon(kClient, 2);
   EXPECT_EQ(session.on_request(request(ClientRequestType::kNew, 2), 0),
             decision(SessionAction::kForward));
   EXPECT_EQ(session.on_request(request(ClientRequestType::kModify, 3), 0),
@@ -268,17 +277,24 @@ TEST(Session, forwards_new_cancel_and_modify_with_consecutive_seq_nums) {
   EXPECT_EQ(session.expected_seq(), 5u);
 }
 
-TEST(Session, consumes_a_heartbeat_seq_num_without_a_reply) {
+TEST(Session, takes_a_heartbeat_with_any_seq_num_consuming_no_number) {
   Session session = logged_on_session();
-  EXPECT_EQ(session.on_request(request(ClientRequestType::kHeartbeat, 2), 0),
-            decision(SessionAction::kHeartbeat));
-  EXPECT_EQ(session.expected_seq(), 3u);
+  for (const SeqNum seq : {SeqNum{2}, SeqNum{1}, SeqNum{77}}) {
+    EXPECT_EQ(session.on_request(request(ClientRequestType::kHeartbeat, seq), 0),
+              decision(SessionAction::kHeartbeat))
+        << seq;
+  }
+  EXPECT_EQ(session.expected_seq(), 2u);
+  EXPECT_EQ(session.invalid_messages(), 0u);
+  EXPECT_EQ(session.on_request(request(ClientRequestType::kNew, 2), 0),
+            decision(SessionAction::kForward));
 }
 
-TEST(Session, logout_consumes_its_seq_num_and_asks_to_close) {
+TEST(Session, takes_a_logout_with_any_seq_num_and_asks_to_close) {
   Session session = logged_on_session();
-  EXPECT_EQ(session.on_request(request(ClientRequestType::kLogout, 2), 0),
+  EXPECT_EQ(session.on_request(request(ClientRequestType::kLogout, 9), 0),
             decision(SessionAction::kLogout));
+  EXPECT_EQ(session.expected_seq(), 2u);
 }
 
 TEST(Session, rejects_a_client_id_mismatch_without_advancing_the_seq_num) {
@@ -353,25 +369,24 @@ TEST(Session, ignores_everything_while_closing_or_closed) {
             SessionAction::kIgnore);
 }
 
-TEST(Session, numbers_outbound_messages_from_one_and_records_the_send_time) {
+TEST(Session, records_the_time_of_the_last_send) {
   Session session;
   session.open(0);
-  EXPECT_EQ(session.next_outbound_seq(10), 1u);
-  EXPECT_EQ(session.next_outbound_seq(20), 2u);
+  session.on_sent(10);
+  session.on_sent(20);
   EXPECT_EQ(session.last_send_ticks(), 20u);
-  EXPECT_EQ(session.peek_outbound_seq(), 3u);
   session.open(30);
-  EXPECT_EQ(session.next_outbound_seq(40), 1u) << "a new connection starts over";
+  EXPECT_EQ(session.last_send_ticks(), 30u) << "a new connection starts its timer";
 }
 
 TEST(Session, owes_a_heartbeat_only_when_logged_on_and_idle_for_the_interval) {
   Session session;
   session.open(0);
   EXPECT_FALSE(session.heartbeat_due(1000, 100)) << "not logged on";
-  session.accept_logon(kClient);
+  session.accept_logon(kClient, 1);
   EXPECT_FALSE(session.heartbeat_due(99, 100));
   EXPECT_TRUE(session.heartbeat_due(100, 100));
-  (void)session.next_outbound_seq(150);
+  session.on_sent(150);
   EXPECT_FALSE(session.heartbeat_due(200, 100));
   EXPECT_TRUE(session.heartbeat_due(250, 100));
 }

@@ -1,0 +1,141 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+
+#include "common/containers/fixed_hash_map.h"
+#include "common/error.h"
+#include "exchange/protocol/client_response.h"
+#include "exchange/protocol/types.h"
+
+namespace llt::exchange {
+
+// What the exchange keeps of one client id for the trading day (docs/recovery.md, Numbered
+// streams): the two numbered streams and the responses kept for replay.
+struct ClientStream {
+  static constexpr std::uint32_t kNoConnection = UINT32_MAX;
+
+  ClientId client_id = kInvalidClientId;
+  SeqNum next_request = 1;   // the request number the exchange expects next
+  SeqNum next_response = 1;  // the number the next response will take
+  // The connection (order server slot) bound to the client, or kNoConnection.
+  std::uint32_t connection = kNoConnection;
+  // Its last LOGON set KEEP_ORDERS: its orders survive the end of the connection.
+  bool keep_orders = false;
+  // Logged on and its connection not ended, as far as the journal says (recovery uses it to
+  // apply the cancel-on-disconnect a crash left undone).
+  bool connected = false;
+};
+
+// The numbered response streams of every client id of the day, each with a ring of its last
+// `depth` responses for replay (docs/recovery.md).
+//
+// Memory: one anonymous mapping of max_clients x depth responses reserved at start-up with
+// MAP_NORESERVE, so only the pages a client's responses touch are ever committed; append() and
+// the lookups never allocate, lock or throw. A client id beyond max_clients is refused
+// (find_or_add returns nullptr; the order server answers LOGON_REJECTED(CAPACITY)).
+//
+// Thread contract: not thread-safe; the order server's thread (or start-up recovery before the
+// agents run) calls every member.
+class ClientStreams {
+ public:
+  // depth is rounded up to a power of two. Throws std::invalid_argument for zero sizes and
+  // std::system_error when the address space cannot be reserved.
+  ClientStreams(std::size_t max_clients, std::size_t depth);
+  ~ClientStreams();
+  ClientStreams(const ClientStreams&) = delete;
+  ClientStreams& operator=(const ClientStreams&) = delete;
+
+  [[nodiscard]] ClientStream* find(ClientId client_id) noexcept {
+    const std::uint32_t index = index_.find(client_id);
+    return index == kNone ? nullptr : &streams_[index];
+  }
+  [[nodiscard]] const ClientStream* find(ClientId client_id) const noexcept {
+    const std::uint32_t index = index_.find(client_id);
+    return index == kNone ? nullptr : &streams_[index];
+  }
+
+  // The client's stream, created empty on its first call; nullptr when max_clients ids are
+  // already known.
+  [[nodiscard]] ClientStream* find_or_add(ClientId client_id) noexcept {
+    if (ClientStream* stream = find(client_id)) {
+      return stream;
+    }
+    if (count_ == max_clients_ || !index_.insert(client_id, static_cast<std::uint32_t>(count_))) {
+      return nullptr;
+    }
+    ClientStream& stream = streams_[count_++];
+    stream = ClientStream{};
+    stream.client_id = client_id;
+    return &stream;
+  }
+
+  // Numbers `response` with the stream's next response number, keeps it for replay, and
+  // returns the stored copy.
+  const ClientResponse& append(ClientStream& stream, const ClientResponse& response) noexcept {
+    ClientResponse& slot = ring_of(stream)[(stream.next_response - 1) & mask_];
+    slot = response;
+    slot.seq_num = stream.next_response++;
+    return slot;
+  }
+
+  // The oldest response number still kept for the stream (next_response when none is).
+  [[nodiscard]] SeqNum oldest(const ClientStream& stream) const noexcept {
+    return stream.next_response > depth_ ? stream.next_response - depth_ : 1;
+  }
+
+  // Kept responses from number `from` on, contiguous in memory: at most max_count, and at
+  // most up to the end of the ring (call again for the rest). Empty when from is not kept or
+  // not yet numbered.
+  [[nodiscard]] std::span<const ClientResponse> run(const ClientStream& stream, SeqNum from,
+                                                    std::size_t max_count) const noexcept {
+    if (from < oldest(stream) || from >= stream.next_response) {
+      return {};
+    }
+    const std::size_t first = (from - 1) & mask_;
+    std::size_t count = stream.next_response - from;
+    count = count < depth_ - first ? count : depth_ - first;
+    count = count < max_count ? count : max_count;
+    return {ring_of(stream) + first, count};
+  }
+
+  // Calls fn(ClientStream&) for every client id known, in the order they were first seen.
+  template <class Fn>
+  void for_each(Fn&& fn) noexcept {
+    for (std::size_t i = 0; i < count_; ++i) {
+      fn(streams_[i]);
+    }
+  }
+
+  template <class Fn>
+  void for_each(Fn&& fn) const noexcept {
+    for (std::size_t i = 0; i < count_; ++i) {
+      fn(static_cast<const ClientStream&>(streams_[i]));
+    }
+  }
+
+  [[nodiscard]] std::size_t size() const noexcept { return count_; }
+  [[nodiscard]] std::size_t max_clients() const noexcept { return max_clients_; }
+  [[nodiscard]] std::size_t depth() const noexcept { return depth_; }
+
+ private:
+  static constexpr std::uint32_t kNone = UINT32_MAX;
+
+  [[nodiscard]] ClientResponse* ring_of(const ClientStream& stream) const noexcept {
+    const auto index = static_cast<std::size_t>(&stream - streams_.get());
+    return rings_ + index * depth_;
+  }
+
+  std::size_t max_clients_;
+  std::size_t depth_;
+  std::size_t mask_;
+  std::size_t mapped_bytes_ = 0;
+  ClientResponse* rings_ = nullptr;
+  std::unique_ptr<ClientStream[]> streams_;
+  std::size_t count_ = 0;
+  common::FixedHashMap<ClientId, std::uint32_t, kNone> index_;
+};
+
+}  // namespace llt::exchange
