@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <filesystem>
+
 #include "common/time/rdtsc.h"
 
 namespace llt::exchange {
@@ -21,6 +23,10 @@ OrderServerOptions order_server_options(const ExchangeOptions& o) {
   options.max_sessions = o.max_sessions;
   options.heartbeat_timeout = std::chrono::milliseconds(o.heartbeat_timeout_ms);
   options.max_orders_per_second = o.max_orders_per_second;
+  options.max_clients = o.max_clients;
+  options.replay_depth = o.replay_depth != 0        ? o.replay_depth
+                         : o.journal_dir.empty() ? std::size_t{1} << 16
+                                                 : std::size_t{1} << 20;
   return options;
 }
 
@@ -58,11 +64,101 @@ ExchangeApp::ExchangeApp(const ExchangeOptions& options)
           std::make_unique<OrderServer>(order_server_options(options), requests_, responses_)),
       publisher_(
           std::make_unique<MarketDataPublisher>(publisher_options(options), updates_, published_)),
-      synthesizer_(std::make_unique<SnapshotSynthesizer>(synthesizer_options(options), published_)),
-      runner_(std::make_unique<common::AgentRunner>(
-          std::vector<common::Agent*>{order_server_.get(), engine_.get(), publisher_.get(),
-                                      synthesizer_.get()},
-          runner_options(options))) {}
+      synthesizer_(std::make_unique<SnapshotSynthesizer>(synthesizer_options(options), published_)) {
+  if (!options_.journal_dir.empty()) {
+    recover();
+  }
+  runner_ = std::make_unique<common::AgentRunner>(
+      std::vector<common::Agent*>{order_server_.get(), engine_.get(), publisher_.get(),
+                                  synthesizer_.get()},
+      runner_options(options));
+}
+
+void ExchangeApp::recover() {
+  const std::uint64_t start_ns = common::monotonic_ns();
+  recovery_.journaled = true;
+  const std::filesystem::path directory(options_.journal_dir);
+  std::filesystem::create_directories(directory);
+  // Every input in journal order: the order server's streams learn it, and all but a LOGON
+  // go through the engine, exactly as they did when they were journaled.
+  auto feed = [&](const ClientRequest& request) {
+    if (!order_server_->recover_input(request)) {
+      throw JournalError(directory.string(), 0,
+                         "client " + std::to_string(request.client_id) +
+                             " does not fit --max-clients " + std::to_string(options_.max_clients));
+    }
+    if (request.msg_type == ClientRequestType::kLogon) {
+      return;
+    }
+    const MatchingRequest item{request, HopTicks{}};
+    while (!requests_.try_push(item)) {
+      drain_recovery();
+    }
+    ++recovery_.requests;
+  };
+  JournalReader reader(directory);
+  const JournalScan scan = reader.scan(
+      [&](const JournalRecord& record) {
+        if (ExchangeJournal::kind_of(record.request) != record.kind) {
+          throw JournalError(directory.string(), 0,
+                             "record " + std::to_string(record.index) + ": kind " +
+                                 std::string(to_string(record.kind)) +
+                                 " does not match its request's type " +
+                                 std::to_string(static_cast<unsigned>(record.request.msg_type)));
+        }
+        ++recovery_.records;
+        feed(record.request);
+      },
+      /*repair=*/true);
+  drain_recovery();
+  if (scan.torn_tail) {
+    recovery_.torn_tail = fmt::format("{} bytes cut at {} offset {} ({})", scan.torn_tail->bytes_cut,
+                                      scan.torn_tail->file, scan.torn_tail->offset,
+                                      scan.torn_tail->problem);
+  }
+  JournalWriterOptions writer;
+  writer.directory = directory;
+  writer.sync = options_.journal_sync_batch ? JournalSync::kBatch : JournalSync::kNone;
+  journal_ = std::make_unique<ExchangeJournal>(writer, scan);
+  order_server_->set_journal(journal_.get());
+  // Connections the stop ended without their cancel-on-disconnect: journal it, then do it,
+  // before any connection is served.
+  for (const ClientId client : order_server_->clients_owed_cancel()) {
+    ClientRequest cancel_all{};
+    cancel_all.msg_type = kCancelAllOfClient;
+    cancel_all.client_id = client;
+    journal_->append(cancel_all);
+    if (!journal_->commit()) {
+      throw JournalError(directory.string(), 0,
+                         fmt::format("cannot append to the journal: errno {}",
+                                     journal_->writer().last_errno()));
+    }
+    feed(cancel_all);
+    ++recovery_.owed_cancels;
+  }
+  drain_recovery();
+  recovery_.clients = order_server_->streams().size();
+  recovery_.md_seq = publisher_->stats().last_seq;
+  recovery_.elapsed_ns = common::monotonic_ns() - start_ns;
+}
+
+void ExchangeApp::drain_recovery() {
+  auto drain_outputs = [&] {
+    while (const MatchingResponse* response = responses_.front()) {
+      order_server_->recover_response(response->response);
+      responses_.pop();
+    }
+    while (const MatchingUpdate* update = updates_.front()) {
+      synthesizer_->recover(publisher_->recover(update->update));
+      updates_.pop();
+    }
+  };
+  while (!requests_.empty_guess() || engine_->busy()) {
+    (void)engine_->poll();
+    drain_outputs();
+  }
+  drain_outputs();
+}
 
 ExchangeApp::~ExchangeApp() {
   stop();
@@ -108,7 +204,12 @@ std::string ExchangeApp::status_line() {
       "responses-without-session {}",
       server.sessions_live, server.sessions_logged_on, server.requests_received, rate,
       server.responses_sent, rejects, trades, trades_by_ticker, resting, md.last_seq,
-      snap.snapshots_published, md.updates_lost, server.responses_without_session);
+      snap.snapshots_published, md.updates_lost, server.responses_without_session) +
+         (journal_ == nullptr
+              ? std::string()
+              : fmt::format(", journal {} records {} writes {} syncs",
+                            journal_->writer().records(), journal_->writer().writes(),
+                            journal_->writer().syncs()));
 }
 
 std::string ExchangeApp::breakdown_line() const {

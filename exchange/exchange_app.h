@@ -9,6 +9,7 @@
 #include "common/concurrent/agent_runner.h"
 #include "common/stats/latency_report.h"
 #include "exchange/exchange_messages.h"
+#include "exchange/exchange_journal.h"
 #include "exchange/exchange_options.h"
 #include "exchange/market_data/market_data_publisher.h"
 #include "exchange/market_data/snapshot_synthesizer.h"
@@ -36,6 +37,18 @@ namespace llt::exchange {
 //
 // Thread contract: construct, start, stop and the reports on one controlling thread;
 // status_line() from that thread while the agents run.
+// What start-up found in the journal (docs/recovery.md).
+struct ExchangeRecovery {
+  bool journaled = false;          // --journal-dir was given
+  std::uint64_t records = 0;       // journal records replayed
+  std::uint64_t requests = 0;      // of which went through the engine
+  std::uint64_t clients = 0;       // client ids of the day
+  std::uint64_t owed_cancels = 0;  // cancel-on-disconnects the stop left undone, applied now
+  std::uint64_t md_seq = 0;        // last market data number of the recovered day
+  std::uint64_t elapsed_ns = 0;    // scan and replay
+  std::string torn_tail;           // empty, or what was cut off the journal's end
+};
+
 class ExchangeApp {
  public:
   // Queue capacities, in elements. Generous so a burst is absorbed; a full queue is
@@ -46,8 +59,10 @@ class ExchangeApp {
   static constexpr std::size_t kPublishedQueueCapacity = 1 << 16;
 
   // Start-up: allocates every queue, book and buffer, binds the order entry port and opens
-  // both multicast senders. Throws std::invalid_argument naming a bad option and
-  // std::system_error naming the address and errno text when a socket cannot be set up.
+  // both multicast senders; with --journal-dir, replays the journal (the day resumes) before
+  // any connection is served. Throws std::invalid_argument naming a bad option,
+  // std::system_error naming the address and errno text when a socket cannot be set up, and
+  // JournalError naming the file and offset of a corrupt or foreign journal.
   explicit ExchangeApp(const ExchangeOptions& options);
   ~ExchangeApp();
 
@@ -72,12 +87,25 @@ class ExchangeApp {
   // table, --latency-csv and the summary's percentiles.
   [[nodiscard]] std::vector<common::LatencyHop> latency_hops() const;
 
+  [[nodiscard]] const ExchangeRecovery& recovery() const noexcept { return recovery_; }
+  // The journal, or nullptr without --journal-dir.
+  [[nodiscard]] const ExchangeJournal* journal() const noexcept { return journal_.get(); }
+  // A journal write failed: nothing more can be acknowledged; the process must stop.
+  [[nodiscard]] bool failed() const noexcept { return order_server_->journal_failed(); }
+
   [[nodiscard]] const OrderServer& order_server() const noexcept { return *order_server_; }
   [[nodiscard]] const MatchingEngine& engine() const noexcept { return *engine_; }
   [[nodiscard]] const MarketDataPublisher& publisher() const noexcept { return *publisher_; }
   [[nodiscard]] const SnapshotSynthesizer& synthesizer() const noexcept { return *synthesizer_; }
 
  private:
+  // Start-up with --journal-dir: scans (repairing a torn tail) and replays the journal through
+  // the engine, opens it for appending, and applies the cancel-on-disconnects owed.
+  void recover();
+  // Runs the engine until it has taken every queued request, passing what it emits to the
+  // order server's streams, the publisher's numbering and the synthesizer's books.
+  void drain_recovery();
+
   ExchangeOptions options_;
   RequestQueue requests_{kRequestQueueCapacity};
   ResponseQueue responses_{kResponseQueueCapacity};
@@ -87,6 +115,8 @@ class ExchangeApp {
   std::unique_ptr<OrderServer> order_server_;
   std::unique_ptr<MarketDataPublisher> publisher_;
   std::unique_ptr<SnapshotSynthesizer> synthesizer_;
+  std::unique_ptr<ExchangeJournal> journal_;
+  ExchangeRecovery recovery_;
   std::unique_ptr<common::AgentRunner> runner_;
   std::uint64_t last_requests_ = 0;
   std::uint64_t last_status_ns_ = 0;

@@ -38,7 +38,20 @@ ExchangeCommandLine parse_exchange_command_line(int argc, const char* const argv
     ("self-trade-prevention", po::value<std::string>()->default_value("off"),
      "when an order would trade with a resting order of the same client: off (they trade), "
      "cancel-newest (the incoming order ends, CANCELED SELF_TRADE) or cancel-oldest (the resting "
-     "order is cancelled and matching goes on)");
+     "order is cancelled and matching goes on)")
+    ("journal-dir", po::value<std::string>()->default_value(""),
+     "directory of the journal: every input is appended before it takes effect, and a restart "
+     "on the same directory resumes the trading day (empty: no journal; docs/recovery.md)")
+    ("journal-sync", po::value<std::string>()->default_value("none"),
+     "none (the journal is written to the page cache before responses leave: survives kill -9) "
+     "or batch (plus fdatasync per batch: survives power loss)")
+    ("journal-check", po::value<std::string>()->default_value(""),
+     "verify the journal in this directory, print its summary and exit (0 clean, 1 corrupt)")
+    ("max-clients", po::value<std::string>()->default_value("256"),
+     "client ids of one trading day (each keeps its numbered streams); beyond: LOGON_REJECTED CAPACITY")
+    ("replay-depth", po::value<std::string>()->default_value("0"),
+     "responses kept per client for replay on reconnect, older: LOGON_REJECTED REPLAY_UNAVAILABLE "
+     "(0: 65536 without a journal, 1048576 with one)");
   // clang-format on
   common::add_process_flags(desc);
 
@@ -69,6 +82,13 @@ ExchangeCommandLine parse_exchange_command_line(int argc, const char* const argv
   o.self_trade_prevention = *parse_self_trade_prevention(
       common::parse_choice("--self-trade-prevention", flag_text(vm, "self-trade-prevention"),
                            {"off", "cancel-newest", "cancel-oldest"}));
+  o.journal_dir = flag_text(vm, "journal-dir");
+  o.journal_sync_batch =
+      common::parse_choice("--journal-sync", flag_text(vm, "journal-sync"), {"none", "batch"}) ==
+      "batch";
+  o.journal_check = flag_text(vm, "journal-check");
+  o.max_clients = static_cast<std::uint32_t>(unsigned_flag(vm, "max-clients", 1, 1U << 20));
+  o.replay_depth = static_cast<std::uint32_t>(unsigned_flag(vm, "replay-depth", 0, 1U << 26));
   o.process = common::read_process_flags(vm);
   return result;
 }

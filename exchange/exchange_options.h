@@ -25,6 +25,16 @@ struct ExchangeOptions {
   std::uint32_t max_sessions = 256;
   std::uint32_t max_orders_per_second = 0;  // per session; 0: no limit
   SelfTradePrevention self_trade_prevention = SelfTradePrevention::kOff;
+  // Durability (docs/recovery.md): the journal's directory (empty: no journal) and whether
+  // each batch is fdatasync'ed before its responses leave (--journal-sync batch).
+  std::string journal_dir;
+  bool journal_sync_batch = false;
+  // Client ids of one day, and responses kept per client for replay (0: the default, 65,536
+  // without a journal, 1,048,576 with one).
+  std::uint32_t max_clients = 256;
+  std::uint32_t replay_depth = 0;
+  // --journal-check DIR: verify that journal, print its summary and exit.
+  std::string journal_check;
   common::ProcessOptions process;
 };
 

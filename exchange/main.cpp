@@ -3,7 +3,10 @@
 // is common/cli/process_main.h; running it: docs/operations.md.
 
 #include <cstdio>
+#include <cstring>
+#include <iostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <fmt/format.h>
@@ -13,6 +16,7 @@
 #include "common/logging/logger.h"
 #include "exchange/exchange_app.h"
 #include "exchange/exchange_summary.h"
+#include "exchange/journal/journal_check.h"
 
 namespace {
 
@@ -26,6 +30,20 @@ class ExchangeProcess final : public llt::common::Process {
       : logger_(logger), app_(options) {}
 
   std::string start() override {
+    const llt::exchange::ExchangeRecovery& r = app_.recovery();
+    if (r.journaled) {
+      if (!r.torn_tail.empty()) {
+        fmt::print("exchange: journal: torn tail cut off: {}\n", r.torn_tail);
+      }
+      fmt::print(
+          "exchange: journal {} ({}): {} records replayed ({} requests) in {:.3f} s, {} clients, "
+          "market data seq {}, {} cancel-on-disconnects applied\n",
+          app_.options().journal_dir, app_.options().journal_sync_batch ? "sync batch" : "sync none",
+          r.records, r.requests, static_cast<double>(r.elapsed_ns) / 1e9, r.clients, r.md_seq,
+          r.owed_cancels);
+      LLT_LOG_INFO(logger_, "journal replayed: {} records in {} ns, torn tail: {}", r.records,
+                   r.elapsed_ns, r.torn_tail.empty() ? "none" : r.torn_tail);
+    }
     app_.start();
     const ExchangeOptions& o = app_.options();
     LLT_LOG_INFO(logger_, "exchange started: order entry port {}, market data port {}, {} tickers",
@@ -39,6 +57,15 @@ class ExchangeProcess final : public llt::common::Process {
   }
 
   std::string status_line() override { return app_.status_line(); }
+
+  std::string fatal_error() const override {
+    if (!app_.failed()) {
+      return {};
+    }
+    const int error = app_.journal() != nullptr ? app_.journal()->writer().last_errno() : 0;
+    return fmt::format("the journal in {} cannot be written ({}): nothing more is acknowledged",
+                       app_.options().journal_dir, std::strerror(error));
+  }
 
   void log_status() override {
     const auto c = app_.order_server().counters();
@@ -68,6 +95,17 @@ class ExchangeProcess final : public llt::common::Process {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // --journal-check DIR runs the check tool instead of the exchange.
+  constexpr std::string_view kCheck = "--journal-check";
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg(argv[i]);
+    if (arg == kCheck && i + 1 < argc) {
+      return llt::exchange::journal_check(argv[i + 1], std::cout);
+    }
+    if (arg.size() > kCheck.size() + 1 && arg.starts_with(kCheck) && arg[kCheck.size()] == '=') {
+      return llt::exchange::journal_check(std::string(arg.substr(kCheck.size() + 1)), std::cout);
+    }
+  }
   return llt::common::run_process<ExchangeProcess>("exchange", argc, argv,
                                                    llt::exchange::parse_exchange_command_line);
 }

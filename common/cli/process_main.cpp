@@ -32,8 +32,9 @@ void install_stop_signals() {
   std::signal(SIGPIPE, SIG_IGN);
 }
 
-// Prints a status line every --stats-interval until a signal or run_for_s() passed.
-void run_status_loop(Process& process, const ProcessOptions& options) {
+// Prints a status line every --stats-interval until a signal, run_for_s() passed, or a fatal
+// error (returned; empty otherwise).
+std::string run_status_loop(Process& process, const ProcessOptions& options) {
   using Clock = std::chrono::steady_clock;
   const double run_for_s = process.run_for_s();
   const auto start = Clock::now();
@@ -47,6 +48,10 @@ void run_status_loop(Process& process, const ProcessOptions& options) {
     if (run_for_s > 0 && now >= deadline) {
       break;
     }
+    std::string fatal = process.fatal_error();
+    if (!fatal.empty()) {
+      return fatal;
+    }
     if (options.stats_interval_s > 0 && now >= next_status) {
       fmt::print("{}\n", process.status_line());
       std::fflush(stdout);
@@ -56,6 +61,7 @@ void run_status_loop(Process& process, const ProcessOptions& options) {
       next_status += interval;
     }
   }
+  return {};
 }
 
 // Calls write(); on an exception prints "<program>: <what>" and returns false.
@@ -117,9 +123,15 @@ int run_process(std::string_view program, const ProcessOptions& options,
   }
   fmt::print("{}\n", process->start());
   std::fflush(stdout);
-  run_status_loop(*process, options);
+  const std::string fatal = run_status_loop(*process, options);
+  if (!fatal.empty()) {
+    fmt::print(stderr, "{}: {}\n", program, fatal);
+  }
   process->stop();
-  const int status = finish(program, *process, options);
+  int status = finish(program, *process, options);
+  if (!fatal.empty()) {
+    status = kExitFailure;
+  }
   logger->stop();
   fmt::print("{}: stopped\n", program);
   return status;

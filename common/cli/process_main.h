@@ -35,6 +35,10 @@ class Process {
   [[nodiscard]] virtual std::string status_line() = 0;
   // After each status line when --log-file is given: a short record in the log.
   virtual void log_status() = 0;
+  // Checked between status lines: a non-empty text is a failure the process cannot go on
+  // from (e.g. its journal cannot be written); it stops, the text is printed on stderr and
+  // the exit status is kExitFailure.
+  [[nodiscard]] virtual std::string fatal_error() const { return {}; }
   // Seconds to run before stopping on its own; 0: until SIGINT or SIGTERM.
   [[nodiscard]] virtual double run_for_s() const noexcept { return 0.0; }
   // Stops the agents and prints the exit summary lines on stdout.

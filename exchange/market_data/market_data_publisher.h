@@ -102,6 +102,16 @@ class BasicMarketDataPublisher final : public common::Agent {
   // The idle period before the first heartbeat counts from here.
   void on_start() override { last_send_ticks_ = clock_.now_ticks(); }
 
+  // Start-up recovery (docs/recovery.md), before the agents run: numbers one update that the
+  // replay of the journal produced, exactly as the live stream numbered it, without sending it,
+  // and returns it numbered. The live stream then continues from the next number.
+  [[nodiscard]] MarketUpdate recover(const MarketUpdate& update) noexcept {
+    MarketUpdate numbered = update;
+    numbered.seq_num = next_seq_++;
+    last_seq_.set(numbered.seq_num);
+    return numbered;
+  }
+
   // Sends at most max_datagrams_per_poll update datagrams (a datagram kept by kWouldBlock
   // first), or a heartbeat when idle. Returns the number of datagrams sent (0: nothing to do,
   // or the socket refused).

@@ -127,6 +127,14 @@ class BasicSnapshotSynthesizer final : public common::Agent {
   // The first snapshot goes out at the first poll.
   void on_start() override { next_snapshot_ticks_ = clock_.now_ticks(); }
 
+  // Start-up recovery (docs/recovery.md), before the agents run: applies one numbered update
+  // of the recovered day to the books its snapshots publish.
+  void recover(const MarketUpdate& update) noexcept {
+    apply(update);
+    updates_applied_.add();
+    last_applied_seq_counter_.set(last_applied_seq_);
+  }
+
   // Copies, or else sends a part of the snapshot in progress and applies up to
   // max_updates_per_poll updates; starts the next snapshot when it is due. Returns the amount
   // of work done (records copied + datagrams sent + updates applied + 1 for a start; 0: idle).

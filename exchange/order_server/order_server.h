@@ -104,6 +104,10 @@ class OrderServer final : public common::Agent {
     return journal_failed_.load(std::memory_order_acquire);
   }
 
+  // Start-up, before the agents run: from now on every input goes to `journal` first (it must
+  // outlive the server).
+  void set_journal(JournalSink* journal) noexcept { journal_ = journal; }
+
   // --- Start-up recovery (docs/recovery.md), before the agents run, on the starting thread ---
   // One journaled input, in journal order, before the engine processes it: a LOGON binds no
   // connection but marks the client connected (with its KEEP_ORDERS), a cancel-all marks it
