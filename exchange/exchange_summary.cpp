@@ -73,6 +73,37 @@ std::string exchange_summary_json(const ExchangeApp& app) {
   }
   json.end_object();
 
+  // Per client id of the day (docs/recovery.md): its two streams and what it traded.
+  json.begin_object("clients");
+  app.order_server().streams().for_each([&](const ClientStream& stream) {
+    json.begin_object(fmt::format("{}", stream.client_id));
+    json.value("next_request", stream.next_request);
+    json.value("next_response", stream.next_response);
+    json.value("bought", stream.bought);
+    json.value("sold", stream.sold);
+    json.value("keep_orders", stream.keep_orders);
+    json.end_object();
+  });
+  json.end_object();
+  json.value("responses_replayed", server.responses_replayed);
+  json.value("logons_with_replay", server.logons_with_replay);
+
+  const ExchangeRecovery& recovery = app.recovery();
+  json.begin_object("journal");
+  json.value("enabled", recovery.journaled);
+  json.value("recovered_records", recovery.records);
+  json.value("recovered_requests", recovery.requests);
+  json.value("recovery_ns", recovery.elapsed_ns);
+  json.value("owed_cancels", recovery.owed_cancels);
+  json.value("torn_tail", recovery.torn_tail);
+  if (const ExchangeJournal* journal = app.journal()) {
+    json.value("records", journal->writer().records());
+    json.value("writes", journal->writer().writes());
+    json.value("syncs", journal->writer().syncs());
+    json.value("bytes", journal->writer().bytes());
+  }
+  json.end_object();
+
   json.begin_object("market_data");
   json.value("last_seq", md.last_seq);
   json.value("updates_published", md.updates_published);

@@ -27,6 +27,9 @@ struct ClientStream {
   // Logged on and its connection not ended, as far as the journal says (recovery uses it to
   // apply the cancel-on-disconnect a crash left undone).
   bool connected = false;
+  // Quantity its FILLEDs bought and sold today (what the exchange says the client traded).
+  std::uint64_t bought = 0;
+  std::uint64_t sold = 0;
 };
 
 // The numbered response streams of every client id of the day, each with a ring of its last
@@ -72,11 +75,14 @@ class ClientStreams {
     return &stream;
   }
 
-  // Numbers `response` with the stream's next response number, keeps it for replay, and
-  // returns the stored copy.
+  // Numbers `response` with the stream's next response number, keeps it for replay, counts a
+  // FILLED's quantity, and returns the stored copy.
   const ClientResponse& append(ClientStream& stream, const ClientResponse& response) noexcept {
     ClientResponse& slot = ring_of(stream)[(stream.next_response - 1) & mask_];
     slot = response;
+    if (response.msg_type == ClientResponseType::kFilled) {
+      (response.side == Side::kBuy ? stream.bought : stream.sold) += response.exec_qty;
+    }
     slot.seq_num = stream.next_response++;
     return slot;
   }
