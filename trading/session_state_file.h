@@ -14,9 +14,9 @@ namespace llt::trading {
 // them from the replay.
 struct SessionState {
   exchange::ClientId client_id = 0;
-  std::uint64_t next_request_seq = 1;  // the number the next NEW, CANCEL or MODIFY takes
+  std::uint64_t next_request_seq = 1;   // the number the next NEW, CANCEL or MODIFY takes
   std::uint64_t last_response_seq = 0;  // the last response number processed
-  std::uint64_t next_order_id = 1;     // client order ids are never reused within a day
+  std::uint64_t next_order_id = 1;      // client order ids are never reused within a day
 };
 
 // Cold, start-up: the state in `path`, or nullopt when the file does not exist (a fresh

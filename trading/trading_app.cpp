@@ -175,7 +175,8 @@ std::string TradingApp::status_line() const {
       engine_->total_exchange_rejects(), md.recoveries_completed,
       md.recovering ? " (recovering)" : "",
       gw.logged_on ? "logged on" : (gw.connected ? "logging on" : "down"), gw.reconnects,
-      gw.replayed_responses, gw.duplicate_responses, gw.resent_requests, ns_to_us(gw.tick_to_trade_p50_ns), ns_to_us(gw.tick_to_trade_p99_ns));
+      gw.replayed_responses, gw.duplicate_responses, gw.resent_requests,
+      ns_to_us(gw.tick_to_trade_p50_ns), ns_to_us(gw.tick_to_trade_p99_ns));
 }
 
 std::string TradingApp::summary() const {

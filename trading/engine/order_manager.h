@@ -408,9 +408,8 @@ class OrderManager {
         const bool pending = o.state == OrderState::kPendingNew ||
                              o.state == OrderState::kPendingCancel ||
                              o.state == OrderState::kPendingModify;
-        const bool unknown = outcome == ResumeOutcome::kResponsesLost
-                                 ? o.state != OrderState::kNone
-                                 : pending;
+        const bool unknown =
+            outcome == ResumeOutcome::kResponsesLost ? o.state != OrderState::kNone : pending;
         if (!unknown) {
           continue;
         }
@@ -565,7 +564,8 @@ class OrderManager {
   }
 
   // See set_adopting. Returns the slot it took, or nullptr.
-  [[nodiscard]] WorkingOrder* adopt(std::size_t ticker, const exchange::ClientResponse& r) noexcept {
+  [[nodiscard]] WorkingOrder* adopt(std::size_t ticker,
+                                    const exchange::ClientResponse& r) noexcept {
     using exchange::ClientResponseType;
     const bool opens = r.msg_type == ClientResponseType::kAccepted ||
                        r.msg_type == ClientResponseType::kModified ||

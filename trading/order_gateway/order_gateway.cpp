@@ -268,8 +268,8 @@ void OrderGateway::on_connected(std::uint64_t now_ticks) noexcept {
     LLT_LOG_INFO(*logger_,
                  "order gateway: connected to {}:{}, LOGON sent (client {}, next request {}, "
                  "replay from {}, keep orders {})",
-                 std::string_view(options_.host), options_.port, options_.client_id,
-                 logon.seq_num, logon.order_id, options_.keep_orders);
+                 std::string_view(options_.host), options_.port, options_.client_id, logon.seq_num,
+                 logon.order_id, options_.keep_orders);
   }
 }
 

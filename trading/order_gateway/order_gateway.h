@@ -43,7 +43,8 @@ struct OrderGatewayCounters {
   // Requests answered with a synthetic REJECTED(NOT_LOGGED_IN): no session was logged on and
   // caught up.
   std::uint64_t refused_while_disconnected = 0;
-  // Requests that were neither NEW, CANCEL nor MODIFY: answered REJECTED(UNKNOWN_MSG_TYPE), not sent.
+  // Requests that were neither NEW, CANCEL nor MODIFY: answered REJECTED(UNKNOWN_MSG_TYPE), not
+  // sent.
   std::uint64_t invalid_requests = 0;
   // Polls that left a request in the queue because the send buffer was full.
   std::uint64_t send_stalls = 0;

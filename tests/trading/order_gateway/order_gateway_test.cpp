@@ -194,9 +194,9 @@ TEST(OrderGateway, refuses_requests_while_not_logged_on) {
 
 // Logs the harness on to `script` and waits for the catch-up.
 void log_on(GatewayHarness& harness, ScriptedExchange& script, std::size_t catch_ups = 1) {
-  ASSERT_TRUE(harness.poll_until(
-      [&] { return harness.count(GatewayEventType::kCaughtUp) == catch_ups; },
-      [&] { script.poll(); }));
+  ASSERT_TRUE(
+      harness.poll_until([&] { return harness.count(GatewayEventType::kCaughtUp) == catch_ups; },
+                         [&] { script.poll(); }));
 }
 
 TEST(OrderGateway, logs_on_with_keep_orders_when_configured) {
@@ -275,8 +275,8 @@ TEST(OrderGateway, resends_the_requests_the_exchange_did_not_get_in_order_with_t
   script.set_drop_orders(true);  // lost with the connection
   ASSERT_TRUE(harness.submit(modify));
   ASSERT_TRUE(harness.submit(ioc));
-  ASSERT_TRUE(harness.poll_until(
-      [&] { return harness.gateway().counters().requests_sent == 3; }, pump));
+  ASSERT_TRUE(
+      harness.poll_until([&] { return harness.gateway().counters().requests_sent == 3; }, pump));
   harness.poll_for(20ms, pump);
   script.set_drop_orders(false);
   ASSERT_EQ(script.expected_request(), 2u);
@@ -314,8 +314,8 @@ TEST(OrderGateway, reports_lost_requests_when_the_exchange_expects_one_older_tha
   for (exchange::OrderId id = 1; id <= 4; ++id) {
     ASSERT_TRUE(harness.submit(testing::new_order(1, id, Side::kBuy, 10'000, 1)));
   }
-  ASSERT_TRUE(harness.poll_until(
-      [&] { return harness.gateway().counters().requests_sent == 4; }, pump));
+  ASSERT_TRUE(
+      harness.poll_until([&] { return harness.gateway().counters().requests_sent == 4; }, pump));
   harness.poll_for(20ms, pump);
   script.set_drop_orders(false);
   script.kick();
