@@ -284,7 +284,8 @@ class ClientSession {
           return unexpected();
         }
         const exchange::SeqNum first = replay_from_ == 0 ? response.market_order_id : replay_from_;
-        if (LLT_UNLIKELY(response.seq_num != first || response.market_order_id < response.seq_num ||
+        if (LLT_UNLIKELY(response.seq_num == 0 || response.seq_num != first ||
+                         response.market_order_id < response.seq_num ||
                          response.client_order_id == 0)) {
           return {ClientSessionAction::kProtocolError, ProtocolError::kBadLogonAnswer};
         }

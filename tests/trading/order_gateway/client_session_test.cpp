@@ -347,6 +347,9 @@ TEST(ClientSession, asks_for_no_replay_once_after_replay_unavailable) {
   EXPECT_EQ(session.on_response(logon_accepted(8, 1, 9)),
             protocol_error(ProtocolError::kBadLogonAnswer))
       << "with none asked, seq_num is the next live number";
+  EXPECT_EQ(session.on_response(logon_accepted(0, 1, 0)),
+            protocol_error(ProtocolError::kBadLogonAnswer))
+      << "response numbers start at 1";
   const ClientResponse accepted = logon_accepted(9, 1, 9);
   ASSERT_EQ(session.on_response(accepted), decision(ClientSessionAction::kLogonAccepted));
   session.accept_logon(accepted);

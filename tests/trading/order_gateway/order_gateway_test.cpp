@@ -378,7 +378,6 @@ TEST(OrderGateway, numbers_from_one_again_after_logon_rejected_bad_seq_num) {
 TEST(OrderGateway, logs_on_for_live_responses_only_after_replay_unavailable) {
   ScriptedExchange script(1);
   GatewayHarness harness(test_gateway_options(script.port(), 1));
-  auto pump = [&] { script.poll(); };
   log_on(harness, script);
   ASSERT_TRUE(script.send(ClientResponseType::kAccepted, 3));
   ASSERT_TRUE(harness.wait_for(GatewayEventType::kResponse, 1));
