@@ -7,6 +7,8 @@
 #include <chrono>
 #include <cstdio>
 #include <string>
+#include <string_view>
+#include <system_error>
 #include <vector>
 
 #include <fmt/format.h>
@@ -48,7 +50,15 @@ class TradingProcess final : public llt::common::Process {
         llt::common::to_string(o.process.idle));
   }
 
-  std::string status_line() override { return app_.status_line(); }
+  // Every status interval the --state-file is written too, from this (the controlling) thread.
+  std::string status_line() override {
+    try {
+      app_.save_state();
+    } catch (const std::system_error& error) {
+      LLT_LOG_WARN(logger_, "state not saved: {}", std::string_view(error.what()));
+    }
+    return app_.status_line();
+  }
 
   void log_status() override {
     LLT_LOG_INFO(logger_, "status: orders {} fills {} recovering {}", app_.engine().orders_sent(),
@@ -63,6 +73,11 @@ class TradingProcess final : public llt::common::Process {
     LLT_LOG_INFO(logger_, "trading stopping");
     const bool flat = app_.wind_down(kWindDownTimeout);
     app_.stop();
+    try {
+      app_.save_state();
+    } catch (const std::system_error& error) {
+      fmt::print(stderr, "trading: state not saved: {}\n", error.what());
+    }
     if (!flat) {
       fmt::print(stderr,
                  "trading: wind-down: not flat after {} ms ({} order(s) open at stop); the "

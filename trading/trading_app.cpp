@@ -1,6 +1,7 @@
 #include "trading/trading_app.h"
 
 #include <cerrno>
+#include <optional>
 #include <system_error>
 #include <thread>
 
@@ -9,6 +10,7 @@
 #include "trading/engine/trade_engine.h"
 #include "trading/market_data/market_data_consumer.h"
 #include "trading/order_gateway/order_gateway.h"
+#include "trading/session_state_file.h"
 
 namespace llt::trading {
 
@@ -50,6 +52,8 @@ OrderGatewayOptions order_gateway_options(const TradingOptions& o) {
   options.port = o.port;
   options.client_id = o.client_id;
   options.reconnect_max = std::chrono::milliseconds(o.reconnect_max_ms);
+  options.keep_orders = o.keep_orders;
+  options.resend_capacity = o.resend_capacity;
   if (options.reconnect_initial > options.reconnect_max) {
     options.reconnect_initial = options.reconnect_max;
   }
@@ -96,7 +100,32 @@ TradingApp::TradingApp(const TradingOptions& options, common::Logger* logger)
                                               gateway_events_, logger)),
       runner_(std::make_unique<common::AgentRunner>(
           std::vector<common::Agent*>{consumer_.get(), engine_.get(), gateway_.get()},
-          runner_options(options))) {}
+          runner_options(options))) {
+  if (!options_.state_file.empty()) {
+    // A restart continues the numbering and the order ids; the positions and open orders are
+    // rebuilt from the day's responses, which the first LOGON asks for from 1.
+    const std::optional<SessionState> state =
+        read_session_state(options_.state_file, options_.client_id);
+    if (state.has_value()) {
+      gateway_->restore(state->next_request_seq, 0);
+      engine_->restore_next_order_id(state->next_order_id);
+      restored_last_response_seq_ = state->last_response_seq;
+    }
+  }
+}
+
+void TradingApp::save_state() const {
+  if (options_.state_file.empty()) {
+    return;
+  }
+  const OrderGatewayCounters gw = gateway_->counters();
+  SessionState state;
+  state.client_id = options_.client_id;
+  state.next_request_seq = gw.next_request_seq;
+  state.last_response_seq = gw.last_processed;
+  state.next_order_id = engine_->next_order_id_published();
+  write_session_state(options_.state_file, state);
+}
 
 TradingApp::~TradingApp() {
   stop();
@@ -138,13 +167,15 @@ std::string TradingApp::status_line() const {
   return fmt::format(
       "trading: client {} [{}], orders {}, cancels {}, modifies {} (rejected {}), fills {}, "
       "expired {}, self-trade cancels {}, risk rejects {}, exchange rejects {}, md recoveries "
-      "{}{}, session {}, tick-to-trade p50 {:.1f} us p99 {:.1f} us",
+      "{}{}, session {} (reconnects {}, replayed {}, duplicates {}, resent {}), tick-to-trade "
+      "p50 {:.1f} us p99 {:.1f} us",
       options_.client_id, tickers, engine_->orders_sent(), engine_->cancels_sent(),
       engine_->modifies_sent(), engine_->modify_rejects(), engine_->fills(), engine_->expirations(),
       engine_->self_trade_cancels(), risk_rejects(engine_->risk()),
       engine_->total_exchange_rejects(), md.recoveries_completed,
       md.recovering ? " (recovering)" : "",
-      gw.logged_on ? "logged on" : (gw.connected ? "logging on" : "down"),
+      gw.logged_on ? "logged on" : (gw.connected ? "logging on" : "down"), gw.reconnects,
+      gw.replayed_responses, gw.duplicate_responses, gw.resent_requests,
       ns_to_us(gw.tick_to_trade_p50_ns), ns_to_us(gw.tick_to_trade_p99_ns));
 }
 
@@ -201,6 +232,14 @@ std::string TradingApp::summary() const {
       "heartbeats sent {} refused while down {} protocol errors {}\n",
       gw.logons, gw.reconnects, gw.disconnects, gw.requests_sent, gw.responses_received,
       gw.heartbeats_sent, gw.refused_while_disconnected, gw.protocol_errors);
+  out += fmt::format(
+      "trading: resume keep orders {} replayed {} duplicates {} resent {} next request {} last "
+      "response {} resends unavailable {} replays unavailable {} stream resets {} reconciled "
+      "orders {} adopted orders {}\n",
+      options_.keep_orders ? "on" : "off", gw.replayed_responses, gw.duplicate_responses,
+      gw.resent_requests, gw.next_request_seq, gw.last_processed, gw.resends_unavailable,
+      gw.replays_unavailable, gw.stream_resets, engine_->reconciled_orders(),
+      engine_->adopted_orders());
   const common::LatencyHistogram& t2t = gateway_->md_read_to_order_sent();
   const common::LatencyHistogram& rtt = gateway_->order_sent_to_response_read();
   out += fmt::format(

@@ -51,10 +51,11 @@ class TradingApp {
   static constexpr std::size_t kOrderRequestQueueCapacity = 1 << 12;
   static constexpr std::size_t kGatewayEventQueueCapacity = 1 << 14;
 
-  // Start-up: allocates every queue, book and buffer and opens the market data sockets (the
-  // order gateway connects from its agent, with back-off). Throws std::invalid_argument
-  // naming a bad option and std::system_error naming the address and errno text when a
-  // socket cannot be set up. `logger` (optional, must outlive the app) gets the order
+  // Start-up: allocates every queue, book and buffer, opens the market data sockets (the
+  // order gateway connects from its agent, with back-off) and reads --state-file. Throws
+  // std::invalid_argument naming a bad option, std::system_error naming the address and errno
+  // text when a socket cannot be set up, and std::runtime_error naming the state file when it
+  // is corrupt. `logger` (optional, must outlive the app) gets the order
   // gateway's session events.
   explicit TradingApp(const TradingOptions& options, common::Logger* logger = nullptr);
   ~TradingApp();
@@ -73,6 +74,14 @@ class TradingApp {
   void stop();
 
   [[nodiscard]] const TradingOptions& options() const noexcept { return options_; }
+
+  // Cold, from the controlling thread (periodically and after stop()): writes --state-file,
+  // if set. Throws std::system_error naming the file.
+  void save_state() const;
+  // The last response number of the state file read at start-up (0: none).
+  [[nodiscard]] std::uint64_t restored_last_response_seq() const noexcept {
+    return restored_last_response_seq_;
+  }
 
   // One status line: position, realized and unrealized P&L, orders sent, fills, risk
   // rejects, recoveries, tick-to-trade p50/p99. Cold.
@@ -99,6 +108,7 @@ class TradingApp {
   std::unique_ptr<TradeEngine> engine_;
   std::unique_ptr<OrderGateway> gateway_;
   std::unique_ptr<common::AgentRunner> runner_;
+  std::uint64_t restored_last_response_seq_ = 0;
 };
 
 }  // namespace llt::trading

@@ -29,7 +29,7 @@ struct MarketEvent {
 };
 
 // Trade engine -> order gateway. The gateway assigns seq_num and client_id; the engine fills
-// msg_type (NEW or CANCEL), ticker_id, order_id, side, price, qty.
+// msg_type (NEW, CANCEL or MODIFY), ticker_id, order_id, side, price, qty, tif, flags.
 struct OrderRequest {
   exchange::ClientRequest request;
   std::uint64_t md_read_tsc = 0;    // read_tsc of the market event that caused it, or 0
@@ -37,16 +37,33 @@ struct OrderRequest {
 };
 
 enum class GatewayEventType : std::uint8_t {
-  kResponse = 1,      // `response` is a ClientResponse of this session (not a HEARTBEAT)
-  kLoggedOn = 2,      // LOGON_ACCEPTED: orders may be sent
-  kDisconnected = 3,  // the session ended (exchange gone, dropped us, LOGON_REJECTED): every
-                      // open order is cancelled by the exchange; requests are refused until
-                      // the next kLoggedOn
+  kResponse = 1,      // `response` is a numbered ClientResponse, each number once (replayed or
+                      // live), or a local REJECTED with seq_num 0 for a request not sent
+  kLoggedOn = 2,      // `response` is the LOGON_ACCEPTED; the replay of missed responses and
+                      // the resend of requests the exchange did not get follow
+  kDisconnected = 3,  // the session ended (exchange gone, dropped us, LOGON_REJECTED): open
+                      // orders are not assumed cancelled, the next logon's replay says what
+                      // became of them; requests are refused until the next kCaughtUp
+  kCaughtUp = 4,      // after kLoggedOn: the replay reached the live stream and every request
+                      // to resend went out; `resume` says what could not be recovered.
+                      // Orders may be sent
+};
+
+// What a reconnect could not recover, in a kCaughtUp (docs/recovery.md).
+enum class ResumeOutcome : std::uint8_t {
+  kComplete = 0,       // every missed response was replayed and every missed request resent
+  kRequestsLost = 1,   // the exchange expected requests older than the resend ring holds:
+                       // orders still waiting for an answer are unknown until reconciled
+  kResponsesLost = 2,  // the exchange could not replay what was missed (REPLAY_UNAVAILABLE):
+                       // fills may be missing and every open order is unknown
+  kStreamsReset = 3,   // the exchange started a new day (its streams are behind ours): none
+                       // of our orders exists there any more
 };
 
 // Order gateway -> trade engine.
 struct GatewayEvent {
   GatewayEventType type = GatewayEventType::kResponse;
+  ResumeOutcome resume = ResumeOutcome::kComplete;  // kCaughtUp only
   exchange::ClientResponse response;
   std::uint64_t read_tsc = 0;  // when the bytes were read from the socket
 };

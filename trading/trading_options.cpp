@@ -85,6 +85,12 @@ TradingCommandLine parse_trading_command_line(int argc, const char* const argv[]
     ("md-loss-seed", po::value<std::string>()->default_value("1"), "debug: seed of --md-loss-rate")
     ("reconnect-max-ms", po::value<std::string>()->default_value("2000"),
      "longest wait between reconnect attempts (the wait doubles up to this)")
+    ("keep-orders", po::bool_switch(),
+     "log on with KEEP_ORDERS: the exchange keeps this client's resting orders when a connection ends")
+    ("resend-capacity", po::value<std::string>()->default_value("65536"),
+     "requests kept to resend, with their numbers, after a reconnect (1-16777216)")
+    ("state-file", po::value<std::string>()->default_value(""),
+     "keep the session's numbers in this file across restarts (missing: a fresh day)")
     ("duration", po::value<std::string>()->default_value("0"),
      "seconds to run, then exit cleanly (0: until SIGINT/SIGTERM)");
   common::add_process_flags(desc);
@@ -107,6 +113,10 @@ TradingCommandLine parse_trading_command_line(int argc, const char* const argv[]
   o.client_id = static_cast<exchange::ClientId>(unsigned_flag(vm, "client-id", 1, UINT32_MAX));
   o.reconnect_max_ms =
       static_cast<std::uint32_t>(unsigned_flag(vm, "reconnect-max-ms", 10, 600'000));
+  o.keep_orders = vm["keep-orders"].as<bool>();
+  o.resend_capacity =
+      static_cast<std::uint32_t>(unsigned_flag(vm, "resend-capacity", 1, 16'777'216));
+  o.state_file = flag_text(vm, "state-file");
 
   o.market_data = common::read_market_data_flags(vm);
   o.md_loss_rate = double_flag(vm, "md-loss-rate", 0.0, 1.0);

@@ -18,6 +18,9 @@ struct TradingOptions {
   std::uint16_t port = 12345;
   exchange::ClientId client_id = 1;
   std::uint32_t reconnect_max_ms = 2000;  // back-off between reconnects doubles up to this
+  bool keep_orders = false;               // LOGON KEEP_ORDERS: orders survive a disconnect
+  std::uint32_t resend_capacity = 65536;  // requests kept to resend after a reconnect
+  std::string state_file;                 // empty: none; else the session state across restarts
 
   // Market data.
   common::MarketDataChannelOptions market_data;  // the streams it joins, on --interface

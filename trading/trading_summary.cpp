@@ -125,6 +125,18 @@ std::string trading_summary_json(const TradingApp& app) {
   json.value("send_stalls", gw.send_stalls);
   json.value("event_queue_stalls", gw.event_queue_stalls);
   json.value("untracked_round_trips", gw.untracked_round_trips);
+  json.value("keep_orders", options.keep_orders);
+  json.value("replayed_responses", gw.replayed_responses);
+  json.value("duplicate_responses", gw.duplicate_responses);
+  json.value("resent_requests", gw.resent_requests);
+  json.value("resends_unavailable", gw.resends_unavailable);
+  json.value("replays_unavailable", gw.replays_unavailable);
+  json.value("stream_resets", gw.stream_resets);
+  json.value("caught_up", gw.caught_up);
+  json.value("next_request_seq", gw.next_request_seq);
+  json.value("last_response_seq", gw.last_processed);
+  json.value("reconciled_orders", engine.reconciled_orders());
+  json.value("adopted_orders", engine.adopted_orders());
   json.end_object();
 
   const std::vector<common::LatencyHop> hops = app.latency_hops();

@@ -66,6 +66,23 @@ TEST(TradingOptions, requote_is_modify_or_cancel_new_and_reaches_the_strategy) {
   EXPECT_NE(usage_error({"--requote", "cancel"}).find("--requote"), std::string::npos);
 }
 
+TEST(TradingOptions, session_resumption_flags_reach_the_gateway) {
+  const TradingOptions defaults = parse({}).options;
+  EXPECT_FALSE(defaults.keep_orders);
+  EXPECT_EQ(defaults.resend_capacity, 65536U);
+  EXPECT_EQ(defaults.state_file, "");
+  EXPECT_FALSE(order_gateway_options(defaults).keep_orders);
+  const TradingOptions o =
+      parse({"--keep-orders", "--resend-capacity", "128", "--state-file", "client.state"}).options;
+  EXPECT_TRUE(o.keep_orders);
+  EXPECT_EQ(o.resend_capacity, 128U);
+  EXPECT_EQ(o.state_file, "client.state");
+  const OrderGatewayOptions gateway = order_gateway_options(o);
+  EXPECT_TRUE(gateway.keep_orders);
+  EXPECT_EQ(gateway.resend_capacity, 128U);
+  EXPECT_NE(usage_error({"--resend-capacity", "0"}).find("--resend-capacity"), std::string::npos);
+}
+
 TEST(TradingOptions, short_flags_lists_and_snapshot_port_follow_the_multicast_port) {
   const TradingOptions o = parse({"-H",
                                   "127.0.0.2",
@@ -105,18 +122,33 @@ TEST(TradingOptions, short_flags_lists_and_snapshot_port_follow_the_multicast_po
 TEST(TradingOptions, help_lists_every_flag_of_the_seed_and_the_issue) {
   const TradingCommandLine command_line = parse({"--help"});
   ASSERT_TRUE(command_line.help);
-  for (const char* flag : {"--host",           "--port",
-                           "--strategy",       "--ticker",
-                           "--client-id",      "--max-order-qty",
-                           "--max-position",   "--max-loss",
-                           "--half-spread",    "--signal-threshold",
-                           "--multicast-addr", "--multicast-port",
-                           "--snapshot-port",  "--interface",
-                           "--duration",       "--threading",
-                           "--idle",           "--cpus",
-                           "--stats-interval", "--log-file",
-                           "--latency-csv",    "--md-loss-rate",
-                           "--md-loss-seed",   "--help"}) {
+  for (const char* flag : {"--host",
+                           "--port",
+                           "--strategy",
+                           "--ticker",
+                           "--client-id",
+                           "--max-order-qty",
+                           "--max-position",
+                           "--max-loss",
+                           "--half-spread",
+                           "--signal-threshold",
+                           "--multicast-addr",
+                           "--multicast-port",
+                           "--snapshot-port",
+                           "--interface",
+                           "--duration",
+                           "--threading",
+                           "--idle",
+                           "--cpus",
+                           "--stats-interval",
+                           "--log-file",
+                           "--latency-csv",
+                           "--md-loss-rate",
+                           "--md-loss-seed",
+                           "--keep-orders",
+                           "--state-file",
+                           "--resend-capacity",
+                           "--help"}) {
     EXPECT_NE(command_line.help_text.find(flag), std::string::npos) << flag;
   }
 }

@@ -18,7 +18,7 @@
 namespace llt::trading {
 
 // The life of the one working order of a (ticker, side). A finished order (filled, cancelled,
-// expired, rejected, or dropped by a disconnect) returns its slot to kNone.
+// expired, rejected, or gone with the exchange's day) returns its slot to kNone.
 enum class OrderState : std::uint8_t {
   kNone = 0,           // no order: a NEW may be sent
   kPendingNew = 1,     // NEW sent, no ACCEPTED/REJECTED yet
@@ -97,6 +97,11 @@ enum class MoveResult : std::uint8_t {
 // changes nothing. Fills change position in the trade engine whatever their order's state;
 // here they only reduce leaves (leaves 0 finishes the order).
 //
+// Across reconnects (docs/recovery.md) orders keep their state: the replayed responses say
+// what became of them. reconcile() resolves what the replay could not; while adopting (a
+// restarted client rebuilding the day) an order of an earlier run that is still open is taken
+// into its (ticker, side) slot.
+//
 // Thread contract: the trade engine's thread; the counters are readable from any thread.
 class OrderManager {
  public:
@@ -107,10 +112,25 @@ class OrderManager {
         slots_(ticker_ids.size()),
         replacing_(ticker_ids.size()),
         requests_(requests),
-        risk_(risk) {}
+        risk_(risk) {
+    next_order_id_mirror_.set(next_order_id_);
+  }
 
-  // Orders may be sent only while logged on.
+  // Orders may be sent only while logged on (and caught up).
   void set_logged_on(bool on) noexcept { logged_on_ = on; }
+
+  // While on, a response for an order this manager does not know that leaves it open (an
+  // ACCEPTED, a MODIFIED, a FILLED with leaves) takes that order into the free slot of its
+  // (ticker, side) as a live GTC order: a restarted client rebuilding the day from the replay.
+  void set_adopting(bool on) noexcept { adopting_ = on; }
+
+  // Start-up: client order ids continue from `next` (ids are never reused within a day).
+  void restore_next_order_id(exchange::OrderId next) noexcept {
+    if (next > next_order_id_) {
+      next_order_id_ = next;
+      next_order_id_mirror_.set(next);
+    }
+  }
   [[nodiscard]] bool logged_on() const noexcept { return logged_on_; }
 
   // TSC stamps copied into every request sent until the next call (0: not caused by market
@@ -190,6 +210,7 @@ class OrderManager {
     o.tif = tif;
     o.flags = flags;
     o.client_order_id = next_order_id_++;
+    next_order_id_mirror_.set(next_order_id_);
     o.price = price;
     o.qty = qty;
     o.leaves = qty;
@@ -276,7 +297,13 @@ class OrderManager {
       default:
         break;
     }
+    if (r.seq_num != 0 && r.client_order_id >= next_order_id_) {
+      restore_next_order_id(r.client_order_id + 1);  // an id of an earlier run: never reuse it
+    }
     WorkingOrder* o = find(ticker, r.client_order_id);
+    if (o == nullptr && adopting_) {
+      o = adopt(ticker, r);
+    }
     if (o == nullptr) {
       stale_responses_.add();
       return nullptr;
@@ -347,18 +374,57 @@ class OrderManager {
     return o;
   }
 
-  // The session ended: the exchange cancelled every open order.
-  void on_disconnected() noexcept {
-    logged_on_ = false;
-    for (auto& sides : slots_) {
-      for (WorkingOrder& o : sides) {
-        o = WorkingOrder{};
+  // The session ended: nothing is sent until the next catch-up. Orders keep their state; the
+  // next connection's replay brings their fills and, without KEEP_ORDERS, their
+  // CANCELED(DISCONNECTED).
+  void on_disconnected() noexcept { logged_on_ = false; }
+
+  // After a catch-up, resolves what the reconnect could not recover (ResumeOutcome):
+  // kRequestsLost cancels by id every order still waiting for an answer (its request may
+  // never have reached the exchange); kResponsesLost cancels by id every open order; a
+  // CANCELED or a CANCEL_REJECTED(UNKNOWN_ORDER) then finishes each. kStreamsReset forgets
+  // every order (the exchange's new day has none of them). Returns the CANCELs queued.
+  int reconcile(ResumeOutcome outcome) noexcept {
+    if (outcome == ResumeOutcome::kStreamsReset) {
+      for (auto& sides : slots_) {
+        for (WorkingOrder& o : sides) {
+          reconciled_orders_.add(o.state != OrderState::kNone ? 1 : 0);
+          o = WorkingOrder{};
+        }
+      }
+      for (auto& sides : replacing_) {
+        sides = {false, false};
+      }
+      open_orders_ = 0;
+      return 0;
+    }
+    if (outcome == ResumeOutcome::kComplete) {
+      return 0;
+    }
+    int sent = 0;
+    for (std::size_t t = 0; t < slots_.size(); ++t) {
+      for (std::size_t i = 0; i < 2; ++i) {
+        WorkingOrder& o = slots_[t][i];
+        const bool pending = o.state == OrderState::kPendingNew ||
+                             o.state == OrderState::kPendingCancel ||
+                             o.state == OrderState::kPendingModify;
+        const bool unknown =
+            outcome == ResumeOutcome::kResponsesLost ? o.state != OrderState::kNone : pending;
+        if (!unknown) {
+          continue;
+        }
+        reconciled_orders_.add();
+        const exchange::Side side = i == 0 ? exchange::Side::kBuy : exchange::Side::kSell;
+        if (push(exchange::ClientRequestType::kCancel, t, o.client_order_id, side, o.price, o.qty,
+                 exchange::TimeInForce::kGtc, 0)) {
+          o.state = OrderState::kPendingCancel;
+          replacing_[t][i] = false;
+          cancels_sent_.add();
+          ++sent;
+        }
       }
     }
-    for (auto& sides : replacing_) {
-      sides = {false, false};
-    }
-    open_orders_ = 0;
+    return sent;
   }
 
   [[nodiscard]] const WorkingOrder& order(std::size_t ticker, exchange::Side side) const noexcept {
@@ -376,6 +442,16 @@ class OrderManager {
   }
   [[nodiscard]] std::uint32_t open_orders() const noexcept { return open_orders_; }
   [[nodiscard]] exchange::OrderId next_order_id() const noexcept { return next_order_id_; }
+
+  // Any thread: the next client order id, for the state file.
+  [[nodiscard]] std::uint64_t next_order_id_published() const noexcept {
+    return next_order_id_mirror_.load();
+  }
+  // Orders reconcile() cancelled by id or forgot, and orders adopted from a replay.
+  [[nodiscard]] std::uint64_t reconciled_orders() const noexcept {
+    return reconciled_orders_.load();
+  }
+  [[nodiscard]] std::uint64_t adopted_orders() const noexcept { return adopted_orders_.load(); }
 
   // Any thread.
   [[nodiscard]] std::uint64_t orders_sent() const noexcept { return orders_sent_.load(); }
@@ -487,6 +563,32 @@ class OrderManager {
     return in;
   }
 
+  // See set_adopting. Returns the slot it took, or nullptr.
+  [[nodiscard]] WorkingOrder* adopt(std::size_t ticker,
+                                    const exchange::ClientResponse& r) noexcept {
+    using exchange::ClientResponseType;
+    const bool opens = r.msg_type == ClientResponseType::kAccepted ||
+                       r.msg_type == ClientResponseType::kModified ||
+                       r.msg_type == ClientResponseType::kFilled;
+    if (!opens || r.leaves_qty == 0 || r.seq_num == 0 ||
+        (r.side != exchange::Side::kBuy && r.side != exchange::Side::kSell)) {
+      return nullptr;
+    }
+    WorkingOrder& o = slot(ticker, r.side);
+    if (o.state != OrderState::kNone) {
+      return nullptr;
+    }
+    o = WorkingOrder{};
+    o.state = OrderState::kLive;
+    o.client_order_id = r.client_order_id;
+    o.price = r.price;
+    o.qty = r.leaves_qty;
+    o.leaves = r.leaves_qty;
+    ++open_orders_;
+    adopted_orders_.add();
+    return &o;
+  }
+
   void finish(WorkingOrder& o) noexcept {
     o.state = OrderState::kNone;
     o.leaves = 0;
@@ -525,6 +627,7 @@ class OrderManager {
   exchange::OrderId next_order_id_ = 1;
   std::uint32_t open_orders_ = 0;
   bool logged_on_ = false;
+  bool adopting_ = false;
   std::uint64_t md_read_tsc_ = 0;
   std::uint64_t engine_in_tsc_ = 0;
 
@@ -537,6 +640,9 @@ class OrderManager {
   common::SingleWriterCounter modify_rejects_;
   common::SingleWriterCounter modifies_done_;
   common::SingleWriterCounter stale_responses_;
+  common::SingleWriterCounter reconciled_orders_;
+  common::SingleWriterCounter adopted_orders_;
+  common::SingleWriterCounter next_order_id_mirror_;
   std::array<common::SingleWriterCounter, kRejectReasonSlots> exchange_rejects_{};
   std::array<common::SingleWriterCounter, kRejectReasonSlots> cancels_by_reason_{};
 };

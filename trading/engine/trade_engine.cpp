@@ -48,6 +48,7 @@ TradeEngine::TradeEngine(const TradeEngineOptions& options, MarketEventQueue& ma
     books_.push_back(std::make_unique<MarketOrderBook>(id, capacity.max_orders_per_book,
                                                        capacity.max_levels_per_side));
   }
+  orders_.set_adopting(true);
   features_.assign(tickers_.size(), feature_engine_.initial());
   features_bbo_.assign(tickers_.size(), Bbo{});
   positions_.assign(tickers_.size(), Position{});
@@ -179,7 +180,15 @@ void TradeEngine::on_gateway_event(const GatewayEvent& e) noexcept {
   gateway_events_.add();
   switch (e.type) {
     case GatewayEventType::kLoggedOn:
+      return;  // the replay and the resend come first: orders wait for kCaughtUp
+    case GatewayEventType::kCaughtUp:
+      // Until the first catch-up the replay may hold an earlier run's orders (a restart).
+      orders_.set_adopting(false);
       orders_.set_logged_on(true);
+      if (e.resume != ResumeOutcome::kComplete) {
+        reconciles_.add();
+        (void)orders_.reconcile(e.resume);
+      }
       for (std::size_t t = 0; t < tickers_.size(); ++t) {
         run_strategy(t);
       }

@@ -51,9 +51,12 @@ struct TickerStats {
 //    SNAPSHOT_START and SNAPSHOT_END the books are rebuilt but nothing else runs; at
 //    SNAPSHOT_END the features of every ticker whose BBO differs from the one they were last
 //    computed from are updated (one EMA step), and the strategy runs for every ticker.
-//  - gateway events: kLoggedOn enables orders and runs the strategy for every ticker;
-//    kDisconnected forgets every working order (the exchange cancelled them); a response goes
-//    to the position keeper (FILLED) and the order manager, then the strategy.
+//  - gateway events: kCaughtUp (after kLoggedOn, the replay and the resend) reconciles what
+//    the reconnect could not recover, enables orders and runs the strategy for every ticker;
+//    kDisconnected stops orders, which keep their state until the replay says what became of
+//    them; a response (replayed or live, each number once) goes to the position keeper
+//    (FILLED) and the order manager, then the strategy. Until the first kCaughtUp the order
+//    manager adopts open orders of an earlier run found in the replay (docs/recovery.md).
 //  - the strategy's timer, when it is a TimedStrategy (the random trader).
 //  - a wind-down once asked (request_wind_down, any thread): the strategy stops, every live
 //    order is cancelled (a pending NEW or MODIFY once answered; an IOC or FOK order is left to
@@ -128,6 +131,10 @@ class TradeEngine final : public common::Agent {
     return positions_[index];
   }
   [[nodiscard]] const OrderManager& order_manager() const noexcept { return orders_; }
+  // Start-up, before the agent runs: client order ids continue from `next` (a state file).
+  void restore_next_order_id(exchange::OrderId next) noexcept {
+    orders_.restore_next_order_id(next);
+  }
   [[nodiscard]] bool in_recovery() const noexcept { return in_recovery_; }
   [[nodiscard]] exchange::SeqNum last_seq() const noexcept { return last_seq_; }
 
@@ -156,6 +163,15 @@ class TradeEngine final : public common::Agent {
     return orders_.total_exchange_rejects();
   }
   [[nodiscard]] std::uint64_t fills() const noexcept { return fills_.load(); }
+  // Catch-ups that reported a loss, and the orders reconciled or adopted.
+  [[nodiscard]] std::uint64_t reconciles() const noexcept { return reconciles_.load(); }
+  [[nodiscard]] std::uint64_t reconciled_orders() const noexcept {
+    return orders_.reconciled_orders();
+  }
+  [[nodiscard]] std::uint64_t adopted_orders() const noexcept { return orders_.adopted_orders(); }
+  [[nodiscard]] std::uint64_t next_order_id_published() const noexcept {
+    return orders_.next_order_id_published();
+  }
   [[nodiscard]] std::uint64_t market_events() const noexcept { return market_events_.load(); }
   [[nodiscard]] std::uint64_t gateway_events() const noexcept { return gateway_events_.load(); }
   [[nodiscard]] std::uint64_t book_errors() const noexcept { return book_errors_.load(); }
@@ -193,6 +209,7 @@ class TradeEngine final : public common::Agent {
   std::atomic<bool> flat_{false};
 
   common::SingleWriterCounter fills_;
+  common::SingleWriterCounter reconciles_;
   common::SingleWriterCounter market_events_;
   common::SingleWriterCounter gateway_events_;
   common::SingleWriterCounter book_errors_;

@@ -14,15 +14,18 @@ namespace llt::trading {
 enum class ClientSessionState : std::uint8_t {
   kDisconnected,  // no connection: the gateway waits out its reconnect back-off
   kConnecting,    // a non-blocking connect is in progress
-  kLoggingOn,     // connected, LOGON sent (seq 1): waiting for its answer
-  kLoggedOn,      // LOGON_ACCEPTED: requests flow
+  kLoggingOn,     // connected, LOGON sent: waiting for its answer
+  kLoggedOn,      // LOGON_ACCEPTED: the replay, then live responses, flow
   kStopped,       // the gateway stopped; nothing happens any more
 };
 
 // What the order gateway must do with one response, as decided by ClientSession::on_response.
 enum class ClientSessionAction : std::uint8_t {
-  kRoute,          // an order's answer: hand it to the trade engine, then consume_response()
-  kHeartbeat,      // consume_response(); nothing to route
+  kRoute,          // the next numbered response: hand it to the trade engine, then
+                   // consume_response()
+  kDuplicate,      // a numbered response already processed (seq_num <= last_processed()): skip
+                   // it, never apply it twice
+  kHeartbeat,      // the exchange's HEARTBEAT: consumes no number, nothing to route
   kLogonAccepted,  // tell the trade engine it is logged on, then accept_logon()
   kLogonRejected,  // end the session; connect again after the back-off
   kProtocolError,  // end the session (the reason says why); connect again after the back-off
@@ -32,11 +35,15 @@ enum class ClientSessionAction : std::uint8_t {
 // Why a response broke the session rules.
 enum class ProtocolError : std::uint8_t {
   kNone,
-  kSeqGap,             // seq_num is not the expected one (a gap or a repeat)
+  kSeqGap,             // a numbered response past last_processed() + 1, or, once the replay
+                       // is over, a HEARTBEAT announcing a number we never received
   kWrongClientId,      // client_id is not ours
   kUnknownMsgType,     // msg_type is not a response type of the protocol
   kUnexpectedMsgType,  // a response type this state does not allow: an order's answer before
                        // LOGON_ACCEPTED, a LOGON answer once logged on
+  kBadLogonAnswer,     // LOGON_ACCEPTED numbers that contradict the LOGON: seq_num is not the
+                       // first number asked for, the next live number is before it, or the
+                       // next expected request number is 0
 };
 
 struct ClientSessionDecision {
@@ -51,6 +58,8 @@ struct ClientSessionDecision {
   switch (action) {
     case ClientSessionAction::kRoute:
       return "ROUTE";
+    case ClientSessionAction::kDuplicate:
+      return "DUPLICATE";
     case ClientSessionAction::kHeartbeat:
       return "HEARTBEAT";
     case ClientSessionAction::kLogonAccepted:
@@ -78,6 +87,8 @@ struct ClientSessionDecision {
       return "UNKNOWN_MSG_TYPE";
     case ProtocolError::kUnexpectedMsgType:
       return "UNEXPECTED_MSG_TYPE";
+    case ProtocolError::kBadLogonAnswer:
+      return "BAD_LOGON_ANSWER";
   }
   return "UNKNOWN";
 }
@@ -91,20 +102,31 @@ struct ClientSessionTimeouts {
   std::uint64_t receive_ticks = 0;             // logged on and silent this long: dead. 0: never
 };
 
-// The client side of the session rules (docs/protocol.md) for the trading client's order
-// gateway, as pure logic: no sockets, no clock (times are TscClock ticks passed in), so every
-// rule is unit-testable. The counterpart of exchange::Session; OrderGateway acts on its
-// decisions. Rules of a response, checked in this order: not in a session -> ignored; seq_num
-// != expected_seq() -> SEQ_GAP; client_id not ours -> WRONG_CLIENT_ID; then by type (see
-// on_response).
+// The client side of the session rules (docs/protocol.md, Sessions that survive disconnects)
+// for the trading client's order gateway, as pure logic: no sockets, no clock (times are
+// TscClock ticks passed in), so every rule is unit-testable. The counterpart of
+// exchange::Session; OrderGateway acts on its decisions.
+//
+// Two numbers outlive every connection: the next request number (NEW, CANCEL, MODIFY take
+// one each) and the last response number processed. A LOGON asks for every response after
+// the last processed one; a numbered response is routed only at last_processed() + 1, skipped
+// when already processed, and a gap ends the connection (the next LOGON replays it).
 //
 // Thread contract: not thread-safe; the gateway's thread calls every member.
 class ClientSession {
  public:
   // client_id: stamped into every request and expected in every response (not 0: the
-  // gateway's options are validated).
-  ClientSession(exchange::ClientId client_id, const ClientSessionTimeouts& timeouts) noexcept
-      : timeouts_(timeouts), client_id_(client_id) {}
+  // gateway's options are validated). keep_orders: every LOGON sets KEEP_ORDERS.
+  ClientSession(exchange::ClientId client_id, const ClientSessionTimeouts& timeouts,
+                bool keep_orders = false) noexcept
+      : timeouts_(timeouts), client_id_(client_id), keep_orders_(keep_orders) {}
+
+  // Start-up only, before the first open(): continue from numbers kept across a restart.
+  // next_request_seq >= 1.
+  void restore(exchange::SeqNum next_request_seq, exchange::SeqNum last_processed) noexcept {
+    next_request_seq_ = next_request_seq == 0 ? 1 : next_request_seq;
+    last_processed_ = last_processed;
+  }
 
   // --- Connection lifecycle ---
 
@@ -114,22 +136,41 @@ class ClientSession {
     deadline_ticks_ = now_ticks + timeouts_.connect_ticks;
   }
 
-  // The TCP connection is up and its LOGON goes out now (it takes seq 1): logging on, both
-  // sequence numbers restart at 1, the logon and receive timers start at now_ticks.
+  // The TCP connection is up and its LOGON (logon_message()) goes out now: logging on, the
+  // logon and receive timers start at now_ticks. Both stream numbers are kept; the LOGON asks
+  // for the responses from last_processed() + 1 (from none after skip_replay_once()).
   void open(std::uint64_t now_ticks) noexcept {
     state_ = ClientSessionState::kLoggingOn;
-    next_outbound_seq_ = 1;
-    expected_seq_ = 1;
+    replay_from_ = skip_replay_ ? 0 : last_processed_ + 1;
+    skip_replay_ = false;
     deadline_ticks_ = now_ticks + timeouts_.logon_ticks;
     last_receive_ticks_ = now_ticks;
     last_send_ticks_ = now_ticks;
   }
 
-  // After on_response returned kLogonAccepted and the gateway acted on it: logged on; the
-  // LOGON_ACCEPTED's seq_num is consumed.
-  void accept_logon() noexcept {
+  // The LOGON of this connection: seq_num = the next request number (consumes none),
+  // order_id = the first response number asked for, flags = KEEP_ORDERS or 0.
+  [[nodiscard]] exchange::ClientRequest logon_message() const noexcept {
+    exchange::ClientRequest logon{};
+    logon.msg_type = exchange::ClientRequestType::kLogon;
+    logon.seq_num = next_request_seq_;
+    logon.client_id = client_id_;
+    logon.order_id = replay_from_;
+    logon.flags = keep_orders_ ? exchange::kFlagKeepOrders : 0;
+    return logon;
+  }
+
+  // After on_response returned kLogonAccepted for `accepted` and the gateway acted on it:
+  // logged on. Keeps the exchange's next expected request number (client_order_id) and its
+  // next live response number (market_order_id); after a LOGON that asked for no replay, the
+  // responses before the live ones count as processed.
+  void accept_logon(const exchange::ClientResponse& accepted) noexcept {
     state_ = ClientSessionState::kLoggedOn;
-    ++expected_seq_;
+    exchange_expects_ = accepted.client_order_id;
+    live_next_ = accepted.market_order_id;
+    if (replay_from_ == 0) {
+      last_processed_ = accepted.seq_num - 1;
+    }
   }
 
   // The connection is gone, or never came up: disconnected until start_connecting().
@@ -137,6 +178,21 @@ class ClientSession {
 
   // For good: every later response is ignored and no timer is ever due.
   void stop() noexcept { state_ = ClientSessionState::kStopped; }
+
+  // The exchange cannot replay what we asked (REPLAY_UNAVAILABLE): the next LOGON asks for
+  // live responses only. What was missed is lost to this client (counted by the gateway).
+  void skip_replay_once() noexcept { skip_replay_ = true; }
+
+  // The exchange's response stream is behind the one we processed (a LOGON_REJECTED
+  // BAD_SEQ_NUM: it started a new day): both streams start again from 1.
+  void reset_streams() noexcept {
+    next_request_seq_ = 1;
+    last_processed_ = 0;
+  }
+
+  // The exchange expects `next` and the requests before it cannot be resent (or it has more
+  // than we sent, after a restart from an older state): number from `next` on.
+  void set_next_request_seq(exchange::SeqNum next) noexcept { next_request_seq_ = next; }
 
   // --- Outbound ---
 
@@ -155,45 +211,52 @@ class ClientSession {
     return exchange::RejectReason::kNone;
   }
 
-  // Writes the next outbound seq_num and our client id into `message`; takes nothing, so a
-  // message the socket refuses leaves the seq_num free.
+  // Writes the next request number and our client id into `message` (a request, or a
+  // HEARTBEAT or LOGOUT, which carry it too); takes nothing, so a message the socket refuses
+  // leaves the number free.
   void stamp(exchange::ClientRequest& message) const noexcept {
-    message.seq_num = next_outbound_seq_;
+    message.seq_num = next_request_seq_;
     message.client_id = client_id_;
   }
 
-  // The message stamped last was taken by the socket at now_ticks: its seq_num is consumed
-  // and the heartbeat timer restarts.
-  void on_sent(std::uint64_t now_ticks) noexcept {
-    ++next_outbound_seq_;
+  // The NEW, CANCEL or MODIFY stamped last was taken by the socket at now_ticks: its number
+  // is consumed and the heartbeat timer restarts.
+  void on_request_sent(std::uint64_t now_ticks) noexcept {
+    ++next_request_seq_;
     last_send_ticks_ = now_ticks;
   }
+
+  // A LOGON, HEARTBEAT, LOGOUT or resent request was taken by the socket at now_ticks: no
+  // number is consumed; the heartbeat timer restarts.
+  void on_unnumbered_sent(std::uint64_t now_ticks) noexcept { last_send_ticks_ = now_ticks; }
 
   // --- Inbound ---
 
   // Judges one response without consuming it (the gateway may have to leave it buffered
-  // while the trade engine's queue is full, and ask again). Returns, after the common checks
-  // above: HEARTBEAT -> kHeartbeat (logging on or logged on); ACCEPTED, CANCELED, FILLED,
-  // CANCEL_REJECTED, REJECTED, MODIFIED or MODIFY_REJECTED -> kRoute when logged on, else
-  // UNEXPECTED_MSG_TYPE;
-  // LOGON_ACCEPTED -> kLogonAccepted and LOGON_REJECTED -> kLogonRejected when logging on,
-  // else UNEXPECTED_MSG_TYPE; any other msg_type -> UNKNOWN_MSG_TYPE.
+  // while the trade engine's queue is full, and ask again). Not in a session -> kIgnore;
+  // client_id not ours -> WRONG_CLIENT_ID; then by type:
+  //  - ACCEPTED, CANCELED, FILLED, CANCEL_REJECTED, REJECTED, MODIFIED, MODIFY_REJECTED (the
+  //    numbered ones): UNEXPECTED_MSG_TYPE unless logged on; seq_num <= last_processed() ->
+  //    kDuplicate; seq_num == last_processed() + 1 -> kRoute; else SEQ_GAP;
+  //  - HEARTBEAT -> kHeartbeat, except SEQ_GAP when logged on, the replay is over
+  //    (!replaying()) and it announces a number past last_processed() + 1;
+  //  - LOGON_ACCEPTED when logging on: BAD_LOGON_ANSWER when its seq_num is not the number
+  //    asked for (with none asked: its next live number), its next live number
+  //    (market_order_id) is before its seq_num, or its next expected request number
+  //    (client_order_id) is 0; else kLogonAccepted;
+  //  - LOGON_REJECTED when logging on -> kLogonRejected;
+  //  - a LOGON answer once logged on -> UNEXPECTED_MSG_TYPE; any other type -> UNKNOWN_MSG_TYPE.
   [[nodiscard]] ClientSessionDecision on_response(
       const exchange::ClientResponse& response) const noexcept {
     using exchange::ClientResponseType;
     if (LLT_UNLIKELY(!in_session())) {
       return {ClientSessionAction::kIgnore, ProtocolError::kNone};
     }
-    if (LLT_UNLIKELY(response.seq_num != expected_seq_)) {
-      return {ClientSessionAction::kProtocolError, ProtocolError::kSeqGap};
-    }
     if (LLT_UNLIKELY(response.client_id != client_id_)) {
       return {ClientSessionAction::kProtocolError, ProtocolError::kWrongClientId};
     }
     const bool logged_on = state_ == ClientSessionState::kLoggedOn;
     switch (response.msg_type) {
-      case ClientResponseType::kHeartbeat:
-        return {ClientSessionAction::kHeartbeat, ProtocolError::kNone};
       case ClientResponseType::kAccepted:
       case ClientResponseType::kCanceled:
       case ClientResponseType::kFilled:
@@ -201,12 +264,33 @@ class ClientSession {
       case ClientResponseType::kRejected:
       case ClientResponseType::kModified:
       case ClientResponseType::kModifyRejected:
-        return logged_on ? ClientSessionDecision{ClientSessionAction::kRoute, ProtocolError::kNone}
-                         : unexpected();
-      case ClientResponseType::kLogonAccepted:
-        return logged_on ? unexpected()
-                         : ClientSessionDecision{ClientSessionAction::kLogonAccepted,
-                                                 ProtocolError::kNone};
+        if (LLT_UNLIKELY(!logged_on)) {
+          return unexpected();
+        }
+        if (LLT_UNLIKELY(response.seq_num <= last_processed_)) {
+          return {ClientSessionAction::kDuplicate, ProtocolError::kNone};
+        }
+        if (LLT_UNLIKELY(response.seq_num != last_processed_ + 1)) {
+          return {ClientSessionAction::kProtocolError, ProtocolError::kSeqGap};
+        }
+        return {ClientSessionAction::kRoute, ProtocolError::kNone};
+      case ClientResponseType::kHeartbeat:
+        if (logged_on && !replaying() && response.seq_num > last_processed_ + 1) {
+          return {ClientSessionAction::kProtocolError, ProtocolError::kSeqGap};
+        }
+        return {ClientSessionAction::kHeartbeat, ProtocolError::kNone};
+      case ClientResponseType::kLogonAccepted: {
+        if (logged_on) {
+          return unexpected();
+        }
+        const exchange::SeqNum first = replay_from_ == 0 ? response.market_order_id : replay_from_;
+        if (LLT_UNLIKELY(response.seq_num == 0 || response.seq_num != first ||
+                         response.market_order_id < response.seq_num ||
+                         response.client_order_id == 0)) {
+          return {ClientSessionAction::kProtocolError, ProtocolError::kBadLogonAnswer};
+        }
+        return {ClientSessionAction::kLogonAccepted, ProtocolError::kNone};
+      }
       case ClientResponseType::kLogonRejected:
         return logged_on ? unexpected()
                          : ClientSessionDecision{ClientSessionAction::kLogonRejected,
@@ -217,8 +301,8 @@ class ClientSession {
     return {ClientSessionAction::kProtocolError, ProtocolError::kUnknownMsgType};
   }
 
-  // The response judged kRoute or kHeartbeat was acted on: its seq_num is consumed.
-  void consume_response() noexcept { ++expected_seq_; }
+  // The response judged kRoute was acted on: its number is processed.
+  void consume_response() noexcept { ++last_processed_; }
 
   // Bytes arrived (even if no whole message yet), or whole messages wait unread because the
   // trade engine's queue is full: the exchange is not silent.
@@ -257,11 +341,29 @@ class ClientSession {
     return state_ == ClientSessionState::kLoggingOn || state_ == ClientSessionState::kLoggedOn;
   }
   [[nodiscard]] bool logged_on() const noexcept { return state_ == ClientSessionState::kLoggedOn; }
+  // Logged on and the responses numbered before the LOGON_ACCEPTED's next live number are
+  // not all processed yet.
+  [[nodiscard]] bool replaying() const noexcept {
+    return state_ == ClientSessionState::kLoggedOn && last_processed_ + 1 < live_next_;
+  }
+  // Logged on and the replay is over: last_processed() reached the next live number - 1.
+  [[nodiscard]] bool caught_up() const noexcept {
+    return state_ == ClientSessionState::kLoggedOn && last_processed_ + 1 >= live_next_;
+  }
   [[nodiscard]] exchange::ClientId client_id() const noexcept { return client_id_; }
-  // The seq_num the next response must carry.
-  [[nodiscard]] exchange::SeqNum expected_seq() const noexcept { return expected_seq_; }
-  // The seq_num the next outbound message will carry (not taken).
-  [[nodiscard]] exchange::SeqNum peek_outbound_seq() const noexcept { return next_outbound_seq_; }
+  [[nodiscard]] bool keep_orders() const noexcept { return keep_orders_; }
+  // The number the next NEW, CANCEL or MODIFY takes.
+  [[nodiscard]] exchange::SeqNum next_request_seq() const noexcept { return next_request_seq_; }
+  // The last response number processed (0: none yet).
+  [[nodiscard]] exchange::SeqNum last_processed() const noexcept { return last_processed_; }
+  // The seq_num the next numbered response must carry.
+  [[nodiscard]] exchange::SeqNum expected_seq() const noexcept { return last_processed_ + 1; }
+  // The first response number this connection's LOGON asked for (0: none).
+  [[nodiscard]] exchange::SeqNum replay_from() const noexcept { return replay_from_; }
+  // From the LOGON_ACCEPTED of this connection: the next request number the exchange
+  // expects, and its next live response number.
+  [[nodiscard]] exchange::SeqNum exchange_expects() const noexcept { return exchange_expects_; }
+  [[nodiscard]] exchange::SeqNum live_next() const noexcept { return live_next_; }
   [[nodiscard]] std::uint64_t last_receive_ticks() const noexcept { return last_receive_ticks_; }
   [[nodiscard]] std::uint64_t last_send_ticks() const noexcept { return last_send_ticks_; }
 
@@ -274,9 +376,14 @@ class ClientSession {
   std::uint64_t deadline_ticks_ = 0;  // connecting: the connect's; logging on: the LOGON's
   std::uint64_t last_receive_ticks_ = 0;
   std::uint64_t last_send_ticks_ = 0;
-  exchange::SeqNum next_outbound_seq_ = 1;
-  exchange::SeqNum expected_seq_ = 1;
+  exchange::SeqNum next_request_seq_ = 1;
+  exchange::SeqNum last_processed_ = 0;
+  exchange::SeqNum replay_from_ = 1;
+  exchange::SeqNum exchange_expects_ = 0;
+  exchange::SeqNum live_next_ = 0;
   exchange::ClientId client_id_;
+  bool keep_orders_;
+  bool skip_replay_ = false;
   ClientSessionState state_ = ClientSessionState::kDisconnected;
 };
 

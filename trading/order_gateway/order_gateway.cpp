@@ -1,5 +1,6 @@
 #include "trading/order_gateway/order_gateway.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -54,8 +55,16 @@ OrderGateway::OrderGateway(const OrderGatewayOptions& options, OrderRequestQueue
       address_(exchange_address(options_)),
       connection_(options_.receive_buffer_bytes, options_.send_buffer_bytes),
       backoff_(options_.reconnect_initial, options_.reconnect_max),
-      session_(options_.client_id, session_timeouts(options_, clock)),
+      sent_requests_(options_.resend_capacity),
+      session_(options_.client_id, session_timeouts(options_, clock), options_.keep_orders),
       percentiles_interval_ticks_(clock.to_ticks(std::chrono::seconds(1))) {}
+
+void OrderGateway::restore(exchange::SeqNum next_request_seq,
+                           exchange::SeqNum last_processed) noexcept {
+  session_.restore(next_request_seq, last_processed);
+  sent_requests_.reset(session_.next_request_seq());
+  publish_numbers();
+}
 
 void OrderGateway::on_start() {
   if (logger_ != nullptr) {
@@ -80,12 +89,19 @@ int OrderGateway::poll() {
   if (session_.in_session()) {
     work += read_responses(now);
   }
+  if (session_.logged_on() && !caught_up_) {
+    if (resending()) {
+      work += resend(now);
+    }
+    work += maybe_catch_up();
+  }
   if (session_.heartbeat_due(now)) {
     work += send_heartbeat(now);
   }
   if (LLT_UNLIKELY(now >= next_percentiles_ticks_)) {
     publish_percentiles(now);
   }
+  publish_numbers();
   return work;
 }
 
@@ -104,7 +120,7 @@ void OrderGateway::on_stop() {
   if (session_.logged_on()) {
     ClientRequest logout{};
     logout.msg_type = ClientRequestType::kLogout;
-    (void)send_message(logout, clock_.now_ticks());  // best effort: the socket closes next
+    (void)send_unnumbered(logout, clock_.now_ticks());  // best effort: the socket closes next
   }
   if (connection_.is_open()) {
     (void)connection_.flush();  // best effort: what the kernel takes now
@@ -143,6 +159,15 @@ OrderGatewayCounters OrderGateway::counters() const noexcept {
   copy.protocol_errors = counters_.protocol_errors.load();
   copy.receive_timeouts = counters_.receive_timeouts.load();
   copy.untracked_round_trips = counters_.untracked_round_trips.load();
+  copy.replayed_responses = counters_.replayed_responses.load();
+  copy.duplicate_responses = counters_.duplicate_responses.load();
+  copy.resent_requests = counters_.resent_requests.load();
+  copy.resends_unavailable = counters_.resends_unavailable.load();
+  copy.replays_unavailable = counters_.replays_unavailable.load();
+  copy.stream_resets = counters_.stream_resets.load();
+  copy.caught_up = counters_.caught_up.load();
+  copy.next_request_seq = counters_.next_request_seq.load();
+  copy.last_processed = counters_.last_processed.load();
   copy.connected = connected();
   copy.logged_on = logged_on();
   return copy;
@@ -225,19 +250,26 @@ void OrderGateway::on_connected(std::uint64_t now_ticks) noexcept {
     return;
   }
   round_trips_.clear();
+  caught_up_ = false;
+  resend_next_ = 0;
+  resend_end_ = 0;
   session_.open(now_ticks);
-  ClientRequest logon{};
-  logon.msg_type = ClientRequestType::kLogon;
-  const common::IoResult sent = send_message(logon, now_ticks);
-  if (!sent.ok()) {
+  const ClientRequest logon = session_.logon_message();
+  const common::IoResult sent = connection_.send(&logon, sizeof(logon));
+  if (sent.ok()) {
+    session_.on_unnumbered_sent(now_ticks);
+  } else {
     connection_.close();
     connect_failed(now_ticks, sent.error);
     return;
   }
   connected_.set(1);
   if (logger_ != nullptr) {
-    LLT_LOG_INFO(*logger_, "order gateway: connected to {}:{}, LOGON sent (client {})",
-                 std::string_view(options_.host), options_.port, options_.client_id);
+    LLT_LOG_INFO(*logger_,
+                 "order gateway: connected to {}:{}, LOGON sent (client {}, next request {}, "
+                 "replay from {}, keep orders {})",
+                 std::string_view(options_.host), options_.port, options_.client_id, logon.seq_num,
+                 logon.order_id, options_.keep_orders);
   }
 }
 
@@ -260,6 +292,9 @@ void OrderGateway::end_session(EndCause cause, std::uint64_t now_ticks) noexcept
   connected_.set(0);
   logged_on_.set(0);
   round_trips_.clear();
+  caught_up_ = false;
+  resend_next_ = 0;
+  resend_end_ = 0;
   counters_.disconnects.add();
   disconnect_pending_ = true;
   (void)flush_pending_disconnect();  // a full queue keeps it owed: poll() pushes it later
@@ -390,15 +425,25 @@ OrderGateway::Routed OrderGateway::route(const ClientResponse& response,
       if (!emit(event)) {
         return Routed::kBlocked;
       }
+      if (session_.replaying()) {
+        counters_.replayed_responses.add();
+      }
       const std::uint64_t sent_tsc = round_trips_.take(response);
       if (sent_tsc != 0) {
         order_sent_to_response_read_.record(clock_.elapsed_ns(sent_tsc, last_read_tsc_));
       }
-      break;
+      session_.consume_response();
+      counters_.responses_received.add();
+      return Routed::kDone;
     }
+    case ClientSessionAction::kDuplicate:
+      counters_.duplicate_responses.add();
+      counters_.responses_received.add();
+      return Routed::kDone;
     case ClientSessionAction::kHeartbeat:
       counters_.heartbeats_received.add();
-      break;
+      counters_.responses_received.add();
+      return Routed::kDone;
     case ClientSessionAction::kLogonAccepted: {
       GatewayEvent event;
       event.type = GatewayEventType::kLoggedOn;
@@ -407,13 +452,18 @@ OrderGateway::Routed OrderGateway::route(const ClientResponse& response,
       if (!emit(event)) {
         return Routed::kBlocked;
       }
-      session_.accept_logon();
+      session_.accept_logon(response);
+      plan_resend(response.client_order_id);
       logged_on_.set(1);
       backoff_.reset();
       counters_.logons.add();
       counters_.responses_received.add();
       if (logger_ != nullptr) {
-        LLT_LOG_INFO(*logger_, "order gateway: logged on as client {}", options_.client_id);
+        LLT_LOG_INFO(*logger_,
+                     "order gateway: logged on as client {}: replay {} to {}, exchange expects "
+                     "request {}, resending {}",
+                     options_.client_id, response.seq_num, response.market_order_id,
+                     response.client_order_id, resend_end_ - resend_next_);
       }
       return Routed::kDone;
     }
@@ -424,6 +474,29 @@ OrderGateway::Routed OrderGateway::route(const ClientResponse& response,
         LLT_LOG_WARN(*logger_, "order gateway: LOGON_REJECTED ({}) for client {}",
                      exchange::to_string(response.reject_reason), options_.client_id);
       }
+      if (response.reject_reason == RejectReason::kBadSeqNum) {
+        // We asked for a response the exchange has not sent: its streams are behind ours,
+        // it started a new day. Both start again from 1; our orders there are gone.
+        counters_.stream_resets.add();
+        session_.reset_streams();
+        sent_requests_.reset(1);
+        outcome_ = std::max(outcome_, ResumeOutcome::kStreamsReset);
+        if (logger_ != nullptr) {
+          LLT_LOG_ERROR(*logger_,
+                        "order gateway: the exchange has not sent the responses we processed "
+                        "(a new day): numbering both streams from 1 again");
+        }
+      } else if (response.reject_reason == RejectReason::kReplayUnavailable) {
+        counters_.replays_unavailable.add();
+        session_.skip_replay_once();
+        outcome_ = std::max(outcome_, ResumeOutcome::kResponsesLost);
+        if (logger_ != nullptr) {
+          LLT_LOG_ERROR(*logger_,
+                        "order gateway: the exchange cannot replay from response {}: the "
+                        "missed responses are lost, open orders will be cancelled",
+                        session_.expected_seq());
+        }
+      }
       end_session(EndCause::kLogonRejected, now_ticks);
       return Routed::kEnded;
     case ClientSessionAction::kProtocolError:
@@ -431,8 +504,6 @@ OrderGateway::Routed OrderGateway::route(const ClientResponse& response,
     case ClientSessionAction::kIgnore:
       return Routed::kDone;
   }
-  session_.consume_response();
-  counters_.responses_received.add();
   return Routed::kDone;
 }
 
@@ -452,6 +523,97 @@ OrderGateway::Routed OrderGateway::protocol_error(const ClientResponse& response
   return Routed::kEnded;
 }
 
+// --- Resuming ---
+
+void OrderGateway::plan_resend(exchange::SeqNum exchange_expects) noexcept {
+  const exchange::SeqNum next = session_.next_request_seq();
+  resend_next_ = 0;
+  resend_end_ = 0;
+  if (exchange_expects >= next) {
+    if (exchange_expects > next) {
+      // It got requests we no longer count (a restart from an older state): continue there.
+      session_.set_next_request_seq(exchange_expects);
+      sent_requests_.reset(exchange_expects);
+      if (logger_ != nullptr) {
+        LLT_LOG_WARN(*logger_, "order gateway: exchange expects request {}, we were at {}",
+                     exchange_expects, next);
+      }
+    }
+    return;
+  }
+  if (sent_requests_.holds_from(exchange_expects)) {
+    resend_next_ = exchange_expects;
+    resend_end_ = next;
+    return;
+  }
+  counters_.resends_unavailable.add();
+  session_.set_next_request_seq(exchange_expects);
+  sent_requests_.reset(exchange_expects);
+  outcome_ = std::max(outcome_, ResumeOutcome::kRequestsLost);
+  if (logger_ != nullptr) {
+    LLT_LOG_ERROR(*logger_,
+                  "order gateway: exchange expects request {} but the resend ring holds only "
+                  "from {}: requests {} to {} are lost, their orders are reconciled",
+                  exchange_expects, sent_requests_.first(), exchange_expects, next - 1);
+  }
+}
+
+int OrderGateway::resend(std::uint64_t now_ticks) noexcept {
+  int sent = 0;
+  while (resending() && sent < static_cast<int>(options_.max_requests_per_poll)) {
+    const ClientRequest& message = sent_requests_.at(resend_next_);
+    const common::IoResult result = connection_.send(&message, sizeof(message));
+    if (!result.ok()) {
+      return sent + (end_on_send_failure(result.status, now_ticks) ? 1 : 0);
+    }
+    session_.on_unnumbered_sent(now_ticks);
+    ++resend_next_;
+    ++sent;
+    counters_.resent_requests.add();
+  }
+  return sent;
+}
+
+bool OrderGateway::end_on_send_failure(common::IoStatus status, std::uint64_t now_ticks) noexcept {
+  switch (status) {
+    case common::IoStatus::kOk:
+      return false;
+    case common::IoStatus::kBufferFull:
+    case common::IoStatus::kWouldBlock:
+      counters_.send_stalls.add();  // retried after the next flush
+      return false;
+    case common::IoStatus::kClosed:
+      end_session(EndCause::kPeerClosed, now_ticks);
+      return true;
+    case common::IoStatus::kError:
+      end_session(EndCause::kSocketError, now_ticks);
+      return true;
+  }
+  return false;
+}
+
+int OrderGateway::maybe_catch_up() noexcept {
+  if (caught_up_ || resending() || !session_.caught_up()) {
+    return 0;
+  }
+  GatewayEvent event;
+  event.type = GatewayEventType::kCaughtUp;
+  event.resume = outcome_;
+  event.read_tsc = common::rdtsc();
+  if (!emit(event)) {
+    return 0;
+  }
+  caught_up_ = true;
+  outcome_ = ResumeOutcome::kComplete;
+  counters_.caught_up.add();
+  return 1;
+}
+
+void OrderGateway::publish_numbers() noexcept {
+  counters_.next_request_seq.set(session_.next_request_seq());
+  counters_.last_processed.set(session_.last_processed());
+}
+
 // --- Outbound ---
 
 int OrderGateway::process_requests(std::uint64_t now_ticks) noexcept {
@@ -462,7 +624,10 @@ int OrderGateway::process_requests(std::uint64_t now_ticks) noexcept {
       break;
     }
     const ClientRequestType type = request->request.msg_type;
-    const RejectReason refusal = session_.check_request(type);
+    RejectReason refusal = session_.check_request(type);
+    if (refusal == RejectReason::kNone && !caught_up_) {
+      refusal = RejectReason::kNotLoggedIn;  // the resend goes first; nothing is queued here
+    }
     if (LLT_UNLIKELY(refusal != RejectReason::kNone)) {
       if (!refuse(*request, refusal)) {
         break;
@@ -480,7 +645,7 @@ int OrderGateway::process_requests(std::uint64_t now_ticks) noexcept {
     // Tick-to-trade ends when the order is handed to the kernel: the send() itself is the
     // kernel's (docs/latency.md: read to send, excluding the kernel).
     const std::uint64_t handed_tsc = common::rdtsc();
-    const common::IoResult sent = send_message(message, now_ticks);
+    const common::IoResult sent = send_request(message, now_ticks);
     if (LLT_LIKELY(sent.ok())) {
       if (request->md_read_tsc != 0) {
         md_read_to_order_sent_.record(clock_.elapsed_ns(request->md_read_tsc, handed_tsc));
@@ -509,12 +674,23 @@ int OrderGateway::process_requests(std::uint64_t now_ticks) noexcept {
   return work;
 }
 
-common::IoResult OrderGateway::send_message(ClientRequest& message,
+common::IoResult OrderGateway::send_request(ClientRequest& message,
                                             std::uint64_t now_ticks) noexcept {
   session_.stamp(message);
   const common::IoResult result = connection_.send(&message, sizeof(message));
   if (LLT_LIKELY(result.ok())) {
-    session_.on_sent(now_ticks);
+    session_.on_request_sent(now_ticks);
+    sent_requests_.push(message);
+  }
+  return result;
+}
+
+common::IoResult OrderGateway::send_unnumbered(ClientRequest& message,
+                                               std::uint64_t now_ticks) noexcept {
+  session_.stamp(message);
+  const common::IoResult result = connection_.send(&message, sizeof(message));
+  if (LLT_LIKELY(result.ok())) {
+    session_.on_unnumbered_sent(now_ticks);
   }
   return result;
 }
@@ -522,7 +698,7 @@ common::IoResult OrderGateway::send_message(ClientRequest& message,
 bool OrderGateway::refuse(const OrderRequest& request, RejectReason reason) noexcept {
   GatewayEvent event;
   event.type = GatewayEventType::kResponse;
-  event.response.seq_num = 0;  // synthetic: exchange messages start at 1
+  event.response.seq_num = 0;  // synthetic: numbered responses start at 1
   event.response.msg_type = ClientResponseType::kRejected;
   event.response.client_id = options_.client_id;
   event.response.ticker_id = request.request.ticker_id;
@@ -537,7 +713,7 @@ bool OrderGateway::refuse(const OrderRequest& request, RejectReason reason) noex
 int OrderGateway::send_heartbeat(std::uint64_t now_ticks) noexcept {
   ClientRequest heartbeat{};
   heartbeat.msg_type = ClientRequestType::kHeartbeat;
-  const common::IoResult sent = send_message(heartbeat, now_ticks);
+  const common::IoResult sent = send_unnumbered(heartbeat, now_ticks);
   switch (sent.status) {
     case common::IoStatus::kOk:
       counters_.heartbeats_sent.add();

@@ -16,6 +16,7 @@
 #include "trading/order_gateway/client_session.h"
 #include "trading/order_gateway/order_gateway_options.h"
 #include "trading/order_gateway/reconnect_backoff.h"
+#include "trading/order_gateway/request_ring.h"
 #include "trading/order_gateway/round_trip_table.h"
 #include "trading/trading_messages.h"
 
@@ -34,13 +35,16 @@ struct OrderGatewayCounters {
   std::uint64_t logon_rejects = 0;     // LOGON_REJECTED (e.g. CLIENT_ID_IN_USE)
   std::uint64_t logon_timeouts = 0;    // no answer to LOGON within logon_timeout
   std::uint64_t disconnects = 0;       // kDisconnected events: sessions that ended
-  std::uint64_t requests_sent = 0;     // NEW and CANCEL written (or queued) to the socket
+  std::uint64_t requests_sent = 0;     // NEW, CANCEL and MODIFY written (or queued) to the
+                                       // socket, resends not included
   std::uint64_t heartbeats_sent = 0;
   std::uint64_t responses_received = 0;   // every ClientResponse read, heartbeats included
   std::uint64_t heartbeats_received = 0;  // consumed, not forwarded
-  // Requests answered with a synthetic REJECTED(NOT_LOGGED_IN): no session was logged on.
+  // Requests answered with a synthetic REJECTED(NOT_LOGGED_IN): no session was logged on and
+  // caught up.
   std::uint64_t refused_while_disconnected = 0;
-  // Requests that were neither NEW nor CANCEL: answered REJECTED(UNKNOWN_MSG_TYPE), not sent.
+  // Requests that were neither NEW, CANCEL nor MODIFY: answered REJECTED(UNKNOWN_MSG_TYPE), not
+  // sent.
   std::uint64_t invalid_requests = 0;
   // Polls that left a request in the queue because the send buffer was full.
   std::uint64_t send_stalls = 0;
@@ -52,6 +56,16 @@ struct OrderGatewayCounters {
   std::uint64_t receive_timeouts = 0;  // nothing arrived for receive_timeout
   // Requests sent while the round-trip table was full: not measured.
   std::uint64_t untracked_round_trips = 0;
+  // Resuming the session across connections (docs/recovery.md).
+  std::uint64_t replayed_responses = 0;   // routed before the LOGON_ACCEPTED's next live number
+  std::uint64_t duplicate_responses = 0;  // numbered responses already processed: skipped
+  std::uint64_t resent_requests = 0;      // requests sent again with their original numbers
+  std::uint64_t resends_unavailable = 0;  // logons whose missed requests the ring no longer held
+  std::uint64_t replays_unavailable = 0;  // LOGON_REJECTED(REPLAY_UNAVAILABLE)
+  std::uint64_t stream_resets = 0;        // LOGON_REJECTED(BAD_SEQ_NUM): the exchange's new day
+  std::uint64_t caught_up = 0;            // kCaughtUp events: resumed sessions
+  std::uint64_t next_request_seq = 1;     // the number the next request takes
+  std::uint64_t last_processed = 0;       // the last response number processed
   // Percentiles of md_read_to_order_sent (tick-to-trade) and order_sent_to_response_read,
   // published by the gateway's thread once a second, for status lines.
   std::uint64_t tick_to_trade_p50_ns = 0;
@@ -64,36 +78,36 @@ struct OrderGatewayCounters {
 
 // The trading client's order gateway agent (docs/architecture.md): the TCP session to the
 // exchange's order server, as socket and queue code acting on a ClientSession's decisions
-// (the session rules, sequence numbers and timers: client_session.h, docs/protocol.md).
+// (the session rules, stream numbers and timers: client_session.h, docs/protocol.md).
 //
-// Each poll() advances one connection: wait out the back-off (ReconnectBackoff:
-// reconnect_initial doubling to reconnect_max, reset by a logon) -> non-blocking connect
-// (common::TcpConnector) -> LOGON -> LOGON_ACCEPTED, emitted as kLoggedOn. When a session
-// ends (LOGON_REJECTED, a protocol error, the peer closing or resetting, a socket error, a
-// logon or receive timeout) kDisconnected is emitted once for every connection on which a
-// LOGON was sent, and the exchange cancels the session's open orders (docs/recovery.md).
+// Each poll() advances one connection: wait out the back-off (ReconnectBackoff) ->
+// non-blocking connect -> LOGON asking for every response after the last one processed ->
+// LOGON_ACCEPTED, emitted as kLoggedOn -> resend, from the RequestRing and with their original
+// numbers, of the requests numbered from the exchange's next expected one -> kCaughtUp once
+// the replayed responses reached its next live number. When a session ends kDisconnected is
+// emitted once for every connection on which a LOGON was sent (docs/recovery.md).
 //
-// Routing: every response except HEARTBEAT (consumed) and the LOGON answer becomes a
-// kResponse event with read_tsc = rdtsc of the read that completed it. When the event queue
-// is full the gateway stops reading until there is room: nothing is dropped. A request the
-// session refuses (not logged on, or neither NEW nor CANCEL) is answered at once with a
-// synthetic REJECTED with seq_num 0 (no exchange message has seq 0), the request's ticker_id,
-// order_id (as client_order_id), side and price, and reject_reason NOT_LOGGED_IN or
-// UNKNOWN_MSG_TYPE, so the engine has one answer per request. A request that does not fit
-// the send buffer stays in the request queue for the next poll.
+// Routing: every numbered response at the next number becomes a kResponse event with
+// read_tsc = rdtsc of the read that completed it; one already processed is skipped and
+// counted. When the event queue is full the gateway stops reading until there is room:
+// nothing is dropped. A request that cannot go out (no session caught up, or neither NEW,
+// CANCEL nor MODIFY) is answered at once with a synthetic REJECTED with seq_num 0, the
+// request's ticker_id, order_id (as client_order_id), side and price, and reject_reason
+// NOT_LOGGED_IN or UNKNOWN_MSG_TYPE; it took no number. A request that does not fit the send
+// buffer stays in the request queue for the next poll.
 //
 // Latency (docs/latency.md), stamped with rdtsc when a request is handed to the socket:
 // md_read_to_order_sent (OrderRequest::md_read_tsc != 0), engine_in_to_order_sent
 // (engine_in_tsc != 0), order_sent_to_response_read (a NEW to its ACCEPTED/REJECTED, a
-// CANCEL to its CANCELED/CANCEL_REJECTED/REJECTED; RoundTripTable).
+// CANCEL to its CANCELED/CANCEL_REJECTED/REJECTED; RoundTripTable; resends are not timed).
 //
 // No allocation, lock, blocking call or exception after construction; logging (optional) is
 // the async logger's, on session events only.
 //
-// Thread contract: constructed on any thread; on_start, poll and on_stop on the gateway's
-// thread, which is the consumer of the request queue and the producer of the event queue.
-// counters(), connected() and logged_on() from any thread; the histograms and session() only
-// from the gateway's thread or when it is not running.
+// Thread contract: constructed on any thread; restore() before the agent runs; on_start,
+// poll and on_stop on the gateway's thread, which is the consumer of the request queue and
+// the producer of the event queue. counters(), connected() and logged_on() from any thread;
+// the histograms and session() only from the gateway's thread or when it is not running.
 class OrderGateway final : public common::Agent {
  public:
   static constexpr std::string_view kMdReadToOrderSent = "md_read_to_order_sent";
@@ -134,6 +148,10 @@ class OrderGateway final : public common::Agent {
 
   [[nodiscard]] const OrderGatewayOptions& options() const noexcept { return options_; }
 
+  // Start-up, before the agent runs: continue the streams from numbers kept across a restart
+  // (a state file). The resend ring starts empty at next_request_seq.
+  void restore(exchange::SeqNum next_request_seq, exchange::SeqNum last_processed) noexcept;
+
   // Gateway's thread, or when it is not running.
   [[nodiscard]] const common::LatencyHistogram& md_read_to_order_sent() const noexcept {
     return md_read_to_order_sent_;
@@ -144,9 +162,9 @@ class OrderGateway final : public common::Agent {
   [[nodiscard]] const common::LatencyHistogram& order_sent_to_response_read() const noexcept {
     return order_sent_to_response_read_;
   }
-  // The seq_num the next outbound message of this connection takes. Gateway's thread.
-  [[nodiscard]] exchange::SeqNum next_outbound_seq() const noexcept {
-    return session_.peek_outbound_seq();
+  // The number the next NEW, CANCEL or MODIFY takes. Gateway's thread.
+  [[nodiscard]] exchange::SeqNum next_request_seq() const noexcept {
+    return session_.next_request_seq();
   }
   // Gateway's thread, or when it is not running.
   [[nodiscard]] const ClientSession& session() const noexcept { return session_; }
@@ -181,6 +199,15 @@ class OrderGateway final : public common::Agent {
     common::SingleWriterCounter protocol_errors;
     common::SingleWriterCounter receive_timeouts;
     common::SingleWriterCounter untracked_round_trips;
+    common::SingleWriterCounter replayed_responses;
+    common::SingleWriterCounter duplicate_responses;
+    common::SingleWriterCounter resent_requests;
+    common::SingleWriterCounter resends_unavailable;
+    common::SingleWriterCounter replays_unavailable;
+    common::SingleWriterCounter stream_resets;
+    common::SingleWriterCounter caught_up;
+    common::SingleWriterCounter next_request_seq;  // mirrors of the session's numbers
+    common::SingleWriterCounter last_processed;
   };
 
   // Once a second: copies the histograms' p50/p99 to the gauges counters() reads.
@@ -210,12 +237,27 @@ class OrderGateway final : public common::Agent {
   [[nodiscard]] Routed protocol_error(const exchange::ClientResponse& response,
                                       ProtocolError reason, std::uint64_t now_ticks) noexcept;
 
+  // --- Resuming ---
+  // After LOGON_ACCEPTED: what to resend, given the exchange's next expected request number.
+  void plan_resend(exchange::SeqNum exchange_expects) noexcept;
+  // Sends up to max_requests_per_poll of the planned resends. Returns the number sent.
+  int resend(std::uint64_t now_ticks) noexcept;
+  // Emits kCaughtUp once the resend is done and the replay reached the live stream.
+  int maybe_catch_up() noexcept;
+  [[nodiscard]] bool resending() const noexcept { return resend_next_ < resend_end_; }
+  [[nodiscard]] bool end_on_send_failure(common::IoStatus status, std::uint64_t now_ticks) noexcept;
+  void publish_numbers() noexcept;
+
   // --- Outbound ---
   int process_requests(std::uint64_t now_ticks) noexcept;
-  // Sends one message stamped with the session's next seq_num and our client id. Returns the
-  // socket's status; the seq_num is taken only on kOk.
-  [[nodiscard]] common::IoResult send_message(exchange::ClientRequest& message,
+  // Sends one NEW, CANCEL or MODIFY stamped with the session's next request number and our
+  // client id, and keeps it in the resend ring. Returns the socket's status; the number is
+  // taken only on kOk.
+  [[nodiscard]] common::IoResult send_request(exchange::ClientRequest& message,
                                               std::uint64_t now_ticks) noexcept;
+  // Sends a HEARTBEAT or LOGOUT stamped with the next request number, which it does not take.
+  [[nodiscard]] common::IoResult send_unnumbered(exchange::ClientRequest& message,
+                                                 std::uint64_t now_ticks) noexcept;
   // Answers a request with a synthetic REJECTED(reason). False when the event queue is full.
   [[nodiscard]] bool refuse(const OrderRequest& request, exchange::RejectReason reason) noexcept;
   int send_heartbeat(std::uint64_t now_ticks) noexcept;
@@ -240,12 +282,19 @@ class OrderGateway final : public common::Agent {
   common::TcpConnector connector_;
   ReconnectBackoff backoff_;
   RoundTripTable round_trips_;
+  RequestRing sent_requests_;  // for the resend after a reconnect
 
   ClientSession session_;                 // state, sequence numbers and timers, in TscClock ticks
   std::uint64_t next_attempt_ticks_ = 0;  // disconnected: when to connect (0: at once)
   std::uint64_t last_read_tsc_ = 0;       // rdtsc of the read that completed the buffered bytes
   bool disconnect_pending_ = false;       // a kDisconnected is owed to the trade engine
   bool attempted_before_ = false;         // for the reconnects counter
+  // Logged on: the resend runs over [resend_next_, resend_end_); kCaughtUp was emitted.
+  exchange::SeqNum resend_next_ = 0;
+  exchange::SeqNum resend_end_ = 0;
+  bool caught_up_ = false;
+  // What the next kCaughtUp reports: the worst loss since the last one.
+  ResumeOutcome outcome_ = ResumeOutcome::kComplete;
 
   Counters counters_;
   common::SingleWriterCounter tick_to_trade_p50_ns_;

@@ -61,6 +61,9 @@ const OrderGatewayOptions& check_options(const OrderGatewayOptions& options) {
   if (options.max_responses_per_poll == 0) {
     reject_option("max_responses_per_poll must be > 0");
   }
+  if (options.resend_capacity == 0) {
+    reject_option("resend_capacity must be > 0");
+  }
   return options;
 }
 

@@ -37,6 +37,12 @@ struct OrderGatewayOptions {
   // Bounds on one poll(), so agents sharing a thread all get their turn.
   std::uint32_t max_requests_per_poll = 64;
   std::uint32_t max_responses_per_poll = 256;
+  // Every LOGON sets KEEP_ORDERS: the exchange keeps our resting orders when a connection
+  // ends (else it cancels them, CANCELED(DISCONNECTED), replayed on the next connection).
+  bool keep_orders = false;
+  // Requests kept, numbers and contents, to resend those the exchange did not get before a
+  // connection ended (at least 1).
+  std::size_t resend_capacity = 65536;
 };
 
 // Start-up: returns `options` when every value is in range; otherwise throws

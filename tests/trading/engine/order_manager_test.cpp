@@ -242,19 +242,86 @@ TEST_F(OrderManagerTest, a_full_queue_changes_nothing_and_counts_a_send_failure)
   EXPECT_EQ(tiny.front()->request.order_id, 2u);
 }
 
-TEST_F(OrderManagerTest, refuses_to_send_before_logon_and_forgets_orders_on_disconnect) {
+TEST_F(OrderManagerTest, refuses_to_send_before_logon_and_keeps_orders_across_a_disconnect) {
   OrderManager om({7}, queue_, risk_);
   EXPECT_EQ(om.move(0, Side::kBuy, 100, 10, pos_), MoveResult::kNotLoggedOn);
   EXPECT_FALSE(pop().has_value());
   make_live_buy();
   om_.on_disconnected();
   EXPECT_FALSE(om_.logged_on());
+  EXPECT_EQ(om_.order(0, Side::kBuy).state, OrderState::kLive) << "the replay says its fate";
+  EXPECT_EQ(om_.open_orders(), 1u);
+  EXPECT_EQ(om_.move(0, Side::kBuy, 101, 10, pos_), MoveResult::kNotLoggedOn);
+  ClientResponse gone = response(ClientResponseType::kCanceled, 1, Side::kBuy, 100);
+  gone.reject_reason = RejectReason::kDisconnected;
+  om_.on_response(0, gone);
   EXPECT_EQ(om_.order(0, Side::kBuy).state, OrderState::kNone);
   EXPECT_EQ(om_.open_orders(), 0u);
-  EXPECT_EQ(om_.move(0, Side::kBuy, 100, 10, pos_), MoveResult::kNotLoggedOn);
+  EXPECT_EQ(om_.cancels(RejectReason::kDisconnected), 1u);
   om_.set_logged_on(true);
   ASSERT_EQ(om_.move(0, Side::kBuy, 100, 10, pos_), MoveResult::kSentNew);
   EXPECT_EQ(pop()->order_id, 2u);  // ids are never reused
+}
+
+TEST_F(OrderManagerTest, reconcile_after_lost_requests_cancels_by_id_the_orders_still_waiting) {
+  make_live_buy();
+  ASSERT_EQ(om_.move(0, Side::kSell, 110, 10, pos_), MoveResult::kSentNew);  // id 2, pending
+  ASSERT_TRUE(pop().has_value());
+  om_.on_disconnected();
+  om_.set_logged_on(true);
+  EXPECT_EQ(om_.reconcile(ResumeOutcome::kRequestsLost), 1);
+  const auto cancel = pop();
+  ASSERT_TRUE(cancel.has_value());
+  EXPECT_EQ(cancel->msg_type, ClientRequestType::kCancel);
+  EXPECT_EQ(cancel->order_id, 2u);
+  EXPECT_FALSE(pop().has_value());
+  EXPECT_EQ(om_.order(0, Side::kSell).state, OrderState::kPendingCancel);
+  EXPECT_EQ(om_.order(0, Side::kBuy).state, OrderState::kLive);
+  om_.on_response(0, rejected(ClientResponseType::kCancelRejected, 2, RejectReason::kUnknownOrder));
+  EXPECT_EQ(om_.order(0, Side::kSell).state, OrderState::kNone) << "it never reached the exchange";
+  EXPECT_EQ(om_.open_orders(), 1u);
+  EXPECT_EQ(om_.reconciled_orders(), 1u);
+}
+
+TEST_F(OrderManagerTest, reconcile_after_lost_responses_cancels_every_open_order) {
+  make_live_buy();
+  ASSERT_EQ(om_.move(0, Side::kSell, 110, 10, pos_), MoveResult::kSentNew);
+  ASSERT_TRUE(pop().has_value());
+  EXPECT_EQ(om_.reconcile(ResumeOutcome::kResponsesLost), 2);
+  EXPECT_EQ(pop()->order_id, 1u);
+  EXPECT_EQ(pop()->order_id, 2u);
+  EXPECT_EQ(om_.reconcile(ResumeOutcome::kComplete), 0);
+  EXPECT_FALSE(pop().has_value());
+}
+
+TEST_F(OrderManagerTest, reconcile_after_a_new_day_forgets_every_order) {
+  make_live_buy();
+  EXPECT_EQ(om_.reconcile(ResumeOutcome::kStreamsReset), 0);
+  EXPECT_FALSE(pop().has_value());
+  EXPECT_EQ(om_.order(0, Side::kBuy).state, OrderState::kNone);
+  EXPECT_EQ(om_.open_orders(), 0u);
+}
+
+TEST_F(OrderManagerTest, adopts_an_open_order_of_an_earlier_run_only_while_adopting) {
+  ClientResponse accepted = response(ClientResponseType::kAccepted, 40, Side::kSell, 120, 0, 10);
+  accepted.seq_num = 5;
+  EXPECT_EQ(om_.on_response(0, accepted), nullptr) << "not adopting";
+  EXPECT_EQ(om_.stale_responses(), 1u);
+  om_.set_adopting(true);
+  ASSERT_NE(om_.on_response(0, accepted), nullptr);
+  const WorkingOrder& ask = om_.order(0, Side::kSell);
+  EXPECT_EQ(ask.state, OrderState::kLive);
+  EXPECT_EQ(ask.client_order_id, 40u);
+  EXPECT_EQ(ask.price, 120);
+  EXPECT_EQ(ask.leaves, 10u);
+  EXPECT_EQ(om_.open_orders(), 1u);
+  EXPECT_EQ(om_.adopted_orders(), 1u);
+  EXPECT_EQ(om_.next_order_id(), 41u) << "an id seen in the replay is never reused";
+  ClientResponse filled = response(ClientResponseType::kFilled, 40, Side::kSell, 120, 10, 0);
+  filled.seq_num = 6;
+  om_.on_response(0, filled);
+  EXPECT_EQ(om_.order(0, Side::kSell).state, OrderState::kNone);
+  EXPECT_EQ(om_.open_orders(), 0u);
 }
 
 TEST_F(OrderManagerTest, asks_the_risk_manager_before_a_new) {
@@ -440,9 +507,15 @@ TEST_F(OrderManagerTest, a_modify_is_checked_without_the_order_it_replaces) {
   EXPECT_EQ(risk_.total_rejects(), 0u);
 }
 
-TEST_F(OrderManagerTest, disconnect_during_a_modify_forgets_the_order) {
+TEST_F(OrderManagerTest, disconnect_during_a_modify_keeps_the_order_until_the_replay) {
   make_pending_modify(101, 8);
   om_.on_disconnected();
+  EXPECT_EQ(om_.order(0, Side::kBuy).state, OrderState::kPendingModify);
+  om_.on_response(0, response(ClientResponseType::kModified, 1, Side::kBuy, 101, 0, 8));
+  EXPECT_EQ(om_.order(0, Side::kBuy).price, 101);
+  ClientResponse gone = response(ClientResponseType::kCanceled, 1, Side::kBuy, 101);
+  gone.reject_reason = RejectReason::kDisconnected;
+  om_.on_response(0, gone);
   EXPECT_EQ(om_.order(0, Side::kBuy).state, OrderState::kNone);
   EXPECT_EQ(om_.open_qty(0, Side::kBuy), 0u);
   EXPECT_EQ(om_.open_orders(), 0u);

@@ -29,6 +29,9 @@ class Driver {
     GatewayEvent logon;
     logon.type = GatewayEventType::kLoggedOn;
     (void)gw_.try_push(logon);
+    GatewayEvent caught_up;
+    caught_up.type = GatewayEventType::kCaughtUp;
+    (void)gw_.try_push(caught_up);
     (void)engine_.poll();
   }
 

@@ -57,16 +57,27 @@ class TradeEngineTest : public ::testing::Test {
     ASSERT_TRUE(md_.try_push(e));
   }
 
-  void gw(GatewayEventType type) {
+  void gw(GatewayEventType type, ResumeOutcome resume = ResumeOutcome::kComplete) {
     GatewayEvent e;
     e.type = type;
+    e.resume = resume;
     ASSERT_TRUE(gw_.try_push(e));
   }
 
+  // LOGON_ACCEPTED, nothing to replay or resend: caught up at once.
+  void log_on() {
+    gw(GatewayEventType::kLoggedOn);
+    gw(GatewayEventType::kCaughtUp);
+  }
+
   void respond(ClientResponseType type, exchange::OrderId id, Side side = Side::kInvalid,
-               exchange::Price price = 0, exchange::Qty exec = 0, exchange::Qty leaves = 0) {
+               exchange::Price price = 0, exchange::Qty exec = 0, exchange::Qty leaves = 0,
+               exchange::SeqNum seq = 0,
+               exchange::RejectReason reason = exchange::RejectReason::kNone) {
     GatewayEvent e;
     e.type = GatewayEventType::kResponse;
+    e.response.seq_num = seq;
+    e.response.reject_reason = reason;
     e.response.msg_type = type;
     e.response.ticker_id = 1;
     e.response.client_order_id = id;
@@ -90,7 +101,7 @@ class TradeEngineTest : public ::testing::Test {
 
   // Logs on and accepts the two opening quotes (ids 1 and 2 at 9950 / 10050 x 10).
   void log_on_and_accept() {
-    gw(GatewayEventType::kLoggedOn);
+    log_on();
     ASSERT_EQ(run().size(), 2u);
     respond(ClientResponseType::kAccepted, 1, Side::kBuy, 9950, 0, 10);
     respond(ClientResponseType::kAccepted, 2, Side::kSell, 10050, 0, 10);
@@ -124,7 +135,7 @@ TEST_F(TradeEngineTest, sends_nothing_before_logon) {
 }
 
 TEST_F(TradeEngineTest, quotes_around_the_reference_price_on_an_empty_book_after_logon) {
-  gw(GatewayEventType::kLoggedOn);
+  log_on();
   const auto sent = run();
   ASSERT_EQ(sent.size(), 2u);
   expect_request(sent[0], ClientRequestType::kNew, 1, Side::kBuy, 9950, 10);
@@ -248,21 +259,106 @@ TEST_F(TradeEngineTest, a_recovery_that_rebuilds_the_same_book_changes_nothing) 
   EXPECT_EQ(engine_.book(0).order_count(), 2u);
 }
 
-TEST_F(TradeEngineTest, forgets_its_orders_on_disconnect_and_quotes_again_after_logon) {
+TEST_F(TradeEngineTest, keeps_its_orders_across_a_disconnect_until_the_replay_ends_them) {
   log_on_and_accept();
   gw(GatewayEventType::kDisconnected);
   EXPECT_TRUE(run().empty());
-  EXPECT_EQ(engine_.order_manager().order(0, Side::kBuy).state, OrderState::kNone);
-  EXPECT_EQ(engine_.order_manager().order(0, Side::kSell).state, OrderState::kNone);
-  EXPECT_EQ(engine_.order_manager().open_orders(), 0u);
+  EXPECT_EQ(engine_.order_manager().order(0, Side::kBuy).state, OrderState::kLive);
+  EXPECT_EQ(engine_.order_manager().order(0, Side::kSell).state, OrderState::kLive);
+  EXPECT_EQ(engine_.order_manager().open_orders(), 2u);
   md(MarketUpdateType::kAdd, 1, 100, Side::kBuy, 9990, 10);
   EXPECT_TRUE(run().empty());
   gw(GatewayEventType::kLoggedOn);
+  EXPECT_TRUE(run().empty()) << "nothing is sent before the replay has caught up";
+  // The replay: the exchange cancelled both when the connection ended.
+  respond(ClientResponseType::kCanceled, 1, Side::kBuy, 9950, 0, 0, 3,
+          exchange::RejectReason::kDisconnected);
+  respond(ClientResponseType::kCanceled, 2, Side::kSell, 10050, 0, 0, 4,
+          exchange::RejectReason::kDisconnected);
+  EXPECT_TRUE(run().empty());
+  EXPECT_EQ(engine_.order_manager().open_orders(), 0u);
+  gw(GatewayEventType::kCaughtUp);
   const auto sent = run();
   ASSERT_EQ(sent.size(), 2u);
   // Bid-only book: no widening, the reference price's quotes.
   expect_request(sent[0], ClientRequestType::kNew, 3, Side::kBuy, 9950, 10);
   expect_request(sent[1], ClientRequestType::kNew, 4, Side::kSell, 10050, 10);
+}
+
+TEST_F(TradeEngineTest, applies_a_fill_replayed_after_a_reconnect_once) {
+  log_on_and_accept();
+  gw(GatewayEventType::kDisconnected);
+  gw(GatewayEventType::kLoggedOn);
+  respond(ClientResponseType::kFilled, 1, Side::kBuy, 9950, 10, 0, 3);
+  EXPECT_TRUE(run().empty());
+  EXPECT_EQ(engine_.position(0).position, 10);
+  EXPECT_EQ(engine_.fills(), 1u);
+  EXPECT_EQ(engine_.order_manager().order(0, Side::kBuy).state, OrderState::kNone);
+  gw(GatewayEventType::kCaughtUp);
+  const auto sent = run();
+  ASSERT_EQ(sent.size(), 1u) << "the filled bid is replaced, skewed by the position";
+  expect_request(sent[0], ClientRequestType::kNew, 3, Side::kBuy, 9950, 9);
+  EXPECT_EQ(engine_.position(0).position, 10);
+}
+
+TEST_F(TradeEngineTest, cancels_by_id_the_orders_whose_requests_were_lost) {
+  log_on();
+  ASSERT_EQ(run().size(), 2u);  // NEW 1 and 2, never answered
+  respond(ClientResponseType::kAccepted, 2, Side::kSell, 10050, 0, 10);
+  ASSERT_TRUE(run().empty());
+  gw(GatewayEventType::kDisconnected);
+  gw(GatewayEventType::kLoggedOn);
+  gw(GatewayEventType::kCaughtUp, ResumeOutcome::kRequestsLost);
+  const auto sent = run();
+  ASSERT_EQ(sent.size(), 1u) << "only the order still waiting for an answer is unknown";
+  expect_request(sent[0], ClientRequestType::kCancel, 1, Side::kBuy, 0, 0);
+  EXPECT_EQ(engine_.reconciles(), 1u);
+  EXPECT_EQ(engine_.reconciled_orders(), 1u);
+  respond(ClientResponseType::kCancelRejected, 1, Side::kInvalid, 0, 0, 0, 0,
+          exchange::RejectReason::kUnknownOrder);
+  const auto again = run();
+  EXPECT_EQ(engine_.order_manager().order(0, Side::kSell).state, OrderState::kLive);
+  ASSERT_EQ(again.size(), 1u) << "the unknown order is gone; the bid is quoted anew";
+  expect_request(again[0], ClientRequestType::kNew, 3, Side::kBuy, 9950, 10);
+}
+
+TEST_F(TradeEngineTest, forgets_every_order_when_the_exchange_starts_a_new_day) {
+  log_on_and_accept();
+  gw(GatewayEventType::kDisconnected);
+  gw(GatewayEventType::kLoggedOn);
+  gw(GatewayEventType::kCaughtUp, ResumeOutcome::kStreamsReset);
+  const auto sent = run();
+  ASSERT_EQ(sent.size(), 2u);
+  expect_request(sent[0], ClientRequestType::kNew, 3, Side::kBuy, 9950, 10);
+  expect_request(sent[1], ClientRequestType::kNew, 4, Side::kSell, 10050, 10);
+  EXPECT_EQ(engine_.reconciled_orders(), 2u);
+}
+
+TEST_F(TradeEngineTest, a_restarted_engine_rebuilds_its_position_and_orders_from_the_replay) {
+  engine_.restore_next_order_id(30);
+  gw(GatewayEventType::kLoggedOn);
+  // The day so far, from an earlier run: order 40 bought 4 and rests with 6 more.
+  respond(ClientResponseType::kAccepted, 40, Side::kBuy, 9950, 0, 10, 1);
+  respond(ClientResponseType::kFilled, 40, Side::kBuy, 9950, 4, 6, 2);
+  EXPECT_TRUE(run().empty());
+  EXPECT_EQ(engine_.position(0).position, 4);
+  const WorkingOrder& bid = engine_.order_manager().order(0, Side::kBuy);
+  EXPECT_EQ(bid.state, OrderState::kLive);
+  EXPECT_EQ(bid.client_order_id, 40u);
+  EXPECT_EQ(bid.leaves, 6u);
+  EXPECT_EQ(engine_.adopted_orders(), 1u);
+  gw(GatewayEventType::kCaughtUp);
+  const auto sent = run();
+  ASSERT_FALSE(sent.empty());
+  for (const OrderRequest& r : sent) {
+    if (r.request.msg_type == ClientRequestType::kNew) {
+      EXPECT_GE(r.request.order_id, 41u) << "ids of the earlier run are never reused";
+    }
+  }
+  // Once caught up, nothing unknown is adopted any more.
+  respond(ClientResponseType::kAccepted, 77, Side::kSell, 10050, 0, 10, 3);
+  (void)run();
+  EXPECT_EQ(engine_.adopted_orders(), 1u);
 }
 
 TEST_F(TradeEngineTest, a_fill_moves_the_position_and_skews_the_quote) {
@@ -313,7 +409,7 @@ TEST_F(TradeEngineTest, a_wind_down_cancels_every_open_order_and_is_flat_once_th
   md(MarketUpdateType::kAdd, 2, 101, Side::kSell, 10010, 30);
   EXPECT_TRUE(run().empty());
   gw(GatewayEventType::kDisconnected);
-  gw(GatewayEventType::kLoggedOn);
+  log_on();
   EXPECT_TRUE(run().empty());
   EXPECT_EQ(engine_.orders_sent(), 2u);
 }
@@ -335,7 +431,7 @@ TEST_F(TradeEngineTest, a_wind_down_sends_a_refused_cancel_again_once_it_is_answ
 }
 
 TEST_F(TradeEngineTest, a_wind_down_cancels_a_pending_new_once_it_is_accepted) {
-  gw(GatewayEventType::kLoggedOn);
+  log_on();
   ASSERT_EQ(run().size(), 2u);
   engine_.request_wind_down();
   EXPECT_TRUE(run().empty());  // both NEWs are in flight: nothing to cancel yet
@@ -485,7 +581,7 @@ class TradeEngineTakerTest : public TradeEngineTest {
 };
 
 TEST_F(TradeEngineTakerTest, crosses_when_the_signal_exceeds_the_threshold) {
-  gw(GatewayEventType::kLoggedOn);
+  log_on();
   EXPECT_TRUE(run().empty());
   // mid 10000 seeds the fair value; bid 30 vs ask 10: imbalance 0.5, signal 0.15: nothing.
   md(MarketUpdateType::kAdd, 1, 100, Side::kBuy, 9990, 30);

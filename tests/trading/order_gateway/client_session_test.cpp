@@ -44,27 +44,43 @@ ClientSessionDecision protocol_error(ProtocolError reason) {
   return decision(ClientSessionAction::kProtocolError, reason);
 }
 
-// A session whose connection came up at `now` and whose LOGON (seq 1) went out then.
+// A session whose connection came up at `now` and whose LOGON went out then.
 ClientSession logging_on_session(std::uint64_t now = 0,
                                  const ClientSessionTimeouts& timeouts = kTimeouts) {
   ClientSession session(kClient, timeouts);
   session.open(now);
-  ClientRequest logon{};
-  logon.msg_type = ClientRequestType::kLogon;
-  session.stamp(logon);
-  EXPECT_EQ(logon.seq_num, 1u);
-  session.on_sent(now);
+  session.on_unnumbered_sent(now);
   return session;
 }
 
-// A session that has logged on (LOGON seq 1 sent, LOGON_ACCEPTED seq 1 consumed) at `now`.
+ClientResponse logon_accepted(SeqNum first, SeqNum expected_request, SeqNum next_live) {
+  ClientResponse r = response(ClientResponseType::kLogonAccepted, first);
+  r.client_order_id = expected_request;
+  r.market_order_id = next_live;
+  return r;
+}
+
+// Logs `session` on (it must be logging on) with nothing to replay.
+void log_on(ClientSession& session) {
+  const ClientResponse accepted =
+      logon_accepted(session.replay_from(), session.next_request_seq(), session.expected_seq());
+  ASSERT_EQ(session.on_response(accepted), decision(ClientSessionAction::kLogonAccepted));
+  session.accept_logon(accepted);
+}
+
+// A session that has logged on at `now` on a fresh day.
 ClientSession logged_on_session(std::uint64_t now = 0,
                                 const ClientSessionTimeouts& timeouts = kTimeouts) {
   ClientSession session = logging_on_session(now, timeouts);
-  EXPECT_EQ(session.on_response(response(ClientResponseType::kLogonAccepted, 1)),
-            decision(ClientSessionAction::kLogonAccepted));
-  session.accept_logon();
+  log_on(session);
   return session;
+}
+
+// Routes and consumes the next numbered response.
+void process_next(ClientSession& session) {
+  const ClientResponse r = response(ClientResponseType::kAccepted, session.expected_seq());
+  ASSERT_EQ(session.on_response(r), decision(ClientSessionAction::kRoute));
+  session.consume_response();
 }
 
 TEST(ClientSession, starts_disconnected_and_out_of_session) {
@@ -73,13 +89,14 @@ TEST(ClientSession, starts_disconnected_and_out_of_session) {
   EXPECT_FALSE(session.in_session());
   EXPECT_FALSE(session.logged_on());
   EXPECT_EQ(session.client_id(), kClient);
-  EXPECT_EQ(session.peek_outbound_seq(), 1u);
+  EXPECT_EQ(session.next_request_seq(), 1u);
+  EXPECT_EQ(session.last_processed(), 0u);
   EXPECT_EQ(session.expected_seq(), 1u);
 }
 
 TEST(ClientSession, ignores_responses_while_not_in_a_session) {
   ClientSession session(kClient, kTimeouts);
-  const ClientResponse accepted = response(ClientResponseType::kLogonAccepted, 1);
+  const ClientResponse accepted = logon_accepted(1, 1, 1);
   EXPECT_EQ(session.on_response(accepted), decision(ClientSessionAction::kIgnore));
   session.start_connecting(0);
   EXPECT_EQ(session.on_response(accepted), decision(ClientSessionAction::kIgnore));
@@ -99,54 +116,112 @@ TEST(ClientSession, times_out_a_connect_only_while_connecting) {
   EXPECT_FALSE(session.connect_timed_out(5000));
 }
 
-TEST(ClientSession, opening_logs_on_with_both_sequence_numbers_at_one) {
+TEST(ClientSession, first_logon_of_the_day_asks_for_every_response_from_one) {
+  ClientSession session(kClient, kTimeouts);
+  session.open(0);
+  const ClientRequest logon = session.logon_message();
+  EXPECT_EQ(logon.msg_type, ClientRequestType::kLogon);
+  EXPECT_EQ(logon.seq_num, 1u) << "the next request number";
+  EXPECT_EQ(logon.client_id, kClient);
+  EXPECT_EQ(logon.order_id, 1u) << "replay from 1";
+  EXPECT_EQ(logon.flags, 0u);
+  EXPECT_EQ(logon.tif, exchange::TimeInForce::kGtc);
+}
+
+TEST(ClientSession, logon_sets_keep_orders_when_asked) {
+  ClientSession session(kClient, kTimeouts, /*keep_orders=*/true);
+  session.open(0);
+  EXPECT_EQ(session.logon_message().flags, exchange::kFlagKeepOrders);
+  EXPECT_TRUE(session.keep_orders());
+}
+
+TEST(ClientSession, numbers_both_streams_across_connections) {
   ClientSession session = logged_on_session();
   for (int i = 0; i < 3; ++i) {
-    session.on_sent(10);
+    session.on_request_sent(10);
   }
-  session.consume_response();
-  ASSERT_EQ(session.peek_outbound_seq(), 5u);
-  ASSERT_EQ(session.expected_seq(), 3u);
+  process_next(session);
+  process_next(session);
+  ASSERT_EQ(session.next_request_seq(), 4u);
+  ASSERT_EQ(session.last_processed(), 2u);
   session.close();
 
   session.open(20);
   EXPECT_EQ(session.state(), ClientSessionState::kLoggingOn);
-  EXPECT_TRUE(session.in_session());
-  EXPECT_FALSE(session.logged_on());
-  EXPECT_EQ(session.peek_outbound_seq(), 1u) << "the new connection's LOGON takes seq 1";
-  EXPECT_EQ(session.expected_seq(), 1u);
   EXPECT_EQ(session.last_receive_ticks(), 20u);
+  const ClientRequest logon = session.logon_message();
+  EXPECT_EQ(logon.seq_num, 4u) << "no reset to 1 on a new connection";
+  EXPECT_EQ(logon.order_id, 3u) << "replay everything after the last processed response";
+  ClientRequest order{};
+  order.msg_type = ClientRequestType::kNew;
+  session.stamp(order);
+  EXPECT_EQ(order.seq_num, 4u);
+
+  // The exchange got requests 1 and 2 only, and numbered 2 more responses (3, 4).
+  const ClientResponse accepted = logon_accepted(3, 3, 5);
+  ASSERT_EQ(session.on_response(accepted), decision(ClientSessionAction::kLogonAccepted));
+  session.accept_logon(accepted);
+  EXPECT_EQ(session.exchange_expects(), 3u);
+  EXPECT_EQ(session.live_next(), 5u);
+  EXPECT_TRUE(session.replaying());
+  EXPECT_FALSE(session.caught_up());
+  process_next(session);
+  process_next(session);
+  EXPECT_EQ(session.last_processed(), 4u);
+  EXPECT_FALSE(session.replaying());
+  EXPECT_TRUE(session.caught_up());
+  process_next(session);
+  EXPECT_EQ(session.last_processed(), 5u) << "live responses follow";
 }
 
-TEST(ClientSession, stamps_the_next_seq_num_and_our_client_id_and_takes_it_only_when_sent) {
+TEST(ClientSession, heartbeat_and_logout_carry_the_next_request_number_and_take_none) {
   ClientSession session = logged_on_session();
   ClientRequest order{};
   order.msg_type = ClientRequestType::kNew;
   order.client_id = 99;
   session.stamp(order);
-  EXPECT_EQ(order.seq_num, 2u);
+  EXPECT_EQ(order.seq_num, 1u);
   EXPECT_EQ(order.client_id, kClient);
-  EXPECT_EQ(session.peek_outbound_seq(), 2u) << "stamping takes nothing (the send may fail)";
+  session.on_request_sent(30);
+  EXPECT_EQ(session.next_request_seq(), 2u);
+  EXPECT_EQ(session.last_send_ticks(), 30u);
+  ClientRequest heartbeat{};
+  heartbeat.msg_type = ClientRequestType::kHeartbeat;
+  session.stamp(heartbeat);
+  EXPECT_EQ(heartbeat.seq_num, 2u);
+  session.on_unnumbered_sent(40);
+  EXPECT_EQ(session.last_send_ticks(), 40u);
+  EXPECT_EQ(session.next_request_seq(), 2u) << "a HEARTBEAT consumes no number";
   session.stamp(order);
   EXPECT_EQ(order.seq_num, 2u);
-  session.on_sent(30);
-  EXPECT_EQ(session.peek_outbound_seq(), 3u);
-  EXPECT_EQ(session.last_send_ticks(), 30u);
-  session.stamp(order);
-  EXPECT_EQ(order.seq_num, 3u);
 }
 
-TEST(ClientSession, logon_accepted_logs_on_and_consumes_its_seq_num) {
+TEST(ClientSession, logon_accepted_logs_on_without_consuming_a_number) {
   ClientSession session = logging_on_session();
-  const ClientResponse accepted = response(ClientResponseType::kLogonAccepted, 1);
+  const ClientResponse accepted = logon_accepted(1, 1, 1);
   EXPECT_EQ(session.on_response(accepted), decision(ClientSessionAction::kLogonAccepted));
   EXPECT_EQ(session.on_response(accepted), decision(ClientSessionAction::kLogonAccepted))
       << "judging consumes nothing: a blocked response is judged again";
-  EXPECT_EQ(session.expected_seq(), 1u);
-  session.accept_logon();
+  session.accept_logon(accepted);
   EXPECT_EQ(session.state(), ClientSessionState::kLoggedOn);
   EXPECT_TRUE(session.logged_on());
-  EXPECT_EQ(session.expected_seq(), 2u);
+  EXPECT_TRUE(session.caught_up()) << "nothing to replay";
+  EXPECT_EQ(session.expected_seq(), 1u) << "LOGON_ACCEPTED is not numbered";
+}
+
+TEST(ClientSession, takes_logon_answers_that_contradict_the_logon_as_bad) {
+  ClientSession session = logging_on_session();  // asked from 1
+  EXPECT_EQ(session.on_response(logon_accepted(2, 1, 5)),
+            protocol_error(ProtocolError::kBadLogonAnswer))
+      << "replay must start where asked";
+  EXPECT_EQ(session.on_response(logon_accepted(1, 1, 0)),
+            protocol_error(ProtocolError::kBadLogonAnswer))
+      << "the next live number cannot be before the replay";
+  EXPECT_EQ(session.on_response(logon_accepted(1, 0, 1)),
+            protocol_error(ProtocolError::kBadLogonAnswer))
+      << "request numbers start at 1";
+  EXPECT_EQ(session.on_response(logon_accepted(1, 1, 9)),
+            decision(ClientSessionAction::kLogonAccepted));
 }
 
 TEST(ClientSession, logon_rejected_while_logging_on_ends_the_attempt) {
@@ -166,82 +241,138 @@ TEST(ClientSession, routes_order_answers_only_when_logged_on) {
     EXPECT_EQ(logging_on.on_response(response(type, 1)),
               protocol_error(ProtocolError::kUnexpectedMsgType));
     ClientSession logged_on = logged_on_session();
-    EXPECT_EQ(logged_on.on_response(response(type, 2)), decision(ClientSessionAction::kRoute));
+    EXPECT_EQ(logged_on.on_response(response(type, 1)), decision(ClientSessionAction::kRoute));
   }
 }
 
-TEST(ClientSession, consumes_heartbeats_logging_on_or_logged_on) {
+TEST(ClientSession, skips_a_replayed_response_already_processed) {
+  ClientSession session = logged_on_session();
+  process_next(session);
+  process_next(session);
+  process_next(session);
+  session.close();
+  session.open(0);
+  // An exchange that replays more than asked (from 2): 2 and 3 are repeats, 4 is new.
+  const ClientResponse accepted = logon_accepted(4, 1, 5);
+  ASSERT_EQ(session.on_response(accepted), decision(ClientSessionAction::kLogonAccepted));
+  session.accept_logon(accepted);
+  EXPECT_EQ(session.on_response(response(ClientResponseType::kFilled, 2)),
+            decision(ClientSessionAction::kDuplicate));
+  EXPECT_EQ(session.on_response(response(ClientResponseType::kFilled, 3)),
+            decision(ClientSessionAction::kDuplicate));
+  EXPECT_EQ(session.last_processed(), 3u) << "a duplicate is never applied";
+  EXPECT_EQ(session.on_response(response(ClientResponseType::kFilled, 4)),
+            decision(ClientSessionAction::kRoute));
+}
+
+TEST(ClientSession, takes_a_gap_in_numbered_responses_as_a_seq_gap) {
+  ClientSession session = logged_on_session();
+  EXPECT_EQ(session.on_response(response(ClientResponseType::kAccepted, 2)),
+            protocol_error(ProtocolError::kSeqGap));
+  EXPECT_EQ(session.on_response(response(ClientResponseType::kAccepted, 1)),
+            decision(ClientSessionAction::kRoute));
+}
+
+TEST(ClientSession, takes_a_heartbeat_ahead_of_us_as_a_gap_only_after_the_replay) {
   ClientSession session = logging_on_session();
-  EXPECT_EQ(session.on_response(response(ClientResponseType::kHeartbeat, 1)),
-            decision(ClientSessionAction::kHeartbeat));
-  session.consume_response();
-  EXPECT_EQ(session.on_response(response(ClientResponseType::kLogonAccepted, 2)),
-            decision(ClientSessionAction::kLogonAccepted));
-  session.accept_logon();
+  EXPECT_EQ(session.on_response(response(ClientResponseType::kHeartbeat, 9)),
+            decision(ClientSessionAction::kHeartbeat))
+      << "logging on: the numbers are not known yet";
+  const ClientResponse accepted = logon_accepted(1, 1, 3);  // responses 1 and 2 to replay
+  ASSERT_EQ(session.on_response(accepted), decision(ClientSessionAction::kLogonAccepted));
+  session.accept_logon(accepted);
+  EXPECT_EQ(session.on_response(response(ClientResponseType::kHeartbeat, 3)),
+            decision(ClientSessionAction::kHeartbeat))
+      << "still replaying: the live number is ahead";
+  process_next(session);
+  process_next(session);
   EXPECT_EQ(session.on_response(response(ClientResponseType::kHeartbeat, 3)),
             decision(ClientSessionAction::kHeartbeat));
-  session.consume_response();
-  EXPECT_EQ(session.expected_seq(), 4u);
+  EXPECT_EQ(session.expected_seq(), 3u) << "a heartbeat consumes no number";
+  EXPECT_EQ(session.on_response(response(ClientResponseType::kHeartbeat, 4)),
+            protocol_error(ProtocolError::kSeqGap))
+      << "response 3 was sent and never arrived";
 }
 
 TEST(ClientSession, takes_a_logon_answer_once_logged_on_as_unexpected) {
   ClientSession session = logged_on_session();
-  EXPECT_EQ(session.on_response(response(ClientResponseType::kLogonAccepted, 2)),
+  EXPECT_EQ(session.on_response(logon_accepted(1, 1, 1)),
             protocol_error(ProtocolError::kUnexpectedMsgType));
-  EXPECT_EQ(session.on_response(response(ClientResponseType::kLogonRejected, 2)),
+  EXPECT_EQ(session.on_response(response(ClientResponseType::kLogonRejected, 1)),
             protocol_error(ProtocolError::kUnexpectedMsgType));
-}
-
-TEST(ClientSession, takes_a_gap_or_a_repeat_in_seq_nums_as_a_seq_gap) {
-  ClientSession session = logged_on_session();
-  EXPECT_EQ(session.on_response(response(ClientResponseType::kAccepted, 3)),
-            protocol_error(ProtocolError::kSeqGap));
-  EXPECT_EQ(session.on_response(response(ClientResponseType::kAccepted, 1)),
-            protocol_error(ProtocolError::kSeqGap));
-  EXPECT_EQ(session.on_response(response(ClientResponseType::kAccepted, 2)),
-            decision(ClientSessionAction::kRoute));
-  ClientSession logging_on = logging_on_session();
-  EXPECT_EQ(logging_on.on_response(response(ClientResponseType::kLogonAccepted, 2)),
-            protocol_error(ProtocolError::kSeqGap));
 }
 
 TEST(ClientSession, takes_a_message_for_another_client_as_a_wrong_client_id) {
   ClientSession session = logged_on_session();
-  EXPECT_EQ(session.on_response(response(ClientResponseType::kAccepted, 2, kClient + 1)),
+  EXPECT_EQ(session.on_response(response(ClientResponseType::kAccepted, 1, kClient + 1)),
             protocol_error(ProtocolError::kWrongClientId));
+  EXPECT_EQ(session.on_response(response(ClientResponseType::kAccepted, 7, kClient + 1)),
+            protocol_error(ProtocolError::kWrongClientId))
+      << "the client id is checked before the number";
   ClientSession logging_on = logging_on_session();
-  EXPECT_EQ(logging_on.on_response(response(ClientResponseType::kLogonAccepted, 1, 0)),
-            protocol_error(ProtocolError::kWrongClientId));
-}
-
-TEST(ClientSession, checks_the_seq_num_before_the_client_id_and_both_before_the_type) {
-  ClientSession session = logged_on_session();
-  EXPECT_EQ(session.on_response(response(ClientResponseType::kInvalid, 5, kClient + 1)),
-            protocol_error(ProtocolError::kSeqGap));
-  EXPECT_EQ(session.on_response(response(ClientResponseType::kInvalid, 2, kClient + 1)),
-            protocol_error(ProtocolError::kWrongClientId));
+  ClientResponse accepted = logon_accepted(1, 1, 1);
+  accepted.client_id = 0;
+  EXPECT_EQ(logging_on.on_response(accepted), protocol_error(ProtocolError::kWrongClientId));
 }
 
 TEST(ClientSession, takes_a_type_outside_the_protocol_as_unknown) {
   ClientSession session = logged_on_session();
-  EXPECT_EQ(session.on_response(response(ClientResponseType::kInvalid, 2)),
+  EXPECT_EQ(session.on_response(response(ClientResponseType::kInvalid, 1)),
             protocol_error(ProtocolError::kUnknownMsgType));
-  EXPECT_EQ(session.on_response(response(static_cast<ClientResponseType>(200), 2)),
+  EXPECT_EQ(session.on_response(response(static_cast<ClientResponseType>(200), 1)),
             protocol_error(ProtocolError::kUnknownMsgType));
   ClientSession logging_on = logging_on_session();
   EXPECT_EQ(logging_on.on_response(response(static_cast<ClientResponseType>(11), 1)),
             protocol_error(ProtocolError::kUnknownMsgType));
 }
 
-TEST(ClientSession, consumes_a_seq_num_only_when_told) {
+TEST(ClientSession, consumes_a_number_only_when_told) {
   ClientSession session = logged_on_session();
-  const ClientResponse accepted = response(ClientResponseType::kAccepted, 2);
+  const ClientResponse accepted = response(ClientResponseType::kAccepted, 1);
   ASSERT_EQ(session.on_response(accepted), decision(ClientSessionAction::kRoute));
   ASSERT_EQ(session.on_response(accepted), decision(ClientSessionAction::kRoute));
   session.consume_response();
-  EXPECT_EQ(session.expected_seq(), 3u);
-  EXPECT_EQ(session.on_response(accepted), protocol_error(ProtocolError::kSeqGap))
-      << "once consumed, the same seq_num is a repeat";
+  EXPECT_EQ(session.expected_seq(), 2u);
+  EXPECT_EQ(session.on_response(accepted), decision(ClientSessionAction::kDuplicate))
+      << "once consumed, the same number is a repeat";
+}
+
+TEST(ClientSession, asks_for_no_replay_once_after_replay_unavailable) {
+  ClientSession session = logged_on_session();
+  process_next(session);
+  session.close();
+  session.skip_replay_once();
+  session.open(0);
+  EXPECT_EQ(session.logon_message().order_id, 0u);
+  EXPECT_EQ(session.on_response(logon_accepted(8, 1, 9)),
+            protocol_error(ProtocolError::kBadLogonAnswer))
+      << "with none asked, seq_num is the next live number";
+  EXPECT_EQ(session.on_response(logon_accepted(0, 1, 0)),
+            protocol_error(ProtocolError::kBadLogonAnswer))
+      << "response numbers start at 1";
+  const ClientResponse accepted = logon_accepted(9, 1, 9);
+  ASSERT_EQ(session.on_response(accepted), decision(ClientSessionAction::kLogonAccepted));
+  session.accept_logon(accepted);
+  EXPECT_EQ(session.expected_seq(), 9u) << "the missed responses are given up";
+  EXPECT_TRUE(session.caught_up());
+  session.close();
+  session.open(0);
+  EXPECT_EQ(session.logon_message().order_id, 9u) << "only once";
+}
+
+TEST(ClientSession, restores_and_resets_its_streams) {
+  ClientSession session(kClient, kTimeouts);
+  session.restore(40, 12);
+  session.open(0);
+  EXPECT_EQ(session.logon_message().seq_num, 40u);
+  EXPECT_EQ(session.logon_message().order_id, 13u);
+  session.close();
+  session.reset_streams();
+  session.open(0);
+  EXPECT_EQ(session.logon_message().seq_num, 1u);
+  EXPECT_EQ(session.logon_message().order_id, 1u);
+  session.set_next_request_seq(7);
+  EXPECT_EQ(session.next_request_seq(), 7u);
 }
 
 TEST(ClientSession, lets_only_new_cancel_and_modify_out_and_only_when_logged_on) {
@@ -270,7 +401,7 @@ TEST(ClientSession, times_out_a_logon_without_answer_only_while_logging_on) {
   ClientSession session = logging_on_session(2000);
   EXPECT_FALSE(session.logon_timed_out(2999));
   EXPECT_TRUE(session.logon_timed_out(3000));
-  session.accept_logon();
+  log_on(session);
   EXPECT_FALSE(session.logon_timed_out(10'000)) << "answered";
 }
 
@@ -280,7 +411,7 @@ TEST(ClientSession, owes_a_heartbeat_only_when_logged_on_and_idle_for_the_interv
   ClientSession session = logged_on_session(0);
   EXPECT_FALSE(session.heartbeat_due(49));
   EXPECT_TRUE(session.heartbeat_due(50));
-  session.on_sent(60);
+  session.on_unnumbered_sent(60);
   EXPECT_FALSE(session.heartbeat_due(109)) << "any message sent restarts the interval";
   EXPECT_TRUE(session.heartbeat_due(110));
   EXPECT_FALSE(session.heartbeat_due(10)) << "a time before the last send is never due";
@@ -297,7 +428,7 @@ TEST(ClientSession, times_out_when_logged_on_and_nothing_was_received_for_the_ti
   session.on_bytes_received(400);
   EXPECT_FALSE(session.receive_timed_out(899));
   EXPECT_TRUE(session.receive_timed_out(900));
-  session.on_sent(950);
+  session.on_request_sent(950);
   EXPECT_TRUE(session.receive_timed_out(950)) << "sending does not make the exchange alive";
   session.close();
   EXPECT_FALSE(session.receive_timed_out(10'000));
@@ -326,6 +457,8 @@ TEST(ClientSession, names_actions_and_errors_for_logs) {
   EXPECT_EQ(to_string(ClientSessionAction::kProtocolError), "PROTOCOL_ERROR");
   EXPECT_EQ(to_string(ProtocolError::kSeqGap), "SEQ_GAP");
   EXPECT_EQ(to_string(ProtocolError::kUnexpectedMsgType), "UNEXPECTED_MSG_TYPE");
+  EXPECT_EQ(to_string(ClientSessionAction::kDuplicate), "DUPLICATE");
+  EXPECT_EQ(to_string(ProtocolError::kBadLogonAnswer), "BAD_LOGON_ANSWER");
   EXPECT_EQ(to_string(static_cast<ProtocolError>(99)), "UNKNOWN");
 }
 

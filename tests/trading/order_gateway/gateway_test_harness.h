@@ -10,6 +10,7 @@
 #include "common/net/tcp_server.h"
 #include "exchange/protocol/client_request.h"
 #include "exchange/protocol/client_response.h"
+#include "exchange/protocol/reject_reason.h"
 #include "trading/order_gateway/order_gateway.h"
 #include "trading/trading_messages.h"
 
@@ -144,9 +145,13 @@ class GatewayHarness {
   std::vector<GatewayEvent> log_;
 };
 
-// A misbehaving exchange: a TcpServer on an ephemeral loopback port, polled from the test
-// thread, that records each connection's requests, answers LOGON with LOGON_ACCEPTED (unless
-// told not to) and sends whatever the test scripts.
+// A scripted exchange speaking the version 2 session numbering (docs/protocol.md): a TcpServer
+// on an ephemeral loopback port, polled from the test thread, that records each connection's
+// requests and keeps one client's two streams across connections. A LOGON asking for replay
+// from n gets LOGON_ACCEPTED (seq_num n, or the next live number for 0; client_order_id the
+// next request number it expects; market_order_id the next live number), then every response
+// it numbered from n, unless told otherwise. Numbered requests at the expected number advance
+// it; nothing else is answered unless the test sends it.
 //
 // Thread contract: the test thread calls every member.
 class ScriptedExchange {
@@ -168,24 +173,36 @@ class ScriptedExchange {
   const std::vector<std::vector<exchange::ClientRequest>>& connections() const {
     return connections_;
   }
+  // NEW, CANCEL and MODIFY received, over every connection, in arrival order.
+  const std::vector<exchange::ClientRequest>& orders() const { return orders_; }
   [[nodiscard]] bool connected() const { return current_.has_value(); }
   void set_answer_logon(bool answer) { answer_logon_ = answer; }
+  // The next LOGON gets LOGON_REJECTED(reason) instead (once).
+  void reject_next_logon(exchange::RejectReason reason) { reject_next_logon_ = reason; }
+  // The next LOGON_ACCEPTED claims to expect this request number (once; 0: the real one).
+  void claim_next_expected(exchange::SeqNum expected) { claimed_expected_ = expected; }
+  // Requests arriving from now on are dropped unread (as if lost with the connection).
+  void set_drop_orders(bool drop) { drop_orders_ = drop; }
+  // Forgets the whole day: both streams start from 1 again (a restart without a journal).
+  void new_day() {
+    history_.clear();
+    expected_request_ = 1;
+  }
 
-  // Sends `response` on the current connection with the next seq_num of this connection
-  // (unless `raw`: then as given). False when there is no connection or no room.
+  // Sends `response` on the current connection. Unless `raw`, a numbered type takes the next
+  // live number (and is kept for replay) and a HEARTBEAT carries it; the client id is ours.
+  // False when there is no connection or no room.
   bool send(exchange::ClientResponse response, bool raw = false) {
-    if (!current_.has_value()) {
-      return false;
-    }
-    common::TcpConnection* connection = server_->connection(*current_);
-    if (connection == nullptr) {
-      return false;
-    }
     if (!raw) {
-      response.seq_num = next_seq_++;
       response.client_id = client_id_;
+      if (response.msg_type == exchange::ClientResponseType::kHeartbeat) {
+        response.seq_num = next_live();
+      } else {
+        response.seq_num = next_live();
+        history_.push_back(response);
+      }
     }
-    return connection->send(&response, sizeof(response)).ok();
+    return write(response);
   }
   bool send(exchange::ClientResponseType type, exchange::OrderId client_order_id = 0) {
     exchange::ClientResponse response{};
@@ -194,7 +211,19 @@ class ScriptedExchange {
     response.client_order_id = client_order_id;
     return send(response);
   }
-  [[nodiscard]] exchange::SeqNum next_seq() const { return next_seq_; }
+  // Numbers a response into the stream without sending it (it is replayed on the next LOGON
+  // that asks for it), as if the connection died before it left.
+  void record_unsent(exchange::ClientResponse response) {
+    response.client_id = client_id_;
+    response.seq_num = next_live();
+    history_.push_back(response);
+  }
+  // The numbered stream so far, from 1.
+  const std::vector<exchange::ClientResponse>& history() const { return history_; }
+  // The next live response number.
+  [[nodiscard]] exchange::SeqNum next_live() const { return history_.size() + 1; }
+  // The next request number it expects.
+  [[nodiscard]] exchange::SeqNum expected_request() const { return expected_request_; }
 
   // Drops the current connection (as an exchange that restarts or kicks the session).
   void kick() {
@@ -207,16 +236,25 @@ class ScriptedExchange {
   // TcpServer handler.
   void on_accept(common::TcpConnectionId id, common::TcpConnection&) {
     current_ = id;
-    next_seq_ = 1;
     connections_.emplace_back();
   }
   void on_data(common::TcpConnectionId id, common::TcpConnection& connection) {
     connection.for_each_message<exchange::ClientRequest>([&](const exchange::ClientRequest& r) {
-      if (current_ == id) {
-        connections_.back().push_back(r);
+      if (current_ != id) {
+        return;
       }
-      if (answer_logon_ && r.msg_type == exchange::ClientRequestType::kLogon) {
-        (void)send(exchange::ClientResponseType::kLogonAccepted);
+      if (exchange::is_order_type(r.msg_type) && drop_orders_) {
+        return;
+      }
+      connections_.back().push_back(r);
+      if (exchange::is_order_type(r.msg_type)) {
+        orders_.push_back(r);
+        if (r.seq_num == expected_request_) {
+          ++expected_request_;
+        }
+      }
+      if (r.msg_type == exchange::ClientRequestType::kLogon && answer_logon_) {
+        answer_logon(r);
       }
     });
   }
@@ -227,12 +265,55 @@ class ScriptedExchange {
   }
 
  private:
+  void answer_logon(const exchange::ClientRequest& logon) {
+    exchange::ClientResponse answer{};
+    answer.client_id = client_id_;
+    const exchange::SeqNum from = logon.order_id;
+    if (reject_next_logon_.has_value() || from > next_live()) {
+      answer.msg_type = exchange::ClientResponseType::kLogonRejected;
+      answer.reject_reason = reject_next_logon_.value_or(exchange::RejectReason::kBadSeqNum);
+      answer.seq_num = next_live();
+      reject_next_logon_.reset();
+      (void)write(answer);
+      kick();
+      return;
+    }
+    answer.msg_type = exchange::ClientResponseType::kLogonAccepted;
+    answer.seq_num = from == 0 ? next_live() : from;
+    answer.client_order_id = claimed_expected_ != 0 ? claimed_expected_ : expected_request_;
+    if (claimed_expected_ != 0) {
+      expected_request_ = claimed_expected_;
+      claimed_expected_ = 0;
+    }
+    answer.market_order_id = next_live();
+    (void)write(answer);
+    for (exchange::SeqNum n = from == 0 ? next_live() : from; n < next_live(); ++n) {
+      (void)write(history_[n - 1]);
+    }
+  }
+
+  bool write(const exchange::ClientResponse& response) {
+    if (!current_.has_value()) {
+      return false;
+    }
+    common::TcpConnection* connection = server_->connection(*current_);
+    if (connection == nullptr) {
+      return false;
+    }
+    return connection->send(&response, sizeof(response)).ok();
+  }
+
   exchange::ClientId client_id_;
   std::optional<common::TcpServer> server_;
   std::optional<common::TcpConnectionId> current_;
   std::vector<std::vector<exchange::ClientRequest>> connections_;
-  exchange::SeqNum next_seq_ = 1;
+  std::vector<exchange::ClientRequest> orders_;
+  std::vector<exchange::ClientResponse> history_;  // the numbered stream, from 1
+  exchange::SeqNum expected_request_ = 1;
+  exchange::SeqNum claimed_expected_ = 0;
+  std::optional<exchange::RejectReason> reject_next_logon_;
   bool answer_logon_ = true;
+  bool drop_orders_ = false;
 };
 
 }  // namespace llt::trading::testing

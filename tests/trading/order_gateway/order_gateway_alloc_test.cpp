@@ -59,7 +59,7 @@ TEST(OrderGatewayAllocation, sends_receives_heartbeats_and_reconnects_without_al
   testing::GatewayHarness harness(options, 4096);
   harness.gateway().on_start();
   CountingDriver driver(harness);
-  ASSERT_TRUE(driver.poll_until([&] { return harness.count(GatewayEventType::kLoggedOn) == 1; }));
+  ASSERT_TRUE(driver.poll_until([&] { return harness.count(GatewayEventType::kCaughtUp) == 1; }));
 
   constexpr std::uint64_t kOrders = 200;
   for (std::uint64_t i = 0; i < kOrders; ++i) {
@@ -85,7 +85,7 @@ TEST(OrderGatewayAllocation, sends_receives_heartbeats_and_reconnects_without_al
   exchange::OrderServerOptions server_options = exchange::testing::test_order_server_options();
   server_options.port = port;
   exchange = std::make_unique<OrderEntryExchange>(server_options);
-  ASSERT_TRUE(driver.poll_until([&] { return harness.count(GatewayEventType::kLoggedOn) == 2; }));
+  ASSERT_TRUE(driver.poll_until([&] { return harness.count(GatewayEventType::kCaughtUp) == 2; }));
   ASSERT_TRUE(harness.submit(testing::new_order(1, 1, exchange::Side::kBuy, 9'000, 1)));
   ASSERT_TRUE(driver.poll_until([&] { return harness.responses().size() == 2 * kOrders + 2; }));
 

@@ -52,6 +52,7 @@ TEST(OrderGatewayOptions, every_rule_names_the_option) {
       {"send_buffer_bytes must hold one ClientRequest", [](auto& o) { o.send_buffer_bytes = 37; }},
       {"max_requests_per_poll must be > 0", [](auto& o) { o.max_requests_per_poll = 0; }},
       {"max_responses_per_poll must be > 0", [](auto& o) { o.max_responses_per_poll = 0; }},
+      {"resend_capacity must be > 0", [](auto& o) { o.resend_capacity = 0; }},
   };
   for (const auto& [expected, spoil] : cases) {
     OrderGatewayOptions options;
@@ -71,6 +72,7 @@ TEST(OrderGatewayOptions, the_smallest_valid_values_pass) {
   options.reconnect_max = 1ms;
   options.max_requests_per_poll = 1;
   options.max_responses_per_poll = 1;
+  options.resend_capacity = 1;
   EXPECT_EQ(refusal(options), "");
 }
 
