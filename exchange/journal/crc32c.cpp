@@ -54,8 +54,8 @@ std::uint32_t update_software(std::uint32_t crc, const unsigned char* p, std::si
 
 #ifdef LLT_CRC32C_X86
 __attribute__((target("sse4.2"))) std::uint32_t update_hardware(std::uint32_t crc,
-                                                                 const unsigned char* p,
-                                                                 std::size_t n) noexcept {
+                                                                const unsigned char* p,
+                                                                std::size_t n) noexcept {
   std::uint64_t crc64 = crc;
   while (n >= 8) {
     std::uint64_t word = 0;

@@ -16,7 +16,7 @@ class JournalError : public std::runtime_error {
         file(std::move(file_path)),
         offset(byte_offset) {}
 
-  std::string file;     // the journal file (or the directory) at fault
+  std::string file;      // the journal file (or the directory) at fault
   std::uint64_t offset;  // byte offset in that file; 0 for a header or the file as a whole
 };
 

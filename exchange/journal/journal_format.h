@@ -56,14 +56,14 @@ inline constexpr std::size_t kJournalRecordKindCount = 5;  // index by the value
 
 // The first 64 bytes of every journal file.
 struct [[gnu::packed]] JournalFileHeader {
-  char magic[8] = {};              // kJournalMagic
-  std::uint32_t version = 0;       // kJournalVersion
-  std::uint32_t record_size = 0;   // kJournalRecordSize
-  std::uint32_t file_number = 0;   // as in the file's name
-  std::uint32_t reserved = 0;      // 0
-  std::uint64_t first_index = 0;   // index of the file's first record (1 in the first file)
+  char magic[8] = {};               // kJournalMagic
+  std::uint32_t version = 0;        // kJournalVersion
+  std::uint32_t record_size = 0;    // kJournalRecordSize
+  std::uint32_t file_number = 0;    // as in the file's name
+  std::uint32_t reserved = 0;       // 0
+  std::uint64_t first_index = 0;    // index of the file's first record (1 in the first file)
   std::uint8_t reserved2[28] = {};  // 0
-  std::uint32_t crc32c = 0;        // of bytes [0, 60)
+  std::uint32_t crc32c = 0;         // of bytes [0, 60)
 };
 
 static_assert(sizeof(JournalFileHeader) == kJournalHeaderSize, "docs/journal.md: 64 bytes");
@@ -110,7 +110,7 @@ inline constexpr std::size_t kJournalHeaderCrcBytes = offsetof(JournalFileHeader
 
 // The header of file `file_number` whose first record has index `first_index`, crc set.
 [[nodiscard]] JournalFileHeader make_journal_header(std::uint32_t file_number,
-                                                   std::uint64_t first_index) noexcept;
+                                                    std::uint64_t first_index) noexcept;
 
 // Cold. "journal-000042.lltj"; number must be 1 .. kJournalMaxFileNumber.
 [[nodiscard]] std::string journal_file_name(std::uint32_t number);

@@ -111,17 +111,17 @@ void check_header(const JournalFileHeader& header, const std::string& path,
                        "header file number " + std::to_string(number) + ", the name says " +
                            std::to_string(file_number));
   }
-  const bool reserved_zero = header.reserved == 0 &&
-                             std::all_of(std::begin(header.reserved2), std::end(header.reserved2),
-                                         [](std::uint8_t b) { return b == 0; });
+  const bool reserved_zero =
+      header.reserved == 0 && std::all_of(std::begin(header.reserved2), std::end(header.reserved2),
+                                          [](std::uint8_t b) { return b == 0; });
   if (!reserved_zero) {
     throw JournalError(path, 0, "non-zero reserved header bytes");
   }
   const std::uint64_t first = header.first_index;
   if (first != first_index) {
-    throw JournalError(path, 0,
-                       "first index " + std::to_string(first) + ", expected " +
-                           std::to_string(first_index));
+    throw JournalError(
+        path, 0,
+        "first index " + std::to_string(first) + ", expected " + std::to_string(first_index));
   }
 }
 
@@ -201,8 +201,8 @@ JournalTornTail torn_or_throw(const FileScan& file, std::uint64_t offset, bool c
   }
   const std::size_t slots_per_read = buffer_bytes / kJournalRecordSize;
   for (std::uint64_t slot = offset + kJournalRecordSize; slot + kJournalRecordSize <= file.size;) {
-    const auto whole = std::min<std::uint64_t>((file.size - slot) / kJournalRecordSize,
-                                               slots_per_read);
+    const auto whole =
+        std::min<std::uint64_t>((file.size - slot) / kJournalRecordSize, slots_per_read);
     const std::size_t got = read_at(file.fd, file.path, buffer,
                                     static_cast<std::size_t>(whole * kJournalRecordSize), slot);
     if (got < kJournalRecordSize) {
@@ -292,8 +292,8 @@ JournalScan JournalReader::scan_impl(Sink sink, void* context, bool repair) {
     std::uint64_t offset = kJournalHeaderSize;
     bool torn = false;
     while (offset < file.size && !torn) {
-      const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(
-          buffer_bytes, file.size - offset));
+      const auto want =
+          static_cast<std::size_t>(std::min<std::uint64_t>(buffer_bytes, file.size - offset));
       const std::size_t got = read_at(file.fd, file.path, buffer.get(), want, offset);
       if (got < want) {
         file.size = offset + got;  // shorter than fstat said: the end is here
@@ -306,9 +306,9 @@ JournalScan JournalReader::scan_impl(Sink sink, void* context, bool repair) {
         const RecordProblem problem = check_record(bytes, record, next_index);
         if (problem != RecordProblem::kNone) [[unlikely]] {
           const std::uint64_t at = offset + k * kJournalRecordSize;
-          result.torn_tail = torn_or_throw(file, at, problem == RecordProblem::kCrc,
-                                           describe(problem, record, next_index), buffer.get(),
-                                           buffer_bytes);
+          result.torn_tail =
+              torn_or_throw(file, at, problem == RecordProblem::kCrc,
+                            describe(problem, record, next_index), buffer.get(), buffer_bytes);
           offset = at;
           torn = true;
           break;
@@ -323,11 +323,10 @@ JournalScan JournalReader::scan_impl(Sink sink, void* context, bool repair) {
       offset += whole * kJournalRecordSize;
       if (got % kJournalRecordSize != 0) {
         const std::size_t partial = got % kJournalRecordSize;
-        result.torn_tail = torn_or_throw(
-            file, offset, true,
-            "partial record (" + std::to_string(partial) + " of " +
-                std::to_string(kJournalRecordSize) + " bytes)",
-            buffer.get(), buffer_bytes);
+        result.torn_tail = torn_or_throw(file, offset, true,
+                                         "partial record (" + std::to_string(partial) + " of " +
+                                             std::to_string(kJournalRecordSize) + " bytes)",
+                                         buffer.get(), buffer_bytes);
         torn = true;
       }
       if (got == 0) {

@@ -21,7 +21,7 @@ namespace llt::exchange {
 struct JournalWriterOptions {
   std::filesystem::path directory;
   JournalSync sync = JournalSync::kNone;
-  std::size_t batch_records = 4096;               // buffer capacity, records (>= 1)
+  std::size_t batch_records = 4096;                       // buffer capacity, records (>= 1)
   std::uint64_t max_file_bytes = std::uint64_t{1} << 30;  // a file never grows past this
                                                           // (>= header + one record)
 };
@@ -59,9 +59,9 @@ class JournalWriter {
     record.reserved = 0;
     record.index = next_index_++;
     record.request = request;
-    record.crc32c = crc32c(reinterpret_cast<const unsigned char*>(&record) +
-                               kJournalRecordCrcOffset,
-                           kJournalRecordCrcBytes);
+    record.crc32c =
+        crc32c(reinterpret_cast<const unsigned char*>(&record) + kJournalRecordCrcOffset,
+               kJournalRecordCrcBytes);
     records_.add();
     return true;
   }
@@ -84,7 +84,7 @@ class JournalWriter {
   [[nodiscard]] std::uint64_t records() const noexcept { return records_.load(); }
   [[nodiscard]] std::uint64_t commits() const noexcept { return commits_.load(); }  // non-empty
   [[nodiscard]] std::uint64_t writes() const noexcept { return writes_.load(); }    // write() calls
-  [[nodiscard]] std::uint64_t bytes() const noexcept { return bytes_.load(); }  // headers too
+  [[nodiscard]] std::uint64_t bytes() const noexcept { return bytes_.load(); }      // headers too
   [[nodiscard]] std::uint64_t syncs() const noexcept { return syncs_.load(); }  // fdatasync/fsync
   [[nodiscard]] std::uint64_t files_created() const noexcept { return files_created_.load(); }
   // errno of the failure; 0 while none.

@@ -26,14 +26,15 @@ from llt import bounded, command
 
 ME = "scripts/fuzz.sh"
 # The same list as LLT_FUZZ_TARGETS in tests/fuzz/CMakeLists.txt.
-TARGETS = ("order_server_session", "market_data_sequencer", "matching_engine")
+TARGETS = ("order_server_session", "market_data_sequencer", "matching_engine",
+           "journal_recovery")
 USAGE = f"""\
 usage: {ME} [SECONDS_PER_TARGET] [--runs N] [--target NAME]... [--keep DIR]
   SECONDS_PER_TARGET  -max_total_time of each target (default 60)
   --runs N            stop each target after N executions instead (-runs=N); with a time
                       given too, whichever comes first
   --target NAME       only this target (repeatable): order_server_session,
-                      market_data_sequencer, matching_engine
+                      market_data_sequencer, matching_engine, journal_recovery
   --keep DIR          leave findings and grown corpora in DIR instead of a temp dir"""
 
 DEFAULT_SECONDS = 60

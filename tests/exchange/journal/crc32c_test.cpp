@@ -66,8 +66,8 @@ TEST(Crc32c, extending_equals_one_pass) {
     const std::uint32_t head = crc32c(text.data(), cut);
     EXPECT_EQ(crc32c_extend(head, text.data() + cut, text.size() - cut),
               crc32c(text.data(), text.size()));
-    EXPECT_EQ(crc32c_extend_software(crc32c_extend_software(0, text.data(), cut),
-                                     text.data() + cut, text.size() - cut),
+    EXPECT_EQ(crc32c_extend_software(crc32c_extend_software(0, text.data(), cut), text.data() + cut,
+                                     text.size() - cut),
               crc32c(text.data(), text.size()));
   }
 }

@@ -16,12 +16,12 @@ TEST(JournalAllocFree, append_and_commit_do_not_allocate) {
   for (const JournalSync sync : {JournalSync::kNone, JournalSync::kBatch}) {
     test::JournalTestDir dir;
     // 100 records per file, so the loop rotates through several files.
-    JournalWriter writer(
-        {dir.path(), sync, 32, kJournalHeaderSize + 100 * kJournalRecordSize}, JournalScan{});
+    JournalWriter writer({dir.path(), sync, 32, kJournalHeaderSize + 100 * kJournalRecordSize},
+                         JournalScan{});
     const std::uint64_t before = llt::test::process_allocations();
     for (std::uint64_t i = 1; i <= 1000; ++i) {
-      ASSERT_TRUE(writer.append(JournalRecordKind::kRequest, RejectReason::kNone,
-                                test::test_request(i)));
+      ASSERT_TRUE(
+          writer.append(JournalRecordKind::kRequest, RejectReason::kNone, test::test_request(i)));
       if (i % 7 == 0) {
         ASSERT_TRUE(writer.commit());
       }

@@ -48,9 +48,11 @@ TEST(JournalCheck, summarises_a_clean_journal) {
   EXPECT_TRUE(contains(text, ": 2 files, 6 records, index 1 to 6\n")) << text;
   EXPECT_TRUE(contains(text, "REQUEST 3 CANCEL_ALL 1 LOGON 1 SESSION_REJECT 1\n")) << text;
   EXPECT_TRUE(contains(text, "clients seen: 2\n")) << text;
-  EXPECT_TRUE(contains(text, "client 2: requests 3, last seq_num 3, logons 1, cancel-alls 1")) << text;
-  EXPECT_TRUE(contains(text, "client 5: requests 0, last seq_num 0, logons 0, cancel-alls 0, "
-                             "session rejects 1"))
+  EXPECT_TRUE(contains(text, "client 2: requests 3, last seq_num 3, logons 1, cancel-alls 1"))
+      << text;
+  EXPECT_TRUE(contains(text,
+                       "client 5: requests 0, last seq_num 0, logons 0, cancel-alls 0, "
+                       "session rejects 1"))
       << text;
   EXPECT_TRUE(contains(text, "no torn tail")) << text;
 }
@@ -62,8 +64,9 @@ TEST(JournalCheck, reports_a_torn_tail_with_exit_code_0_and_does_not_repair) {
   std::filesystem::resize_file(dir.file(1), size);
   std::ostringstream out;
   EXPECT_EQ(journal_check(dir.path(), out), 0);
-  EXPECT_TRUE(contains(out.str(), "torn tail: " + dir.file(1).string() + " offset 176: partial "
-                                  "record (11 of 56 bytes), 11 bytes to cut"))
+  EXPECT_TRUE(contains(out.str(), "torn tail: " + dir.file(1).string() +
+                                      " offset 176: partial "
+                                      "record (11 of 56 bytes), 11 bytes to cut"))
       << out.str();
   EXPECT_TRUE(contains(out.str(), ": 1 files, 2 records")) << out.str();
   EXPECT_EQ(std::filesystem::file_size(dir.file(1)), size);

@@ -22,8 +22,8 @@ TEST(JournalScanSpeed, DISABLED_scans_ten_million_records) {
   {
     JournalWriter writer({dir.path(), JournalSync::kNone, 65'536}, JournalScan{});
     for (std::uint64_t i = 1; i <= kRecords; ++i) {
-      ASSERT_TRUE(writer.append(JournalRecordKind::kRequest, RejectReason::kNone,
-                                test::test_request(i)));
+      ASSERT_TRUE(
+          writer.append(JournalRecordKind::kRequest, RejectReason::kNone, test::test_request(i)));
     }
     ASSERT_TRUE(writer.commit());
   }
@@ -31,12 +31,13 @@ TEST(JournalScanSpeed, DISABLED_scans_ten_million_records) {
     std::uint64_t seen = 0;
     std::uint64_t seq_sum = 0;
     const auto start = std::chrono::steady_clock::now();
-    const JournalScan scan = JournalReader(dir.path()).scan(
-        [&](const JournalRecord& record) {
-          ++seen;
-          seq_sum += record.request.seq_num;
-        },
-        false);
+    const JournalScan scan = JournalReader(dir.path())
+                                 .scan(
+                                     [&](const JournalRecord& record) {
+                                       ++seen;
+                                       seq_sum += record.request.seq_num;
+                                     },
+                                     false);
     const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
     ASSERT_EQ(scan.records, kRecords);
     ASSERT_EQ(seen, kRecords);

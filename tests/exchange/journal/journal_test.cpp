@@ -96,8 +96,8 @@ TEST(JournalWriter, writes_every_kind_and_a_reader_returns_them_in_order) {
     logon.flags = kFlagKeepOrders;
     ASSERT_TRUE(writer.append(JournalRecordKind::kLogon, RejectReason::kNone, logon));
     ASSERT_TRUE(writer.append(JournalRecordKind::kRequest, RejectReason::kNone, test_request(1)));
-    ASSERT_TRUE(
-        writer.append(JournalRecordKind::kSessionReject, RejectReason::kBadSeqNum, test_request(9)));
+    ASSERT_TRUE(writer.append(JournalRecordKind::kSessionReject, RejectReason::kBadSeqNum,
+                              test_request(9)));
     ASSERT_TRUE(writer.append(JournalRecordKind::kCancelAll, RejectReason::kNone, logon));
     EXPECT_EQ(writer.buffered(), 4U);
     EXPECT_EQ(read_back(dir.path(), false).scan.records, 0U) << "nothing before commit()";
@@ -197,8 +197,7 @@ TEST(JournalWriter, refuses_a_last_file_changed_since_the_scan) {
 
 TEST(JournalWriter, failed_commit_is_reported_and_sticky) {
   JournalTestDir dir;
-  JournalWriter writer({dir.path(), JournalSync::kNone, 16, kHeader + 10 * kRecord},
-                       JournalScan{});
+  JournalWriter writer({dir.path(), JournalSync::kNone, 16, kHeader + 10 * kRecord}, JournalScan{});
   for (std::uint64_t i = 1; i <= 10; ++i) {
     ASSERT_TRUE(writer.append(JournalRecordKind::kRequest, RejectReason::kNone, test_request(i)));
   }
@@ -340,8 +339,7 @@ TEST(JournalReader, another_version_is_refused_at_offset_0) {
   write_file(dir.file(1), bytes);
   const JournalError error = scan_error(dir.path());
   EXPECT_EQ(error.offset, 0U);
-  EXPECT_NE(std::string(error.what()).find("journal version 2"), std::string::npos)
-      << error.what();
+  EXPECT_NE(std::string(error.what()).find("journal version 2"), std::string::npos) << error.what();
 }
 
 TEST(JournalReader, header_whose_number_differs_from_the_name_is_refused) {
@@ -444,9 +442,9 @@ TEST(JournalReader, unknown_kind_and_reserved_bytes_are_refused) {
     char value;
     const char* problem;
   };
-  for (const Case& c : {Case{4, 9, "unknown record kind 9"},
-                        Case{6, 1, "non-zero reserved record bytes"},
-                        Case{5, 3, "reason 3 on a REQUEST record"}}) {
+  for (const Case& c :
+       {Case{4, 9, "unknown record kind 9"}, Case{6, 1, "non-zero reserved record bytes"},
+        Case{5, 3, "reason 3 on a REQUEST record"}}) {
     JournalTestDir dir;
     write_test_records(dir.path(), 3);
     std::vector<char> bytes = read_file(dir.file(1));
