@@ -7,8 +7,13 @@
 // Each client session keeps a window of requests in flight: a passive NEW, then its CANCEL,
 // so every request gets exactly one response (ACCEPTED or CANCELED) and the books stay small.
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <cstdint>
+#include <filesystem>
+#include <string>
 #include <memory>
 #include <random>
 #include <stdexcept>
@@ -43,7 +48,7 @@ class Client {
                                                 1 << 20)),
         client_id_(client_id) {}
 
-  // Sends LOGON (seq 1) when the peer is the exchange.
+  // Sends LOGON when the peer is the exchange.
   void logon() {
     send(ClientRequestType::kLogon, 0);
     while (answered_ < 1)
@@ -86,7 +91,8 @@ class Client {
  private:
   ClientRequest make(ClientRequestType type, std::uint64_t order_id) {
     ClientRequest request{};
-    request.seq_num = ++seq_;
+    // NEW and CANCEL take the next request number; LOGON carries it (docs/protocol.md).
+    request.seq_num = type == ClientRequestType::kLogon ? seq_ + 1 : ++seq_;
     request.msg_type = type;
     request.client_id = client_id_;
     request.ticker_id = 1;
@@ -137,8 +143,19 @@ std::uint16_t random_port() {
   return static_cast<std::uint16_t>(20'000 + device() % 12'000);
 }
 
+// state.range(1): 0 no journal, 1 --journal-sync none, 2 --journal-sync batch (the journal in a
+// fresh directory under the temp dir, removed after).
 void exchange(benchmark::State& state) {
   llt::exchange::ExchangeOptions options;
+  const std::int64_t journal = state.range(1);
+  std::filesystem::path journal_dir;
+  if (journal != 0) {
+    journal_dir = std::filesystem::temp_directory_path() /
+                  ("llt_bench_journal_" + std::to_string(::getpid()));
+    std::filesystem::remove_all(journal_dir);
+    options.journal_dir = journal_dir.string();
+    options.journal_sync_batch = journal == 2;
+  }
   options.port = 0;
   options.market_data.multicast_port = random_port();
   options.market_data.snapshot_port =
@@ -164,6 +181,39 @@ void exchange(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * kRequestsPerIteration));
   clients.clear();
   app.stop();
+  if (const llt::exchange::ExchangeJournal* j = app.journal()) {
+    const double commits = static_cast<double>(j->writer().commits());
+    state.counters["records_per_write"] =
+        commits > 0 ? static_cast<double>(j->writer().records()) / commits : 0.0;
+    state.counters["syncs"] = static_cast<double>(j->writer().syncs());
+  }
+  if (!journal_dir.empty()) {
+    std::filesystem::remove_all(journal_dir);
+  }
+}
+
+// The floor of --journal-sync batch: write() of `records` 56-byte records then fdatasync(), in
+// a loop, on a file in the same temp directory (the same disk).
+void bare_write_fdatasync(benchmark::State& state) {
+  const auto records = static_cast<std::size_t>(state.range(0));
+  const std::filesystem::path path = std::filesystem::temp_directory_path() /
+                                     ("llt_bench_fdatasync_" + std::to_string(::getpid()));
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    state.SkipWithError("cannot create the file in the temp directory");
+    return;
+  }
+  std::vector<std::byte> batch(records * 56, std::byte{1});
+  for (auto _ : state) {
+    if (::write(fd, batch.data(), batch.size()) != static_cast<ssize_t>(batch.size()) ||
+        ::fdatasync(fd) != 0) {
+      state.SkipWithError("write or fdatasync failed");
+      break;
+    }
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * records));
+  ::close(fd);
+  std::filesystem::remove(path);
 }
 
 // The floor: the same sockets, no sessions, sequencing or matching.
@@ -225,7 +275,7 @@ constexpr auto kBackoff = static_cast<std::int64_t>(llt::common::IdleMode::kBack
 
 BENCHMARK(exchange)
     ->Name("tcp_requests_spin/ours")
-    ->Arg(kSpin)
+    ->Args({kSpin, 0})
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(bare_tcp_echo)
@@ -235,7 +285,7 @@ BENCHMARK(bare_tcp_echo)
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(exchange)
     ->Name("tcp_requests_backoff/ours")
-    ->Arg(kBackoff)
+    ->Args({kBackoff, 0})
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(bare_tcp_echo)
@@ -243,6 +293,36 @@ BENCHMARK(bare_tcp_echo)
     ->Arg(kBackoff)
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
+
+// The journal's cost: the same run with --journal-sync none and batch, each beside the run
+// without a journal ("ours/no_journal" is the fraction of the throughput kept).
+BENCHMARK(exchange)
+    ->Name("journal_none_spin/ours")
+    ->Args({kSpin, 1})
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(exchange)
+    ->Name("journal_none_spin/no_journal")
+    ->Args({kSpin, 0})
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(exchange)
+    ->Name("journal_batch_spin/ours")
+    ->Args({kSpin, 2})
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(exchange)
+    ->Name("journal_batch_spin/no_journal")
+    ->Args({kSpin, 0})
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(bare_write_fdatasync)
+    ->Name("write_fdatasync")
+    ->Arg(1)
+    ->Arg(16)
+    ->Arg(64)
+    ->Arg(256)
+    ->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 
