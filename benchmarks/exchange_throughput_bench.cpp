@@ -13,10 +13,10 @@
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
-#include <string>
 #include <memory>
 #include <random>
 #include <stdexcept>
+#include <string>
 #include <thread>
 #include <vector>
 

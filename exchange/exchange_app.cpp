@@ -24,7 +24,7 @@ OrderServerOptions order_server_options(const ExchangeOptions& o) {
   options.heartbeat_timeout = std::chrono::milliseconds(o.heartbeat_timeout_ms);
   options.max_orders_per_second = o.max_orders_per_second;
   options.max_clients = o.max_clients;
-  options.replay_depth = o.replay_depth != 0        ? o.replay_depth
+  options.replay_depth = o.replay_depth != 0     ? o.replay_depth
                          : o.journal_dir.empty() ? std::size_t{1} << 16
                                                  : std::size_t{1} << 20;
   return options;
@@ -64,7 +64,8 @@ ExchangeApp::ExchangeApp(const ExchangeOptions& options)
           std::make_unique<OrderServer>(order_server_options(options), requests_, responses_)),
       publisher_(
           std::make_unique<MarketDataPublisher>(publisher_options(options), updates_, published_)),
-      synthesizer_(std::make_unique<SnapshotSynthesizer>(synthesizer_options(options), published_)) {
+      synthesizer_(
+          std::make_unique<SnapshotSynthesizer>(synthesizer_options(options), published_)) {
   if (!options_.journal_dir.empty()) {
     recover();
   }
@@ -112,9 +113,9 @@ void ExchangeApp::recover() {
       /*repair=*/true);
   drain_recovery();
   if (scan.torn_tail) {
-    recovery_.torn_tail = fmt::format("{} bytes cut at {} offset {} ({})", scan.torn_tail->bytes_cut,
-                                      scan.torn_tail->file, scan.torn_tail->offset,
-                                      scan.torn_tail->problem);
+    recovery_.torn_tail =
+        fmt::format("{} bytes cut at {} offset {} ({})", scan.torn_tail->bytes_cut,
+                    scan.torn_tail->file, scan.torn_tail->offset, scan.torn_tail->problem);
   }
   JournalWriterOptions writer;
   writer.directory = directory;
@@ -129,9 +130,9 @@ void ExchangeApp::recover() {
     cancel_all.client_id = client;
     journal_->append(cancel_all);
     if (!journal_->commit()) {
-      throw JournalError(directory.string(), 0,
-                         fmt::format("cannot append to the journal: errno {}",
-                                     journal_->writer().last_errno()));
+      throw JournalError(
+          directory.string(), 0,
+          fmt::format("cannot append to the journal: errno {}", journal_->writer().last_errno()));
     }
     feed(cancel_all);
     ++recovery_.owed_cancels;
@@ -199,17 +200,17 @@ std::string ExchangeApp::status_line() {
         fmt::format("{}{}:{}", separator, options_.tickers[i], synthesizer_->resting_orders(i));
   }
   return fmt::format(
-      "exchange: sessions {} (logged on {}), requests {} ({:.0f}/s), responses {}, rejects {}, "
-      "trades {} [{}], resting [{}], md seq {}, snapshots {}, drops: md {} "
-      "responses-without-session {}",
-      server.sessions_live, server.sessions_logged_on, server.requests_received, rate,
-      server.responses_sent, rejects, trades, trades_by_ticker, resting, md.last_seq,
-      snap.snapshots_published, md.updates_lost, server.responses_without_session) +
+             "exchange: sessions {} (logged on {}), requests {} ({:.0f}/s), responses {}, rejects "
+             "{}, "
+             "trades {} [{}], resting [{}], md seq {}, snapshots {}, drops: md {} "
+             "responses-without-session {}",
+             server.sessions_live, server.sessions_logged_on, server.requests_received, rate,
+             server.responses_sent, rejects, trades, trades_by_ticker, resting, md.last_seq,
+             snap.snapshots_published, md.updates_lost, server.responses_without_session) +
          (journal_ == nullptr
               ? std::string()
-              : fmt::format(", journal {} records {} writes {} syncs",
-                            journal_->writer().records(), journal_->writer().writes(),
-                            journal_->writer().syncs()));
+              : fmt::format(", journal {} records {} writes {} syncs", journal_->writer().records(),
+                            journal_->writer().writes(), journal_->writer().syncs()));
 }
 
 std::string ExchangeApp::breakdown_line() const {

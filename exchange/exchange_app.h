@@ -8,8 +8,8 @@
 
 #include "common/concurrent/agent_runner.h"
 #include "common/stats/latency_report.h"
-#include "exchange/exchange_messages.h"
 #include "exchange/exchange_journal.h"
+#include "exchange/exchange_messages.h"
 #include "exchange/exchange_options.h"
 #include "exchange/market_data/market_data_publisher.h"
 #include "exchange/market_data/snapshot_synthesizer.h"

@@ -38,9 +38,9 @@ class ExchangeProcess final : public llt::common::Process {
       fmt::print(
           "exchange: journal {} ({}): {} records replayed ({} requests) in {:.3f} s, {} clients, "
           "market data seq {}, {} cancel-on-disconnects applied\n",
-          app_.options().journal_dir, app_.options().journal_sync_batch ? "sync batch" : "sync none",
-          r.records, r.requests, static_cast<double>(r.elapsed_ns) / 1e9, r.clients, r.md_seq,
-          r.owed_cancels);
+          app_.options().journal_dir,
+          app_.options().journal_sync_batch ? "sync batch" : "sync none", r.records, r.requests,
+          static_cast<double>(r.elapsed_ns) / 1e9, r.clients, r.md_seq, r.owed_cancels);
       LLT_LOG_INFO(logger_, "journal replayed: {} records in {} ns, torn tail: {}", r.records,
                    r.elapsed_ns, r.torn_tail.empty() ? "none" : r.torn_tail);
     }

@@ -277,9 +277,9 @@ class OrderServer final : public common::Agent {
   FifoSequencer sequencer_;
   JournalSink* journal_ = nullptr;
   std::atomic<bool> journal_failed_{false};
-  IdList dirty_;    // sessions with staged responses
-  IdList backlog_;  // sessions with undecoded requests waiting for sequencer room
-  IdList closing_;  // sessions flushing a final reply
+  IdList dirty_;      // sessions with staged responses
+  IdList backlog_;    // sessions with undecoded requests waiting for sequencer room
+  IdList closing_;    // sessions flushing a final reply
   IdList replaying_;  // sessions sending kept responses
   common::LatencyHistogram read_to_sequenced_;
   common::LatencyHistogram read_to_response_sent_;
