@@ -3,10 +3,10 @@
 // is common/cli/process_main.h; running it: docs/operations.md.
 
 #include <cstdio>
-#include <cstring>
 #include <iostream>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <vector>
 
 #include <fmt/format.h>
@@ -64,7 +64,7 @@ class ExchangeProcess final : public llt::common::Process {
     }
     const int error = app_.journal() != nullptr ? app_.journal()->writer().last_errno() : 0;
     return fmt::format("the journal in {} cannot be written ({}): nothing more is acknowledged",
-                       app_.options().journal_dir, std::strerror(error));
+                       app_.options().journal_dir, std::system_category().message(error));
   }
 
   void log_status() override {
