@@ -172,10 +172,10 @@ inline void OrderServer::handle(ConnectionId id, SessionSlot& slot, const Client
       reject_logon(id, slot, request, decision.reason);
       return;
     case SessionAction::kRejected:
-      reject(id, slot, request, decision.reason);
+      reject(id, slot, request, decision.reason, recv_ticks);
       return;
     case SessionAction::kRejectedAndClose:
-      reject(id, slot, request, decision.reason);
+      reject(id, slot, request, decision.reason, recv_ticks);
       if (slot.session.accepting_requests()) {
         close_gracefully(id, slot,
                          decision.reason == RejectReason::kNotLoggedIn
@@ -267,9 +267,9 @@ inline void OrderServer::reject_logon(ConnectionId id, SessionSlot& slot,
 }
 
 inline void OrderServer::reject(ConnectionId id, SessionSlot& slot, const ClientRequest& request,
-                                RejectReason reason) noexcept {
+                                RejectReason reason, std::uint64_t recv_ticks) noexcept {
   if (slot.session.logged_on()) {
-    reject_numbered(request, reason);
+    reject_numbered(slot, request, reason, recv_ticks);
     return;
   }
   count_reject(reason);
@@ -286,14 +286,15 @@ inline void OrderServer::reject(ConnectionId id, SessionSlot& slot, const Client
   (void)stage(id, slot, response, 0);
 }
 
-inline void OrderServer::reject_numbered(const ClientRequest& request,
-                                         RejectReason reason) noexcept {
+inline void OrderServer::reject_numbered(const SessionSlot& slot, const ClientRequest& request,
+                                         RejectReason reason, std::uint64_t recv_ticks) noexcept {
   ClientRequest internal = request;
   internal.msg_type = kSessionReject;
+  internal.client_id = slot.session.client_id();
   internal.flags = static_cast<std::uint8_t>(reason);
   // decode() checked the sequencer's room before this request; the order server counts the
   // reject when the engine's REJECTED comes back (route()).
-  LLT_VERIFY(sequencer_.add(internal, clock_.now_ticks()), "decode() checked the sequencer's room");
+  LLT_VERIFY(sequencer_.add(internal, recv_ticks), "decode() checked the sequencer's room");
 }
 
 inline int OrderServer::process_backlog() noexcept {

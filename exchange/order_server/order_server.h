@@ -197,9 +197,10 @@ class OrderServer final : public common::Agent {
   void logon(ConnectionId id, SessionSlot& slot, const ClientRequest& request) noexcept;
   void reject_logon(ConnectionId id, SessionSlot& slot, const ClientRequest& request,
                     RejectReason reason) noexcept;
-  // REJECTED, echoing the request as the matcher does for its own rejects.
-  void reject(ConnectionId id, SessionSlot& slot, const ClientRequest& request,
-              RejectReason reason) noexcept;
+  // REJECTED, echoing the request as the matcher does for its own rejects. recv_ticks: the
+  // read that brought the request.
+  void reject(ConnectionId id, SessionSlot& slot, const ClientRequest& request, RejectReason reason,
+              std::uint64_t recv_ticks) noexcept;
   int process_backlog() noexcept;
 
   // Outbound. Engine responses for a client id with no bound session are counted
@@ -221,8 +222,11 @@ class OrderServer final : public common::Agent {
   // connections take, until they reach the live end of the stream.
   int pump_replays() noexcept;
   // The REJECTED of a session rule for a logged-on client: numbered, so it goes through the
-  // sequencer, the journal and the engine as a kSessionReject.
-  void reject_numbered(const ClientRequest& request, RejectReason reason) noexcept;
+  // sequencer, the journal and the engine as a kSessionReject. It belongs to the bound
+  // client's stream whatever client_id the request carried (CLIENT_ID_MISMATCH), and is
+  // stamped with the request's read so it keeps its place among the session's requests.
+  void reject_numbered(const SessionSlot& slot, const ClientRequest& request, RejectReason reason,
+                       std::uint64_t recv_ticks) noexcept;
 
   // Releases the sequencer into the engine's request queue, as much as it takes.
   int release_requests() noexcept;

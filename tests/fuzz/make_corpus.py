@@ -35,14 +35,16 @@ def order_server_seeds():
             out += bytes([conn << 4, len(part)]) + part
         return out
 
+    # Version 2 numbering: LOGON, HEARTBEAT and LOGOUT carry the client's next request number
+    # and take none; NEW, CANCEL and MODIFY are numbered from 1.
     ops += send(0, request(1, LOGON, 1))
     ops += send(1, request(1, LOGON, 2), chunks=3)
-    ops += send(0, request(2, NEW, 1, 1, 10, 1, 100, 5) + request(3, NEW, 1, 1, 11, 1, 99, 5))
-    ops += send(1, request(2, NEW, 2, 1, 20, -1, 99, 7), chunks=2)
+    ops += send(0, request(1, NEW, 1, 1, 10, 1, 100, 5) + request(2, NEW, 1, 1, 11, 1, 99, 5))
+    ops += send(1, request(1, NEW, 2, 1, 20, -1, 99, 7), chunks=2)
     ops += bytes([0x06])  # release and match
-    ops += send(0, request(4, CANCEL, 1, 1, 11) + request(5, HEARTBEAT, 1))
+    ops += send(0, request(3, CANCEL, 1, 1, 11) + request(4, HEARTBEAT, 1))
     ops += bytes([0x04, 200, 0x0C, 120])  # the clock moves: heartbeats due
-    ops += send(1, request(3, LOGOUT, 2))
+    ops += send(1, request(2, LOGOUT, 2))
     ops += bytes([0x06, 0x05])  # release; connection 0 closes
     seeds["two_clients_trade"] = bytes(ops)
 
@@ -50,9 +52,9 @@ def order_server_seeds():
     ops += bytes([0x05])
     ops += send(0, request(1, NEW, 1, 1, 1, 1, 100, 1))  # not logged on
     ops += bytes([0x05, 0x05])
-    ops += send(0, request(1, LOGON, 3) + request(3, NEW, 3, 1, 1, 1, 100, 1) +
-                request(2, NEW, 4, 1, 1, 1, 100, 1) + request(2, LOGON, 3) +
-                request(2, 9, 3), chunks=5)
+    ops += send(0, request(7, LOGON, 3) + request(3, NEW, 3, 1, 1, 1, 100, 1) +
+                request(1, NEW, 4, 1, 1, 1, 100, 1) + request(1, LOGON, 3) +
+                request(1, 9, 3) + request(1, NEW, 3, 1, 1, 1, 100, 1), chunks=5)
     ops += bytes([0x06])
     seeds["session_rejects"] = bytes(ops)
 
@@ -66,22 +68,47 @@ def order_server_seeds():
     ops += send(1, request(1, LOGON, 2, flags=0x02))  # LOGON_REJECTED(INVALID_FLAGS)
     ops += bytes([0x15, 0x15])
     ops += send(1, request(1, LOGON, 2))
-    ops += send(0, request(2, NEW, 1, 1, 10, -1, 101, 5) +
-                request(3, NEW, 1, 1, 11, 1, 101, 5, flags=POST_ONLY) +
-                request(4, NEW, 1, 1, 12, 1, 99, 5, flags=POST_ONLY) +
-                request(5, MODIFY, 1, 1, 12, 1, 100, 3), chunks=3)
-    ops += send(1, request(2, NEW, 2, 1, 20, 1, 102, 2, tif=IOC) +
-                request(3, NEW, 2, 1, 21, 1, 102, 9, tif=FOK) +
-                request(4, NEW, 2, 1, 22, -1, 100, 1, tif=IOC, flags=POST_ONLY) +
-                request(5, CANCEL, 2, 1, 20, flags=1) +
-                request(6, MODIFY, 2, 1, 20, 1, 100, 1, tif=FOK), chunks=2)
+    ops += send(0, request(1, NEW, 1, 1, 10, -1, 101, 5) +
+                request(2, NEW, 1, 1, 11, 1, 101, 5, flags=POST_ONLY) +
+                request(3, NEW, 1, 1, 12, 1, 99, 5, flags=POST_ONLY) +
+                request(4, MODIFY, 1, 1, 12, 1, 100, 3), chunks=3)
+    ops += send(1, request(1, NEW, 2, 1, 20, 1, 102, 2, tif=IOC) +
+                request(2, NEW, 2, 1, 21, 1, 102, 9, tif=FOK) +
+                request(3, NEW, 2, 1, 22, -1, 100, 1, tif=IOC, flags=POST_ONLY) +
+                request(4, CANCEL, 2, 1, 20, flags=1) +
+                request(5, MODIFY, 2, 1, 20, 1, 100, 1, tif=FOK), chunks=2)
     ops += bytes([0x06])
-    ops += send(0, request(6, NEW, 1, 1, 13, 1, 101, 2) +  # meets its own order 10
-                request(7, MODIFY, 1, 1, 12, 1, 101, 7) +
-                request(8, HEARTBEAT, 1, tif=FOK) + request(8, LOGOUT, 1, flags=1) +
-                request(8, HEARTBEAT, 1))
+    ops += send(0, request(5, NEW, 1, 1, 13, 1, 101, 2) +  # meets its own order 10
+                request(6, MODIFY, 1, 1, 12, 1, 101, 7) +
+                request(7, HEARTBEAT, 1, tif=FOK) + request(7, LOGOUT, 1, flags=1) +
+                request(7, HEARTBEAT, 1))
     ops += bytes([0x06, 0x04, 200, 0x06, 0x05, 0x15])
     seeds["order_types_and_modify"] = bytes(ops)
+
+    # Sessions across connections: client 1 (KEEP_ORDERS) and client 2 rest sells and go; client 3
+    # fills client 1's sell meanwhile; both come back asking for what they missed (LOGON order_id
+    # = replay-from), client 1 with a NEW behind its LOGON, and ask for too much or too old.
+    ops = bytearray([3, 7, 0, 3, 1])  # four connections
+    ops += bytes([0x05, 0x15, 0x25])
+    ops += send(0, request(1, LOGON, 1, flags=KEEP_ORDERS))
+    ops += send(1, request(1, LOGON, 2))
+    ops += send(0, request(1, NEW, 1, 1, 10, -1, 100, 5) + request(2, NEW, 1, 2, 11, -1, 200, 5))
+    ops += send(1, request(1, NEW, 2, 1, 20, -1, 102, 5))
+    ops += bytes([0x06, 0x05, 0x15, 0x06])  # release; both leave; client 2's cancel-all
+    ops += send(2, request(1, LOGON, 3))
+    ops += send(2, request(1, NEW, 3, 1, 30, 1, 100, 5))
+    ops += bytes([0x06])
+    ops += bytes([0x05])
+    ops += send(0, request(3, LOGON, 1, 0, 3, flags=KEEP_ORDERS) + request(3, NEW, 1, 1, 12, 1, 90, 1))
+    ops += bytes([0x15])
+    ops += send(1, request(2, LOGON, 2, 0, 1))
+    ops += bytes([0x06, 0x06, 0x06, 0x06])
+    ops += bytes([0x35])
+    ops += send(3, request(1, LOGON, 2, 0, 9))  # in use, and beyond the stream
+    ops += bytes([0x15, 0x15])
+    ops += send(1, request(2, LOGON, 2, 0, 50))  # beyond the stream
+    ops += bytes([0x06, 0x04, 200, 0x0C, 120, 0x06])
+    seeds["reconnect_with_replay"] = bytes(ops)
     return seeds
 
 

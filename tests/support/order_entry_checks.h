@@ -42,12 +42,23 @@ inline ::testing::AssertionResult receive_response(OrderEntryClient& client,
   return receive_response(client, ignored, type, reason);
 }
 
-// Sends LOGON (seq 1) and expects LOGON_ACCEPTED.
+// Sends LOGON (the client's next request number, no replay, no flags) and expects
+// LOGON_ACCEPTED.
 inline ::testing::AssertionResult log_on(OrderEntryClient& client) {
   if (!client.send(client.logon())) {
     return ::testing::AssertionFailure() << "send LOGON failed, errno " << client.last_errno();
   }
   return receive_response(client, ClientResponseType::kLogonAccepted);
+}
+
+// Sends LOGON asking for replay from replay_from (0: none) with LOGON flags, and expects
+// LOGON_ACCEPTED, which it leaves in `accepted`.
+inline ::testing::AssertionResult log_on(OrderEntryClient& client, SeqNum replay_from,
+                                         std::uint8_t flags, ClientResponse& accepted) {
+  if (!client.send(client.logon(replay_from, flags))) {
+    return ::testing::AssertionFailure() << "send LOGON failed, errno " << client.last_errno();
+  }
+  return receive_response(client, accepted, ClientResponseType::kLogonAccepted);
 }
 
 // Expects the server to close the connection within the timeout with no further response.

@@ -75,6 +75,14 @@ class OrderEntryClient {
     return request;
   }
   ClientRequest logon() { return make(ClientRequestType::kLogon); }
+  // A LOGON asking for every response from number replay_from on (0: only live ones), with
+  // LOGON flags (kFlagKeepOrders).
+  ClientRequest logon(SeqNum replay_from, std::uint8_t flags = 0) {
+    ClientRequest request = make(ClientRequestType::kLogon);
+    request.order_id = replay_from;
+    request.flags = flags;
+    return request;
+  }
   ClientRequest heartbeat() { return make(ClientRequestType::kHeartbeat); }
   ClientRequest logout() { return make(ClientRequestType::kLogout); }
   ClientRequest new_order(TickerId ticker, OrderId order_id, Side side, Price price, Qty qty) {

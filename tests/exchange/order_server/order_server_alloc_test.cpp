@@ -70,9 +70,12 @@ void exercise(std::uint16_t port, ClientId id) {
   }
   ASSERT_TRUE(maker.send(maker.cancel(1, 20)));
   ASSERT_TRUE(receive_response(maker, ClientResponseType::kCanceled));
+  const SeqNum expected = maker.next_seq();
   maker.set_next_seq(999);
-  ASSERT_TRUE(maker.send(maker.heartbeat()));
+  ASSERT_TRUE(maker.send(maker.new_order(1, 21, Side::kSell, 100, 2)));
   ASSERT_TRUE(receive_response(maker, ClientResponseType::kRejected, RejectReason::kBadSeqNum));
+  maker.set_next_seq(expected);
+  ASSERT_TRUE(maker.send(maker.heartbeat()));  // carries the next request number, takes none
   taker.skip_heartbeats(false);
   ASSERT_TRUE(receive_response(taker, ClientResponseType::kHeartbeat));
   OrderEntryClient duplicate(port, id);

@@ -34,13 +34,15 @@ std::vector<std::byte> junk(std::size_t bytes = 256 * 1024) {
   return std::vector<std::byte>(bytes, std::byte{0x5a});
 }
 
-TEST(OrderServerSessionRules, accepts_a_logon_and_numbers_the_reply_one) {
+TEST(OrderServerSessionRules, accepts_a_first_logon_with_both_streams_starting_at_one) {
   OrderEntryExchange exchange;
   OrderEntryClient client(exchange.port(), 7);
   ASSERT_TRUE(client.send(client.logon()));
   ClientResponse reply{};
   ASSERT_TRUE(receive_response(client, reply, ClientResponseType::kLogonAccepted));
-  EXPECT_EQ(reply.seq_num, 1u);
+  EXPECT_EQ(reply.seq_num, 1u) << "the number of the first response it will carry";
+  EXPECT_EQ(reply.client_order_id, 1u) << "the request number expected next";
+  EXPECT_EQ(reply.market_order_id, 1u) << "the next live response number";
   EXPECT_EQ(reply.client_id, 7u);
   EXPECT_TRUE(exchange.wait_for([](const auto& c) { return c.sessions_logged_on == 1; }));
 }
@@ -53,7 +55,7 @@ TEST(OrderServerSessionRules,
   ClientResponse reply{};
   ASSERT_TRUE(
       receive_response(client, reply, ClientResponseType::kRejected, RejectReason::kNotLoggedIn));
-  EXPECT_EQ(reply.seq_num, 1u);
+  EXPECT_EQ(reply.seq_num, 0u) << "a connection that never logged on belongs to no stream";
   EXPECT_EQ(reply.client_order_id, 1u);
   EXPECT_TRUE(closed_by_server(client));
   EXPECT_TRUE(exchange.wait_for([](const auto& c) {
@@ -92,14 +94,37 @@ TEST(OrderServerSessionRules, rejects_logon_with_client_id_zero_as_invalid_clien
       [](const auto& c) { return c.closed(SessionCloseCause::kLogonRejected) == 1; }));
 }
 
-TEST(OrderServerSessionRules, rejects_a_first_logon_with_seq_other_than_one_then_closes) {
+TEST(OrderServerSessionRules, does_not_check_the_seq_num_of_a_logon_and_expects_request_one) {
   OrderEntryExchange exchange;
   OrderEntryClient client(exchange.port(), 7);
   client.set_next_seq(2);
   ASSERT_TRUE(client.send(client.logon()));
-  ASSERT_TRUE(
-      receive_response(client, ClientResponseType::kLogonRejected, RejectReason::kBadSeqNum));
+  ClientResponse reply{};
+  ASSERT_TRUE(receive_response(client, reply, ClientResponseType::kLogonAccepted));
+  EXPECT_EQ(reply.client_order_id, 1u) << "a new client's request stream starts at one";
+  ASSERT_TRUE(client.send(client.new_order(1, 1, Side::kBuy, 100, 1)));  // request 2
+  ASSERT_TRUE(receive_response(client, ClientResponseType::kRejected, RejectReason::kBadSeqNum));
+  client.set_next_seq(1);
+  ASSERT_TRUE(client.send(client.new_order(1, 1, Side::kBuy, 100, 1)));
+  ASSERT_TRUE(receive_response(client, reply, ClientResponseType::kAccepted));
+  EXPECT_EQ(reply.seq_num, 2u);
+}
+
+TEST(OrderServerSessionRules, rejects_a_logon_asking_for_replay_beyond_the_stream_then_closes) {
+  OrderEntryExchange exchange;
+  OrderEntryClient client(exchange.port(), 7);
+  const ClientRequest logon = client.logon(2);
+  std::vector<std::byte> bytes = junk();
+  std::memcpy(bytes.data(), &logon, sizeof(logon));
+  ASSERT_TRUE(client.send_bytes(bytes.data(), bytes.size()));
+  std::this_thread::sleep_for(100ms);
+  ClientResponse reply{};
+  ASSERT_TRUE(receive_response(client, reply, ClientResponseType::kLogonRejected,
+                               RejectReason::kBadSeqNum));
+  EXPECT_EQ(reply.seq_num, 1u) << "the next number of the client's response stream";
   EXPECT_TRUE(closed_by_server(client));
+  EXPECT_TRUE(exchange.wait_for(
+      [](const auto& c) { return c.closed(SessionCloseCause::kLogonRejected) == 1; }));
 }
 
 TEST(OrderServerSessionRules, refuses_a_second_live_session_for_a_client_id_and_keeps_the_first) {
@@ -138,9 +163,10 @@ TEST(OrderServerSessionRules, rejects_a_client_id_mismatch_without_consuming_the
   ASSERT_TRUE(receive_response(client, reply, ClientResponseType::kRejected,
                                RejectReason::kClientIdMismatch));
   EXPECT_EQ(reply.client_order_id, 1u);
-  EXPECT_EQ(reply.seq_num, 2u);
+  EXPECT_EQ(reply.seq_num, 1u) << "numbered in the bound client's stream";
+  EXPECT_EQ(reply.client_id, 7u);
 
-  client.set_next_seq(2);  // the rejected message did not advance the expected seq_num
+  client.set_next_seq(1);  // the rejected message did not advance the expected seq_num
   ASSERT_TRUE(client.send(client.new_order(1, 1, Side::kBuy, 100, 1)));
   EXPECT_TRUE(receive_response(client, ClientResponseType::kAccepted));
   EXPECT_EQ(exchange.counters().rejects(RejectReason::kClientIdMismatch), 1u);
@@ -151,14 +177,16 @@ TEST(OrderServerSessionRules,
   OrderEntryExchange exchange;
   OrderEntryClient client(exchange.port(), 7);
   ASSERT_TRUE(log_on(client));
-  client.set_next_seq(5);
   ASSERT_TRUE(client.send(client.new_order(1, 1, Side::kBuy, 100, 1)));
+  ASSERT_TRUE(receive_response(client, ClientResponseType::kAccepted));
+  client.set_next_seq(5);
+  ASSERT_TRUE(client.send(client.new_order(1, 2, Side::kBuy, 100, 1)));
   ASSERT_TRUE(receive_response(client, ClientResponseType::kRejected, RejectReason::kBadSeqNum));
   client.set_next_seq(1);  // a repeat is just as bad
-  ASSERT_TRUE(client.send(client.new_order(1, 1, Side::kBuy, 100, 1)));
+  ASSERT_TRUE(client.send(client.new_order(1, 2, Side::kBuy, 100, 1)));
   ASSERT_TRUE(receive_response(client, ClientResponseType::kRejected, RejectReason::kBadSeqNum));
   client.set_next_seq(2);
-  ASSERT_TRUE(client.send(client.new_order(1, 1, Side::kBuy, 100, 1)));
+  ASSERT_TRUE(client.send(client.new_order(1, 2, Side::kBuy, 100, 1)));
   EXPECT_TRUE(receive_response(client, ClientResponseType::kAccepted));
 }
 
@@ -208,7 +236,7 @@ TEST(OrderServerSessionRules, closes_a_session_after_too_many_invalid_messages_a
   ASSERT_TRUE(receive_response(client, ClientResponseType::kAccepted));
   for (int i = 0; i < 3; ++i) {
     client.set_next_seq(100);
-    ASSERT_TRUE(client.send(client.heartbeat()));
+    ASSERT_TRUE(client.send(client.new_order(1, 2, Side::kBuy, 100, 1)));
     ASSERT_TRUE(receive_response(client, ClientResponseType::kRejected, RejectReason::kBadSeqNum))
         << "invalid message " << i + 1;
   }
@@ -242,10 +270,10 @@ TEST(OrderServerSessionRules,
   ASSERT_TRUE(log_on(client));
   std::vector<ClientRequest> invalid;
   invalid.reserve(kInvalid);
+  client.set_next_seq(1000);
   for (int i = 0; i < kInvalid; ++i) {
-    invalid.push_back(client.heartbeat());  // seq 2, 3, ...: all but the first are bad
+    invalid.push_back(client.new_order(1, 1, Side::kBuy, 100, 1));  // 1000, 1001, ...: all bad
   }
-  invalid.front().seq_num = 1000;
   ASSERT_TRUE(client.send(invalid));
   ASSERT_TRUE(exchange.wait_for(
       [](const auto& c) { return c.closed(SessionCloseCause::kTooManyInvalid) == 1; }));
@@ -254,7 +282,7 @@ TEST(OrderServerSessionRules,
   ASSERT_EQ(replies.size(), static_cast<std::size_t>(kInvalid));
   for (std::size_t i = 0; i < replies.size(); ++i) {
     ASSERT_EQ(replies[i].msg_type, ClientResponseType::kRejected) << i;
-    ASSERT_EQ(replies[i].seq_num, i + 2) << i;
+    ASSERT_EQ(replies[i].seq_num, i + 1) << i;
   }
 }
 
@@ -272,7 +300,7 @@ TEST(OrderServerSessionRules, consumes_client_heartbeats_silently_and_they_keep_
   ASSERT_TRUE(client.send(client.new_order(1, 1, Side::kBuy, 100, 1)));
   ClientResponse reply{};
   ASSERT_TRUE(receive_response(client, reply, ClientResponseType::kAccepted));
-  EXPECT_EQ(reply.seq_num, 2u) << "no reply to any client heartbeat";
+  EXPECT_EQ(reply.seq_num, 1u) << "no reply to any client heartbeat, and none numbered";
   EXPECT_EQ(exchange.counters().closed(SessionCloseCause::kHeartbeatTimeout), 0u);
 }
 
@@ -288,12 +316,14 @@ TEST(OrderServerSessionRules, sends_a_heartbeat_after_the_interval_without_outpu
       receive_response(client, heartbeat, ClientResponseType::kHeartbeat, RejectReason::kNone, 2s));
   // The interval runs from the LOGON_ACCEPTED the server sent, after the client's LOGON.
   EXPECT_GE(Steady::now() - before_logon, 100ms);
-  EXPECT_EQ(heartbeat.seq_num, 2u);
+  EXPECT_EQ(heartbeat.seq_num, 1u) << "the next live response number: none was sent yet";
   EXPECT_EQ(heartbeat.client_id, 7u);
 }
 
+// Responses are numbered 1, 2, 3, ...; LOGON_ACCEPTED and HEARTBEAT carry the next number
+// without taking it.
 TEST(OrderServerSessionRules,
-     numbers_every_outbound_message_contiguously_from_one_heartbeats_included) {
+     numbers_responses_contiguously_from_one_and_heartbeats_carry_the_next_number) {
   OrderServerOptions options = testing::test_order_server_options();
   options.heartbeat_interval = 60ms;
   OrderEntryExchange exchange(options);
@@ -328,17 +358,23 @@ TEST(OrderServerSessionRules,
   ASSERT_TRUE(client.send(client.new_order(1, 1, Side::kBuy, 100, 1)));
   ASSERT_TRUE(expect_next(ClientResponseType::kAccepted));
   client.set_next_seq(50);
-  ASSERT_TRUE(client.send(client.heartbeat()));
+  ASSERT_TRUE(client.send(client.new_order(1, 2, Side::kBuy, 100, 1)));
   ASSERT_TRUE(expect_next(ClientResponseType::kRejected, RejectReason::kBadSeqNum));
   ASSERT_TRUE(expect_next(ClientResponseType::kHeartbeat));
-  client.set_next_seq(3);
+  client.set_next_seq(2);
   ASSERT_TRUE(client.send(client.cancel(1, 1)));
   ASSERT_TRUE(expect_next(ClientResponseType::kCanceled));
   ASSERT_TRUE(expect_next(ClientResponseType::kHeartbeat));
   EXPECT_GE(heartbeats, 3u);
+  SeqNum next = 1;
   for (std::size_t i = 0; i < received.size(); ++i) {
-    EXPECT_EQ(received[i].seq_num, i + 1) << "message " << i << ": " << to_string(received[i]);
+    EXPECT_EQ(received[i].seq_num, next) << "message " << i << ": " << to_string(received[i]);
+    const ClientResponseType type = received[i].msg_type;
+    if (type != ClientResponseType::kHeartbeat && type != ClientResponseType::kLogonAccepted) {
+      ++next;
+    }
   }
+  EXPECT_EQ(next, 4u) << "ACCEPTED, REJECTED and CANCELED took 1, 2 and 3";
 }
 
 TEST(OrderServerSessionRules,
