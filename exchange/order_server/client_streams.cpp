@@ -37,6 +37,9 @@ ClientStreams::ClientStreams(std::size_t max_clients, std::size_t depth)
                                 std::to_string(depth_) + " responses");
   }
   rings_ = static_cast<ClientResponse*>(memory);
+  // 2 MiB pages where the kernel allows them: a busy client's ring faults in 512 times less
+  // often (a replay of a day's journal writes every response once). Advisory.
+  (void)::madvise(memory, mapped_bytes_, MADV_HUGEPAGE);
 }
 
 ClientStreams::~ClientStreams() {

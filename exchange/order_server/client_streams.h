@@ -36,7 +36,8 @@ struct ClientStream {
 // `depth` responses for replay (docs/recovery.md).
 //
 // Memory: one anonymous mapping of max_clients x depth responses reserved at start-up with
-// MAP_NORESERVE, so only the pages a client's responses touch are ever committed; append() and
+// MAP_NORESERVE (and transparent huge pages asked for), so only the pages a client's responses
+// touch are ever committed; append() and
 // the lookups never allocate, lock or throw. A client id beyond max_clients is refused
 // (find_or_add returns nullptr; the order server answers LOGON_REJECTED(CAPACITY)).
 //

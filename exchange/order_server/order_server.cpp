@@ -641,6 +641,12 @@ inline int OrderServer::pump_replays() noexcept {
     const ClientStream& stream = *slot.stream;
     for (int chunk = 0; chunk < kReplayChunksPerPoll; ++chunk) {
       if (slot.send_cursor == stream.next_response) {
+        if (connection->pending_send_bytes() != 0) {
+          // Caught up, but the replay still fills the connection's buffer: stay here, or the
+          // next live response could find no room and cut the client as a slow reader.
+          (void)connection->flush();
+          return true;
+        }
         slot.replaying = false;  // caught up: route() sends live responses from now on
         return false;
       }
