@@ -8,7 +8,9 @@
 //     stamps now_ticks() into a 42-byte datagram just before McastSender::send; the client's
 //     McastReceiver decodes it and reads the clock: one-way = decode - stamp.
 //  2. order_round_trip: the whole exchange (ExchangeApp: order server, sequencer, matching
-//     engine, publisher, snapshot synthesizer); the client sends NEW and reads ACCEPTED.
+//     engine, publisher, snapshot synthesizer); the client sends NEW and reads ACCEPTED. Then
+//     the same with --journal-dir in the temp dir, --journal-sync none and batch (every request
+//     written, and for batch fdatasync'ed, before it reaches the engine).
 //  3. md_one_way: the same agents (wired as ExchangeApp wires them, plus an observer agent
 //     that reads the engine's stamp off each update, see e2e_tapped_exchange.h); the client
 //     sends NEW / CANCEL and decodes the ADD / CANCEL datagram: one-way = decode time - the
@@ -29,6 +31,8 @@
 // client on CPU 1 and the exchange (backoff) and the feed on CPU 0. The client always
 // busy-polls; --idle sets the agents' idle strategy.
 
+#include <unistd.h>
+
 #include <fmt/format.h>
 
 #include <chrono>
@@ -37,6 +41,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -310,8 +315,13 @@ FloorResult run_udp_floor(IdleMode idle, const Config& config) {
 
 // ---- Exchange -------------------------------------------------------------------------------
 
-llt::exchange::ExchangeOptions exchange_options(IdleMode idle, const Channel& md) {
+// journal_dir empty: no journal; else --journal-dir (sync none, or batch with sync_batch).
+llt::exchange::ExchangeOptions exchange_options(IdleMode idle, const Channel& md,
+                                                const std::string& journal_dir = {},
+                                                bool sync_batch = false) {
   llt::exchange::ExchangeOptions options;
+  options.journal_dir = journal_dir;
+  options.journal_sync_batch = sync_batch;
   options.port = 0;
   options.market_data.multicast_addr = md.group;
   options.market_data.multicast_port = md.port;
@@ -332,7 +342,7 @@ class OrderClient {
       : connection_(llt::test::connect_blocking("127.0.0.1", port, std::chrono::seconds(5),
                                                 kBufferBytes, kBufferBytes)) {
     ClientRequest logon{};
-    logon.seq_num = ++seq_;
+    logon.seq_num = seq_ + 1;  // carries the next request number, takes none
     logon.msg_type = ClientRequestType::kLogon;
     logon.client_id = 1;
     send_all(connection_, &logon, sizeof logon);
@@ -374,8 +384,17 @@ class OrderClient {
   std::uint64_t seq_ = 0;
 };
 
-LatencyHistogram run_order_round_trip(IdleMode idle, const Config& config) {
-  llt::exchange::ExchangeApp app(exchange_options(idle, random_multicast_channel()));
+// journal: 0 none, 1 --journal-sync none, 2 --journal-sync batch (in a fresh temp directory).
+LatencyHistogram run_order_round_trip(IdleMode idle, const Config& config, int journal = 0) {
+  const std::filesystem::path journal_dir =
+      journal == 0 ? std::filesystem::path()
+                   : std::filesystem::temp_directory_path() /
+                         ("llt_e2e_journal_" + std::to_string(::getpid()));
+  if (journal != 0) {
+    std::filesystem::remove_all(journal_dir);
+  }
+  llt::exchange::ExchangeApp app(
+      exchange_options(idle, random_multicast_channel(), journal_dir.string(), journal == 2));
   app.start();
   llt::bench::pin_to(kClientCpu);
   LatencyHistogram round_trip;
@@ -395,6 +414,9 @@ LatencyHistogram run_order_round_trip(IdleMode idle, const Config& config) {
     }
   }
   app.stop();
+  if (journal != 0) {
+    std::filesystem::remove_all(journal_dir);
+  }
   return round_trip;
 }
 
@@ -695,6 +717,15 @@ void run_mode(IdleMode idle, const Config& config, std::vector<std::unique_ptr<R
   order.target = "p50<=1.5x p99<=3x";
   order.max_p50_ratio = 1.5;
   order.max_p99_ratio = 3.0;
+  for (const int journal : {1, 2}) {
+    std::fprintf(stderr, "e2e_latency: idle %s: order round trip, journal sync %s...\n",
+                 mode.c_str(), journal == 1 ? "none" : "batch");
+    Row& journaled =
+        add(journal == 1 ? "order_round_trip journal=none" : "order_round_trip journal=batch",
+            run_order_round_trip(idle, config, journal));
+    journaled.floor = &tcp_row.histogram;
+    journaled.floor_name = "tcp_pingpong";
+  }
   std::fprintf(stderr, "e2e_latency: idle %s: market data one-way...\n", mode.c_str());
   const MdResult md = run_md_one_way(idle, config);
   Row& md_row = add("md_one_way engine->decode", md.one_way);
