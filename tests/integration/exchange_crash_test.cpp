@@ -1,0 +1,321 @@
+// The durable exchange killed with SIGKILL at random moments under three trading clients and
+// restarted each time on the same port and journal: every client exits 0 and agrees with the
+// exchange on both streams of its session (every response delivered once, every request
+// processed once) and on what it bought and sold; the positions sum to zero per ticker and
+// the journal checks clean. docs/recovery.md ("Crash test") says how to run it longer.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <csignal>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <ostream>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <unistd.h>
+
+#include "tests/support/child_process.h"
+#include "tests/support/json_reader.h"
+#include "tests/support/md_subscriber.h"
+#include "tests/support/trading_processes.h"
+
+namespace llt::exchange {
+namespace {
+
+using namespace std::chrono_literals;
+using test::ChildProcess;
+using test::JsonValue;
+using test::MdChannel;
+using test::TradingClient;
+
+// Kills per run. Sanitized builds start and replay several times slower: fewer kills there
+// keep the file's run time bounded.
+#if defined(LLT_SANITIZED)
+constexpr int kDefaultKills = 6;
+#else
+constexpr int kDefaultKills = 10;
+#endif
+constexpr int kMinIntervalMs = 100;  // from the exchange's "order entry on" to its kill
+constexpr int kMaxIntervalMs = 500;
+// The clients trade this long before the first kill, and at least this long after the last
+// restart (reconnect, replay, resend, trade again) before their duration ends.
+constexpr auto kWarmUp = 1000ms;
+constexpr auto kTail = 1500ms;
+
+// The time budgeted per restart, from how long the first start took on this machine and
+// build (loaded CI machines and sanitizers start several times slower), within bounds: the
+// clients' duration must span every kill and restart.
+std::chrono::milliseconds restart_allowance(std::chrono::milliseconds first_start) {
+  return std::clamp(first_start * 5 / 2, std::chrono::milliseconds(300),
+                    std::chrono::milliseconds(5000));
+}
+
+// LLT_CRASH_KILLS=N overrides the kills per run (a long run by hand).
+int kills_per_run() {
+  const char* text = std::getenv("LLT_CRASH_KILLS");
+  if (text == nullptr || *text == '\0')
+    return kDefaultKills;
+  return std::max(1, std::atoi(text));
+}
+
+// Removes the run's directory (journal, summaries, book dumps) however the test ends.
+class TempDir {
+ public:
+  explicit TempDir(std::filesystem::path path) : path_(std::move(path)) {
+    std::filesystem::remove_all(path_);
+    std::filesystem::create_directories(path_);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  ~TempDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  [[nodiscard]] std::string file(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+struct CrashRun {
+  const char* sync;
+  std::uint32_t seed;
+};
+
+std::vector<std::string> exchange_args(std::uint16_t port, const MdChannel& md,
+                                       const std::string& journal_dir, const std::string& sync,
+                                       const std::string& summary) {
+  return test::joined_args(
+      {"--port", std::to_string(port), "--tickers", "1,2", "--max-orders", "16384",
+       "--snapshot-interval-ms", "200", "--stats-interval", "0", "--journal-dir", journal_dir,
+       "--journal-sync", sync, "--summary-json", summary},
+      test::md_flags(md));
+}
+
+// Starts the exchange and waits for its "order entry on" line. A start whose bind fails (the
+// port still held by the killed process's connections) exits at once: tried again a few
+// times. Returns the exchange and sets `port`, or nullptr with `why`.
+std::unique_ptr<ChildProcess> start_exchange(const std::vector<std::string>& args,
+                                             std::uint16_t& port, std::string& why) {
+  const std::string marker = "order entry on 127.0.0.1:";
+  constexpr int kAttempts = 5;
+  for (int attempt = 0; attempt < kAttempts; ++attempt) {
+    auto exchange = std::make_unique<ChildProcess>(LLT_EXCHANGE_BINARY, args);
+    const auto deadline = std::chrono::steady_clock::now() + test::kStartupLimit;
+    bool exited = false;
+    while (std::chrono::steady_clock::now() < deadline) {
+      const std::string out = exchange->stdout_text();
+      const std::size_t at = out.find(marker);
+      if (at != std::string::npos && out.find('\n', at) != std::string::npos) {
+        port = static_cast<std::uint16_t>(std::stoul(out.substr(at + marker.size())));
+        return exchange;
+      }
+      if (exited)
+        break;
+      exited = exchange->wait_exit(0ms).has_value();
+      if (!exited)
+        std::this_thread::sleep_for(2ms);
+    }
+    why = exchange->stdout_text() + exchange->stderr_text();
+    if (!exited)
+      return nullptr;  // hung in start-up: the destructor kills it
+    std::this_thread::sleep_for(200ms);
+  }
+  return nullptr;
+}
+
+std::int64_t sum_over_tickers(const JsonValue& summary, const std::string& key) {
+  std::int64_t sum = 0;
+  for (const JsonValue& ticker : summary["tickers"].elements)
+    sum += ticker[key].integer();
+  return sum;
+}
+
+void PrintTo(const CrashRun& run, std::ostream* out) {
+  *out << "sync " << run.sync << " seed " << run.seed;
+}
+
+class ExchangeCrash : public ::testing::TestWithParam<CrashRun> {};
+
+TEST_P(ExchangeCrash, clients_lose_no_response_request_or_fill_across_kill_9_and_restarts) {
+  const CrashRun run = GetParam();
+  const int kills = kills_per_run();
+  const TempDir dir(::testing::TempDir() + "llt_crash_" + std::to_string(::getpid()) + "_" +
+                    std::to_string(run.seed));
+  const std::string journal_dir = dir.file("journal");
+  const std::string exchange_summary = dir.file("exchange.json");
+  const MdChannel md = test::md_random_channel();
+
+  std::uint16_t port = 0;
+  std::string why;
+  const auto first_start = std::chrono::steady_clock::now();
+  auto exchange =
+      start_exchange(exchange_args(0, md, journal_dir, run.sync, exchange_summary), port, why);
+  ASSERT_NE(exchange, nullptr) << why;
+  const auto allowance = restart_allowance(std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - first_start));
+
+  // The kill moments, drawn before the clients start: they size the clients' duration.
+  std::mt19937 rng(run.seed);
+  std::uniform_int_distribution<int> interval_ms(kMinIntervalMs, kMaxIntervalMs);
+  std::vector<std::chrono::milliseconds> intervals;
+  std::chrono::milliseconds killing{0};
+  for (int i = 0; i < kills; ++i) {
+    intervals.emplace_back(interval_ms(rng));
+    killing += intervals.back() + allowance;
+  }
+  const std::vector<std::string> args =
+      exchange_args(port, md, journal_dir, run.sync, exchange_summary);
+
+  const std::string prefix = dir.file("");
+  std::vector<TradingClient> clients;
+  const std::vector<std::string> session{"--reconnect-max-ms", "200", "--ticker", "1,2"};
+  clients.push_back({"maker",
+                     11,
+                     test::joined_args({"--strategy", "market-maker", "--keep-orders"}, session),
+                     "",
+                     {},
+                     {}});
+  clients.push_back(
+      {"taker",
+       22,
+       test::joined_args({"--strategy", "liquidity-taker", "--signal-threshold", "0.1"}, session),
+       "",
+       {},
+       {}});
+  clients.push_back({"random",
+                     33,
+                     test::joined_args({"--strategy", "random", "--orders-per-second", "50",
+                                        "--random-seed", std::to_string(run.seed)},
+                                       session),
+                     "",
+                     {},
+                     {}});
+  for (TradingClient& client : clients)
+    client.flags =
+        test::joined_args(client.flags, {"--summary-json", prefix + client.name + ".json"});
+
+  const auto maker_head = 300ms;  // the market maker quotes first
+  const auto trading_time = kWarmUp + killing + kTail;
+  const auto seconds = [](std::chrono::milliseconds ms) {
+    return static_cast<double>(ms.count()) / 1000.0;
+  };
+  clients[0].start(port, md, seconds(trading_time + maker_head), prefix);
+  std::this_thread::sleep_for(maker_head);
+  clients[1].start(port, md, seconds(trading_time), prefix);
+  clients[2].start(port, md, seconds(trading_time), prefix);
+  const auto clients_end = std::chrono::steady_clock::now() + trading_time;
+  std::this_thread::sleep_for(kWarmUp);
+
+  int kills_done = 0;
+  std::chrono::milliseconds slowest_restart{0};
+  std::chrono::milliseconds restarts_total{0};
+  int torn_tails = 0;
+  std::string last_journal_line;
+  for (const std::chrono::milliseconds interval : intervals) {
+    std::this_thread::sleep_for(interval);
+    if (std::chrono::steady_clock::now() + kTail > clients_end)
+      break;  // restarts slower than allowed: the kills assertion below says so
+    exchange->signal(SIGKILL);
+    const auto code = exchange->wait_exit(test::kStartupLimit);
+    ASSERT_TRUE(code.has_value()) << "the killed exchange did not end";
+    ASSERT_EQ(*code, 128 + SIGKILL) << exchange->stdout_text() << exchange->stderr_text();
+    ++kills_done;
+    std::uint16_t again = 0;
+    const auto restart_begin = std::chrono::steady_clock::now();
+    exchange = start_exchange(args, again, why);
+    const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - restart_begin);
+    slowest_restart = std::max(slowest_restart, took);
+    restarts_total += took;
+    ASSERT_NE(exchange, nullptr) << "restart " << kills_done << ": " << why;
+    ASSERT_EQ(again, port);
+    const std::string out = exchange->stdout_text();
+    torn_tails += out.find("torn tail cut off") != std::string::npos ? 1 : 0;
+    const std::size_t line = out.find("exchange: journal ");
+    if (line != std::string::npos)
+      last_journal_line = out.substr(line, out.find('\n', line) - line);
+  }
+  EXPECT_GE(kills_done, kills) << "the restarts took longer than the clients' duration allows";
+
+  const auto deadline = clients_end + 30s;
+  while (std::chrono::steady_clock::now() < deadline &&
+         !std::all_of(clients.begin(), clients.end(),
+                      [](TradingClient& client) { return client.poll_exit(); })) {
+    std::this_thread::sleep_for(10ms);
+  }
+  exchange->signal(SIGTERM);
+  const auto exchange_code = exchange->wait_exit(30s);
+  ASSERT_TRUE(exchange_code.has_value()) << "the exchange did not stop on SIGTERM";
+  EXPECT_EQ(*exchange_code, 0) << exchange->stderr_text();
+
+  std::string error;
+  const auto exchange_json = test::JsonReader::parse_file(exchange_summary, &error);
+  ASSERT_TRUE(exchange_json.has_value()) << error;
+  const JsonValue& streams = (*exchange_json)["clients"];
+  std::printf(
+      "sync %s seed %u: %d kills; restarts took %lld ms on average, at most %lld (allowed %lld); "
+      "%d torn tails cut off\nthe last restart: %s\n",
+      run.sync, run.seed, kills_done,
+      static_cast<long long>(kills_done == 0 ? 0 : restarts_total.count() / kills_done),
+      static_cast<long long>(slowest_restart.count()), static_cast<long long>(allowance.count()),
+      torn_tails, last_journal_line.c_str());
+
+  std::map<std::int64_t, std::int64_t> position_by_ticker;
+  for (TradingClient& client : clients) {
+    ASSERT_TRUE(client.exit_code.has_value()) << client.name << " did not exit";
+    EXPECT_EQ(*client.exit_code, 0) << client.name << ":\n" << client.out() << client.err();
+    const auto summary = test::JsonReader::parse_file(prefix + client.name + ".json", &error);
+    ASSERT_TRUE(summary.has_value()) << client.name << ": " << error;
+    const JsonValue& s = (*summary)["session"];
+    const std::string id = std::to_string(client.client_id);
+    ASSERT_TRUE(streams.has(id)) << "the exchange has no streams of client " << id;
+    const JsonValue& stream = streams[id];
+    std::printf(
+        "%s: logons %lld replayed %lld duplicates %lld resent %lld; next request %lld, last "
+        "response %lld\n",
+        client.name.c_str(), static_cast<long long>(s["logons"].integer()),
+        static_cast<long long>(s["replayed_responses"].integer()),
+        static_cast<long long>(s["duplicate_responses"].integer()),
+        static_cast<long long>(s["resent_requests"].integer()),
+        static_cast<long long>(s["next_request_seq"].integer()),
+        static_cast<long long>(s["last_response_seq"].integer()));
+    EXPECT_EQ(s["last_response_seq"].integer(), stream["next_response"].integer() - 1)
+        << client.name << ": responses lost";
+    EXPECT_EQ(s["next_request_seq"].integer(), stream["next_request"].integer())
+        << client.name << ": requests lost";
+    EXPECT_EQ(sum_over_tickers(*summary, "bought"), stream["bought"].integer())
+        << client.name << ": fills lost or doubled";
+    EXPECT_EQ(sum_over_tickers(*summary, "sold"), stream["sold"].integer())
+        << client.name << ": fills lost or doubled";
+    for (const JsonValue& ticker : (*summary)["tickers"].elements)
+      position_by_ticker[ticker["ticker"].integer()] += ticker["position"].integer();
+  }
+  for (const auto& [ticker, position] : position_by_ticker)
+    EXPECT_EQ(position, 0) << "ticker " << ticker;
+
+  ChildProcess check(LLT_EXCHANGE_BINARY, {"--journal-check", journal_dir});
+  const auto check_code = check.wait_exit(60s);
+  ASSERT_TRUE(check_code.has_value()) << "the journal check did not end";
+  EXPECT_EQ(*check_code, 0) << check.stdout_text() << check.stderr_text();
+}
+
+INSTANTIATE_TEST_SUITE_P(SyncAndSeed, ExchangeCrash,
+                         ::testing::Values(CrashRun{"none", 1}, CrashRun{"none", 2},
+                                           CrashRun{"batch", 3}, CrashRun{"batch", 4}),
+                         [](const ::testing::TestParamInfo<CrashRun>& info) {
+                           return std::string("sync_") + info.param.sync + "_seed_" +
+                                  std::to_string(info.param.seed);
+                         });
+
+}  // namespace
+}  // namespace llt::exchange
