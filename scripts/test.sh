@@ -2,7 +2,7 @@
 # The test command: installs what is missing, checks the formatting, runs clang-tidy
 # (.clang-tidy), builds the release preset with -j2 and runs the whole suite with ctest.
 # --sanitize also builds and runs the suite under the asan (address + undefined) and tsan
-# presets and runs each fuzz target for a bounded time (LLT_FUZZ_SECONDS, default 40) under
+# presets and runs each fuzz target for a bounded time (LLT_FUZZ_SECONDS, default 30) under
 # ASan + UBSan. Exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,7 +36,7 @@ run_preset release
 if [ "$sanitize" -eq 1 ]; then
   run_preset asan
   run_preset tsan
-  echo "=== fuzz targets, ${LLT_FUZZ_SECONDS:-40} s each"
-  scripts/fuzz.sh "${LLT_FUZZ_SECONDS:-40}"
+  echo "=== fuzz targets, ${LLT_FUZZ_SECONDS:-30} s each"
+  scripts/fuzz.sh "${LLT_FUZZ_SECONDS:-30}"
 fi
 echo "=== all tests passed"
