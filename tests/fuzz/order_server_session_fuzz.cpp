@@ -362,7 +362,8 @@ class Harness {
     if (!sequencer_.add(request, recv_ticks)) {
       return false;
     }
-    added_by_client_[request.client_id].push_back(request);
+    const ClientId client = request.client_id;  // a copy: the packed field may be misaligned
+    added_by_client_[client].push_back(request);
     return true;
   }
 
