@@ -85,7 +85,7 @@ ExchangeCommandLine parse_exchange_command_line(int argc, const char* const argv
   o.journal_dir = flag_text(vm, "journal-dir");
   o.journal_sync_batch = common::parse_choice("--journal-sync", flag_text(vm, "journal-sync"),
                                               {"none", "batch"}) == "batch";
-  o.journal_check = flag_text(vm, "journal-check");
+  // --journal-check is listed for --help; main() runs the check tool before any parsing.
   o.max_clients = static_cast<std::uint32_t>(unsigned_flag(vm, "max-clients", 1, 1U << 20));
   o.replay_depth = static_cast<std::uint32_t>(unsigned_flag(vm, "replay-depth", 0, 1U << 26));
   o.process = common::read_process_flags(vm);

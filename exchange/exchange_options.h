@@ -33,8 +33,6 @@ struct ExchangeOptions {
   // without a journal, 1,048,576 with one).
   std::uint32_t max_clients = 256;
   std::uint32_t replay_depth = 0;
-  // --journal-check DIR: verify that journal, print its summary and exit.
-  std::string journal_check;
   common::ProcessOptions process;
 };
 
