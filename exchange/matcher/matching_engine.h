@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -124,6 +125,12 @@ class MatchingEngine final : public common::Agent {
   [[nodiscard]] const BookType* book(TickerId ticker_id) const noexcept {
     return matcher_.book(ticker_id);
   }
+  // Start-up from a state snapshot only (docs/journal.md, Snapshots), before the engine runs.
+  [[nodiscard]] BookType* book_to_restore(TickerId ticker_id) noexcept {
+    return matcher_.book(ticker_id);
+  }
+  // Configured tickers, in the order given.
+  [[nodiscard]] std::span<const TickerId> tickers() const noexcept { return matcher_.tickers(); }
   [[nodiscard]] bool busy() const noexcept { return matcher_.busy(); }
   [[nodiscard]] std::uint64_t requests_processed() const noexcept { return requests_processed_; }
   // Polls that stopped because an output queue had no room.

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <vector>
 
 #include "common/containers/fixed_hash_map.h"
 #include "common/error.h"
@@ -272,6 +273,63 @@ class OrderBook {
       ++cancelled;
     }
     return cancelled;
+  }
+
+  // --- Start-up from a state snapshot (docs/journal.md, Snapshots) ---
+
+  // Puts back a resting order with its ids and priority, emitting nothing. The orders of a
+  // book must come back in ascending priority (which rebuilds every level's FIFO and every
+  // client's oldest-first list as they were). False, restoring nothing, when the order is
+  // malformed, its priority is not above the last one restored, its id is live already or a
+  // slot is missing.
+  [[nodiscard]] bool restore_order(ClientId client_id, OrderId client_order_id,
+                                   OrderId market_order_id, Side side, Price price, Qty qty,
+                                   Priority priority) noexcept {
+    LLT_ASSERT(!pending_, "restore_order() while a match is pending");
+    if (client_id == kInvalidClientId || !is_valid(side) || price <= 0 || qty == 0 ||
+        market_order_id == 0 || priority < next_priority_ ||
+        ids_.find(OrderKey{client_order_id, client_id}) != nullptr ||
+        !can_rest(client_id, side, price)) {
+      return false;
+    }
+    next_priority_ = priority;
+    rest<false>(Aggressor{client_id, client_order_id, market_order_id, price, qty, side,
+                          TimeInForce::kGtc, ids_.hash_of(OrderKey{client_order_id, client_id})});
+    return true;
+  }
+
+  // The ids the next accepted order and the next resting order take; restore_ids() sets them
+  // after the orders are back (each at least what the restored orders need).
+  [[nodiscard]] OrderId next_market_order_id() const noexcept { return next_market_order_id_; }
+  [[nodiscard]] Priority next_priority() const noexcept { return next_priority_; }
+  [[nodiscard]] bool restore_ids(OrderId next_market_order_id, Priority next_priority) noexcept {
+    if (next_market_order_id < next_market_order_id_ || next_priority < next_priority_) {
+      return false;
+    }
+    next_market_order_id_ = next_market_order_id;
+    next_priority_ = next_priority;
+    return true;
+  }
+
+  // Every resting order in ascending priority (both sides): fn(const Order&, Price). Cold:
+  // sorts a copy of the book's order pointers.
+  template <class Fn>
+  void for_each_by_priority(Fn&& fn) const {
+    std::vector<const Order*> all;
+    all.reserve(order_count());
+    for (const Side side : {Side::kBuy, Side::kSell}) {
+      for (std::size_t depth = 0; const PriceLevel* level = level_at_depth(side, depth); ++depth) {
+        for (const Order* order = first_order(*level); order != nullptr;
+             order = next_order(*order)) {
+          all.push_back(order);
+        }
+      }
+    }
+    std::sort(all.begin(), all.end(),
+              [](const Order* a, const Order* b) { return a->priority < b->priority; });
+    for (const Order* order : all) {
+      fn(*order, price_of(*order));
+    }
   }
 
   // --- Observers (same thread; cheap, for tests, snapshots and the engine) ---
@@ -585,6 +643,8 @@ class OrderBook {
 
   // Puts the aggressor's remainder on its own side. Every slot was checked by can_rest() in
   // validate() and matching only frees slots, so no allocation here can fail.
+  // kPublish false: start-up restore, the ADD is not published.
+  template <bool kPublish = true>
   LLT_ALWAYS_INLINE void rest(const Aggressor& aggressor) noexcept {
     const PoolIndex level_slot = level_for(aggressor.side, aggressor.price);
     PriceLevel* const level = levels_.at(level_slot);
@@ -639,8 +699,10 @@ class OrderBook {
                            aggressor.id_hash),
                "order id index full after the capacity check");
 
-    publish(MarketUpdateType::kAdd, order->market_order_id, order->side, aggressor.price,
-            order->qty, order->priority);
+    if constexpr (kPublish) {
+      publish(MarketUpdateType::kAdd, order->market_order_id, order->side, aggressor.price,
+              order->qty, order->priority);
+    }
   }
 
   // CANCELED(reason) to the order's owner, the CANCEL update, and the order leaves the book.
