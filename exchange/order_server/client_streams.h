@@ -4,9 +4,11 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <vector>
 
 #include "common/containers/fixed_hash_map.h"
 #include "common/error.h"
+#include "exchange/protocol/client_request.h"
 #include "exchange/protocol/client_response.h"
 #include "exchange/protocol/types.h"
 
@@ -20,6 +22,8 @@ struct ClientStream {
   ClientId client_id = kInvalidClientId;
   SeqNum next_request = 1;   // the request number the exchange expects next
   SeqNum next_response = 1;  // the number the next response will take
+  // The oldest response number this process has (1, or where a snapshot's kept ones start).
+  SeqNum first_kept = 1;
   // The connection (order server slot) bound to the client, or kNoConnection.
   std::uint32_t connection = kNoConnection;
   // Its last LOGON set KEEP_ORDERS: its orders survive the end of the connection.
@@ -76,6 +80,23 @@ class ClientStreams {
     return &stream;
   }
 
+  // Replay of the journal (docs/recovery.md): one journaled input, in journal order, before
+  // the engine processes it. A LOGON marks the client connected (with its KEEP_ORDERS), a
+  // cancel-all marks it disconnected, a NEW, CANCEL or MODIFY advances its expected request
+  // number. False when the client id does not fit (max_clients).
+  [[nodiscard]] bool on_input(const ClientRequest& request) noexcept;
+
+  // The clients connected without KEEP_ORDERS when the journal ends: their cancel-on-
+  // disconnect is owed (the exchange stopped before it was done). Cold.
+  [[nodiscard]] std::vector<ClientId> owed_cancel() const;
+
+  // Start-up from a state snapshot (docs/journal.md, Snapshots): the client's stream with
+  // `fields`' numbers and flags (connection unbound) and `kept`, its responses numbered
+  // next_response - kept.size() .. next_response - 1 (the last depth() of them are kept).
+  // False, restoring nothing, for a client id already known or beyond max_clients, or
+  // responses whose numbers do not run up to next_response - 1.
+  [[nodiscard]] bool restore(const ClientStream& fields, std::span<const ClientResponse> kept);
+
   // Numbers `response` with the stream's next response number, keeps it for replay, counts a
   // FILLED's quantity, and returns the stored copy.
   const ClientResponse& append(ClientStream& stream, const ClientResponse& response) noexcept {
@@ -90,7 +111,8 @@ class ClientStreams {
 
   // The oldest response number still kept for the stream (next_response when none is).
   [[nodiscard]] SeqNum oldest(const ClientStream& stream) const noexcept {
-    return stream.next_response > depth_ ? stream.next_response - depth_ : 1;
+    const SeqNum by_depth = stream.next_response > depth_ ? stream.next_response - depth_ : 1;
+    return by_depth > stream.first_kept ? by_depth : stream.first_kept;
   }
 
   // Kept responses from number `from` on, contiguous in memory: at most max_count, and at

@@ -678,39 +678,6 @@ inline int OrderServer::pump_replays() noexcept {
   return work;
 }
 
-bool OrderServer::recover_input(const ClientRequest& request) noexcept {
-  ClientStream* stream = streams_.find_or_add(request.client_id);
-  if (stream == nullptr) {
-    return false;
-  }
-  const ClientRequestType type = request.msg_type;
-  if (type == ClientRequestType::kLogon) {
-    stream->connected = true;
-    stream->keep_orders = (request.flags & kFlagKeepOrders) != 0;
-  } else if (type == kCancelAllOfClient) {
-    stream->connected = false;
-  } else if (is_order_type(type)) {
-    stream->next_request = request.seq_num + 1;
-  }
-  return true;
-}
-
-void OrderServer::recover_response(const ClientResponse& response) noexcept {
-  if (ClientStream* stream = streams_.find_or_add(response.client_id)) {
-    (void)streams_.append(*stream, response);
-  }
-}
-
-std::vector<ClientId> OrderServer::clients_owed_cancel() const {
-  std::vector<ClientId> clients;
-  streams_.for_each([&](const ClientStream& stream) {
-    if (stream.connected && !stream.keep_orders) {
-      clients.push_back(stream.client_id);
-    }
-  });
-  return clients;
-}
-
 inline void OrderServer::count_reject(RejectReason reason) noexcept {
   counters_.rejects_by_reason[OrderServerCounters::slot_of(reason)].add();
 }

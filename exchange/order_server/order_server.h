@@ -109,16 +109,9 @@ class OrderServer final : public common::Agent {
   void set_journal(JournalSink* journal) noexcept { journal_ = journal; }
 
   // --- Start-up recovery (docs/recovery.md), before the agents run, on the starting thread ---
-  // One journaled input, in journal order, before the engine processes it: a LOGON binds no
-  // connection but marks the client connected (with its KEEP_ORDERS), a cancel-all marks it
-  // disconnected, a NEW, CANCEL or MODIFY advances its expected request number. False when
-  // the client id does not fit (--max-clients).
-  [[nodiscard]] bool recover_input(const ClientRequest& request) noexcept;
-  // One engine response caused by a recovered input: numbered and kept, as route() would.
-  void recover_response(const ClientResponse& response) noexcept;
-  // The clients that were connected without KEEP_ORDERS when the journal ends: their
-  // cancel-on-disconnect is owed (the exchange stopped before it was done).
-  [[nodiscard]] std::vector<ClientId> clients_owed_cancel() const;
+  // The streams, for the replay of the journal and a snapshot's restore (ClientStreams::
+  // on_input, append, restore).
+  [[nodiscard]] ClientStreams& streams_to_recover() noexcept { return streams_; }
   [[nodiscard]] const ClientStreams& streams() const noexcept { return streams_; }
 
  private:
