@@ -73,8 +73,10 @@ std::vector<std::uint32_t> list_files(const fs::path& directory) {
     throw JournalError(directory.string(), 0, "cannot list the directory: " + ec.message());
   }
   std::sort(numbers.begin(), numbers.end());
+  // The files run without a gap from the first one: 000001, or a later one after
+  // --journal-prune removed those a snapshot made unneeded (docs/journal.md, Snapshots).
   for (std::size_t i = 0; i < numbers.size(); ++i) {
-    const auto expected = static_cast<std::uint32_t>(i + 1);
+    const auto expected = static_cast<std::uint32_t>(numbers.front() + i);
     if (numbers[i] != expected) {
       throw JournalError((directory / journal_file_name(expected)).string(), 0,
                          "missing: the files go from " + journal_file_name(numbers.front()) +
@@ -253,6 +255,7 @@ JournalScan JournalReader::scan_impl(Sink sink, void* context, bool repair) {
   const std::size_t buffer_bytes = chunk_records_ * kJournalRecordSize;
   const auto buffer = std::make_unique<std::uint8_t[]>(buffer_bytes);
   std::uint64_t next_index = 1;
+  std::uint64_t first_index = 1;
   for (std::size_t i = 0; i < numbers.size(); ++i) {
     const std::uint32_t number = numbers[i];
     FileScan file{(directory_ / journal_file_name(number)).string(), -1, 0,
@@ -284,6 +287,10 @@ JournalScan JournalReader::scan_impl(Sink sink, void* context, bool repair) {
     }
     JournalFileHeader header;
     read_at(file.fd, file.path, reinterpret_cast<std::uint8_t*>(&header), sizeof header, 0);
+    if (i == 0 && number > 1 && header.first_index > 0) {
+      next_index = header.first_index;  // a pruned journal starts where its first file does
+      first_index = next_index;
+    }
     check_header(header, file.path, number, next_index);
     ++result.files;
     result.last_file_number = number;
@@ -339,7 +346,8 @@ JournalScan JournalReader::scan_impl(Sink sink, void* context, bool repair) {
       result.repaired = true;
     }
   }
-  result.records = next_index - 1;
+  result.first_index = first_index;
+  result.records = next_index - first_index;
   result.next_index = next_index;
   return result;
 }

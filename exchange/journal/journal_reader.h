@@ -26,8 +26,9 @@ struct JournalScan {
   std::uint32_t last_file_number = 0;  // the last of those; 0 when there is none
   std::uint64_t last_file_bytes = 0;   // valid bytes of that file (header + whole records)
   std::uint64_t last_file_records = 0;
-  std::uint64_t records = 0;     // valid records delivered
-  std::uint64_t next_index = 1;  // index of the next record to write
+  std::uint64_t first_index = 1;  // index of the first record kept (above 1 after a prune)
+  std::uint64_t records = 0;      // valid records delivered
+  std::uint64_t next_index = 1;   // index of the next record to write
   std::optional<JournalTornTail> torn_tail;
   bool repaired = false;  // torn_tail was cut off the disk (file truncated or removed)
 };

@@ -361,11 +361,32 @@ TEST(JournalReader, file_number_gap_is_refused) {
   EXPECT_NE(std::string(error.what()).find("gap"), std::string::npos) << error.what();
 }
 
-TEST(JournalReader, missing_first_file_is_refused) {
+// After --journal-prune the journal starts at a later file: the reader starts at its first
+// index (whether a snapshot covers what is gone is the exchange's check).
+TEST(JournalReader, journal_starting_at_a_later_file_starts_at_its_first_index) {
   JournalTestDir dir;
-  write_test_records(dir.path(), 20, {{}, JournalSync::kNone, 64, kHeader + 10 * kRecord});
+  write_test_records(dir.path(), 30, {{}, JournalSync::kNone, 64, kHeader + 10 * kRecord});
   std::filesystem::remove(dir.file(1));
-  EXPECT_EQ(scan_error(dir.path()).file, dir.file(1).string());
+  std::vector<std::uint64_t> indexes;
+  const JournalScan scan =
+      JournalReader(dir.path())
+          .scan([&](const JournalRecord& record) { indexes.push_back(record.index); }, false);
+  EXPECT_EQ(scan.first_index, 11U);
+  EXPECT_EQ(scan.records, 20U);
+  EXPECT_EQ(scan.next_index, 31U);
+  ASSERT_EQ(indexes.size(), 20U);
+  EXPECT_EQ(indexes.front(), 11U);
+  EXPECT_EQ(indexes.back(), 30U);
+}
+
+TEST(JournalReader, gap_after_a_later_first_file_is_refused) {
+  JournalTestDir dir;
+  write_test_records(dir.path(), 40, {{}, JournalSync::kNone, 64, kHeader + 10 * kRecord});
+  std::filesystem::remove(dir.file(1));
+  std::filesystem::remove(dir.file(3));
+  const JournalError error = scan_error(dir.path());
+  EXPECT_EQ(error.file, dir.file(3).string());
+  EXPECT_NE(std::string(error.what()).find("gap"), std::string::npos) << error.what();
 }
 
 TEST(JournalReader, badly_named_journal_file_is_refused) {
