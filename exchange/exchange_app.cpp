@@ -5,6 +5,8 @@
 #include <filesystem>
 
 #include "common/time/rdtsc.h"
+#include "exchange/snapshot/day_replay.h"
+#include "exchange/snapshot/state_snapshot.h"
 
 namespace llt::exchange {
 
@@ -80,38 +82,37 @@ void ExchangeApp::recover() {
   recovery_.journaled = true;
   const std::filesystem::path directory(options_.journal_dir);
   std::filesystem::create_directories(directory);
-  // Every input in journal order: the order server's streams learn it, and all but a LOGON
-  // go through the engine, exactly as they did when they were journaled.
-  auto feed = [&](const ClientRequest& request) {
-    if (!order_server_->recover_input(request)) {
-      throw JournalError(directory.string(), 0,
-                         "client " + std::to_string(request.client_id) +
-                             " does not fit --max-clients " + std::to_string(options_.max_clients));
-    }
-    if (request.msg_type == ClientRequestType::kLogon) {
-      return;
-    }
-    const MatchingRequest item{request, HopTicks{}};
-    while (!requests_.try_push(item)) {
-      drain_recovery();
-    }
-    ++recovery_.requests;
-  };
+  DayReplay replay(*engine_, requests_, responses_, updates_, order_server_->streams_to_recover(),
+                   directory.string());
+  // The publisher numbers what the replay publishes, exactly as the live stream did.
+  replay.on_update([this](const MarketUpdate& update) { (void)publisher_->recover(update); });
+  // The newest snapshot, then every journal record after it.
+  const std::vector<std::filesystem::path> snapshots = list_snapshots(directory);
+  if (!snapshots.empty()) {
+    const StateSnapshot snapshot = read_state_snapshot(snapshots.back());
+    replay.restore(snapshot, snapshots.back().string());
+    publisher_->restore_sequence(snapshot.md_seq);
+    recovery_.snapshot = snapshots.back().filename().string();
+    recovery_.snapshot_index = snapshot.next_index;
+  }
   JournalReader reader(directory);
   const JournalScan scan = reader.scan(
       [&](const JournalRecord& record) {
-        if (ExchangeJournal::kind_of(record.request) != record.kind) {
-          throw JournalError(directory.string(), 0,
-                             "record " + std::to_string(record.index) + ": kind " +
-                                 std::string(to_string(record.kind)) +
-                                 " does not match its request's type " +
-                                 std::to_string(static_cast<unsigned>(record.request.msg_type)));
+        if (record.index < replay.next_index()) {
+          ++recovery_.records_in_snapshot;
+          return;
         }
+        replay.apply(record);
         ++recovery_.records;
-        feed(record.request);
       },
       /*repair=*/true);
-  drain_recovery();
+  if (scan.next_index < replay.next_index()) {
+    throw JournalError(directory.string(), 0,
+                       "the journal ends at record " + std::to_string(scan.next_index - 1) +
+                           ", before the snapshot " + recovery_.snapshot + " (it includes up to " +
+                           std::to_string(replay.next_index() - 1) + ")");
+  }
+  replay.drain();
   if (scan.torn_tail) {
     recovery_.torn_tail =
         fmt::format("{} bytes cut at {} offset {} ({})", scan.torn_tail->bytes_cut,
@@ -124,7 +125,7 @@ void ExchangeApp::recover() {
   order_server_->set_journal(journal_.get());
   // Connections the stop ended without their cancel-on-disconnect: journal it, then do it,
   // before any connection is served.
-  for (const ClientId client : order_server_->clients_owed_cancel()) {
+  for (const ClientId client : order_server_->streams_to_recover().owed_cancel()) {
     ClientRequest cancel_all{};
     cancel_all.msg_type = kCancelAllOfClient;
     cancel_all.client_id = client;
@@ -134,31 +135,47 @@ void ExchangeApp::recover() {
           directory.string(), 0,
           fmt::format("cannot append to the journal: errno {}", journal_->writer().last_errno()));
     }
-    feed(cancel_all);
+    replay.apply_input(cancel_all);
     ++recovery_.owed_cancels;
   }
-  drain_recovery();
+  replay.drain();
+  recovery_.requests = replay.requests();
+  // The synthesizer's books are the engine's: built once from them rather than by applying
+  // every update of the day.
+  for (const TickerId ticker : engine_->tickers()) {
+    engine_->book(ticker)->for_each_by_priority([&](const Order& order, Price price) {
+      MarketUpdate add{};
+      add.msg_type = MarketUpdateType::kAdd;
+      add.order_id = order.market_order_id;
+      add.ticker_id = ticker;
+      add.side = order.side;
+      add.price = price;
+      add.qty = order.qty;
+      add.priority = order.priority;
+      synthesizer_->restore_order(add);
+    });
+  }
+  synthesizer_->restore_position(replay.md_seq(), replay.trades());
   recovery_.clients = order_server_->streams().size();
   recovery_.md_seq = publisher_->stats().last_seq;
-  recovery_.elapsed_ns = common::monotonic_ns() - start_ns;
-}
-
-void ExchangeApp::drain_recovery() {
-  auto drain_outputs = [&] {
-    while (const MatchingResponse* response = responses_.front()) {
-      order_server_->recover_response(response->response);
-      responses_.pop();
+  if (options_.journal_snapshot_records != 0) {
+    SnapshotWriterOptions snapshots_options;
+    snapshots_options.directory = directory;
+    snapshots_options.every_records = options_.journal_snapshot_records;
+    snapshots_options.prune = options_.journal_prune;
+    const StateSnapshot now = replay.capture();
+    // A long replay is not done twice: the state it reached is the next restart's start.
+    if (recovery_.records >= options_.journal_snapshot_records) {
+      (void)write_state_snapshot(directory, now);
+      if (options_.journal_prune) {
+        (void)SnapshotWriter::prune(directory, now.next_index, stderr);
+      }
     }
-    while (const MatchingUpdate* update = updates_.front()) {
-      synthesizer_->recover(publisher_->recover(update->update));
-      updates_.pop();
-    }
-  };
-  while (!requests_.empty_guess() || engine_->busy()) {
-    (void)engine_->poll();
-    drain_outputs();
+    snapshot_writer_ = std::make_unique<SnapshotWriter>(
+        snapshots_options, engine_options(options_), options_.max_clients,
+        order_server_options(options_).replay_depth, now);
   }
-  drain_outputs();
+  recovery_.elapsed_ns = common::monotonic_ns() - start_ns;
 }
 
 ExchangeApp::~ExchangeApp() {
@@ -168,10 +185,16 @@ ExchangeApp::~ExchangeApp() {
 void ExchangeApp::start() {
   last_status_ns_ = common::monotonic_ns();
   runner_->start();
+  if (snapshot_writer_ != nullptr) {
+    snapshot_writer_->start();
+  }
 }
 
 void ExchangeApp::stop() {
   runner_->stop();
+  if (snapshot_writer_ != nullptr) {
+    snapshot_writer_->stop();
+  }
 }
 
 std::string ExchangeApp::status_line() {
@@ -210,7 +233,12 @@ std::string ExchangeApp::status_line() {
          (journal_ == nullptr
               ? std::string()
               : fmt::format(", journal {} records {} writes {} syncs", journal_->writer().records(),
-                            journal_->writer().writes(), journal_->writer().syncs()));
+                            journal_->writer().writes(), journal_->writer().syncs()) +
+                    (snapshot_writer_ == nullptr
+                         ? std::string()
+                         : fmt::format(" {} snapshots (last before record {})",
+                                       snapshot_writer_->snapshots(),
+                                       snapshot_writer_->last_snapshot_index())));
 }
 
 std::string ExchangeApp::breakdown_line() const {

@@ -15,6 +15,7 @@
 #include "exchange/market_data/snapshot_synthesizer.h"
 #include "exchange/matcher/matching_engine.h"
 #include "exchange/order_server/order_server.h"
+#include "exchange/snapshot/snapshot_writer.h"
 
 namespace llt::exchange {
 
@@ -39,14 +40,17 @@ namespace llt::exchange {
 // status_line() from that thread while the agents run.
 // What start-up found in the journal (docs/recovery.md).
 struct ExchangeRecovery {
-  bool journaled = false;          // --journal-dir was given
-  std::uint64_t records = 0;       // journal records replayed
-  std::uint64_t requests = 0;      // of which went through the engine
-  std::uint64_t clients = 0;       // client ids of the day
-  std::uint64_t owed_cancels = 0;  // cancel-on-disconnects the stop left undone, applied now
-  std::uint64_t md_seq = 0;        // last market data number of the recovered day
-  std::uint64_t elapsed_ns = 0;    // scan and replay
-  std::string torn_tail;           // empty, or what was cut off the journal's end
+  bool journaled = false;                 // --journal-dir was given
+  std::string snapshot;                   // the snapshot restored (file name), or empty
+  std::uint64_t snapshot_index = 0;       // the first journal record it does not include
+  std::uint64_t records_in_snapshot = 0;  // journal records the snapshot made unneeded
+  std::uint64_t records = 0;              // journal records replayed
+  std::uint64_t requests = 0;             // of which went through the engine
+  std::uint64_t clients = 0;              // client ids of the day
+  std::uint64_t owed_cancels = 0;         // cancel-on-disconnects the stop left undone, applied now
+  std::uint64_t md_seq = 0;               // last market data number of the recovered day
+  std::uint64_t elapsed_ns = 0;           // scan and replay
+  std::string torn_tail;                  // empty, or what was cut off the journal's end
 };
 
 class ExchangeApp {
@@ -90,6 +94,11 @@ class ExchangeApp {
   [[nodiscard]] const ExchangeRecovery& recovery() const noexcept { return recovery_; }
   // The journal, or nullptr without --journal-dir.
   [[nodiscard]] const ExchangeJournal* journal() const noexcept { return journal_.get(); }
+  // The periodic snapshots, or nullptr (no journal, or --journal-snapshot-records 0).
+  [[nodiscard]] const SnapshotWriter* snapshot_writer() const noexcept {
+    return snapshot_writer_.get();
+  }
+  [[nodiscard]] SnapshotWriter* snapshot_writer() noexcept { return snapshot_writer_.get(); }
   // A journal write failed: nothing more can be acknowledged; the process must stop.
   [[nodiscard]] bool failed() const noexcept { return order_server_->journal_failed(); }
 
@@ -102,9 +111,6 @@ class ExchangeApp {
   // Start-up with --journal-dir: scans (repairing a torn tail) and replays the journal through
   // the engine, opens it for appending, and applies the cancel-on-disconnects owed.
   void recover();
-  // Runs the engine until it has taken every queued request, passing what it emits to the
-  // order server's streams, the publisher's numbering and the synthesizer's books.
-  void drain_recovery();
 
   ExchangeOptions options_;
   RequestQueue requests_{kRequestQueueCapacity};
@@ -117,6 +123,7 @@ class ExchangeApp {
   std::unique_ptr<SnapshotSynthesizer> synthesizer_;
   std::unique_ptr<ExchangeJournal> journal_;
   ExchangeRecovery recovery_;
+  std::unique_ptr<SnapshotWriter> snapshot_writer_;
   std::unique_ptr<common::AgentRunner> runner_;
   std::uint64_t last_requests_ = 0;
   std::uint64_t last_status_ns_ = 0;

@@ -45,6 +45,12 @@ ExchangeCommandLine parse_exchange_command_line(int argc, const char* const argv
     ("journal-sync", po::value<std::string>()->default_value("none"),
      "none (the journal is written to the page cache before responses leave: survives kill -9) "
      "or batch (plus fdatasync per batch: survives power loss)")
+    ("journal-snapshot-records", po::value<std::string>()->default_value("1000000"),
+     "write a state snapshot beside the journal once this many records follow the last one, "
+     "so a restart replays only what came after it (0: no snapshots)")
+    ("journal-prune", po::bool_switch(),
+     "after each snapshot, remove the journal files and older snapshots it makes unneeded "
+     "(each named on stderr); without it every file is kept")
     ("journal-check", po::value<std::string>()->default_value(""),
      "verify the journal in this directory, print its summary and exit (0 clean, 1 corrupt)")
     ("max-clients", po::value<std::string>()->default_value("256"),
@@ -85,6 +91,12 @@ ExchangeCommandLine parse_exchange_command_line(int argc, const char* const argv
   o.journal_dir = flag_text(vm, "journal-dir");
   o.journal_sync_batch = common::parse_choice("--journal-sync", flag_text(vm, "journal-sync"),
                                               {"none", "batch"}) == "batch";
+  o.journal_snapshot_records = unsigned_flag(vm, "journal-snapshot-records", 0, 1ULL << 40);
+  o.journal_prune = vm["journal-prune"].as<bool>();
+  if (o.journal_prune && (o.journal_dir.empty() || o.journal_snapshot_records == 0)) {
+    throw std::invalid_argument(
+        "--journal-prune needs --journal-dir and --journal-snapshot-records above 0");
+  }
   // --journal-check is listed for --help; main() runs the check tool before any parsing.
   o.max_clients = static_cast<std::uint32_t>(unsigned_flag(vm, "max-clients", 1, 1U << 20));
   o.replay_depth = static_cast<std::uint32_t>(unsigned_flag(vm, "replay-depth", 0, 1U << 26));

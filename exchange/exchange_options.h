@@ -29,6 +29,10 @@ struct ExchangeOptions {
   // each batch is fdatasync'ed before its responses leave (--journal-sync batch).
   std::string journal_dir;
   bool journal_sync_batch = false;
+  // A state snapshot once this many journal records follow the last one (0: none), and
+  // whether what the newest snapshot makes unneeded is removed (docs/journal.md, Snapshots).
+  std::uint64_t journal_snapshot_records = 1'000'000;
+  bool journal_prune = false;
   // Client ids of one day, and responses kept per client for replay (0: the default, 65,536
   // without a journal, 1,048,576 with one).
   std::uint32_t max_clients = 256;

@@ -91,6 +91,9 @@ std::string exchange_summary_json(const ExchangeApp& app) {
   const ExchangeRecovery& recovery = app.recovery();
   json.begin_object("journal");
   json.value("enabled", recovery.journaled);
+  json.value("snapshot", recovery.snapshot);
+  json.value("snapshot_index", recovery.snapshot_index);
+  json.value("records_in_snapshot", recovery.records_in_snapshot);
   json.value("recovered_records", recovery.records);
   json.value("recovered_requests", recovery.requests);
   json.value("recovery_ns", recovery.elapsed_ns);
@@ -101,6 +104,12 @@ std::string exchange_summary_json(const ExchangeApp& app) {
     json.value("writes", journal->writer().writes());
     json.value("syncs", journal->writer().syncs());
     json.value("bytes", journal->writer().bytes());
+  }
+  if (const SnapshotWriter* snapshots = app.snapshot_writer()) {
+    json.value("snapshots_written", snapshots->snapshots());
+    json.value("last_snapshot_index", snapshots->last_snapshot_index());
+    json.value("snapshot_failures", snapshots->failures());
+    json.value("files_pruned", snapshots->files_pruned());
   }
   json.end_object();
 

@@ -35,6 +35,10 @@ class ExchangeProcess final : public llt::common::Process {
       if (!r.torn_tail.empty()) {
         fmt::print("exchange: journal: torn tail cut off: {}\n", r.torn_tail);
       }
+      if (!r.snapshot.empty()) {
+        fmt::print("exchange: journal: restored snapshot {} ({} records before it not replayed)\n",
+                   r.snapshot, r.records_in_snapshot);
+      }
       fmt::print(
           "exchange: journal {} ({}): {} records replayed ({} requests) in {:.3f} s, {} clients, "
           "market data seq {}, {} cancel-on-disconnects applied\n",

@@ -112,6 +112,13 @@ class BasicMarketDataPublisher final : public common::Agent {
     return numbered;
   }
 
+  // Start-up from a state snapshot (docs/journal.md, Snapshots): the stream continues after
+  // last_seq.
+  void restore_sequence(SeqNum last_seq) noexcept {
+    next_seq_ = last_seq + 1;
+    last_seq_.set(last_seq);
+  }
+
   // Sends at most max_datagrams_per_poll update datagrams (a datagram kept by kWouldBlock
   // first), or a heartbeat when idle. Returns the number of datagrams sent (0: nothing to do,
   // or the socket refused).

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -133,6 +134,29 @@ class BasicSnapshotSynthesizer final : public common::Agent {
     apply(update);
     updates_applied_.add();
     last_applied_seq_counter_.set(last_applied_seq_);
+  }
+
+  // Start-up from the recovered books (docs/recovery.md), before the agents run, instead of
+  // recover() per update: the books become the engine's, given as one ADD per resting order in
+  // ascending priority per ticker (restore_order), then the stream position and the trades per
+  // ticker so far (restore_position, trades in options().tickers order).
+  void restore_order(const MarketUpdate& add) noexcept {
+    const std::uint32_t slot = ticker_slots_.find(add.ticker_id);
+    if (LLT_UNLIKELY(slot == kNoSlot)) {
+      inconsistent_.add();
+      return;
+    }
+    if (books_[slot]->apply(add) != ReplicaResult::kApplied) {
+      inconsistent_.add();
+    }
+    resting_orders_[slot].set(books_[slot]->order_count());
+  }
+  void restore_position(SeqNum last_seq, std::span<const std::uint64_t> trades) noexcept {
+    last_applied_seq_ = last_seq;
+    last_applied_seq_counter_.set(last_seq);
+    for (std::size_t slot = 0; slot < books_.size() && slot < trades.size(); ++slot) {
+      trades_[slot].set(trades[slot]);
+    }
   }
 
   // Copies, or else sends a part of the snapshot in progress and applies up to

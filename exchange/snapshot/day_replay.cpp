@@ -1,0 +1,175 @@
+#include "exchange/snapshot/day_replay.h"
+
+#include <algorithm>
+
+#include "exchange/exchange_journal.h"
+#include "exchange/journal/journal_error.h"
+
+namespace llt::exchange {
+
+DayReplay::DayReplay(MatchingEngine& engine, RequestQueue& requests, ResponseQueue& responses,
+                     UpdateQueue& updates, ClientStreams& streams, std::string where)
+    : engine_(engine),
+      requests_(requests),
+      responses_(responses),
+      updates_(updates),
+      streams_(streams),
+      where_(std::move(where)),
+      trades_(engine.tickers().size(), 0) {}
+
+std::size_t DayReplay::ticker_slot(TickerId ticker_id) const noexcept {
+  const auto tickers = engine_.tickers();
+  return static_cast<std::size_t>(std::find(tickers.begin(), tickers.end(), ticker_id) -
+                                  tickers.begin());
+}
+
+void DayReplay::restore(const StateSnapshot& snapshot, const std::string& file) {
+  auto fail = [&](const std::string& problem) { throw JournalError(file, 0, problem); };
+  if (snapshot.next_index == 0) {
+    fail("next index 0");
+  }
+  for (const SnapshotBook& saved : snapshot.books) {
+    const std::size_t slot = ticker_slot(saved.ticker_id);
+    auto* book = engine_.book_to_restore(saved.ticker_id);
+    if (book == nullptr || slot == trades_.size()) {
+      fail("ticker " + std::to_string(saved.ticker_id) + " is not configured (--tickers)");
+    }
+    for (const SnapshotOrder& order : saved.orders) {
+      if (order.market_order_id >= saved.next_market_order_id ||
+          !book->restore_order(order.client_id, order.client_order_id, order.market_order_id,
+                               order.side, order.price, order.qty, order.priority)) {
+        fail("ticker " + std::to_string(saved.ticker_id) + ": order " +
+             std::to_string(order.market_order_id) +
+             " cannot be restored (malformed, out of priority order, a duplicate id, or beyond "
+             "--max-orders)");
+      }
+    }
+    if (!book->restore_ids(saved.next_market_order_id, saved.next_priority)) {
+      fail("ticker " + std::to_string(saved.ticker_id) + ": next ids below the ids of its orders");
+    }
+    trades_[slot] = saved.trades;
+  }
+  for (const SnapshotClient& client : snapshot.clients) {
+    if (!streams_.restore(client.stream, client.kept)) {
+      fail("client " + std::to_string(client.stream.client_id) +
+           " cannot be restored (a duplicate, beyond --max-clients, or responses not numbered "
+           "up to its next number)");
+    }
+  }
+  next_index_ = snapshot.next_index;
+  md_seq_ = snapshot.md_seq;
+}
+
+void DayReplay::apply(const JournalRecord& record) {
+  if (record.index != next_index_) {
+    throw JournalError(where_, 0,
+                       "record " + std::to_string(std::uint64_t{record.index}) +
+                           " follows record " + std::to_string(next_index_ - 1) +
+                           " (the journal does not continue the "
+                           "state before it)");
+  }
+  if (ExchangeJournal::kind_of(record.request) != record.kind) {
+    throw JournalError(where_, 0,
+                       "record " + std::to_string(std::uint64_t{record.index}) + ": kind " +
+                           std::string(to_string(record.kind)) +
+                           " does not match its request's type " +
+                           std::to_string(static_cast<unsigned>(record.request.msg_type)));
+  }
+  feed(record.request);
+}
+
+void DayReplay::apply_input(const ClientRequest& request) {
+  feed(request);
+}
+
+void DayReplay::feed(const ClientRequest& request) {
+  if (!streams_.on_input(request)) {
+    throw JournalError(where_, 0,
+                       "client " + std::to_string(request.client_id) +
+                           " does not fit --max-clients " + std::to_string(streams_.max_clients()));
+  }
+  ++next_index_;
+  if (request.msg_type == ClientRequestType::kLogon) {
+    return;
+  }
+  const MatchingRequest item{request, HopTicks{}};
+  while (!requests_.try_push(item)) {
+    drain();
+  }
+  ++requests_applied_;
+}
+
+void DayReplay::drain_outputs() {
+  while (const MatchingResponse* response = responses_.front()) {
+    if (ClientStream* stream = streams_.find_or_add(response->response.client_id)) {
+      (void)streams_.append(*stream, response->response);
+    }
+    responses_.pop();
+  }
+  while (const MatchingUpdate* update = updates_.front()) {
+    MarketUpdate numbered = update->update;
+    numbered.seq_num = ++md_seq_;
+    if (numbered.msg_type == MarketUpdateType::kTrade) {
+      const std::size_t slot = ticker_slot(numbered.ticker_id);
+      if (slot < trades_.size()) {
+        ++trades_[slot];
+      }
+    }
+    if (update_hook_) {
+      update_hook_(numbered);
+    }
+    updates_.pop();
+  }
+}
+
+void DayReplay::drain() {
+  while (!requests_.empty_guess() || engine_.busy()) {
+    (void)engine_.poll();
+    drain_outputs();
+  }
+  drain_outputs();
+}
+
+StateSnapshot DayReplay::capture() {
+  drain();
+  StateSnapshot snapshot;
+  snapshot.next_index = next_index_;
+  snapshot.md_seq = md_seq_;
+  const auto tickers = engine_.tickers();
+  for (std::size_t slot = 0; slot < tickers.size(); ++slot) {
+    const auto* book = engine_.book(tickers[slot]);
+    SnapshotBook& saved = snapshot.books.emplace_back();
+    saved.ticker_id = tickers[slot];
+    saved.next_market_order_id = book->next_market_order_id();
+    saved.next_priority = book->next_priority();
+    saved.trades = trades_[slot];
+    saved.orders.reserve(book->order_count());
+    book->for_each_by_priority([&](const Order& order, Price price) {
+      saved.orders.push_back(SnapshotOrder{.market_order_id = order.market_order_id,
+                                           .client_order_id = order.client_order_id,
+                                           .priority = order.priority,
+                                           .price = price,
+                                           .client_id = order.client_id,
+                                           .qty = order.qty,
+                                           .side = order.side});
+    });
+  }
+  streams_.for_each([&](const ClientStream& stream) {
+    SnapshotClient& saved = snapshot.clients.emplace_back();
+    saved.stream = stream;
+    saved.stream.connection = ClientStream::kNoConnection;
+    const SeqNum oldest = streams_.oldest(stream);
+    saved.kept.reserve(stream.next_response - oldest);
+    for (SeqNum from = oldest; from < stream.next_response;) {
+      const auto run = streams_.run(stream, from, stream.next_response - from);
+      saved.kept.insert(saved.kept.end(), run.begin(), run.end());
+      from += run.size();
+      if (run.empty()) {
+        break;
+      }
+    }
+  });
+  return snapshot;
+}
+
+}  // namespace llt::exchange

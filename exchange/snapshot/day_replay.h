@@ -1,0 +1,75 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "exchange/exchange_messages.h"
+#include "exchange/journal/journal_format.h"
+#include "exchange/matcher/matching_engine.h"
+#include "exchange/order_server/client_streams.h"
+#include "exchange/snapshot/state_snapshot.h"
+
+namespace llt::exchange {
+
+// Rebuilds the state of the trading day from a snapshot and the journal records after it
+// (docs/recovery.md, Durability; docs/journal.md, Snapshots): the engine's books, the client
+// streams, the market data numbering and the trades per ticker. Used by the exchange's start-up
+// (on its own engine and streams, before the agents run) and by the snapshot writer (on a copy
+// of its own, off the hot path).
+//
+// Thread contract: one thread; the engine must not be run by anyone else meanwhile. Cold:
+// allocates and throws freely.
+class DayReplay {
+ public:
+  // where: the journal directory, for error messages. The engine's queues are the three given.
+  DayReplay(MatchingEngine& engine, RequestQueue& requests, ResponseQueue& responses,
+            UpdateQueue& updates, ClientStreams& streams, std::string where);
+
+  // Called with each market update the replay produces, numbered (optional).
+  void on_update(std::function<void(const MarketUpdate&)> hook) { update_hook_ = std::move(hook); }
+
+  // Puts a snapshot's state back into an engine and streams that hold nothing yet. Throws
+  // JournalError (naming `file`) when the snapshot does not fit the configuration (a ticker
+  // not configured, too many clients or orders) or is inconsistent.
+  void restore(const StateSnapshot& snapshot, const std::string& file);
+
+  // Applies one journal record; its index must be next_index(). Throws JournalError when it is
+  // not, or its kind does not match its request, or the client does not fit.
+  void apply(const JournalRecord& record);
+  // Applies one input that is not (yet) a journal record read back: the start-up's owed
+  // cancel-on-disconnects, journaled by the caller. Counts as the record next_index().
+  void apply_input(const ClientRequest& request);
+
+  // Runs the engine until every applied input is processed and its outputs taken.
+  void drain();
+
+  // The state after every input applied so far (drains first).
+  [[nodiscard]] StateSnapshot capture();
+
+  [[nodiscard]] std::uint64_t next_index() const noexcept { return next_index_; }
+  [[nodiscard]] SeqNum md_seq() const noexcept { return md_seq_; }
+  // TRADE records per ticker, in the engine's ticker order.
+  [[nodiscard]] const std::vector<std::uint64_t>& trades() const noexcept { return trades_; }
+  [[nodiscard]] std::uint64_t requests() const noexcept { return requests_applied_; }
+
+ private:
+  void feed(const ClientRequest& request);
+  void drain_outputs();
+  [[nodiscard]] std::size_t ticker_slot(TickerId ticker_id) const noexcept;
+
+  MatchingEngine& engine_;
+  RequestQueue& requests_;
+  ResponseQueue& responses_;
+  UpdateQueue& updates_;
+  ClientStreams& streams_;
+  std::string where_;
+  std::function<void(const MarketUpdate&)> update_hook_;
+  std::uint64_t next_index_ = 1;
+  SeqNum md_seq_ = 0;
+  std::vector<std::uint64_t> trades_;
+  std::uint64_t requests_applied_ = 0;
+};
+
+}  // namespace llt::exchange

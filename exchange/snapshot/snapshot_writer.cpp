@@ -1,0 +1,249 @@
+#include "exchange/snapshot/snapshot_writer.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <exception>
+
+#include "exchange/journal/crc32c.h"
+#include "exchange/journal/journal_error.h"
+
+namespace llt::exchange {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::size_t kTailChunkRecords = 4096;
+
+// The header of journal file `number`, if it exists and is whole and valid.
+std::optional<JournalFileHeader> read_header(const fs::path& directory, std::uint32_t number) {
+  const std::string path = (directory / journal_file_name(number)).string();
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    return std::nullopt;
+  }
+  JournalFileHeader header;
+  const ssize_t n = ::pread(fd, &header, sizeof header, 0);
+  ::close(fd);
+  if (n != static_cast<ssize_t>(sizeof header) ||
+      std::memcmp(header.magic, kJournalMagic, sizeof kJournalMagic) != 0 ||
+      crc32c(&header, kJournalHeaderCrcBytes) != header.crc32c) {
+    return std::nullopt;
+  }
+  return header;
+}
+
+// The journal files present, by number, ascending.
+std::vector<std::uint32_t> journal_files(const fs::path& directory) {
+  std::vector<std::uint32_t> numbers;
+  std::error_code ec;
+  for (fs::directory_iterator it(directory, ec), end; !ec && it != end; it.increment(ec)) {
+    if (const auto number = parse_journal_file_name(it->path().filename().string())) {
+      numbers.push_back(*number);
+    }
+  }
+  std::sort(numbers.begin(), numbers.end());
+  return numbers;
+}
+
+}  // namespace
+
+JournalTail::JournalTail(fs::path directory, std::uint64_t next_index)
+    : directory_(std::move(directory)), next_index_(next_index), records_(kTailChunkRecords) {}
+
+JournalTail::~JournalTail() {
+  if (fd_ >= 0) {
+    ::close(fd_);
+  }
+}
+
+bool JournalTail::open_file_with(std::uint64_t index) {
+  std::uint32_t best = 0;
+  std::uint64_t best_first = 0;
+  for (const std::uint32_t number : journal_files(directory_)) {
+    const auto header = read_header(directory_, number);
+    if (header && header->first_index <= index) {
+      best = number;
+      best_first = header->first_index;
+    }
+  }
+  if (best == 0 || best == file_number_) {
+    return false;
+  }
+  const std::string path = (directory_ / journal_file_name(best)).string();
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    return false;
+  }
+  if (fd_ >= 0) {
+    ::close(fd_);
+  }
+  fd_ = fd;
+  file_number_ = best;
+  file_first_index_ = best_first;
+  return true;
+}
+
+bool JournalTail::fill() {
+  if (position_ < count_) {
+    return true;
+  }
+  position_ = 0;
+  count_ = 0;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    if (fd_ < 0 && !open_file_with(next_index_)) {
+      return false;
+    }
+    const std::uint64_t offset =
+        kJournalHeaderSize + (next_index_ - file_first_index_) * kJournalRecordSize;
+    const ssize_t n = ::pread(fd_, records_.data(), records_.size() * kJournalRecordSize,
+                              static_cast<off_t>(offset));
+    const std::size_t whole = n > 0 ? static_cast<std::size_t>(n) / kJournalRecordSize : 0;
+    for (std::size_t i = 0; i < whole; ++i) {
+      const JournalRecord& record = records_[i];
+      const auto* bytes = reinterpret_cast<const unsigned char*>(&record);
+      if (record.index != next_index_ + i ||
+          crc32c(bytes + kJournalRecordCrcOffset, kJournalRecordCrcBytes) != record.crc32c) {
+        break;
+      }
+      ++count_;
+    }
+    if (count_ > 0) {
+      next_index_ += count_;
+      return true;
+    }
+    // Nothing more here: the writer may have gone on to the next file, which then starts
+    // exactly at next_index (else this file is still being written).
+    const auto next = read_header(directory_, file_number_ + 1);
+    if (!next || next->first_index != next_index_) {
+      return false;
+    }
+    ::close(fd_);
+    fd_ = -1;
+    file_number_ = 0;
+  }
+  return false;
+}
+
+SnapshotWriter::SnapshotWriter(const SnapshotWriterOptions& options,
+                               const MatchingEngineOptions& engine, std::size_t max_clients,
+                               std::size_t replay_depth, const StateSnapshot& start)
+    : options_(options),
+      engine_(std::make_unique<MatchingEngine>(engine, requests_, responses_, updates_)),
+      streams_(std::make_unique<ClientStreams>(max_clients, replay_depth)),
+      replay_(std::make_unique<DayReplay>(*engine_, requests_, responses_, updates_, *streams_,
+                                          options.directory.string())),
+      tail_(options.directory, start.next_index) {
+  replay_->restore(start, "the exchange's state at start-up");
+  last_index_.store(start.next_index);
+}
+
+SnapshotWriter::~SnapshotWriter() {
+  stop();
+}
+
+void SnapshotWriter::start() {
+  thread_ = std::thread([this] { run(); });
+}
+
+void SnapshotWriter::stop() {
+  {
+    const std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) {
+    thread_.join();
+  }
+}
+
+void SnapshotWriter::run() {
+  for (;;) {
+    (void)run_once();
+    std::unique_lock lock(mutex_);
+    if (wake_.wait_for(lock, std::chrono::milliseconds(options_.poll_ms),
+                       [this] { return stopping_; })) {
+      return;
+    }
+  }
+}
+
+std::uint64_t SnapshotWriter::run_once(bool force) {
+  if (failures_.load() != 0) {
+    return 0;
+  }
+  std::uint64_t applied = 0;
+  try {
+    for (;;) {
+      const std::size_t n = tail_.read(
+          [&](const JournalRecord& record) {
+            replay_->apply(record);
+            ++since_snapshot_;
+          },
+          kTailChunkRecords);
+      applied += n;
+      replay_->drain();
+      if (since_snapshot_ >= options_.every_records) {
+        write_snapshot();
+      }
+      if (n == 0) {
+        break;
+      }
+    }
+    if (force && since_snapshot_ > 0) {
+      write_snapshot();
+    }
+  } catch (const std::exception& error) {
+    failures_.fetch_add(1);
+    std::fprintf(stderr, "exchange: snapshots stopped: %s\n", error.what());
+  }
+  applied_.fetch_add(applied);
+  return applied;
+}
+
+void SnapshotWriter::write_snapshot() {
+  const StateSnapshot snapshot = replay_->capture();
+  (void)write_state_snapshot(options_.directory, snapshot);
+  since_snapshot_ = 0;
+  snapshots_.fetch_add(1);
+  last_index_.store(snapshot.next_index);
+  if (options_.prune) {
+    pruned_.fetch_add(prune(options_.directory, snapshot.next_index, stderr));
+  }
+}
+
+std::uint64_t SnapshotWriter::prune(const fs::path& directory, std::uint64_t next_index,
+                                    std::FILE* log) {
+  std::uint64_t removed = 0;
+  auto remove = [&](const fs::path& path, const std::string& why) {
+    std::error_code ec;
+    if (fs::remove(path, ec)) {
+      ++removed;
+      if (log != nullptr) {
+        std::fprintf(log, "exchange: removed %s (%s)\n", path.string().c_str(), why.c_str());
+      }
+    }
+  };
+  const std::vector<std::uint32_t> numbers = journal_files(directory);
+  for (std::size_t i = 0; i + 1 < numbers.size(); ++i) {
+    const auto following = read_header(directory, numbers[i + 1]);
+    if (numbers[i + 1] != numbers[i] + 1 || !following || following->first_index > next_index) {
+      break;
+    }
+    remove(directory / journal_file_name(numbers[i]),
+           "every record before " + std::to_string(following->first_index) + ", in snapshot " +
+               snapshot_file_name(next_index));
+  }
+  for (const fs::path& snapshot : list_snapshots(directory)) {
+    const auto index = parse_snapshot_file_name(snapshot.filename().string());
+    if (index && *index < next_index) {
+      remove(snapshot, "older than " + snapshot_file_name(next_index));
+    }
+  }
+  return removed;
+}
+
+}  // namespace llt::exchange
