@@ -102,6 +102,12 @@ void ExchangeApp::recover() {
           ++recovery_.records_in_snapshot;
           return;
         }
+        if (record.index > replay.next_index()) {
+          throw JournalError(directory.string(), 0,
+                             fmt::format("records {} to {} are neither in the journal nor in a "
+                                         "snapshot (the journal starts at record {})",
+                                         replay.next_index(), record.index - 1, record.index));
+        }
         replay.apply(record);
         ++recovery_.records;
       },

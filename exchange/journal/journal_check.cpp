@@ -3,9 +3,13 @@
 #include <array>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <ostream>
+#include <string>
+#include <vector>
 
 #include "exchange/journal/journal_reader.h"
+#include "exchange/snapshot/state_snapshot.h"
 
 namespace llt::exchange {
 namespace {
@@ -59,6 +63,34 @@ int journal_check(const std::filesystem::path& directory, std::ostream& out) {
     return 1;
   }
 
+  // The newest snapshot, and whether the journal continues it (docs/journal.md, Snapshots).
+  std::optional<StateSnapshot> snapshot;
+  std::string snapshot_name;
+  std::size_t snapshot_files = 0;
+  try {
+    const std::vector<std::filesystem::path> snapshots = list_snapshots(directory);
+    snapshot_files = snapshots.size();
+    if (!snapshots.empty()) {
+      snapshot = read_state_snapshot(snapshots.back());
+      snapshot_name = snapshots.back().filename().string();
+    }
+  } catch (const JournalError& error) {
+    out << "journal " << directory.string() << ": corrupt snapshot: " << error.what() << '\n';
+    return 1;
+  }
+  const std::uint64_t covered = snapshot ? snapshot->next_index : 1;
+  if (scan.records > 0 && first_index > covered) {
+    out << "journal " << directory.string() << ": corrupt: records " << covered << " to "
+        << first_index - 1 << " are neither in the journal nor in a snapshot\n";
+    return 1;
+  }
+  if (snapshot && snapshot->next_index > scan.next_index) {
+    out << "journal " << directory.string() << ": corrupt: snapshot " << snapshot_name
+        << " includes records up to " << snapshot->next_index - 1 << ", the journal ends at "
+        << scan.next_index - 1 << '\n';
+    return 1;
+  }
+
   out << "journal " << directory.string() << ": " << scan.files << " files, " << scan.records
       << " records";
   if (scan.records > 0) {
@@ -75,6 +107,19 @@ int journal_check(const std::filesystem::path& directory, std::ostream& out) {
     out << "client " << client_id << ": requests " << client.requests << ", last seq_num "
         << client.last_seq_num << ", logons " << client.logons << ", cancel-alls "
         << client.cancel_alls << ", session rejects " << client.session_rejects << '\n';
+  }
+  if (snapshot) {
+    std::size_t orders = 0;
+    for (const SnapshotBook& book : snapshot->books) {
+      orders += book.orders.size();
+    }
+    out << "last snapshot: " << snapshot_name << " (of " << snapshot_files << "): records before "
+        << snapshot->next_index << ", market data seq " << snapshot->md_seq << ", "
+        << snapshot->books.size() << " books with " << orders << " resting orders, "
+        << snapshot->clients.size() << " clients; a restart replays "
+        << scan.next_index - snapshot->next_index << " records\n";
+  } else {
+    out << "no snapshot: a restart replays every record\n";
   }
   if (scan.torn_tail) {
     const JournalTornTail& torn = *scan.torn_tail;

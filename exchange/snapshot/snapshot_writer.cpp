@@ -157,6 +157,8 @@ void SnapshotWriter::stop() {
   wake_.notify_all();
   if (thread_.joinable()) {
     thread_.join();
+    // A clean stop leaves a snapshot of the whole day: the next start replays nothing.
+    (void)run_once(/*force=*/true);
   }
 }
 

@@ -89,7 +89,9 @@ class SnapshotWriter {
   SnapshotWriter& operator=(const SnapshotWriter&) = delete;
 
   void start();
-  void stop();  // idempotent; joins the thread
+  // Idempotent. Joins the thread, then (once the agents have stopped, so every record is in the
+  // journal) writes a last snapshot if any record came after the previous one.
+  void stop();
 
   // One pass on the calling thread (tests, or before start()): applies every committed record
   // and writes a snapshot if one is due (or force and any record came since the last).

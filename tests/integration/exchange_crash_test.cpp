@@ -91,16 +91,23 @@ class TempDir {
 struct CrashRun {
   const char* sync;
   std::uint32_t seed;
+  // --journal-snapshot-records (0: none); with snapshots the run also prunes.
+  std::uint32_t snapshot_records = 0;
 };
 
 std::vector<std::string> exchange_args(std::uint16_t port, const MdChannel& md,
                                        const std::string& journal_dir, const std::string& sync,
-                                       const std::string& summary) {
-  return test::joined_args(
-      {"--port", std::to_string(port), "--tickers", "1,2", "--max-orders", "16384",
-       "--snapshot-interval-ms", "200", "--stats-interval", "0", "--journal-dir", journal_dir,
-       "--journal-sync", sync, "--summary-json", summary},
-      test::md_flags(md));
+                                       const std::string& summary, std::uint32_t snapshot_records) {
+  std::vector<std::string> args =
+      test::joined_args({"--port", std::to_string(port), "--tickers", "1,2", "--max-orders",
+                         "16384", "--snapshot-interval-ms", "200", "--stats-interval", "0",
+                         "--journal-dir", journal_dir, "--journal-sync", sync, "--summary-json",
+                         summary, "--journal-snapshot-records", std::to_string(snapshot_records)},
+                        test::md_flags(md));
+  if (snapshot_records != 0) {
+    args.emplace_back("--journal-prune");
+  }
+  return args;
 }
 
 // Starts the exchange and waits for its "order entry on" line. A start whose bind fails (the
@@ -143,7 +150,8 @@ std::int64_t sum_over_tickers(const JsonValue& summary, const std::string& key) 
 }
 
 void PrintTo(const CrashRun& run, std::ostream* out) {
-  *out << "sync " << run.sync << " seed " << run.seed;
+  *out << "sync " << run.sync << " seed " << run.seed << " snapshots every "
+       << run.snapshot_records;
 }
 
 class ExchangeCrash : public ::testing::TestWithParam<CrashRun> {};
@@ -160,8 +168,9 @@ TEST_P(ExchangeCrash, clients_lose_no_response_request_or_fill_across_kill_9_and
   std::uint16_t port = 0;
   std::string why;
   const auto first_start = std::chrono::steady_clock::now();
-  auto exchange =
-      start_exchange(exchange_args(0, md, journal_dir, run.sync, exchange_summary), port, why);
+  auto exchange = start_exchange(
+      exchange_args(0, md, journal_dir, run.sync, exchange_summary, run.snapshot_records), port,
+      why);
   ASSERT_NE(exchange, nullptr) << why;
   const auto allowance = restart_allowance(std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - first_start));
@@ -176,7 +185,7 @@ TEST_P(ExchangeCrash, clients_lose_no_response_request_or_fill_across_kill_9_and
     killing += intervals.back() + allowance;
   }
   const std::vector<std::string> args =
-      exchange_args(port, md, journal_dir, run.sync, exchange_summary);
+      exchange_args(port, md, journal_dir, run.sync, exchange_summary, run.snapshot_records);
 
   const std::string prefix = dir.file("");
   std::vector<TradingClient> clients;
@@ -222,6 +231,7 @@ TEST_P(ExchangeCrash, clients_lose_no_response_request_or_fill_across_kill_9_and
   std::chrono::milliseconds slowest_restart{0};
   std::chrono::milliseconds restarts_total{0};
   int torn_tails = 0;
+  int snapshot_restarts = 0;
   std::string last_journal_line;
   for (const std::chrono::milliseconds interval : intervals) {
     std::this_thread::sleep_for(interval);
@@ -243,11 +253,15 @@ TEST_P(ExchangeCrash, clients_lose_no_response_request_or_fill_across_kill_9_and
     ASSERT_EQ(again, port);
     const std::string out = exchange->stdout_text();
     torn_tails += out.find("torn tail cut off") != std::string::npos ? 1 : 0;
+    snapshot_restarts += out.find("restored snapshot") != std::string::npos ? 1 : 0;
     const std::size_t line = out.find("exchange: journal ");
     if (line != std::string::npos)
       last_journal_line = out.substr(line, out.find('\n', line) - line);
   }
   EXPECT_GE(kills_done, kills) << "the restarts took longer than the clients' duration allows";
+  if (run.snapshot_records != 0) {
+    EXPECT_GT(snapshot_restarts, 0) << "no restart started from a snapshot";
+  }
 
   const auto deadline = clients_end + 30s;
   while (std::chrono::steady_clock::now() < deadline &&
@@ -266,11 +280,11 @@ TEST_P(ExchangeCrash, clients_lose_no_response_request_or_fill_across_kill_9_and
   const JsonValue& streams = (*exchange_json)["clients"];
   std::printf(
       "sync %s seed %u: %d kills; restarts took %lld ms on average, at most %lld (allowed %lld); "
-      "%d torn tails cut off\nthe last restart: %s\n",
+      "%d torn tails cut off, %d started from a snapshot\nthe last restart: %s\n",
       run.sync, run.seed, kills_done,
       static_cast<long long>(kills_done == 0 ? 0 : restarts_total.count() / kills_done),
       static_cast<long long>(slowest_restart.count()), static_cast<long long>(allowance.count()),
-      torn_tails, last_journal_line.c_str());
+      torn_tails, snapshot_restarts, last_journal_line.c_str());
 
   std::map<std::int64_t, std::int64_t> position_by_ticker;
   for (TradingClient& client : clients) {
@@ -312,11 +326,12 @@ TEST_P(ExchangeCrash, clients_lose_no_response_request_or_fill_across_kill_9_and
 }
 
 INSTANTIATE_TEST_SUITE_P(SyncAndSeed, ExchangeCrash,
-                         ::testing::Values(CrashRun{"none", 1}, CrashRun{"none", 2},
-                                           CrashRun{"batch", 3}, CrashRun{"batch", 4}),
+                         ::testing::Values(CrashRun{"none", 1}, CrashRun{"none", 2, 400},
+                                           CrashRun{"batch", 3}, CrashRun{"batch", 4, 400}),
                          [](const ::testing::TestParamInfo<CrashRun>& info) {
                            return std::string("sync_") + info.param.sync + "_seed_" +
-                                  std::to_string(info.param.seed);
+                                  std::to_string(info.param.seed) +
+                                  (info.param.snapshot_records != 0 ? "_snapshots" : "");
                          });
 
 }  // namespace

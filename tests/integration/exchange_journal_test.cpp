@@ -51,9 +51,10 @@ class JournalDir {
 
 std::unique_ptr<ChildProcess> start_exchange(const JournalDir& dir, const test::MdChannel& md) {
   return std::make_unique<ChildProcess>(
-      LLT_EXCHANGE_BINARY, test::joined_args({"--port", "0", "--tickers", "1", "--stats-interval",
-                                              "0", "--journal-dir", dir.path().string()},
-                                             test::md_flags(md)));
+      LLT_EXCHANGE_BINARY,
+      test::joined_args({"--port", "0", "--tickers", "1", "--stats-interval", "0", "--journal-dir",
+                         dir.path().string(), "--journal-snapshot-records", "0"},
+                        test::md_flags(md)));
 }
 
 ClientResponse receive(OrderEntryClient& client) {
