@@ -7,6 +7,12 @@
 // The day: 8 clients, each one LOGON, then NEW and CANCEL pairs around a mid price, one NEW in
 // ten priced to cross (so the replay matches and trades too), written with JournalWriter into
 // a fresh directory under the temp dir (removed at exit).
+//
+// With state snapshots (docs/snapshots.md): "snapshot_at_90pct" restores a snapshot
+// of the day after 90% of its records and replays the rest (a crash between two snapshots);
+// "snapshot_at_end" restores one that holds the whole day (a clean stop); "snapshot_write"
+// is what one snapshot of the whole day costs the snapshot writer's thread (capture + write +
+// fsync). Each snapshot holds every client's kept responses, up to --replay-depth of them.
 
 #include <unistd.h>
 
@@ -23,6 +29,8 @@
 #include "exchange/exchange_journal.h"
 #include "exchange/journal/journal_reader.h"
 #include "exchange/journal/journal_writer.h"
+#include "exchange/snapshot/day_replay.h"
+#include "exchange/snapshot/state_snapshot.h"
 
 namespace {
 
@@ -95,28 +103,120 @@ std::uint16_t random_port() {
   return static_cast<std::uint16_t>(20'000 + device() % 12'000);
 }
 
+llt::exchange::ExchangeOptions exchange_options(const std::filesystem::path& directory) {
+  llt::exchange::ExchangeOptions options;
+  options.port = 0;
+  options.market_data.multicast_port = random_port();
+  options.market_data.snapshot_port =
+      static_cast<std::uint16_t>(options.market_data.multicast_port + 1);
+  options.tickers = {1};
+  options.max_orders = 1 << 20;
+  options.journal_dir = directory.string();
+  options.journal_snapshot_records = 0;  // the benchmark's own snapshots only
+  options.process.stats_interval_s = 0;
+  return options;
+}
+
 // The whole recovery, as the exchange does it at start-up (manual time: the recovery's own
 // clock, not the socket set-up around it).
 void recovery(benchmark::State& state) {
   const std::filesystem::path& directory = journal_of(state.range(0));
   llt::bench::pin_to(llt::bench::kMainCpu);
   for (auto _ : state) {
-    llt::exchange::ExchangeOptions options;
-    options.port = 0;
-    options.market_data.multicast_port = random_port();
-    options.market_data.snapshot_port =
-        static_cast<std::uint16_t>(options.market_data.multicast_port + 1);
-    options.tickers = {1};
-    options.max_orders = 1 << 20;
-    options.journal_dir = directory.string();
-    options.process.stats_interval_s = 0;
-    const llt::exchange::ExchangeApp app(options);
+    const llt::exchange::ExchangeApp app(exchange_options(directory));
     state.SetIterationTime(static_cast<double>(app.recovery().elapsed_ns) / 1e9);
     if (app.recovery().requests < static_cast<std::uint64_t>(state.range(0))) {
       state.SkipWithError("the journal was not replayed whole");
     }
   }
   state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+
+// The state of the day after its first `records` journal records, as the exchange's snapshot
+// writer captures it, in an engine and streams configured as exchange_options() configures
+// the exchange's.
+llt::exchange::StateSnapshot state_after(const std::filesystem::path& directory,
+                                         std::uint64_t records) {
+  using namespace llt::exchange;
+  const ExchangeOptions options = exchange_options(directory);
+  RequestQueue requests{1 << 14};
+  ResponseQueue responses{1 << 16};
+  UpdateQueue updates{1 << 16};
+  MatchingEngine engine(engine_options(options), requests, responses, updates);
+  ClientStreams streams(options.max_clients, order_server_options(options).replay_depth);
+  DayReplay replay(engine, requests, responses, updates, streams, directory.string());
+  (void)JournalReader(directory).scan(
+      [&](const JournalRecord& record) {
+        if (record.index <= records) {
+          replay.apply(record);
+        }
+      },
+      false);
+  return replay.capture();
+}
+
+// A copy of the day's journal with a snapshot after `percent`% of its records (once per size and
+// fraction); returns its directory.
+const std::filesystem::path& journal_with_snapshot(std::int64_t requests, int percent) {
+  static std::map<std::pair<std::int64_t, int>, std::filesystem::path> days;
+  const auto key = std::make_pair(requests, percent);
+  if (auto found = days.find(key); found != days.end()) {
+    return found->second;
+  }
+  const std::filesystem::path& source = journal_of(requests);
+  const std::filesystem::path directory = source.string() + "_snapshot_" + std::to_string(percent);
+  std::filesystem::remove_all(directory);
+  std::filesystem::copy(source, directory);
+  const std::uint64_t records =
+      (static_cast<std::uint64_t>(requests) + kClients) * static_cast<std::uint64_t>(percent) / 100;
+  (void)llt::exchange::write_state_snapshot(directory, state_after(directory, records));
+  return days.emplace(key, directory).first->second;
+}
+
+// Recovery from a snapshot: read and restore it, then replay what follows it.
+void from_snapshot(benchmark::State& state) {
+  const std::filesystem::path& directory =
+      journal_with_snapshot(state.range(0), static_cast<int>(state.range(1)));
+  llt::bench::pin_to(llt::bench::kMainCpu);
+  for (auto _ : state) {
+    const llt::exchange::ExchangeApp app(exchange_options(directory));
+    state.SetIterationTime(static_cast<double>(app.recovery().elapsed_ns) / 1e9);
+    if (app.recovery().snapshot.empty()) {
+      state.SkipWithError("the snapshot was not used");
+    }
+    state.counters["replayed"] = static_cast<double>(app.recovery().records);
+  }
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+
+// One snapshot of the whole day: capture and write (with its fsync), as the snapshot writer's
+// thread does it.
+void snapshot_write(benchmark::State& state) {
+  const std::filesystem::path& directory = journal_of(state.range(0));
+  const std::filesystem::path out = directory.string() + "_snapshot_write";
+  std::filesystem::create_directories(out);
+  using namespace llt::exchange;
+  const ExchangeOptions options = exchange_options(directory);
+  RequestQueue requests{1 << 14};
+  ResponseQueue responses{1 << 16};
+  UpdateQueue updates{1 << 16};
+  MatchingEngine engine(engine_options(options), requests, responses, updates);
+  ClientStreams streams(options.max_clients, order_server_options(options).replay_depth);
+  DayReplay replay(engine, requests, responses, updates, streams, directory.string());
+  (void)JournalReader(directory).scan([&](const JournalRecord& record) { replay.apply(record); },
+                                      false);
+  replay.drain();
+  std::uintmax_t bytes = 0;
+  for (auto _ : state) {
+    const auto start = std::chrono::steady_clock::now();
+    const std::filesystem::path file = write_state_snapshot(out, replay.capture());
+    state.SetIterationTime(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    bytes = std::filesystem::file_size(file);
+    std::filesystem::remove(file);
+  }
+  state.counters["snapshot_MB"] = static_cast<double>(bytes) / 1e6;
+  std::filesystem::remove_all(out);
 }
 
 // The floor: reading and checking the same files, nothing replayed.
@@ -163,6 +263,24 @@ BENCHMARK(scan_only)
     ->Iterations(3)
     ->UseManualTime()
     ->Unit(benchmark::kMillisecond);
+BENCHMARK(from_snapshot)
+    ->Name("recovery_10M/snapshot_at_90pct")
+    ->Args({10'000'000, 90})
+    ->Iterations(3)
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(from_snapshot)
+    ->Name("recovery_10M/snapshot_at_end")
+    ->Args({10'000'000, 100})
+    ->Iterations(3)
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(snapshot_write)
+    ->Name("snapshot_write_10M")
+    ->Arg(10'000'000)
+    ->Iterations(2)
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace
 
@@ -170,6 +288,10 @@ int main(int argc, char** argv) {
   const int status = llt::bench::run_and_report(argc, argv);
   for (const std::int64_t size : {1'000'000, 10'000'000}) {
     std::filesystem::remove_all(day_directory(size));
+    for (const int percent : {90, 100}) {
+      std::filesystem::remove_all(day_directory(size).string() + "_snapshot_" +
+                                  std::to_string(percent));
+    }
   }
   return status;
 }

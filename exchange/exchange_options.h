@@ -30,7 +30,7 @@ struct ExchangeOptions {
   std::string journal_dir;
   bool journal_sync_batch = false;
   // A state snapshot once this many journal records follow the last one (0: none), and
-  // whether what the newest snapshot makes unneeded is removed (docs/journal.md, Snapshots).
+  // whether what the newest snapshot makes unneeded is removed (docs/snapshots.md).
   std::uint64_t journal_snapshot_records = 1'000'000;
   bool journal_prune = false;
   // Client ids of one day, and responses kept per client for replay (0: the default, 65,536

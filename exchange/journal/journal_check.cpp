@@ -63,7 +63,7 @@ int journal_check(const std::filesystem::path& directory, std::ostream& out) {
     return 1;
   }
 
-  // The newest snapshot, and whether the journal continues it (docs/journal.md, Snapshots).
+  // The newest snapshot, and whether the journal continues it (docs/snapshots.md).
   std::optional<StateSnapshot> snapshot;
   std::string snapshot_name;
   std::size_t snapshot_files = 0;

@@ -74,7 +74,7 @@ std::vector<std::uint32_t> list_files(const fs::path& directory) {
   }
   std::sort(numbers.begin(), numbers.end());
   // The files run without a gap from the first one: 000001, or a later one after
-  // --journal-prune removed those a snapshot made unneeded (docs/journal.md, Snapshots).
+  // --journal-prune removed those a snapshot made unneeded (docs/snapshots.md).
   for (std::size_t i = 0; i < numbers.size(); ++i) {
     const auto expected = static_cast<std::uint32_t>(numbers.front() + i);
     if (numbers[i] != expected) {

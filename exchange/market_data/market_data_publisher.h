@@ -112,7 +112,7 @@ class BasicMarketDataPublisher final : public common::Agent {
     return numbered;
   }
 
-  // Start-up from a state snapshot (docs/journal.md, Snapshots): the stream continues after
+  // Start-up from a state snapshot (docs/snapshots.md): the stream continues after
   // last_seq.
   void restore_sequence(SeqNum last_seq) noexcept {
     next_seq_ = last_seq + 1;

@@ -125,7 +125,7 @@ class MatchingEngine final : public common::Agent {
   [[nodiscard]] const BookType* book(TickerId ticker_id) const noexcept {
     return matcher_.book(ticker_id);
   }
-  // Start-up from a state snapshot only (docs/journal.md, Snapshots), before the engine runs.
+  // Start-up from a state snapshot only (docs/snapshots.md), before the engine runs.
   [[nodiscard]] BookType* book_to_restore(TickerId ticker_id) noexcept {
     return matcher_.book(ticker_id);
   }

@@ -275,7 +275,7 @@ class OrderBook {
     return cancelled;
   }
 
-  // --- Start-up from a state snapshot (docs/journal.md, Snapshots) ---
+  // --- Start-up from a state snapshot (docs/snapshots.md) ---
 
   // Puts back a resting order with its ids and priority, emitting nothing. The orders of a
   // book must come back in ascending priority (which rebuilds every level's FIFO and every

@@ -90,7 +90,7 @@ class ClientStreams {
   // disconnect is owed (the exchange stopped before it was done). Cold.
   [[nodiscard]] std::vector<ClientId> owed_cancel() const;
 
-  // Start-up from a state snapshot (docs/journal.md, Snapshots): the client's stream with
+  // Start-up from a state snapshot (docs/snapshots.md): the client's stream with
   // `fields`' numbers and flags (connection unbound) and `kept`, its responses numbered
   // next_response - kept.size() .. next_response - 1 (the last depth() of them are kept).
   // False, restoring nothing, for a client id already known or beyond max_clients, or

@@ -14,7 +14,7 @@
 namespace llt::exchange {
 
 // Rebuilds the state of the trading day from a snapshot and the journal records after it
-// (docs/recovery.md, Durability; docs/journal.md, Snapshots): the engine's books, the client
+// (docs/recovery.md, Durability; docs/snapshots.md): the engine's books, the client
 // streams, the market data numbering and the trades per ticker. Used by the exchange's start-up
 // (on its own engine and streams, before the agents run) and by the snapshot writer (on a copy
 // of its own, off the hot path).

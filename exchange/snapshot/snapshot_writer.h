@@ -27,7 +27,7 @@ struct SnapshotWriterOptions {
 };
 
 // Reads the records a live journal's files hold from one index on, as they are committed
-// (docs/journal.md, Snapshots). A record that is not whole yet, or not yet written, ends a
+// (docs/snapshots.md). A record that is not whole yet, or not yet written, ends a
 // read; the next read tries again from there. Cold: the snapshot writer's thread.
 class JournalTail {
  public:
@@ -69,7 +69,7 @@ class JournalTail {
   std::size_t count_ = 0;
 };
 
-// Periodic state snapshots (docs/journal.md, Snapshots). Keeps a copy of the exchange's state
+// Periodic state snapshots (docs/snapshots.md). Keeps a copy of the exchange's state
 // of its own -- an engine, client streams and the market data numbering -- advanced by the
 // journal's records as they are committed, and writes a snapshot file every every_records
 // records. The exchange's agents never wait for it: it reads the files the order server

@@ -19,7 +19,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// docs/journal.md, Snapshots: the file is a 64-byte header, the body, and the body's crc32c.
+// docs/snapshots.md: the file is a 64-byte header, the body, and the body's crc32c.
 constexpr char kMagic[8] = {'L', 'L', 'T', 'S', 'N', 'A', 'P', '\0'};
 constexpr std::size_t kHeaderSize = 64;
 constexpr std::string_view kPrefix = "snapshot-";

@@ -10,7 +10,7 @@
 #include "exchange/protocol/client_response.h"
 #include "exchange/protocol/types.h"
 
-// State snapshots of the trading day (docs/journal.md, Snapshots): files
+// State snapshots of the trading day (docs/snapshots.md): files
 // DIR/snapshot-NNNNNNNNNNNNNNNNNNNN.llts beside the journal, NNN the index of the first journal
 // record the snapshot does not include. Written whole to a temporary name, synced, then renamed,
 // so a snapshot file that exists is complete; its checksum guards against the disk.

@@ -1,4 +1,4 @@
-// The exchange executable with state snapshots (docs/journal.md, Snapshots): a restart from the
+// The exchange executable with state snapshots (docs/snapshots.md): a restart from the
 // newest snapshot resumes the day exactly as a replay of the whole journal does (books, both
 // numbered streams, the responses kept for replay); --journal-prune keeps only the newest
 // snapshot; a journal whose first records are in no snapshot stops the start-up, naming them;

@@ -1,4 +1,4 @@
-// State snapshots (docs/journal.md, Snapshots): a snapshot restored and the records after it
+// State snapshots (docs/snapshots.md): a snapshot restored and the records after it
 // replayed give the state, and the outputs, of replaying every record; the file format checks
 // itself; the journal tail and the prune rules.
 #include "exchange/snapshot/state_snapshot.h"
