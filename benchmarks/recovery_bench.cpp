@@ -12,7 +12,8 @@
 // of the day after 90% of its records and replays the rest (a crash between two snapshots);
 // "snapshot_at_end" restores one that holds the whole day (a clean stop); "snapshot_write"
 // is what one snapshot of the whole day costs the snapshot writer's thread (capture + write +
-// fsync). Each snapshot holds every client's kept responses, up to --replay-depth of them.
+// fsync). Each snapshot holds each client's newest 65,536 responses
+// (--journal-snapshot-responses).
 
 #include <unistd.h>
 
@@ -152,7 +153,7 @@ llt::exchange::StateSnapshot state_after(const std::filesystem::path& directory,
         }
       },
       false);
-  return replay.capture();
+  return replay.capture(options.journal_snapshot_responses);
 }
 
 // A copy of the day's journal with a snapshot after `percent`% of its records (once per size and
@@ -209,7 +210,8 @@ void snapshot_write(benchmark::State& state) {
   std::uintmax_t bytes = 0;
   for (auto _ : state) {
     const auto start = std::chrono::steady_clock::now();
-    const std::filesystem::path file = write_state_snapshot(out, replay.capture());
+    const std::filesystem::path file =
+        write_state_snapshot(out, replay.capture(options.journal_snapshot_responses));
     state.SetIterationTime(
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
     bytes = std::filesystem::file_size(file);

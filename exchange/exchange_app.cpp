@@ -169,7 +169,9 @@ void ExchangeApp::recover() {
     snapshots_options.directory = directory;
     snapshots_options.every_records = options_.journal_snapshot_records;
     snapshots_options.prune = options_.journal_prune;
-    const StateSnapshot now = replay.capture();
+    snapshots_options.kept_responses = options_.journal_snapshot_responses;
+    // The writer's copy starts as the state now (with the responses its snapshots keep).
+    const StateSnapshot now = replay.capture(options_.journal_snapshot_responses);
     // A long replay is not done twice: the state it reached is the next restart's start.
     if (recovery_.records >= options_.journal_snapshot_records) {
       (void)write_state_snapshot(directory, now);

@@ -48,6 +48,9 @@ ExchangeCommandLine parse_exchange_command_line(int argc, const char* const argv
     ("journal-snapshot-records", po::value<std::string>()->default_value("1000000"),
      "write a state snapshot beside the journal once this many records follow the last one, "
      "so a restart replays only what came after it (0: no snapshots)")
+    ("journal-snapshot-responses", po::value<std::string>()->default_value("65536"),
+     "each client's newest responses a snapshot keeps, so a client that reconnects after a "
+     "restart can have them replayed (older: LOGON_REJECTED REPLAY_UNAVAILABLE; 1-67108864)")
     ("journal-prune", po::bool_switch(),
      "after each snapshot, remove the journal files and older snapshots it makes unneeded "
      "(each named on stderr); without it every file is kept")
@@ -92,6 +95,8 @@ ExchangeCommandLine parse_exchange_command_line(int argc, const char* const argv
   o.journal_sync_batch = common::parse_choice("--journal-sync", flag_text(vm, "journal-sync"),
                                               {"none", "batch"}) == "batch";
   o.journal_snapshot_records = unsigned_flag(vm, "journal-snapshot-records", 0, 1ULL << 40);
+  o.journal_snapshot_responses =
+      static_cast<std::uint32_t>(unsigned_flag(vm, "journal-snapshot-responses", 1, 1U << 26));
   o.journal_prune = vm["journal-prune"].as<bool>();
   if (o.journal_prune && (o.journal_dir.empty() || o.journal_snapshot_records == 0)) {
     throw std::invalid_argument(

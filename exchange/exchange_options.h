@@ -33,6 +33,8 @@ struct ExchangeOptions {
   // whether what the newest snapshot makes unneeded is removed (docs/snapshots.md).
   std::uint64_t journal_snapshot_records = 1'000'000;
   bool journal_prune = false;
+  // Each client's newest responses a snapshot keeps for replay after a restart.
+  std::uint32_t journal_snapshot_responses = 65'536;
   // Client ids of one day, and responses kept per client for replay (0: the default, 65,536
   // without a journal, 1,048,576 with one).
   std::uint32_t max_clients = 256;

@@ -130,7 +130,7 @@ void DayReplay::drain() {
   drain_outputs();
 }
 
-StateSnapshot DayReplay::capture() {
+StateSnapshot DayReplay::capture(std::size_t max_kept) {
   drain();
   StateSnapshot snapshot;
   snapshot.next_index = next_index_;
@@ -158,7 +158,10 @@ StateSnapshot DayReplay::capture() {
     SnapshotClient& saved = snapshot.clients.emplace_back();
     saved.stream = stream;
     saved.stream.connection = ClientStream::kNoConnection;
-    const SeqNum oldest = streams_.oldest(stream);
+    SeqNum oldest = streams_.oldest(stream);
+    if (stream.next_response - oldest > max_kept) {
+      oldest = stream.next_response - max_kept;
+    }
     saved.kept.reserve(stream.next_response - oldest);
     for (SeqNum from = oldest; from < stream.next_response;) {
       const auto run = streams_.run(stream, from, stream.next_response - from);

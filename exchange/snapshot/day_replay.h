@@ -45,8 +45,9 @@ class DayReplay {
   // Runs the engine until every applied input is processed and its outputs taken.
   void drain();
 
-  // The state after every input applied so far (drains first).
-  [[nodiscard]] StateSnapshot capture();
+  // The state after every input applied so far (drains first), with at most max_kept of each
+  // client's newest kept responses.
+  [[nodiscard]] StateSnapshot capture(std::size_t max_kept = SIZE_MAX);
 
   [[nodiscard]] std::uint64_t next_index() const noexcept { return next_index_; }
   [[nodiscard]] SeqNum md_seq() const noexcept { return md_seq_; }

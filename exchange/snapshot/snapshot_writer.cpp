@@ -207,7 +207,7 @@ std::uint64_t SnapshotWriter::run_once(bool force) {
 }
 
 void SnapshotWriter::write_snapshot() {
-  const StateSnapshot snapshot = replay_->capture();
+  const StateSnapshot snapshot = replay_->capture(options_.kept_responses);
   (void)write_state_snapshot(options_.directory, snapshot);
   since_snapshot_ = 0;
   snapshots_.fetch_add(1);

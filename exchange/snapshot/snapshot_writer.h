@@ -22,7 +22,9 @@ namespace llt::exchange {
 struct SnapshotWriterOptions {
   std::filesystem::path directory;          // the journal's
   std::uint64_t every_records = 1'000'000;  // a snapshot once this many records follow the last
-  bool prune = false;          // --journal-prune: remove what the newest snapshot makes unneeded
+  bool prune = false;  // --journal-prune: remove what the newest snapshot makes unneeded
+  // Each client's newest responses a snapshot keeps for replay after a restart.
+  std::size_t kept_responses = 65'536;
   std::uint32_t poll_ms = 50;  // how often the journal is read for new records
 };
 

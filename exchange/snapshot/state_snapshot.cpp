@@ -1,13 +1,12 @@
 #include "exchange/snapshot/state_snapshot.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <iterator>
 #include <system_error>
 #include <type_traits>
 
@@ -178,6 +177,38 @@ void write_all(int fd, const char* data, std::size_t size, const std::string& pa
   }
 }
 
+std::vector<char> read_whole(const std::string& name) {
+  const int fd = ::open(name.c_str(), O_RDONLY | O_CLOEXEC);
+  struct stat st {};
+  if (fd < 0 || ::fstat(fd, &st) != 0) {
+    const int error = errno;
+    if (fd >= 0) {
+      ::close(fd);
+    }
+    throw JournalError(name, 0, std::string("cannot open the snapshot: ") + std::strerror(error));
+  }
+  std::vector<char> bytes(static_cast<std::size_t>(st.st_size));
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::read(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n <= 0) {
+      const int error = n < 0 ? errno : 0;
+      ::close(fd);
+      if (n == 0) {
+        bytes.resize(done);  // shorter than fstat said: the sizes check below says so
+        return bytes;
+      }
+      throw JournalError(name, done, std::string("cannot read: ") + std::strerror(error));
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  ::close(fd);
+  return bytes;
+}
+
 }  // namespace
 
 std::string snapshot_file_name(std::uint64_t next_index) {
@@ -277,12 +308,7 @@ fs::path write_state_snapshot(const fs::path& directory, const StateSnapshot& sn
 
 StateSnapshot read_state_snapshot(const fs::path& path) {
   const std::string name = path.string();
-  std::ifstream file(path, std::ios::binary);
-  if (!file) {
-    throw JournalError(name, 0, "cannot open the snapshot");
-  }
-  const std::vector<char> bytes((std::istreambuf_iterator<char>(file)),
-                                std::istreambuf_iterator<char>());
+  const std::vector<char> bytes = read_whole(name);
   Decoder header(name, bytes, 0, std::min(bytes.size(), kHeaderSize));
   char magic[8];
   header.get_bytes(magic, sizeof magic, "header");
