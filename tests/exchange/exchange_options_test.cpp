@@ -62,7 +62,8 @@ TEST(ExchangeOptions, help_returns_the_text_with_every_flag) {
        {"--port", "--multicast-addr", "--multicast-port", "--tickers", "--interface", "--ttl",
         "--snapshot-port", "--snapshot-interval-ms", "--md-heartbeat-ms", "--heartbeat-timeout-ms",
         "--max-orders", "--max-orders-per-second", "--threading", "--idle", "--cpus",
-        "--stats-interval", "--log-file", "--latency-csv"}) {
+        "--stats-interval", "--log-file", "--latency-csv", "--md-replay-port",
+        "--md-replay-depth"}) {
     EXPECT_NE(cl.help_text.find(flag), std::string::npos) << flag;
   }
 }
@@ -90,12 +91,31 @@ TEST(ExchangeOptions, bad_values_name_the_flag) {
       {{"--max-orders-per-second", "-5"}, "--max-orders-per-second"},
       {{"--cpus", "100000"}, "--cpus"},
       {{"--stats-interval", "1.5"}, "--stats-interval"},
+      {{"--md-replay-port", "65536"}, "--md-replay-port"},
+      {{"--md-replay-port", "9000", "--port", "9000"}, "--md-replay-port"},
+      {{"--multicast-port", "65534"}, "--md-replay-port"},
+      {{"--md-replay-depth", "0"}, "--md-replay-depth"},
+      {{"--md-replay-depth", "67108865"}, "--md-replay-depth"},
   };
   for (const auto& [args, flag] : cases) {
     const std::string error = usage_error(args);
     EXPECT_EQ(error.rfind(flag + ": ", 0), 0U)
         << "expected an error starting '" << flag << ": ', got '" << error << "'";
   }
+}
+
+TEST(ExchangeOptions, md_replay_port_follows_the_multicast_port_unless_given_and_0_is_off) {
+  const ExchangeOptions defaults = parse({}).options;
+  EXPECT_EQ(md_replay_port_of(defaults), 5002);
+  EXPECT_EQ(defaults.md_replay_depth, 1U << 20);
+  EXPECT_EQ(md_replay_port_of(parse({"--multicast-port", "6000"}).options), 6002);
+  EXPECT_EQ(md_replay_port_of(parse({"--md-replay-port", "7000"}).options), 7000);
+  EXPECT_EQ(md_replay_port_of(parse({"--md-replay-port", "0"}).options), 0);
+  EXPECT_EQ(parse({"--md-replay-depth", "1000"}).options.md_replay_depth, 1000U);
+  // Built in code rather than parsed: unset follows the multicast port.
+  ExchangeOptions in_code;
+  in_code.market_data.multicast_port = 21000;
+  EXPECT_EQ(md_replay_port_of(in_code), 21002);
 }
 
 TEST(ExchangeOptions, unknown_flags_and_missing_values_are_usage_errors) {
