@@ -77,8 +77,7 @@ ExchangeApp::ExchangeApp(const ExchangeOptions& options)
   if (md_replay_port_of(options_) != 0) {
     // Before recover(): the recovered day's updates fill the ring too.
     md_replay_ring_ = std::make_unique<MdReplayRing>(options_.md_replay_depth);
-    md_replay_ =
-        std::make_unique<MdReplayServer>(md_replay_options(options_), *md_replay_ring_);
+    md_replay_ = std::make_unique<MdReplayServer>(md_replay_options(options_), *md_replay_ring_);
     publisher_->set_replay_ring(md_replay_ring_.get());
   }
   if (!options_.journal_dir.empty()) {

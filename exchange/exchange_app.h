@@ -30,10 +30,10 @@ namespace llt::exchange {
 [[nodiscard]] MdReplayServerOptions md_replay_options(const ExchangeOptions& o);
 [[nodiscard]] common::RunnerOptions runner_options(const ExchangeOptions& o);
 
-// The whole exchange in one object: the four agents (order server, matching engine, market
-// data publisher, snapshot synthesizer, and the market data replay agent unless
-// --md-replay-port is 0), the queues between them, and the runner that places them on threads. The executable's main() and the in-process tests and benchmarks build it
-// the same way.
+// The whole exchange in one object: the agents (order server, matching engine, market data
+// publisher, snapshot synthesizer, and the market data replay agent unless --md-replay-port is
+// 0), the queues between them, and the runner that places them on threads. The executable's
+// main() and the in-process tests and benchmarks build it the same way.
 //
 //   TCP -> OrderServer -> [requests] -> MatchingEngine -> [responses] -> OrderServer -> TCP
 //                                                       -> [updates] -> MarketDataPublisher

@@ -106,8 +106,7 @@ ExchangeCommandLine parse_exchange_command_line(int argc, const char* const argv
     throw common::UsageError("--md-replay-port: '" + std::to_string(*o.md_replay_port) +
                              "' is the order entry port");
   }
-  o.md_replay_depth =
-      static_cast<std::uint32_t>(unsigned_flag(vm, "md-replay-depth", 1, 1U << 26));
+  o.md_replay_depth = static_cast<std::uint32_t>(unsigned_flag(vm, "md-replay-depth", 1, 1U << 26));
   o.process = common::read_process_flags(vm);
   return result;
 }

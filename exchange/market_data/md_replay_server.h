@@ -45,11 +45,11 @@ struct MdReplayServerStats {
   std::uint64_t connections_refused = 0;  // accepted and closed: the table was full
   std::uint64_t requests = 0;             // well-formed or not, each answered by a REPLAY_END
   std::uint64_t records_sent = 0;         // records (REPLAY_END not included)
-  std::uint64_t not_available = 0;       // answers with status NOT_AVAILABLE
-  std::uint64_t not_yet_published = 0;   // answers with status NOT_YET_PUBLISHED
-  std::uint64_t bad_requests = 0;        // answers with status BAD_REQUEST
-  std::uint64_t garbage_closed = 0;      // connections closed for a non-zero reserved field
-  std::uint64_t slow_closed = 0;         // connections closed for not reading their answer
+  std::uint64_t not_available = 0;        // answers with status NOT_AVAILABLE
+  std::uint64_t not_yet_published = 0;    // answers with status NOT_YET_PUBLISHED
+  std::uint64_t bad_requests = 0;         // answers with status BAD_REQUEST
+  std::uint64_t garbage_closed = 0;       // connections closed for a non-zero reserved field
+  std::uint64_t slow_closed = 0;          // connections closed for not reading their answer
 };
 
 // The market data replay agent (docs/protocol.md, Market data replay; docs/architecture.md,
@@ -102,11 +102,11 @@ class MdReplayServer final : public common::Agent {
 
   struct Answer {
     bool open = false;
-    bool active = false;       // a request is being answered
-    SeqNum from_seq = 0;       // of the request being answered
-    SeqNum next_seq = 0;       // next record to send
-    SeqNum last_seq = 0;       // last record to send (inclusive)
-    std::uint64_t sent = 0;    // records sent for this request
+    bool active = false;                    // a request is being answered
+    SeqNum from_seq = 0;                    // of the request being answered
+    SeqNum next_seq = 0;                    // next record to send
+    SeqNum last_seq = 0;                    // last record to send (inclusive)
+    std::uint64_t sent = 0;                 // records sent for this request
     std::uint64_t stalled_since_ticks = 0;  // 0: the queue was empty at the last look
     bool in_busy = false;                   // listed in busy_
   };
@@ -135,7 +135,7 @@ class MdReplayServer final : public common::Agent {
   const std::uint64_t stall_ticks_;
   const std::uint64_t idle_poll_ticks_;
   std::uint64_t last_server_poll_ticks_ = 0;
-  std::vector<Answer> answers_;                  // indexed by connection id
+  std::vector<Answer> answers_;  // indexed by connection id
   // Connections with an answer in progress, queued bytes or a whole request buffered.
   std::vector<common::TcpConnectionId> busy_;
   std::size_t rotation_ = 0;  // where the next pass over busy_ starts, for fairness

@@ -62,8 +62,10 @@ TEST(ExchangeOptions, help_returns_the_text_with_every_flag) {
        {"--port", "--multicast-addr", "--multicast-port", "--tickers", "--interface", "--ttl",
         "--snapshot-port", "--snapshot-interval-ms", "--md-heartbeat-ms", "--heartbeat-timeout-ms",
         "--max-orders", "--max-orders-per-second", "--threading", "--idle", "--cpus",
-        "--stats-interval", "--log-file", "--latency-csv", "--md-replay-port",
-        "--md-replay-depth"}) {
+        "--stats-interval", "--log-file", "--latency-csv"}) {
+    EXPECT_NE(cl.help_text.find(flag), std::string::npos) << flag;
+  }
+  for (const char* flag : {"--md-replay-port", "--md-replay-depth"}) {
     EXPECT_NE(cl.help_text.find(flag), std::string::npos) << flag;
   }
 }

@@ -101,9 +101,8 @@ std::vector<MarketUpdate> replay(std::uint16_t port, SeqNum from, std::uint32_t 
 
 TEST(MdReplayRestart, the_exchange_restarted_on_its_journal_serves_the_recovered_days_tail) {
   const test::MdChannel md = test::md_random_channel();
-  const std::filesystem::path journal =
-      std::filesystem::path(::testing::TempDir()) /
-      ("llt_md_replay_restart_" + std::to_string(::getpid()));
+  const std::filesystem::path journal = std::filesystem::path(::testing::TempDir()) /
+                                        ("llt_md_replay_restart_" + std::to_string(::getpid()));
   std::filesystem::remove_all(journal);
   common::McastReceiver receiver(md.group, md.port, "127.0.0.1");
   test::md_grow_receive_buffer(receiver);

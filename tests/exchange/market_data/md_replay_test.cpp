@@ -376,8 +376,7 @@ TEST(MdReplayServer, a_request_dribbled_byte_by_byte_and_pipelined_requests_are_
   bench.expect_records_equal_multicast(answer, 100);
 
   // Three requests in one write, the middle one refused.
-  const std::array<MdReplayRequest, 3> pipelined{
-      {{1, 10, 0}, {600, 1, 0}, {490, 20, 0}}};
+  const std::array<MdReplayRequest, 3> pipelined{{{1, 10, 0}, {600, 1, 0}, {490, 20, 0}}};
   client.send_raw(pipelined.data(), sizeof(pipelined));
   Answer first = client.read_answer();
   expect_end(first, 1, 10, MdReplayStatus::kServed);
