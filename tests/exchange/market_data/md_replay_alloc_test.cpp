@@ -40,6 +40,7 @@ TEST(MdReplayAllocFree, ring_writes_and_replay_answers_do_not_allocate_after_sta
   // Connected before counting (the client side allocates its buffers); the agent accepts them
   // while counted.
   std::vector<common::TcpConnection> clients;
+  clients.reserve(3);
   for (int i = 0; i < 3; ++i) {
     clients.push_back(test::connect_blocking("127.0.0.1", server.port(), 5s, 1 << 20, 1 << 12));
   }
