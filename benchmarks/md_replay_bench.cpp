@@ -7,6 +7,15 @@
 //   md_publisher_replaying/ours  replay on, and a client asking for 1,000 records at a time,
 //                                again and again, for the whole run (served on the same thread)
 //   .../replay_off               the same publisher without ring or agent
+// On a shared, busy host those runs are noisy (another process takes the publisher's CPU for a
+// while), so one more benchmark drives both publishers on the calling thread, alternating
+// short trials of the same updates (off, on, on, off, ...), and prints the ratio of their
+// summed thread CPU times (user + system, so time the host gave to other processes does not
+// count): md_publisher_paired, counters on_over_off (< 1: replay costs throughput),
+// off_updates_per_s, on_updates_per_s. "on" includes the replay agent's idle poll each pass,
+// as on the exchange's shared thread.
+
+#include <time.h>
 
 #include <atomic>
 #include <chrono>
@@ -152,6 +161,97 @@ void md_publisher(benchmark::State& state) {
   replayer.reset();
   runner.stop();
 }
+
+// One publisher and its queues, driven by the calling thread.
+struct PairedSide {
+  PairedSide(bool replay, const llt::test::MulticastChannel& channel)
+      : updates(kQueueCapacity),
+        published(kQueueCapacity),
+        publisher(options_of(channel), updates, published) {
+    if (replay) {
+      ring = std::make_unique<MdReplayRing>(std::size_t{1} << 20);
+      server = std::make_unique<MdReplayServer>(MdReplayServerOptions{}, *ring);
+      publisher.set_replay_ring(ring.get());
+      server->on_start();
+    }
+    publisher.on_start();
+  }
+
+  static MarketDataPublisherOptions options_of(const llt::test::MulticastChannel& channel) {
+    MarketDataPublisherOptions options;
+    options.group = channel.group;
+    options.port = channel.port;
+    return options;
+  }
+
+  // The calling thread's CPU time (user and system), ns: time the host gave to another
+  // process does not count.
+  static std::uint64_t thread_cpu_ns() {
+    timespec now{};
+    ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+    return static_cast<std::uint64_t>(now.tv_sec) * 1'000'000'000ULL +
+           static_cast<std::uint64_t>(now.tv_nsec);
+  }
+
+  // Publishes `count` more updates; returns the thread's CPU nanoseconds it took.
+  std::uint64_t run(std::uint64_t count) {
+    const std::uint64_t start = thread_cpu_ns();
+    const std::uint64_t target = fed + count;
+    while (publisher.stats().updates_published < target) {
+      for (std::size_t i = 0; i < kMaxUpdatesPerDatagram * 8 && fed < target; ++i) {
+        if (!updates.try_push(MatchingUpdate{update_of(fed + 1), HopTicks{}})) {
+          break;
+        }
+        ++fed;
+      }
+      (void)publisher.poll();
+      if (server) {
+        (void)server->poll();
+      }
+      while (published.front() != nullptr) {
+        published.pop();
+      }
+    }
+    return thread_cpu_ns() - start;
+  }
+
+  UpdateQueue updates;
+  PublishedUpdateQueue published;
+  MarketDataPublisher publisher;
+  std::unique_ptr<MdReplayRing> ring;
+  std::unique_ptr<MdReplayServer> server;
+  std::uint64_t fed = 0;
+};
+
+void md_publisher_paired(benchmark::State& state) {
+  constexpr std::uint64_t kTrial = 1 << 14;
+  llt::bench::pin_to(llt::bench::kMainCpu);
+  PairedSide off(false, llt::test::random_multicast_channel());
+  PairedSide on(true, llt::test::random_multicast_channel());
+  std::uint64_t off_ns = 0;
+  std::uint64_t on_ns = 0;
+  std::uint64_t trials = 0;
+  for (auto _ : state) {
+    for (int i = 0; i < 8; ++i, ++trials) {
+      if (trials % 2 == 0) {
+        off_ns += off.run(kTrial);
+        on_ns += on.run(kTrial);
+      } else {
+        on_ns += on.run(kTrial);
+        off_ns += off.run(kTrial);
+      }
+    }
+  }
+  const double updates = static_cast<double>(trials * kTrial);
+  state.SetItemsProcessed(static_cast<std::int64_t>(2 * trials * kTrial));
+  state.counters["off_updates_per_s"] =
+      off_ns > 0 ? updates * 1e9 / static_cast<double>(off_ns) : 0;
+  state.counters["on_updates_per_s"] = on_ns > 0 ? updates * 1e9 / static_cast<double>(on_ns) : 0;
+  state.counters["on_over_off"] =
+      on_ns > 0 ? static_cast<double>(off_ns) / static_cast<double>(on_ns) : 0;
+}
+
+BENCHMARK(md_publisher_paired)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 BENCHMARK(md_publisher)
     ->Name("md_publisher/ours")

@@ -56,7 +56,7 @@ ExchangeCommandLine parse_exchange_command_line(int argc, const char* const argv
      "TCP port of the market data replay (gap fill of the incremental stream; default: multicast "
      "port + 2; 0: off)")
     ("md-replay-depth", po::value<std::string>()->default_value("1048576"),
-     "incremental updates kept for replay (64 bytes of memory each, 1 to 67108864); older: "
+     "incremental updates kept for replay (48 bytes of memory each, 1 to 67108864); older: "
      "REPLAY_END NOT_AVAILABLE");
   // clang-format on
   common::add_process_flags(desc);

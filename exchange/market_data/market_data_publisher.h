@@ -120,6 +120,7 @@ class BasicMarketDataPublisher final : public common::Agent {
     numbered.seq_num = next_seq_++;
     last_seq_.set(numbered.seq_num);
     if (replay_ring_ != nullptr) {
+      replay_ring_->claim(numbered.seq_num);
       replay_ring_->write(numbered);
       replay_ring_->publish(numbered.seq_num);
     }
@@ -222,10 +223,12 @@ class BasicMarketDataPublisher final : public common::Agent {
       last_send_error_ = result.error;
     }
     if (replay_ring_ != nullptr) {
+      const SeqNum last = batch_[batch_size_ - 1].seq_num;
+      replay_ring_->claim(last);
       for (std::size_t i = 0; i < batch_size_; ++i) {
         replay_ring_->write(batch_[i]);
       }
-      replay_ring_->publish(batch_[batch_size_ - 1].seq_num);
+      replay_ring_->publish(last);
     }
     last_send_ticks_ = now;
     batch_size_ = 0;

@@ -16,19 +16,22 @@
 namespace llt::exchange {
 
 // The last `depth` records of the incremental stream, exactly as they were sent, for the
-// replay agent (docs/protocol.md, Market data replay; docs/architecture.md, Agents).
+// replay agent (docs/protocol.md, Market data replay).
 //
 // One writer (the market data publisher) and any number of readers, no lock, no allocation
-// after construction. Record `seq` lives in slot seq % depth (depth a power of two or not).
-// Each slot is a seqlock: the writer marks it busy, stores the record's words, then stores
-// its seq_num with release; a reader checks the slot's seq_num (acquire) before and after
-// copying the words, so a record overwritten while it was copied reads as not available, never
-// as a torn or wrong one. The writer never waits for a reader.
-// After writing records the writer publishes the highest written seq_num (release); readers
-// serve nothing beyond it.
+// after construction. Record `seq` lives in slot seq % depth (depth a power of two or not), as
+// six 8-byte words (the 42 bytes, then zeros); the first word is the record's seq_num.
+// Writing a batch: claim(last seq_num of the batch) stores the highest number about to be
+// written, a release fence, then the records' words (relaxed atomic stores), then publish()
+// stores the last number written with release. Reading record `seq` (at most the last
+// published, loaded with acquire): copy the words, an acquire fence, then load the claimed
+// number: when it has reached seq + depth, the writer may have been overwriting the slot
+// during the copy and the record is not available; otherwise the copy is the record (its
+// first word is checked to be seq). A torn record is never served, and the writer never
+// waits for a reader.
 //
-// Thread contract: construction on any thread; write() and publish() on the publisher's
-// thread only; last_published(), read() and oldest_kept() from any thread.
+// Thread contract: construction on any thread; claim(), write() and publish() on the
+// publisher's thread only; last_published(), read() and oldest_kept() from any thread.
 class MdReplayRing {
  public:
   // Allocates and zeroes every slot (the pages are resident before trading). Throws
@@ -43,24 +46,40 @@ class MdReplayRing {
 
   [[nodiscard]] std::size_t depth() const noexcept { return depth_; }
 
-  // Writer: stores one numbered record (seq_num >= 1), replacing the one depth numbers older.
-  // Readers do not serve it before publish() covers its seq_num.
-  void write(const MarketUpdate& update) noexcept {
-    Slot& slot = slots_[update.seq_num % depth_];
-    Words words{};
-    std::memcpy(words.data(), &update, sizeof(MarketUpdate));
-    slot.seq.store(kBusy, std::memory_order_relaxed);
+  // Writer: records up to `last` are about to be written (before their write()s).
+  void claim(SeqNum last) noexcept {
+    claimed_.store(last, std::memory_order_relaxed);
     std::atomic_thread_fence(std::memory_order_release);
-    for (std::size_t i = 0; i < kWords; ++i) {
-      slot.words[i].store(words[i], std::memory_order_relaxed);
+  }
+
+  // Writer: stores one numbered record (seq_num >= 1, covered by the last claim()), replacing
+  // the one depth numbers older. Readers do not serve it before publish() covers its seq_num.
+  // Records come with contiguous numbers, so the slot is found by stepping from the previous
+  // one (no division on the publisher's path); any other number is placed by seq_num % depth.
+  void write(const MarketUpdate& update) noexcept {
+    std::size_t index = write_index_ + 1 == depth_ ? 0 : write_index_ + 1;
+    if (LLT_UNLIKELY(update.seq_num != write_seq_ + 1)) {
+      index = static_cast<std::size_t>(update.seq_num % depth_);
     }
-    slot.seq.store(update.seq_num, std::memory_order_release);
+    write_index_ = index;
+    write_seq_ = update.seq_num;
+    Slot& slot = slots_[index];
+    // Word by word straight from the record.
+    const auto* bytes = reinterpret_cast<const unsigned char*>(&update);
+    for (std::size_t i = 0; i + 1 < kWords; ++i) {
+      std::uint64_t word = 0;
+      std::memcpy(&word, bytes + 8 * i, sizeof(word));
+      slot.words[i].store(word, std::memory_order_relaxed);
+    }
+    std::uint64_t tail = 0;
+    std::memcpy(&tail, bytes + 8 * (kWords - 1), kTailBytes);
+    slot.words[kWords - 1].store(tail, std::memory_order_relaxed);
   }
 
   // Writer: every record up to `seq` is written and may be served.
   void publish(SeqNum seq) noexcept { last_published_.store(seq, std::memory_order_release); }
 
-  // The highest seq_num published (0: none).
+  // The highest seq_num published (0: none). A reader loads it before reading records.
   [[nodiscard]] SeqNum last_published() const noexcept {
     return last_published_.load(std::memory_order_acquire);
   }
@@ -72,19 +91,16 @@ class MdReplayRing {
   }
 
   // Reader: copies record `seq` into `out` and returns true, or returns false when the slot
-  // does not hold it (never written, or overwritten before or during the copy). Does not check
-  // seq against last_published(): the caller does.
+  // does not hold it (never written, or overwritten before or during the copy). `seq` must be
+  // at most a last_published() this thread loaded.
   [[nodiscard]] bool read(SeqNum seq, MarketUpdate& out) const noexcept {
     const Slot& slot = slots_[seq % depth_];
-    if (slot.seq.load(std::memory_order_acquire) != seq) {
-      return false;
-    }
     Words words;
     for (std::size_t i = 0; i < kWords; ++i) {
       words[i] = slot.words[i].load(std::memory_order_relaxed);
     }
     std::atomic_thread_fence(std::memory_order_acquire);
-    if (LLT_UNLIKELY(slot.seq.load(std::memory_order_relaxed) != seq)) {
+    if (LLT_UNLIKELY(claimed_.load(std::memory_order_relaxed) - seq >= depth_ || words[0] != seq)) {
       return false;
     }
     std::memcpy(static_cast<void*>(&out), words.data(), sizeof(MarketUpdate));
@@ -93,18 +109,21 @@ class MdReplayRing {
 
  private:
   static constexpr std::size_t kWords = (sizeof(MarketUpdate) + 7) / 8;
-  static constexpr SeqNum kBusy = 0;  // no record has seq_num 0
+  static constexpr std::size_t kTailBytes = sizeof(MarketUpdate) - 8 * (kWords - 1);
   using Words = std::array<std::uint64_t, kWords>;
+  static_assert(offsetof(MarketUpdate, seq_num) == 0, "a slot's first word is its seq_num");
 
-  // One cache line per record: the writer's stores never share a line with another slot.
-  struct alignas(common::kCacheLineSize) Slot {
-    std::atomic<SeqNum> seq{0};
+  struct Slot {
     std::array<std::atomic<std::uint64_t>, kWords> words{};
   };
-  static_assert(sizeof(Slot) == common::kCacheLineSize, "one record per cache line");
+  static_assert(sizeof(Slot) == 48, "six words per record");
 
   const std::size_t depth_;
   std::unique_ptr<Slot[]> slots_;
+  // The writer's last slot and seq_num (writer's thread only).
+  std::size_t write_index_ = 0;
+  SeqNum write_seq_ = 0;
+  alignas(common::kCacheLineSize) std::atomic<SeqNum> claimed_{0};
   alignas(common::kCacheLineSize) std::atomic<SeqNum> last_published_{0};
 };
 

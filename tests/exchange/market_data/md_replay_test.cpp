@@ -49,6 +49,7 @@ TEST(MdReplayRing, serves_what_was_written_and_reports_overwritten_or_unwritten_
   MdReplayRing ring(3);  // not a power of two
   MarketUpdate out;
   EXPECT_FALSE(ring.read(1, out)) << "nothing written";
+  ring.claim(5);
   for (SeqNum seq = 1; seq <= 5; ++seq) {
     MarketUpdate update = sample_update(seq);
     update.seq_num = seq;
@@ -66,6 +67,11 @@ TEST(MdReplayRing, serves_what_was_written_and_reports_overwritten_or_unwritten_
     EXPECT_EQ(std::memcmp(&out, &expected, sizeof(MarketUpdate)), 0) << seq;
   }
   EXPECT_FALSE(ring.read(6, out)) << "not written yet";
+  // Records 6 and 7 claimed: the writer may be overwriting 3 and 4 now, 5 is intact.
+  ring.claim(7);
+  EXPECT_FALSE(ring.read(3, out));
+  EXPECT_FALSE(ring.read(4, out));
+  EXPECT_TRUE(ring.read(5, out));
   EXPECT_EQ(ring.oldest_kept(2), 1U);
   EXPECT_THROW(MdReplayRing(0), std::invalid_argument);
 }
