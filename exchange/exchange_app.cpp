@@ -83,6 +83,11 @@ ExchangeApp::ExchangeApp(const ExchangeOptions& options)
   if (!options_.journal_dir.empty()) {
     recover();
   }
+  if (md_replay_ring_) {
+    // Numbers recovered without their records (none when every update was replayed) are
+    // answered NOT_AVAILABLE rather than NOT_YET_PUBLISHED.
+    md_replay_ring_->skip_to(publisher_->stats().last_seq);
+  }
   std::vector<common::Agent*> agents{order_server_.get(), engine_.get(), publisher_.get(),
                                      synthesizer_.get()};
   if (md_replay_) {

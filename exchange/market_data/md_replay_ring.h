@@ -76,6 +76,17 @@ class MdReplayRing {
     slot.words[kWords - 1].store(tail, std::memory_order_relaxed);
   }
 
+  // Writer, at start-up: the stream is at `last` though the records up to it were not all
+  // written here (the exchange resumed its day from a state rather than from every update):
+  // the ones missing read as not available. No effect when `last` is not beyond the last
+  // published.
+  void skip_to(SeqNum last) noexcept {
+    if (last > last_published_.load(std::memory_order_relaxed)) {
+      claim(last);
+      publish(last);
+    }
+  }
+
   // Writer: every record up to `seq` is written and may be served.
   void publish(SeqNum seq) noexcept { last_published_.store(seq, std::memory_order_release); }
 

@@ -74,6 +74,22 @@ TEST(MdReplayRing, serves_what_was_written_and_reports_overwritten_or_unwritten_
   EXPECT_TRUE(ring.read(5, out));
   EXPECT_EQ(ring.oldest_kept(2), 1U);
   EXPECT_THROW(MdReplayRing(0), std::invalid_argument);
+
+  // Resumed at 100 without the records: they read as not available; the stream goes on.
+  MdReplayRing resumed(8);
+  resumed.skip_to(100);
+  EXPECT_EQ(resumed.last_published(), 100U);
+  EXPECT_FALSE(resumed.read(100, out));
+  EXPECT_FALSE(resumed.read(95, out));
+  MarketUpdate next = sample_update(101);
+  next.seq_num = 101;
+  resumed.claim(101);
+  resumed.write(next);
+  resumed.publish(101);
+  ASSERT_TRUE(resumed.read(101, out));
+  EXPECT_EQ(out, next);
+  resumed.skip_to(50);
+  EXPECT_EQ(resumed.last_published(), 101U) << "never backwards";
 }
 
 // --- The replay agent beside a live publisher ---
