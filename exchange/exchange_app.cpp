@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <filesystem>
+#include <utility>
 
 #include "common/time/rdtsc.h"
 #include "exchange/snapshot/day_replay.h"
@@ -54,6 +55,13 @@ SnapshotSynthesizerOptions synthesizer_options(const ExchangeOptions& o) {
   return options;
 }
 
+MdReplayServerOptions md_replay_options(const ExchangeOptions& o) {
+  MdReplayServerOptions options;
+  options.address = o.listen_addr;
+  options.port = md_replay_port_of(o);
+  return options;
+}
+
 common::RunnerOptions runner_options(const ExchangeOptions& o) {
   return common::runner_options(o.process, "exchange");
 }
@@ -68,13 +76,26 @@ ExchangeApp::ExchangeApp(const ExchangeOptions& options)
           std::make_unique<MarketDataPublisher>(publisher_options(options), updates_, published_)),
       synthesizer_(
           std::make_unique<SnapshotSynthesizer>(synthesizer_options(options), published_)) {
+  if (md_replay_port_of(options_) != 0) {
+    // Before recover(): the recovered day's updates fill the ring too.
+    md_replay_ring_ = std::make_unique<MdReplayRing>(options_.md_replay_depth);
+    md_replay_ = std::make_unique<MdReplayServer>(md_replay_options(options_), *md_replay_ring_);
+    publisher_->set_replay_ring(md_replay_ring_.get());
+  }
   if (!options_.journal_dir.empty()) {
     recover();
   }
-  runner_ = std::make_unique<common::AgentRunner>(
-      std::vector<common::Agent*>{order_server_.get(), engine_.get(), publisher_.get(),
-                                  synthesizer_.get()},
-      runner_options(options));
+  if (md_replay_ring_) {
+    // Numbers recovered without their records (none when every update was replayed) are
+    // answered NOT_AVAILABLE rather than NOT_YET_PUBLISHED.
+    md_replay_ring_->skip_to(publisher_->stats().last_seq);
+  }
+  std::vector<common::Agent*> agents{order_server_.get(), engine_.get(), publisher_.get(),
+                                     synthesizer_.get()};
+  if (md_replay_) {
+    agents.push_back(md_replay_.get());
+  }
+  runner_ = std::make_unique<common::AgentRunner>(std::move(agents), runner_options(options));
 }
 
 void ExchangeApp::recover() {

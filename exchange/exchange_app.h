@@ -12,6 +12,8 @@
 #include "exchange/exchange_messages.h"
 #include "exchange/exchange_options.h"
 #include "exchange/market_data/market_data_publisher.h"
+#include "exchange/market_data/md_replay_ring.h"
+#include "exchange/market_data/md_replay_server.h"
 #include "exchange/market_data/snapshot_synthesizer.h"
 #include "exchange/matcher/matching_engine.h"
 #include "exchange/order_server/order_server.h"
@@ -25,16 +27,19 @@ namespace llt::exchange {
 [[nodiscard]] OrderServerOptions order_server_options(const ExchangeOptions& o);
 [[nodiscard]] MarketDataPublisherOptions publisher_options(const ExchangeOptions& o);
 [[nodiscard]] SnapshotSynthesizerOptions synthesizer_options(const ExchangeOptions& o);
+// The replay agent's options (its port: md_replay_port_of(o), which is 0 when it is off).
+[[nodiscard]] MdReplayServerOptions md_replay_options(const ExchangeOptions& o);
 [[nodiscard]] common::RunnerOptions runner_options(const ExchangeOptions& o);
 
-// The whole exchange in one object: the four agents (order server, matching engine, market
-// data publisher, snapshot synthesizer), the queues between them, and the runner that places
-// them on threads. The executable's main() and the in-process tests and benchmarks build it
-// the same way.
+// The whole exchange in one object: the agents (order server, matching engine, market data
+// publisher, snapshot synthesizer, and the market data replay agent unless --md-replay-port is
+// 0), the queues between them, and the runner that places them on threads. The executable's
+// main() and the in-process tests and benchmarks build it the same way.
 //
 //   TCP -> OrderServer -> [requests] -> MatchingEngine -> [responses] -> OrderServer -> TCP
 //                                                       -> [updates] -> MarketDataPublisher
 //          -> UDP incremental stream, [published] -> SnapshotSynthesizer -> UDP snapshots
+//          -> [replay ring] -> MdReplayServer -> TCP replay answers
 //
 // Thread contract: construct, start, stop and the reports on one controlling thread;
 // status_line() from that thread while the agents run.
@@ -106,6 +111,8 @@ class ExchangeApp {
   [[nodiscard]] const MatchingEngine& engine() const noexcept { return *engine_; }
   [[nodiscard]] const MarketDataPublisher& publisher() const noexcept { return *publisher_; }
   [[nodiscard]] const SnapshotSynthesizer& synthesizer() const noexcept { return *synthesizer_; }
+  // The market data replay agent, or nullptr when --md-replay-port is 0.
+  [[nodiscard]] const MdReplayServer* md_replay() const noexcept { return md_replay_.get(); }
 
  private:
   // Start-up with --journal-dir: scans (repairing a torn tail) and replays the journal through
@@ -121,6 +128,8 @@ class ExchangeApp {
   std::unique_ptr<OrderServer> order_server_;
   std::unique_ptr<MarketDataPublisher> publisher_;
   std::unique_ptr<SnapshotSynthesizer> synthesizer_;
+  std::unique_ptr<MdReplayRing> md_replay_ring_;
+  std::unique_ptr<MdReplayServer> md_replay_;
   std::unique_ptr<ExchangeJournal> journal_;
   ExchangeRecovery recovery_;
   std::unique_ptr<SnapshotWriter> snapshot_writer_;

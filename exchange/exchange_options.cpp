@@ -60,7 +60,13 @@ ExchangeCommandLine parse_exchange_command_line(int argc, const char* const argv
      "client ids of one trading day (each keeps its numbered streams); beyond: LOGON_REJECTED CAPACITY")
     ("replay-depth", po::value<std::string>()->default_value("0"),
      "responses kept per client for replay on reconnect, older: LOGON_REJECTED REPLAY_UNAVAILABLE "
-     "(0: 65536 without a journal, 1048576 with one)");
+     "(0: 65536 without a journal, 1048576 with one)")
+    ("md-replay-port", po::value<std::string>(),
+     "TCP port of the market data replay (gap fill of the incremental stream; default: multicast "
+     "port + 2; 0: off)")
+    ("md-replay-depth", po::value<std::string>()->default_value("1048576"),
+     "incremental updates kept for replay (48 bytes of memory each, 1 to 67108864); older: "
+     "REPLAY_END NOT_AVAILABLE");
   // clang-format on
   common::add_process_flags(desc);
 
@@ -105,8 +111,29 @@ ExchangeCommandLine parse_exchange_command_line(int argc, const char* const argv
   // --journal-check is listed for --help; main() runs the check tool before any parsing.
   o.max_clients = static_cast<std::uint32_t>(unsigned_flag(vm, "max-clients", 1, 1U << 20));
   o.replay_depth = static_cast<std::uint32_t>(unsigned_flag(vm, "replay-depth", 0, 1U << 26));
+  if (vm.count("md-replay-port") != 0) {
+    o.md_replay_port = static_cast<std::uint16_t>(unsigned_flag(vm, "md-replay-port", 0, 65535));
+  } else if (o.market_data.multicast_port > 65533) {
+    throw common::UsageError(
+        "--md-replay-port: the default (multicast port + 2) is past 65535; give one");
+  } else {
+    o.md_replay_port = static_cast<std::uint16_t>(o.market_data.multicast_port + 2);
+  }
+  if (*o.md_replay_port != 0 && *o.md_replay_port == o.port) {
+    throw common::UsageError("--md-replay-port: '" + std::to_string(*o.md_replay_port) +
+                             "' is the order entry port");
+  }
+  o.md_replay_depth = static_cast<std::uint32_t>(unsigned_flag(vm, "md-replay-depth", 1, 1U << 26));
   o.process = common::read_process_flags(vm);
   return result;
+}
+
+std::uint16_t md_replay_port_of(const ExchangeOptions& options) noexcept {
+  if (options.md_replay_port.has_value()) {
+    return *options.md_replay_port;
+  }
+  const unsigned port = options.market_data.multicast_port + 2U;
+  return port > 65535 ? 0 : static_cast<std::uint16_t>(port);
 }
 
 }  // namespace llt::exchange

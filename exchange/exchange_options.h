@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,8 +40,16 @@ struct ExchangeOptions {
   // without a journal, 1,048,576 with one).
   std::uint32_t max_clients = 256;
   std::uint32_t replay_depth = 0;
+  // Market data replay (docs/protocol.md, Market data replay): the TCP port on listen_addr
+  // (nullopt: the multicast port + 2; 0: no replay) and the incremental updates kept.
+  std::optional<std::uint16_t> md_replay_port;
+  std::uint32_t md_replay_depth = 1U << 20;
   common::ProcessOptions process;
 };
+
+// The market data replay port options ask for: md_replay_port, or the multicast port + 2 when
+// unset (0: no replay; also when that default would be past 65535).
+[[nodiscard]] std::uint16_t md_replay_port_of(const ExchangeOptions& options) noexcept;
 
 using ExchangeCommandLine = common::CommandLine<ExchangeOptions>;
 

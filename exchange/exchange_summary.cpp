@@ -133,6 +133,25 @@ std::string exchange_summary_json(const ExchangeApp& app) {
   json.value("synthesizer_capacity_drops", snap.capacity_drops);
   json.end_object();
 
+  // The market data replay (docs/protocol.md, Market data replay); enabled false with
+  // --md-replay-port 0.
+  json.begin_object("md_replay");
+  json.value("enabled", app.md_replay() != nullptr);
+  if (const MdReplayServer* replay = app.md_replay()) {
+    const MdReplayServerStats stats = replay->stats();
+    json.value("port", static_cast<std::uint32_t>(replay->port()));
+    json.value("connections_accepted", stats.connections_accepted);
+    json.value("connections_refused", stats.connections_refused);
+    json.value("requests", stats.requests);
+    json.value("records_sent", stats.records_sent);
+    json.value("not_available", stats.not_available);
+    json.value("not_yet_published", stats.not_yet_published);
+    json.value("bad_requests", stats.bad_requests);
+    json.value("garbage_closed", stats.garbage_closed);
+    json.value("slow_closed", stats.slow_closed);
+  }
+  json.end_object();
+
   const std::vector<common::LatencyHop> hops = app.latency_hops();
   common::add_latency_hops(json, "latency_ns", hops);
   json.end_object();

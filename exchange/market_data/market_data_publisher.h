@@ -16,6 +16,7 @@
 #include "common/time/tsc_clock.h"
 #include "exchange/exchange_messages.h"
 #include "exchange/market_data/datagram_sender.h"
+#include "exchange/market_data/md_replay_ring.h"
 #include "exchange/protocol/market_update.h"
 #include "exchange/protocol/types.h"
 
@@ -67,6 +68,10 @@ struct MarketDataPublisherStats {
 // kWouldBlock: the datagram is kept and sent again, unchanged, on the next poll, before any
 // new update is taken. kError: the datagram is counted lost (its numbers are spent, so
 // consumers see the gap and recover from the snapshot stream) rather than retried forever.
+// Replay ring (optional, set_replay_ring): every numbered update is written to it exactly as
+// it was sent, once its datagram is done with (sent, or lost to a send error: the replay then
+// fills the consumers' gap), and the batch's last seq_num is published to the replay agent.
+// The publisher never waits for the ring's readers.
 // Latency: "engine_in_to_update_published", from MatchingUpdate::ticks.engine_in_ticks to the
 // return of the send that carried the update, in nanoseconds; updates with no stamp (0) are
 // not recorded.
@@ -99,6 +104,11 @@ class BasicMarketDataPublisher final : public common::Agent {
   BasicMarketDataPublisher(const BasicMarketDataPublisher&) = delete;
   BasicMarketDataPublisher& operator=(const BasicMarketDataPublisher&) = delete;
 
+  // Start-up, before recover() and before the agents run: the ring the replay agent serves
+  // from (docs/protocol.md, Market data replay); nullptr: none. Borrowed, must outlive the
+  // publisher's use of it.
+  void set_replay_ring(MdReplayRing* ring) noexcept { replay_ring_ = ring; }
+
   // The idle period before the first heartbeat counts from here.
   void on_start() override { last_send_ticks_ = clock_.now_ticks(); }
 
@@ -109,6 +119,11 @@ class BasicMarketDataPublisher final : public common::Agent {
     MarketUpdate numbered = update;
     numbered.seq_num = next_seq_++;
     last_seq_.set(numbered.seq_num);
+    if (replay_ring_ != nullptr) {
+      replay_ring_->claim(numbered.seq_num);
+      replay_ring_->write(numbered);
+      replay_ring_->publish(numbered.seq_num);
+    }
     return numbered;
   }
 
@@ -214,6 +229,14 @@ class BasicMarketDataPublisher final : public common::Agent {
       updates_lost_.add(batch_size_);
       last_send_error_ = result.error;
     }
+    if (replay_ring_ != nullptr) {
+      const SeqNum last = batch_[batch_size_ - 1].seq_num;
+      replay_ring_->claim(last);
+      for (std::size_t i = 0; i < batch_size_; ++i) {
+        replay_ring_->write(batch_[i]);
+      }
+      replay_ring_->publish(last);
+    }
     last_send_ticks_ = now;
     batch_size_ = 0;
     return true;
@@ -256,6 +279,7 @@ class BasicMarketDataPublisher final : public common::Agent {
   std::array<MarketUpdate, kMaxUpdatesPerDatagram> batch_{};
   std::array<std::uint64_t, kMaxUpdatesPerDatagram> batch_engine_ticks_{};
   common::LatencyHistogram latency_;
+  MdReplayRing* replay_ring_ = nullptr;
 
   // Read by other threads (status line): kept off the lines the hot fields live on.
   alignas(common::kCacheLineSize) common::SingleWriterCounter updates_published_;

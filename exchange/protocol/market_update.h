@@ -21,8 +21,12 @@ enum class MarketUpdateType : std::uint8_t {
   kSnapshotStart = 6,
   kSnapshotEnd = 7,
   kHeartbeat = 8,
+  // Only on the replay TCP connection (docs/protocol.md, Market data replay), never on
+  // multicast: the end of the answer to one request.
+  kReplayEnd = 9,
 };
 
+// True for the types of the multicast streams (REPLAY_END is not one of them).
 [[nodiscard]] constexpr bool is_wire_type(MarketUpdateType type) noexcept {
   return type >= MarketUpdateType::kClear && type <= MarketUpdateType::kHeartbeat;
 }
@@ -46,6 +50,8 @@ enum class MarketUpdateType : std::uint8_t {
       return "SNAPSHOT_END";
     case MarketUpdateType::kHeartbeat:
       return "HEARTBEAT";
+    case MarketUpdateType::kReplayEnd:
+      return "REPLAY_END";
     case MarketUpdateType::kInvalid:
       break;
   }

@@ -65,6 +65,9 @@ TEST(ExchangeOptions, help_returns_the_text_with_every_flag) {
         "--stats-interval", "--log-file", "--latency-csv"}) {
     EXPECT_NE(cl.help_text.find(flag), std::string::npos) << flag;
   }
+  for (const char* flag : {"--md-replay-port", "--md-replay-depth"}) {
+    EXPECT_NE(cl.help_text.find(flag), std::string::npos) << flag;
+  }
 }
 
 TEST(ExchangeOptions, bad_values_name_the_flag) {
@@ -90,12 +93,31 @@ TEST(ExchangeOptions, bad_values_name_the_flag) {
       {{"--max-orders-per-second", "-5"}, "--max-orders-per-second"},
       {{"--cpus", "100000"}, "--cpus"},
       {{"--stats-interval", "1.5"}, "--stats-interval"},
+      {{"--md-replay-port", "65536"}, "--md-replay-port"},
+      {{"--md-replay-port", "9000", "--port", "9000"}, "--md-replay-port"},
+      {{"--multicast-port", "65534"}, "--md-replay-port"},
+      {{"--md-replay-depth", "0"}, "--md-replay-depth"},
+      {{"--md-replay-depth", "67108865"}, "--md-replay-depth"},
   };
   for (const auto& [args, flag] : cases) {
     const std::string error = usage_error(args);
     EXPECT_EQ(error.rfind(flag + ": ", 0), 0U)
         << "expected an error starting '" << flag << ": ', got '" << error << "'";
   }
+}
+
+TEST(ExchangeOptions, md_replay_port_follows_the_multicast_port_unless_given_and_0_is_off) {
+  const ExchangeOptions defaults = parse({}).options;
+  EXPECT_EQ(md_replay_port_of(defaults), 5002);
+  EXPECT_EQ(defaults.md_replay_depth, 1U << 20);
+  EXPECT_EQ(md_replay_port_of(parse({"--multicast-port", "6000"}).options), 6002);
+  EXPECT_EQ(md_replay_port_of(parse({"--md-replay-port", "7000"}).options), 7000);
+  EXPECT_EQ(md_replay_port_of(parse({"--md-replay-port", "0"}).options), 0);
+  EXPECT_EQ(parse({"--md-replay-depth", "1000"}).options.md_replay_depth, 1000U);
+  // Built in code rather than parsed: unset follows the multicast port.
+  ExchangeOptions in_code;
+  in_code.market_data.multicast_port = 21000;
+  EXPECT_EQ(md_replay_port_of(in_code), 21002);
 }
 
 TEST(ExchangeOptions, unknown_flags_and_missing_values_are_usage_errors) {

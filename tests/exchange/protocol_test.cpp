@@ -13,6 +13,7 @@
 #include "exchange/protocol/client_response.h"
 #include "exchange/protocol/format.h"
 #include "exchange/protocol/market_update.h"
+#include "exchange/protocol/md_replay.h"
 
 namespace llt::exchange {
 namespace {
@@ -118,6 +119,30 @@ TEST(Protocol, enum_values_match_the_design_tables) {
   EXPECT_FALSE(is_valid(static_cast<TimeInForce>(3)));
   EXPECT_FALSE(is_wire_type(kCancelAllOfClient));
   EXPECT_FALSE(is_wire_type(static_cast<MarketUpdateType>(9)));
+}
+
+TEST(Protocol, md_replay_request_and_replay_end_have_the_documented_layout) {
+  // <QII: from_seq, count, reserved.
+  const MdReplayRequest request{0x0102030405060708ULL, 65'536, 0};
+  std::array<std::uint8_t, 16> bytes{};
+  std::memcpy(bytes.data(), &request, sizeof(request));
+  EXPECT_EQ(bytes[0], 0x08);
+  EXPECT_EQ(bytes[7], 0x01);
+  EXPECT_EQ(bytes[8], 0x00);
+  EXPECT_EQ(bytes[10], 0x01);  // 65,536 = 0x00010000
+  EXPECT_EQ(bytes[12], 0x00);
+  EXPECT_EQ(static_cast<int>(MarketUpdateType::kReplayEnd), 9);
+  EXPECT_EQ(to_string(MarketUpdateType::kReplayEnd), "REPLAY_END");
+  const MarketUpdate end = make_replay_end(42, 7, MdReplayStatus::kNotAvailable);
+  EXPECT_EQ(end.seq_num, 42U);
+  EXPECT_EQ(end.msg_type, MarketUpdateType::kReplayEnd);
+  EXPECT_EQ(end.order_id, 7U);
+  EXPECT_EQ(end.qty, 1U);
+  EXPECT_EQ(end.ticker_id, 0U);
+  EXPECT_EQ(end.price, 0);
+  EXPECT_EQ(static_cast<int>(MdReplayStatus::kNotYetPublished), 2);
+  EXPECT_EQ(static_cast<int>(MdReplayStatus::kBadRequest), 3);
+  EXPECT_EQ(to_string(static_cast<MdReplayStatus>(4)), "UNKNOWN");
 }
 
 TEST(Protocol, formatters_name_every_field_and_show_unknown_values) {

@@ -1,0 +1,141 @@
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <stdexcept>
+
+#include "common/concurrent/cache_line.h"
+#include "common/error.h"
+#include "exchange/protocol/market_update.h"
+#include "exchange/protocol/types.h"
+
+namespace llt::exchange {
+
+// The last `depth` records of the incremental stream, exactly as they were sent, for the
+// replay agent (docs/protocol.md, Market data replay).
+//
+// One writer (the market data publisher) and any number of readers, no lock, no allocation
+// after construction. Record `seq` lives in slot seq % depth (depth a power of two or not), as
+// six 8-byte words (the 42 bytes, then zeros); the first word is the record's seq_num.
+// Writing a batch: claim(last seq_num of the batch) stores the highest number about to be
+// written, a release fence, then the records' words (relaxed atomic stores), then publish()
+// stores the last number written with release. Reading record `seq` (at most the last
+// published, loaded with acquire): copy the words, an acquire fence, then load the claimed
+// number: when it has reached seq + depth, the writer may have been overwriting the slot
+// during the copy and the record is not available; otherwise the copy is the record (its
+// first word is checked to be seq). A torn record is never served, and the writer never
+// waits for a reader.
+//
+// Thread contract: construction on any thread; claim(), write() and publish() on the
+// publisher's thread only; last_published(), read() and oldest_kept() from any thread.
+class MdReplayRing {
+ public:
+  // Allocates and zeroes every slot (the pages are resident before trading). Throws
+  // std::invalid_argument when depth is 0.
+  explicit MdReplayRing(std::size_t depth)
+      : depth_(depth == 0 ? throw std::invalid_argument("market data replay: depth must be > 0")
+                          : depth),
+        slots_(std::make_unique<Slot[]>(depth)) {}
+
+  MdReplayRing(const MdReplayRing&) = delete;
+  MdReplayRing& operator=(const MdReplayRing&) = delete;
+
+  [[nodiscard]] std::size_t depth() const noexcept { return depth_; }
+
+  // Writer: records up to `last` are about to be written (before their write()s).
+  void claim(SeqNum last) noexcept {
+    claimed_.store(last, std::memory_order_relaxed);
+    std::atomic_thread_fence(std::memory_order_release);
+  }
+
+  // Writer: stores one numbered record (seq_num >= 1, covered by the last claim()), replacing
+  // the one depth numbers older. Readers do not serve it before publish() covers its seq_num.
+  // Records come with contiguous numbers, so the slot is found by stepping from the previous
+  // one (no division on the publisher's path); any other number is placed by seq_num % depth.
+  void write(const MarketUpdate& update) noexcept {
+    std::size_t index = write_index_ + 1 == depth_ ? 0 : write_index_ + 1;
+    if (LLT_UNLIKELY(update.seq_num != write_seq_ + 1)) {
+      index = static_cast<std::size_t>(update.seq_num % depth_);
+    }
+    write_index_ = index;
+    write_seq_ = update.seq_num;
+    Slot& slot = slots_[index];
+    // Word by word straight from the record.
+    const auto* bytes = reinterpret_cast<const unsigned char*>(&update);
+    for (std::size_t i = 0; i + 1 < kWords; ++i) {
+      std::uint64_t word = 0;
+      std::memcpy(&word, bytes + 8 * i, sizeof(word));
+      slot.words[i].store(word, std::memory_order_relaxed);
+    }
+    std::uint64_t tail = 0;
+    std::memcpy(&tail, bytes + 8 * (kWords - 1), kTailBytes);
+    slot.words[kWords - 1].store(tail, std::memory_order_relaxed);
+  }
+
+  // Writer, at start-up: the stream is at `last` though the records up to it were not all
+  // written here (the exchange resumed its day from a state rather than from every update):
+  // the ones missing read as not available. No effect when `last` is not beyond the last
+  // published.
+  void skip_to(SeqNum last) noexcept {
+    if (last > last_published_.load(std::memory_order_relaxed)) {
+      claim(last);
+      publish(last);
+    }
+  }
+
+  // Writer: every record up to `seq` is written and may be served.
+  void publish(SeqNum seq) noexcept { last_published_.store(seq, std::memory_order_release); }
+
+  // The highest seq_num published (0: none). A reader loads it before reading records.
+  [[nodiscard]] SeqNum last_published() const noexcept {
+    return last_published_.load(std::memory_order_acquire);
+  }
+
+  // The oldest seq_num the ring can still hold given the last published one (1 until the ring
+  // has wrapped). A record at or above it may still be overwritten by the time it is read.
+  [[nodiscard]] SeqNum oldest_kept(SeqNum last_published) const noexcept {
+    return last_published >= depth_ ? last_published - depth_ + 1 : 1;
+  }
+
+  // Reader: copies record `seq` into `out` and returns true, or returns false when the slot
+  // does not hold it (never written, or overwritten before or during the copy). `seq` must be
+  // at most a last_published() this thread loaded.
+  [[nodiscard]] bool read(SeqNum seq, MarketUpdate& out) const noexcept {
+    const Slot& slot = slots_[seq % depth_];
+    Words words;
+    for (std::size_t i = 0; i < kWords; ++i) {
+      words[i] = slot.words[i].load(std::memory_order_relaxed);
+    }
+    std::atomic_thread_fence(std::memory_order_acquire);
+    if (LLT_UNLIKELY(claimed_.load(std::memory_order_relaxed) - seq >= depth_ || words[0] != seq)) {
+      return false;
+    }
+    std::memcpy(static_cast<void*>(&out), words.data(), sizeof(MarketUpdate));
+    return true;
+  }
+
+ private:
+  static constexpr std::size_t kWords = (sizeof(MarketUpdate) + 7) / 8;
+  static constexpr std::size_t kTailBytes = sizeof(MarketUpdate) - 8 * (kWords - 1);
+  using Words = std::array<std::uint64_t, kWords>;
+  static_assert(offsetof(MarketUpdate, seq_num) == 0, "a slot's first word is its seq_num");
+
+  struct Slot {
+    std::array<std::atomic<std::uint64_t>, kWords> words{};
+  };
+  static_assert(sizeof(Slot) == 48, "six words per record");
+
+  const std::size_t depth_;
+  std::unique_ptr<Slot[]> slots_;
+  // The writer's last slot and seq_num (writer's thread only).
+  std::size_t write_index_ = 0;
+  SeqNum write_seq_ = 0;
+  alignas(common::kCacheLineSize) std::atomic<SeqNum> claimed_{0};
+  alignas(common::kCacheLineSize) std::atomic<SeqNum> last_published_{0};
+};
+
+}  // namespace llt::exchange
