@@ -105,14 +105,23 @@ void ExchangeApp::recover() {
   std::filesystem::create_directories(directory);
   DayReplay replay(*engine_, requests_, responses_, updates_, order_server_->streams_to_recover(),
                    directory.string());
-  // The publisher numbers what the replay publishes, exactly as the live stream did.
+  // The publisher numbers what the replay publishes, exactly as the live stream did (and puts
+  // it in the replay server's ring).
   replay.on_update([this](const MarketUpdate& update) { (void)publisher_->recover(update); });
+  // Snapshots carry the last records of the stream, so the replay server serves them after a
+  // restart from one.
+  const std::size_t md_tail =
+      md_replay_ring_ ? std::min<std::size_t>(options_.md_replay_depth, kSnapshotMdTail) : 0;
+  replay.keep_md_tail(md_tail);
   // The newest snapshot, then every journal record after it.
   const std::vector<std::filesystem::path> snapshots = list_snapshots(directory);
   if (!snapshots.empty()) {
     const StateSnapshot snapshot = read_state_snapshot(snapshots.back());
     replay.restore(snapshot, snapshots.back().string());
-    publisher_->restore_sequence(snapshot.md_seq);
+    publisher_->restore_sequence(snapshot.md_seq - snapshot.md_tail.size());
+    for (const MarketUpdate& update : snapshot.md_tail) {
+      (void)publisher_->recover(update);
+    }
     recovery_.snapshot = snapshots.back().filename().string();
     recovery_.snapshot_index = snapshot.next_index;
   }
@@ -191,6 +200,7 @@ void ExchangeApp::recover() {
     snapshots_options.every_records = options_.journal_snapshot_records;
     snapshots_options.prune = options_.journal_prune;
     snapshots_options.kept_responses = options_.journal_snapshot_responses;
+    snapshots_options.md_tail = md_tail;
     // The writer's copy starts as the state now (with the responses its snapshots keep).
     const StateSnapshot now = replay.capture(options_.journal_snapshot_responses);
     // A long replay is not done twice: the state it reached is the next restart's start.

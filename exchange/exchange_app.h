@@ -66,6 +66,9 @@ class ExchangeApp {
   static constexpr std::size_t kResponseQueueCapacity = 1 << 18;
   static constexpr std::size_t kUpdateQueueCapacity = 1 << 18;
   static constexpr std::size_t kPublishedQueueCapacity = 1 << 16;
+  // Market data records a state snapshot keeps for the replay server (at most
+  // --md-replay-depth).
+  static constexpr std::size_t kSnapshotMdTail = 1 << 16;
 
   // Start-up: allocates every queue, book and buffer, binds the order entry port and opens
   // both multicast senders; with --journal-dir, replays the journal (the day resumes) before

@@ -58,6 +58,13 @@ void DayReplay::restore(const StateSnapshot& snapshot, const std::string& file) 
   }
   next_index_ = snapshot.next_index;
   md_seq_ = snapshot.md_seq;
+  for (const MarketUpdate& update : snapshot.md_tail) {
+    if (!md_tail_.empty()) {
+      md_tail_[(update.seq_num - 1) % md_tail_.size()] = update;
+    }
+  }
+  md_tail_kept_ = std::min<SeqNum>(snapshot.md_tail.size(), md_tail_.size());
+  md_base_ = snapshot.md_seq;
 }
 
 void DayReplay::apply(const JournalRecord& record) {
@@ -115,6 +122,9 @@ void DayReplay::drain_outputs() {
         ++trades_[slot];
       }
     }
+    if (!md_tail_.empty()) {
+      md_tail_[(numbered.seq_num - 1) % md_tail_.size()] = numbered;
+    }
     if (update_hook_) {
       update_hook_(numbered);
     }
@@ -153,6 +163,14 @@ StateSnapshot DayReplay::capture(std::size_t max_kept) {
                                            .qty = order.qty,
                                            .side = order.side});
     });
+  }
+  // The market data tail: the records this replay numbered or a restored snapshot brought,
+  // as many as the ring holds.
+  const SeqNum produced = md_seq_ - md_base_;
+  const SeqNum tail =
+      std::min<SeqNum>(std::min<SeqNum>(produced + md_tail_kept_, md_seq_), md_tail_.size());
+  for (SeqNum seq = md_seq_ - tail + 1; seq <= md_seq_; ++seq) {
+    snapshot.md_tail.push_back(md_tail_[(seq - 1) % md_tail_.size()]);
   }
   streams_.for_each([&](const ClientStream& stream) {
     SnapshotClient& saved = snapshot.clients.emplace_back();

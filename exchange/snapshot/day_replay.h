@@ -30,6 +30,10 @@ class DayReplay {
   // Called with each market update the replay produces, numbered (optional).
   void on_update(std::function<void(const MarketUpdate&)> hook) { update_hook_ = std::move(hook); }
 
+  // Keep the last `records` market data records for capture() (a snapshot's tail for the
+  // replay server). Before any input.
+  void keep_md_tail(std::size_t records) { md_tail_.assign(records, MarketUpdate{}); }
+
   // Puts a snapshot's state back into an engine and streams that hold nothing yet. Throws
   // JournalError (naming `file`) when the snapshot does not fit the configuration (a ticker
   // not configured, too many clients or orders) or is inconsistent.
@@ -70,6 +74,9 @@ class DayReplay {
   std::uint64_t next_index_ = 1;
   SeqNum md_seq_ = 0;
   std::vector<std::uint64_t> trades_;
+  std::vector<MarketUpdate> md_tail_;  // ring: record seq at (seq - 1) % size
+  SeqNum md_tail_kept_ = 0;            // records in it that the restored snapshot brought
+  SeqNum md_base_ = 0;                 // the market data number restore() started from
   std::uint64_t requests_applied_ = 0;
 };
 

@@ -137,6 +137,7 @@ SnapshotWriter::SnapshotWriter(const SnapshotWriterOptions& options,
       replay_(std::make_unique<DayReplay>(*engine_, requests_, responses_, updates_, *streams_,
                                           options.directory.string())),
       tail_(options.directory, start.next_index) {
+  replay_->keep_md_tail(options.md_tail);
   replay_->restore(start, "the exchange's state at start-up");
   last_index_.store(start.next_index);
 }

@@ -25,6 +25,8 @@ struct SnapshotWriterOptions {
   bool prune = false;  // --journal-prune: remove what the newest snapshot makes unneeded
   // Each client's newest responses a snapshot keeps for replay after a restart.
   std::size_t kept_responses = 65'536;
+  // The last market data records a snapshot keeps (0: none, no replay server).
+  std::size_t md_tail = 0;
   std::uint32_t poll_ms = 50;  // how often the journal is read for new records
 };
 

@@ -110,6 +110,8 @@ void encode_body(Encoder& out, const StateSnapshot& snapshot) {
     out.put<std::uint64_t>(client.kept.size());
     out.put_bytes(client.kept.data(), client.kept.size() * sizeof(ClientResponse));
   }
+  out.put<std::uint64_t>(snapshot.md_tail.size());
+  out.put_bytes(snapshot.md_tail.data(), snapshot.md_tail.size() * sizeof(MarketUpdate));
 }
 
 void decode_body(Decoder& in, StateSnapshot& snapshot, std::uint32_t books, std::uint32_t clients) {
@@ -158,8 +160,20 @@ void decode_body(Decoder& in, StateSnapshot& snapshot, std::uint32_t books, std:
     client.kept.resize(kept);
     in.get_bytes(client.kept.data(), kept * sizeof(ClientResponse), "kept responses");
   }
+  const auto tail = in.get<std::uint64_t>("market data tail");
+  if (tail > in.left() / sizeof(MarketUpdate)) {
+    in.fail("the market data tail claims " + std::to_string(tail) +
+            " records, more than the file holds");
+  }
+  snapshot.md_tail.resize(tail);
+  in.get_bytes(snapshot.md_tail.data(), tail * sizeof(MarketUpdate), "market data tail");
+  for (std::size_t i = 0; i < snapshot.md_tail.size(); ++i) {
+    if (snapshot.md_tail[i].seq_num != snapshot.md_seq - tail + 1 + i) {
+      in.fail("the market data tail is not numbered up to the last market data number");
+    }
+  }
   if (in.left() != 0) {
-    in.fail(std::to_string(in.left()) + " bytes after the last client");
+    in.fail(std::to_string(in.left()) + " bytes after the market data tail");
   }
 }
 

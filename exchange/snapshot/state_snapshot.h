@@ -8,6 +8,7 @@
 
 #include "exchange/order_server/client_streams.h"
 #include "exchange/protocol/client_response.h"
+#include "exchange/protocol/market_update.h"
 #include "exchange/protocol/types.h"
 
 // State snapshots of the trading day (docs/snapshots.md): files
@@ -53,6 +54,8 @@ struct StateSnapshot {
   SeqNum md_seq = 0;             // the last market data number published
   std::vector<SnapshotBook> books;
   std::vector<SnapshotClient> clients;
+  // The last market data records, numbered up to md_seq, for the replay server after a restart.
+  std::vector<MarketUpdate> md_tail;
 };
 
 inline constexpr std::uint32_t kSnapshotVersion = 1;

@@ -40,7 +40,9 @@ struct Day {
         streams(64, depth),
         replay(engine, requests, responses, updates, streams, "test") {
     replay.on_update([this](const MarketUpdate& update) { published.push_back(update); });
+    replay.keep_md_tail(kMdTail);
   }
+  static constexpr std::size_t kMdTail = 500;
   RequestQueue requests{1 << 10};
   ResponseQueue responses{1 << 12};
   UpdateQueue updates{1 << 12};
@@ -92,6 +94,7 @@ void expect_same_state(const StateSnapshot& a, const StateSnapshot& b) {
   EXPECT_EQ(a.next_index, b.next_index);
   EXPECT_EQ(a.md_seq, b.md_seq);
   EXPECT_EQ(a.books, b.books);
+  EXPECT_TRUE(a.md_tail == b.md_tail) << "the market data tails differ";
   ASSERT_EQ(a.clients.size(), b.clients.size());
   for (std::size_t i = 0; i < a.clients.size(); ++i) {
     const ClientStream& x = a.clients[i].stream;
@@ -144,7 +147,12 @@ TEST(StateSnapshot, restoring_then_replaying_the_rest_equals_replaying_everythin
       for (std::size_t i = split; i < kRecords; ++i) {
         after.replay.apply(records[i]);
       }
-      expect_same_state(expected, after.replay.capture());
+      const StateSnapshot resumed = after.replay.capture();
+      expect_same_state(expected, resumed);
+      ASSERT_EQ(resumed.md_tail.size(), Day::kMdTail);
+      EXPECT_TRUE(std::equal(resumed.md_tail.begin(), resumed.md_tail.end(),
+                             whole.published.end() - static_cast<std::ptrdiff_t>(Day::kMdTail)))
+          << "the tail is the stream's last records";
       // The market data after the snapshot is the same, number for number.
       const std::size_t published_before = whole.published.size() - after.published.size();
       ASSERT_LE(after.published.size(), whole.published.size());
