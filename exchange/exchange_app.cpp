@@ -124,13 +124,13 @@ void ExchangeApp::recover() {
     }
     recovery_.snapshot = snapshots.back().filename().string();
     recovery_.snapshot_index = snapshot.next_index;
+    recovery_.records_in_snapshot = snapshot.next_index - 1;
   }
   JournalReader reader(directory);
   const JournalScan scan = reader.scan(
       [&](const JournalRecord& record) {
         if (record.index < replay.next_index()) {
-          ++recovery_.records_in_snapshot;
-          return;
+          return;  // in the snapshot already
         }
         if (record.index > replay.next_index()) {
           throw JournalError(directory.string(), 0,
@@ -141,7 +141,7 @@ void ExchangeApp::recover() {
         replay.apply(record);
         ++recovery_.records;
       },
-      /*repair=*/true);
+      /*repair=*/true, replay.next_index());
   if (scan.next_index < replay.next_index()) {
     throw JournalError(directory.string(), 0,
                        "the journal ends at record " + std::to_string(scan.next_index - 1) +

@@ -48,7 +48,7 @@ struct ExchangeRecovery {
   bool journaled = false;                 // --journal-dir was given
   std::string snapshot;                   // the snapshot restored (file name), or empty
   std::uint64_t snapshot_index = 0;       // the first journal record it does not include
-  std::uint64_t records_in_snapshot = 0;  // journal records the snapshot made unneeded
+  std::uint64_t records_in_snapshot = 0;  // journal records the snapshot holds (not replayed)
   std::uint64_t records = 0;              // journal records replayed
   std::uint64_t requests = 0;             // of which went through the engine
   std::uint64_t clients = 0;              // client ids of the day

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <system_error>
 #include <vector>
 
@@ -234,7 +235,22 @@ void cut(const FileScan& file, std::uint64_t offset) {
 JournalReader::JournalReader(std::filesystem::path directory, std::size_t chunk_records)
     : directory_(std::move(directory)), chunk_records_(std::max<std::size_t>(chunk_records, 1)) {}
 
-JournalScan JournalReader::scan_impl(Sink sink, void* context, bool repair) {
+// The first index in file `number`'s header, when the file exists and its header is whole,
+// ours and intact; else nullopt (the scan then reads the files before it as usual).
+std::optional<std::uint64_t> first_index_of(const fs::path& directory, std::uint32_t number) {
+  const std::string path = (directory / journal_file_name(number)).string();
+  const SocketFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  JournalFileHeader header;
+  if (!fd || ::pread(fd.get(), &header, sizeof header, 0) != static_cast<ssize_t>(sizeof header) ||
+      std::memcmp(header.magic, kJournalMagic, sizeof kJournalMagic) != 0 ||
+      crc32c(&header, kJournalHeaderCrcBytes) != header.crc32c) {
+    return std::nullopt;
+  }
+  return header.first_index;
+}
+
+JournalScan JournalReader::scan_impl(Sink sink, void* context, bool repair,
+                                     std::uint64_t from_index) {
   JournalScan result;
   std::error_code ec;
   const fs::file_status status = fs::status(directory_, ec);
@@ -258,6 +274,17 @@ JournalScan JournalReader::scan_impl(Sink sink, void* context, bool repair) {
   std::uint64_t first_index = 1;
   for (std::size_t i = 0; i < numbers.size(); ++i) {
     const std::uint32_t number = numbers[i];
+    if (i + 1 < numbers.size() && from_index > 1) {
+      const auto next_first = first_index_of(directory_, numbers[i + 1]);
+      if (next_first && *next_first <= from_index && *next_first > next_index) {
+        if (i == 0 && number > 1) {
+          first_index = first_index_of(directory_, number).value_or(1);
+        }
+        next_index = *next_first;
+        ++result.files_skipped;
+        continue;
+      }
+    }
     FileScan file{(directory_ / journal_file_name(number)).string(), -1, 0,
                   i + 1 == numbers.size()};
     const SocketFd fd(::open(file.path.c_str(), O_RDONLY | O_CLOEXEC));

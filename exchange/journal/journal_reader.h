@@ -23,6 +23,7 @@ struct JournalTornTail {
 // What a scan found. After a repair the directory holds exactly the valid part.
 struct JournalScan {
   std::uint32_t files = 0;             // files with a valid header
+  std::uint32_t files_skipped = 0;     // files before from_index, not read
   std::uint32_t last_file_number = 0;  // the last of those; 0 when there is none
   std::uint64_t last_file_bytes = 0;   // valid bytes of that file (header + whole records)
   std::uint64_t last_file_records = 0;
@@ -49,12 +50,16 @@ class JournalReader {
   // before it are delivered. An empty or missing directory is zero records. Throws
   // JournalError on corruption, a foreign file, another version or an I/O error; records
   // before the fault may have been delivered by then.
+  //
+  // from_index: a restart from a state snapshot needs only the records from there on; a file
+  // every record of which is before it (the next file starts at or before from_index) is
+  // neither read nor checked, and its records are not delivered (docs/snapshots.md).
   template <typename OnRecord>
-  JournalScan scan(OnRecord&& on_record, bool repair) {
+  JournalScan scan(OnRecord&& on_record, bool repair, std::uint64_t from_index = 1) {
     using Fn = std::remove_reference_t<OnRecord>;
     return scan_impl(
         [](void* context, const JournalRecord& record) { (*static_cast<Fn*>(context))(record); },
-        const_cast<void*>(static_cast<const void*>(&on_record)), repair);
+        const_cast<void*>(static_cast<const void*>(&on_record)), repair, from_index);
   }
 
   // Checks without delivering records.
@@ -67,7 +72,7 @@ class JournalReader {
  private:
   using Sink = void (*)(void* context, const JournalRecord& record);
 
-  JournalScan scan_impl(Sink sink, void* context, bool repair);
+  JournalScan scan_impl(Sink sink, void* context, bool repair, std::uint64_t from_index);
 
   std::filesystem::path directory_;
   std::size_t chunk_records_;

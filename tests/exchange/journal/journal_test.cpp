@@ -379,6 +379,29 @@ TEST(JournalReader, journal_starting_at_a_later_file_starts_at_its_first_index) 
   EXPECT_EQ(indexes.back(), 30U);
 }
 
+// A restart from a snapshot (docs/snapshots.md) reads only the files that hold records from
+// the snapshot's index on; the others are not even opened for reading.
+TEST(JournalReader, scan_from_an_index_skips_the_files_wholly_before_it) {
+  JournalTestDir dir;
+  write_test_records(dir.path(), 40, {{}, JournalSync::kNone, 64, kHeader + 10 * kRecord});
+  std::vector<char> bytes = read_file(dir.file(1));
+  bytes[kHeader + 3 * kRecord + 20] ^= 0x08;  // never read
+  write_file(dir.file(1), bytes);
+  std::vector<std::uint64_t> indexes;
+  const JournalScan scan =
+      JournalReader(dir.path())
+          .scan([&](const JournalRecord& record) { indexes.push_back(record.index); }, false, 25);
+  EXPECT_EQ(scan.files_skipped, 2U);
+  EXPECT_EQ(scan.next_index, 41U);
+  ASSERT_FALSE(indexes.empty());
+  EXPECT_EQ(indexes.front(), 21U) << "file 3 holds records 21-30";
+  EXPECT_EQ(indexes.back(), 40U);
+  // From its first record on, the same journal is read whole and the flipped byte found.
+  EXPECT_THROW((void)JournalReader(dir.path()).scan(false), JournalError);
+  EXPECT_THROW((void)JournalReader(dir.path()).scan([](const JournalRecord&) {}, false, 11),
+               JournalError);
+}
+
 TEST(JournalReader, gap_after_a_later_first_file_is_refused) {
   JournalTestDir dir;
   write_test_records(dir.path(), 40, {{}, JournalSync::kNone, 64, kHeader + 10 * kRecord});
