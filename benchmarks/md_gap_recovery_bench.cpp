@@ -173,7 +173,8 @@ void BM_gap_recovery(benchmark::State& state, bool replay) {
   for (auto _ : state) {
     const std::uint64_t before = histogram.count();
     if (!replay) {
-      const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(phase_ms(rng));
+      const auto until =
+          std::chrono::steady_clock::now() + std::chrono::milliseconds(phase_ms(rng));
       (void)poll_until([&] { return std::chrono::steady_clock::now() >= until; }, 2s);
     }
     const SeqNum at = feeder.last_seq();
@@ -212,4 +213,6 @@ BENCHMARK_CAPTURE(BM_gap_recovery, snapshot, false)
 
 }  // namespace
 
-int main(int argc, char** argv) { return llt::bench::run_and_report(argc, argv); }
+int main(int argc, char** argv) {
+  return llt::bench::run_and_report(argc, argv);
+}

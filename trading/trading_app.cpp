@@ -171,7 +171,8 @@ std::string TradingApp::status_line() const {
   return fmt::format(
       "trading: client {} [{}], orders {}, cancels {}, modifies {} (rejected {}), fills {}, "
       "expired {}, self-trade cancels {}, risk rejects {}, exchange rejects {}, md recoveries "
-      "{}{} (replay {}, last {:.2f} ms; snapshot {}, last {:.2f} ms), session {} (reconnects {}, replayed {}, duplicates {}, resent {}), tick-to-trade "
+      "{}{} (replay {}, last {:.2f} ms; snapshot {}, last {:.2f} ms), session {} (reconnects {}, "
+      "replayed {}, duplicates {}, resent {}), tick-to-trade "
       "p50 {:.1f} us p99 {:.1f} us",
       options_.client_id, tickers, engine_->orders_sent(), engine_->cancels_sent(),
       engine_->modifies_sent(), engine_->modify_rejects(), engine_->fills(), engine_->expirations(),

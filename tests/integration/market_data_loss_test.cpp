@@ -235,16 +235,15 @@ TEST(MarketDataLoss, a_client_that_loses_a_whole_snapshot_cycle_recovers_from_th
   TradingClient random{
       "random", 33, {"--strategy", "random", "--ticker", "1", "--orders-per-second", "200"},
       "",       {}, {}};
-  TradingClient behind{
-      "behind-relay",
-      44,
-      // Its replay port would be the relay's channel's, where nothing listens: the snapshot
-      // stream is what this test exercises.
-      {"--strategy", "liquidity-taker", "--ticker", "1", "--signal-threshold", "0.1",
-       "--md-replay", "off"},
-      "",
-      {},
-      {}};
+  TradingClient behind{"behind-relay",
+                       44,
+                       // Its replay port would be the relay's channel's, where nothing listens: the
+                       // snapshot stream is what this test exercises.
+                       {"--strategy", "liquidity-taker", "--ticker", "1", "--signal-threshold",
+                        "0.1", "--md-replay", "off"},
+                       "",
+                       {},
+                       {}};
   maker.start(port, md, 7.0, prefix);
   std::this_thread::sleep_for(300ms);
   random.start(port, md, 6.0, prefix);

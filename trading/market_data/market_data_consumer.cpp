@@ -49,9 +49,9 @@ MarketDataConsumer::MarketDataConsumer(const MarketDataConsumerOptions& options,
   receive_buffer_bytes_ = grow_receive_buffer(incremental_, options_.receive_buffer_bytes);
   grow_receive_buffer(snapshot_, options_.receive_buffer_bytes);
   if (options_.replay) {
-    const std::uint16_t port =
-        options_.replay_port != 0 ? options_.replay_port
-                                  : static_cast<std::uint16_t>(options_.incremental_port + 2);
+    const std::uint16_t port = options_.replay_port != 0
+                                   ? options_.replay_port
+                                   : static_cast<std::uint16_t>(options_.incremental_port + 2);
     replay_.emplace(options_.replay_host, port, options_.replay_timeout_ms, clock_);
   }
 }
@@ -175,7 +175,8 @@ int MarketDataConsumer::read_incremental() noexcept {
     }
     // In step with the stream, hand over at once: in shared threading the trade engine runs
     // next, instead of after one more recv() that finds nothing (tick-to-trade).
-    if (accepted == MarketDataSequencer::DatagramResult::kAccepted && !sequencer_.wants_snapshot_stream()) {
+    if (accepted == MarketDataSequencer::DatagramResult::kAccepted &&
+        !sequencer_.wants_snapshot_stream()) {
       break;
     }
   }

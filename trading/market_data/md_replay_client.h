@@ -178,8 +178,8 @@ class MdReplayClient {
                                                                : Outcome::kRefused;
     }
     const bool incremental = record.msg_type == Type::kClear || record.msg_type == Type::kAdd ||
-                             record.msg_type == Type::kModify ||
-                             record.msg_type == Type::kCancel || record.msg_type == Type::kTrade;
+                             record.msg_type == Type::kModify || record.msg_type == Type::kCancel ||
+                             record.msg_type == Type::kTrade;
     if (!incremental || received_ >= count_ || record.seq_num != from_seq_ + received_) {
       return Outcome::kGarbage;
     }

@@ -19,6 +19,7 @@
 
 #include "common/net/mcast_socket.h"
 #include "exchange/protocol/md_replay.h"
+#include "tests/support/allocation_counter.h"
 #include "tests/support/md_subscriber.h"
 #include "tests/trading/market_data/md_test_stream.h"
 #include "trading/market_data/market_data_consumer.h"
@@ -82,7 +83,8 @@ class FakeReplayServer {
       if (::poll(&p, 1, 10) <= 0) {
         continue;
       }
-      const ssize_t n = ::recv(fd, reinterpret_cast<char*>(&request) + got, sizeof(request) - got, 0);
+      const ssize_t n =
+          ::recv(fd, reinterpret_cast<char*>(&request) + got, sizeof(request) - got, 0);
       if (n <= 0) {
         return false;
       }
@@ -149,7 +151,9 @@ Outcome poll_to_end(MdReplayClient& client, std::vector<MarketUpdate>& records) 
   return Outcome::kPending;
 }
 
-std::uint64_t now() { return common::TscClock::instance().now_ticks(); }
+std::uint64_t now() {
+  return common::TscClock::instance().now_ticks();
+}
 
 TEST(MdReplayClient, takes_the_records_of_a_served_answer_and_keeps_the_connection) {
   const MdTestStream stream(50);
@@ -160,8 +164,8 @@ TEST(MdReplayClient, takes_the_records_of_a_served_answer_and_keeps_the_connecti
       for (std::uint32_t i = 0; i < request.count; ++i) {
         answer.push_back(stream.at(request.from_seq + i));
       }
-      answer.push_back(exchange::make_replay_end(request.from_seq, request.count,
-                                                 MdReplayStatus::kServed));
+      answer.push_back(
+          exchange::make_replay_end(request.from_seq, request.count, MdReplayStatus::kServed));
       FakeReplayServer::send_records(fd, answer);
     }
   });
@@ -190,6 +194,61 @@ TEST(MdReplayClient, takes_the_records_of_a_served_answer_and_keeps_the_connecti
   EXPECT_FALSE(client.request(1, exchange::kMaxMdReplayCount + 1, now()));
 }
 
+// request() and poll() allocate nothing, over the connect, answers, a refusal and a timeout
+// (only the client's calls are counted: the fake server and the test's vectors allocate).
+TEST(MdReplayClient, requests_and_answers_allocate_nothing_after_construction) {
+  const MdTestStream stream(400);
+  FakeReplayServer server([&](FakeReplayServer& s, int fd) {
+    MdReplayRequest request;
+    while (s.read_request(fd, request)) {
+      if (request.from_seq == 300) {
+        std::this_thread::sleep_for(300ms);  // past the client's timeout; then closed
+        return;
+      }
+      std::vector<MarketUpdate> answer;
+      const bool refuse = request.from_seq == 200;
+      for (std::uint32_t i = 0; !refuse && i < request.count; ++i) {
+        answer.push_back(stream.at(request.from_seq + i));
+      }
+      answer.push_back(exchange::make_replay_end(
+          request.from_seq, answer.size(),
+          refuse ? MdReplayStatus::kNotAvailable : MdReplayStatus::kServed));
+      FakeReplayServer::send_records(fd, answer);
+    }
+  });
+  MdReplayClient client("127.0.0.1", server.port(), 100);
+  std::vector<MarketUpdate> records;
+  records.reserve(1024);
+  std::uint64_t allocations = 0;
+  const auto run = [&](SeqNum from, std::uint32_t count) {
+    std::uint64_t before = thread_allocations();
+    const bool started = client.request(from, count, now());
+    allocations += thread_allocations() - before;
+    EXPECT_TRUE(started);
+    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    while (std::chrono::steady_clock::now() < deadline) {
+      before = thread_allocations();
+      const Outcome outcome =
+          client.poll(now(), [&](const MarketUpdate& record) { records.push_back(record); });
+      allocations += thread_allocations() - before;
+      if (outcome != Outcome::kPending) {
+        return outcome;
+      }
+      std::this_thread::sleep_for(100us);
+    }
+    return Outcome::kPending;
+  };
+  EXPECT_EQ(run(1, 100), Outcome::kServed);
+  EXPECT_EQ(run(101, 90), Outcome::kServed);
+  EXPECT_EQ(run(200, 10), Outcome::kRefused);
+  EXPECT_EQ(run(300, 10), Outcome::kTimeout);
+  std::this_thread::sleep_for(400ms);  // the server is done with the connection that timed out
+  EXPECT_EQ(run(1, 5), Outcome::kServed) << "a new connection after the timeout";
+  EXPECT_EQ(records.size(), 195u);
+  EXPECT_EQ(allocations, 0u);
+  EXPECT_EQ(server.accepted(), 2);
+}
+
 TEST(MdReplayClient, not_available_is_a_refusal) {
   FakeReplayServer server([](FakeReplayServer& s, int fd) {
     MdReplayRequest request;
@@ -212,8 +271,8 @@ TEST(MdReplayClient, a_record_out_of_place_is_garbage_and_closes_the_connection)
     MdReplayRequest request;
     if (s.read_request(fd, request)) {
       // The first record is right, the second skips a number.
-      FakeReplayServer::send_records(fd, {stream.at(request.from_seq),
-                                          stream.at(request.from_seq + 2)});
+      FakeReplayServer::send_records(
+          fd, {stream.at(request.from_seq), stream.at(request.from_seq + 2)});
       s.wait_for_stop();
     }
   });
