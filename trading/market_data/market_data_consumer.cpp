@@ -126,7 +126,7 @@ int MarketDataConsumer::follow_replay() noexcept {
         break;
     }
     if (failed) {
-      replay_given_up_ = sequencer_.recovery_number();  // the snapshot stream finishes it
+      replay_given_up_ = replay_recovery_;  // the snapshot stream finishes that recovery
     }
   }
   exchange::SeqNum from = 0;
@@ -134,6 +134,7 @@ int MarketDataConsumer::follow_replay() noexcept {
   if (!sequencer_.blocked() && sequencer_.wants_snapshot_stream() &&
       replay_given_up_ != sequencer_.recovery_number() && sequencer_.replay_range(from, count) &&
       replay.request(from, count, now)) {
+    replay_recovery_ = sequencer_.recovery_number();
     replay_requests_.add();  // polled from the next poll() on
   }
   return records;

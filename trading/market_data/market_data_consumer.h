@@ -85,6 +85,7 @@ class MarketDataConsumer final : public common::Agent {
   std::optional<MdReplayClient> replay_;
   // The recovery_number() of the last recovery whose replay failed: not asked again.
   std::uint64_t replay_given_up_ = 0;
+  std::uint64_t replay_recovery_ = 0;  // the recovery_number() the request in progress is for
   common::McastReceiver incremental_;
   common::McastReceiver snapshot_;
   int receive_buffer_bytes_ = 0;
