@@ -22,6 +22,10 @@ MarketDataConsumerOptions consumer_options(const TradingOptions& o) {
   options.interface = o.market_data.interface;
   options.loss_rate = o.md_loss_rate;
   options.loss_seed = o.md_loss_seed;
+  options.replay = o.md_replay;
+  options.replay_host = o.host;
+  options.replay_port = o.md_replay_port;
+  options.replay_timeout_ms = o.md_replay_timeout_ms;
   return options;
 }
 
@@ -167,13 +171,16 @@ std::string TradingApp::status_line() const {
   return fmt::format(
       "trading: client {} [{}], orders {}, cancels {}, modifies {} (rejected {}), fills {}, "
       "expired {}, self-trade cancels {}, risk rejects {}, exchange rejects {}, md recoveries "
-      "{}{}, session {} (reconnects {}, replayed {}, duplicates {}, resent {}), tick-to-trade "
+      "{}{} (replay {}, last {:.2f} ms; snapshot {}, last {:.2f} ms), session {} (reconnects {}, "
+      "replayed {}, duplicates {}, resent {}), tick-to-trade "
       "p50 {:.1f} us p99 {:.1f} us",
       options_.client_id, tickers, engine_->orders_sent(), engine_->cancels_sent(),
       engine_->modifies_sent(), engine_->modify_rejects(), engine_->fills(), engine_->expirations(),
       engine_->self_trade_cancels(), risk_rejects(engine_->risk()),
-      engine_->total_exchange_rejects(), md.recoveries_completed,
-      md.recovering ? " (recovering)" : "",
+      engine_->total_exchange_rejects(), md.recoveries_completed + md.recoveries_by_replay,
+      md.recovering ? " (recovering)" : "", md.recoveries_by_replay,
+      static_cast<double>(md.last_replay_recovery_ns) / 1e6, md.recoveries_completed,
+      static_cast<double>(md.last_snapshot_recovery_ns) / 1e6,
       gw.logged_on ? "logged on" : (gw.connected ? "logging on" : "down"), gw.reconnects,
       gw.replayed_responses, gw.duplicate_responses, gw.resent_requests,
       ns_to_us(gw.tick_to_trade_p50_ns), ns_to_us(gw.tick_to_trade_p99_ns));
@@ -220,12 +227,23 @@ std::string TradingApp::summary() const {
   const MarketDataConsumerStats md = consumer_->stats();
   out += fmt::format(
       "trading: market data next seq {} recoveries {} (started {}, gaps {}, healed {}, "
-      "restarts {}, last {:.1f} ms, max {:.1f} ms) snapshots discarded {} duplicates {} "
+      "restarts {}, last {:.1f} ms, max {:.1f} ms) by replay {} (last {:.2f} ms, max {:.2f} ms) "
+      "by snapshot {} (last {:.2f} ms, max {:.2f} ms) snapshots discarded {} duplicates {} "
       "malformed {} loss-knob drops {}\n",
-      md.next_seq, md.recoveries_completed, md.recoveries_started, md.gaps_detected, md.gaps_healed,
-      md.restarts_detected, static_cast<double>(md.last_recovery_ns) / 1e6,
-      static_cast<double>(md.max_recovery_ns) / 1e6, md.snapshots_discarded, md.duplicates_dropped,
-      md.malformed_dropped, md.loss_knob_drops);
+      md.next_seq, md.recoveries_completed + md.recoveries_by_replay, md.recoveries_started,
+      md.gaps_detected, md.gaps_healed, md.restarts_detected,
+      static_cast<double>(md.last_recovery_ns) / 1e6, static_cast<double>(md.max_recovery_ns) / 1e6,
+      md.recoveries_by_replay, static_cast<double>(md.last_replay_recovery_ns) / 1e6,
+      static_cast<double>(md.max_replay_recovery_ns) / 1e6, md.recoveries_completed,
+      static_cast<double>(md.last_snapshot_recovery_ns) / 1e6,
+      static_cast<double>(md.max_snapshot_recovery_ns) / 1e6, md.snapshots_discarded,
+      md.duplicates_dropped, md.malformed_dropped, md.loss_knob_drops);
+  out += fmt::format(
+      "trading: md replay {} requests {} served {} records {} unused {} failures: refused {} "
+      "connect {} closed {} garbage {} timeout {}\n",
+      options_.md_replay ? "on" : "off", md.replay_requests, md.replay_served, md.replay_records,
+      md.replay_records_unused, md.replay_refused, md.replay_connect_failures, md.replay_closed,
+      md.replay_garbage, md.replay_timeouts);
   const OrderGatewayCounters gw = gateway_->counters();
   out += fmt::format(
       "trading: session logons {} reconnects {} disconnects {} requests {} responses {} "

@@ -83,6 +83,12 @@ TradingCommandLine parse_trading_command_line(int argc, const char* const argv[]
     ("md-loss-rate", po::value<std::string>()->default_value("0"),
      "debug: drop this fraction (0-1) of incremental datagrams on purpose")
     ("md-loss-seed", po::value<std::string>()->default_value("1"), "debug: seed of --md-loss-rate")
+    ("md-replay", po::value<std::string>()->default_value("on"),
+     "on a gap, ask the exchange's market data replay for the missing updates (on) or only wait for a snapshot (off)")
+    ("md-replay-port", po::value<std::string>()->default_value("0"),
+     "exchange market data replay port on --host (0: --multicast-port + 2)")
+    ("md-replay-timeout-ms", po::value<std::string>()->default_value("250"),
+     "a replay not answered in full within this leaves the gap to the snapshot stream (1-60000)")
     ("reconnect-max-ms", po::value<std::string>()->default_value("2000"),
      "longest wait between reconnect attempts (the wait doubles up to this)")
     ("keep-orders", po::bool_switch(),
@@ -121,6 +127,11 @@ TradingCommandLine parse_trading_command_line(int argc, const char* const argv[]
   o.market_data = common::read_market_data_flags(vm);
   o.md_loss_rate = double_flag(vm, "md-loss-rate", 0.0, 1.0);
   o.md_loss_seed = unsigned_flag(vm, "md-loss-seed", 0, UINT64_MAX);
+  o.md_replay = common::parse_choice("--md-replay", flag_text(vm, "md-replay"),
+                                     std::vector<std::string_view>{"on", "off"}) == "on";
+  o.md_replay_port = static_cast<std::uint16_t>(unsigned_flag(vm, "md-replay-port", 0, 65535));
+  o.md_replay_timeout_ms =
+      static_cast<std::uint32_t>(unsigned_flag(vm, "md-replay-timeout-ms", 1, 60'000));
 
   o.strategy = common::parse_choice(
       "--strategy", flag_text(vm, "strategy"),

@@ -102,6 +102,24 @@ std::string trading_summary_json(const TradingApp& app) {
   json.value("queue_evictions", md.queue_evictions);
   json.value("receive_errors", md.receive_errors);
   json.value("recovering", md.recovering);
+  json.value("recoveries_by_replay", md.recoveries_by_replay);
+  json.value("recoveries_by_snapshot", md.recoveries_completed);
+  json.value("last_replay_recovery_ms", static_cast<double>(md.last_replay_recovery_ns) / 1e6);
+  json.value("max_replay_recovery_ms", static_cast<double>(md.max_replay_recovery_ns) / 1e6);
+  json.value("last_snapshot_recovery_ms", static_cast<double>(md.last_snapshot_recovery_ns) / 1e6);
+  json.value("max_snapshot_recovery_ms", static_cast<double>(md.max_snapshot_recovery_ns) / 1e6);
+  json.begin_object("replay");
+  json.value("enabled", app.options().md_replay);
+  json.value("requests", md.replay_requests);
+  json.value("served", md.replay_served);
+  json.value("records", md.replay_records);
+  json.value("records_unused", md.replay_records_unused);
+  json.value("refused", md.replay_refused);
+  json.value("connect_failures", md.replay_connect_failures);
+  json.value("closed", md.replay_closed);
+  json.value("garbage", md.replay_garbage);
+  json.value("timeouts", md.replay_timeouts);
+  json.end_object();
   json.end_object();
 
   const OrderGatewayCounters gw = app.gateway().counters();

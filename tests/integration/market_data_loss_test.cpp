@@ -1,7 +1,8 @@
 // Market data loss and recovery with the real executables on loopback: trading clients that
-// lose 1%, 10% and 30% of the incremental datagrams (--md-loss-rate), and one behind a relay
-// that loses a burst of updates and then the whole next snapshot cycle, all end with books
-// equal to the exchange's. The recoveries and the time each took are printed.
+// lose 1%, 10% and 30% of the incremental datagrams (--md-loss-rate), with the market data
+// replay on and off, and one behind a relay that loses a burst of updates and then the whole
+// next snapshot cycle, all end with books equal to the exchange's. The recoveries (by replay
+// and by snapshot) and the time each took are printed.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -79,6 +80,12 @@ struct Recoveries {
   double discarded = 0;
   double last_ms = 0;
   double max_ms = 0;
+  double by_replay = 0;
+  double by_snapshot = 0;
+  double replay_max_ms = 0;
+  double snapshot_max_ms = 0;
+  double replay_requests = 0;
+  double replay_timeouts = 0;
 };
 
 Recoveries recoveries_of(const std::string& out) {
@@ -92,22 +99,40 @@ Recoveries recoveries_of(const std::string& out) {
           number("healed"),
           number("snapshots discarded"),
           number("last"),
-          number("max")};
+          number("max"),
+          number("by replay"),
+          number("by snapshot"),
+          summary_number(out, "max", "by replay").value_or(-1),
+          summary_number(out, "max", "by snapshot").value_or(-1),
+          summary_number(out, "requests", "trading: md replay").value_or(-1),
+          summary_number(out, "timeout", "trading: md replay").value_or(-1)};
 }
 
 void print_recoveries(const std::string& title, const std::vector<TradingClient*>& clients,
                       const std::vector<std::string>& labels) {
-  fmt::print("\n{}\n{:<24} {:>9} {:>6} {:>8} {:>10} {:>7} {:>10} {:>9} {:>9}\n", title, "client",
-             "dropped", "gaps", "started", "recovered", "healed", "discarded", "last ms", "max ms");
+  fmt::print(
+      "\n{}\n{:<24} {:>8} {:>5} {:>7} {:>9} {:>6} {:>9} {:>6} {:>8} {:>8} {:>8} {:>8} {:>9} "
+      "{:>8}\n",
+      title, "client", "dropped", "gaps", "started", "recovered", "healed", "discarded", "replay",
+      "snapshot", "requests", "timeouts", "max ms", "replay max", "snap max");
   for (std::size_t i = 0; i < clients.size(); ++i) {
     const Recoveries r = recoveries_of(clients[i]->out());
-    fmt::print("{:<24} {:>9} {:>6} {:>8} {:>10} {:>7} {:>10} {:>9.1f} {:>9.1f}\n", labels[i],
-               r.drops, r.gaps, r.started, r.completed, r.healed, r.discarded, r.last_ms, r.max_ms);
+    fmt::print(
+        "{:<24} {:>8} {:>5} {:>7} {:>9} {:>6} {:>9} {:>6} {:>8} {:>8} {:>8} {:>8.1f} {:>9.2f} "
+        "{:>8.2f}\n",
+        labels[i], r.drops, r.gaps, r.started, r.completed, r.healed, r.discarded, r.by_replay,
+        r.by_snapshot, r.replay_requests, r.replay_timeouts, r.max_ms, r.replay_max_ms,
+        r.snapshot_max_ms);
   }
   std::fflush(stdout);
 }
 
-TEST(MarketDataLoss, clients_losing_1_10_and_30_percent_end_with_the_exchanges_books) {
+// The parameter is the clients' --md-replay: on, gaps are filled by replay first; off, only
+// the snapshot stream recovers them.
+class MarketDataLossByReplay : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(MarketDataLossByReplay, clients_losing_1_10_and_30_percent_end_with_the_exchanges_books) {
+  const std::string replay = GetParam();
   const MdChannel md = test::md_random_channel();
   MdStreamRecorder recorder(md);
   std::uint16_t port = 0;
@@ -125,7 +150,8 @@ TEST(MarketDataLoss, clients_losing_1_10_and_30_percent_end_with_the_exchanges_b
     lossy.push_back({"loss-" + rates[i],
                      static_cast<std::uint32_t>(41 + i),
                      {"--strategy", "liquidity-taker", "--ticker", "1", "--signal-threshold", "0.1",
-                      "--md-loss-rate", rates[i], "--md-loss-seed", std::to_string(7 + i)},
+                      "--md-loss-rate", rates[i], "--md-loss-seed", std::to_string(7 + i),
+                      "--md-replay", replay},
                      "",
                      {},
                      {}});
@@ -153,14 +179,26 @@ TEST(MarketDataLoss, clients_losing_1_10_and_30_percent_end_with_the_exchanges_b
   lossy_ptrs.reserve(lossy.size());
   for (TradingClient& client : lossy)
     lossy_ptrs.push_back(&client);
-  print_recoveries(fmt::format("recoveries of the lossy clients ({} incremental updates published)",
-                               recorder.last_seq()),
-                   lossy_ptrs, labels);
+  print_recoveries(
+      fmt::format("recoveries of the lossy clients, --md-replay {} ({} incremental updates "
+                  "published)",
+                  replay, recorder.last_seq()),
+      lossy_ptrs, labels);
   for (std::size_t i = 0; i < lossy.size(); ++i) {
     const Recoveries r = recoveries_of(lossy[i].out());
     EXPECT_GT(r.drops, 0) << lossy[i].name << ":\n" << lossy[i].out();
     if (i > 0) {
       EXPECT_GT(r.completed, 0) << lossy[i].name << ":\n" << lossy[i].out();
+    }
+    // "recoveries" counts both ways; each is counted apart.
+    EXPECT_EQ(r.completed, r.by_replay + r.by_snapshot) << lossy[i].out();
+    if (replay == "on") {
+      if (i > 0) {
+        EXPECT_GT(r.by_replay, 0) << lossy[i].name << ":\n" << lossy[i].out();
+      }
+    } else {
+      EXPECT_EQ(r.by_replay, 0) << lossy[i].out();
+      EXPECT_EQ(r.replay_requests, 0) << lossy[i].out();
     }
     EXPECT_TRUE(test::dump_matches_recording(lossy[i].name, lossy[i].book_file, recorder, {1}));
   }
@@ -171,6 +209,11 @@ TEST(MarketDataLoss, clients_losing_1_10_and_30_percent_end_with_the_exchanges_b
   exchange->signal(SIGTERM);
   EXPECT_EQ(exchange->wait_exit(10s), 0);
 }
+
+INSTANTIATE_TEST_SUITE_P(Replay, MarketDataLossByReplay, ::testing::Values("on", "off"),
+                         [](const ::testing::TestParamInfo<std::string>& info) {
+                           return "replay_" + info.param;
+                         });
 
 // A client behind a relay loses, three times, a burst of updates and then the whole snapshot
 // cycle that would have repaired it: each time it waits for the next cycle and recovers.
@@ -192,13 +235,15 @@ TEST(MarketDataLoss, a_client_that_loses_a_whole_snapshot_cycle_recovers_from_th
   TradingClient random{
       "random", 33, {"--strategy", "random", "--ticker", "1", "--orders-per-second", "200"},
       "",       {}, {}};
-  TradingClient behind{
-      "behind-relay",
-      44,
-      {"--strategy", "liquidity-taker", "--ticker", "1", "--signal-threshold", "0.1"},
-      "",
-      {},
-      {}};
+  TradingClient behind{"behind-relay",
+                       44,
+                       // Its replay port would be the relay's channel's, where nothing listens: the
+                       // snapshot stream is what this test exercises.
+                       {"--strategy", "liquidity-taker", "--ticker", "1", "--signal-threshold",
+                        "0.1", "--md-replay", "off"},
+                       "",
+                       {},
+                       {}};
   maker.start(port, md, 7.0, prefix);
   std::this_thread::sleep_for(300ms);
   random.start(port, md, 6.0, prefix);

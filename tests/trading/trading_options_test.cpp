@@ -83,6 +83,26 @@ TEST(TradingOptions, session_resumption_flags_reach_the_gateway) {
   EXPECT_NE(usage_error({"--resend-capacity", "0"}).find("--resend-capacity"), std::string::npos);
 }
 
+TEST(TradingOptions, market_data_replay_flags_reach_the_consumer) {
+  const TradingOptions defaults = parse({}).options;
+  EXPECT_TRUE(defaults.md_replay);
+  EXPECT_EQ(defaults.md_replay_port, 0U);
+  EXPECT_EQ(defaults.md_replay_timeout_ms, 250U);
+  const MarketDataConsumerOptions on = consumer_options(defaults);
+  EXPECT_TRUE(on.replay);
+  EXPECT_EQ(on.replay_host, "127.0.0.1");
+  EXPECT_EQ(on.replay_port, 0U) << "the consumer uses --multicast-port + 2";
+  const TradingOptions o = parse({"--md-replay", "off", "--md-replay-port", "7002",
+                                  "--md-replay-timeout-ms", "40", "--host", "127.0.0.3"})
+                               .options;
+  EXPECT_FALSE(o.md_replay);
+  const MarketDataConsumerOptions off = consumer_options(o);
+  EXPECT_FALSE(off.replay);
+  EXPECT_EQ(off.replay_host, "127.0.0.3");
+  EXPECT_EQ(off.replay_port, 7002U);
+  EXPECT_EQ(off.replay_timeout_ms, 40U);
+}
+
 TEST(TradingOptions, short_flags_lists_and_snapshot_port_follow_the_multicast_port) {
   const TradingOptions o = parse({"-H",
                                   "127.0.0.2",
@@ -145,6 +165,9 @@ TEST(TradingOptions, help_lists_every_flag_of_the_seed_and_the_issue) {
                            "--latency-csv",
                            "--md-loss-rate",
                            "--md-loss-seed",
+                           "--md-replay",
+                           "--md-replay-port",
+                           "--md-replay-timeout-ms",
                            "--keep-orders",
                            "--state-file",
                            "--resend-capacity",
@@ -171,6 +194,10 @@ TEST(TradingOptions, bad_values_name_their_flag) {
       {{"--ema-alpha", "0"}, "--ema-alpha"},
       {{"--md-loss-rate", "-0.1"}, "--md-loss-rate"},
       {{"--md-loss-rate", "2"}, "--md-loss-rate"},
+      {{"--md-replay", "yes"}, "--md-replay"},
+      {{"--md-replay-port", "70000"}, "--md-replay-port"},
+      {{"--md-replay-timeout-ms", "0"}, "--md-replay-timeout-ms"},
+      {{"--md-replay-timeout-ms", "60001"}, "--md-replay-timeout-ms"},
       {{"--interface", "0.0.0.0"}, "--interface"},
       {{"--multicast-addr", "10.0.0.1"}, "--multicast-addr"},
       {{"--snapshot-port", "5000"}, "--snapshot-port"},

@@ -13,6 +13,9 @@ const MarketDataConsumerOptions& check_consumer_options(const MarketDataConsumer
   if (options.max_datagrams_per_poll == 0) {
     throw std::invalid_argument("market data max_datagrams_per_poll must be > 0, got 0");
   }
+  if (options.replay && options.replay_timeout_ms == 0) {
+    throw std::invalid_argument("market data replay_timeout_ms must be > 0, got 0");
+  }
   if (options.receive_buffer_bytes < 0) {
     throw std::invalid_argument("market data receive_buffer_bytes must be >= 0, got " +
                                 std::to_string(options.receive_buffer_bytes));
@@ -37,6 +40,7 @@ int grow_receive_buffer(const common::McastReceiver& receiver, int bytes) {
 MarketDataConsumer::MarketDataConsumer(const MarketDataConsumerOptions& options,
                                        MarketEventQueue& out, const common::TscClock& clock)
     : options_(check_consumer_options(options)),
+      clock_(clock),
       sequencer_(options_, out, clock),
       incremental_(options_.group, options_.incremental_port, options_.interface,
                    common::McastJoin::kNow),
@@ -44,6 +48,24 @@ MarketDataConsumer::MarketDataConsumer(const MarketDataConsumerOptions& options,
                 common::McastJoin::kLater) {
   receive_buffer_bytes_ = grow_receive_buffer(incremental_, options_.receive_buffer_bytes);
   grow_receive_buffer(snapshot_, options_.receive_buffer_bytes);
+  if (options_.replay) {
+    const std::uint16_t port = options_.replay_port != 0
+                                   ? options_.replay_port
+                                   : static_cast<std::uint16_t>(options_.incremental_port + 2);
+    replay_.emplace(options_.replay_host, port, options_.replay_timeout_ms, clock_);
+  }
+}
+
+MarketDataConsumerStats MarketDataConsumer::stats() const noexcept {
+  MarketDataConsumerStats stats = sequencer_.stats();
+  stats.replay_requests = replay_requests_.load();
+  stats.replay_served = replay_served_.load();
+  stats.replay_refused = replay_refused_.load();
+  stats.replay_connect_failures = replay_connect_failures_.load();
+  stats.replay_closed = replay_closed_.load();
+  stats.replay_garbage = replay_garbage_.load();
+  stats.replay_timeouts = replay_timeouts_.load();
+  return stats;
 }
 
 int MarketDataConsumer::poll() {
@@ -53,6 +75,9 @@ int MarketDataConsumer::poll() {
   }
   work += read_incremental();
   follow_recovery();
+  if (replay_ && !sequencer_.blocked()) {
+    work += follow_replay();
+  }
   if (!sequencer_.blocked() && (snapshot_.joined() || drain_snapshot_)) {
     work += read_snapshot();
     follow_recovery();
@@ -60,7 +85,65 @@ int MarketDataConsumer::poll() {
   return work;
 }
 
+int MarketDataConsumer::follow_replay() noexcept {
+  MdReplayClient& replay = *replay_;
+  if (!replay.busy() && !sequencer_.wants_snapshot_stream()) {
+    return 0;  // the usual case: one branch, no system call
+  }
+  const std::uint64_t now = clock_.now_ticks();
+  int records = 0;
+  if (replay.busy()) {
+    const MdReplayClient::Outcome outcome =
+        replay.poll(now, [&](const exchange::MarketUpdate& record) noexcept {
+          sequencer_.on_replay_record(record, common::rdtsc());
+          ++records;
+        });
+    if (records != 0) {
+      (void)sequencer_.flush();
+    }
+    bool failed = true;
+    switch (outcome) {
+      case MdReplayClient::Outcome::kPending:
+        return records;
+      case MdReplayClient::Outcome::kServed:
+        replay_served_.add();
+        failed = replay.records_received() == 0;  // nothing to move the recovery on
+        break;
+      case MdReplayClient::Outcome::kRefused:
+        replay_refused_.add();
+        break;
+      case MdReplayClient::Outcome::kConnectFailed:
+        replay_connect_failures_.add();
+        break;
+      case MdReplayClient::Outcome::kClosed:
+        replay_closed_.add();
+        break;
+      case MdReplayClient::Outcome::kGarbage:
+        replay_garbage_.add();
+        break;
+      case MdReplayClient::Outcome::kTimeout:
+        replay_timeouts_.add();
+        break;
+    }
+    if (failed) {
+      replay_given_up_ = replay_recovery_;  // the snapshot stream finishes that recovery
+    }
+  }
+  exchange::SeqNum from = 0;
+  std::uint32_t count = 0;
+  if (!sequencer_.blocked() && sequencer_.wants_snapshot_stream() &&
+      replay_given_up_ != sequencer_.recovery_number() && sequencer_.replay_range(from, count) &&
+      replay.request(from, count, now)) {
+    replay_recovery_ = sequencer_.recovery_number();
+    replay_requests_.add();  // polled from the next poll() on
+  }
+  return records;
+}
+
 void MarketDataConsumer::on_stop() {
+  if (replay_) {
+    replay_->reset();
+  }
   if (snapshot_.joined()) {
     (void)snapshot_.leave();
   }
@@ -93,7 +176,8 @@ int MarketDataConsumer::read_incremental() noexcept {
     }
     // In step with the stream, hand over at once: in shared threading the trade engine runs
     // next, instead of after one more recv() that finds nothing (tick-to-trade).
-    if (accepted == MarketDataSequencer::DatagramResult::kAccepted && !sequencer_.recovering()) {
+    if (accepted == MarketDataSequencer::DatagramResult::kAccepted &&
+        !sequencer_.wants_snapshot_stream()) {
       break;
     }
   }

@@ -3,6 +3,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string_view>
 
 #include "common/concurrent/agent.h"
@@ -15,6 +16,7 @@
 #include "trading/market_data/market_data_consumer_options.h"
 #include "trading/market_data/market_data_consumer_stats.h"
 #include "trading/market_data/market_data_sequencer.h"
+#include "trading/market_data/md_replay_client.h"
 #include "trading/trading_messages.h"
 
 namespace llt::trading {
@@ -24,7 +26,10 @@ namespace llt::trading {
 // construction on options.interface), stamps each datagram with common::rdtsc() as it is read, and
 // hands it to its MarketDataSequencer, which forwards the in-order, gap-free MarketEvent stream
 // into the queue and decides when to recover; the agent joins the snapshot stream
-// (McastJoin::kLater) while the sequencer recovers and leaves it afterwards.
+// (McastJoin::kLater) while the sequencer recovers and leaves it afterwards. With
+// options.replay it also asks the exchange's replay port for the missing records
+// (MdReplayClient, one request at a time) and feeds them to the sequencer; a request that
+// fails or times out leaves that recovery to the snapshot stream.
 //
 // Back-pressure: while the output queue is full, poll() reads no socket (the kernel buffers,
 // grown to receive_buffer_bytes at construction, absorb the burst); nothing already read is
@@ -55,7 +60,7 @@ class MarketDataConsumer final : public common::Agent {
   [[nodiscard]] std::string_view name() const override { return "market_data_consumer"; }
 
   // Any thread.
-  [[nodiscard]] MarketDataConsumerStats stats() const noexcept { return sequencer_.stats(); }
+  [[nodiscard]] MarketDataConsumerStats stats() const noexcept;
   [[nodiscard]] bool recovering() const noexcept { return sequencer_.recovering(); }
   // What the kernel granted for SO_RCVBUF on the incremental socket (bytes).
   [[nodiscard]] int receive_buffer_bytes() const noexcept { return receive_buffer_bytes_; }
@@ -72,15 +77,28 @@ class MarketDataConsumer final : public common::Agent {
   int read_incremental() noexcept;
   int read_snapshot() noexcept;
   void follow_recovery() noexcept;
+  int follow_replay() noexcept;
 
   const MarketDataConsumerOptions options_;
+  const common::TscClock& clock_;
   MarketDataSequencer sequencer_;
+  std::optional<MdReplayClient> replay_;
+  // The recovery_number() of the last recovery whose replay failed: not asked again.
+  std::uint64_t replay_given_up_ = 0;
+  std::uint64_t replay_recovery_ = 0;  // the recovery_number() the request in progress is for
   common::McastReceiver incremental_;
   common::McastReceiver snapshot_;
   int receive_buffer_bytes_ = 0;
   // The snapshot socket was left: datagrams it queued before are read and discarded.
   bool drain_snapshot_ = false;
   alignas(common::kCacheLineSize) std::array<unsigned char, kReadBufferSize> buffer_{};
+  alignas(common::kCacheLineSize) common::SingleWriterCounter replay_requests_;
+  common::SingleWriterCounter replay_served_;
+  common::SingleWriterCounter replay_refused_;
+  common::SingleWriterCounter replay_connect_failures_;
+  common::SingleWriterCounter replay_closed_;
+  common::SingleWriterCounter replay_garbage_;
+  common::SingleWriterCounter replay_timeouts_;
 };
 
 }  // namespace llt::trading

@@ -29,6 +29,23 @@ struct MarketDataConsumerStats {
   std::uint64_t last_recovery_ns = 0;      // start of the last recovery to its end
   std::uint64_t max_recovery_ns = 0;
   bool recovering = false;
+  // Market data replay (docs/recovery.md): recoveries that replayed records completed, and the
+  // start-to-end time of those and of the ones a snapshot completed.
+  std::uint64_t recoveries_by_replay = 0;
+  std::uint64_t replay_records = 0;         // replayed records taken into a recovery
+  std::uint64_t replay_records_unused = 0;  // replayed records no longer needed on arrival
+  std::uint64_t last_replay_recovery_ns = 0;
+  std::uint64_t max_replay_recovery_ns = 0;
+  std::uint64_t last_snapshot_recovery_ns = 0;
+  std::uint64_t max_snapshot_recovery_ns = 0;
+  // The consumer's replay requests and how the ones that did not serve ended.
+  std::uint64_t replay_requests = 0;
+  std::uint64_t replay_served = 0;
+  std::uint64_t replay_refused = 0;  // REPLAY_END not SERVED (not available, not yet, bad)
+  std::uint64_t replay_connect_failures = 0;
+  std::uint64_t replay_closed = 0;   // the connection failed or was closed mid-answer
+  std::uint64_t replay_garbage = 0;  // a record out of place in the answer
+  std::uint64_t replay_timeouts = 0;
 };
 
 }  // namespace llt::trading

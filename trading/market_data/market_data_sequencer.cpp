@@ -47,6 +47,13 @@ MarketDataConsumerStats MarketDataSequencer::stats() const noexcept {
   stats.last_recovery_ns = last_recovery_ns_.load();
   stats.max_recovery_ns = max_recovery_ns_.load();
   stats.recovering = recovering_counter_.load() != 0;
+  stats.recoveries_by_replay = recoveries_by_replay_.load();
+  stats.replay_records = replay_records_.load();
+  stats.replay_records_unused = replay_unused_.load();
+  stats.last_replay_recovery_ns = last_replay_ns_.load();
+  stats.max_replay_recovery_ns = max_replay_ns_.load();
+  stats.last_snapshot_recovery_ns = last_snapshot_ns_.load();
+  stats.max_snapshot_recovery_ns = max_snapshot_ns_.load();
   return stats;
 }
 

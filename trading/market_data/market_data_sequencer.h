@@ -11,6 +11,7 @@
 #include "common/stats/latency_histogram.h"
 #include "common/time/tsc_clock.h"
 #include "exchange/protocol/market_update.h"
+#include "exchange/protocol/md_replay.h"
 #include "exchange/protocol/types.h"
 #include "trading/market_data/datagram_loss_filter.h"
 #include "trading/market_data/market_data_consumer_options.h"
@@ -125,6 +126,58 @@ class MarketDataSequencer {
     return DatagramResult::kAccepted;
   }
 
+  // One record of a replay answer (docs/recovery.md, step 2): an incremental update with its
+  // original seq_num, read at read_tsc. Taken like a late incremental while recovering, inside
+  // the hole: [next_seq(), highest received]; anything else is counted as unused. A recovery
+  // that replayed records complete ends "by replay". The caller flush()es after a batch.
+  void on_replay_record(const exchange::MarketUpdate& update, std::uint64_t read_tsc) noexcept {
+    const exchange::SeqNum seq = update.seq_num;
+    if (!recovering_ || !have_base_ || seq < next_seq_ || seq >= received_horizon_ ||
+        seq < buffer_.low()) {
+      replay_unused_.add();
+      return;
+    }
+    last_tsc_ = read_tsc;
+    replay_records_.add();
+    if (seq == next_seq_ && !blocked_ && !snapshot_pending_) {
+      if (LLT_LIKELY(out_.try_emplace(MarketEvent{update, read_tsc}))) {
+        ++forwarded_;
+        advance_base();
+        replay_filled_ = true;
+        return;
+      }
+      blocked_ = true;
+    }
+    if (buffer_.insert(update, read_tsc) == ReorderBuffer::InsertResult::kInserted) {
+      replay_filled_ = true;
+    } else {
+      replay_unused_.add();
+    }
+  }
+
+  // The range a replay request should ask for now: from next_seq() up to the first update held
+  // after it (or the highest number received), at most kMaxMdReplayCount. False when there is
+  // nothing to ask: not recovering, no base (a restart, or the queue outgrew), a snapshot
+  // being forwarded, or a late start (next_seq() 1: the snapshot stream is the way in).
+  [[nodiscard]] bool replay_range(exchange::SeqNum& from, std::uint32_t& count) const noexcept {
+    if (!recovering_ || !have_base_ || snapshot_pending_ || next_seq_ <= 1 ||
+        next_seq_ >= received_horizon_ || buffer_.contains(next_seq_)) {
+      return false;
+    }
+    const exchange::SeqNum limit =
+        std::min<exchange::SeqNum>(received_horizon_, next_seq_ + exchange::kMaxMdReplayCount);
+    exchange::SeqNum end = next_seq_ + 1;
+    while (end < limit && !buffer_.contains(end)) {
+      ++end;
+    }
+    from = next_seq_;
+    count = static_cast<std::uint32_t>(end - next_seq_);
+    return true;
+  }
+
+  // Counts recoveries started so far; changes when a new one starts.
+  [[nodiscard]] std::uint64_t recovery_number() const noexcept { return recovery_number_; }
+
   // A datagram too long for the read buffer (truncated by the socket): counted as malformed.
   void on_truncated_datagram() noexcept { malformed_dropped_.add(); }
   // A socket error other than "nothing to read"; counted.
@@ -175,9 +228,16 @@ class MarketDataSequencer {
   [[nodiscard]] exchange::SeqNum next_seq() const noexcept { return next_seq_counter_.load(); }
   [[nodiscard]] MarketDataConsumerStats stats() const noexcept;
 
-  // Durations of the completed recoveries (healed or by snapshot), in nanoseconds.
+  // Durations of the completed recoveries (healed, by replay or by snapshot), in nanoseconds.
   [[nodiscard]] const common::LatencyHistogram& recovery_ns() const noexcept {
     return recovery_ns_;
+  }
+  // The same, of the recoveries ended by replay / by a snapshot only.
+  [[nodiscard]] const common::LatencyHistogram& replay_recovery_ns() const noexcept {
+    return replay_recovery_ns_;
+  }
+  [[nodiscard]] const common::LatencyHistogram& snapshot_recovery_ns() const noexcept {
+    return snapshot_recovery_ns_;
   }
 
  private:
@@ -317,6 +377,8 @@ class MarketDataSequencer {
 
   void start_recovery(std::uint64_t read_tsc) noexcept {
     recovering_ = true;
+    replay_filled_ = false;
+    ++recovery_number_;
     recovery_start_tsc_ = read_tsc;
     if (!snapshot_pending_) {
       assembler_.reset();  // datagrams left over from an earlier recovery
@@ -334,8 +396,27 @@ class MarketDataSequencer {
     if (ns > max_recovery_ns_.load()) {
       max_recovery_ns_.set(ns);
     }
-    (healed ? gaps_healed_ : recoveries_completed_).add();
+    if (!healed) {
+      recoveries_completed_.add();
+      snapshot_recovery_ns_.record(ns);
+      record_max(last_snapshot_ns_, max_snapshot_ns_, ns);
+    } else if (replay_filled_) {
+      recoveries_by_replay_.add();
+      replay_recovery_ns_.record(ns);
+      record_max(last_replay_ns_, max_replay_ns_, ns);
+    } else {
+      gaps_healed_.add();
+    }
+    replay_filled_ = false;
     recovering_counter_.set(0);
+  }
+
+  static void record_max(common::SingleWriterCounter& last, common::SingleWriterCounter& max,
+                         std::uint64_t ns) noexcept {
+    last.set(ns);
+    if (ns > max.load()) {
+      max.set(ns);
+    }
   }
 
   void advance_base() noexcept {
@@ -367,6 +448,8 @@ class MarketDataSequencer {
   bool recovering_ = false;
   bool blocked_ = false;           // the output queue was full: flush() before reading more
   bool snapshot_pending_ = false;  // an applied snapshot is being forwarded
+  bool replay_filled_ = false;     // replayed records went into this recovery
+  std::uint64_t recovery_number_ = 0;
   std::size_t snapshot_pos_ = 0;   // next record of it to push
   exchange::SeqNum next_seq_ = 1;  // the books start empty, before seq 1
   // One past the highest seq_num received (an update's + 1, a heartbeat's own) in this epoch.
@@ -375,6 +458,8 @@ class MarketDataSequencer {
   std::uint64_t last_tsc_ = 0;
   std::uint64_t forwarded_ = 0;  // pushed since the counter was last published
   common::LatencyHistogram recovery_ns_;
+  common::LatencyHistogram replay_recovery_ns_;
+  common::LatencyHistogram snapshot_recovery_ns_;
 
   // Read by other threads (status line): kept off the lines the hot fields live on.
   alignas(common::kCacheLineSize) common::SingleWriterCounter incremental_datagrams_;
@@ -397,6 +482,13 @@ class MarketDataSequencer {
   common::SingleWriterCounter last_recovery_ns_;
   common::SingleWriterCounter max_recovery_ns_;
   common::SingleWriterCounter recovering_counter_;
+  common::SingleWriterCounter recoveries_by_replay_;
+  common::SingleWriterCounter replay_records_;
+  common::SingleWriterCounter replay_unused_;
+  common::SingleWriterCounter last_replay_ns_;
+  common::SingleWriterCounter max_replay_ns_;
+  common::SingleWriterCounter last_snapshot_ns_;
+  common::SingleWriterCounter max_snapshot_ns_;
 };
 
 }  // namespace llt::trading

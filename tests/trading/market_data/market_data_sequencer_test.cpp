@@ -96,6 +96,87 @@ TEST(MarketDataSequencer, starts_at_seq_1_or_a_heartbeat_of_1_without_recovering
   EXPECT_EQ(h.stats().recoveries_started, 0u);
 }
 
+// Replayed records (docs/recovery.md, step 2) fill the hole like late incrementals; the
+// recovery then ends "by replay", and replay_range() says what to ask for next.
+TEST(MarketDataSequencer, replayed_records_fill_the_holes_one_range_at_a_time) {
+  const MdTestStream stream(100);
+  Harness h;
+  exchange::SeqNum from = 0;
+  std::uint32_t count = 0;
+  h.incrementals(stream.datagrams(1, 20, 5));
+  EXPECT_FALSE(h.sequencer.replay_range(from, count)) << "not recovering";
+  h.incrementals(stream.datagrams(26, 40, 5));  // 21..25 lost
+  h.incrementals(stream.datagrams(46, 50, 5));  // 41..45 lost
+  ASSERT_TRUE(h.sequencer.recovering());
+  const std::uint64_t recovery = h.sequencer.recovery_number();
+  ASSERT_TRUE(h.sequencer.replay_range(from, count));
+  EXPECT_EQ(from, 21u);
+  EXPECT_EQ(count, 5u) << "up to the first update held";
+  for (SeqNum seq = 21; seq <= 25; ++seq) {
+    h.sequencer.on_replay_record(stream.at(seq), ++h.tsc);
+  }
+  h.sequencer.on_replay_record(stream.at(10), ++h.tsc);  // older than the books: unused
+  (void)h.sequencer.flush();
+  EXPECT_TRUE(h.sequencer.recovering()) << "the second hole is still open";
+  EXPECT_EQ(h.sequencer.recovery_number(), recovery) << "the same recovery";
+  ASSERT_TRUE(h.sequencer.replay_range(from, count));
+  EXPECT_EQ(from, 41u);
+  EXPECT_EQ(count, 5u);
+  for (SeqNum seq = 41; seq <= 45; ++seq) {
+    h.sequencer.on_replay_record(stream.at(seq), ++h.tsc);
+  }
+  (void)h.sequencer.flush();
+  EXPECT_FALSE(h.sequencer.recovering());
+  EXPECT_FALSE(h.sequencer.replay_range(from, count));
+  h.drain();
+  expect_books_at(h, stream, 50);
+  const auto stats = h.stats();
+  EXPECT_EQ(stats.recoveries_started, 1u);
+  EXPECT_EQ(stats.recoveries_by_replay, 1u);
+  EXPECT_EQ(stats.recoveries_completed, 0u);
+  EXPECT_EQ(stats.gaps_healed, 0u);
+  EXPECT_EQ(stats.replay_records, 10u);
+  EXPECT_EQ(stats.replay_records_unused, 1u);
+  EXPECT_EQ(stats.last_replay_recovery_ns, stats.last_recovery_ns);
+  EXPECT_EQ(h.sequencer.replay_recovery_ns().count(), 1u);
+  EXPECT_EQ(h.sequencer.snapshot_recovery_ns().count(), 0u);
+}
+
+// A lost tail (seen by a heartbeat): the range runs up to the heartbeat's number. A snapshot
+// that wins the race makes the replayed records that come after it unused.
+TEST(MarketDataSequencer, a_snapshot_that_wins_the_race_makes_the_replay_unused) {
+  const MdTestStream stream(100);
+  Harness h;
+  exchange::SeqNum from = 0;
+  std::uint32_t count = 0;
+  h.incrementals(stream.datagrams(1, 20, 5));
+  h.incremental({md_heartbeat(31)});  // 21..30 lost
+  ASSERT_TRUE(h.sequencer.replay_range(from, count));
+  EXPECT_EQ(from, 21u);
+  EXPECT_EQ(count, 10u);
+  h.snapshot(stream.snapshot(30));
+  EXPECT_FALSE(h.sequencer.recovering());
+  h.sequencer.on_replay_record(stream.at(21), ++h.tsc);
+  (void)h.sequencer.flush();
+  h.drain();
+  expect_books_at(h, stream, 30);
+  const auto stats = h.stats();
+  EXPECT_EQ(stats.recoveries_completed, 1u);
+  EXPECT_EQ(stats.recoveries_by_replay, 0u);
+  EXPECT_EQ(stats.replay_records_unused, 1u);
+  EXPECT_EQ(stats.last_snapshot_recovery_ns, stats.last_recovery_ns);
+}
+
+TEST(MarketDataSequencer, a_late_start_is_not_replayed) {
+  const MdTestStream stream(100);
+  Harness h;
+  exchange::SeqNum from = 0;
+  std::uint32_t count = 0;
+  h.incrementals(stream.datagrams(31, 40, 5));
+  ASSERT_TRUE(h.sequencer.recovering());
+  EXPECT_FALSE(h.sequencer.replay_range(from, count)) << "the snapshot stream is the way in";
+}
+
 TEST(MarketDataSequencer, recovers_from_a_gap_through_a_snapshot_and_the_queued_updates) {
   const MdTestStream stream(100);
   Harness h;
