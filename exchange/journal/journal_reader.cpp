@@ -246,7 +246,7 @@ std::optional<std::uint64_t> first_index_of(const fs::path& directory, std::uint
       crc32c(&header, kJournalHeaderCrcBytes) != header.crc32c) {
     return std::nullopt;
   }
-  return header.first_index;
+  return std::uint64_t{header.first_index};
 }
 
 JournalScan JournalReader::scan_impl(Sink sink, void* context, bool repair,
