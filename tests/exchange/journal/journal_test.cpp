@@ -396,10 +396,13 @@ TEST(JournalReader, scan_from_an_index_skips_the_files_wholly_before_it) {
   ASSERT_FALSE(indexes.empty());
   EXPECT_EQ(indexes.front(), 21U) << "file 3 holds records 21-30";
   EXPECT_EQ(indexes.back(), 40U);
-  // From its first record on, the same journal is read whole and the flipped byte found.
+  // Needing record 10 or any before it, file 1 is read and the flipped byte found; from 11 on
+  // it is not needed.
   EXPECT_THROW((void)JournalReader(dir.path()).scan(false), JournalError);
-  EXPECT_THROW((void)JournalReader(dir.path()).scan([](const JournalRecord&) {}, false, 11),
+  EXPECT_THROW((void)JournalReader(dir.path()).scan([](const JournalRecord&) {}, false, 10),
                JournalError);
+  EXPECT_EQ(JournalReader(dir.path()).scan([](const JournalRecord&) {}, false, 11).files_skipped,
+            1U);
 }
 
 TEST(JournalReader, gap_after_a_later_first_file_is_refused) {
