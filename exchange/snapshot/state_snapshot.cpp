@@ -25,6 +25,10 @@ constexpr std::string_view kPrefix = "snapshot-";
 constexpr std::string_view kSuffix = ".llts";
 constexpr std::size_t kDigits = 20;
 
+std::string errno_text(int error) {
+  return std::error_code(error, std::generic_category()).message();
+}
+
 // Appends little-endian fields to a byte buffer.
 class Encoder {
  public:
@@ -184,7 +188,7 @@ void write_all(int fd, const char* data, std::size_t size, const std::string& pa
       continue;
     }
     if (n <= 0) {
-      throw JournalError(path, 0, std::string("cannot write: ") + std::strerror(errno));
+      throw JournalError(path, 0, std::string("cannot write: ") + errno_text(errno));
     }
     data += n;
     size -= static_cast<std::size_t>(n);
@@ -199,7 +203,7 @@ std::vector<char> read_whole(const std::string& name) {
     if (fd >= 0) {
       ::close(fd);
     }
-    throw JournalError(name, 0, std::string("cannot open the snapshot: ") + std::strerror(error));
+    throw JournalError(name, 0, std::string("cannot open the snapshot: ") + errno_text(error));
   }
   std::vector<char> bytes(static_cast<std::size_t>(st.st_size));
   std::size_t done = 0;
@@ -215,7 +219,7 @@ std::vector<char> read_whole(const std::string& name) {
         bytes.resize(done);  // shorter than fstat said: the sizes check below says so
         return bytes;
       }
-      throw JournalError(name, done, std::string("cannot read: ") + std::strerror(error));
+      throw JournalError(name, done, std::string("cannot read: ") + errno_text(error));
     }
     done += static_cast<std::size_t>(n);
   }
@@ -287,19 +291,19 @@ fs::path write_state_snapshot(const fs::path& directory, const StateSnapshot& sn
   header.put_bytes("\0\0\0\0\0\0\0\0\0\0\0\0", 12);
   header.put<std::uint32_t>(crc32c(header.bytes().data(), header.bytes().size()));
 
-  const fs::path path = directory / snapshot_file_name(snapshot.next_index);
+  fs::path path = directory / snapshot_file_name(snapshot.next_index);
   const fs::path temporary = path.string() + ".tmp";
   const std::string temporary_name = temporary.string();
   const int fd = ::open(temporary_name.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) {
-    throw JournalError(temporary_name, 0, std::string("cannot create: ") + std::strerror(errno));
+    throw JournalError(temporary_name, 0, std::string("cannot create: ") + errno_text(errno));
   }
   try {
     write_all(fd, header.bytes().data(), header.bytes().size(), temporary_name);
     write_all(fd, body.bytes().data(), body.bytes().size(), temporary_name);
     write_all(fd, reinterpret_cast<const char*>(&body_crc), sizeof body_crc, temporary_name);
     if (::fsync(fd) != 0) {
-      throw JournalError(temporary_name, 0, std::string("cannot sync: ") + std::strerror(errno));
+      throw JournalError(temporary_name, 0, std::string("cannot sync: ") + errno_text(errno));
     }
   } catch (...) {
     ::close(fd);
@@ -310,7 +314,7 @@ fs::path write_state_snapshot(const fs::path& directory, const StateSnapshot& sn
   if (::rename(temporary_name.c_str(), path.c_str()) != 0) {
     const int error = errno;
     ::unlink(temporary_name.c_str());
-    throw JournalError(path.string(), 0, std::string("cannot rename: ") + std::strerror(error));
+    throw JournalError(path.string(), 0, std::string("cannot rename: ") + errno_text(error));
   }
   const int dir_fd = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dir_fd >= 0) {
