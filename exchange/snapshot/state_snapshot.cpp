@@ -39,6 +39,9 @@ class Encoder {
     bytes_.insert(bytes_.end(), bytes, bytes + sizeof(T));
   }
   void put_bytes(const void* data, std::size_t size) {
+    if (size == 0) {
+      return;  // data may be an empty vector's null data()
+    }
     const auto* bytes = static_cast<const char*>(data);
     bytes_.insert(bytes_.end(), bytes, bytes + size);
   }
@@ -63,6 +66,9 @@ class Decoder {
     return value;
   }
   void get_bytes(void* out, std::size_t size, const char* what) {
+    if (size == 0) {
+      return;  // out may be an empty vector's null data()
+    }
     if (end_ - offset_ < size) {
       fail(std::string("short file: ") + what + " cut off");
     }
