@@ -260,6 +260,12 @@ TEST(MarketDataLoss, a_client_that_loses_a_whole_snapshot_cycle_recovers_from_th
       next_drill = std::chrono::steady_clock::now() + 1200ms;
     }
   });
+  // The last drill's snapshot cycle may still be on its way when the clients end (a slow,
+  // sanitized run): the exchange keeps publishing, so wait for it, bounded.
+  const auto cycle_deadline = std::chrono::steady_clock::now() + 5s;
+  while (!relay.drill_done() && std::chrono::steady_clock::now() < cycle_deadline) {
+    std::this_thread::sleep_for(10ms);
+  }
   relay.stop();
 
   for (TradingClient* client : {&maker, &random, &behind}) {
