@@ -259,7 +259,9 @@ TEST_P(ExchangeCrash, clients_lose_no_response_request_or_fill_across_kill_9_and
       last_journal_line = out.substr(line, out.find('\n', line) - line);
   }
   EXPECT_GE(kills_done, kills) << "the restarts took longer than the clients' duration allows";
-  if (run.snapshot_records != 0) {
+  // With 4 kills or more the day passes a snapshot before some kill. Under TSan (2 kills, and
+  // slow restarts) it may not, so there the count is only printed.
+  if (run.snapshot_records != 0 && kills >= 4) {
     EXPECT_GT(snapshot_restarts, 0) << "no restart started from a snapshot";
   }
 
