@@ -102,7 +102,9 @@ std::vector<std::string> exchange_args(std::uint16_t port, const MdChannel& md,
       test::joined_args({"--port", std::to_string(port), "--tickers", "1,2", "--max-orders",
                          "16384", "--snapshot-interval-ms", "200", "--stats-interval", "0",
                          "--journal-dir", journal_dir, "--journal-sync", sync, "--summary-json",
-                         summary, "--journal-snapshot-records", std::to_string(snapshot_records)},
+                         summary, "--journal-snapshot-records", std::to_string(snapshot_records),
+                         // Not this test's subject; its 48 MB ring slows sanitized restarts.
+                         "--md-replay-port", "0"},
                         test::md_flags(md));
   if (snapshot_records != 0) {
     args.emplace_back("--journal-prune");
