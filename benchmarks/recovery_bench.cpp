@@ -133,28 +133,37 @@ void recovery(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * state.range(0));
 }
 
-// The state of the day after its first `records` journal records, as the exchange's snapshot
-// writer captures it, in an engine and streams configured as exchange_options() configures
+// The day after its first `records` journal records, replayed as the exchange's snapshot
+// writer replays it, in an engine and streams configured as exchange_options() configures
 // the exchange's.
-llt::exchange::StateSnapshot state_after(const std::filesystem::path& directory,
-                                         std::uint64_t records) {
-  using namespace llt::exchange;
-  const ExchangeOptions options = exchange_options(directory);
-  RequestQueue requests{1 << 14};
-  ResponseQueue responses{1 << 16};
-  UpdateQueue updates{1 << 16};
-  MatchingEngine engine(engine_options(options), requests, responses, updates);
-  ClientStreams streams(options.max_clients, order_server_options(options).replay_depth);
-  DayReplay replay(engine, requests, responses, updates, streams, directory.string());
-  (void)JournalReader(directory).scan(
-      [&](const JournalRecord& record) {
-        if (record.index <= records) {
-          replay.apply(record);
-        }
-      },
-      false);
-  return replay.capture(options.journal_snapshot_responses);
-}
+struct ReplayedDay {
+  ReplayedDay(const std::filesystem::path& directory, std::uint64_t records)
+      : options(exchange_options(directory)),
+        engine(llt::exchange::engine_options(options), requests, responses, updates),
+        streams(options.max_clients, llt::exchange::order_server_options(options).replay_depth),
+        replay(engine, requests, responses, updates, streams, directory.string()) {
+    (void)llt::exchange::JournalReader(directory).scan(
+        [&](const llt::exchange::JournalRecord& record) {
+          if (record.index <= records) {
+            replay.apply(record);
+          }
+        },
+        false);
+    replay.drain();
+  }
+  // As the snapshot writer captures it.
+  [[nodiscard]] llt::exchange::StateSnapshot capture() {
+    return replay.capture(options.journal_snapshot_responses);
+  }
+
+  llt::exchange::ExchangeOptions options;
+  llt::exchange::RequestQueue requests{1 << 14};
+  llt::exchange::ResponseQueue responses{1 << 16};
+  llt::exchange::UpdateQueue updates{1 << 16};
+  llt::exchange::MatchingEngine engine;
+  llt::exchange::ClientStreams streams;
+  llt::exchange::DayReplay replay;
+};
 
 // A copy of the day's journal with a snapshot after `percent`% of its records (once per size and
 // fraction); returns its directory.
@@ -170,7 +179,7 @@ const std::filesystem::path& journal_with_snapshot(std::int64_t requests, int pe
   std::filesystem::copy(source, directory);
   const std::uint64_t records =
       (static_cast<std::uint64_t>(requests) + kClients) * static_cast<std::uint64_t>(percent) / 100;
-  (void)llt::exchange::write_state_snapshot(directory, state_after(directory, records));
+  (void)llt::exchange::write_state_snapshot(directory, ReplayedDay(directory, records).capture());
   return days.emplace(key, directory).first->second;
 }
 
@@ -196,22 +205,11 @@ void snapshot_write(benchmark::State& state) {
   const std::filesystem::path& directory = journal_of(state.range(0));
   const std::filesystem::path out = directory.string() + "_snapshot_write";
   std::filesystem::create_directories(out);
-  using namespace llt::exchange;
-  const ExchangeOptions options = exchange_options(directory);
-  RequestQueue requests{1 << 14};
-  ResponseQueue responses{1 << 16};
-  UpdateQueue updates{1 << 16};
-  MatchingEngine engine(engine_options(options), requests, responses, updates);
-  ClientStreams streams(options.max_clients, order_server_options(options).replay_depth);
-  DayReplay replay(engine, requests, responses, updates, streams, directory.string());
-  (void)JournalReader(directory).scan([&](const JournalRecord& record) { replay.apply(record); },
-                                      false);
-  replay.drain();
+  ReplayedDay day(directory, UINT64_MAX);
   std::uintmax_t bytes = 0;
   for (auto _ : state) {
     const auto start = std::chrono::steady_clock::now();
-    const std::filesystem::path file =
-        write_state_snapshot(out, replay.capture(options.journal_snapshot_responses));
+    const std::filesystem::path file = llt::exchange::write_state_snapshot(out, day.capture());
     state.SetIterationTime(
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
     bytes = std::filesystem::file_size(file);
