@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <system_error>
 
 namespace llt::exchange {
 
@@ -19,5 +20,10 @@ class JournalError : public std::runtime_error {
   std::string file;      // the journal file (or the directory) at fault
   std::uint64_t offset;  // byte offset in that file; 0 for a header or the file as a whole
 };
+
+// The text of an errno value, for the problem part of a JournalError.
+inline std::string errno_text(int error) {
+  return std::error_code(error, std::generic_category()).message();
+}
 
 }  // namespace llt::exchange

@@ -21,10 +21,6 @@ namespace {
 namespace fs = std::filesystem;
 using common::SocketFd;  // owns any file descriptor
 
-std::string errno_text(int error) {
-  return std::error_code(error, std::generic_category()).message();
-}
-
 // Reads up to `size` bytes at `offset`, looping on short reads and EINTR; returns the bytes
 // read (fewer only at the end of the file). Throws on an I/O error.
 std::size_t read_at(int fd, const std::string& path, std::uint8_t* out, std::size_t size,
@@ -53,27 +49,9 @@ void sync_directory(const fs::path& directory) {
   }
 }
 
-// The journal files of the directory, by number. A name shaped like a journal file's but not
-// one (journal-12.lltj) is an error; other names are not the journal's and are left alone.
+// The journal files of the directory by number, checked to run without a gap.
 std::vector<std::uint32_t> list_files(const fs::path& directory) {
-  std::vector<std::uint32_t> numbers;
-  std::error_code ec;
-  for (fs::directory_iterator it(directory, ec), end; !ec && it != end; it.increment(ec)) {
-    const std::string name = it->path().filename().string();
-    if (!name.starts_with("journal-") || !name.ends_with(".lltj")) {
-      continue;
-    }
-    const auto number = parse_journal_file_name(name);
-    if (!number) {
-      throw JournalError(it->path().string(), 0,
-                         "not a journal file name (journal-NNNNNN.lltj, from 000001)");
-    }
-    numbers.push_back(*number);
-  }
-  if (ec) {
-    throw JournalError(directory.string(), 0, "cannot list the directory: " + ec.message());
-  }
-  std::sort(numbers.begin(), numbers.end());
+  const std::vector<std::uint32_t> numbers = list_journal_files(directory);
   // The files run without a gap from the first one: 000001, or a later one after
   // --journal-prune removed those a snapshot made unneeded (docs/snapshots.md).
   for (std::size_t i = 0; i < numbers.size(); ++i) {
@@ -232,12 +210,30 @@ void cut(const FileScan& file, std::uint64_t offset) {
 
 }  // namespace
 
-JournalReader::JournalReader(std::filesystem::path directory, std::size_t chunk_records)
-    : directory_(std::move(directory)), chunk_records_(std::max<std::size_t>(chunk_records, 1)) {}
+std::vector<std::uint32_t> list_journal_files(const fs::path& directory) {
+  std::vector<std::uint32_t> numbers;
+  std::error_code ec;
+  for (fs::directory_iterator it(directory, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (!name.starts_with("journal-") || !name.ends_with(".lltj")) {
+      continue;
+    }
+    const auto number = parse_journal_file_name(name);
+    if (!number) {
+      throw JournalError(it->path().string(), 0,
+                         "not a journal file name (journal-NNNNNN.lltj, from 000001)");
+    }
+    numbers.push_back(*number);
+  }
+  if (ec) {
+    throw JournalError(directory.string(), 0, "cannot list the directory: " + ec.message());
+  }
+  std::sort(numbers.begin(), numbers.end());
+  return numbers;
+}
 
-// The first index in file `number`'s header, when the file exists and its header is whole,
-// ours and intact; else nullopt (the scan then reads the files before it as usual).
-std::optional<std::uint64_t> first_index_of(const fs::path& directory, std::uint32_t number) {
+std::optional<JournalFileHeader> read_journal_file_header(const fs::path& directory,
+                                                          std::uint32_t number) {
   const std::string path = (directory / journal_file_name(number)).string();
   const SocketFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   JournalFileHeader header;
@@ -246,8 +242,11 @@ std::optional<std::uint64_t> first_index_of(const fs::path& directory, std::uint
       crc32c(&header, kJournalHeaderCrcBytes) != header.crc32c) {
     return std::nullopt;
   }
-  return std::uint64_t{header.first_index};
+  return header;
 }
+
+JournalReader::JournalReader(std::filesystem::path directory, std::size_t chunk_records)
+    : directory_(std::move(directory)), chunk_records_(std::max<std::size_t>(chunk_records, 1)) {}
 
 JournalScan JournalReader::scan_impl(Sink sink, void* context, bool repair,
                                      std::uint64_t from_index) {
@@ -275,10 +274,12 @@ JournalScan JournalReader::scan_impl(Sink sink, void* context, bool repair,
   for (std::size_t i = 0; i < numbers.size(); ++i) {
     const std::uint32_t number = numbers[i];
     if (i + 1 < numbers.size() && from_index > 1) {
-      const auto next_first = first_index_of(directory_, numbers[i + 1]);
+      const auto next = read_journal_file_header(directory_, numbers[i + 1]);
+      const auto next_first = next ? std::optional<std::uint64_t>(next->first_index) : std::nullopt;
       if (next_first && *next_first <= from_index && *next_first > next_index) {
         if (i == 0 && number > 1) {
-          first_index = first_index_of(directory_, number).value_or(1);
+          const auto header = read_journal_file_header(directory_, number);
+          first_index = header ? std::uint64_t{header->first_index} : 1;
         }
         next_index = *next_first;
         ++result.files_skipped;

@@ -6,11 +6,22 @@
 #include <optional>
 #include <string>
 #include <type_traits>
+#include <vector>
 
 #include "exchange/journal/journal_error.h"
 #include "exchange/journal/journal_format.h"
 
 namespace llt::exchange {
+
+// The journal files of `directory` by number, ascending. Throws JournalError when the
+// directory cannot be listed or holds a name shaped like a journal file's that is not one
+// (journal-12.lltj); other names are not the journal's and are left alone.
+[[nodiscard]] std::vector<std::uint32_t> list_journal_files(const std::filesystem::path& directory);
+
+// The header of journal file `number` of `directory` when the file exists and its header is
+// whole, ours and intact; else nullopt.
+[[nodiscard]] std::optional<JournalFileHeader> read_journal_file_header(
+    const std::filesystem::path& directory, std::uint32_t number);
 
 // A write cut short at the end of the last file (docs/journal.md, Torn tail).
 struct JournalTornTail {

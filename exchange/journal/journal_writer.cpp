@@ -12,10 +12,6 @@
 namespace llt::exchange {
 namespace {
 
-std::string errno_text(int error) {
-  return std::error_code(error, std::generic_category()).message();
-}
-
 constexpr std::size_t kDigitsFromEnd = 11;  // "NNNNNN.lltj"
 
 }  // namespace

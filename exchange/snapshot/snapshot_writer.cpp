@@ -10,6 +10,7 @@
 
 #include "exchange/journal/crc32c.h"
 #include "exchange/journal/journal_error.h"
+#include "exchange/journal/journal_reader.h"
 
 namespace llt::exchange {
 namespace {
@@ -17,37 +18,6 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr std::size_t kTailChunkRecords = 4096;
-
-// The header of journal file `number`, if it exists and is whole and valid.
-std::optional<JournalFileHeader> read_header(const fs::path& directory, std::uint32_t number) {
-  const std::string path = (directory / journal_file_name(number)).string();
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    return std::nullopt;
-  }
-  JournalFileHeader header;
-  const ssize_t n = ::pread(fd, &header, sizeof header, 0);
-  ::close(fd);
-  if (n != static_cast<ssize_t>(sizeof header) ||
-      std::memcmp(header.magic, kJournalMagic, sizeof kJournalMagic) != 0 ||
-      crc32c(&header, kJournalHeaderCrcBytes) != header.crc32c) {
-    return std::nullopt;
-  }
-  return header;
-}
-
-// The journal files present, by number, ascending.
-std::vector<std::uint32_t> journal_files(const fs::path& directory) {
-  std::vector<std::uint32_t> numbers;
-  std::error_code ec;
-  for (fs::directory_iterator it(directory, ec), end; !ec && it != end; it.increment(ec)) {
-    if (const auto number = parse_journal_file_name(it->path().filename().string())) {
-      numbers.push_back(*number);
-    }
-  }
-  std::sort(numbers.begin(), numbers.end());
-  return numbers;
-}
 
 }  // namespace
 
@@ -63,8 +33,8 @@ JournalTail::~JournalTail() {
 bool JournalTail::open_file_with(std::uint64_t index) {
   std::uint32_t best = 0;
   std::uint64_t best_first = 0;
-  for (const std::uint32_t number : journal_files(directory_)) {
-    const auto header = read_header(directory_, number);
+  for (const std::uint32_t number : list_journal_files(directory_)) {
+    const auto header = read_journal_file_header(directory_, number);
     if (header && header->first_index <= index) {
       best = number;
       best_first = header->first_index;
@@ -117,7 +87,7 @@ bool JournalTail::fill() {
     }
     // Nothing more here: the writer may have gone on to the next file, which then starts
     // exactly at next_index (else this file is still being written).
-    const auto next = read_header(directory_, file_number_ + 1);
+    const auto next = read_journal_file_header(directory_, file_number_ + 1);
     if (!next || next->first_index != next_index_) {
       return false;
     }
@@ -230,9 +200,9 @@ std::uint64_t SnapshotWriter::prune(const fs::path& directory, std::uint64_t nex
       }
     }
   };
-  const std::vector<std::uint32_t> numbers = journal_files(directory);
+  const std::vector<std::uint32_t> numbers = list_journal_files(directory);
   for (std::size_t i = 0; i + 1 < numbers.size(); ++i) {
-    const auto following = read_header(directory, numbers[i + 1]);
+    const auto following = read_journal_file_header(directory, numbers[i + 1]);
     if (numbers[i + 1] != numbers[i] + 1 || !following || following->first_index > next_index) {
       break;
     }

@@ -25,10 +25,6 @@ constexpr std::string_view kPrefix = "snapshot-";
 constexpr std::string_view kSuffix = ".llts";
 constexpr std::size_t kDigits = 20;
 
-std::string errno_text(int error) {
-  return std::error_code(error, std::generic_category()).message();
-}
-
 // Appends little-endian fields to a byte buffer.
 class Encoder {
  public:

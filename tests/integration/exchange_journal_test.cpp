@@ -17,6 +17,7 @@
 #include "tests/support/child_process.h"
 #include "tests/support/md_subscriber.h"
 #include "tests/support/order_entry_client.h"
+#include "tests/support/scratch_dir.h"
 #include "tests/support/trading_processes.h"
 
 namespace llt::exchange {
@@ -28,25 +29,11 @@ using test::ChildProcess;
 
 constexpr ClientId kClient = 5;
 
-class JournalDir {
+// A scratch journal directory.
+class JournalDir : public test::ScratchDir {
  public:
-  JournalDir()
-      : path_(std::filesystem::temp_directory_path() /
-              ("llt_exchange_journal_" + std::to_string(::getpid()) + "_" +
-               ::testing::UnitTest::GetInstance()->current_test_info()->name())) {
-    std::filesystem::remove_all(path_);
-  }
-  ~JournalDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  JournalDir(const JournalDir&) = delete;
-  JournalDir& operator=(const JournalDir&) = delete;
-  [[nodiscard]] const std::filesystem::path& path() const { return path_; }
-  [[nodiscard]] std::filesystem::path first_file() const { return path_ / journal_file_name(1); }
-
- private:
-  std::filesystem::path path_;
+  JournalDir() : ScratchDir("llt-exchange-journal") {}
+  [[nodiscard]] std::filesystem::path first_file() const { return path() / journal_file_name(1); }
 };
 
 std::unique_ptr<ChildProcess> start_exchange(const JournalDir& dir, const test::MdChannel& md) {

@@ -20,6 +20,7 @@
 #include "tests/support/child_process.h"
 #include "tests/support/md_subscriber.h"
 #include "tests/support/order_entry_client.h"
+#include "tests/support/scratch_dir.h"
 #include "tests/support/trading_processes.h"
 
 namespace llt::exchange {
@@ -32,25 +33,10 @@ using test::ChildProcess;
 constexpr ClientId kClient = 7;
 constexpr int kOrders = 40;
 
-class TestDir {
+// A scratch journal directory.
+class TestDir : public test::ScratchDir {
  public:
-  TestDir()
-      : path_(std::filesystem::temp_directory_path() /
-              ("llt_exchange_snapshot_" + std::to_string(::getpid()) + "_" +
-               ::testing::UnitTest::GetInstance()->current_test_info()->name())) {
-    std::filesystem::remove_all(path_);
-    std::filesystem::create_directories(path_);
-  }
-  ~TestDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  TestDir(const TestDir&) = delete;
-  TestDir& operator=(const TestDir&) = delete;
-  [[nodiscard]] const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
+  TestDir() : ScratchDir("llt-exchange-snapshot") {}
 };
 
 std::unique_ptr<ChildProcess> start_exchange(const std::filesystem::path& journal,

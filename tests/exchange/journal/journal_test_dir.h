@@ -1,7 +1,5 @@
 #pragma once
 
-#include <stdlib.h>
-
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -11,35 +9,20 @@
 
 #include "exchange/journal/journal_reader.h"
 #include "exchange/journal/journal_writer.h"
+#include "tests/support/scratch_dir.h"
 
 // Helpers of the journal tests: a scratch directory removed at the end, requests that differ
 // record by record, and whole-file reads and writes.
 namespace llt::exchange::test {
 
-// A fresh directory under the system's temp directory; removed with all it holds.
-class JournalTestDir {
+// A scratch directory for a journal, with the path of its files.
+class JournalTestDir : public llt::test::ScratchDir {
  public:
-  JournalTestDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "llt-journal-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) {
-      throw std::runtime_error("mkdtemp failed");
-    }
-    path_ = pattern;
-  }
-  ~JournalTestDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  JournalTestDir(const JournalTestDir&) = delete;
-  JournalTestDir& operator=(const JournalTestDir&) = delete;
+  JournalTestDir() : ScratchDir("llt-journal") {}
 
-  [[nodiscard]] const std::filesystem::path& path() const noexcept { return path_; }
   [[nodiscard]] std::filesystem::path file(std::uint32_t number) const {
-    return path_ / journal_file_name(number);
+    return path() / journal_file_name(number);
   }
-
- private:
-  std::filesystem::path path_;
 };
 
 // The i-th request of a test stream (i >= 1): client 1 + i % 3, its own seq_num i.
