@@ -2,7 +2,7 @@
 // this machine measured in the same run on the project's own sockets (docs/latency.md,
 // Benchmarks).
 //
-// Scenarios, for each idle strategy asked for (--idle spin|backoff|both):
+// Scenarios, for each idle strategy asked for (--idle spin|backoff|block|both|all):
 //  1. Floors. tcp_pingpong: a 40-byte message to a TcpServer agent that echoes it, round trip
 //     (TcpConnection on the client). udp_one_way: the same agent, on each 40-byte request,
 //     stamps now_ticks() into a 42-byte datagram just before McastSender::send; the client's
@@ -103,7 +103,7 @@ const TscClock& clock_ref() {
 }
 
 std::string_view idle_name(IdleMode mode) {
-  return mode == IdleMode::kSpin ? "spin" : "backoff";
+  return llt::common::to_string(mode);
 }
 
 using Channel = llt::test::MulticastChannel;
@@ -174,6 +174,7 @@ class FloorAgent final : public llt::common::Agent {
 
   int poll() override { return server_.poll(*this); }
   [[nodiscard]] std::string_view name() const override { return "floor"; }
+  void on_wait_set(llt::common::WaitSet& waits) override { (void)waits.watch(server_.wait_fd()); }
   [[nodiscard]] std::uint16_t port() const { return server_.port(); }
 
   void on_accept(llt::common::TcpConnectionId, TcpConnection&) {}
@@ -753,7 +754,8 @@ void run_mode(IdleMode idle, const Config& config, std::vector<std::unique_ptr<R
 }
 
 const char* kUsage =
-    "usage: e2e_latency [--idle spin|backoff|both] [--samples N] [--ticks N] [--warmup N]\n"
+    "usage: e2e_latency [--idle spin|backoff|block|both|all] [--samples N] [--ticks N] [--warmup "
+    "N]\n"
     "  --idle     the agents' idle strategy (default both)\n"
     "  --samples  round trips / one-ways per scenario (default 20000)\n"
     "  --ticks    tick_to_trade market data ticks that each make one order (default 4000)\n"
@@ -802,11 +804,16 @@ Config parse(int argc, char** argv) {
         config.idle_modes = {IdleMode::kSpin};
       } else if (value == "backoff") {
         config.idle_modes = {IdleMode::kBackoff};
+      } else if (value == "block") {
+        config.idle_modes = {IdleMode::kBlock};
       } else if (value == "both") {
         config.idle_modes = {IdleMode::kSpin, IdleMode::kBackoff};
+      } else if (value == "all") {
+        config.idle_modes = {IdleMode::kSpin, IdleMode::kBackoff, IdleMode::kBlock};
       } else {
-        throw std::invalid_argument(
-            fmt::format("--idle: expected spin, backoff or both, got '{}'", value));
+        throw std::invalid_argument(fmt::format(
+            "--idle: expected spin, backoff, block, both (spin and backoff) or all, got '{}'",
+            value));
       }
     } else if (flag == "--samples") {
       config.samples = parse_count(flag, value);

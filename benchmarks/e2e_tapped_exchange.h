@@ -78,8 +78,9 @@ class EngineEventTap final : public common::Agent {
   std::array<Slot, 2 * kSlots> slots_{};
 };
 
-// OrderServer, MatchingEngine, EngineEventTap, MarketDataPublisher and SnapshotSynthesizer on
-// one AgentRunner thread, in that order (ExchangeApp's order with the tap after the engine).
+// MatchingEngine, OrderServer, EngineEventTap, MarketDataPublisher and SnapshotSynthesizer on
+// one AgentRunner thread, in that order (ExchangeApp's shared-threading order with the tap
+// before the publisher).
 // options.threading must be kShared (the tap shares the publisher's thread).
 //
 // Thread contract: construct, start, stop on one controlling thread.
@@ -91,7 +92,7 @@ class TappedExchange {
         tap_(updates_),
         publisher_(exchange::publisher_options(options), updates_, published_),
         synthesizer_(exchange::synthesizer_options(options), published_),
-        runner_({&order_server_, &engine_, &tap_, &publisher_, &synthesizer_},
+        runner_({&engine_, &order_server_, &tap_, &publisher_, &synthesizer_},
                 runner_options(options)) {}
 
   ~TappedExchange() { stop(); }

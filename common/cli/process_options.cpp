@@ -25,7 +25,9 @@ void add_process_flags(po::options_description& desc) {
   desc.add_options()
     ("threading", po::value<std::string>()->default_value("shared"),
      "dedicated (a pinned thread per agent) or shared (one thread)")
-    ("idle", po::value<std::string>()->default_value("backoff"), "spin or backoff")
+    ("idle", po::value<std::string>()->default_value("backoff"),
+     "what an agent thread does when it finds no work: spin (busy-poll), backoff (spin, yield, "
+     "then sleep up to 100 us) or block (sleep in epoll_wait until a packet or a queue wakes it)")
     ("cpus", po::value<std::string>()->default_value(""), "CPUs to pin agent threads to, e.g. 0,1")
     ("stats-interval", po::value<std::string>()->default_value("5"),
      "seconds between status lines (0: none)")
@@ -42,7 +44,8 @@ ProcessOptions read_process_flags(const po::variables_map& vm) {
   ProcessOptions o;
   o.threading = *parse_threading_mode(
       parse_choice("--threading", flag_text(vm, "threading"), {"dedicated", "shared"}));
-  o.idle = *parse_idle_mode(parse_choice("--idle", flag_text(vm, "idle"), {"spin", "backoff"}));
+  o.idle =
+      *parse_idle_mode(parse_choice("--idle", flag_text(vm, "idle"), {"spin", "backoff", "block"}));
   o.cpus = parse_cpu_list("--cpus", flag_text(vm, "cpus"));
   o.stats_interval_s = static_cast<std::uint32_t>(unsigned_flag(vm, "stats-interval", 0, 86'400));
   o.log_file = flag_text(vm, "log-file");

@@ -1,6 +1,9 @@
 #pragma once
 
+#include <cstdint>
 #include <string_view>
+
+#include "common/concurrent/wait_set.h"
 
 namespace llt::common {
 
@@ -16,6 +19,17 @@ class Agent {
   [[nodiscard]] virtual std::string_view name() const = 0;
   virtual void on_start() {}
   virtual void on_stop() {}
+
+  // Block idle strategy only (docs/architecture.md): called once on the agent's thread, after
+  // on_start and before the first poll. The agent watches the descriptors whose readiness
+  // means work for poll(), hands `waits.signal()` to the queues it consumes
+  // (SpscQueue::set_consumer_wake), and may keep `waits` to watch the sockets it opens later.
+  virtual void on_wait_set(WaitSet& /*waits*/) {}
+
+  // Block idle strategy only: how long, from now, the agent may go unpolled without missing
+  // a timer of its own (an order due, a heartbeat). The thread never parks longer than the
+  // least of its agents' answers, nor longer than RunnerOptions::max_park.
+  [[nodiscard]] virtual std::uint64_t max_park_ns() const noexcept { return UINT64_MAX; }
 };
 
 }  // namespace llt::common

@@ -1,5 +1,6 @@
 #include "common/concurrent/agent_runner.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "common/concurrent/thread_utils.h"
@@ -24,11 +25,22 @@ void AgentRunner::start() {
     throw std::logic_error("AgentRunner already started");
   }
   started_ = true;
+  const std::size_t threads = options_.threading == ThreadingMode::kShared ? 1 : agents_.size();
+  if (options_.idle == IdleMode::kBlock) {
+    for (std::size_t i = 0; i < threads; ++i) {
+      wait_sets_.push_back(std::make_unique<WaitSet>());
+    }
+  }
+  auto wait_set = [this](std::size_t i) {
+    return wait_sets_.empty() ? nullptr : wait_sets_[i].get();
+  };
   if (options_.threading == ThreadingMode::kShared) {
     std::optional<int> cpu;
     if (!options_.cpus.empty())
       cpu = options_.cpus.front();
-    threads_.push_back(start_thread(options_.name, cpu, [this] { run_thread(agents_); }));
+    WaitSet* waits = wait_set(0);
+    threads_.push_back(
+        start_thread(options_.name, cpu, [this, waits] { run_thread(agents_, waits); }));
     return;
   }
   for (std::size_t i = 0; i < agents_.size(); ++i) {
@@ -36,8 +48,9 @@ void AgentRunner::start() {
     if (i < options_.cpus.size())
       cpu = options_.cpus[i];
     Agent* agent = agents_[i];
-    threads_.push_back(
-        start_thread(std::string(agent->name()), cpu, [this, agent] { run_thread({agent}); }));
+    WaitSet* waits = wait_set(i);
+    threads_.push_back(start_thread(std::string(agent->name()), cpu,
+                                    [this, agent, waits] { run_thread({agent}, waits); }));
   }
 }
 
@@ -46,17 +59,22 @@ void AgentRunner::stop() {
     return;
   }
   stop_requested_.store(true, std::memory_order_release);
+  for (const auto& waits : wait_sets_) {
+    waits->signal().wake();  // a parked thread sees the request now, not at its timeout
+  }
   for (std::thread& thread : threads_) {
     thread.join();
   }
   stopped_ = true;
 }
 
-void AgentRunner::run_thread(const std::vector<Agent*>& agents) {
+void AgentRunner::run_thread(const std::vector<Agent*>& agents, WaitSet* waits) {
   for (Agent* agent : agents) {
     agent->on_start();
   }
-  if (options_.idle == IdleMode::kSpin) {
+  if (waits != nullptr) {
+    block_loop(agents, *waits);
+  } else if (options_.idle == IdleMode::kSpin) {
     poll_loop(agents, SpinIdleStrategy{});
   } else {
     poll_loop(agents, BackoffIdleStrategy{options_.backoff});
@@ -77,6 +95,59 @@ void AgentRunner::poll_loop(const std::vector<Agent*>& agents, Idle idle) {
     if (work == 0)
       ++idle_passes;
     idle.idle(work);
+  }
+  idle_passes_.fetch_add(idle_passes, std::memory_order_relaxed);
+}
+
+// docs/architecture.md, Block idle strategy.
+void AgentRunner::block_loop(const std::vector<Agent*>& agents, WaitSet& waits) {
+  for (Agent* agent : agents) {
+    agent->on_wait_set(waits);
+  }
+  WakeSignal& signal = waits.signal();
+  const auto pass = [&agents] {
+    int work = 0;
+    for (Agent* agent : agents) {
+      work += agent->poll();
+    }
+    return work;
+  };
+  const auto max_park =
+      static_cast<std::uint64_t>(std::max<std::int64_t>(options_.max_park.count(), 0));
+  std::uint64_t idle_passes = 0;
+  std::uint32_t spins = 0;
+  while (!stop_requested_.load(std::memory_order_acquire)) {
+    if (pass() > 0) {
+      spins = 0;
+      continue;
+    }
+    ++idle_passes;
+    if (spins < options_.block_spins) {
+      ++spins;
+      cpu_relax();
+      continue;
+    }
+    // Raise the flag, then look once more: a producer that pushed before the flag was seen
+    // is found by this pass; one that pushes after it sees the flag and writes the eventfd.
+    signal.park();
+    if (stop_requested_.load(std::memory_order_acquire) || pass() > 0) {
+      signal.unpark();
+      spins = 0;
+      continue;
+    }
+    std::uint64_t limit = max_park;
+    for (const Agent* agent : agents) {
+      limit = std::min(limit, agent->max_park_ns());
+    }
+    parks_.fetch_add(1, std::memory_order_relaxed);  // beside a system call: free
+    const bool woken = waits.wait(std::chrono::nanoseconds(limit)) > 0;
+    signal.unpark();
+    if (woken) {
+      wakeups_.fetch_add(1, std::memory_order_relaxed);
+      spins = 0;  // traffic: stay awake a little for what follows
+    }
+    // After a timeout the next pass serves the timers, then the thread parks again without
+    // spinning.
   }
   idle_passes_.fetch_add(idle_passes, std::memory_order_relaxed);
 }

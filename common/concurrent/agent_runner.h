@@ -1,7 +1,9 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -10,6 +12,7 @@
 
 #include "common/concurrent/agent.h"
 #include "common/concurrent/idle_strategy.h"
+#include "common/concurrent/wait_set.h"
 
 namespace llt::common {
 
@@ -38,6 +41,10 @@ struct RunnerOptions {
   ThreadingMode threading = ThreadingMode::kShared;
   IdleMode idle = IdleMode::kBackoff;
   BackoffOptions backoff{};
+  // kBlock: idle passes spun before parking, and the longest park (timers of the agents
+  // that do not say otherwise, e.g. heartbeats, are served at least this often).
+  std::uint32_t block_spins = 200;
+  std::chrono::nanoseconds max_park = std::chrono::milliseconds(1);
   std::vector<int> cpus;        // empty: no pinning
   std::string name = "agents";  // thread name prefix
 };
@@ -67,17 +74,30 @@ class AgentRunner {
   [[nodiscard]] std::uint64_t idle_passes() const noexcept {
     return idle_passes_.load(std::memory_order_relaxed);
   }
+  // kBlock: times a thread slept in the kernel, and those that ended before their timeout
+  // (a socket or a producer woke it), summed over threads; live while the threads run.
+  [[nodiscard]] std::uint64_t parks() const noexcept {
+    return parks_.load(std::memory_order_relaxed);
+  }
+  [[nodiscard]] std::uint64_t wakeups() const noexcept {
+    return wakeups_.load(std::memory_order_relaxed);
+  }
 
  private:
-  void run_thread(const std::vector<Agent*>& agents);
+  void run_thread(const std::vector<Agent*>& agents, WaitSet* waits);
   template <typename Idle>
   void poll_loop(const std::vector<Agent*>& agents, Idle idle);
+  void block_loop(const std::vector<Agent*>& agents, WaitSet& waits);
 
   std::vector<Agent*> agents_;
   RunnerOptions options_;
   std::vector<std::thread> threads_;
   std::atomic<bool> stop_requested_{false};
   std::atomic<std::uint64_t> idle_passes_{0};
+  std::atomic<std::uint64_t> parks_{0};
+  std::atomic<std::uint64_t> wakeups_{0};
+  // kBlock: each thread's WaitSet, so stop() can wake the parked ones.
+  std::vector<std::unique_ptr<WaitSet>> wait_sets_;
   bool started_ = false;
   bool stopped_ = false;
 };

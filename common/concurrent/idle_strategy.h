@@ -78,19 +78,31 @@ class BackoffIdleStrategy {
   std::chrono::microseconds sleep_{options_.min_sleep};
 };
 
-enum class IdleMode { kSpin, kBackoff };
+// kBlock: spin a little, then park in the kernel until a watched socket is readable or a
+// producer signals (common/concurrent/wait_set.h; run by AgentRunner, docs/architecture.md).
+enum class IdleMode { kSpin, kBackoff, kBlock };
 
-// "spin" or "backoff"; nullopt for anything else.
+// "spin", "backoff" or "block"; nullopt for anything else.
 [[nodiscard]] inline std::optional<IdleMode> parse_idle_mode(std::string_view text) noexcept {
   if (text == "spin")
     return IdleMode::kSpin;
   if (text == "backoff")
     return IdleMode::kBackoff;
+  if (text == "block")
+    return IdleMode::kBlock;
   return std::nullopt;
 }
 
 inline std::string_view to_string(IdleMode mode) noexcept {
-  return mode == IdleMode::kSpin ? "spin" : "backoff";
+  switch (mode) {
+    case IdleMode::kSpin:
+      return "spin";
+    case IdleMode::kBackoff:
+      return "backoff";
+    case IdleMode::kBlock:
+      return "block";
+  }
+  return "?";
 }
 
 }  // namespace llt::common

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "common/concurrent/cache_line.h"
+#include "common/concurrent/wait_set.h"
 #include "common/error.h"
 
 namespace llt::common {
@@ -101,7 +102,17 @@ class SpscQueue {
     }
     ::new (static_cast<void*>(&slots_[write & mask_])) T(std::forward<Args>(args)...);
     write_idx_.store(write + 1, std::memory_order_release);
+    if (WakeSignal* wake = consumer_wake_.load(std::memory_order_relaxed); wake != nullptr) {
+      wake->notify();
+    }
     return true;
+  }
+
+  // The consumer's thread parks in the kernel when idle (block idle strategy): every push
+  // then notifies `wake` (docs/architecture.md). nullptr, the default, turns that off. Set by the
+  // consumer's thread before it first parks.
+  void set_consumer_wake(WakeSignal* wake) noexcept {
+    consumer_wake_.store(wake, std::memory_order_relaxed);
   }
 
   // Producer only. Returns false, copying nothing, when the queue is full.
@@ -179,6 +190,7 @@ class SpscQueue {
   // Producer's line: its index and its cached copy of the consumer's.
   alignas(kCacheLineSize) std::atomic<std::size_t> write_idx_{0};
   std::size_t read_idx_cache_ = 0;
+  std::atomic<WakeSignal*> consumer_wake_{nullptr};  // read on every push; rarely written
 
   // The consumer's released index, alone on its line: a producer that finds the queue full
   // reloads it, and must not take the line the consumer writes on every pop.

@@ -117,6 +117,11 @@ class TcpServer {
   [[nodiscard]] int last_accept_error() const noexcept { return last_accept_error_; }
   [[nodiscard]] std::uint64_t poll_errors() const noexcept { return poll_errors_; }
 
+  // The server's epoll descriptor: readable when the listener or a connection has input, for
+  // a thread that sleeps in a WaitSet (block idle strategy). A connection whose sends wait for
+  // room in its socket buffer does not make it readable: those are retried at the next poll.
+  [[nodiscard]] int wait_fd() const noexcept { return epoll_fd_.get(); }
+
  private:
   static constexpr std::uint64_t kListenerKey = UINT64_MAX;
   static constexpr std::size_t kMaxConnectionsLimit = std::size_t{1} << 20;

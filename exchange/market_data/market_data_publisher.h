@@ -165,6 +165,9 @@ class BasicMarketDataPublisher final : public common::Agent {
   }
 
   [[nodiscard]] std::string_view name() const override { return "market_data_publisher"; }
+  // Block idle strategy: the update queue wakes the thread; the heartbeat is served by the
+  // runner's longest park (a millisecond), well inside --md-heartbeat-ms.
+  void on_wait_set(common::WaitSet& waits) override { updates_.set_consumer_wake(&waits.signal()); }
 
   [[nodiscard]] MarketDataPublisherStats stats() const noexcept {
     return {updates_published_.load(), datagrams_.load(),   heartbeats_.load(),

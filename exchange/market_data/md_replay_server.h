@@ -86,6 +86,7 @@ class MdReplayServer final : public common::Agent {
 
   int poll() override;
   [[nodiscard]] std::string_view name() const override { return "md_replay"; }
+  void on_wait_set(common::WaitSet& waits) override { (void)waits.watch(server_.wait_fd()); }
 
   [[nodiscard]] std::uint16_t port() const noexcept { return port_; }
   [[nodiscard]] MdReplayServerStats stats() const noexcept;

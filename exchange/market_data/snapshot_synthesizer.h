@@ -185,6 +185,7 @@ class BasicSnapshotSynthesizer final : public common::Agent {
   }
 
   [[nodiscard]] std::string_view name() const override { return "snapshot_synthesizer"; }
+  void on_wait_set(common::WaitSet& waits) override { updates_.set_consumer_wake(&waits.signal()); }
 
   [[nodiscard]] SnapshotSynthesizerStats stats() const noexcept {
     SnapshotSynthesizerStats stats;

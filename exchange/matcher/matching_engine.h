@@ -121,6 +121,9 @@ class MatchingEngine final : public common::Agent {
   int poll() override;
 
   [[nodiscard]] std::string_view name() const override { return "matching_engine"; }
+  void on_wait_set(common::WaitSet& waits) override {
+    requests_.set_consumer_wake(&waits.signal());
+  }
 
   [[nodiscard]] const BookType* book(TickerId ticker_id) const noexcept {
     return matcher_.book(ticker_id);

@@ -73,6 +73,11 @@ class OrderServer final : public common::Agent {
   int poll() override;
 
   [[nodiscard]] std::string_view name() const override { return "order_server"; }
+  // Block idle strategy: the sessions' sockets and the response queue wake the thread.
+  void on_wait_set(common::WaitSet& waits) override {
+    (void)waits.watch(server_.wait_fd());
+    responses_.set_consumer_wake(&waits.signal());
+  }
 
   // The port actually bound (the kernel's choice when the options said 0). Any thread.
   [[nodiscard]] std::uint16_t port() const noexcept { return port_; }

@@ -85,6 +85,23 @@ int TradeEngine::poll() {
   return work;
 }
 
+void TradeEngine::on_wait_set(common::WaitSet& waits) {
+  market_events_in_.set_consumer_wake(&waits.signal());
+  gateway_events_in_.set_consumer_wake(&waits.signal());
+}
+
+std::uint64_t TradeEngine::max_park_ns() const noexcept {
+  if (!strategy_.has_timer() || !orders_.logged_on() || in_recovery_ || quiet_) {
+    return UINT64_MAX;
+  }
+  const std::uint64_t due = strategy_.next_timer_ticks();
+  if (due == UINT64_MAX) {
+    return UINT64_MAX;
+  }
+  const std::uint64_t now = clock_.now_ticks();
+  return due <= now ? 0 : clock_.ticks_to_ns(due - now);
+}
+
 int TradeEngine::wind_down() noexcept {
   quiet_ = true;
   if (flat_.load(std::memory_order_relaxed)) {

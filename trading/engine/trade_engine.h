@@ -96,6 +96,10 @@ class TradeEngine final : public common::Agent {
   // Any thread: the wind-down was asked and no order of this session is open.
   [[nodiscard]] bool flat() const noexcept { return flat_.load(std::memory_order_acquire); }
   [[nodiscard]] std::string_view name() const override { return "trade_engine"; }
+  // Block idle strategy: both input queues wake the thread, and a timed strategy's next order
+  // bounds the park.
+  void on_wait_set(common::WaitSet& waits) override;
+  [[nodiscard]] std::uint64_t max_park_ns() const noexcept override;
 
   // Cold, after the agents stopped: one line "seq N" (the last incremental seq applied), then
   // one line per resting order "ticker side price qty priority order_id", side BUY or SELL,

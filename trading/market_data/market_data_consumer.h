@@ -58,6 +58,14 @@ class MarketDataConsumer final : public common::Agent {
   void on_stop() override;
 
   [[nodiscard]] std::string_view name() const override { return "market_data_consumer"; }
+  // Block idle strategy: both multicast sockets and each replay connection wake the thread.
+  void on_wait_set(common::WaitSet& waits) override {
+    (void)waits.watch(incremental_.fd());
+    (void)waits.watch(snapshot_.fd());
+    if (replay_) {
+      replay_->set_wait_set(&waits);
+    }
+  }
 
   // Any thread.
   [[nodiscard]] MarketDataConsumerStats stats() const noexcept;

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 
+#include "common/concurrent/wait_set.h"
 #include "common/error.h"
 #include "common/net/io_status.h"
 #include "common/net/tcp_connection.h"
@@ -55,6 +56,9 @@ class MdReplayClient {
 
   MdReplayClient(const MdReplayClient&) = delete;
   MdReplayClient& operator=(const MdReplayClient&) = delete;
+
+  // Block idle strategy: each connection it opens is watched in `waits` (nullptr: none).
+  void set_wait_set(common::WaitSet* waits) noexcept { waits_ = waits; }
 
   [[nodiscard]] bool busy() const noexcept { return state_ != State::kIdle; }
   [[nodiscard]] bool connected() const noexcept { return connection_.is_open(); }
@@ -206,6 +210,9 @@ class MdReplayClient {
     if (!connection_.attach(connector_.take()).ok()) {
       return false;
     }
+    if (waits_ != nullptr) {
+      (void)waits_->watch(connection_.fd());
+    }
     return send_request();
   }
 
@@ -220,6 +227,7 @@ class MdReplayClient {
     return true;
   }
 
+  common::WaitSet* waits_ = nullptr;
   const sockaddr_in address_;
   const std::uint64_t timeout_ticks_;
   common::TcpConnector connector_;

@@ -249,6 +249,9 @@ void OrderGateway::on_connected(std::uint64_t now_ticks) noexcept {
     connect_failed(now_ticks, attached.error);
     return;
   }
+  if (waits_ != nullptr) {
+    (void)waits_->watch(connection_.fd());
+  }
   round_trips_.clear();
   caught_up_ = false;
   resend_next_ = 0;

@@ -140,6 +140,16 @@ class OrderGateway final : public common::Agent {
   void on_stop() override;
 
   [[nodiscard]] std::string_view name() const override { return "order_gateway"; }
+  // Block idle strategy: the request queue and the session's socket (watched at each connect)
+  // wake the thread; a connect in progress and the heartbeats are served by the runner's
+  // longest park.
+  void on_wait_set(common::WaitSet& waits) override {
+    waits_ = &waits;
+    requests_.set_consumer_wake(&waits.signal());
+    if (connection_.is_open()) {
+      (void)waits.watch(connection_.fd());
+    }
+  }
 
   // Any thread.
   [[nodiscard]] OrderGatewayCounters counters() const noexcept;
@@ -279,6 +289,7 @@ class OrderGateway final : public common::Agent {
   sockaddr_in address_{};
 
   common::TcpConnection connection_;
+  common::WaitSet* waits_ = nullptr;  // block idle strategy only
   common::TcpConnector connector_;
   ReconnectBackoff backoff_;
   RoundTripTable round_trips_;

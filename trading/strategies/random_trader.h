@@ -149,6 +149,11 @@ class RandomTrader {
   }
 
   [[nodiscard]] std::uint64_t interval_ticks() const noexcept { return interval_ticks_; }
+  // When the next order is due (clock ticks); 0 before the first on_timer, UINT64_MAX when
+  // the rate is 0.
+  [[nodiscard]] std::uint64_t next_due_ticks() const noexcept {
+    return params_.orders_per_second == 0 ? UINT64_MAX : next_due_;
+  }
 
  private:
   void send_invalid(std::size_t ticker, exchange::Side side, exchange::Price price,

@@ -94,6 +94,20 @@ class StrategySet<StrategyList<S...>> {
     });
   }
 
+  // When a timed strategy next wants on_timer (clock ticks; 0: at once, UINT64_MAX: never);
+  // UINT64_MAX for a strategy without a timer or one that does not say.
+  [[nodiscard]] std::uint64_t next_timer_ticks() const noexcept {
+    return std::visit(
+        [](const auto& s) -> std::uint64_t {
+          if constexpr (requires { s.next_due_ticks(); }) {
+            return s.next_due_ticks();
+          } else {
+            return UINT64_MAX;
+          }
+        },
+        impl_);
+  }
+
   [[nodiscard]] std::string_view name() const noexcept { return kNames[impl_.index()]; }
 
  private:

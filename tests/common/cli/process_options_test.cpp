@@ -105,7 +105,7 @@ TEST(ProcessOptions, reads_every_shared_flag) {
 TEST(ProcessOptions, every_error_starts_with_the_flag_and_its_reason) {
   EXPECT_EQ(usage_error({"--threading", "both"}),
             "--threading: 'both' is not one of: dedicated, shared");
-  EXPECT_EQ(usage_error({"--idle", "nap"}), "--idle: 'nap' is not one of: spin, backoff");
+  EXPECT_EQ(usage_error({"--idle", "nap"}), "--idle: 'nap' is not one of: spin, backoff, block");
   EXPECT_EQ(usage_error({"--stats-interval", "-1"}),
             "--stats-interval: '-1' is not a non-negative integer");
   EXPECT_EQ(usage_error({"--multicast-port", "0"}),

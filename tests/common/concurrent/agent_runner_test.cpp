@@ -151,6 +151,8 @@ TEST(AgentRunner, parses_mode_names) {
   EXPECT_EQ(parse_threading_mode("both"), std::nullopt);
   EXPECT_EQ(parse_idle_mode("spin"), IdleMode::kSpin);
   EXPECT_EQ(parse_idle_mode("backoff"), IdleMode::kBackoff);
+  EXPECT_EQ(parse_idle_mode("block"), IdleMode::kBlock);
+  EXPECT_EQ(to_string(IdleMode::kBlock), "block");
   EXPECT_EQ(parse_idle_mode("sleep"), std::nullopt);
 }
 
