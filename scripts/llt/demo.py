@@ -4,10 +4,14 @@ summary from the processes' --summary-json files (trades per ticker, each client
 and P&L, modifies, expirations, messages per quote change, rejects, recoveries, latency
 percentiles) and plots the latency CSVs. Exit code 0
 only when every process ended by itself or on SIGTERM with exit code 0; 130 when
-interrupted. --benchmarks runs every benchmark binary's short mode instead."""
+interrupted. --idle MODE gives every process that idle strategy; --compare-idle runs the
+demo once per strategy (spin, backoff, block), one after the other, and prints one table of
+their latency and CPU time (idle_compare.py). --benchmarks runs every benchmark binary's
+short mode instead."""
 
 from __future__ import annotations
 
+import dataclasses
 import glob
 import os
 import re
@@ -16,16 +20,29 @@ import subprocess
 import sys
 import time
 
-from llt import command, processes, run, summary
+from llt import command, idle_compare, processes, run, summary
 
 ME = "scripts/demo.sh"
 USAGE = """\
-usage: scripts/demo.sh [--duration SECONDS] [--stats-interval SECONDS] [--no-build]
-       scripts/demo.sh --benchmarks [--full]
+usage: scripts/demo.sh [--duration SECONDS] [--stats-interval SECONDS] [--idle MODE]
+                       [--no-build] [--build-dir DIR]
+       scripts/demo.sh --compare-idle [--compare-json FILE] [--duration SECONDS]
+                       [--stats-interval SECONDS] [--no-build] [--build-dir DIR]
+       scripts/demo.sh --benchmarks [--full] [--no-build] [--build-dir DIR]
 
-  --duration SECONDS        how long the clients trade (default 30)
+  --duration SECONDS        how long the clients trade (default 30; 20 with --compare-idle)
   --stats-interval SECONDS  seconds between status lines (default: duration / 5, 1 to 5)
-  --no-build                skip install_deps and the build; use build/release as it is
+  --idle MODE               spin, backoff or block, given to all five processes (default: not
+                            given, the executables' default, backoff)
+  --compare-idle            the demo once per idle strategy (spin, backoff, block), one after
+                            the other for the same duration, then one table: order round trip,
+                            tick-to-trade, the exchange's read-to-response, CPU seconds per
+                            process; exit 0 only when every run was clean
+  --compare-json FILE       also write that table as JSON to FILE (relative to the repository
+                            root; it is always in the comparison's folder as compare.json)
+  --no-build                skip install_deps and the build; use the build folder as it is
+  --build-dir DIR           where exchange/exchange and trading/trading (and benchmarks/) are
+                            (default build/release)
   --benchmarks              instead of the live demo, build Release and run every benchmark
                             binary (ours beside its peer) in its short mode
   --full                    the benchmarks, longer runs (implies --benchmarks)"""
@@ -34,7 +51,8 @@ SHOWN = re.compile(r"^(exchange: (order entry|sessions)|trading: client [0-9]+ )
 
 
 def parse(args: list[str]) -> dict:
-    opts = {"duration": 30, "stats": 0, "build": True, "benchmarks": False, "full": False}
+    opts = {"duration": 0, "stats": 0, "build": True, "benchmarks": False, "full": False,
+            "idle": None, "compare": False, "compare_json": "", "build_dir": "build/release"}
     i = 0
     while i < len(args):
         arg = args[i]
@@ -44,8 +62,20 @@ def parse(args: list[str]) -> dict:
                 arg, value, minimum=1)
             i += 2
             continue
+        if arg in ("--idle", "--compare-json", "--build-dir"):
+            value = run._value(args, i)
+            if arg == "--idle":
+                opts["idle"] = run.idle_mode(arg, value)
+            elif not value:
+                raise command.UsageError(f"{arg} needs a non-empty value")
+            else:
+                opts["compare_json" if arg == "--compare-json" else "build_dir"] = value
+            i += 2
+            continue
         if arg == "--no-build":
             opts["build"] = False
+        elif arg == "--compare-idle":
+            opts["compare"] = True
         elif arg == "--benchmarks":
             opts["benchmarks"] = True
         elif arg == "--full":
@@ -58,12 +88,27 @@ def parse(args: list[str]) -> dict:
     # --full alone still means the long benchmark runs (benchmarks/RESULTS.md's command).
     if opts["full"]:
         opts["benchmarks"] = True
+    check_combination(opts)
+    if not opts["duration"]:
+        opts["duration"] = 20 if opts["compare"] else 30
     if not opts["stats"]:
         opts["stats"] = min(max(opts["duration"] // 5, 1), 5)
     return opts
 
 
-def run_benchmarks(do_build: bool, full: bool) -> int:
+def check_combination(opts: dict) -> None:
+    """The flags that do not go together, each refused by name."""
+    if opts["benchmarks"] and (opts["compare"] or opts["idle"]):
+        flag = "--compare-idle" if opts["compare"] else "--idle"
+        raise command.UsageError(f"{flag} is for the live demo, not --benchmarks")
+    if opts["compare"] and opts["idle"]:
+        raise command.UsageError("--idle and --compare-idle do not go together "
+                                 "(the comparison runs every mode)")
+    if opts["compare_json"] and not opts["compare"]:
+        raise command.UsageError("--compare-json needs --compare-idle")
+
+
+def run_benchmarks(do_build: bool, full: bool, build_dir: str = "build/release") -> int:
     if do_build:
         for step in (["scripts/install_deps.sh"], ["cmake", "--preset", "release"],
                      ["cmake", "--build", "--preset", "release"]):
@@ -74,8 +119,8 @@ def run_benchmarks(do_build: bool, full: bool) -> int:
                 return code
     min_time = "0.5" if full else "0.05"
     status = 0
-    benches = sorted(glob.glob("build/release/benchmarks/*_bench"))
-    benches.append("build/release/benchmarks/e2e_latency")
+    benches = sorted(glob.glob(os.path.join(build_dir, "benchmarks", "*_bench")))
+    benches.append(os.path.join(build_dir, "benchmarks", "e2e_latency"))
     for bench in benches:
         if not os.access(bench, os.X_OK):
             continue
@@ -247,80 +292,100 @@ def plot(run_dir: str, duration: int, names: list[str]) -> None:
         print(f"latency plot: failed, see {run_dir}/plot.err")
 
 
-def live_demo(duration: int, stats: int, do_build: bool) -> int:
-    if do_build:
-        run.build(ME)
+class Interrupt:
+    """SIGINT and SIGTERM noted instead of raised, so the demo stops its run and reports."""
+
+    def __init__(self) -> None:
+        self.seen = False
+
+    def install(self) -> None:
+        signal.signal(signal.SIGINT, self._note)
+        signal.signal(signal.SIGTERM, self._note)
+
+    def _note(self, _signo, _frame) -> None:
+        self.seen = True
+
+
+@dataclasses.dataclass
+class Outcome:
+    """How one run ended."""
+    run_dir: str
+    stop_status: int = 0
+    stop_output: str = ""
+    late: bool = False
+    interrupted: bool = False
+    left: list[str] = dataclasses.field(default_factory=list)
+
+
+def new_run_dir(prefix: str) -> str:
+    os.makedirs("build/runs", exist_ok=True)
+    return os.path.join(os.path.realpath("build/runs"),
+                        f"{prefix}-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}")
+
+
+def run_once(run_dir: str, duration: int, stats: int, build_dir: str, idle: str | None,
+             interrupt: Interrupt, follow: bool) -> Outcome:
+    """Starts the five processes in `run_dir`, shows their status lines when `follow`, waits
+    for the clients to end (at most duration + 20 s) and stops everything."""
     clients = processes.clients()
     names = ["exchange"] + [c.name for c in clients]
-    os.makedirs("build/runs", exist_ok=True)
-    run_dir = os.path.join(os.path.realpath("build/runs"),
-                           f"demo-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}")
-
-    interrupted = False
-
-    def on_signal(_signo, _frame):
-        nonlocal interrupted
-        interrupted = True
-
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGTERM, on_signal)
-
+    outcome = Outcome(run_dir)
     stopped = False
-    stop_status, stop_output = 0, ""
     try:
-        print(f"=== demo: starting the exchange and four clients for {duration} s (status "
-              f"every {stats} s)", flush=True)
-        run.start(run_dir, duration=duration, stats=stats, do_build=False)
-        print()
-        follower = LineFollower(run_dir, names)
-        late = False
+        run.start(run_dir, duration=duration, stats=stats, build_dir=build_dir, do_build=False,
+                  idle=idle)
+        follower = LineFollower(run_dir, names) if follow else None
+        if follower:
+            print()
         deadline = time.monotonic() + duration + 20
         while True:
-            follower.show()
+            if follower:
+                follower.show()
             if all(run.read_rc(run_dir, c.name) is not None for c in clients):
                 break
-            if interrupted:
+            if interrupt.seen:
                 break
             if time.monotonic() >= deadline:
-                late = True
+                outcome.late = True
                 break
             time.sleep(0.5)
-        follower.show()
-        if interrupted:
+        if follower:
+            follower.show()
+        if interrupt.seen:
             print("demo: interrupted; stopping everything")
-        elif late:
+        elif outcome.late:
             print(f"demo: the clients had not ended {duration + 20} s after the start; "
                   f"stopping them", file=sys.stderr)
         else:
             print("demo: the clients ended; stopping the exchange")
         sys.stdout.flush()
-        stop_status, stop_output = run.stop_captured(run_dir, 10)
+        outcome.stop_status, outcome.stop_output = run.stop_captured(run_dir, 10)
         stopped = True
     finally:
         # Whatever happens (an error, Ctrl-C), nothing the demo started stays running.
         if not stopped and os.path.isfile(os.path.join(run_dir, "pids")):
             _, output = run.stop_captured(run_dir, 10)
             print(output)
+    outcome.interrupted = interrupt.seen
+    outcome.left = [f"{name} ({pid})" for name, pid in run.read_pids(run_dir)
+                    if run.is_ours(pid, run_dir)]
+    return outcome
 
-    print_summary(run_dir, duration, stop_output, clients)
-    print()
-    plot(run_dir, duration, names)
 
-    left = [f"{name} ({pid})" for name, pid in run.read_pids(run_dir)
-            if run.is_ours(pid, run_dir)]
-    print()
+def verdict(outcome: Outcome) -> int:
+    """Prints why a run failed, or that it was clean; its exit code."""
     status = 0
-    if left:
-        print(f"demo: FAILED, still running: {' '.join(left)}", file=sys.stderr)
+    if outcome.left:
+        print(f"demo: FAILED, still running: {' '.join(outcome.left)}", file=sys.stderr)
         status = 1
-    if stop_status != 0:
+    if outcome.stop_status != 0:
         print("demo: FAILED, not every process ended cleanly (see the exit codes above)",
               file=sys.stderr)
         status = 1
-    if late:
+    if outcome.late:
         print("demo: FAILED, the clients did not end by themselves in time", file=sys.stderr)
         status = 1
-    if interrupted:
+    if outcome.interrupted:
         print("demo: interrupted (every process stopped)")
         return 130
     if status == 0:
@@ -328,10 +393,75 @@ def live_demo(duration: int, stats: int, do_build: bool) -> int:
     return status
 
 
+def live_demo(duration: int, stats: int, do_build: bool, build_dir: str = "build/release",
+              idle: str | None = None) -> int:
+    if do_build:
+        run.build(ME)
+    clients = processes.clients()
+    names = ["exchange"] + [c.name for c in clients]
+    run_dir = new_run_dir("demo")
+    interrupt = Interrupt()
+    interrupt.install()
+    print(f"=== demo: starting the exchange and four clients for {duration} s (status "
+          f"every {stats} s{f', idle {idle}' if idle else ''})", flush=True)
+    outcome = run_once(run_dir, duration, stats, build_dir, idle, interrupt, follow=True)
+
+    print_summary(run_dir, duration, outcome.stop_output, clients)
+    print()
+    plot(run_dir, duration, names)
+    print()
+    return verdict(outcome)
+
+
+def compare_idle(duration: int, stats: int, do_build: bool, build_dir: str = "build/release",
+                 json_path: str = "") -> int:
+    """The demo once per idle strategy, one after the other, then the comparison table."""
+    if do_build:
+        run.build(ME)
+    run.binaries(build_dir, ME)
+    clients = [c.name for c in processes.clients()]
+    top = new_run_dir("idle")
+    interrupt = Interrupt()
+    interrupt.install()
+    modes = processes.IDLE_MODES
+    print(f"=== demo: the exchange and four clients for {duration} s with each idle strategy "
+          f"in turn ({', '.join(modes)}); everything is in {top}", flush=True)
+    rows, status = [], 0
+    for number, mode in enumerate(modes, 1):
+        print(f"\n=== idle {mode} ({number} of {len(modes)}), {duration} s of trading",
+              flush=True)
+        outcome = run_once(os.path.join(top, mode), duration, stats, build_dir, mode,
+                           interrupt, follow=False)
+        for line in outcome.stop_output.splitlines():
+            print("  " + line)
+        code = verdict(outcome)
+        rows.append(idle_compare.mode_figures(outcome.run_dir, mode, clients, code == 0))
+        status = status or code
+        if outcome.interrupted:
+            status = 130
+            break
+
+    print(f"\n=== idle strategies compared ({duration} s of trading each, one run each; "
+          f"everything is in {top})\n")
+    for line in idle_compare.table(rows, clients):
+        print(line)
+    print()
+    for line in idle_compare.legend():
+        print(line)
+    for path in [os.path.join(top, "compare.json")] + ([json_path] if json_path else []):
+        idle_compare.write_json(path, rows, duration)
+        print(f"table as JSON: {os.path.abspath(path)}")
+    return status
+
+
 def act(opts: dict) -> int:
     if opts["benchmarks"]:
-        return run_benchmarks(opts["build"], opts["full"])
-    return live_demo(opts["duration"], opts["stats"], opts["build"])
+        return run_benchmarks(opts["build"], opts["full"], opts["build_dir"])
+    if opts["compare"]:
+        return compare_idle(opts["duration"], opts["stats"], opts["build"], opts["build_dir"],
+                            opts["compare_json"])
+    return live_demo(opts["duration"], opts["stats"], opts["build"], opts["build_dir"],
+                     opts["idle"])
 
 
 def main(argv: list[str]) -> int:

@@ -1,6 +1,7 @@
 """The processes of a run, defined once: the exchange on tickers 1 and 2, two market makers
 (tickers 1 and 2), a liquidity taker and a random trader (both on tickers 1,2), all on
-loopback with --threading shared --idle backoff, and the flags each gets."""
+loopback with --threading shared, and the flags each gets. The idle strategy is the
+executables' default (backoff) unless a run names one (--idle)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import shutil
 import subprocess
 
 TICKERS = "1,2"
+IDLE_MODES = ("spin", "backoff", "block")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -55,16 +57,20 @@ class Channel:
         return self.port + 1
 
 
-def common_flags(channel: Channel, stats_interval: int) -> list[str]:
-    """The flags every process of a run gets."""
-    return ["--multicast-addr", channel.group, "--multicast-port", str(channel.port),
-            "--threading", "shared", "--idle", "backoff", "--stats-interval", str(stats_interval)]
+def common_flags(channel: Channel, stats_interval: int, idle: str | None = None) -> list[str]:
+    """The flags every process of a run gets; --idle only when `idle` is given (else the
+    executables' default)."""
+    flags = ["--multicast-addr", channel.group, "--multicast-port", str(channel.port),
+             "--threading", "shared"]
+    if idle is not None:
+        flags += ["--idle", idle]
+    return flags + ["--stats-interval", str(stats_interval)]
 
 
 def exchange_command(binary: str, run_dir: str, channel: Channel, stats_interval: int,
-                     latency_csv: bool = True) -> list[str]:
-    cmd = [binary, "--port", "0", "--tickers", TICKERS, *common_flags(channel, stats_interval),
-           "--log-file", f"{run_dir}/exchange.log"]
+                     latency_csv: bool = True, idle: str | None = None) -> list[str]:
+    cmd = [binary, "--port", "0", "--tickers", TICKERS,
+           *common_flags(channel, stats_interval, idle), "--log-file", f"{run_dir}/exchange.log"]
     if latency_csv:
         cmd += ["--latency-csv", f"{run_dir}/exchange.csv"]
     return cmd + ["--summary-json", f"{run_dir}/exchange.json"]
@@ -72,8 +78,9 @@ def exchange_command(binary: str, run_dir: str, channel: Channel, stats_interval
 
 def client_command(binary: str, run_dir: str, client: Client, port: int, channel: Channel,
                    stats_interval: int, duration: int | None = None, latency_csv: bool = True,
-                   book_dump: bool = False) -> list[str]:
-    cmd = [binary, *client.args(), "--port", str(port), *common_flags(channel, stats_interval)]
+                   book_dump: bool = False, idle: str | None = None) -> list[str]:
+    cmd = [binary, *client.args(), "--port", str(port),
+           *common_flags(channel, stats_interval, idle)]
     if duration is not None:
         cmd += ["--duration", str(duration)]
     if book_dump:

@@ -1,8 +1,9 @@
 """A run: the exchange and its four clients in the background, everything they write in one
 run folder (NAME.out: start line, status lines, text summary; NAME.err; NAME.log; NAME.csv:
-latency histograms; NAME.json: the exit summary; NAME.rc: the exit code once it ended; pids:
-"NAME PID" per line). `stop` ends exactly those pids: a pid is signalled only while its
-command line names the run folder, so a recycled pid is never signalled.
+latency histograms; NAME.json: the exit summary; NAME.cpu: the CPU seconds it used and
+NAME.rc: the exit code, once it ended; pids: "NAME PID" per line). `stop` ends exactly
+those pids: a pid is signalled only while its command line names the run folder, so a
+recycled pid is never signalled.
 
     python3 -m llt.run [start|stop|status] ...   (scripts/run_exchange_and_clients.sh)
 """
@@ -25,7 +26,7 @@ SCRIPTS = os.path.join(REPO, "scripts")
 
 USAGE = f"""\
 usage: {ME} [start] [--dir DIR] [--duration SECONDS] [--stats-interval SECONDS]
-                                       [--build-dir DIR] [--no-build]
+                                       [--idle MODE] [--build-dir DIR] [--no-build]
        {ME} stop [DIR] [--timeout SECONDS]
        {ME} status [DIR]
 
@@ -37,6 +38,8 @@ start   builds Release (unless --no-build), starts the exchange on a free port a
           --duration SECONDS    the clients exit by themselves after this (default 0: they
                                 run until stopped); the exchange runs until stopped
           --stats-interval S    seconds between status lines (default 5)
+          --idle MODE           spin, backoff or block, given to all five processes (default:
+                                not given, the executables' default, backoff)
           --build-dir DIR       where exchange/exchange and trading/trading are
                                 (default build/release)
 stop    SIGTERM to the clients, then to the exchange, of that run folder (default
@@ -56,6 +59,13 @@ def whole_number(flag: str, value: str, minimum: int = 0, what: str = "a whole n
         suffix = f" >= {minimum}" if minimum > 0 else ""
         raise UsageError(f"{flag} '{value}' is not {what}{suffix}")
     return int(value)
+
+
+def idle_mode(flag: str, value: str) -> str:
+    """An --idle value the executables take: spin, backoff or block."""
+    if value not in processes.IDLE_MODES:
+        raise UsageError(f"{flag} '{value}' is not one of: {', '.join(processes.IDLE_MODES)}")
+    return value
 
 
 def abs_dir(path: str, me: str = ME) -> str:
@@ -107,6 +117,17 @@ def read_rc(run_dir: str, name: str) -> str | None:
     except OSError:
         return None
     return text or None
+
+
+def read_cpu(run_dir: str, name: str) -> tuple[float, float] | None:
+    """The user and system CPU seconds the process used, as its supervisor wrote them when
+    it reaped it (NAME.cpu); None before it ended, or for a run of an older supervisor."""
+    try:
+        with open(os.path.join(run_dir, f"{name}.cpu"), encoding="utf-8") as f:
+            words = f.read().split()
+        return float(words[0]), float(words[1])
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def wait_gone(run_dir: str, pids: list[int], timeout: float) -> bool:
@@ -291,8 +312,8 @@ def wait_for_port(run_dir: str, timeout: float = 15) -> int | None:
 
 
 def start(run_dir: str = "", duration: int = 0, stats: int = 5, build_dir: str = "build/release",
-          do_build: bool = True) -> str:
-    """Starts a run; returns its folder."""
+          do_build: bool = True, idle: str | None = None) -> str:
+    """Starts a run (every process with --idle `idle`, when given); returns its folder."""
     if do_build:
         build()
     exchange_bin, trading_bin = binaries(build_dir)
@@ -314,7 +335,8 @@ def start(run_dir: str = "", duration: int = 0, stats: int = 5, build_dir: str =
     channel = processes.random_channel()
     if channel is None:
         raise Exit(1, f"{ME}: no free UDP port pair found")
-    launch(run_dir, "exchange", processes.exchange_command(exchange_bin, run_dir, channel, stats))
+    launch(run_dir, "exchange", processes.exchange_command(exchange_bin, run_dir, channel, stats,
+                                                             idle=idle))
     port = wait_for_port(run_dir)
     if port is None:
         err = ""
@@ -331,16 +353,17 @@ def start(run_dir: str = "", duration: int = 0, stats: int = 5, build_dir: str =
     clients = processes.clients()
     for client in clients:
         launch(run_dir, client.name, processes.client_command(
-            trading_bin, run_dir, client, port, channel, stats, duration=duration))
+            trading_bin, run_dir, client, port, channel, stats, duration=duration, idle=idle))
 
     with open(os.path.join(run_dir, "run.env"), "w", encoding="utf-8") as f:
         f.write(f"port={port}\nmulticast_addr={channel.group}\n"
-                f"multicast_port={channel.port}\nduration={duration}\nstats_interval={stats}\n")
+                f"multicast_port={channel.port}\nduration={duration}\nstats_interval={stats}\n"
+                f"idle={idle or 'default'}\n")
 
     print(f"run folder: {run_dir}")
     print(f"  {'exchange':<9} pid {pid_of(run_dir, 'exchange'):<8} order entry 127.0.0.1:{port}, "
           f"market data {channel.group}:{channel.port} (snapshots :{channel.snapshot_port}), "
-          f"tickers {processes.TICKERS}")
+          f"tickers {processes.TICKERS}, idle {idle or 'default (backoff)'}")
     for client in clients:
         print(f"  {client.name:<9} pid {pid_of(run_dir, client.name):<8} client "
               f"{client.client_id}, {client.description}")
@@ -363,7 +386,7 @@ def _value(args: list[str], i: int) -> str:
 
 def cmd_start(args: list[str]) -> int:
     opts = {"run_dir": "", "duration": 0, "stats": 5, "build_dir": "build/release",
-            "do_build": True}
+            "do_build": True, "idle": None}
     i = 0
     while i < len(args):
         arg = args[i]
@@ -373,6 +396,8 @@ def cmd_start(args: list[str]) -> int:
             opts["duration"] = whole_number("--duration", _value(args, i))
         elif arg == "--stats-interval":
             opts["stats"] = whole_number("--stats-interval", _value(args, i))
+        elif arg == "--idle":
+            opts["idle"] = idle_mode("--idle", _value(args, i))
         elif arg == "--build-dir":
             opts["build_dir"] = _value(args, i)
         elif arg == "--no-build":

@@ -1,7 +1,9 @@
 """Runs one process of a run and reaps it, detached from the command that started it (so a
 run outlives `start`): supervise() starts the command with its stdout in DIR/NAME.out and
-stderr in DIR/NAME.err, appends "NAME PID" to DIR/pids, waits for it and writes its exit
-code to DIR/NAME.rc (a death by signal N as 128 + N, as a shell reports it)."""
+stderr in DIR/NAME.err, appends "NAME PID" to DIR/pids, reaps it with wait4 and writes the
+CPU time it used (its rusage: "USER SYSTEM" seconds, all its threads over its whole life)
+to DIR/NAME.cpu, then its exit code to DIR/NAME.rc (a death by signal N as 128 + N, as a
+shell reports it)."""
 
 from __future__ import annotations
 
@@ -15,11 +17,24 @@ def _default_signals() -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
-def _write_rc(run_dir: str, name: str, rc: int) -> None:
-    tmp = os.path.join(run_dir, f".{name}.rc")
+def _write(run_dir: str, file_name: str, text: str) -> None:
+    """Writes DIR/FILE_NAME whole or not at all (a reader never sees half of it)."""
+    tmp = os.path.join(run_dir, f".{file_name}")
     with open(tmp, "w", encoding="utf-8") as f:
-        f.write(f"{rc}\n")
-    os.replace(tmp, os.path.join(run_dir, f"{name}.rc"))
+        f.write(text)
+    os.replace(tmp, os.path.join(run_dir, file_name))
+
+
+def _write_rc(run_dir: str, name: str, rc: int) -> None:
+    _write(run_dir, f"{name}.rc", f"{rc}\n")
+
+
+def _reap(child: subprocess.Popen) -> tuple[int, float, float]:
+    """Waits for `child`; its exit code as Popen reports it (-N: signal N), and its user and
+    system CPU seconds."""
+    _, status, usage = os.wait4(child.pid, 0)
+    child.returncode = os.waitstatus_to_exitcode(status)
+    return child.returncode, usage.ru_utime, usage.ru_stime
 
 
 def supervise(run_dir: str, name: str, command: list[str]) -> None:
@@ -37,7 +52,8 @@ def supervise(run_dir: str, name: str, command: list[str]) -> None:
             return
         with open(os.path.join(run_dir, "pids"), "a", encoding="utf-8") as pids:
             pids.write(f"{name} {child.pid}\n")
-        rc = child.wait()
+        rc, user, system = _reap(child)
+    _write(run_dir, f"{name}.cpu", f"{user:.3f} {system:.3f}\n")
     _write_rc(run_dir, name, 128 - rc if rc < 0 else rc)
 
 

@@ -41,11 +41,23 @@ class ProcessesTest(unittest.TestCase):
             self.assertEqual(cmd[cmd.index("--multicast-addr") + 1], "239.255.201.7")
             self.assertEqual(cmd[cmd.index("--multicast-port") + 1], "12000")
             self.assertEqual(cmd[cmd.index("--threading") + 1], "shared")
-            self.assertEqual(cmd[cmd.index("--idle") + 1], "backoff")
+            # No --idle unless the run names one: the executables' default.
+            self.assertNotIn("--idle", cmd)
         self.assertEqual(commands[0][commands[0].index("--port") + 1], "0")
         for cmd in commands[1:]:
             self.assertEqual(cmd[cmd.index("--port") + 1], "4242")
             self.assertEqual(cmd[cmd.index("--duration") + 1], "10")
+
+    def test_an_idle_mode_reaches_every_process(self):
+        channel = processes.Channel("239.255.201.7", 12000)
+        for mode in processes.IDLE_MODES:
+            commands = [processes.exchange_command("ex", "/d", channel, 5, idle=mode)]
+            commands += [processes.client_command("tr", "/d", c, 1, channel, 5, idle=mode)
+                         for c in processes.clients()]
+            for cmd in commands:
+                self.assertEqual(cmd.count("--idle"), 1)
+                self.assertEqual(cmd[cmd.index("--idle") + 1], mode)
+        self.assertEqual(processes.IDLE_MODES, ("spin", "backoff", "block"))
 
     def test_soak_clients_dump_their_books_without_latency_csv(self):
         channel = processes.Channel("239.255.201.7", 12000)

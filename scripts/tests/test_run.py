@@ -107,6 +107,19 @@ class RunTest(unittest.TestCase):
         self.assertIn(f"stop: mm-2 (pid {pid}) killed with SIGKILL, exit 137", output)
         self.assertFalse(run.is_ours(pid, self.dir))
 
+    def test_the_supervisor_records_the_cpu_time_its_process_used(self):
+        burn = "import time\nend = time.process_time() + 0.3\n" \
+               "while time.process_time() < end:\n    pass\n"
+        run.launch(self.dir, "busy", [sys.executable, "-c", burn, f"{self.dir}/b"])
+        deadline = time.monotonic() + 20
+        while run.read_rc(self.dir, "busy") is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.assertEqual(run.read_rc(self.dir, "busy"), "0")
+        user, system = run.read_cpu(self.dir, "busy")
+        self.assertGreaterEqual(user + system, 0.25)
+        self.assertLess(user + system, 10)
+        self.assertIsNone(run.read_cpu(self.dir, "never-started"))
+
     def test_stop_of_a_clean_run_is_zero(self):
         pid = run.launch(self.dir, "mm-1", [sys.executable, "-c", "pass", f"{self.dir}/x"])
         deadline = time.monotonic() + 10
@@ -122,11 +135,23 @@ class RunTest(unittest.TestCase):
             with self.assertRaises(run.UsageError):
                 run.whole_number("--duration", bad, minimum=minimum)
 
+    def test_idle_modes_and_a_bad_one_named_with_its_flag(self):
+        for mode in ("spin", "backoff", "block"):
+            self.assertEqual(run.idle_mode("--idle", mode), mode)
+        for bad in ("", "Spin", "sleep", "busy"):
+            with self.assertRaises(run.UsageError) as caught:
+                run.idle_mode("--idle", bad)
+            self.assertEqual(str(caught.exception),
+                             f"--idle '{bad}' is not one of: spin, backoff, block")
+
     def test_main_exit_codes_of_usage_errors(self):
         self.assertEqual(run.main(["bogus"]), 2)
         self.assertEqual(run.main(["stop", "--timeout", "x"]), 2)
         self.assertEqual(run.main(["stop", self.dir]), 2)  # no pids file
         self.assertEqual(run.main(["status", "a", "b"]), 2)
+        # Refused before anything is built or started.
+        self.assertEqual(run.main(["start", "--no-build", "--idle", "sleep"]), 2)
+        self.assertEqual(run.main(["start", "--no-build", "--idle"]), 2)
 
 
 if __name__ == "__main__":

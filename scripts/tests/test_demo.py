@@ -1,0 +1,69 @@
+"""scripts/demo.sh's command line: --idle, --compare-idle and their companions, each bad
+value or combination refused with the flag's name. Nothing is built or started."""
+
+import contextlib
+import io
+import os
+import unittest
+
+from llt import command, demo
+
+
+def parse_error(args):
+    """The message of the usage error demo.parse raises for `args`."""
+    try:
+        demo.parse(args)
+    except command.UsageError as e:
+        return str(e)
+    raise AssertionError(f"no usage error for {args}")
+
+
+class DemoParseTest(unittest.TestCase):
+    def test_defaults_pass_no_idle_mode(self):
+        opts = demo.parse([])
+        self.assertEqual((opts["duration"], opts["stats"], opts["idle"], opts["compare"]),
+                         (30, 5, None, False))
+        self.assertEqual(opts["build_dir"], "build/release")
+
+    def test_idle_mode_for_the_demo(self):
+        for mode in ("spin", "backoff", "block"):
+            self.assertEqual(demo.parse(["--idle", mode, "--duration", "5"])["idle"], mode)
+
+    def test_a_bad_idle_mode_names_the_flag(self):
+        self.assertEqual(parse_error(["--idle", "sleep"]),
+                         "--idle 'sleep' is not one of: spin, backoff, block")
+        self.assertEqual(parse_error(["--idle"]), "--idle needs a value")
+
+    def test_compare_idle_runs_20_s_by_default_and_takes_a_json_file(self):
+        opts = demo.parse(["--compare-idle", "--no-build", "--build-dir", "b/r",
+                           "--compare-json", "out/c.json"])
+        self.assertEqual((opts["compare"], opts["duration"], opts["stats"], opts["build"]),
+                         (True, 20, 4, False))
+        self.assertEqual((opts["build_dir"], opts["compare_json"]), ("b/r", "out/c.json"))
+        self.assertEqual(demo.parse(["--compare-idle", "--duration", "7"])["duration"], 7)
+
+    def test_flags_that_do_not_go_together_are_refused_by_name(self):
+        self.assertIn("--idle and --compare-idle",
+                      parse_error(["--compare-idle", "--idle", "spin"]))
+        self.assertEqual(parse_error(["--compare-json", "x.json"]),
+                         "--compare-json needs --compare-idle")
+        self.assertIn("--compare-idle", parse_error(["--benchmarks", "--compare-idle"]))
+        self.assertIn("--idle", parse_error(["--full", "--idle", "block"]))
+        self.assertIn("--compare-json", parse_error(["--compare-idle", "--compare-json", ""]))
+        self.assertIn("--duration", parse_error(["--compare-idle", "--duration", "0"]))
+
+    def test_main_exits_2_on_a_usage_error_naming_the_flag(self):
+        err = io.StringIO()
+        self.addCleanup(os.chdir, os.getcwd())  # main runs from the repository root
+        with contextlib.redirect_stderr(err):
+            self.assertEqual(demo.main(["--idle", "busy"]), 2)
+        self.assertEqual(err.getvalue(), "scripts/demo.sh: --idle 'busy' is not one of: spin, "
+                                         "backoff, block (try --help)\n")
+
+    def test_help_names_the_new_flags(self):
+        for flag in ("--idle MODE", "--compare-idle", "--compare-json FILE", "--build-dir DIR"):
+            self.assertIn(flag, demo.USAGE)
+
+
+if __name__ == "__main__":
+    unittest.main()
