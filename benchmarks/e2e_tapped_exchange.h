@@ -78,9 +78,9 @@ class EngineEventTap final : public common::Agent {
   std::array<Slot, 2 * kSlots> slots_{};
 };
 
-// MatchingEngine, OrderServer, EngineEventTap, MarketDataPublisher and SnapshotSynthesizer on
-// one AgentRunner thread, in that order (ExchangeApp's shared-threading order with the tap
-// before the publisher).
+// OrderServer, MatchingEngine, ResponseSender, EngineEventTap, MarketDataPublisher and
+// SnapshotSynthesizer on one AgentRunner thread, in that order (ExchangeApp's shared-threading
+// order with the tap before the publisher).
 // options.threading must be kShared (the tap shares the publisher's thread).
 //
 // Thread contract: construct, start, stop on one controlling thread.
@@ -89,10 +89,11 @@ class TappedExchange {
   explicit TappedExchange(const exchange::ExchangeOptions& options)
       : engine_(exchange::engine_options(options), requests_, responses_, updates_),
         order_server_(exchange::order_server_options(options), requests_, responses_),
+        response_sender_(order_server_),
         tap_(updates_),
         publisher_(exchange::publisher_options(options), updates_, published_),
         synthesizer_(exchange::synthesizer_options(options), published_),
-        runner_({&engine_, &order_server_, &tap_, &publisher_, &synthesizer_},
+        runner_({&order_server_, &engine_, &response_sender_, &tap_, &publisher_, &synthesizer_},
                 runner_options(options)) {}
 
   ~TappedExchange() { stop(); }
@@ -118,6 +119,7 @@ class TappedExchange {
   exchange::PublishedUpdateQueue published_{1 << 12};
   exchange::MatchingEngine engine_;
   exchange::OrderServer order_server_;
+  exchange::ResponseSender response_sender_;
   EngineEventTap tap_;
   exchange::MarketDataPublisher publisher_;
   exchange::SnapshotSynthesizer synthesizer_;

@@ -90,14 +90,16 @@ ExchangeApp::ExchangeApp(const ExchangeOptions& options)
     // answered NOT_AVAILABLE rather than NOT_YET_PUBLISHED.
     md_replay_ring_->skip_to(publisher_->stats().last_seq);
   }
-  // Dedicated threading: the order of the --cpus list. Shared threading: one pass polls the
-  // engine just before the order server, so the responses to what a pass matched leave before
-  // the publisher's multicast of the same events, not after it (docs/architecture.md).
-  std::vector<common::Agent*> agents{order_server_.get(), engine_.get(), publisher_.get(),
-                                     synthesizer_.get()};
+  // Dedicated threading: one thread per agent, in the order of the --cpus list. Shared
+  // threading: a pass reads, matches, sends the responses, then publishes, so no response
+  // waits behind the multicast of the same events (docs/architecture.md).
+  std::vector<common::Agent*> agents{order_server_.get(), engine_.get()};
   if (options_.process.threading == common::ThreadingMode::kShared) {
-    std::swap(agents[0], agents[1]);
+    response_sender_ = std::make_unique<ResponseSender>(*order_server_);
+    agents.push_back(response_sender_.get());
   }
+  agents.push_back(publisher_.get());
+  agents.push_back(synthesizer_.get());
   if (md_replay_) {
     agents.push_back(md_replay_.get());
   }

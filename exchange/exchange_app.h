@@ -136,6 +136,7 @@ class ExchangeApp {
   std::unique_ptr<ExchangeJournal> journal_;
   ExchangeRecovery recovery_;
   std::unique_ptr<SnapshotWriter> snapshot_writer_;
+  std::unique_ptr<ResponseSender> response_sender_;  // shared threading only
   std::unique_ptr<common::AgentRunner> runner_;
   std::uint64_t last_requests_ = 0;
   std::uint64_t last_status_ns_ = 0;

@@ -86,6 +86,11 @@ int OrderServer::poll() {
   return work;
 }
 
+int OrderServer::send_responses() noexcept {
+  now_ = clock_.now_ticks();
+  return drain_responses() + flush_dirty();
+}
+
 // The private members below are reached only from poll(), in this unit; `inline` keeps the
 // inlining they had when they were defined in the class.
 

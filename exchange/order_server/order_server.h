@@ -79,6 +79,13 @@ class OrderServer final : public common::Agent {
     responses_.set_consumer_wake(&waits.signal());
   }
 
+  // The first steps of poll() alone: routes the engine's responses to their sessions and sends
+  // them. In shared threading the ResponseSender agent runs it again right after the matching
+  // engine, so the responses to what a pass matched leave before the publisher's multicast of
+  // the same events (docs/architecture.md, Agent order in shared threading). Order server's
+  // thread only.
+  int send_responses() noexcept;
+
   // The port actually bound (the kernel's choice when the options said 0). Any thread.
   [[nodiscard]] std::uint16_t port() const noexcept { return port_; }
   [[nodiscard]] const std::string& local_name() const noexcept { return local_name_; }
@@ -287,6 +294,20 @@ class OrderServer final : public common::Agent {
   common::LatencyHistogram read_to_response_sent_;
   common::LatencyHistogram sequenced_to_engine_in_;
   Counters counters_;
+};
+
+// Shared threading only: an agent that runs OrderServer::send_responses, placed right after
+// the matching engine on the thread that also runs the order server (docs/architecture.md,
+// Agent order in shared threading). In dedicated threading the order server's own poll sends
+// the responses and this agent is not used.
+class ResponseSender final : public common::Agent {
+ public:
+  explicit ResponseSender(OrderServer& server) noexcept : server_(server) {}
+  int poll() override { return server_.send_responses(); }
+  [[nodiscard]] std::string_view name() const override { return "order_server_responses"; }
+
+ private:
+  OrderServer& server_;
 };
 
 }  // namespace llt::exchange

@@ -1,6 +1,7 @@
 // Orders through real TCP sessions: every NEW and CANCEL reaches the real matching engine in
 // order and is answered exactly once, with the engine's reject reasons passed through.
 
+#include <atomic>
 #include <chrono>
 #include <thread>
 #include <vector>
@@ -280,6 +281,69 @@ TEST(OrderServerOrders, answers_every_request_when_the_engine_queue_is_tiny) {
     EXPECT_EQ(filled, kOrders);
   }
   EXPECT_GT(exchange.counters().sequencer_stalls, 0u) << "the engine queue was full at times";
+}
+
+// Polled last in a shared pass: counts the passes that ended with engine responses still
+// queued for the order server (they would leave only in the next pass, after the multicast).
+class ResponsesLeftProbe final : public common::Agent {
+ public:
+  explicit ResponsesLeftProbe(ResponseQueue& responses) : responses_(responses) {}
+  int poll() override {
+    if (!responses_.empty_guess()) {
+      left_.fetch_add(1);
+    }
+    return 0;
+  }
+  [[nodiscard]] std::string_view name() const override { return "probe"; }
+  [[nodiscard]] int left() const { return left_.load(); }
+
+ private:
+  ResponseQueue& responses_;
+  std::atomic<int> left_{0};
+};
+
+// Shared threading as ExchangeApp wires it, with or without the ResponseSender after the
+// engine; `kOrders` crossing orders from two clients. Returns the probe's count.
+int passes_ending_with_responses_queued(bool with_sender) {
+  constexpr int kOrders = 200;
+  RequestQueue requests(1024);
+  ResponseQueue responses(4096);
+  UpdateQueue updates(std::size_t{1} << 15);
+  MatchingEngine engine(testing::test_engine_options(), requests, responses, updates);
+  OrderServer server(testing::test_order_server_options(), requests, responses);
+  ResponseSender sender(server);
+  ResponsesLeftProbe probe(responses);
+  std::vector<common::Agent*> agents{&server, &engine};
+  if (with_sender) {
+    agents.push_back(&sender);
+  }
+  agents.push_back(&probe);
+  common::RunnerOptions options;
+  options.threading = common::ThreadingMode::kShared;
+  common::AgentRunner runner(agents, options);
+  runner.start();
+  OrderEntryClient buyer(server.port(), 7);
+  OrderEntryClient seller(server.port(), 8);
+  EXPECT_TRUE(log_on(buyer));
+  EXPECT_TRUE(log_on(seller));
+  for (int i = 1; i <= kOrders; ++i) {
+    EXPECT_TRUE(buyer.send(buyer.new_order(1, i, Side::kBuy, 100, 1)));
+    EXPECT_TRUE(receive_response(buyer, ClientResponseType::kAccepted));
+    EXPECT_TRUE(seller.send(seller.new_order(1, i, Side::kSell, 100, 1)));
+    EXPECT_TRUE(receive_response(seller, ClientResponseType::kAccepted));
+    EXPECT_TRUE(receive_response(seller, ClientResponseType::kFilled));
+    EXPECT_TRUE(receive_response(buyer, ClientResponseType::kFilled));
+  }
+  runner.stop();
+  return probe.left();
+}
+
+TEST(OrderServerOrders, in_shared_threading_the_responses_of_a_pass_leave_in_that_pass) {
+  EXPECT_EQ(passes_ending_with_responses_queued(/*with_sender=*/true), 0)
+      << "a response waited for the next pass, behind the publisher";
+  // The probe can see it: without the ResponseSender every matched request ends a pass with
+  // its responses still queued.
+  EXPECT_GT(passes_ending_with_responses_queued(/*with_sender=*/false), 0);
 }
 
 }  // namespace
