@@ -51,7 +51,7 @@ void sync_directory(const fs::path& directory) {
 
 // The journal files of the directory by number, checked to run without a gap.
 std::vector<std::uint32_t> list_files(const fs::path& directory) {
-  const std::vector<std::uint32_t> numbers = list_journal_files(directory);
+  std::vector<std::uint32_t> numbers = list_journal_files(directory);
   // The files run without a gap from the first one: 000001, or a later one after
   // --journal-prune removed those a snapshot made unneeded (docs/snapshots.md).
   for (std::size_t i = 0; i < numbers.size(); ++i) {

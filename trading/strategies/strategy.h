@@ -97,15 +97,9 @@ class StrategySet<StrategyList<S...>> {
   // When a timed strategy next wants on_timer (clock ticks; 0: at once, UINT64_MAX: never);
   // UINT64_MAX for a strategy without a timer or one that does not say.
   [[nodiscard]] std::uint64_t next_timer_ticks() const noexcept {
-    return std::visit(
-        [](const auto& s) -> std::uint64_t {
-          if constexpr (requires { s.next_due_ticks(); }) {
-            return s.next_due_ticks();
-          } else {
-            return UINT64_MAX;
-          }
-        },
-        impl_);
+    std::uint64_t ticks = UINT64_MAX;
+    (void)(next_timer_ticks_if<S>(ticks) || ...);
+    return ticks;
   }
 
   [[nodiscard]] std::string_view name() const noexcept { return kNames[impl_.index()]; }
@@ -138,6 +132,18 @@ class StrategySet<StrategyList<S...>> {
       return false;
     }
     f(*s);
+    return true;
+  }
+
+  template <class T>
+  bool next_timer_ticks_if(std::uint64_t& ticks) const noexcept {
+    const T* s = std::get_if<T>(&impl_);
+    if (s == nullptr) {
+      return false;
+    }
+    if constexpr (requires { s->next_due_ticks(); }) {
+      ticks = s->next_due_ticks();
+    }
     return true;
   }
 
