@@ -368,6 +368,7 @@ int main(int argc, char** argv) {
   }
   // Before the loggers exist and after they are gone: their backends would share the probe's
   // second CPU.
+  const llt::bench::OtherWork other_work;
   llt::bench::print_vm_state("start", llt::bench::measure_vm_state());
   make_loggers();
   CapturingReporter reporter;
@@ -381,6 +382,7 @@ int main(int argc, char** argv) {
   g_spdlog_pool.reset();
   g_ours.reset();
   llt::bench::print_vm_state("end", llt::bench::measure_vm_state());
+  other_work.print();
   benchmark::Shutdown();
   return 0;
 }

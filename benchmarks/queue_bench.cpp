@@ -282,6 +282,7 @@ void interleaved(double scale) {
 
 int main(int argc, char** argv) {
   const double scale = llt::bench::run_scale(argc, argv);
+  const llt::bench::OtherWork other_work;
   llt::bench::print_vm_state("start", llt::bench::measure_vm_state());
   const int code = llt::bench::run_and_report(argc, argv);
   if (code != 0)
@@ -289,5 +290,6 @@ int main(int argc, char** argv) {
   interleaved(scale);
   std::printf("\n");
   llt::bench::print_vm_state("end", llt::bench::measure_vm_state());
+  other_work.print();
   return 0;
 }

@@ -16,12 +16,18 @@
 
 #include <benchmark/benchmark.h>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <array>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -176,8 +182,8 @@ inline const char* vm_state_name(double cross_core_round_trip_ns) {
   return cross_core_round_trip_ns < kSlowRoundTripNs ? "fast" : "slow";
 }
 
-// One line: "vm state at start: fast (cross-core round trip 180.3 ns; core loop 1.63 ns/step;
-// TSC read 11.0 ns, step 10.0 ns)".
+// One line: "vm state at start: fast (cross-core round trip 141.3 ns, slow from 350; core loop
+// 1.69 ns/step; TSC read 15.5 ns, step 10.0 ns)".
 inline void print_vm_state(const char* when, const VmState& state) {
   std::printf(
       "vm state at %s: %s (cross-core round trip %.1f ns, slow from %.0f; core loop %.2f "
@@ -186,5 +192,87 @@ inline void print_vm_state(const char* when, const VmState& state) {
       kSlowRoundTripNs, state.core_loop_ns, state.tsc_read_ns, state.tsc_step_ns);
   std::fflush(stdout);
 }
+
+// CPU time that other processes and the hypervisor took while the run went on, from
+// /proc/stat and /proc/self/stat: a run with other work on the machine is not a measure of
+// the VM's state, whichever state the probe reads. Not the load average, which the run's own
+// spinning threads raise.
+class OtherWork {
+ public:
+  OtherWork() : start_(read()) {}
+
+  // "other work during the run: 0.01 CPUs (busy 1.98 of 2, this process 1.97), steal 0.00".
+  void print() const {
+    const Sample end = read();
+    const double seconds =
+        static_cast<double>(
+            std::chrono::duration_cast<std::chrono::microseconds>(end.wall - start_.wall).count()) *
+        1e-6;
+    if (!end.valid || !start_.valid || seconds <= 0) {
+      std::printf("other work during the run: unknown (no /proc)\n");
+      return;
+    }
+    const auto hz = static_cast<double>(sysconf(_SC_CLK_TCK));
+    auto cpus = [&](double jiffies) { return jiffies / hz / seconds; };
+    const double busy = cpus(end.busy - start_.busy);
+    const double self = cpus(end.self - start_.self);
+    std::printf(
+        "other work during the run: %.2f CPUs (busy %.2f of %u, this process %.2f), hypervisor "
+        "steal %.2f CPUs\n",
+        std::max(0.0, busy - self), busy, std::thread::hardware_concurrency(), self,
+        cpus(end.steal - start_.steal));
+    std::fflush(stdout);
+  }
+
+ private:
+  struct Sample {
+    bool valid = false;
+    double busy = 0;  // jiffies, every CPU: user, nice, system, irq, softirq
+    double steal = 0;
+    double self = 0;  // this process's user + system jiffies
+    std::chrono::steady_clock::time_point wall;
+  };
+
+  static Sample read() {
+    Sample sample;
+    sample.wall = std::chrono::steady_clock::now();
+    std::ifstream stat("/proc/stat");
+    std::string cpu;
+    std::array<double, 8> f{};  // user nice system idle iowait irq softirq steal
+    if (!(stat >> cpu) || cpu != "cpu") {
+      return sample;
+    }
+    for (double& v : f) {
+      stat >> v;
+    }
+    std::ifstream self("/proc/self/stat");
+    std::string line;
+    std::getline(self, line);
+    const auto paren = line.rfind(')');
+    if (!stat || paren == std::string::npos) {
+      return sample;
+    }
+    // After the command's closing parenthesis: field 3 (state) onwards; utime and stime are
+    // fields 14 and 15.
+    std::istringstream fields(line.substr(paren + 1));
+    std::string field;
+    double utime = 0;
+    double stime = 0;
+    for (int i = 3; i <= 15 && (fields >> field); ++i) {
+      if (i == 14) {
+        utime = std::strtod(field.c_str(), nullptr);
+      } else if (i == 15) {
+        stime = std::strtod(field.c_str(), nullptr);
+      }
+    }
+    sample.busy = f[0] + f[1] + f[2] + f[5] + f[6];
+    sample.steal = f[7];
+    sample.self = utime + stime;
+    sample.valid = true;
+    return sample;
+  }
+
+  Sample start_;
+};
 
 }  // namespace llt::bench
