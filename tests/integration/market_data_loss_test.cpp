@@ -244,10 +244,12 @@ TEST(MarketDataLoss, a_client_that_loses_a_whole_snapshot_cycle_recovers_from_th
                        "",
                        {},
                        {}};
-  maker.start(port, md, 7.0, prefix);
+  // A drill needs book traffic after it starts: the clients trade for several seconds past the
+  // last drill's nominal time (4.4 s), which a slow (sanitized) start-up pushes back.
+  maker.start(port, md, 10.0, prefix);
   std::this_thread::sleep_for(300ms);
-  random.start(port, md, 6.0, prefix);
-  behind.start(port, relayed, 6.5, prefix);
+  random.start(port, md, 9.0, prefix);
+  behind.start(port, relayed, 9.5, prefix);
 
   // A drill every 1.2 s from 2 s on (after every client's first snapshot, also under TSan):
   // 3 incremental datagrams, then the next snapshot cycle.
