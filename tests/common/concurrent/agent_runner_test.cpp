@@ -9,23 +9,14 @@
 #include <thread>
 
 #include "common/concurrent/spsc_queue.h"
+#include "tests/support/wait_for.h"
 
 namespace llt::common {
 namespace {
 
 using namespace std::chrono_literals;
 
-// Waits up to `limit` for `done`; tests fail rather than hang.
-template <typename Predicate>
-bool wait_for(Predicate done, std::chrono::milliseconds limit = 5000ms) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline)
-      return false;
-    std::this_thread::sleep_for(1ms);
-  }
-  return true;
-}
+using llt::test::wait_for;
 
 // Produces `limit` numbers into a queue, a few per poll.
 class Producer final : public Agent {

@@ -14,22 +14,13 @@
 #include "common/concurrent/spsc_queue.h"
 #include "common/concurrent/wait_set.h"
 #include "common/net/socket_fd.h"
+#include "tests/support/wait_for.h"
 
 namespace llt::common {
 namespace {
 
 using namespace std::chrono_literals;
-
-template <typename Predicate>
-bool wait_for(Predicate done, std::chrono::milliseconds limit = 5000ms) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline)
-      return false;
-    std::this_thread::sleep_for(1ms);
-  }
-  return true;
-}
+using llt::test::wait_for;
 
 struct SocketPair {
   SocketPair() {
