@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -121,6 +122,42 @@ def translation_units(entries: object, root: str) -> list[str]:
     return sorted(files)
 
 
+def without_gcc_pch(entries: list) -> list:
+    """The entries with GCC's precompiled-header arguments removed (`-Winvalid-pch` and
+    `-include <dir>/cmake_pch.hxx`, which the test files get from tests/CMakeLists.txt):
+    clang-tidy cannot read a GCC .gch, and without it the header's includes still come from the
+    file's own #include lines."""
+    cleaned = []
+    for entry in entries:
+        if not isinstance(entry, dict):
+            cleaned.append(entry)
+            continue
+        entry = dict(entry)
+        if isinstance(entry.get("command"), str):
+            words = shlex.split(entry["command"])
+            entry["command"] = shlex.join(_drop_pch_words(words))
+        if isinstance(entry.get("arguments"), list):
+            entry["arguments"] = _drop_pch_words(entry["arguments"])
+        cleaned.append(entry)
+    return cleaned
+
+
+def _drop_pch_words(words: list) -> list:
+    kept, skip = [], False
+    for i, word in enumerate(words):
+        if skip:
+            skip = False
+            continue
+        if word == "-Winvalid-pch":
+            continue
+        if (word == "-include" and i + 1 < len(words)
+                and str(words[i + 1]).endswith("cmake_pch.hxx")):
+            skip = True
+            continue
+        kept.append(word)
+    return kept
+
+
 def select(files: list[str], filters: tuple[str, ...]) -> list[str]:
     """The files matching at least one filter (all of them without filters)."""
     if not filters:
@@ -218,8 +255,13 @@ def tidy(opts: Options) -> int:
           flush=True)
     start = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="llt_tidy.") as logs:
+        database_dir = os.path.join(logs, "database")
+        os.mkdir(database_dir)
+        with open(os.path.join(database_dir, "compile_commands.json"), "w",
+                  encoding="utf-8") as f:
+            json.dump(without_gcc_pch(entries), f)
         try:
-            results = check_files(files, lambda file: [tidy_bin, "-p", build_dir, "--quiet",
+            results = check_files(files, lambda file: [tidy_bin, "-p", database_dir, "--quiet",
                                                        file], opts.jobs, logs)
         except OSError as e:
             raise command.Exit(1, f"{ME}: running clang-tidy failed ({e})") from None

@@ -116,6 +116,25 @@ class SelectTest(unittest.TestCase):
     def test_not_a_list(self):
         self.assertEqual(tidy.translation_units({"file": "x"}, self.ROOT), [])
 
+    def test_gcc_pch_arguments_are_dropped_and_nothing_else(self):
+        pch = "/b/tests/CMakeFiles/llt_test_pch.dir/cmake_pch.hxx"
+        entries = [
+            {"directory": "/b", "file": "/r/tests/a_test.cpp",
+             "command": f"/usr/bin/c++ -I/r -O3 -Winvalid-pch -include {pch} -o a.o -c "
+                        "/r/tests/a_test.cpp"},
+            {"directory": "/b", "file": "/r/common/b.cpp",
+             "arguments": ["c++", "-include", "/r/own.h", "-Winvalid-pch", "-include", pch,
+                           "-c", "/r/common/b.cpp"]},
+            "not an entry",
+        ]
+        cleaned = tidy.without_gcc_pch(entries)
+        self.assertEqual(cleaned[0]["command"],
+                         "/usr/bin/c++ -I/r -O3 -o a.o -c /r/tests/a_test.cpp")
+        self.assertEqual(cleaned[1]["arguments"],
+                         ["c++", "-include", "/r/own.h", "-c", "/r/common/b.cpp"])
+        self.assertEqual(cleaned[2], "not an entry")
+        self.assertIn("-Winvalid-pch", entries[0]["command"])  # the input is not modified
+
     FILES = ["benchmarks/order_book_bench.cpp", "common/error.cpp", "common/net/socket_error.cpp",
              "exchange/matcher/order_book.cpp", "tests/common/error_test.cpp",
              "tests/exchange/matcher/order_book_test.cpp", "trading/main.cpp"]
