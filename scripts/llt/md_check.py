@@ -11,18 +11,14 @@ from __future__ import annotations
 
 import select
 import signal
-import socket
-import struct
 import sys
 import time
 
-REC = struct.Struct("<QBQIbqIQ")  # seq, type, order id, ticker, side, price, qty, priority
-CLEAR, ADD, MODIFY, CANCEL, TRADE, SNAP_START, SNAP_END, HEARTBEAT = 1, 2, 3, 4, 5, 6, 7, 8
+from llt import md_wire
+from llt.md_wire import ADD, HEARTBEAT, REC, SNAP_END, SNAP_START, Books
+
 CHECKPOINT_EVERY = 20000
 CHECKPOINTS_KEPT = 8
-
-Key = tuple  # (ticker, order id): market order ids are per ticker
-Books = dict  # Key -> (ticker, side, price, qty, priority)
 
 
 def compare(name: str, expected: Books, actual: Books) -> str:
@@ -60,24 +56,9 @@ class Checker:
             self.first_error = text
 
     def apply(self, books: Books, r: tuple) -> None:
-        seq, typ, oid, ticker, side, price, qty, prio = r
-        key = (ticker, oid)
-        if typ == ADD:
-            if key in books:
-                self.error(f"seq {seq}: ADD of resting order {key}")
-            books[key] = (ticker, side, price, qty, prio)
-        elif typ == MODIFY:
-            if key not in books:
-                self.error(f"seq {seq}: MODIFY of unknown order {key}")
-                return
-            t, s, p, _, pr = books[key]
-            books[key] = (t, s, p, qty, pr)
-        elif typ == CANCEL:
-            if books.pop(key, None) is None:
-                self.error(f"seq {seq}: CANCEL of unknown order {key}")
-        elif typ == CLEAR:
-            for k in [k for k, v in books.items() if v[0] == ticker]:
-                del books[k]
+        why = md_wire.apply(books, r)
+        if why:
+            self.error(why)
 
     def checkpoint(self) -> None:
         self.checkpoints.append((self.next_seq - 1, dict(self.books), len(self.records)))
@@ -237,17 +218,6 @@ def parse_counts(first_line: str) -> dict[str, int]:
     return counts
 
 
-def receiver(group: str, port: int) -> socket.socket:
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM, socket.IPPROTO_UDP)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
-    s.bind((group, port))
-    mreq = socket.inet_aton(group) + socket.inet_aton("127.0.0.1")
-    s.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, mreq)
-    s.setblocking(False)
-    return s
-
-
 def main(argv: list[str]) -> int:
     if len(argv) < 4:
         print("usage: python3 -m llt.md_check GROUP PORT SNAPSHOT_PORT OUT NAME=PATH=TICKERS...",
@@ -255,7 +225,7 @@ def main(argv: list[str]) -> int:
         return 2
     group, port, snap_port, out_path = argv[0], int(argv[1]), int(argv[2]), argv[3]
     dumps = argv[4:]
-    inc, snap = receiver(group, port), receiver(group, snap_port)
+    inc, snap = md_wire.receiver(group, port), md_wire.receiver(group, snap_port)
     stop = False
 
     def on_term(*_):

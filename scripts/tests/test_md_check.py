@@ -6,6 +6,7 @@ import tempfile
 import unittest
 
 from llt import md_check as md
+from llt import md_wire
 
 
 def rec(seq, typ, oid=0, ticker=1, side=1, price=0, qty=0, prio=0):
@@ -15,22 +16,22 @@ def rec(seq, typ, oid=0, ticker=1, side=1, price=0, qty=0, prio=0):
 class CheckerTest(unittest.TestCase):
     def setUp(self):
         self.c = md.Checker()
-        self.c.on_incremental([rec(1, md.ADD, 7, 1, 1, 100, 5, 1),
-                               rec(2, md.ADD, 8, 2, -1, 200, 3, 2),
-                               rec(3, md.MODIFY, 7, 1, 1, 100, 4, 1)])
+        self.c.on_incremental([rec(1, md_wire.ADD, 7, 1, 1, 100, 5, 1),
+                               rec(2, md_wire.ADD, 8, 2, -1, 200, 3, 2),
+                               rec(3, md_wire.MODIFY, 7, 1, 1, 100, 4, 1)])
 
     def snapshot(self, last, orders):
-        recs = [rec(0, md.SNAP_START, last)]
+        recs = [rec(0, md_wire.SNAP_START, last)]
         for i, o in enumerate(orders, start=1):
-            recs.append(rec(i, md.ADD, *o))
-        recs.append(rec(len(recs), md.SNAP_END, last))
+            recs.append(rec(i, md_wire.ADD, *o))
+        recs.append(rec(len(recs), md_wire.SNAP_END, last))
         return recs
 
     def test_applies_in_order_and_holds_what_is_ahead(self):
         self.assertEqual(self.c.next_seq, 4)
-        self.c.on_incremental([rec(5, md.CANCEL, 8, 2)])
+        self.c.on_incremental([rec(5, md_wire.CANCEL, 8, 2)])
         self.assertEqual(self.c.next_seq, 4)
-        self.c.on_incremental([rec(4, md.HEARTBEAT), rec(4, md.ADD, 9, 1, -1, 110, 1, 3)])
+        self.c.on_incremental([rec(4, md_wire.HEARTBEAT), rec(4, md_wire.ADD, 9, 1, -1, 110, 1, 3)])
         self.assertEqual(self.c.next_seq, 6)
         self.assertEqual(set(self.c.books), {(1, 7), (1, 9)})
         self.assertEqual(self.c.stats["errors"], 0)
@@ -43,7 +44,7 @@ class CheckerTest(unittest.TestCase):
         self.assertIn("snapshot at seq 3: 1 missing, 0 extra, 1 differ", self.c.first_error)
 
     def test_errors_on_unknown_orders(self):
-        self.c.on_incremental([rec(4, md.CANCEL, 99, 1)])
+        self.c.on_incremental([rec(4, md_wire.CANCEL, 99, 1)])
         self.assertEqual(self.c.stats["errors"], 1)
 
     def test_book_dumps(self):
