@@ -77,6 +77,10 @@ ExchangeCommandLine parse_exchange_command_line(int argc, const char* const argv
     result.help_text = common::help_text(desc);
     return result;
   }
+  if (common::version_requested(vm)) {
+    result.version = true;
+    return result;
+  }
 
   ExchangeOptions& o = result.options;
   o.port = static_cast<std::uint16_t>(unsigned_flag(vm, "port", 0, 65535));

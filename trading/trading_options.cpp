@@ -112,6 +112,10 @@ TradingCommandLine parse_trading_command_line(int argc, const char* const argv[]
     result.help_text = common::help_text(desc) + strategy_help();
     return result;
   }
+  if (common::version_requested(vm)) {
+    result.version = true;
+    return result;
+  }
 
   TradingOptions& o = result.options;
   o.host = common::parse_ipv4_text("--host", flag_text(vm, "host"));

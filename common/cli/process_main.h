@@ -70,8 +70,8 @@ int run_process(std::string_view program, const ProcessOptions& options,
                 const ProcessFactory& make);
 
 // The whole main(): parses argv with `parse` (a UsageError: report_usage_error; --help: the
-// help text on stdout, kExitOk), then run_process with the options' `process` member and a
-// P built from (options, logger).
+// help text on stdout, kExitOk; --version: version_line() on stdout, kExitOk), then run_process
+// with the options' `process` member and a P built from (options, logger).
 template <class P, class Options>
 requires std::constructible_from<P, const Options&, Logger&>
 int run_process(std::string_view program, int argc, char** argv,
@@ -84,6 +84,10 @@ int run_process(std::string_view program, int argc, char** argv,
   }
   if (command_line.help) {
     std::fputs(command_line.help_text.c_str(), stdout);
+    return kExitOk;
+  }
+  if (command_line.version) {
+    std::fputs((version_line(program) + "\n").c_str(), stdout);
     return kExitOk;
   }
   const Options& options = command_line.options;

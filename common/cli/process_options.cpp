@@ -9,6 +9,7 @@
 #include <boost/program_options.hpp>
 
 #include "common/cli/option_values.h"
+#include "llt/version.h"
 
 namespace llt::common {
 
@@ -16,7 +17,7 @@ namespace po = boost::program_options;
 
 po::options_description command_line_description(const std::string& caption) {
   po::options_description desc(caption);
-  desc.add_options()("help,h", "show this help and exit");
+  desc.add_options()("help,h", "show this help and exit")("version", "print the version and exit");
   return desc;
 }
 
@@ -112,6 +113,18 @@ po::variables_map parse_flags(int argc, const char* const argv[],
     throw UsageError(e.what());
   }
   return vm;
+}
+
+bool version_requested(const po::variables_map& vm) {
+  return vm.count("version") != 0;
+}
+
+std::string version_line(std::string_view program) {
+  const std::string_view commit(LLT_GIT_COMMIT);
+  if (commit.empty()) {
+    return fmt::format("{} {}", program, LLT_VERSION);
+  }
+  return fmt::format("{} {} (commit {})", program, LLT_VERSION, commit);
 }
 
 std::string help_text(const po::options_description& desc) {

@@ -38,12 +38,13 @@ struct MarketDataChannelOptions {
 // What an executable's command-line parser returns.
 template <class Options>
 struct CommandLine {
-  bool help = false;  // --help was given: print help_text and exit 0
+  bool help = false;     // --help was given: print help_text and exit 0
+  bool version = false;  // --version was given: print version_line() and exit 0
   std::string help_text;
   Options options;
 };
 
-// An options_description captioned `caption` whose first flag is --help (-h).
+// An options_description captioned `caption` whose first flags are --help (-h) and --version.
 [[nodiscard]] boost::program_options::options_description command_line_description(
     const std::string& caption);
 
@@ -69,6 +70,15 @@ void add_market_data_flags(boost::program_options::options_description& desc,
 // twice.
 [[nodiscard]] boost::program_options::variables_map parse_flags(
     int argc, const char* const argv[], const boost::program_options::options_description& desc);
+
+// True when --version was given: the parser then returns with CommandLine::version set and
+// reads no other flag.
+[[nodiscard]] bool version_requested(const boost::program_options::variables_map& vm);
+
+// "<program> <version> (commit <short hash>)", the --version line (without the commit part
+// when the build was configured without git); the version is the project's, from the
+// generated llt/version.h.
+[[nodiscard]] std::string version_line(std::string_view program);
 
 // The --help text of `desc`.
 [[nodiscard]] std::string help_text(const boost::program_options::options_description& desc);

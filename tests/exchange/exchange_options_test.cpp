@@ -55,6 +55,13 @@ TEST(ExchangeOptions, short_flags_and_snapshot_port_follow_the_multicast_port) {
   EXPECT_EQ(o.process.idle, common::IdleMode::kSpin);
 }
 
+TEST(ExchangeOptions, version_returns_before_reading_the_other_flags) {
+  const ExchangeCommandLine cl = parse({"--version"});
+  EXPECT_TRUE(cl.version);
+  EXPECT_FALSE(cl.help);
+  EXPECT_FALSE(parse({}).version);
+}
+
 TEST(ExchangeOptions, help_returns_the_text_with_every_flag) {
   const ExchangeCommandLine cl = parse({"--help"});
   EXPECT_TRUE(cl.help);

@@ -139,6 +139,13 @@ TEST(TradingOptions, short_flags_lists_and_snapshot_port_follow_the_multicast_po
   EXPECT_EQ(o.process.idle, common::IdleMode::kSpin);
 }
 
+TEST(TradingOptions, version_returns_before_reading_the_other_flags) {
+  const TradingCommandLine command_line = parse({"--version"});
+  EXPECT_TRUE(command_line.version);
+  EXPECT_FALSE(command_line.help);
+  EXPECT_FALSE(parse({}).version);
+}
+
 TEST(TradingOptions, help_lists_every_flag_of_the_seed_and_the_issue) {
   const TradingCommandLine command_line = parse({"--help"});
   ASSERT_TRUE(command_line.help);

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "common/cli/option_values.h"
+#include "llt/version.h"
 
 namespace llt::common {
 namespace {
@@ -124,12 +125,21 @@ TEST(ProcessOptions, every_error_starts_with_the_flag_and_its_reason) {
 
 TEST(ProcessOptions, help_lists_help_and_the_shared_flags) {
   const std::string text = help_text(description());
-  for (const char* flag : {"--help", "--threading", "--idle", "--cpus", "--stats-interval",
-                           "--log-file", "--latency-csv", "--summary-json", "--multicast-addr",
-                           "--multicast-port", "--snapshot-port", "--interface", "the interface"}) {
+  for (const char* flag :
+       {"--help", "--version", "--threading", "--idle", "--cpus", "--stats-interval", "--log-file",
+        "--latency-csv", "--summary-json", "--multicast-addr", "--multicast-port",
+        "--snapshot-port", "--interface", "the interface"}) {
     EXPECT_NE(text.find(flag), std::string::npos) << flag;
   }
   EXPECT_EQ(parse({"--help"}).count("help"), 1U);
+  EXPECT_TRUE(version_requested(parse({"--version"})));
+  EXPECT_FALSE(version_requested(parse({})));
+}
+
+TEST(ProcessOptions, version_line_names_the_program_and_the_project_version) {
+  const std::string line = version_line("exchange");
+  EXPECT_EQ(line.rfind(std::string("exchange ") + LLT_VERSION, 0), 0U) << line;
+  EXPECT_EQ(line.find('\n'), std::string::npos) << line;
 }
 
 }  // namespace
