@@ -9,7 +9,7 @@ packages=(
   libgtest-dev libbenchmark-dev
   libboost-program-options-dev libboost-dev libfmt-dev
   libspdlog-dev libreaderwriterqueue-dev
-  lld python3 python3-matplotlib procps iproute2
+  lld python3 python3-matplotlib procps iproute2 tmux
 )
 
 missing=()

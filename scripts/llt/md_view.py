@@ -297,8 +297,8 @@ def render(view: MarketView, opts: Options, width: int = 100) -> list[str]:
     c = view.counts
     state = "LIVE" if view.live else "SYNCING (waiting for a snapshot)"
     lines = [
-        f"llt market data {opts.group}:{opts.port} (snapshots :{opts.snapshot}) on "
-        f"{opts.interface}   {state}   seq {view.next_seq - 1}",
+        f"{state}   seq {view.next_seq - 1}   market data {opts.group}:{opts.port} "
+        f"(snapshots :{opts.snapshot}) on {opts.interface}",
         f"records/s {view.records_per_s:,.0f}   datagrams/s {view.datagrams_per_s:,.0f}   "
         f"gaps {c['gaps']}   recoveries {c['recoveries']}   restarts {c['restarts']}   "
         f"bad datagrams {c['bad_datagrams']}   snapshots {c['snapshots']}   prices in cents",
