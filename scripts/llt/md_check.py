@@ -2,7 +2,9 @@
 books from the incremental stream, compares every snapshot the exchange publishes with them
 and, at the end, each client's --book-dump with them at the dump's seq.
 
-    python3 -m llt.md_check GROUP PORT SNAPSHOT_PORT OUT NAME=PATH=TICKERS...
+    python3 -m llt.md_check [--interface ADDR] GROUP PORT SNAPSHOT_PORT OUT NAME=PATH=TICKERS...
+
+(--interface: the local address to join the group on, default 127.0.0.1.)
 
 Runs until SIGTERM or SIGINT, then writes OUT: a first line of counts "key=value ...", a
 line per book dump, and the first error if any. Record layout: docs/protocol.md."""
@@ -219,13 +221,17 @@ def parse_counts(first_line: str) -> dict[str, int]:
 
 
 def main(argv: list[str]) -> int:
+    interface = "127.0.0.1"
+    if len(argv) >= 2 and argv[0] == "--interface":
+        interface, argv = argv[1], argv[2:]
     if len(argv) < 4:
-        print("usage: python3 -m llt.md_check GROUP PORT SNAPSHOT_PORT OUT NAME=PATH=TICKERS...",
-              file=sys.stderr)
+        print("usage: python3 -m llt.md_check [--interface ADDR] GROUP PORT SNAPSHOT_PORT OUT "
+              "NAME=PATH=TICKERS...", file=sys.stderr)
         return 2
     group, port, snap_port, out_path = argv[0], int(argv[1]), int(argv[2]), argv[3]
     dumps = argv[4:]
-    inc, snap = md_wire.receiver(group, port), md_wire.receiver(group, snap_port)
+    inc = md_wire.receiver(group, port, interface)
+    snap = md_wire.receiver(group, snap_port, interface)
     stop = False
 
     def on_term(*_):
