@@ -26,11 +26,19 @@
 //     engine -> order handed to send()) and the cost of one 40-byte TCP send() call on this machine
 //     are printed beside it.
 //
+// Across a link (--server-netns NS:ADDR --client-netns NS:ADDR, docs/deployment.md): the
+// server side (floor agent, exchange) creates its sockets inside network namespace NS on ADDR
+// (order entry listens there, multicast leaves through it) and the measuring client creates
+// its own inside the other namespace, joining and connecting from its ADDR; the threads stay
+// in this process, so both ends read the same TSC. Scenarios 1-3 only.
+//
 // Threads: every agent group in --threading shared on one thread: the exchange (or floor
 // agent) pinned to CPU 0 and the measuring client on CPU 1; for tick_to_trade the trading
 // client on CPU 1 and the exchange (backoff) and the feed on CPU 0. The client always
 // busy-polls; --idle sets the agents' idle strategy.
 
+#include <fcntl.h>
+#include <sched.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -90,7 +98,16 @@ constexpr llt::exchange::TickerId kTicker = 1;
 constexpr std::size_t kBufferBytes = 1 << 16;
 constexpr auto kWaitLimit = std::chrono::seconds(2);  // per message: a lost one is an error
 
+// A network namespace (a file of /run/netns, as `ip netns add` makes them) and the address
+// the side uses in it; both empty: this process's own namespace on loopback.
+struct NetSide {
+  std::string netns;
+  std::string address = "127.0.0.1";
+};
+
 struct Config {
+  NetSide server;
+  NetSide client;
   std::vector<IdleMode> idle_modes{IdleMode::kSpin, IdleMode::kBackoff};
   std::uint64_t samples = 20'000;  // round trips / one-ways per scenario
   std::uint64_t warmup = 2'000;
@@ -102,12 +119,82 @@ const TscClock& clock_ref() {
   return TscClock::instance();
 }
 
+using Channel = llt::test::MulticastChannel;
+using llt::test::random_multicast_channel;
+
+// Where sockets are made: the calling thread enters a side's namespace for the scope of one
+// of these (setns), and returns to the namespace it started in. A socket stays in the
+// namespace it was created in, whichever thread uses it later.
+class NetScope {
+ public:
+  static void configure(const Config& config) {
+    server_ = config.server;
+    client_ = config.client;
+    if (!server_.netns.empty()) {
+      home_fd_ = open_ns("/proc/thread-self/ns/net");
+      server_fd_ = open_ns("/run/netns/" + server_.netns);
+      client_fd_ = open_ns("/run/netns/" + client_.netns);
+    }
+  }
+  static const NetSide& server() { return server_; }
+  static const NetSide& client() { return client_; }
+  static bool across_link() { return home_fd_ >= 0; }
+
+  explicit NetScope(bool server_side) : active_(home_fd_ >= 0) {
+    if (active_) {
+      enter(server_side ? server_fd_ : client_fd_);
+    }
+  }
+  ~NetScope() {
+    if (active_) {
+      enter(home_fd_);
+    }
+  }
+  NetScope(const NetScope&) = delete;
+  NetScope& operator=(const NetScope&) = delete;
+  NetScope(NetScope&&) = delete;
+  NetScope& operator=(NetScope&&) = delete;
+
+ private:
+  static int open_ns(const std::string& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      throw std::runtime_error(
+          fmt::format("{}: cannot open it (errno {}): is the namespace "
+                      "there (scripts/netlab.sh up) and are we root?",
+                      path, errno));
+    }
+    return fd;
+  }
+  static void enter(int fd) {
+    if (::setns(fd, CLONE_NEWNET) != 0) {
+      throw std::runtime_error(fmt::format("setns failed (errno {})", errno));
+    }
+  }
+
+  bool active_;
+  static inline NetSide server_;
+  static inline NetSide client_;
+  static inline int home_fd_ = -1;
+  static inline int server_fd_ = -1;
+  static inline int client_fd_ = -1;
+};
+
+// Client-side sockets: in the client's namespace, on its address.
+llt::common::McastReceiver make_receiver(const Channel& channel) {
+  const NetScope scope(false);
+  return llt::common::McastReceiver(channel.group, channel.port, NetScope::client().address);
+}
+
+TcpConnection connect_to_server(std::uint16_t port) {
+  const NetScope scope(false);
+  return llt::test::connect_blocking(NetScope::server().address, port, std::chrono::seconds(5),
+                                     kBufferBytes, kBufferBytes);
+}
+
 std::string_view idle_name(IdleMode mode) {
   return llt::common::to_string(mode);
 }
-
-using Channel = llt::test::MulticastChannel;
-using llt::test::random_multicast_channel;
 
 // Bounded busy-wait: throws when `limit` passes, so a lost message ends the run with a reason.
 class Deadline {
@@ -168,7 +255,7 @@ class FloorAgent final : public llt::common::Agent {
  public:
   explicit FloorAgent(std::optional<Channel> channel) : server_(server_options()) {
     if (channel) {
-      sender_.emplace(channel->group, channel->port);
+      sender_.emplace(channel->group, channel->port, NetScope::server().address);
     }
   }
 
@@ -199,6 +286,7 @@ class FloorAgent final : public llt::common::Agent {
  private:
   static llt::common::TcpServerOptions server_options() {
     llt::common::TcpServerOptions options;
+    options.address = NetScope::server().address;
     options.max_connections = 4;
     return options;
   }
@@ -237,12 +325,16 @@ struct FloorResult {
 };
 
 FloorResult run_tcp_floor(IdleMode idle, const Config& config) {
-  FloorAgent agent(std::nullopt);
+  std::optional<FloorAgent> agent_storage;
+  {
+    const NetScope scope(true);
+    agent_storage.emplace(std::nullopt);
+  }
+  FloorAgent& agent = *agent_storage;
   llt::common::AgentRunner runner({&agent}, agent_runner_options(idle, "floor"));
   runner.start();
   llt::bench::pin_to(kClientCpu);
-  TcpConnection connection = llt::test::connect_blocking(
-      "127.0.0.1", agent.port(), std::chrono::seconds(5), kBufferBytes, kBufferBytes);
+  TcpConnection connection = connect_to_server(agent.port());
   FloorResult result;
   const TscClock& clock = clock_ref();
   for (std::uint64_t i = 0; i < config.warmup + config.samples; ++i) {
@@ -273,13 +365,17 @@ FloorResult run_tcp_floor(IdleMode idle, const Config& config) {
 
 FloorResult run_udp_floor(IdleMode idle, const Config& config) {
   const Channel channel = random_multicast_channel();
-  llt::common::McastReceiver receiver(channel.group, channel.port);
-  FloorAgent agent(channel);
+  llt::common::McastReceiver receiver = make_receiver(channel);
+  std::optional<FloorAgent> agent_storage;
+  {
+    const NetScope scope(true);
+    agent_storage.emplace(channel);
+  }
+  FloorAgent& agent = *agent_storage;
   llt::common::AgentRunner runner({&agent}, agent_runner_options(idle, "floor"));
   runner.start();
   llt::bench::pin_to(kClientCpu);
-  TcpConnection connection = llt::test::connect_blocking(
-      "127.0.0.1", agent.port(), std::chrono::seconds(5), kBufferBytes, kBufferBytes);
+  TcpConnection connection = connect_to_server(agent.port());
   FloorResult result;
   const TscClock& clock = clock_ref();
   alignas(64) unsigned char buffer[2048];
@@ -324,6 +420,8 @@ llt::exchange::ExchangeOptions exchange_options(IdleMode idle, const Channel& md
   options.journal_dir = journal_dir;
   options.journal_sync_batch = sync_batch;
   options.port = 0;
+  options.listen_addr = NetScope::server().address;
+  options.market_data.interface = NetScope::server().address;
   options.market_data.multicast_addr = md.group;
   options.market_data.multicast_port = md.port;
   options.market_data.snapshot_port = static_cast<std::uint16_t>(md.port + 1);
@@ -339,9 +437,7 @@ llt::exchange::ExchangeOptions exchange_options(IdleMode idle, const Channel& md
 // One logged-on order entry session; one request in flight at a time.
 class OrderClient {
  public:
-  explicit OrderClient(std::uint16_t port)
-      : connection_(llt::test::connect_blocking("127.0.0.1", port, std::chrono::seconds(5),
-                                                kBufferBytes, kBufferBytes)) {
+  explicit OrderClient(std::uint16_t port) : connection_(connect_to_server(port)) {
     ClientRequest logon{};
     logon.seq_num = seq_ + 1;  // carries the next request number, takes none
     logon.msg_type = ClientRequestType::kLogon;
@@ -394,9 +490,14 @@ LatencyHistogram run_order_round_trip(IdleMode idle, const Config& config, int j
   if (journal != 0) {
     std::filesystem::remove_all(journal_dir);
   }
-  llt::exchange::ExchangeApp app(
-      exchange_options(idle, random_multicast_channel(), journal_dir.string(), journal == 2));
-  app.start();
+  std::optional<llt::exchange::ExchangeApp> app_storage;
+  {
+    const NetScope scope(true);
+    app_storage.emplace(
+        exchange_options(idle, random_multicast_channel(), journal_dir.string(), journal == 2));
+    app_storage->start();
+  }
+  llt::exchange::ExchangeApp& app = *app_storage;
   llt::bench::pin_to(kClientCpu);
   LatencyHistogram round_trip;
   {
@@ -428,9 +529,14 @@ struct MdResult {
 
 MdResult run_md_one_way(IdleMode idle, const Config& config) {
   const Channel md = random_multicast_channel();
-  llt::common::McastReceiver receiver(md.group, md.port);
-  llt::bench::TappedExchange exchange(exchange_options(idle, md));
-  exchange.start();
+  llt::common::McastReceiver receiver = make_receiver(md);
+  std::optional<llt::bench::TappedExchange> exchange_storage;
+  {
+    const NetScope scope(true);
+    exchange_storage.emplace(exchange_options(idle, md));
+    exchange_storage->start();
+  }
+  llt::bench::TappedExchange& exchange = *exchange_storage;
   llt::bench::pin_to(kClientCpu);
   MdResult result;
   const TscClock& clock = clock_ref();
@@ -738,6 +844,9 @@ void run_mode(IdleMode idle, const Config& config, std::vector<std::unique_ptr<R
     std::fprintf(stderr, "e2e_latency: %llu updates without an engine stamp (not counted)\n",
                  static_cast<unsigned long long>(md.unmatched));
   }
+  if (NetScope::across_link()) {
+    return;  // tick to trade runs on loopback only
+  }
   std::fprintf(stderr, "e2e_latency: idle %s: tick to trade...\n", mode.c_str());
   const TickToTradeResult t2t = run_tick_to_trade(idle, config);
   Row& t2t_row = add("t2t md_read->order_handed", t2t.md_read_to_order_sent);
@@ -760,6 +869,11 @@ const char* kUsage =
     "  --samples  round trips / one-ways per scenario (default 20000)\n"
     "  --ticks    tick_to_trade market data ticks that each make one order (default 4000)\n"
     "  --warmup   unrecorded round trips before each scenario (default 2000)\n"
+    "  --server-netns NS:ADDR, --client-netns NS:ADDR\n"
+    "             measure across a link: the server side's sockets in network namespace NS\n"
+    "             on ADDR, the client's in the other (both flags or neither; root; e.g. the\n"
+    "             hosts of scripts/netlab.sh: --server-netns llt-ex:198.51.100.1\n"
+    "             --client-netns llt-c1:198.51.100.11); tick to trade is skipped\n"
     "  --benchmark_*=X is accepted and ignored (scripts/demo.sh passes it)\n";
 
 std::uint64_t parse_count(std::string_view flag, const std::string& value) {
@@ -815,6 +929,15 @@ Config parse(int argc, char** argv) {
             "--idle: expected spin, backoff, block, both (spin and backoff) or all, got '{}'",
             value));
       }
+    } else if (flag == "--server-netns" || flag == "--client-netns") {
+      const auto colon = value.find(':');
+      if (colon == std::string::npos || colon == 0 || colon + 1 == value.size()) {
+        throw std::invalid_argument(
+            fmt::format("{}: expected NAMESPACE:ADDRESS, got '{}'", flag, value));
+      }
+      NetSide& side = flag == "--server-netns" ? config.server : config.client;
+      side.netns = value.substr(0, colon);
+      side.address = value.substr(colon + 1);
     } else if (flag == "--samples") {
       config.samples = parse_count(flag, value);
     } else if (flag == "--ticks") {
@@ -824,6 +947,9 @@ Config parse(int argc, char** argv) {
     } else {
       throw std::invalid_argument(fmt::format("unknown flag '{}'", flag));
     }
+  }
+  if (config.server.netns.empty() != config.client.netns.empty()) {
+    throw std::invalid_argument("--server-netns and --client-netns: give both or neither");
   }
   return config;
 }
@@ -844,18 +970,27 @@ int main(int argc, char** argv) {
   }
   try {
     (void)clock_ref();  // calibrate before anything is timed
+    NetScope::configure(config);
     std::vector<std::unique_ptr<Row>> rows;
     for (IdleMode idle : config.idle_modes) {
       run_mode(idle, config, rows);
     }
+    if (NetScope::across_link()) {
+      std::printf(
+          "e2e_latency: across a link: server side in network namespace %s on %s, "
+          "client in %s on %s.\n",
+          config.server.netns.c_str(), config.server.address.c_str(), config.client.netns.c_str(),
+          config.client.address.c_str());
+    }
     std::printf(
-        "e2e_latency: loopback, agents in --threading shared pinned to CPU %d, client on CPU %d "
+        "e2e_latency: %s, agents in --threading shared pinned to CPU %d, client on CPU %d "
         "(tick_to_trade: trading on CPU %d; exchange (backoff) and feed on CPU %d).\n"
         "md_one_way = subscriber decode - the engine's stamp on the update (engine_in_ticks); "
         "udp floor = decode - stamp just before send(). t2t = the gateway's md_read_to_order_sent "
         "(datagram read -> the order handed to send(): user space only; the send() itself is "
         "floor: tcp_send_call_40B).\n",
-        kAgentCpu, kClientCpu, kClientCpu, kAgentCpu);
+        NetScope::across_link() ? "veth link" : "loopback", kAgentCpu, kClientCpu, kClientCpu,
+        kAgentCpu);
     print_table(rows);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "e2e_latency: %s\n", e.what());
