@@ -150,8 +150,8 @@ TEST(ExchangeAudit, the_log_records_a_scripted_session_in_order) {
       "audit reject new client 7 order 1 ticker 99 reason UNKNOWN_TICKER (4)",
       "audit connect conn 1 peer 127.0.0.1:",
       "audit logon accepted conn 1 client 8 ",
-      "audit trade ticker 1 price 10000 qty 3 aggressor client 8 order 5 passive client 7 "
-      "order 2",
+      std::string("audit trade ticker 1 price 10000 qty 3 ") +
+          "aggressor client 8 order 5 passive client 7 order 2",
       "audit connect conn 2 peer 127.0.0.1:",
       "audit logon rejected conn 2 client 7 reason CLIENT_ID_IN_USE (12)",
       "audit disconnect conn 2 client 0 cause logon_rejected (",
