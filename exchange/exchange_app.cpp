@@ -66,7 +66,7 @@ common::RunnerOptions runner_options(const ExchangeOptions& o) {
   return common::runner_options(o.process, "exchange");
 }
 
-ExchangeApp::ExchangeApp(const ExchangeOptions& options)
+ExchangeApp::ExchangeApp(const ExchangeOptions& options, common::Logger* audit_log)
     : options_(options),
       engine_(std::make_unique<MatchingEngine>(engine_options(options), requests_, responses_,
                                                updates_)),
@@ -85,6 +85,9 @@ ExchangeApp::ExchangeApp(const ExchangeOptions& options)
   if (!options_.journal_dir.empty()) {
     recover();
   }
+  // After the replay: the audit log is of what happens live.
+  engine_->set_logger(audit_log);
+  order_server_->set_logger(audit_log);
   if (md_replay_ring_) {
     // Numbers recovered without their records (none when every update was replayed) are
     // answered NOT_AVAILABLE rather than NOT_YET_PUBLISHED.
@@ -272,11 +275,12 @@ std::string ExchangeApp::status_line() {
   return fmt::format(
              "exchange: sessions {} (logged on {}), requests {} ({:.0f}/s), responses {}, rejects "
              "{}, "
-             "trades {} [{}], resting [{}], md seq {}, snapshots {}, drops: md {} "
+             "trades {} [{}], resting [{}], book [{}], md seq {}, snapshots {}, drops: md {} "
              "responses-without-session {}",
              server.sessions_live, server.sessions_logged_on, server.requests_received, rate,
-             server.responses_sent, rejects, trades, trades_by_ticker, resting, md.last_seq,
-             snap.snapshots_published, md.updates_lost, server.responses_without_session) +
+             server.responses_sent, rejects, trades, trades_by_ticker, resting, top_of_books(),
+             md.last_seq, snap.snapshots_published, md.updates_lost,
+             server.responses_without_session) +
          (journal_ == nullptr
               ? std::string()
               : fmt::format(", journal {} records {} writes {} syncs", journal_->writer().records(),
@@ -286,6 +290,16 @@ std::string ExchangeApp::status_line() {
                          : fmt::format(" {} snapshots (last before record {})",
                                        snapshot_writer_->snapshots(),
                                        snapshot_writer_->last_snapshot_index())));
+}
+
+std::string ExchangeApp::top_of_books() const {
+  std::string out;
+  const std::span<const TickerId> tickers = engine_->tickers();
+  for (std::size_t i = 0; i < tickers.size(); ++i) {
+    out += fmt::format("{}{}: {}", i == 0 ? "" : ", ", tickers[i],
+                       common::format_top_of_book(engine_->top_of_book(i)));
+  }
+  return out;
 }
 
 std::string ExchangeApp::breakdown_line() const {

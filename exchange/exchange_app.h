@@ -75,7 +75,10 @@ class ExchangeApp {
   // any connection is served. Throws std::invalid_argument naming a bad option,
   // std::system_error naming the address and errno text when a socket cannot be set up, and
   // JournalError naming the file and offset of a corrupt or foreign journal.
-  explicit ExchangeApp(const ExchangeOptions& options);
+  // `audit_log` (optional, must outlive the app): the audit log's lines (docs/operations.md,
+  // Audit log), written from the order server's and the matching engine's threads; the
+  // journal's replay at start-up writes none.
+  explicit ExchangeApp(const ExchangeOptions& options, common::Logger* audit_log = nullptr);
   ~ExchangeApp();
 
   ExchangeApp(const ExchangeApp&) = delete;
@@ -89,7 +92,8 @@ class ExchangeApp {
   [[nodiscard]] const ExchangeOptions& options() const noexcept { return options_; }
 
   // One status line: sessions, requests/s since the previous call, trades, resting orders
-  // per ticker (as of the last snapshot), market data and drops. Cold.
+  // per ticker (as of the last snapshot), the top of each book (best bid and ask with their
+  // sizes, last trade), market data and drops. Cold.
   [[nodiscard]] std::string status_line();
 
   // Rejects by reason and sessions closed by cause (non-zero ones), one line. Cold.
@@ -112,6 +116,9 @@ class ExchangeApp {
 
   [[nodiscard]] const OrderServer& order_server() const noexcept { return *order_server_; }
   [[nodiscard]] const MatchingEngine& engine() const noexcept { return *engine_; }
+  // "1: 9950x10/10050x9 last 10010x3, 2: -/- last -": the top of each book, in --tickers
+  // order (docs/operations.md, Status lines). Any thread; cold.
+  [[nodiscard]] std::string top_of_books() const;
   [[nodiscard]] const MarketDataPublisher& publisher() const noexcept { return *publisher_; }
   [[nodiscard]] const SnapshotSynthesizer& synthesizer() const noexcept { return *synthesizer_; }
   // The market data replay agent, or nullptr when --md-replay-port is 0.

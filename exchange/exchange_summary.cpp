@@ -73,6 +73,22 @@ std::string exchange_summary_json(const ExchangeApp& app) {
   }
   json.end_object();
 
+  // Per ticker, keyed by the ticker id as text: best bid and ask (price, level size) and the
+  // last trade, as the status line shows them (qty 0: empty side, no trade yet).
+  json.begin_object("top_of_book_by_ticker");
+  for (std::size_t i = 0; i < app.engine().tickers().size(); ++i) {
+    const common::TopOfBook top = app.engine().top_of_book(i);
+    json.begin_object(fmt::format("{}", app.engine().tickers()[i]));
+    json.value("bid_price", top.bid_price);
+    json.value("bid_qty", top.bid_qty);
+    json.value("ask_price", top.ask_price);
+    json.value("ask_qty", top.ask_qty);
+    json.value("last_price", top.last_price);
+    json.value("last_qty", top.last_qty);
+    json.end_object();
+  }
+  json.end_object();
+
   // Per client id of the day (docs/recovery.md): its two streams and what it traded.
   json.begin_object("clients");
   app.order_server().streams().for_each([&](const ClientStream& stream) {

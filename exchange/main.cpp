@@ -27,7 +27,7 @@ using llt::exchange::ExchangeOptions;
 class ExchangeProcess final : public llt::common::Process {
  public:
   ExchangeProcess(const ExchangeOptions& options, Logger& logger)
-      : logger_(logger), app_(options) {}
+      : logger_(logger), app_(options, &logger) {}
 
   std::string start() override {
     const llt::exchange::ExchangeRecovery& r = app_.recovery();

@@ -162,9 +162,10 @@ std::string TradingApp::status_line() const {
   for (std::size_t i = 0; i < engine_->ticker_count(); ++i) {
     const TickerStats& s = engine_->ticker_stats(i);
     tickers +=
-        fmt::format("{}{}: pos {} rpnl {:.2f} upnl {:.2f}", i == 0 ? "" : "; ",
+        fmt::format("{}{}: pos {} rpnl {:.2f} upnl {:.2f} book {}", i == 0 ? "" : "; ",
                     engine_->ticker_id(i), s.position.load(), cents_to_units(s.realized_pnl.load()),
-                    cents_to_units(s.unrealized_pnl.load()));
+                    cents_to_units(s.unrealized_pnl.load()),
+                    common::format_top_of_book(engine_->top_of_book(i)));
   }
   const MarketDataConsumerStats md = consumer_->stats();
   const OrderGatewayCounters gw = gateway_->counters();

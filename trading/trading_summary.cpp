@@ -36,6 +36,15 @@ std::string trading_summary_json(const TradingApp& app) {
     json.value("realized_pnl", p.realized_pnl / 100.0);
     json.value("unrealized_pnl", p.unrealized_pnl / 100.0);
     json.value("total_pnl", p.total_pnl() / 100.0);
+    // The client's book: best bid and ask (price in cents, level size) and the last trade
+    // (qty 0: empty side, no trade yet), as the status line shows them.
+    const common::TopOfBook top = engine.top_of_book(i);
+    json.value("bid_price", top.bid_price);
+    json.value("bid_qty", top.bid_qty);
+    json.value("ask_price", top.ask_price);
+    json.value("ask_qty", top.ask_qty);
+    json.value("last_price", top.last_price);
+    json.value("last_qty", top.last_qty);
     json.end_object();
   }
   json.end_array();

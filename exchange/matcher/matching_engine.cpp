@@ -33,7 +33,40 @@ MatchingEngine::MatchingEngine(const MatchingEngineOptions& options, RequestQueu
       requests_(requests),
       clock_(clock),
       output_(responses, updates),
-      matcher_(options_.tickers, options_.book, output_) {}
+      matcher_(options_.tickers, options_.book, output_) {
+  output_.init_tickers(matcher_.tickers());
+  for (const TickerId ticker : matcher_.tickers()) {
+    books_.push_back(matcher_.book(ticker));
+  }
+  published_tops_.assign(books_.size(), common::TopOfBook{});
+  tops_ = std::make_unique<common::TopOfBookCell[]>(books_.size());
+}
+
+void MatchingEngine::on_start() {
+  if (common::Logger* logger = output_.logger()) {
+    (void)logger->register_thread("matching_engine");
+  }
+  publish_tops();
+}
+
+void MatchingEngine::publish_tops() noexcept {
+  output_.clear_books_changed();
+  for (std::size_t i = 0; i < books_.size(); ++i) {
+    common::TopOfBook top = output_.last_trade(i);
+    if (const PriceLevel* bid = books_[i]->level_at_depth(Side::kBuy, 0)) {
+      top.bid_price = bid->price;
+      top.bid_qty = bid->total_qty;
+    }
+    if (const PriceLevel* ask = books_[i]->level_at_depth(Side::kSell, 0)) {
+      top.ask_price = ask->price;
+      top.ask_qty = ask->total_qty;
+    }
+    if (!(top == published_tops_[i])) {
+      published_tops_[i] = top;
+      tops_[i].publish(top);
+    }
+  }
+}
 
 int MatchingEngine::poll() {
   int work = 0;
@@ -63,6 +96,9 @@ int MatchingEngine::poll() {
     // Count at least one step per request so a flood of rejects still ends the poll.
     const std::uint32_t used = std::max<std::uint32_t>(matcher_.last_steps(), 1);
     steps_left -= std::min(used, steps_left);
+  }
+  if (output_.books_changed()) {
+    publish_tops();
   }
   return work;
 }

@@ -1,15 +1,20 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string_view>
 #include <vector>
 
 #include "common/concurrent/agent.h"
 #include "common/concurrent/spsc_queue.h"
+#include "common/containers/fixed_hash_map.h"
 #include "common/error.h"
+#include "common/logging/logger.h"
+#include "common/stats/top_of_book.h"
 #include "common/time/tsc_clock.h"
 #include "exchange/exchange_messages.h"
 #include "exchange/matcher/matcher.h"
@@ -43,7 +48,35 @@ class MatchingOutput {
 
   void set_ticks(const HopTicks& ticks) noexcept { ticks_ = ticks; }
 
+  // Start-up: room for the last trade of each ticker (in this order), for the top of book.
+  void init_tickers(std::span<const TickerId> tickers) {
+    ticker_slots_ = std::make_unique<TickerSlots>(tickers.size());
+    for (std::size_t i = 0; i < tickers.size(); ++i) {
+      LLT_VERIFY(ticker_slots_->insert(tickers[i], static_cast<std::uint32_t>(i)),
+                 "the matcher refused duplicate tickers");
+    }
+    last_trades_.assign(tickers.size(), common::TopOfBook{});
+  }
+  // Start-up: the audit log's trade lines (docs/operations.md, Audit log) go to `logger`
+  // (nullptr: none). The engine's thread must register with it (on_start).
+  void set_logger(common::Logger* logger) noexcept { logger_ = logger; }
+  [[nodiscard]] common::Logger* logger() const noexcept { return logger_; }
+
+  // The last trade of the ticker at `index` (last_price, last_qty; the rest unused).
+  [[nodiscard]] const common::TopOfBook& last_trade(std::size_t index) const noexcept {
+    return last_trades_[index];
+  }
+  // True when a market update went out since clear_books_changed().
+  [[nodiscard]] bool books_changed() const noexcept { return books_changed_; }
+  void clear_books_changed() noexcept { books_changed_ = false; }
+
   void on_response(const ClientResponse& response) noexcept {
+    if (response.msg_type == ClientResponseType::kFilled) {
+      // A match answers the aggressor, then the resting order, then publishes the TRADE
+      // (OrderBook's match loop): the last two FILLEDs are that trade's two sides.
+      fills_[0] = fills_[1];
+      fills_[1] = response;
+    }
     const bool pushed = responses_.try_push(MatchingResponse{response, ticks_});
     // The engine only starts a step when the room for its events is known (step_budget), so
     // this cannot fail; if it ever did, the count makes the loss visible instead of silent.
@@ -53,6 +86,10 @@ class MatchingOutput {
   }
 
   void on_market_update(const MarketUpdate& update) noexcept {
+    books_changed_ = true;
+    if (update.msg_type == MarketUpdateType::kTrade) {
+      on_trade(update);
+    }
     const bool pushed = updates_.try_push(MatchingUpdate{update, ticks_});
     LLT_ASSERT(pushed, "update queue full despite the step budget");
     lost_ += pushed ? 0 : 1;
@@ -83,8 +120,34 @@ class MatchingOutput {
     return room < 2 ? 0 : (room - 2) / 2;
   }
 
+  using TickerSlots = common::FixedHashMap<TickerId, std::uint32_t, UINT32_MAX>;
+
+  void on_trade(const MarketUpdate& trade) noexcept {
+    if (ticker_slots_ != nullptr) {
+      const std::uint32_t slot = ticker_slots_->find(trade.ticker_id);
+      if (LLT_LIKELY(slot != UINT32_MAX)) {
+        last_trades_[slot].last_price = trade.price;
+        last_trades_[slot].last_qty = trade.qty;
+      }
+    }
+    if (logger_ != nullptr) {
+      // A push of the raw values into the engine thread's log queue; formatted by the
+      // logger's thread.
+      LLT_LOG_INFO(*logger_,
+                   "audit trade ticker {} price {} qty {} aggressor client {} order {} passive "
+                   "client {} order {}",
+                   trade.ticker_id, trade.price, trade.qty, fills_[0].client_id,
+                   fills_[0].client_order_id, fills_[1].client_id, fills_[1].client_order_id);
+    }
+  }
+
   ResponseQueue& responses_;
   UpdateQueue& updates_;
+  std::unique_ptr<TickerSlots> ticker_slots_;
+  std::vector<common::TopOfBook> last_trades_;  // in the engine's ticker order
+  common::Logger* logger_ = nullptr;
+  std::array<ClientResponse, 2> fills_{};  // the last two FILLEDs, oldest first
+  bool books_changed_ = true;
   HopTicks ticks_{};
   std::size_t response_room_ = 0;
   std::size_t update_room_ = 0;
@@ -120,6 +183,10 @@ class MatchingEngine final : public common::Agent {
   // number of requests started or continued (0: nothing to do, or waiting for output room).
   int poll() override;
 
+  // Registers the engine's thread with the audit logger (if any) and publishes the top of
+  // every book (a recovered day's books included).
+  void on_start() override;
+
   [[nodiscard]] std::string_view name() const override { return "matching_engine"; }
   void on_wait_set(common::WaitSet& waits) override {
     requests_.set_consumer_wake(&waits.signal());
@@ -140,7 +207,21 @@ class MatchingEngine final : public common::Agent {
   [[nodiscard]] std::uint64_t output_stalls() const noexcept { return stalls_; }
   [[nodiscard]] std::uint64_t lost_events() const noexcept { return output_.lost(); }
 
+  // Best bid and ask (level price and total qty) and the last trade of the ticker at `index`
+  // in tickers(), as of the end of the engine's last poll that changed a book (docs/
+  // operations.md, Status lines). Any thread.
+  [[nodiscard]] common::TopOfBook top_of_book(std::size_t index) const noexcept {
+    return index < tickers().size() ? tops_[index].load() : common::TopOfBook{};
+  }
+
+  // Start-up, before the agents run: the audit log's trade lines go to `logger` (nullptr:
+  // none). Must outlive the engine's thread.
+  void set_logger(common::Logger* logger) noexcept { output_.set_logger(logger); }
+
  private:
+  // Publishes the top of each book that changed since it was last published. Engine's thread.
+  void publish_tops() noexcept;
+
   MatchingEngineOptions options_;
   RequestQueue& requests_;
   const common::TscClock& clock_;
@@ -148,6 +229,10 @@ class MatchingEngine final : public common::Agent {
   Matcher<MatchingOutput> matcher_;
   std::uint64_t requests_processed_ = 0;
   std::uint64_t stalls_ = 0;
+  std::vector<const BookType*> books_;             // in tickers() order
+  std::vector<common::TopOfBook> published_tops_;  // engine's thread: what tops_ hold
+  // Read by other threads (status line): one cache line per ticker.
+  std::unique_ptr<common::TopOfBookCell[]> tops_;
 };
 
 }  // namespace llt::exchange

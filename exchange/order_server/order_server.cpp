@@ -1,5 +1,6 @@
 #include "exchange/order_server/order_server.h"
 
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -104,6 +105,18 @@ inline void OrderServer::on_accept(ConnectionId id, common::TcpConnection& conne
   slot.session.open(clock_.now_ticks());
   counters_.sessions_accepted.add();
   counters_.sessions_live.add();
+  if (logger_ != nullptr) {
+    sockaddr_in peer{};
+    socklen_t length = sizeof(peer);
+    if (::getpeername(connection.fd(), reinterpret_cast<sockaddr*>(&peer), &length) != 0 ||
+        peer.sin_family != AF_INET) {
+      peer = sockaddr_in{};
+    }
+    const std::uint32_t address = ntohl(peer.sin_addr.s_addr);
+    LLT_LOG_INFO(*logger_, "audit connect conn {} peer {}.{}.{}.{}:{}", id, address >> 24,
+                 (address >> 16) & 0xff, (address >> 8) & 0xff, address & 0xff,
+                 ntohs(peer.sin_port));
+  }
 }
 
 inline void OrderServer::on_data(ConnectionId id, common::TcpConnection& connection) noexcept {
@@ -245,6 +258,13 @@ inline void OrderServer::logon(ConnectionId id, SessionSlot& slot,
     counters_.logons_with_replay.add();
   }
   counters_.sessions_logged_on.add();
+  if (logger_ != nullptr) {
+    LLT_LOG_INFO(*logger_,
+                 "audit logon accepted conn {} client {} keep_orders {} replay_from {} "
+                 "next_request {} next_response {}",
+                 id, client_id, keep_orders ? 1 : 0, replay_from, stream->next_request,
+                 stream->next_response);
+  }
   ClientResponse response{};
   response.msg_type = ClientResponseType::kLogonAccepted;
   response.client_id = client_id;
@@ -259,6 +279,10 @@ inline void OrderServer::logon(ConnectionId id, SessionSlot& slot,
 inline void OrderServer::reject_logon(ConnectionId id, SessionSlot& slot,
                                       const ClientRequest& request, RejectReason reason) noexcept {
   count_reject(reason);
+  if (logger_ != nullptr) {
+    LLT_LOG_INFO(*logger_, "audit logon rejected conn {} client {} reason {} ({})", id,
+                 request.client_id, to_string(reason), static_cast<unsigned>(reason));
+  }
   ClientResponse response{};
   response.msg_type = ClientResponseType::kLogonRejected;
   response.client_id = request.client_id;
@@ -278,6 +302,8 @@ inline void OrderServer::reject(ConnectionId id, SessionSlot& slot, const Client
     return;
   }
   count_reject(reason);
+  audit_reject(ClientResponseType::kRejected, request.client_id, request.order_id,
+               request.ticker_id, reason);
   // A connection that never logged on belongs to no stream: seq_num 0.
   ClientResponse response{};
   response.msg_type = ClientResponseType::kRejected;
@@ -345,6 +371,8 @@ inline void OrderServer::route(const MatchingResponse& item) noexcept {
   if (type == ClientResponseType::kRejected || type == ClientResponseType::kCancelRejected ||
       type == ClientResponseType::kModifyRejected) {
     count_reject(response.reject_reason);
+    audit_reject(type, response.client_id, response.client_order_id, response.ticker_id,
+                 response.reject_reason);
   }
   // The one answer each request gets (ACCEPTED, REJECTED, CANCELED, CANCEL_REJECTED) times
   // the engine hop once per request; FILLEDs would count a request twice.
@@ -488,6 +516,12 @@ inline void OrderServer::end_session(SessionSlot& slot, SessionCloseCause cause,
     return;
   }
   counters_.sessions_closed_by_cause[static_cast<std::size_t>(cause)].add();
+  if (logger_ != nullptr) {
+    LLT_LOG_INFO(*logger_, "audit disconnect conn {} client {} cause {} ({})",
+                 static_cast<std::uint32_t>(&slot - slots_.data()),
+                 slot.session.logged_on() ? slot.session.client_id() : ClientId{0},
+                 to_string(cause), static_cast<unsigned>(cause));
+  }
   if (slot.session.logged_on()) {
     slot.stream->next_request = slot.session.expected_seq();
     counters_.sessions_logged_on.sub();
@@ -685,6 +719,19 @@ inline int OrderServer::pump_replays() noexcept {
 
 inline void OrderServer::count_reject(RejectReason reason) noexcept {
   counters_.rejects_by_reason[OrderServerCounters::slot_of(reason)].add();
+}
+
+inline void OrderServer::audit_reject(ClientResponseType type, ClientId client_id,
+                                      OrderId client_order_id, TickerId ticker_id,
+                                      RejectReason reason) noexcept {
+  if (logger_ != nullptr) {
+    const std::string_view what = type == ClientResponseType::kCancelRejected   ? "cancel"
+                                  : type == ClientResponseType::kModifyRejected ? "modify"
+                                                                                : "new";
+    LLT_LOG_INFO(*logger_, "audit reject {} client {} order {} ticker {} reason {} ({})", what,
+                 client_id, client_order_id, ticker_id, to_string(reason),
+                 static_cast<unsigned>(reason));
+  }
 }
 OrderServerCounters OrderServer::counters() const noexcept {
   OrderServerCounters copy;

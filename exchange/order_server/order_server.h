@@ -12,6 +12,7 @@
 #include "common/concurrent/single_writer_counter.h"
 #include "common/containers/fixed_hash_map.h"
 #include "common/containers/id_list.h"
+#include "common/logging/logger.h"
 #include "common/net/tcp_connection.h"
 #include "common/net/tcp_server.h"
 #include "common/stats/latency_histogram.h"
@@ -73,6 +74,12 @@ class OrderServer final : public common::Agent {
   int poll() override;
 
   [[nodiscard]] std::string_view name() const override { return "order_server"; }
+  // Registers the order server's thread with the audit logger, if any.
+  void on_start() override {
+    if (logger_ != nullptr) {
+      (void)logger_->register_thread("order_server");
+    }
+  }
   // Block idle strategy: the sessions' sockets and the response queue wake the thread.
   void on_wait_set(common::WaitSet& waits) override {
     (void)waits.watch(server_.wait_fd());
@@ -119,6 +126,11 @@ class OrderServer final : public common::Agent {
   // Start-up, before the agents run: from now on every input goes to `journal` first (it must
   // outlive the server).
   void set_journal(JournalSink* journal) noexcept { journal_ = journal; }
+  // Start-up, before the agents run: the audit log (docs/operations.md, Audit log) goes to
+  // `logger` (nullptr: none): connects, logons, rejects and disconnects, one line each, pushed
+  // as raw values into this thread's log queue (formatted on the logger's thread). It must
+  // outlive the server's thread.
+  void set_logger(common::Logger* logger) noexcept { logger_ = logger; }
 
   // --- Start-up recovery (docs/recovery.md), before the agents run, on the starting thread ---
   // The streams, for the replay of the journal and a snapshot's restore (ClientStreams::
@@ -267,6 +279,9 @@ class OrderServer final : public common::Agent {
   int sweep_timers() noexcept;
 
   void count_reject(RejectReason reason) noexcept;
+  // The audit line of a REJECTED, CANCEL_REJECTED or MODIFY_REJECTED.
+  void audit_reject(ClientResponseType type, ClientId client_id, OrderId client_order_id,
+                    TickerId ticker_id, RejectReason reason) noexcept;
 
   OrderServerOptions options_;
   RequestQueue& requests_;
@@ -285,6 +300,7 @@ class OrderServer final : public common::Agent {
   ClientStreams streams_;
   FifoSequencer sequencer_;
   JournalSink* journal_ = nullptr;
+  common::Logger* logger_ = nullptr;
   std::atomic<bool> journal_failed_{false};
   IdList dirty_;      // sessions with staged responses
   IdList backlog_;    // sessions with undecoded requests waiting for sequencer room

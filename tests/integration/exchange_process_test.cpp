@@ -177,6 +177,12 @@ void serve_a_trade_then_stop_with(int signo, const std::vector<std::string>& mod
   EXPECT_EQ(s["trades_by_ticker"]["1"].integer(), 1);
   EXPECT_EQ(s["trades_by_ticker"]["2"].integer(), 0);
   EXPECT_EQ(s["resting_orders_by_ticker"]["1"].integer(), 0);
+  // Both sides empty after the trade, which is the last one.
+  EXPECT_EQ(s["top_of_book_by_ticker"]["1"]["bid_qty"].integer(), 0);
+  EXPECT_EQ(s["top_of_book_by_ticker"]["1"]["ask_qty"].integer(), 0);
+  EXPECT_EQ(s["top_of_book_by_ticker"]["1"]["last_price"].integer(), 10'000);
+  EXPECT_EQ(s["top_of_book_by_ticker"]["1"]["last_qty"].integer(), 5);
+  EXPECT_EQ(s["top_of_book_by_ticker"]["2"]["last_qty"].integer(), 0);
   EXPECT_EQ(s["counters"]["sessions_accepted"].integer(), 2);
   EXPECT_EQ(s["rejects"].integer(), 1);
   EXPECT_EQ(s["rejects_by_reason"]["UNKNOWN_TICKER"].integer(), 1);

@@ -38,6 +38,7 @@ TradeEngine::TradeEngine(const TradeEngineOptions& options, MarketEventQueue& ma
       market_events_in_(market_events),
       gateway_events_in_(gateway_events),
       stats_(std::make_unique<TickerStats[]>(options.tickers.size())),
+      tops_(std::make_unique<common::TopOfBookCell[]>(options.tickers.size())),
       feature_engine_(options.ema_alpha, options.reference_price),
       risk_(options.risk),
       orders_(options.tickers, requests, risk_),
@@ -183,6 +184,12 @@ void TradeEngine::on_market_event(const MarketEvent& e, std::uint64_t in_tsc) no
   const BookResult r = book.apply(u);
   if (LLT_UNLIKELY(r != BookResult::kApplied && r != BookResult::kIgnored)) {
     book_errors_.add();
+  }
+  if (book.bbo_changed() || u.msg_type == exchange::MarketUpdateType::kTrade) {
+    const Bbo& bbo = book.bbo();
+    const LastTrade& last = book.last_trade();
+    tops_[t].publish(
+        {bbo.bid_price, bbo.bid_qty, bbo.ask_price, bbo.ask_qty, last.price, last.qty});
   }
   if (in_recovery_ || !book.bbo_changed()) {
     return;

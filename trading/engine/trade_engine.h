@@ -12,6 +12,7 @@
 #include "common/concurrent/agent.h"
 #include "common/concurrent/single_writer_counter.h"
 #include "common/stats/latency_histogram.h"
+#include "common/stats/top_of_book.h"
 #include "common/time/rdtsc.h"
 #include "common/time/tsc_clock.h"
 #include "trading/book/market_order_book.h"
@@ -146,6 +147,12 @@ class TradeEngine final : public common::Agent {
   [[nodiscard]] const TickerStats& ticker_stats(std::size_t index) const noexcept {
     return stats_[index];
   }
+  // Best bid and ask (level price and total qty) and the last trade of the client's book of
+  // the ticker at `index`, as of the last market update the engine applied (docs/
+  // operations.md, Status lines). Any thread.
+  [[nodiscard]] common::TopOfBook top_of_book(std::size_t index) const noexcept {
+    return index < tickers_.size() ? tops_[index].load() : common::TopOfBook{};
+  }
   [[nodiscard]] const RiskManager& risk() const noexcept { return risk_; }
   [[nodiscard]] std::uint64_t orders_sent() const noexcept { return orders_.orders_sent(); }
   [[nodiscard]] std::uint64_t cancels_sent() const noexcept { return orders_.cancels_sent(); }
@@ -201,6 +208,8 @@ class TradeEngine final : public common::Agent {
   std::vector<Bbo> features_bbo_;  // the BBO features_ were last computed from
   std::vector<Position> positions_;
   std::unique_ptr<TickerStats[]> stats_;
+  // Read by other threads (status line): one cache line per ticker.
+  std::unique_ptr<common::TopOfBookCell[]> tops_;
   FeatureEngine feature_engine_;
   RiskManager risk_;
   OrderManager orders_;

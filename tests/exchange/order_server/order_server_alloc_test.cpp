@@ -1,6 +1,7 @@
 // Counts the heap allocations made inside OrderServer::poll() (global operator new replaced,
 // counted per thread) while real sessions log on, trade, get rejected, receive heartbeats,
-// disconnect and reset: after start-up the order server allocates nothing.
+// disconnect and reset: after start-up the order server allocates nothing, nor does the
+// matching engine, with the audit log on (docs/operations.md, Audit log) or off.
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -14,12 +15,14 @@
 
 #include "common/concurrent/agent.h"
 #include "common/concurrent/agent_runner.h"
+#include "common/logging/logger.h"
 #include "exchange/matcher/matching_engine.h"
 #include "exchange/order_server/order_server.h"
 #include "tests/support/allocation_counter.h"
 #include "tests/support/order_entry_checks.h"
 #include "tests/support/order_entry_client.h"
 #include "tests/support/order_entry_exchange.h"
+#include "tests/support/scratch_dir.h"
 
 namespace llt::exchange {
 namespace {
@@ -34,6 +37,8 @@ using testing::receive_response;
 class AllocationCountingAgent final : public common::Agent {
  public:
   explicit AllocationCountingAgent(common::Agent& inner) : inner_(inner) {}
+
+  void on_start() override { inner_.on_start(); }
 
   int poll() override {
     const std::uint64_t before = llt::test::thread_allocations();
@@ -94,7 +99,14 @@ TEST(OrderServerAllocations, counter_sees_an_allocation_on_this_thread) {
   ::operator delete(block);
 }
 
-TEST(OrderServerAllocations, poll_allocates_nothing_after_start_up) {
+struct RunAllocations {
+  std::uint64_t server = 0;
+  std::uint64_t engine = 0;
+};
+
+// Three measured rounds of exercise() after a warm-up one; `logger` (nullptr: none) gets the
+// audit log of the order server and the matching engine.
+RunAllocations run_counting_allocations(common::Logger* logger) {
   RequestQueue requests(1024);
   ResponseQueue responses(4096);
   UpdateQueue updates(1 << 15);
@@ -102,10 +114,13 @@ TEST(OrderServerAllocations, poll_allocates_nothing_after_start_up) {
   OrderServerOptions options = testing::test_order_server_options();
   options.heartbeat_interval = 30ms;
   OrderServer server(options, requests, responses);
+  engine.set_logger(logger);
+  server.set_logger(logger);
   AllocationCountingAgent counting(server);
+  AllocationCountingAgent counting_engine(engine);
   common::RunnerOptions runner_options;
   runner_options.threading = common::ThreadingMode::kShared;
-  common::AgentRunner runner({&counting, &engine}, runner_options);
+  common::AgentRunner runner({&counting, &counting_engine}, runner_options);
   runner.start();
   // The test thread consumes the updates, as the market data publisher would.
   std::atomic<bool> stop{false};
@@ -120,6 +135,7 @@ TEST(OrderServerAllocations, poll_allocates_nothing_after_start_up) {
 
   exercise(server.port(), 1);  // warm-up: first touches, lazily bound state
   counting.measuring = true;
+  counting_engine.measuring = true;
   for (ClientId id = 2; id <= 4; ++id) {
     exercise(server.port(), id);
   }
@@ -128,6 +144,7 @@ TEST(OrderServerAllocations, poll_allocates_nothing_after_start_up) {
     std::this_thread::sleep_for(1ms);
   }
   counting.measuring = false;
+  counting_engine.measuring = false;
   runner.stop();
   stop = true;
   drain.join();
@@ -136,7 +153,25 @@ TEST(OrderServerAllocations, poll_allocates_nothing_after_start_up) {
   EXPECT_EQ(counters.sessions_live, 0u);
   EXPECT_EQ(counters.cancel_alls, 8u);
   EXPECT_GT(counters.heartbeats_sent, 0u);
-  EXPECT_EQ(counting.allocations.load(), 0u);
+  return {counting.allocations.load(), counting_engine.allocations.load()};
+}
+
+TEST(OrderServerAllocations, poll_allocates_nothing_after_start_up) {
+  const RunAllocations allocations = run_counting_allocations(nullptr);
+  EXPECT_EQ(allocations.server, 0u);
+  EXPECT_EQ(allocations.engine, 0u);
+}
+
+TEST(OrderServerAllocations, the_audit_log_allocates_nothing_after_start_up) {
+  const test::ScratchDir dir("llt-audit-alloc");
+  common::LoggerOptions log_options;
+  log_options.path = (dir.path() / "exchange.log").string();
+  common::Logger logger(log_options);
+  const RunAllocations allocations = run_counting_allocations(&logger);
+  EXPECT_EQ(allocations.server, 0u);
+  EXPECT_EQ(allocations.engine, 0u);
+  logger.stop();
+  EXPECT_EQ(logger.dropped(), 0u);
 }
 
 }  // namespace

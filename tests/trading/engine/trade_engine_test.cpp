@@ -503,6 +503,33 @@ TEST_F(TradeEngineTest, counts_bad_updates_and_foreign_tickers) {
   EXPECT_EQ(engine_.unknown_ticker_events(), 1u);
 }
 
+TEST_F(TradeEngineTest, publishes_the_top_of_its_book_and_the_last_trade) {
+  EXPECT_EQ(common::format_top_of_book(engine_.top_of_book(0)), "-/- last -");
+  md(MarketUpdateType::kAdd, 1, 11, Side::kBuy, 9950, 10);
+  md(MarketUpdateType::kAdd, 2, 12, Side::kBuy, 9950, 5);
+  md(MarketUpdateType::kAdd, 3, 13, Side::kSell, 10050, 9);
+  md(MarketUpdateType::kAdd, 4, 14, Side::kBuy, 9900, 7);
+  (void)run();
+  EXPECT_EQ(common::format_top_of_book(engine_.top_of_book(0)), "9950x15/10050x9 last -");
+  // A buy of 3 against the offer: the TRADE, then the passive order's MODIFY.
+  md(MarketUpdateType::kTrade, 5, 20, Side::kBuy, 10050, 3);
+  md(MarketUpdateType::kModify, 6, 13, Side::kSell, 10050, 6);
+  (void)run();
+  const common::TopOfBook top = engine_.top_of_book(0);
+  EXPECT_EQ(top.bid_price, 9950);
+  EXPECT_EQ(top.bid_qty, 15u);
+  EXPECT_EQ(top.ask_price, 10050);
+  EXPECT_EQ(top.ask_qty, 6u);
+  EXPECT_EQ(top.last_price, 10050);
+  EXPECT_EQ(top.last_qty, 3u);
+  EXPECT_EQ(common::format_top_of_book(top), "9950x15/10050x6 last 10050x3");
+  // The offer goes: an empty side reads "-".
+  md(MarketUpdateType::kCancel, 7, 13, Side::kSell, 10050, 6);
+  (void)run();
+  EXPECT_EQ(common::format_top_of_book(engine_.top_of_book(0)), "9950x15/- last 10050x3");
+  EXPECT_EQ(common::format_top_of_book(engine_.top_of_book(1)), "-/- last -");  // no such ticker
+}
+
 TEST_F(TradeEngineTest, records_the_market_data_to_engine_hop) {
   const std::uint64_t now = common::rdtsc();
   md(MarketUpdateType::kAdd, 1, 100, Side::kBuy, 9990, 10, now);
