@@ -76,7 +76,9 @@ int report_usage_error(std::string_view program, const UsageError& error);
 // line every options.stats_interval_s until a stop is requested or run_for_s() passed, stops
 // it, prints the latency table, writes --latency-csv, --summary-json and write_files() (a
 // file that cannot be written: "<program>: <what>" on stderr, exit status kExitFailure),
-// stops the logger and prints "<program>: stopped". Returns the exit status.
+// then, when all went well, takes Process::outcome() (a non-zero status: its message on
+// stderr), stops the logger and prints "<program>: stopped". The logger keeps records from
+// options.log_level up. Returns the exit status.
 int run_process(std::string_view program, const ProcessOptions& options,
                 const ProcessFactory& make);
 
