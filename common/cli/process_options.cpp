@@ -3,11 +3,11 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
-#include <cstring>
 #include <fstream>
 #include <optional>
 #include <set>
 #include <sstream>
+#include <system_error>
 #include <utility>
 
 #include <fmt/format.h>
@@ -227,7 +227,8 @@ void store_config_file(const std::string& path, const po::options_description& d
                        FlagValues& flags) {
   std::ifstream in(path);
   if (!in) {
-    throw UsageError(fmt::format("--config: cannot read '{}': {}", path, std::strerror(errno)));
+    throw UsageError(fmt::format("--config: cannot read '{}': {}", path,
+                                 std::generic_category().message(errno)));
   }
   po::parsed_options parsed(&desc);
   try {
