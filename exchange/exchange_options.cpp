@@ -23,13 +23,13 @@ ExchangeCommandLine parse_exchange_command_line(int argc, const char* const argv
     ("tickers,t", po::value<std::string>()->default_value("1,2,3"), "comma-separated ticker ids");
   common::add_market_data_flags(desc, "IPv4 address of the interface multicast is sent on");
   desc.add_options()
-    ("ttl", po::value<std::string>()->default_value("1"), "multicast TTL (0-255)")
+    ("ttl", po::value<std::string>()->default_value("1"), "multicast TTL (router hops, 0-255)")
     ("snapshot-interval-ms", po::value<std::string>()->default_value("1000"),
-     "time between full snapshots")
+     "milliseconds between full snapshots")
     ("md-heartbeat-ms", po::value<std::string>()->default_value("1000"),
-     "incremental stream idle time before a heartbeat")
+     "incremental stream idle milliseconds before a heartbeat")
     ("heartbeat-timeout-ms", po::value<std::string>()->default_value("10000"),
-     "a session silent this long is closed")
+     "a session silent this many milliseconds is closed")
     ("max-orders", po::value<std::string>()->default_value("262144"),
      "resting orders per ticker (beyond: REJECTED CAPACITY)")
     ("max-sessions", po::value<std::string>()->default_value("256"), "concurrent TCP sessions")
@@ -70,7 +70,7 @@ ExchangeCommandLine parse_exchange_command_line(int argc, const char* const argv
   // clang-format on
   common::add_process_flags(desc);
 
-  const po::variables_map vm = common::parse_flags(argc, argv, desc);
+  const common::FlagValues vm = common::parse_flags(argc, argv, desc);
   ExchangeCommandLine result;
   if (vm.count("help") != 0) {
     result.help = true;
@@ -82,53 +82,58 @@ ExchangeCommandLine parse_exchange_command_line(int argc, const char* const argv
     return result;
   }
 
-  ExchangeOptions& o = result.options;
-  o.port = static_cast<std::uint16_t>(unsigned_flag(vm, "port", 0, 65535));
-  o.listen_addr = common::parse_ipv4_text("--listen-addr", flag_text(vm, "listen-addr"));
-  o.tickers = common::parse_id_list("--tickers", flag_text(vm, "tickers"), 1, UINT32_MAX);
-  o.market_data = common::read_market_data_flags(vm);
-  o.ttl = static_cast<int>(unsigned_flag(vm, "ttl", 0, 255));
-  o.snapshot_interval_ms =
-      static_cast<std::uint32_t>(unsigned_flag(vm, "snapshot-interval-ms", 1, 3'600'000));
-  o.md_heartbeat_ms =
-      static_cast<std::uint32_t>(unsigned_flag(vm, "md-heartbeat-ms", 1, 3'600'000));
-  o.heartbeat_timeout_ms =
-      static_cast<std::uint32_t>(unsigned_flag(vm, "heartbeat-timeout-ms", 100, 86'400'000));
-  o.max_orders = static_cast<std::uint32_t>(unsigned_flag(vm, "max-orders", 1, 1U << 26));
-  o.max_sessions = static_cast<std::uint32_t>(unsigned_flag(vm, "max-sessions", 1, 65536));
-  o.max_orders_per_second =
-      static_cast<std::uint32_t>(unsigned_flag(vm, "max-orders-per-second", 0, 100'000'000));
-  o.self_trade_prevention = *parse_self_trade_prevention(
-      common::parse_choice("--self-trade-prevention", flag_text(vm, "self-trade-prevention"),
-                           {"off", "cancel-newest", "cancel-oldest"}));
-  o.journal_dir = flag_text(vm, "journal-dir");
-  o.journal_sync_batch = common::parse_choice("--journal-sync", flag_text(vm, "journal-sync"),
-                                              {"none", "batch"}) == "batch";
-  o.journal_snapshot_records = unsigned_flag(vm, "journal-snapshot-records", 0, 1ULL << 40);
-  o.journal_snapshot_responses =
-      static_cast<std::uint32_t>(unsigned_flag(vm, "journal-snapshot-responses", 1, 1U << 26));
-  o.journal_prune = vm["journal-prune"].as<bool>();
-  if (o.journal_prune && (o.journal_dir.empty() || o.journal_snapshot_records == 0)) {
-    throw std::invalid_argument(
-        "--journal-prune needs --journal-dir and --journal-snapshot-records above 0");
-  }
-  // --journal-check is listed for --help; main() runs the check tool before any parsing.
-  o.max_clients = static_cast<std::uint32_t>(unsigned_flag(vm, "max-clients", 1, 1U << 20));
-  o.replay_depth = static_cast<std::uint32_t>(unsigned_flag(vm, "replay-depth", 0, 1U << 26));
-  if (vm.count("md-replay-port") != 0) {
-    o.md_replay_port = static_cast<std::uint16_t>(unsigned_flag(vm, "md-replay-port", 0, 65535));
-  } else if (o.market_data.multicast_port > 65533) {
-    throw common::UsageError(
-        "--md-replay-port: the default (multicast port + 2) is past 65535; give one");
-  } else {
-    o.md_replay_port = static_cast<std::uint16_t>(o.market_data.multicast_port + 2);
-  }
-  if (*o.md_replay_port != 0 && *o.md_replay_port == o.port) {
-    throw common::UsageError("--md-replay-port: '" + std::to_string(*o.md_replay_port) +
-                             "' is the order entry port");
-  }
-  o.md_replay_depth = static_cast<std::uint32_t>(unsigned_flag(vm, "md-replay-depth", 1, 1U << 26));
-  o.process = common::read_process_flags(vm);
+  // A bad value from the environment or a config file names where it came from.
+  result.options = common::read_flags(vm, [&vm] {
+    ExchangeOptions o;
+    o.port = static_cast<std::uint16_t>(unsigned_flag(vm, "port", 0, 65535));
+    o.listen_addr = common::parse_ipv4_text("--listen-addr", flag_text(vm, "listen-addr"));
+    o.tickers = common::parse_id_list("--tickers", flag_text(vm, "tickers"), 1, UINT32_MAX);
+    o.market_data = common::read_market_data_flags(vm);
+    o.ttl = static_cast<int>(unsigned_flag(vm, "ttl", 0, 255));
+    o.snapshot_interval_ms =
+        static_cast<std::uint32_t>(unsigned_flag(vm, "snapshot-interval-ms", 1, 3'600'000));
+    o.md_heartbeat_ms =
+        static_cast<std::uint32_t>(unsigned_flag(vm, "md-heartbeat-ms", 1, 3'600'000));
+    o.heartbeat_timeout_ms =
+        static_cast<std::uint32_t>(unsigned_flag(vm, "heartbeat-timeout-ms", 100, 86'400'000));
+    o.max_orders = static_cast<std::uint32_t>(unsigned_flag(vm, "max-orders", 1, 1U << 26));
+    o.max_sessions = static_cast<std::uint32_t>(unsigned_flag(vm, "max-sessions", 1, 65536));
+    o.max_orders_per_second =
+        static_cast<std::uint32_t>(unsigned_flag(vm, "max-orders-per-second", 0, 100'000'000));
+    o.self_trade_prevention = *parse_self_trade_prevention(
+        common::parse_choice("--self-trade-prevention", flag_text(vm, "self-trade-prevention"),
+                             {"off", "cancel-newest", "cancel-oldest"}));
+    o.journal_dir = flag_text(vm, "journal-dir");
+    o.journal_sync_batch = common::parse_choice("--journal-sync", flag_text(vm, "journal-sync"),
+                                                {"none", "batch"}) == "batch";
+    o.journal_snapshot_records = unsigned_flag(vm, "journal-snapshot-records", 0, 1ULL << 40);
+    o.journal_snapshot_responses =
+        static_cast<std::uint32_t>(unsigned_flag(vm, "journal-snapshot-responses", 1, 1U << 26));
+    o.journal_prune = vm["journal-prune"].as<bool>();
+    if (o.journal_prune && (o.journal_dir.empty() || o.journal_snapshot_records == 0)) {
+      throw common::UsageError(
+          "--journal-prune: needs --journal-dir and --journal-snapshot-records above 0");
+    }
+    // --journal-check is listed for --help; main() runs the check tool before any parsing.
+    o.max_clients = static_cast<std::uint32_t>(unsigned_flag(vm, "max-clients", 1, 1U << 20));
+    o.replay_depth = static_cast<std::uint32_t>(unsigned_flag(vm, "replay-depth", 0, 1U << 26));
+    if (vm.count("md-replay-port") != 0) {
+      o.md_replay_port = static_cast<std::uint16_t>(unsigned_flag(vm, "md-replay-port", 0, 65535));
+    } else if (o.market_data.multicast_port > 65533) {
+      throw common::UsageError(
+          "--md-replay-port: the default (multicast port + 2) is past 65535; give one");
+    } else {
+      o.md_replay_port = static_cast<std::uint16_t>(o.market_data.multicast_port + 2);
+    }
+    if (*o.md_replay_port != 0 && *o.md_replay_port == o.port) {
+      throw common::UsageError("--md-replay-port: '" + std::to_string(*o.md_replay_port) +
+                               "' is the order entry port");
+    }
+    o.md_replay_depth =
+        static_cast<std::uint32_t>(unsigned_flag(vm, "md-replay-depth", 1, 1U << 26));
+    o.process = common::read_process_flags(vm);
+    return o;
+  });
   return result;
 }
 

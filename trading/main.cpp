@@ -18,6 +18,7 @@
 #include "common/logging/logger.h"
 #include "trading/engine/trade_engine.h"
 #include "trading/market_data/market_data_consumer.h"
+#include "trading/order_gateway/order_gateway.h"
 #include "trading/trading_app.h"
 #include "trading/trading_summary.h"
 
@@ -92,6 +93,21 @@ class TradingProcess final : public llt::common::Process {
   std::vector<llt::common::LatencyHop> latency_hops() const override { return app_.latency_hops(); }
 
   std::string summary_json() const override { return llt::trading::trading_summary_json(app_); }
+
+  // Exit status 3 when the client never logged on during its run (docs/operations.md, Exit
+  // codes): the exchange was never reachable, or every logon was rejected or unanswered.
+  llt::common::RunOutcome outcome() const override {
+    const llt::trading::OrderGatewayCounters c = app_.gateway().counters();
+    if (c.logons != 0) {
+      return {};
+    }
+    const TradingOptions& o = app_.options();
+    return {llt::common::kExitNeverLoggedOn,
+            fmt::format("never logged on to the exchange at {}:{} as client {} ({} connect "
+                        "attempt(s), {} failed; {} logon(s) rejected, {} unanswered)",
+                        o.host, o.port, o.client_id, c.connect_attempts, c.connect_failures,
+                        c.logon_rejects, c.logon_timeouts)};
+  }
 
   // --book-dump.
   void write_files() const override {

@@ -53,15 +53,15 @@ TradingCommandLine parse_trading_command_line(int argc, const char* const argv[]
   const std::string strategies = strategy_choices();
   // clang-format off
   desc.add_options()
-    ("host,H", po::value<std::string>()->default_value("127.0.0.1"), "exchange order entry IPv4 address")
+    ("host,H", po::value<std::string>()->default_value("127.0.0.1"), "exchange order entry host: an IPv4 address or a host name (resolved to IPv4 at start-up)")
     ("port,p", po::value<std::string>()->default_value("12345"), "exchange order entry port")
     ("client-id,c", po::value<std::string>()->default_value("1"), "client id (1-4294967295), one live session per id")
     ("strategy,s", po::value<std::string>()->default_value("market-maker"), strategies.c_str())
     ("ticker,t", po::value<std::string>()->default_value("1"), "ticker id to trade, or a comma list")
-    ("order-qty", po::value<std::string>()->default_value("10"), "base quantity per order")
-    ("max-order-qty", po::value<std::string>()->default_value("100"), "risk: largest order quantity")
+    ("order-qty", po::value<std::string>()->default_value("10"), "base quantity per order (shares)")
+    ("max-order-qty", po::value<std::string>()->default_value("100"), "risk: largest order quantity (shares)")
     ("max-position", po::value<std::string>()->default_value("1000"),
-     "risk: largest absolute position per ticker, counting open orders")
+     "risk: largest absolute position per ticker, counting open orders (shares)")
     ("max-loss", po::value<std::string>()->default_value("100000"),
      "risk: no new risk once realized + unrealized P&L is below minus this (cents)")
     ("max-open-orders", po::value<std::string>()->default_value("10"), "risk: open orders at most")
@@ -76,7 +76,7 @@ TradingCommandLine parse_trading_command_line(int argc, const char* const argv[]
      "fair value EMA weight of each new mid (0-1]")
     ("reference-price", po::value<std::string>()->default_value("10000"),
      "fair value (cents) of a ticker whose book has never been two-sided")
-    ("orders-per-second", po::value<std::string>()->default_value("20"), "random trader: order rate")
+    ("orders-per-second", po::value<std::string>()->default_value("20"), "random trader: orders per second")
     ("random-seed", po::value<std::string>()->default_value("1"), "random trader: PRNG seed");
   common::add_market_data_flags(desc, "IPv4 address of the interface to join the multicast group on");
   desc.add_options()
@@ -88,9 +88,9 @@ TradingCommandLine parse_trading_command_line(int argc, const char* const argv[]
     ("md-replay-port", po::value<std::string>()->default_value("0"),
      "exchange market data replay port on --host (0: --multicast-port + 2)")
     ("md-replay-timeout-ms", po::value<std::string>()->default_value("250"),
-     "a replay not answered in full within this leaves the gap to the snapshot stream (1-60000)")
+     "a replay not answered in full within this many milliseconds leaves the gap to the snapshot stream (1-60000)")
     ("reconnect-max-ms", po::value<std::string>()->default_value("2000"),
-     "longest wait between reconnect attempts (the wait doubles up to this)")
+     "longest wait between reconnect attempts, milliseconds (the wait doubles up to this)")
     ("keep-orders", po::bool_switch(),
      "log on with KEEP_ORDERS: the exchange keeps this client's resting orders when a connection ends")
     ("resend-capacity", po::value<std::string>()->default_value("65536"),
@@ -105,7 +105,7 @@ TradingCommandLine parse_trading_command_line(int argc, const char* const argv[]
      "write the client's order books (one resting order a line) to this file on exit");
   // clang-format on
 
-  const po::variables_map vm = common::parse_flags(argc, argv, desc);
+  const common::FlagValues vm = common::parse_flags(argc, argv, desc);
   TradingCommandLine result;
   if (vm.count("help") != 0) {
     result.help = true;
@@ -117,59 +117,63 @@ TradingCommandLine parse_trading_command_line(int argc, const char* const argv[]
     return result;
   }
 
-  TradingOptions& o = result.options;
-  o.host = common::parse_ipv4_text("--host", flag_text(vm, "host"));
-  o.port = common::parse_port("--port", flag_text(vm, "port"));
-  o.client_id = static_cast<exchange::ClientId>(unsigned_flag(vm, "client-id", 1, UINT32_MAX));
-  o.reconnect_max_ms =
-      static_cast<std::uint32_t>(unsigned_flag(vm, "reconnect-max-ms", 10, 600'000));
-  o.keep_orders = vm["keep-orders"].as<bool>();
-  o.resend_capacity =
-      static_cast<std::uint32_t>(unsigned_flag(vm, "resend-capacity", 1, 16'777'216));
-  o.state_file = flag_text(vm, "state-file");
+  // A bad value from the environment or a config file names where it came from.
+  result.options = common::read_flags(vm, [&vm] {
+    TradingOptions o;
+    o.host = common::parse_ipv4_host("--host", flag_text(vm, "host"));
+    o.port = common::parse_port("--port", flag_text(vm, "port"));
+    o.client_id = static_cast<exchange::ClientId>(unsigned_flag(vm, "client-id", 1, UINT32_MAX));
+    o.reconnect_max_ms =
+        static_cast<std::uint32_t>(unsigned_flag(vm, "reconnect-max-ms", 10, 600'000));
+    o.keep_orders = vm["keep-orders"].as<bool>();
+    o.resend_capacity =
+        static_cast<std::uint32_t>(unsigned_flag(vm, "resend-capacity", 1, 16'777'216));
+    o.state_file = flag_text(vm, "state-file");
 
-  o.market_data = common::read_market_data_flags(vm);
-  o.md_loss_rate = double_flag(vm, "md-loss-rate", 0.0, 1.0);
-  o.md_loss_seed = unsigned_flag(vm, "md-loss-seed", 0, UINT64_MAX);
-  o.md_replay = common::parse_choice("--md-replay", flag_text(vm, "md-replay"),
-                                     std::vector<std::string_view>{"on", "off"}) == "on";
-  o.md_replay_port = static_cast<std::uint16_t>(unsigned_flag(vm, "md-replay-port", 0, 65535));
-  o.md_replay_timeout_ms =
-      static_cast<std::uint32_t>(unsigned_flag(vm, "md-replay-timeout-ms", 1, 60'000));
+    o.market_data = common::read_market_data_flags(vm);
+    o.md_loss_rate = double_flag(vm, "md-loss-rate", 0.0, 1.0);
+    o.md_loss_seed = unsigned_flag(vm, "md-loss-seed", 0, UINT64_MAX);
+    o.md_replay = common::parse_choice("--md-replay", flag_text(vm, "md-replay"),
+                                       std::vector<std::string_view>{"on", "off"}) == "on";
+    o.md_replay_port = static_cast<std::uint16_t>(unsigned_flag(vm, "md-replay-port", 0, 65535));
+    o.md_replay_timeout_ms =
+        static_cast<std::uint32_t>(unsigned_flag(vm, "md-replay-timeout-ms", 1, 60'000));
 
-  o.strategy = common::parse_choice(
-      "--strategy", flag_text(vm, "strategy"),
-      std::vector<std::string_view>(Strategy::kNames.begin(), Strategy::kNames.end()));
-  o.tickers = common::parse_id_list("--ticker", flag_text(vm, "ticker"), 1, UINT32_MAX);
-  o.max_order_qty = static_cast<exchange::Qty>(unsigned_flag(vm, "max-order-qty", 1, UINT32_MAX));
-  o.order_qty = static_cast<exchange::Qty>(unsigned_flag(vm, "order-qty", 1, UINT32_MAX));
-  if (o.order_qty > o.max_order_qty) {
-    throw UsageError(fmt::format("--order-qty: '{}' is above --max-order-qty ({})", o.order_qty,
-                                 o.max_order_qty));
-  }
-  o.max_position = static_cast<std::int64_t>(unsigned_flag(vm, "max-position", 1, 1'000'000'000));
-  o.max_loss = static_cast<std::int64_t>(unsigned_flag(vm, "max-loss", 0, 1'000'000'000'000'000));
-  o.max_open_orders =
-      static_cast<std::uint32_t>(unsigned_flag(vm, "max-open-orders", 1, 1'000'000));
-  o.half_spread =
-      static_cast<exchange::Price>(unsigned_flag(vm, "half-spread", 1, 1'000'000'000'000));
-  o.skew_factor = double_flag(vm, "skew-factor", 0.0, 1.0);
-  o.requote = common::parse_choice("--requote", flag_text(vm, "requote"),
-                                   std::vector<std::string_view>{"modify", "cancel-new"});
-  o.signal_threshold = double_flag(vm, "signal-threshold", 0.0, 1.0);
-  o.ema_alpha = double_flag(vm, "ema-alpha", 0.0, 1.0);
-  if (o.ema_alpha == 0.0) {
-    throw UsageError("--ema-alpha: '0' would never move the fair value; give a value in (0, 1]");
-  }
-  o.reference_price =
-      static_cast<exchange::Price>(unsigned_flag(vm, "reference-price", 1, 1'000'000'000'000'000));
-  o.orders_per_second =
-      static_cast<std::uint32_t>(unsigned_flag(vm, "orders-per-second", 1, 1'000'000));
-  o.random_seed = unsigned_flag(vm, "random-seed", 0, UINT64_MAX);
+    o.strategy = common::parse_choice(
+        "--strategy", flag_text(vm, "strategy"),
+        std::vector<std::string_view>(Strategy::kNames.begin(), Strategy::kNames.end()));
+    o.tickers = common::parse_id_list("--ticker", flag_text(vm, "ticker"), 1, UINT32_MAX);
+    o.max_order_qty = static_cast<exchange::Qty>(unsigned_flag(vm, "max-order-qty", 1, UINT32_MAX));
+    o.order_qty = static_cast<exchange::Qty>(unsigned_flag(vm, "order-qty", 1, UINT32_MAX));
+    if (o.order_qty > o.max_order_qty) {
+      throw UsageError(fmt::format("--order-qty: '{}' is above --max-order-qty ({})", o.order_qty,
+                                   o.max_order_qty));
+    }
+    o.max_position = static_cast<std::int64_t>(unsigned_flag(vm, "max-position", 1, 1'000'000'000));
+    o.max_loss = static_cast<std::int64_t>(unsigned_flag(vm, "max-loss", 0, 1'000'000'000'000'000));
+    o.max_open_orders =
+        static_cast<std::uint32_t>(unsigned_flag(vm, "max-open-orders", 1, 1'000'000));
+    o.half_spread =
+        static_cast<exchange::Price>(unsigned_flag(vm, "half-spread", 1, 1'000'000'000'000));
+    o.skew_factor = double_flag(vm, "skew-factor", 0.0, 1.0);
+    o.requote = common::parse_choice("--requote", flag_text(vm, "requote"),
+                                     std::vector<std::string_view>{"modify", "cancel-new"});
+    o.signal_threshold = double_flag(vm, "signal-threshold", 0.0, 1.0);
+    o.ema_alpha = double_flag(vm, "ema-alpha", 0.0, 1.0);
+    if (o.ema_alpha == 0.0) {
+      throw UsageError("--ema-alpha: '0' would never move the fair value; give a value in (0, 1]");
+    }
+    o.reference_price = static_cast<exchange::Price>(
+        unsigned_flag(vm, "reference-price", 1, 1'000'000'000'000'000));
+    o.orders_per_second =
+        static_cast<std::uint32_t>(unsigned_flag(vm, "orders-per-second", 1, 1'000'000));
+    o.random_seed = unsigned_flag(vm, "random-seed", 0, UINT64_MAX);
 
-  o.duration_s = double_flag(vm, "duration", 0.0, 31'536'000.0);
-  o.process = common::read_process_flags(vm);
-  o.book_dump = flag_text(vm, "book-dump");
+    o.duration_s = double_flag(vm, "duration", 0.0, 31'536'000.0);
+    o.process = common::read_process_flags(vm);
+    o.book_dump = flag_text(vm, "book-dump");
+    return o;
+  });
   return result;
 }
 

@@ -1,7 +1,11 @@
 #include "common/cli/option_values.h"
 
+#include <netdb.h>
+#include <sys/socket.h>
+
 #include <charconv>
 #include <cmath>
+#include <cstring>
 #include <set>
 
 #include <fmt/format.h>
@@ -107,6 +111,32 @@ std::string parse_ipv4_text(std::string_view flag, std::string_view text) {
     throw UsageError(fmt::format("{}: {}", flag, e.what()));
   }
   return std::string(text);
+}
+
+std::string parse_ipv4_host(std::string_view flag, std::string_view text) {
+  const std::string name(trim(text));
+  if (name.empty()) {
+    fail(flag, text, "is empty: expected an IPv4 address or a host name");
+  }
+  try {
+    return format_ipv4(parse_ipv4(name));
+  } catch (const std::invalid_argument&) {
+    // Not a dotted quad: a host name.
+  }
+  addrinfo hints{};
+  hints.ai_family = AF_INET;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  const int error = ::getaddrinfo(name.c_str(), nullptr, &hints, &found);
+  if (error != 0 || found == nullptr) {
+    fail(flag, text,
+         fmt::format("does not resolve to an IPv4 address ({})",
+                     error != 0 ? ::gai_strerror(error) : "no address"));
+  }
+  sockaddr_in address{};
+  std::memcpy(&address, found->ai_addr, sizeof(address));
+  ::freeaddrinfo(found);
+  return format_ipv4(address.sin_addr);
 }
 
 std::string parse_multicast_group_text(std::string_view flag, std::string_view text) {

@@ -43,6 +43,11 @@ class UsageError : public std::runtime_error {
 // A dotted-quad IPv4 address; returns it unchanged.
 [[nodiscard]] std::string parse_ipv4_text(std::string_view flag, std::string_view text);
 
+// An IPv4 address, or a host name resolved to its first IPv4 address with getaddrinfo (start-up
+// only: it may block on DNS). Returns the dotted quad; a name that does not resolve is an error
+// naming the flag.
+[[nodiscard]] std::string parse_ipv4_host(std::string_view flag, std::string_view text);
+
 // An IPv4 multicast group (224.0.0.0/4).
 [[nodiscard]] std::string parse_multicast_group_text(std::string_view flag, std::string_view text);
 

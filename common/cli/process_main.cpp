@@ -111,6 +111,7 @@ int run_process(std::string_view program, const ProcessOptions& options,
   try {
     LoggerOptions log_options;
     log_options.path = options.log_file;
+    log_options.min_level = options.log_level;
     logger = std::make_unique<Logger>(log_options);
     process = make(*logger);
   } catch (const std::exception& e) {
@@ -131,6 +132,13 @@ int run_process(std::string_view program, const ProcessOptions& options,
   int status = finish(program, *process, options);
   if (!fatal.empty()) {
     status = kExitFailure;
+  }
+  if (status == kExitOk) {
+    const RunOutcome outcome = process->outcome();
+    if (outcome.status != kExitOk) {
+      fmt::print(stderr, "{}: {}\n", program, outcome.message);
+      status = outcome.status;
+    }
   }
   logger->stop();
   fmt::print("{}: stopped\n", program);

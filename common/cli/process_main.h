@@ -21,8 +21,16 @@ class Logger;
 
 // Exit statuses of both executables.
 inline constexpr int kExitOk = 0;
-inline constexpr int kExitFailure = 1;     // a component could not be set up, a file not written
-inline constexpr int kExitUsageError = 2;  // a bad flag value, an unknown flag
+inline constexpr int kExitFailure = 1;        // a component could not be set up, a file not written
+inline constexpr int kExitUsageError = 2;     // a bad flag value, an unknown flag
+inline constexpr int kExitNeverLoggedOn = 3;  // the trading client never logged on
+
+// What a run came to, beyond its files being written: a status other than kExitOk is the
+// exit status, with `message` printed on stderr.
+struct RunOutcome {
+  int status = kExitOk;
+  std::string message;
+};
 
 // One executable as run_process() drives it. Every call is on the main thread.
 class Process {
@@ -51,6 +59,9 @@ class Process {
   // After stop(): the executable's own exit files. Throws std::system_error naming the flag
   // and the path when one cannot be written.
   virtual void write_files() const {}
+  // After stop(), when everything else went well: the run's own outcome (e.g. the trading
+  // client never logged on: kExitNeverLoggedOn).
+  [[nodiscard]] virtual RunOutcome outcome() const { return {}; }
 };
 
 // Builds the process once the logger (--log-file) is open; throws to refuse to start.
@@ -65,7 +76,9 @@ int report_usage_error(std::string_view program, const UsageError& error);
 // line every options.stats_interval_s until a stop is requested or run_for_s() passed, stops
 // it, prints the latency table, writes --latency-csv, --summary-json and write_files() (a
 // file that cannot be written: "<program>: <what>" on stderr, exit status kExitFailure),
-// stops the logger and prints "<program>: stopped". Returns the exit status.
+// then, when all went well, takes Process::outcome() (a non-zero status: its message on
+// stderr), stops the logger and prints "<program>: stopped". The logger keeps records from
+// options.log_level up. Returns the exit status.
 int run_process(std::string_view program, const ProcessOptions& options,
                 const ProcessFactory& make);
 

@@ -1,7 +1,13 @@
 #include "common/cli/process_options.h"
 
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <fstream>
 #include <optional>
+#include <set>
 #include <sstream>
+#include <system_error>
 #include <utility>
 
 #include <fmt/format.h>
@@ -17,7 +23,14 @@ namespace po = boost::program_options;
 
 po::options_description command_line_description(const std::string& caption) {
   po::options_description desc(caption);
-  desc.add_options()("help,h", "show this help and exit")("version", "print the version and exit");
+  // clang-format off
+  desc.add_options()
+    ("help,h", "show this help and exit")
+    ("version", "print the version and exit")
+    ("config", po::value<std::string>(),
+     "read flags from this file, one 'name = value' a line (the long flag name without --, "
+     "# starts a comment); the command line and LLT_* environment variables override it");
+  // clang-format on
   return desc;
 }
 
@@ -33,6 +46,8 @@ void add_process_flags(po::options_description& desc) {
     ("stats-interval", po::value<std::string>()->default_value("5"),
      "seconds between status lines (0: none)")
     ("log-file", po::value<std::string>()->default_value(""), "log file (default: stderr)")
+    ("log-level", po::value<std::string>()->default_value("info"),
+     "lowest level of the records logged: debug, info, warn or error")
     ("latency-csv", po::value<std::string>()->default_value(""),
      "write the per-hop latency histograms to this CSV file on exit")
     ("summary-json", po::value<std::string>()->default_value(""),
@@ -50,6 +65,12 @@ ProcessOptions read_process_flags(const po::variables_map& vm) {
   o.cpus = parse_cpu_list("--cpus", flag_text(vm, "cpus"));
   o.stats_interval_s = static_cast<std::uint32_t>(unsigned_flag(vm, "stats-interval", 0, 86'400));
   o.log_file = flag_text(vm, "log-file");
+  const std::string level =
+      parse_choice("--log-level", flag_text(vm, "log-level"), {"debug", "info", "warn", "error"});
+  o.log_level = level == "debug"  ? LogLevel::kDebug
+                : level == "info" ? LogLevel::kInfo
+                : level == "warn" ? LogLevel::kWarn
+                                  : LogLevel::kError;
   o.latency_csv = flag_text(vm, "latency-csv");
   o.summary_json = flag_text(vm, "summary-json");
   return o;
@@ -89,12 +110,66 @@ RunnerOptions runner_options(const ProcessOptions& options, std::string name) {
   return runner;
 }
 
-po::variables_map parse_flags(int argc, const char* const argv[],
-                              const po::options_description& desc) {
-  po::variables_map vm;
+namespace {
+
+// Flags that only the command line may give: not read from the environment or a config file.
+bool command_line_only(std::string_view name) {
+  return name == "help" || name == "version" || name == "journal-check";
+}
+
+// True when `vm` holds a value of `name` given explicitly (not its default).
+bool given(const po::variables_map& vm, const std::string& name) {
+  const auto it = vm.find(name);
+  return it != vm.end() && !it->second.defaulted() && !it->second.empty();
+}
+
+// The flags of `desc` but `exclude`, sharing their descriptions.
+po::options_description without(const po::options_description& desc,
+                                const std::set<std::string_view>& exclude) {
+  po::options_description result;
+  for (const auto& option : desc.options()) {
+    const std::string& name = option->long_name();
+    if (!command_line_only(name) && exclude.count(name) == 0) {
+      result.add(option);
+    }
+  }
+  return result;
+}
+
+// The first line of `path` setting `key` ("key = ..." after blanks); 0 when none is found.
+int line_of(const std::string& path, std::string_view key) {
+  std::ifstream in(path);
+  std::string line;
+  for (int number = 1; std::getline(in, line); ++number) {
+    std::string_view text(line);
+    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())) != 0) {
+      text.remove_prefix(1);
+    }
+    if (!text.starts_with(key)) {
+      continue;
+    }
+    text.remove_prefix(key.size());
+    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())) != 0) {
+      text.remove_prefix(1);
+    }
+    if (text.starts_with('=')) {
+      return number;
+    }
+  }
+  return 0;
+}
+
+// "PATH:LINE" of `key` in the config file, or "PATH" when the line is not found.
+std::string file_origin(const std::string& path, std::string_view key) {
+  const int line = line_of(path, key);
+  return line > 0 ? fmt::format("{}:{}", path, line) : path;
+}
+
+// Stores the command line; errors name the flag.
+void store_command_line(int argc, const char* const argv[], const po::options_description& desc,
+                        po::variables_map& vm) {
   try {
     po::store(po::command_line_parser(argc, argv).options(desc).run(), vm);
-    po::notify(vm);
   } catch (const po::unknown_option& e) {
     throw UsageError(fmt::format("{}: is not a flag of this program", e.get_option_name()));
   } catch (const po::invalid_command_line_syntax& e) {
@@ -112,7 +187,132 @@ po::variables_map parse_flags(int argc, const char* const argv[],
   } catch (const po::error& e) {
     throw UsageError(e.what());
   }
-  return vm;
+}
+
+// Stores the LLT_* variables of the flags of `desc` (Boost's parse_environment with a name
+// mapper); other variables are ignored. Values already on the command line win.
+void store_environment(const po::options_description& desc, FlagValues& flags) {
+  std::map<std::string, std::string, std::less<>> flag_of;  // LLT_NAME -> name
+  for (const auto& option : desc.options()) {
+    flag_of.emplace(environment_name(option->long_name()), option->long_name());
+  }
+  po::parsed_options parsed(&desc);
+  try {
+    parsed = po::parse_environment(desc, [&flag_of](const std::string& variable) -> std::string {
+      const auto it = flag_of.find(variable);
+      return it == flag_of.end() ? std::string() : it->second;
+    });
+  } catch (const po::error& e) {
+    throw UsageError(fmt::format("environment: {}", e.what()));
+  }
+  for (const po::option& option : parsed.options) {
+    if (!given(flags, option.string_key)) {
+      flags.origins[option.string_key] =
+          fmt::format("environment variable {}", environment_name(option.string_key));
+    }
+  }
+  try {
+    po::store(parsed, flags);
+  } catch (const po::error_with_option_name& e) {
+    throw UsageError(fmt::format("environment variable {}: {}",
+                                 environment_name(e.get_option_name()), e.what()));
+  } catch (const po::error& e) {
+    throw UsageError(fmt::format("environment: {}", e.what()));
+  }
+}
+
+// Stores the config file `path`; values already on the command line or in the environment
+// win. Errors name the file, the line (when found) and the key.
+void store_config_file(const std::string& path, const po::options_description& desc,
+                       FlagValues& flags) {
+  std::ifstream in(path);
+  if (!in) {
+    throw UsageError(fmt::format("--config: cannot read '{}': {}", path,
+                                 std::generic_category().message(errno)));
+  }
+  po::parsed_options parsed(&desc);
+  try {
+    parsed = po::parse_config_file(in, desc, false);
+  } catch (const po::unknown_option& e) {
+    // Boost names the key with its section, if any.
+    std::string key = e.get_option_name();
+    if (key.starts_with("--")) {
+      key.erase(0, 2);
+    }
+    throw UsageError(
+        fmt::format("{}: '{}' is not a flag of this program or not one a config "
+                    "file may set",
+                    file_origin(path, key), key));
+  } catch (const po::error& e) {
+    throw UsageError(fmt::format("{}: {}", path, e.what()));
+  }
+  for (const po::option& option : parsed.options) {
+    if (!given(flags, option.string_key)) {
+      flags.origins[option.string_key] = file_origin(path, option.string_key);
+    }
+  }
+  try {
+    po::store(parsed, flags);
+  } catch (const po::multiple_occurrences& e) {
+    std::string key = e.get_option_name();
+    if (key.starts_with("--")) {
+      key.erase(0, 2);
+    }
+    throw UsageError(fmt::format("{}: '{}' is set more than once", path, key));
+  } catch (const po::error_with_option_name& e) {
+    std::string key = e.get_option_name();
+    if (key.starts_with("--")) {
+      key.erase(0, 2);
+    }
+    throw UsageError(fmt::format("{}: {}: {}", file_origin(path, key), key, e.what()));
+  } catch (const po::error& e) {
+    throw UsageError(fmt::format("{}: {}", path, e.what()));
+  }
+}
+
+}  // namespace
+
+UsageError FlagValues::with_origin(const UsageError& error) const {
+  const std::string_view what(error.what());
+  if (what.starts_with("--")) {
+    const std::string_view name = what.substr(2, what.find(':') - 2);
+    const auto it = origins.find(name);
+    if (it != origins.end()) {
+      return UsageError(fmt::format("{}: {}", it->second, what));
+    }
+  }
+  return error;
+}
+
+std::string environment_name(std::string_view flag) {
+  std::string name = "LLT_";
+  for (const char c : flag) {
+    name += c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
+  return name;
+}
+
+FlagValues parse_flags(int argc, const char* const argv[], const po::options_description& desc) {
+  FlagValues flags;
+  store_command_line(argc, argv, desc, flags);
+  if (flags.count("help") != 0 || flags.count("version") != 0) {
+    return flags;
+  }
+  // The environment may name the config file (LLT_CONFIG) but a config file may not.
+  store_environment(without(desc, {}), flags);
+  if (given(flags, "config")) {
+    const std::string path = flags["config"].as<std::string>();
+    if (path.empty()) {
+      throw UsageError("--config: needs a file name");
+    }
+    store_config_file(path, without(desc, {"config"}), flags);
+  }
+  try {
+    po::notify(flags);
+  } catch (const po::error& e) {
+    throw UsageError(e.what());
+  }
+  return flags;
 }
 
 bool version_requested(const po::variables_map& vm) {

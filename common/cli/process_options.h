@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -8,8 +9,10 @@
 #include <boost/program_options/options_description.hpp>
 #include <boost/program_options/variables_map.hpp>
 
+#include "common/cli/option_values.h"
 #include "common/concurrent/agent_runner.h"
 #include "common/concurrent/idle_strategy.h"
+#include "common/logging/logger.h"
 
 // The flags both executables take, declared and read here once (cold code). Each executable
 // adds them to its own options_description, so its --help lists them with its other flags;
@@ -23,6 +26,7 @@ struct ProcessOptions {
   std::vector<int> cpus;                             // --cpus; empty: no pinning
   std::uint32_t stats_interval_s = 5;                // --stats-interval; 0: no status line
   std::string log_file;                              // --log-file; empty: stderr
+  LogLevel log_level = LogLevel::kInfo;              // --log-level: the lowest level logged
   std::string latency_csv;                           // --latency-csv; empty: none
   std::string summary_json;                          // --summary-json; empty: none
 };
@@ -44,12 +48,13 @@ struct CommandLine {
   Options options;
 };
 
-// An options_description captioned `caption` whose first flags are --help (-h) and --version.
+// An options_description captioned `caption` whose first flags are --help (-h), --version and
+// --config.
 [[nodiscard]] boost::program_options::options_description command_line_description(
     const std::string& caption);
 
-// Adds --threading, --idle, --cpus, --stats-interval, --log-file, --latency-csv and
-// --summary-json.
+// Adds --threading, --idle, --cpus, --stats-interval, --log-file, --log-level, --latency-csv
+// and --summary-json.
 void add_process_flags(boost::program_options::options_description& desc);
 // Throws UsageError naming the flag and the reason for a bad value.
 [[nodiscard]] ProcessOptions read_process_flags(const boost::program_options::variables_map& vm);
@@ -65,11 +70,42 @@ void add_market_data_flags(boost::program_options::options_description& desc,
 // The agent runner's options for these flags; `name` prefixes the thread names.
 [[nodiscard]] RunnerOptions runner_options(const ProcessOptions& options, std::string name);
 
-// Parses argv against `desc` (every value declared as text, so each flag's validation is ours).
-// Throws UsageError "--flag: reason" for an unknown flag, a missing value or a flag given
-// twice.
-[[nodiscard]] boost::program_options::variables_map parse_flags(
-    int argc, const char* const argv[], const boost::program_options::options_description& desc);
+// The flags' values with where each came from when it was not the command line
+// (docs/operations.md, Configuration files and environment).
+class FlagValues : public boost::program_options::variables_map {
+ public:
+  // "environment variable LLT_PORT" or "FILE:LINE", by flag name without dashes; a flag
+  // absent here came from the command line or is its default.
+  std::map<std::string, std::string, std::less<>> origins;
+
+  // `error` ("--flag: reason") prefixed with the flag's origin when it has one.
+  [[nodiscard]] UsageError with_origin(const UsageError& error) const;
+};
+
+// The environment variable of a long flag: LLT_ + the name upper-cased, dashes to
+// underscores ("stats-interval": LLT_STATS_INTERVAL).
+[[nodiscard]] std::string environment_name(std::string_view flag);
+
+// Parses the flags of `desc` (every value declared as text, so each flag's validation is ours)
+// from, in order of precedence: argv, the LLT_* environment variables, the --config file (named
+// on the command line or in LLT_CONFIG), then the defaults. Throws UsageError for an unknown
+// flag, a missing value or a flag given twice on the command line ("--flag: reason"); for a
+// config file that cannot be read, has an unknown key or a bad line (naming the file, the line
+// and the key); for a bad value of a known LLT_* variable (naming the variable). Other LLT_*
+// variables are ignored.
+[[nodiscard]] FlagValues parse_flags(int argc, const char* const argv[],
+                                     const boost::program_options::options_description& desc);
+
+// Runs `read`() (which reads flags from `flags`); a UsageError about a flag whose value came
+// from the environment or a config file is rethrown naming that origin too.
+template <class Read>
+auto read_flags(const FlagValues& flags, Read&& read) -> decltype(read()) {
+  try {
+    return read();
+  } catch (const UsageError& e) {
+    throw flags.with_origin(e);
+  }
+}
 
 // True when --version was given: the parser then returns with CommandLine::version set and
 // reads no other flag.

@@ -1,47 +1,73 @@
 """The processes of a run, defined once: the exchange on tickers 1 and 2, two market makers
 (tickers 1 and 2), a liquidity taker and a random trader (both on tickers 1,2), all on
-loopback with --threading shared, and the flags each gets. The idle strategy is the
-executables' default (backoff) unless a run names one (--idle)."""
+loopback with --threading shared. What each process is (strategy, parameters, tickers, client
+id) is its file in config/ (--config); the command line adds only what changes per run: ports,
+the multicast group, the run folder's files, the duration, the idle strategy (the executables'
+default, backoff, unless a run names one)."""
 
 from __future__ import annotations
 
 import dataclasses
+import os
 import random
 import shutil
 import subprocess
 
 TICKERS = "1,2"
 IDLE_MODES = ("spin", "backoff", "block")
+# The repository's config/ folder (scripts/llt/processes.py is two levels below the root).
+CONFIG_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__)))), "config")
+
+
+def config_path(name: str) -> str:
+    """config/NAME.conf, absolute, so a process may run from any folder."""
+    return os.path.join(CONFIG_DIR, f"{name}.conf")
+
+
+def read_config(name: str) -> dict[str, str]:
+    """The keys and values of config/NAME.conf ('name = value' lines, '#' comments)."""
+    values = {}
+    with open(config_path(name), encoding="utf-8") as f:
+        for line in f:
+            line = line.split("#", 1)[0].strip()
+            if line:
+                key, value = line.split("=", 1)
+                values[key.strip()] = value.strip()
+    return values
 
 
 @dataclasses.dataclass(frozen=True)
 class Client:
     name: str
-    client_id: int
+    client_id: int  # as in its config file
     description: str
-    strategy_flags: tuple[str, ...]
-    tickers: str  # the tickers it trades, as given to --ticker
+    config: str  # its file in config/, without .conf
+    tickers: str  # the tickers it trades, as in its config file
+    extra_flags: tuple[str, ...] = ()  # flags overriding the file for this run
 
     def args(self) -> list[str]:
-        return ["--client-id", str(self.client_id), *self.strategy_flags]
+        return ["--config", config_path(self.config), *self.extra_flags]
 
 
-def clients(random_rate: int = 20, random_max_loss: int | None = None) -> list[Client]:
+DEFAULT_RANDOM_RATE = 20  # orders-per-second in config/random-trader.conf
+
+
+def clients(random_rate: int = DEFAULT_RANDOM_RATE,
+            random_max_loss: int | None = None) -> list[Client]:
     """The four clients. The random trader sends `random_rate` orders per second; the soak
     gives it a loss limit it never reaches so it keeps sending at that rate."""
-    random_flags = ["--strategy", "random", "--ticker", TICKERS, "--orders-per-second",
-                    str(random_rate)]
+    random_flags: list[str] = []
+    if random_rate != DEFAULT_RANDOM_RATE:
+        random_flags += ["--orders-per-second", str(random_rate)]
     if random_max_loss is not None:
         random_flags += ["--max-loss", str(random_max_loss)]
-    maker = ["--strategy", "market-maker", "--half-spread", "50", "--max-position", "1000",
-             "--max-loss", "100000"]
     return [
-        Client("mm-1", 1, "market maker on ticker 1", (*maker, "--ticker", "1"), "1"),
-        Client("mm-2", 2, "market maker on ticker 2", (*maker, "--ticker", "2"), "2"),
-        Client("taker", 3, "liquidity taker on tickers 1,2",
-               ("--strategy", "liquidity-taker", "--ticker", TICKERS, "--signal-threshold", "0.3"),
-               TICKERS),
-        Client("random", 4, "random trader on tickers 1,2", tuple(random_flags), TICKERS),
+        Client("mm-1", 1, "market maker on ticker 1", "market-maker-1", "1"),
+        Client("mm-2", 2, "market maker on ticker 2", "market-maker-2", "2"),
+        Client("taker", 3, "liquidity taker on tickers 1,2", "liquidity-taker", TICKERS),
+        Client("random", 4, "random trader on tickers 1,2", "random-trader", TICKERS,
+               tuple(random_flags)),
     ]
 
 
@@ -58,10 +84,9 @@ class Channel:
 
 
 def common_flags(channel: Channel, stats_interval: int, idle: str | None = None) -> list[str]:
-    """The flags every process of a run gets; --idle only when `idle` is given (else the
-    executables' default)."""
-    flags = ["--multicast-addr", channel.group, "--multicast-port", str(channel.port),
-             "--threading", "shared"]
+    """The per-run flags every process of a run gets; --idle only when `idle` is given (else
+    the executables' default)."""
+    flags = ["--multicast-addr", channel.group, "--multicast-port", str(channel.port)]
     if idle is not None:
         flags += ["--idle", idle]
     return flags + ["--stats-interval", str(stats_interval)]
@@ -69,7 +94,7 @@ def common_flags(channel: Channel, stats_interval: int, idle: str | None = None)
 
 def exchange_command(binary: str, run_dir: str, channel: Channel, stats_interval: int,
                      latency_csv: bool = True, idle: str | None = None) -> list[str]:
-    cmd = [binary, "--port", "0", "--tickers", TICKERS,
+    cmd = [binary, "--config", config_path("exchange"), "--port", "0",
            *common_flags(channel, stats_interval, idle), "--log-file", f"{run_dir}/exchange.log"]
     if latency_csv:
         cmd += ["--latency-csv", f"{run_dir}/exchange.csv"]

@@ -1,5 +1,6 @@
 """The processes of a run: names, client ids, flags, and the per-run channel."""
 
+import os
 import random
 import unittest
 
@@ -13,15 +14,40 @@ class ProcessesTest(unittest.TestCase):
         self.assertEqual([c.client_id for c in clients], [1, 2, 3, 4])
         self.assertEqual([c.tickers for c in clients], ["1", "2", "1,2", "1,2"])
 
-    def test_each_client_trades_the_tickers_it_declares(self):
+    def test_each_client_reads_its_config_file_which_holds_its_id_and_tickers(self):
         for client in processes.clients():
             args = client.args()
-            self.assertEqual(args[args.index("--ticker") + 1], client.tickers, client.name)
-            self.assertEqual(args[args.index("--client-id") + 1], str(client.client_id))
+            self.assertEqual(args[:2], ["--config", processes.config_path(client.config)])
+            self.assertTrue(os.path.isabs(args[1]), args[1])
+            config = processes.read_config(client.config)
+            self.assertEqual(config["ticker"], client.tickers, client.name)
+            self.assertEqual(config["client-id"], str(client.client_id), client.name)
+            self.assertEqual(config["threading"], "shared", client.name)
+            # What the file says is not repeated on the command line.
+            self.assertNotIn("--ticker", args)
+            self.assertNotIn("--client-id", args)
+            self.assertNotIn("--strategy", args)
+
+    def test_config_files_hold_the_strategies_and_their_parameters(self):
+        strategies = {c.name: processes.read_config(c.config)["strategy"]
+                      for c in processes.clients()}
+        self.assertEqual(strategies, {"mm-1": "market-maker", "mm-2": "market-maker",
+                                      "taker": "liquidity-taker", "random": "random"})
+        for name in ("market-maker-1", "market-maker-2"):
+            maker = processes.read_config(name)
+            self.assertEqual((maker["half-spread"], maker["max-position"], maker["max-loss"]),
+                             ("50", "1000", "100000"))
+        self.assertEqual(processes.read_config("liquidity-taker")["signal-threshold"], "0.3")
+        self.assertEqual(processes.read_config("random-trader")["orders-per-second"],
+                         str(processes.DEFAULT_RANDOM_RATE))
+        exchange = processes.read_config("exchange")
+        self.assertEqual(exchange["tickers"], processes.TICKERS)
+        self.assertEqual(exchange["threading"], "shared")
 
     def test_random_trader_rate_and_loss_limit(self):
         demo = {c.name: c for c in processes.clients()}["random"].args()
-        self.assertEqual(demo[demo.index("--orders-per-second") + 1], "20")
+        # The demo's rate is the file's.
+        self.assertNotIn("--orders-per-second", demo)
         self.assertNotIn("--max-loss", demo)
         soak = {c.name: c for c in processes.clients(2000, 10**12)}["random"].args()
         self.assertEqual(soak[soak.index("--orders-per-second") + 1], "2000")
@@ -40,10 +66,16 @@ class ProcessesTest(unittest.TestCase):
             self.assertEqual(cmd[cmd.index("--summary-json") + 1].rsplit("/", 1)[0], run_dir)
             self.assertEqual(cmd[cmd.index("--multicast-addr") + 1], "239.255.201.7")
             self.assertEqual(cmd[cmd.index("--multicast-port") + 1], "12000")
-            self.assertEqual(cmd[cmd.index("--threading") + 1], "shared")
+            self.assertEqual(cmd.count("--config"), 1)
+            self.assertTrue(cmd[cmd.index("--config") + 1].endswith(".conf"))
+            # Only per-run flags besides the file: no strategy or ticker on the command line.
+            for flag in ("--threading", "--tickers", "--ticker", "--strategy", "--client-id"):
+                self.assertNotIn(flag, cmd)
             # No --idle unless the run names one: the executables' default.
             self.assertNotIn("--idle", cmd)
         self.assertEqual(commands[0][commands[0].index("--port") + 1], "0")
+        self.assertEqual(commands[0][commands[0].index("--config") + 1],
+                         processes.config_path("exchange"))
         for cmd in commands[1:]:
             self.assertEqual(cmd[cmd.index("--port") + 1], "4242")
             self.assertEqual(cmd[cmd.index("--duration") + 1], "10")

@@ -2,6 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+
 #include <string>
 #include <utility>
 #include <vector>
@@ -130,6 +136,109 @@ TEST(ExchangeOptions, md_replay_port_follows_the_multicast_port_unless_given_and
 TEST(ExchangeOptions, unknown_flags_and_missing_values_are_usage_errors) {
   EXPECT_EQ(usage_error({"--bogus"}), "--bogus: is not a flag of this program");
   EXPECT_EQ(usage_error({"--port"}), "--port: needs a value");
+}
+
+// A config file in the test's temporary folder holding `text`; removed with the object.
+class ConfigFile {
+ public:
+  ConfigFile(const std::string& name, const std::string& text)
+      : path_(::testing::TempDir() + name + "-" + std::to_string(::getpid()) + ".conf") {
+    std::ofstream(path_) << text;
+  }
+  ~ConfigFile() { std::remove(path_.c_str()); }
+  ConfigFile(const ConfigFile&) = delete;
+  ConfigFile& operator=(const ConfigFile&) = delete;
+  [[nodiscard]] const char* path() const { return path_.c_str(); }
+
+ private:
+  std::string path_;
+};
+
+// Sets an environment variable for the test's scope.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const char* value) : name_(name) { ::setenv(name, value, 1); }
+  ~ScopedEnv() { ::unsetenv(name_); }
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+ private:
+  const char* name_;
+};
+
+TEST(ExchangeOptions, config_file_values_are_used_and_the_command_line_wins) {
+  const ConfigFile file("exchange-values",
+                        "# the demo's exchange\n"
+                        "tickers = 4,5\n"
+                        "port = 2000   # order entry\n"
+                        "threading = dedicated\n"
+                        "journal-prune = false\n"
+                        "\n"
+                        "log-level = warn\n");
+  const ExchangeOptions o = parse({"--config", file.path()}).options;
+  EXPECT_EQ(o.tickers, (std::vector<TickerId>{4, 5}));
+  EXPECT_EQ(o.port, 2000);
+  EXPECT_EQ(o.process.threading, common::ThreadingMode::kDedicated);
+  EXPECT_EQ(o.process.log_level, common::LogLevel::kWarn);
+  EXPECT_EQ(o.market_data.multicast_port, 5000) << "not in the file: the default";
+  const ExchangeOptions over = parse({"--port", "3000", "--config", file.path()}).options;
+  EXPECT_EQ(over.port, 3000);
+  EXPECT_EQ(over.tickers, (std::vector<TickerId>{4, 5}));
+}
+
+TEST(ExchangeOptions, environment_wins_over_the_file_and_loses_to_the_command_line) {
+  const ConfigFile file("exchange-env", "port = 2000\nttl = 3\n");
+  const ScopedEnv port("LLT_PORT", "4000");
+  const ScopedEnv interval("LLT_STATS_INTERVAL", "7");
+  const ScopedEnv other("LLT_NOT_A_FLAG", "whatever");  // ignored: the environment is shared
+  const ExchangeOptions env = parse({"--config", file.path()}).options;
+  EXPECT_EQ(env.port, 4000);
+  EXPECT_EQ(env.ttl, 3);
+  EXPECT_EQ(env.process.stats_interval_s, 7U);
+  const ExchangeOptions line = parse({"--config", file.path(), "--port", "5500"}).options;
+  EXPECT_EQ(line.port, 5500);
+  EXPECT_EQ(common::environment_name("multicast-addr"), "LLT_MULTICAST_ADDR");
+}
+
+TEST(ExchangeOptions, the_environment_can_name_the_config_file) {
+  const ConfigFile file("exchange-env-config", "ttl = 9\n");
+  const ScopedEnv config("LLT_CONFIG", file.path());
+  EXPECT_EQ(parse({}).options.ttl, 9);
+}
+
+TEST(ExchangeOptions, config_file_errors_name_the_file_line_and_key) {
+  const ConfigFile unknown("exchange-unknown", "ttl = 2\n\n  bogus = 1\n");
+  EXPECT_EQ(usage_error({"--config", unknown.path()}),
+            std::string(unknown.path()) +
+                ":3: 'bogus' is not a flag of this program or not one a config file may set");
+  const ConfigFile bad("exchange-bad", "# comment\nport = abc\n");
+  EXPECT_EQ(usage_error({"--config", bad.path()}),
+            std::string(bad.path()) + ":2: --port: 'abc' is not a non-negative integer");
+  const ConfigFile nested("exchange-nested", "config = other.conf\n");
+  EXPECT_NE(usage_error({"--config", nested.path()}).find("'config' is not a flag"),
+            std::string::npos);
+  const ConfigFile twice("exchange-twice", "ttl = 2\nttl = 3\n");
+  EXPECT_NE(usage_error({"--config", twice.path()}).find("'ttl' is set more than once"),
+            std::string::npos);
+  const std::string missing = ::testing::TempDir() + "no-such-file.conf";
+  EXPECT_EQ(usage_error({"--config", missing.c_str()}),
+            "--config: cannot read '" + missing + "': No such file or directory");
+}
+
+TEST(ExchangeOptions, a_bad_environment_value_names_the_variable) {
+  const ScopedEnv port("LLT_PORT", "abc");
+  EXPECT_EQ(usage_error({}),
+            "environment variable LLT_PORT: --port: 'abc' is not a non-negative integer");
+  EXPECT_EQ(parse({"--port", "1"}).options.port, 1) << "the command line wins";
+}
+
+TEST(ExchangeOptions, log_level_is_debug_info_warn_or_error) {
+  EXPECT_EQ(parse({}).options.process.log_level, common::LogLevel::kInfo);
+  EXPECT_EQ(parse({"--log-level", "debug"}).options.process.log_level, common::LogLevel::kDebug);
+  EXPECT_EQ(parse({"--log-level", "warn"}).options.process.log_level, common::LogLevel::kWarn);
+  EXPECT_EQ(parse({"--log-level", "error"}).options.process.log_level, common::LogLevel::kError);
+  EXPECT_EQ(usage_error({"--log-level", "trace"}),
+            "--log-level: 'trace' is not one of: debug, info, warn, error");
 }
 
 }  // namespace

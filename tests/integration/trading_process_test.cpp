@@ -219,7 +219,7 @@ TEST(TradingProcess, refuses_bad_flags_naming_the_flag_and_exits_non_zero) {
   EXPECT_NE(help.stdout_text().find("--signal-threshold"), std::string::npos);
 }
 
-TEST(TradingProcess, without_an_exchange_keeps_retrying_and_exits_cleanly_on_sigterm) {
+TEST(TradingProcess, without_an_exchange_keeps_retrying_and_exits_3_on_sigterm) {
   const MdChannel md = md_random_channel();
   // A port nothing listens on: the client retries with back-off and keeps running.
   const std::string summary_path = temp_path("down.json");
@@ -233,7 +233,11 @@ TEST(TradingProcess, without_an_exchange_keeps_retrying_and_exits_cleanly_on_sig
   std::this_thread::sleep_for(1500ms);
   ASSERT_FALSE(trading.wait_exit(0ms).has_value()) << trading.stderr_text();
   trading.signal(SIGTERM);
-  ASSERT_EQ(trading.wait_exit(10s), 0) << trading.stderr_text();
+  // It never logged on: exit code 3 (docs/operations.md, Exit codes), everything still written.
+  ASSERT_EQ(trading.wait_exit(10s), 3) << trading.stderr_text();
+  EXPECT_NE(trading.stderr_text().find("trading: never logged on to the exchange at 127.0.0.1:1"),
+            std::string::npos)
+      << trading.stderr_text();
   const std::string out = trading.stdout_text();
   EXPECT_NE(out.find("hop (ns)"), std::string::npos) << out;
   EXPECT_NE(out.find("trading: stopped"), std::string::npos) << out;

@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+
 #include <string>
 #include <utility>
 #include <vector>
@@ -187,7 +192,7 @@ TEST(TradingOptions, bad_values_name_their_flag) {
   const std::vector<std::pair<std::vector<const char*>, const char*>> cases{
       {{"--port", "0"}, "--port"},
       {{"--port", "70000"}, "--port"},
-      {{"--host", "localhost"}, "--host"},
+      {{"--host", "no-such-host.invalid"}, "--host"},
       {{"--strategy", "momentum"}, "--strategy"},
       {{"--ticker", "0"}, "--ticker"},
       {{"--ticker", ""}, "--ticker"},
@@ -234,6 +239,29 @@ TEST(TradingOptions, strategy_choices_and_help_lines_come_from_the_registry) {
   EXPECT_NE(command_line.help_text.find("Strategies (--strategy):"), std::string::npos);
   EXPECT_EQ(usage_error({"--strategy", "template"}),
             "--strategy: 'template' is not one of: market-maker, liquidity-taker, random");
+}
+
+TEST(TradingOptions, host_accepts_a_host_name_resolved_to_ipv4) {
+  EXPECT_EQ(parse({"--host", "localhost"}).options.host, "127.0.0.1");
+  EXPECT_EQ(parse({"--host", "127.0.0.1"}).options.host, "127.0.0.1");
+  const std::string error = usage_error({"--host", "no-such-host.invalid"});
+  EXPECT_EQ(error.rfind("--host: 'no-such-host.invalid' does not resolve to an IPv4 address", 0),
+            0U)
+      << error;
+}
+
+TEST(TradingOptions, config_file_sets_strategy_flags_and_switches) {
+  const std::string path =
+      ::testing::TempDir() + "trading-config-" + std::to_string(::getpid()) + ".conf";
+  std::ofstream(path) << "strategy = random\nticker = 1,2\nkeep-orders = true\n"
+                         "half-spread = 7 # cents\nlog-level = debug\n";
+  const TradingOptions o = parse({"--config", path.c_str(), "--half-spread", "9"}).options;
+  std::remove(path.c_str());
+  EXPECT_EQ(o.strategy, "random");
+  EXPECT_EQ(o.tickers, (std::vector<exchange::TickerId>{1, 2}));
+  EXPECT_TRUE(o.keep_orders);
+  EXPECT_EQ(o.half_spread, 9) << "the command line wins over the file";
+  EXPECT_EQ(o.process.log_level, common::LogLevel::kDebug);
 }
 
 }  // namespace
