@@ -146,8 +146,10 @@ class NetScope {
     }
   }
   ~NetScope() {
-    if (active_) {
-      enter(home_fd_);
+    // Staying in the other side's namespace would make every later socket wrong: stop.
+    if (active_ && ::setns(home_fd_, CLONE_NEWNET) != 0) {
+      std::fputs("e2e_latency: cannot return to the starting network namespace\n", stderr);
+      std::abort();
     }
   }
   NetScope(const NetScope&) = delete;
