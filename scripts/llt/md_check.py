@@ -11,8 +11,6 @@ line per book dump, and the first error if any. Record layout: docs/protocol.md.
 
 from __future__ import annotations
 
-import select
-import signal
 import sys
 import time
 
@@ -232,35 +230,23 @@ def main(argv: list[str]) -> int:
     dumps = argv[4:]
     inc = md_wire.receiver(group, port, interface)
     snap = md_wire.receiver(group, snap_port, interface)
-    stop = False
-
-    def on_term(*_):
-        nonlocal stop
-        stop = True
-
-    signal.signal(signal.SIGTERM, on_term)
-    signal.signal(signal.SIGINT, on_term)
+    should_stop = md_wire.stop_on_signals()
     checker = Checker()
     buf = bytearray(2048)
-    while not stop:
-        try:
-            ready, _, _ = select.select([inc, snap], [], [], 0.2)
-        except InterruptedError:
-            continue
-        for sock in ready:
-            while True:
-                try:
-                    n = sock.recv_into(buf)
-                except BlockingIOError:
-                    break
-                if n == 0 or n % REC.size:
-                    checker.error(f"datagram of {n} bytes")
-                    continue
-                recs = [REC.unpack_from(buf, o) for o in range(0, n, REC.size)]
-                if sock is inc:
-                    checker.on_incremental(recs)
-                else:
-                    checker.on_snapshot_datagram(recs)
+
+    def on_datagram(sock, data: bytes) -> None:
+        n = len(data)
+        if n == 0 or n % REC.size:
+            checker.error(f"datagram of {n} bytes")
+            return
+        recs = [REC.unpack_from(data, o) for o in range(0, n, REC.size)]
+        if sock is inc:
+            checker.on_incremental(recs)
+        else:
+            checker.on_snapshot_datagram(recs)
+
+    while not should_stop():
+        md_wire.drain([inc, snap], 0.2, buf, on_datagram)
         checker.after_poll()
     with open(out_path, "w", encoding="utf-8") as out:
         out.write(checker.report(dumps))

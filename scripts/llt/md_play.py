@@ -6,7 +6,6 @@ with TTL --ttl (default 1), like the exchange."""
 from __future__ import annotations
 
 import dataclasses
-import signal
 import sys
 import time
 
@@ -32,20 +31,10 @@ GROUP:PORT, the snapshot ones to the snapshot port, spaced as they were received
 
 
 @dataclasses.dataclass
-class Options:
+class Options(md_view.ChannelOptions):
     file: str = ""
-    group: str = "239.255.0.1"
-    port: int = 5000
-    snapshot_port: int | None = None
-    interface: str = "127.0.0.1"
     ttl: int = 1
     speed: float = 1.0
-    run_dir: str = ""
-    help: bool = False
-
-    @property
-    def snapshot(self) -> int:
-        return self.snapshot_port if self.snapshot_port is not None else self.port + 1
 
 
 def parse(argv: list[str]) -> Options:
@@ -111,17 +100,10 @@ def play(opts: Options, should_stop) -> dict[str, int]:
 
 
 def act(opts: Options) -> int:
-    stop = False
-
-    def on_signal(*_):
-        nonlocal stop
-        stop = True
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
+    should_stop = md_wire.stop_on_signals()
     start = time.monotonic()
     try:
-        counts = play(opts, lambda: stop)
+        counts = play(opts, should_stop)
     except md_record.RecordingError as e:
         raise command.Exit(1, f"{ME}: {e}") from None
     print(f"md_play: {counts['datagrams']} datagrams ({counts['incremental']} incremental, "

@@ -8,8 +8,6 @@ length, then the datagram's bytes as they came off the wire."""
 from __future__ import annotations
 
 import dataclasses
-import select
-import signal
 import struct
 import sys
 import time
@@ -43,19 +41,9 @@ class RecordingError(Exception):
 
 
 @dataclasses.dataclass
-class Options:
+class Options(md_view.ChannelOptions):
     out: str = ""
-    group: str = "239.255.0.1"
-    port: int = 5000
-    snapshot_port: int | None = None
-    interface: str = "127.0.0.1"
     duration: float = 0.0
-    run_dir: str = ""
-    help: bool = False
-
-    @property
-    def snapshot(self) -> int:
-        return self.snapshot_port if self.snapshot_port is not None else self.port + 1
 
 
 def parse(argv: list[str]) -> Options:
@@ -127,24 +115,18 @@ def record(opts: Options, should_stop) -> dict[str, int]:
     try:
         with open(opts.out, "wb") as f:
             f.write(MAGIC)
+
+            def write(sock, data: bytes) -> None:
+                stream = INCREMENTAL if sock is inc else SNAPSHOT
+                write_entry(f, time.time_ns(), stream, data)
+                counts["datagrams"] += 1
+                counts["incremental" if stream == INCREMENTAL else "snapshot"] += 1
+                counts["bytes"] += len(data)
+
             while not should_stop():
                 if opts.duration and time.monotonic() - start >= opts.duration:
                     break
-                try:
-                    ready, _, _ = select.select([inc, snap], [], [], 0.1)
-                except InterruptedError:
-                    continue
-                for sock in ready:
-                    while True:
-                        try:
-                            n = sock.recv_into(buf)
-                        except BlockingIOError:
-                            break
-                        stream = INCREMENTAL if sock is inc else SNAPSHOT
-                        write_entry(f, time.time_ns(), stream, bytes(buf[:n]))
-                        counts["datagrams"] += 1
-                        counts["incremental" if stream == INCREMENTAL else "snapshot"] += 1
-                        counts["bytes"] += n
+                md_wire.drain([inc, snap], 0.1, buf, write)
     finally:
         inc.close()
         snap.close()
@@ -152,17 +134,10 @@ def record(opts: Options, should_stop) -> dict[str, int]:
 
 
 def act(opts: Options) -> int:
-    stop = False
-
-    def on_signal(*_):
-        nonlocal stop
-        stop = True
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
+    should_stop = md_wire.stop_on_signals()
     print(f"md_record: {opts.group}:{opts.port} (snapshots :{opts.snapshot}) on "
           f"{opts.interface} to {opts.out}", flush=True)
-    counts = record(opts, lambda: stop)
+    counts = record(opts, should_stop)
     print(f"md_record: {counts['datagrams']} datagrams ({counts['incremental']} incremental, "
           f"{counts['snapshot']} snapshot, {counts['bytes']} bytes) in {opts.out}", flush=True)
     return 0

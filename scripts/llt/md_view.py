@@ -10,7 +10,6 @@ import collections
 import curses
 import dataclasses
 import os
-import select
 import signal
 import sys
 import time
@@ -46,22 +45,28 @@ MAX_PENDING = 500_000  # incremental records held while syncing; the oldest go f
 
 
 @dataclasses.dataclass
-class Options:
+class ChannelOptions:
+    """The market data channel flags the viewer, the recorder and the player share
+    (parse_channel_flag)."""
     group: str = "239.255.0.1"
     port: int = 5000
     snapshot_port: int | None = None
     interface: str = "127.0.0.1"
-    levels: int = 5
-    tickers: tuple[int, ...] = ()
-    refresh: float = 0.25
-    duration: float = 0.0
-    plain: bool = False
     run_dir: str = ""
     help: bool = False
 
     @property
     def snapshot(self) -> int:
         return self.snapshot_port if self.snapshot_port is not None else self.port + 1
+
+
+@dataclasses.dataclass
+class Options(ChannelOptions):
+    levels: int = 5
+    tickers: tuple[int, ...] = ()
+    refresh: float = 0.25
+    duration: float = 0.0
+    plain: bool = False
 
 
 def number_flag(flag: str, text: str, kind: type, low: float, high: float):
@@ -84,7 +89,7 @@ def read_run_env(run_dir: str) -> dict[str, str]:
         raise command.UsageError(f"--run: cannot read {path} ({e.strerror})") from None
 
 
-def parse_channel_flag(opts, flag: str, value: str) -> bool:
+def parse_channel_flag(opts: ChannelOptions, flag: str, value: str) -> bool:
     """Applies one of the channel flags shared with the recorder and player; False when `flag`
     is not one of them."""
     if flag == "--run":
@@ -336,21 +341,8 @@ def render(view: MarketView, opts: Options, width: int = 100) -> list[str]:
 
 def pump(view: MarketView, inc, snap, timeout: float, buf: bytearray) -> None:
     """Reads every datagram waiting on the two sockets (waiting up to `timeout` for one)."""
-    try:
-        ready, _, _ = select.select([inc, snap], [], [], timeout)
-    except InterruptedError:
-        return
-    for sock in ready:
-        while True:
-            try:
-                n = sock.recv_into(buf)
-            except BlockingIOError:
-                break
-            data = bytes(buf[:n])
-            if sock is inc:
-                view.on_incremental(data)
-            else:
-                view.on_snapshot(data)
+    md_wire.drain([inc, snap], timeout, buf, lambda sock, data: view.on_incremental(data)
+                  if sock is inc else view.on_snapshot(data))
 
 
 def run_loop(opts: Options, draw, should_stop) -> MarketView:
@@ -382,35 +374,30 @@ def run_loop(opts: Options, draw, should_stop) -> MarketView:
 
 
 def act(opts: Options) -> int:
-    stop = False
-
-    def on_term(*_):
-        nonlocal stop
-        stop = True
-
-    signal.signal(signal.SIGTERM, on_term)
+    # SIGINT stays KeyboardInterrupt (exit 130, the terminal restored by curses.wrapper).
+    terminated = md_wire.stop_on_signals(signal.SIGTERM)
     if opts.plain or not sys.stdout.isatty():
         def draw_plain(view: MarketView) -> None:
             print("\n".join(render(view, opts)) + "\n", flush=True)
 
-        run_loop(opts, draw_plain, lambda: stop)
+        run_loop(opts, draw_plain, terminated)
         return 0
 
     def with_screen(screen) -> None:
         curses.curs_set(0)
         screen.nodelay(True)
+        quit_key = [False]
 
         def draw(view: MarketView) -> None:
-            nonlocal stop
             height, width = screen.getmaxyx()
             screen.erase()
             for row, line in enumerate(render(view, opts, max(1, width - 1))[:height]):
                 screen.addstr(row, 0, line)
             screen.refresh()
             if screen.getch() in (ord("q"), ord("Q")):
-                stop = True
+                quit_key[0] = True
 
-        run_loop(opts, draw, lambda: stop)
+        run_loop(opts, draw, lambda: quit_key[0] or terminated())
 
     curses.wrapper(with_screen)
     return 0

@@ -5,8 +5,11 @@ and how a record changes a book of orders. The layout is docs/protocol.md's "Mar
 from __future__ import annotations
 
 import ipaddress
+import select
+import signal
 import socket
 import struct
+from collections.abc import Callable
 
 REC = struct.Struct("<QBQIbqIQ")  # seq, type, order id, ticker, side, price, qty, priority
 MAX_RECORDS = 34  # records in one datagram at most
@@ -93,6 +96,36 @@ def receiver(group: str, port: int, interface: str = "127.0.0.1") -> socket.sock
         s.close()
         raise
     return s
+
+
+def drain(sockets: list[socket.socket], timeout: float, buf: bytearray,
+          handle: Callable[[socket.socket, bytes], None]) -> None:
+    """Waits up to `timeout` for one of the non-blocking `sockets` to be readable, then calls
+    handle(socket, datagram) for every datagram waiting on each readable one."""
+    try:
+        ready, _, _ = select.select(sockets, [], [], timeout)
+    except InterruptedError:
+        return
+    for sock in ready:
+        while True:
+            try:
+                n = sock.recv_into(buf)
+            except BlockingIOError:
+                break
+            handle(sock, bytes(buf[:n]))
+
+
+def stop_on_signals(*signals: int) -> Callable[[], bool]:
+    """Installs handlers for `signals` (default SIGTERM and SIGINT) that only raise a flag;
+    returns the function that reads it."""
+    stopped = [False]
+
+    def on_signal(*_):
+        stopped[0] = True
+
+    for signo in signals or (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signo, on_signal)
+    return lambda: stopped[0]
 
 
 def sender(interface: str = "127.0.0.1", ttl: int = 1) -> socket.socket:
