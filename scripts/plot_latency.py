@@ -8,6 +8,8 @@ percentile on a 1/(1 - p) log scale (50, 90, 99, 99.9, 99.99 equally spaced), y 
 in nanoseconds on a log scale. The 100th percentile (the max) is drawn at 1 - 1/count, the
 percentile a max of `count` samples stands for. --merge adds up the histograms of hops of the
 same name across files (the buckets are the same in every file) and draws one line per hop.
+Files named *.stats.csv (--stats-csv, drawn by scripts/plot_run.py) are skipped, so a run
+folder's `*.csv` can be given as it is.
 
 Needs matplotlib (Debian: python3-matplotlib, installed by scripts/install_deps.sh).
 """
@@ -91,7 +93,13 @@ def main(argv):
     # (label, {value_ns: count}) per line, in first-seen order.
     lines = OrderedDict()
     sources = {}
-    for path in args.csv:
+    # A run folder holds both kinds of CSV, so its `*.csv` names the --stats-csv files too.
+    stats = [p for p in args.csv if p.endswith(".stats.csv")]
+    if stats:
+        print(f"plot_latency.py: skipped {len(stats)} --stats-csv file(s) "
+              f"(scripts/plot_run.py draws those): {' '.join(stats)}", file=sys.stderr)
+    csvs = [p for p in args.csv if p not in stats]
+    for path in csvs:
         try:
             hops = read_csv(path)
         except (OSError, ValueError) as e:
@@ -103,7 +111,7 @@ def main(argv):
                 continue
             if args.merge:
                 key = hop
-            elif len(args.csv) > 1:
+            elif len(csvs) > 1:
                 key = f"{name}:{hop}"
             else:
                 key = hop
@@ -124,7 +132,7 @@ def main(argv):
             xs.append(to_x(100.0 * seen / total, total))
             ys.append(max(value, 1))
         label = key
-        if args.merge and len(args.csv) > 1:
+        if args.merge and len(csvs) > 1:
             names = sources[key]
             label = f"{names[0]}:{key}" if len(names) == 1 else f"{key} ({len(names)} files)"
         series.append((f"{label} (n={total})", xs, ys))

@@ -2,7 +2,8 @@
 seconds, shows the processes' status lines while they run, stops everything, prints a
 summary from the processes' --summary-json files (trades per ticker, each client's position
 and P&L, modifies, expirations, messages per quote change, rejects, recoveries, latency
-percentiles) and plots the latency CSVs. Exit code 0
+percentiles), plots the latency CSVs and draws the processes' --stats-csv files over time
+(plot_run.py: P&L and positions, rates, prices, latency). Exit code 0
 only when every process ended by itself or on SIGTERM with exit code 0; 130 when
 interrupted. --idle MODE gives every process that idle strategy; --compare-idle runs the
 demo once per strategy (spin, backoff, block), one after the other, and prints one table of
@@ -261,28 +262,42 @@ def print_summary(run_dir: str, duration: int, stop_output: str,
             print("  " + line)
 
 
-def plot(run_dir: str, duration: int, names: list[str]) -> None:
-    python = None
+PLOT_LATENCY = os.path.join(command.REPO, "scripts", "plot_latency.py")
+PLOT_RUN = os.path.join(command.REPO, "scripts", "plot_run.py")
+NO_MATPLOTLIB = "matplotlib is not installed (apt-get install python3-matplotlib)"
+
+
+def plot_python() -> str | None:
+    """A python3 that imports matplotlib (the one on PATH, else Debian's), or None."""
     for candidate in ("python3", "/usr/bin/python3"):
         try:
             if subprocess.run([candidate, "-c", "import matplotlib"], capture_output=True,
                               check=False).returncode == 0:
-                python = candidate
-                break
+                return candidate
         except OSError:
             continue
+    return None
+
+
+def plot(run_dir: str, duration: int, names: list[str]) -> None:
+    """The run's latency plot and its charts over time, each skipped with a reason."""
+    python = plot_python()
+    plot_latency(run_dir, duration, names, python)
+    plot_stats(run_dir, python)
+
+
+def plot_latency(run_dir: str, duration: int, names: list[str], python: str | None) -> None:
     csvs = [p for p in (os.path.join(run_dir, f"{n}.csv") for n in names)
             if os.path.isfile(p) and os.path.getsize(p) > 0]
     if python is None:
-        print("latency plot: skipped, matplotlib is not installed "
-              "(apt-get install python3-matplotlib)")
+        print(f"latency plot: skipped, {NO_MATPLOTLIB}")
         return
     if not csvs:
         print("latency plot: skipped, no latency CSV was written")
         return
     with open(os.path.join(run_dir, "plot.err"), "wb") as err:
         code = subprocess.run(
-            [python, "scripts/plot_latency.py", "--merge", "--min-count", "1", "-o",
+            [python, PLOT_LATENCY, "--merge", "--min-count", "1", "-o",
              os.path.join(run_dir, "latency.png"), "--title",
              f"scripts/demo.sh --duration {duration}: exchange and 4 clients, per hop", *csvs],
             stdout=subprocess.DEVNULL, stderr=err, check=False).returncode
@@ -290,6 +305,37 @@ def plot(run_dir: str, duration: int, names: list[str]) -> None:
         print(f"latency plot: {run_dir}/latency.png (per hop; the clients' hops added up)")
     else:
         print(f"latency plot: failed, see {run_dir}/plot.err")
+
+
+def plot_stats(run_dir: str, python: str | None, timeout: float = 300) -> list[str]:
+    """scripts/plot_run.py over the run's NAME.stats.csv files (--stats-csv): P&L and
+    positions, rates, prices and latency over time, as PNGs in the run folder. Prints where
+    they are, or why there are none; returns the PNGs written."""
+    stats = [p for p in sorted(glob.glob(os.path.join(glob.escape(run_dir), "*.stats.csv")))
+             if os.path.getsize(p) > 0]
+    if python is None:
+        print(f"charts over time: skipped, {NO_MATPLOTLIB}")
+        return []
+    if not stats:
+        print("charts over time: skipped, no stats CSV was written (NAME.stats.csv)")
+        return []
+    err_path = os.path.join(run_dir, "plot_run.err")
+    with open(err_path, "wb") as err:
+        try:
+            result = subprocess.run([python, PLOT_RUN, run_dir], stdout=subprocess.PIPE,
+                                    stderr=err, check=False, timeout=timeout)
+            code, out = result.returncode, result.stdout.decode(errors="replace")
+        except subprocess.TimeoutExpired:
+            err.write(f"demo: plot_run.py took more than {timeout:g} s; stopped\n".encode())
+            code, out = -1, ""
+    prefix = "plot_run.py: wrote "
+    pngs = [line[len(prefix):] for line in out.splitlines() if line.startswith(prefix)]
+    if code != 0 or not pngs:
+        print(f"charts over time: failed, see {err_path}")
+        return []
+    print(f"charts over time: {', '.join(os.path.basename(p) for p in pngs)} in {run_dir} "
+          f"(P&L and positions, rates, prices, latency percentiles)")
+    return pngs
 
 
 class Interrupt:

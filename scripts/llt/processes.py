@@ -3,7 +3,8 @@
 loopback with --threading shared. What each process is (strategy, parameters, tickers, client
 id) is its file in config/ (--config); the command line adds only what changes per run: ports,
 the multicast group, the run folder's files, the duration, the idle strategy (the executables'
-default, backoff, unless a run names one)."""
+default, backoff, unless a run names one). Every process writes its figures over time to
+RUN_DIR/NAME.stats.csv (--stats-csv; scripts/plot_run.py draws them)."""
 
 from __future__ import annotations
 
@@ -93,17 +94,25 @@ def common_flags(channel: Channel, stats_interval: int, idle: str | None = None)
 
 
 def exchange_command(binary: str, run_dir: str, channel: Channel, stats_interval: int,
-                     latency_csv: bool = True, idle: str | None = None) -> list[str]:
+                     latency_csv: bool = True, idle: str | None = None,
+                     stats_csv: bool = True) -> list[str]:
+    """The exchange's command line; with `stats_csv`, its figures over time go to
+    RUN_DIR/exchange.stats.csv (one row a second, drawn by scripts/plot_run.py)."""
     cmd = [binary, "--config", config_path("exchange"), "--port", "0",
            *common_flags(channel, stats_interval, idle), "--log-file", f"{run_dir}/exchange.log"]
     if latency_csv:
         cmd += ["--latency-csv", f"{run_dir}/exchange.csv"]
+    if stats_csv:
+        cmd += ["--stats-csv", f"{run_dir}/exchange.stats.csv"]
     return cmd + ["--summary-json", f"{run_dir}/exchange.json"]
 
 
 def client_command(binary: str, run_dir: str, client: Client, port: int, channel: Channel,
                    stats_interval: int, duration: int | None = None, latency_csv: bool = True,
-                   book_dump: bool = False, idle: str | None = None) -> list[str]:
+                   book_dump: bool = False, idle: str | None = None,
+                   stats_csv: bool = True) -> list[str]:
+    """A client's command line; with `stats_csv`, its figures over time go to
+    RUN_DIR/NAME.stats.csv."""
     cmd = [binary, *client.args(), "--port", str(port),
            *common_flags(channel, stats_interval, idle)]
     if duration is not None:
@@ -113,6 +122,8 @@ def client_command(binary: str, run_dir: str, client: Client, port: int, channel
     cmd += ["--log-file", f"{run_dir}/{client.name}.log"]
     if latency_csv:
         cmd += ["--latency-csv", f"{run_dir}/{client.name}.csv"]
+    if stats_csv:
+        cmd += ["--stats-csv", f"{run_dir}/{client.name}.stats.csv"]
     return cmd + ["--summary-json", f"{run_dir}/{client.name}.json"]
 
 

@@ -1,6 +1,6 @@
 """A run: the exchange and its four clients in the background, everything they write in one
 run folder (NAME.out: start line, status lines, text summary; NAME.err; NAME.log; NAME.csv:
-latency histograms; NAME.json: the exit summary; NAME.cpu: the CPU seconds it used and
+latency histograms; NAME.stats.csv: figures over time; NAME.json: the exit summary; NAME.cpu: the CPU seconds it used and
 NAME.rc: the exit code, once it ended; pids: "NAME PID" per line). `stop` ends exactly
 those pids: a pid is signalled only while its command line names the run folder, so a
 recycled pid is never signalled.
@@ -371,7 +371,8 @@ def start(run_dir: str = "", duration: int = 0, stats: int = 5, build_dir: str =
         print(f"  the clients stop by themselves after {duration} s; the exchange runs until "
               f"stopped")
     print("  NAME.out: status lines and the final summary; NAME.json: the summary as JSON; "
-          "NAME.log: log; NAME.csv: latency")
+          "NAME.log: log; NAME.csv: latency; NAME.stats.csv: figures over time "
+          "(scripts/plot_run.py DIR draws them)")
     print(f"  status: scripts/run_exchange_and_clients.sh status {run_dir}")
     print(f"  stop:   scripts/stop.sh {run_dir}")
     sys.stdout.flush()

@@ -1,11 +1,16 @@
 """scripts/demo.sh's command line: --idle, --compare-idle and their companions, each bad
-value or combination refused with the flag's name. Nothing is built or started."""
+value or combination refused with the flag's name; the charts of a run drawn after it (a run
+folder written by the test). Nothing is built or started."""
 
 import contextlib
+import importlib.util
 import io
 import os
+import sys
+import tempfile
 import unittest
 
+import plot_run
 from llt import command, demo
 
 
@@ -63,6 +68,55 @@ class DemoParseTest(unittest.TestCase):
     def test_help_names_the_new_flags(self):
         for flag in ("--idle MODE", "--compare-idle", "--compare-json FILE", "--build-dir DIR"):
             self.assertIn(flag, demo.USAGE)
+
+
+class DemoChartsTest(unittest.TestCase):
+    """demo.plot_stats: scripts/plot_run.py over a run folder's NAME.stats.csv files."""
+
+    def setUp(self):
+        tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(tmp.cleanup)
+        self.dir = tmp.name
+
+    def plot_stats(self, python):
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            pngs = demo.plot_stats(self.dir, python)
+        return pngs, out.getvalue()
+
+    def write(self, name, text):
+        with open(os.path.join(self.dir, name), "w", encoding="utf-8") as f:
+            f.write(text)
+
+    def test_skipped_without_matplotlib_or_without_a_stats_csv(self):
+        self.write("exchange.stats.csv", ",".join(plot_run.EXCHANGE_COLUMNS) + "\n")
+        self.assertEqual(self.plot_stats(None),
+                         ([], "charts over time: skipped, matplotlib is not installed "
+                              "(apt-get install python3-matplotlib)\n"))
+        os.remove(os.path.join(self.dir, "exchange.stats.csv"))
+        self.write("exchange.csv", "hop,value_ns,percentile,count\n")
+        self.write("mm-1.stats.csv", "")  # created, nothing written
+        self.assertEqual(self.plot_stats(sys.executable),
+                         ([], "charts over time: skipped, no stats CSV was written "
+                              "(NAME.stats.csv)\n"))
+
+    def test_a_failure_names_the_file_to_look_at(self):
+        self.write("exchange.stats.csv", "time_s,what\n1.0,2\n")
+        pngs, out = self.plot_stats(sys.executable)
+        err = os.path.join(self.dir, "plot_run.err")
+        self.assertEqual((pngs, out), ([], f"charts over time: failed, see {err}\n"))
+        with open(err, encoding="utf-8") as f:
+            self.assertIn("exchange.stats.csv:1: header not known", f.read())
+
+    @unittest.skipUnless(importlib.util.find_spec("matplotlib"), "matplotlib is not installed")
+    def test_the_pngs_are_in_the_run_folder(self):
+        header = ",".join(plot_run.CLIENT_COLUMNS + [
+            f"t1_{f}" for f in plot_run.CLIENT_TICKER_FIELDS])
+        self.write("taker.stats.csv", header + "\n1.0" + ",1" * 22 + "\n")
+        pngs, out = self.plot_stats(sys.executable)
+        self.assertEqual(pngs, [os.path.join(self.dir, n) for n in plot_run.PNGS])
+        self.assertEqual(out, f"charts over time: {', '.join(plot_run.PNGS)} in {self.dir} "
+                              f"(P&L and positions, rates, prices, latency percentiles)\n")
 
 
 if __name__ == "__main__":

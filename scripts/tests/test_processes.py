@@ -73,6 +73,13 @@ class ProcessesTest(unittest.TestCase):
                 self.assertNotIn(flag, cmd)
             # No --idle unless the run names one: the executables' default.
             self.assertNotIn("--idle", cmd)
+        # Every process writes its figures over time beside its latency CSV.
+        names = ["exchange"] + [c.name for c in processes.clients()]
+        for name, cmd in zip(names, commands):
+            self.assertEqual(cmd.count("--stats-csv"), 1)
+            self.assertEqual(cmd[cmd.index("--stats-csv") + 1], f"{run_dir}/{name}.stats.csv")
+            self.assertEqual(cmd[cmd.index("--latency-csv") + 1], f"{run_dir}/{name}.csv")
+            self.assertNotIn("--stats-csv-interval-ms", cmd)  # the executables' 1000
         self.assertEqual(commands[0][commands[0].index("--port") + 1], "0")
         self.assertEqual(commands[0][commands[0].index("--config") + 1],
                          processes.config_path("exchange"))
@@ -99,6 +106,15 @@ class ProcessesTest(unittest.TestCase):
         self.assertEqual(cmd[cmd.index("--book-dump") + 1], "/d/mm-1.book")
         self.assertNotIn("--latency-csv", cmd)
         self.assertNotIn("--duration", cmd)
+        self.assertEqual(cmd[cmd.index("--stats-csv") + 1], "/d/mm-1.stats.csv")
+
+    def test_stats_csv_can_be_left_out(self):
+        channel = processes.Channel("239.255.201.7", 12000)
+        client = processes.clients()[0]
+        self.assertNotIn("--stats-csv", processes.exchange_command("ex", "/d", channel, 5,
+                                                                   stats_csv=False))
+        self.assertNotIn("--stats-csv", processes.client_command("tr", "/d", client, 1, channel,
+                                                                 5, stats_csv=False))
 
     def test_random_channel_is_a_multicast_group_and_an_even_port_below_the_tests(self):
         rng = random.Random(7)
