@@ -306,6 +306,7 @@ class OrderManager {
     }
     if (o == nullptr) {
       stale_responses_.add();
+      settle_owed_answer(r);
       return nullptr;
     }
     switch (r.msg_type) {
@@ -318,13 +319,19 @@ class OrderManager {
       case ClientResponseType::kFilled:
         o->leaves = r.leaves_qty;
         if (r.leaves_qty == 0) {
+          owe_answer_if_in_flight(*o);
           finish(*o);  // also while a CANCEL or MODIFY is in flight: the order is gone
         } else if (o->state == OrderState::kPendingNew) {
           o->state = OrderState::kLive;
         }
         break;
       case ClientResponseType::kCanceled:
-        finish(*o);  // NONE, EXPIRED, SELF_TRADE or DISCONNECTED: whatever was in flight
+        // NONE answers our CANCEL; EXPIRED, SELF_TRADE or DISCONNECTED end the order while a
+        // CANCEL or MODIFY may be in flight, and that request's answer still comes.
+        if (o->state == OrderState::kPendingModify || r.reject_reason != RejectReason::kNone) {
+          owe_answer_if_in_flight(*o);
+        }
+        finish(*o);
         break;
       case ClientResponseType::kModified:
         // Before any FILLED the change causes: the order rests on its new terms.
@@ -396,11 +403,13 @@ class OrderManager {
         sides = {false, false};
       }
       open_orders_ = 0;
+      answers_owed_ = 0;
       return 0;
     }
     if (outcome == ResumeOutcome::kComplete) {
       return 0;
     }
+    answers_owed_ = 0;  // their requests or answers may be among the lost
     int sent = 0;
     for (std::size_t t = 0; t < slots_.size(); ++t) {
       for (std::size_t i = 0; i < 2; ++i) {
@@ -441,6 +450,10 @@ class OrderManager {
                                                                             : o.leaves;
   }
   [[nodiscard]] std::uint32_t open_orders() const noexcept { return open_orders_; }
+  // Answers still to come for orders that ended while their CANCEL or MODIFY was in flight
+  // (a FILLED racing a CANCEL: the CANCEL_REJECTED follows). The session is settled when this
+  // and open_orders() are 0: every request sent has had its answer.
+  [[nodiscard]] std::uint32_t answers_owed() const noexcept { return answers_owed_; }
   [[nodiscard]] exchange::OrderId next_order_id() const noexcept { return next_order_id_; }
 
   // Any thread: the next client order id, for the state file.
@@ -589,6 +602,28 @@ class OrderManager {
     return &o;
   }
 
+  // o ends now; a CANCEL or MODIFY of it in flight still gets exactly one answer (DESIGN:
+  // every CANCEL gets one CANCELED or CANCEL_REJECTED), which will match no slot.
+  void owe_answer_if_in_flight(const WorkingOrder& o) noexcept {
+    if (o.state == OrderState::kPendingCancel || o.state == OrderState::kPendingModify) {
+      ++answers_owed_;
+    }
+  }
+
+  // A response that matched no slot: when it is the kind that answers a CANCEL or MODIFY, it
+  // settles one owed answer.
+  void settle_owed_answer(const exchange::ClientResponse& r) noexcept {
+    using exchange::ClientResponseType;
+    const bool answers_request = r.msg_type == ClientResponseType::kCancelRejected ||
+                                 r.msg_type == ClientResponseType::kModifyRejected ||
+                                 r.msg_type == ClientResponseType::kRejected ||
+                                 (r.msg_type == ClientResponseType::kCanceled &&
+                                  r.reject_reason == exchange::RejectReason::kNone);
+    if (answers_request && answers_owed_ > 0) {
+      --answers_owed_;
+    }
+  }
+
   void finish(WorkingOrder& o) noexcept {
     o.state = OrderState::kNone;
     o.leaves = 0;
@@ -626,6 +661,7 @@ class OrderManager {
   RiskManager& risk_;
   exchange::OrderId next_order_id_ = 1;
   std::uint32_t open_orders_ = 0;
+  std::uint32_t answers_owed_ = 0;
   bool logged_on_ = false;
   bool adopting_ = false;
   std::uint64_t md_read_tsc_ = 0;

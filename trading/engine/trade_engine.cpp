@@ -116,7 +116,7 @@ int TradeEngine::wind_down() noexcept {
     sent += orders_.cancel(t, exchange::Side::kBuy) == MoveResult::kSentCancel ? 1 : 0;
     sent += orders_.cancel(t, exchange::Side::kSell) == MoveResult::kSentCancel ? 1 : 0;
   }
-  if (!orders_.logged_on() || orders_.open_orders() == 0) {
+  if (!orders_.logged_on() || (orders_.open_orders() == 0 && orders_.answers_owed() == 0)) {
     flat_.store(true, std::memory_order_release);
   }
   return sent;

@@ -61,8 +61,9 @@ struct TickerStats {
 //  - the strategy's timer, when it is a TimedStrategy (the random trader).
 //  - a wind-down once asked (request_wind_down, any thread): the strategy stops, every live
 //    order is cancelled (a pending NEW or MODIFY once answered; an IOC or FOK order is left to
-//    end by itself), and flat() turns true when no order of this session is open any more (or
-//    no session is left: the exchange cancelled them). From then on no fill can be on its way
+//    end by itself), and flat() turns true when no order of this session is open any more and
+//    every CANCEL or MODIFY sent has had its answer (or no session is left: the exchange
+//    cancelled them). From then on no fill can be on its way
 //    (unless the session was lost with answers still unread), so the positions are final.
 // Strategies act only while logged on, not inside a recovery frame and not winding down. A request
 // caused by a market event carries its read_tsc and the engine's pop time (engine_in_tsc); the

@@ -157,6 +157,8 @@ TEST_F(OrderManagerTest, a_fill_racing_a_cancel_leaves_a_consistent_state) {
       om_.on_response(0, response(ClientResponseType::kFilled, 1, Side::kBuy, 100, 10, 0));
   ASSERT_NE(o, nullptr);
   EXPECT_EQ(om_.order(0, Side::kBuy).state, OrderState::kNone);
+  EXPECT_EQ(om_.open_orders(), 0u);
+  EXPECT_EQ(om_.answers_owed(), 1u) << "the CANCEL's answer is still to come";
   // A new order goes out before the CANCEL_REJECTED of the old one arrives...
   ASSERT_EQ(om_.move(0, Side::kBuy, 99, 10, pos_), MoveResult::kSentNew);
   ASSERT_TRUE(pop().has_value());
@@ -168,6 +170,49 @@ TEST_F(OrderManagerTest, a_fill_racing_a_cancel_leaves_a_consistent_state) {
   EXPECT_EQ(om_.open_orders(), 1u);
   EXPECT_EQ(om_.cancel_rejects(), 1u);
   EXPECT_EQ(om_.stale_responses(), 1u);
+  EXPECT_EQ(om_.answers_owed(), 0u);
+}
+
+TEST_F(OrderManagerTest, answers_owed_count_only_answers_to_requests_of_finished_orders) {
+  make_live_buy();
+  // A fill finishing an order with nothing in flight owes nothing.
+  om_.on_response(0, response(ClientResponseType::kFilled, 1, Side::kBuy, 100, 10, 0));
+  EXPECT_EQ(om_.answers_owed(), 0u);
+  // Our CANCEL answered by CANCELED(NONE) owes nothing either.
+  ASSERT_EQ(om_.move(0, Side::kSell, 110, 10, pos_), MoveResult::kSentNew);  // id 2
+  ASSERT_TRUE(pop().has_value());
+  om_.on_response(0, response(ClientResponseType::kAccepted, 2, Side::kSell, 110, 0, 10));
+  ASSERT_EQ(om_.cancel(0, Side::kSell), MoveResult::kSentCancel);
+  om_.on_response(0, response(ClientResponseType::kCanceled, 2, Side::kSell, 110));
+  EXPECT_EQ(om_.answers_owed(), 0u);
+  // CANCELED(DISCONNECTED) while our CANCEL is in flight: the CANCEL is still answered.
+  ASSERT_EQ(om_.move(0, Side::kSell, 110, 10, pos_), MoveResult::kSentNew);  // id 3
+  om_.on_response(0, response(ClientResponseType::kAccepted, 3, Side::kSell, 110, 0, 10));
+  ASSERT_EQ(om_.cancel(0, Side::kSell), MoveResult::kSentCancel);
+  ClientResponse gone = response(ClientResponseType::kCanceled, 3, Side::kSell, 110);
+  gone.reject_reason = RejectReason::kDisconnected;
+  om_.on_response(0, gone);
+  EXPECT_EQ(om_.open_orders(), 0u);
+  EXPECT_EQ(om_.answers_owed(), 1u);
+  // A stale response that answers no request (a late ACCEPTED) settles nothing...
+  om_.on_response(0, response(ClientResponseType::kAccepted, 3, Side::kSell, 110, 0, 10));
+  EXPECT_EQ(om_.answers_owed(), 1u);
+  // ...the CANCEL_REJECTED(UNKNOWN_ORDER) does, and the count never goes below 0.
+  om_.on_response(0, rejected(ClientResponseType::kCancelRejected, 3, RejectReason::kUnknownOrder));
+  EXPECT_EQ(om_.answers_owed(), 0u);
+  om_.on_response(0, rejected(ClientResponseType::kCancelRejected, 3, RejectReason::kUnknownOrder));
+  EXPECT_EQ(om_.answers_owed(), 0u);
+}
+
+TEST_F(OrderManagerTest, a_reconcile_that_could_not_resume_forgets_the_answers_owed) {
+  make_live_buy();
+  ASSERT_EQ(om_.cancel(0, Side::kBuy), MoveResult::kSentCancel);
+  om_.on_response(0, response(ClientResponseType::kFilled, 1, Side::kBuy, 100, 10, 0));
+  ASSERT_EQ(om_.answers_owed(), 1u);
+  EXPECT_EQ(om_.reconcile(ResumeOutcome::kComplete), 0);
+  EXPECT_EQ(om_.answers_owed(), 1u) << "a complete resume still brings the answer";
+  EXPECT_EQ(om_.reconcile(ResumeOutcome::kRequestsLost), 0);
+  EXPECT_EQ(om_.answers_owed(), 0u) << "the CANCEL may never have reached the exchange";
 }
 
 TEST_F(OrderManagerTest, a_partial_fill_during_pending_cancel_then_canceled_finishes) {
@@ -418,6 +463,7 @@ TEST_F(OrderManagerTest, a_fill_finishing_the_order_during_a_modify_frees_the_sl
   om_.on_response(0, response(ClientResponseType::kFilled, 1, Side::kBuy, 100, 10, 0));
   EXPECT_EQ(om_.order(0, Side::kBuy).state, OrderState::kNone);
   EXPECT_EQ(om_.open_orders(), 0u);
+  EXPECT_EQ(om_.answers_owed(), 1u);
   // A NEW goes out before the MODIFY's answer arrives...
   ASSERT_EQ(om_.move(0, Side::kBuy, 99, 10, pos_), MoveResult::kSentNew);
   EXPECT_EQ(pop()->order_id, 2u);
@@ -432,6 +478,7 @@ TEST_F(OrderManagerTest, a_fill_finishing_the_order_during_a_modify_frees_the_sl
   EXPECT_EQ(om_.modify_rejects(), 1u);
   EXPECT_EQ(om_.exchange_rejects(RejectReason::kUnknownOrder), 1u);
   EXPECT_EQ(om_.stale_responses(), 1u);
+  EXPECT_EQ(om_.answers_owed(), 0u);
 }
 
 TEST_F(OrderManagerTest, modify_rejected_unknown_order_while_pending_finishes_the_order) {
@@ -473,6 +520,7 @@ TEST_F(OrderManagerTest, canceled_during_a_modify_finishes_and_counts_the_reason
   EXPECT_EQ(om_.self_trade_cancels(), 1u);
   EXPECT_EQ(om_.expirations(), 0u);
   EXPECT_EQ(om_.cancels(RejectReason::kSelfTrade), 1u);
+  EXPECT_EQ(om_.answers_owed(), 1u) << "the MODIFY_REJECTED is still to come";
 }
 
 TEST_F(OrderManagerTest, qty_zero_cancels_rather_than_modifies) {

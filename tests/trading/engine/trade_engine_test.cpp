@@ -414,6 +414,23 @@ TEST_F(TradeEngineTest, a_wind_down_cancels_every_open_order_and_is_flat_once_th
   EXPECT_EQ(engine_.orders_sent(), 2u);
 }
 
+TEST_F(TradeEngineTest, a_wind_down_is_not_flat_before_the_answer_to_a_cancel_a_fill_raced) {
+  log_on_and_accept();
+  engine_.request_wind_down();
+  ASSERT_EQ(run().size(), 2u);
+  // Both orders are finished (the bid filled before its CANCEL arrived), but that CANCEL's
+  // CANCEL_REJECTED is still on its way: logging out now would leave it unread.
+  respond(ClientResponseType::kFilled, 1, Side::kBuy, 9950, 10, 0);
+  respond(ClientResponseType::kCanceled, 2, Side::kSell);
+  EXPECT_TRUE(run().empty());
+  EXPECT_EQ(engine_.order_manager().open_orders(), 0u);
+  EXPECT_EQ(engine_.order_manager().answers_owed(), 1u);
+  EXPECT_FALSE(engine_.flat());
+  respond(ClientResponseType::kCancelRejected, 1);
+  EXPECT_TRUE(run().empty());
+  EXPECT_TRUE(engine_.flat());
+}
+
 TEST_F(TradeEngineTest, a_wind_down_sends_a_refused_cancel_again_once_it_is_answered) {
   log_on_and_accept();
   engine_.request_wind_down();
