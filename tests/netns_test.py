@@ -142,7 +142,7 @@ def scenario(opts: argparse.Namespace, lab: str, work: str) -> list[str]:
             host = HOST_OF[client.name]
             run.start(client.name, host, [
                 trading_bin, *client.args(), "--host", ex_addr, "--port", str(EXCHANGE_PORT),
-                "--interface", netlab.address(host), *channel, "--duration",
+                "--md-interface", netlab.address(host), *channel, "--duration",
                 str(opts.duration), "--book-dump", f"{work}/{client.name}.book",
                 "--summary-json", f"{work}/{client.name}.json"])
             if client.name.startswith("mm-"):

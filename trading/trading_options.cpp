@@ -43,6 +43,16 @@ std::string strategy_help() {
   return text;
 }
 
+// Where a flag's value came from (FlagValues::origins): 3 the command line, 2 an LLT_*
+// environment variable, 1 the --config file.
+int source_rank(const common::FlagValues& vm, const std::string& flag) {
+  const auto it = vm.origins.find(flag);
+  if (it == vm.origins.end()) {
+    return 3;
+  }
+  return it->second.starts_with("environment") ? 2 : 1;
+}
+
 }  // namespace
 
 TradingCommandLine parse_trading_command_line(int argc, const char* const argv[]) {
@@ -80,6 +90,8 @@ TradingCommandLine parse_trading_command_line(int argc, const char* const argv[]
     ("random-seed", po::value<std::string>()->default_value("1"), "random trader: PRNG seed");
   common::add_market_data_flags(desc, "IPv4 address of the interface to join the multicast group on");
   desc.add_options()
+    ("md-interface", po::value<std::string>(),
+     "the same as --interface: this client's own IPv4 address on the market data network")
     ("md-loss-rate", po::value<std::string>()->default_value("0"),
      "debug: drop this fraction (0-1) of incremental datagrams on purpose")
     ("md-loss-seed", po::value<std::string>()->default_value("1"), "debug: seed of --md-loss-rate")
@@ -131,6 +143,21 @@ TradingCommandLine parse_trading_command_line(int argc, const char* const argv[]
     o.state_file = flag_text(vm, "state-file");
 
     o.market_data = common::read_market_data_flags(vm);
+    if (vm.count("md-interface") != 0) {
+      // The same flag under two names: the one from the stronger source wins (command line,
+      // then environment, then config file); two different values from one source are refused.
+      const std::string md_interface =
+          common::parse_multicast_interface_text("--md-interface", flag_text(vm, "md-interface"));
+      const int md_rank = source_rank(vm, "md-interface");
+      const int rank = vm["interface"].defaulted() ? 0 : source_rank(vm, "interface");
+      if (md_rank == rank && md_interface != o.market_data.interface) {
+        throw UsageError(fmt::format("--md-interface: '{}' differs from --interface '{}'; give one",
+                                     md_interface, o.market_data.interface));
+      }
+      if (md_rank >= rank) {
+        o.market_data.interface = md_interface;
+      }
+    }
     o.md_loss_rate = double_flag(vm, "md-loss-rate", 0.0, 1.0);
     o.md_loss_seed = unsigned_flag(vm, "md-loss-seed", 0, UINT64_MAX);
     o.md_replay = common::parse_choice("--md-replay", flag_text(vm, "md-replay"),

@@ -144,6 +144,23 @@ TEST(TradingOptions, short_flags_lists_and_snapshot_port_follow_the_multicast_po
   EXPECT_EQ(o.process.idle, common::IdleMode::kSpin);
 }
 
+TEST(TradingOptions, md_interface_is_the_interface_market_data_joins_on) {
+  EXPECT_EQ(parse({}).options.market_data.interface, "127.0.0.1");
+  EXPECT_EQ(parse({"--md-interface", "127.0.0.2"}).options.market_data.interface, "127.0.0.2");
+  EXPECT_EQ(parse({"--md-interface", "127.0.0.2", "-i", "127.0.0.2"}).options.market_data.interface,
+            "127.0.0.2");
+  EXPECT_EQ(parse({"-i", "127.0.0.3"}).options.market_data.interface, "127.0.0.3");
+}
+
+TEST(TradingOptions, stats_csv_flags_reach_the_process_options) {
+  const TradingOptions o =
+      parse({"--stats-csv", "run/c1.stats.csv", "--stats-csv-interval-ms", "250"}).options;
+  EXPECT_EQ(o.process.stats_csv, "run/c1.stats.csv");
+  EXPECT_EQ(o.process.stats_csv_interval_ms, 250U);
+  EXPECT_TRUE(parse({}).options.process.stats_csv.empty());
+  EXPECT_EQ(parse({}).options.process.stats_csv_interval_ms, 1000U);
+}
+
 TEST(TradingOptions, version_returns_before_reading_the_other_flags) {
   const TradingCommandLine command_line = parse({"--version"});
   EXPECT_TRUE(command_line.version);
@@ -211,6 +228,9 @@ TEST(TradingOptions, bad_values_name_their_flag) {
       {{"--md-replay-timeout-ms", "0"}, "--md-replay-timeout-ms"},
       {{"--md-replay-timeout-ms", "60001"}, "--md-replay-timeout-ms"},
       {{"--interface", "0.0.0.0"}, "--interface"},
+      {{"--md-interface", "0.0.0.0"}, "--md-interface"},
+      {{"--md-interface", "127.0.0.2", "--interface", "127.0.0.3"}, "--md-interface"},
+      {{"--stats-csv-interval-ms", "0"}, "--stats-csv-interval-ms"},
       {{"--multicast-addr", "10.0.0.1"}, "--multicast-addr"},
       {{"--snapshot-port", "5000"}, "--snapshot-port"},
       {{"--duration", "soon"}, "--duration"},
@@ -262,6 +282,17 @@ TEST(TradingOptions, config_file_sets_strategy_flags_and_switches) {
   EXPECT_TRUE(o.keep_orders);
   EXPECT_EQ(o.half_spread, 9) << "the command line wins over the file";
   EXPECT_EQ(o.process.log_level, common::LogLevel::kDebug);
+}
+
+TEST(TradingOptions, md_interface_from_the_command_line_wins_over_interface_from_a_file) {
+  const std::string path =
+      ::testing::TempDir() + "trading-md-interface-" + std::to_string(::getpid()) + ".conf";
+  std::ofstream(path) << "interface = 127.0.0.3\n";
+  const TradingOptions o = parse({"--config", path.c_str(), "--md-interface", "127.0.0.2"}).options;
+  const TradingOptions from_file = parse({"--config", path.c_str()}).options;
+  std::remove(path.c_str());
+  EXPECT_EQ(o.market_data.interface, "127.0.0.2");
+  EXPECT_EQ(from_file.market_data.interface, "127.0.0.3");
 }
 
 }  // namespace
