@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <utility>
 
+#include "common/stats/stats_report.h"
 #include "common/time/rdtsc.h"
 #include "exchange/snapshot/day_replay.h"
 #include "exchange/snapshot/state_snapshot.h"
@@ -290,6 +291,59 @@ std::string ExchangeApp::status_line() {
                          : fmt::format(" {} snapshots (last before record {})",
                                        snapshot_writer_->snapshots(),
                                        snapshot_writer_->last_snapshot_index())));
+}
+
+std::string ExchangeApp::stats_csv_header() const {
+  common::CsvLine line;
+  for (const char* name : {"sessions_logged_on", "requests", "responses", "rejects", "trades",
+                           "md_updates", "requests_per_s", "responses_per_s", "md_updates_per_s",
+                           "response_p50_us", "response_p99_us"}) {
+    line.add(name);
+  }
+  for (const TickerId ticker : options_.tickers) {
+    for (const char* name :
+         {"bid_cents", "bid_qty", "ask_cents", "ask_qty", "last_cents", "trades", "resting"}) {
+      line.add_ticker_column(ticker, name);
+    }
+  }
+  return line.text();
+}
+
+std::string ExchangeApp::stats_csv_row(double interval_s) {
+  const OrderServerCounters server = order_server_->counters();
+  const MarketDataPublisherStats md = publisher_->stats();
+  std::uint64_t rejects = 0;
+  for (const std::uint64_t count : server.rejects_by_reason) {
+    rejects += count;
+  }
+  std::uint64_t trades = 0;
+  for (std::size_t i = 0; i < options_.tickers.size(); ++i) {
+    trades += synthesizer_->trades(i);
+  }
+  common::CsvLine line;
+  line.add(server.sessions_logged_on);
+  line.add(server.requests_received);
+  line.add(server.responses_sent);
+  line.add(rejects);
+  line.add(trades);
+  line.add(md.last_seq);
+  line.add_fixed(common::per_second(server.requests_received, csv_base_.requests, interval_s), 1);
+  line.add_fixed(common::per_second(server.responses_sent, csv_base_.responses, interval_s), 1);
+  line.add_fixed(common::per_second(md.last_seq, csv_base_.md_updates, interval_s), 1);
+  line.add_fixed(common::ns_to_us(server.response_p50_ns), 3);
+  line.add_fixed(common::ns_to_us(server.response_p99_ns), 3);
+  for (std::size_t i = 0; i < options_.tickers.size(); ++i) {
+    const common::TopOfBook top = engine_->top_of_book(i);
+    line.add_price(top.bid_price, top.bid_qty);
+    line.add(top.bid_qty);
+    line.add_price(top.ask_price, top.ask_qty);
+    line.add(top.ask_qty);
+    line.add_price(top.last_price, top.last_qty);
+    line.add(synthesizer_->trades(i));
+    line.add(synthesizer_->resting_orders(i));
+  }
+  csv_base_ = {server.requests_received, server.responses_sent, md.last_seq};
+  return line.text();
 }
 
 std::string ExchangeApp::top_of_books() const {

@@ -96,6 +96,11 @@ class ExchangeApp {
   // sizes, last trade), market data and drops. Cold.
   [[nodiscard]] std::string status_line();
 
+  // --stats-csv (docs/operations.md, Charts of a run): the column names after time_s, and one
+  // row of their values; interval_s is the time since the previous row. Any thread; cold.
+  [[nodiscard]] std::string stats_csv_header() const;
+  [[nodiscard]] std::string stats_csv_row(double interval_s);
+
   // Rejects by reason and sessions closed by cause (non-zero ones), one line. Cold.
   [[nodiscard]] std::string breakdown_line() const;
 
@@ -147,6 +152,13 @@ class ExchangeApp {
   std::unique_ptr<common::AgentRunner> runner_;
   std::uint64_t last_requests_ = 0;
   std::uint64_t last_status_ns_ = 0;
+  // The counters of the previous --stats-csv row, for its rates.
+  struct CsvBase {
+    std::uint64_t requests = 0;
+    std::uint64_t responses = 0;
+    std::uint64_t md_updates = 0;
+  };
+  CsvBase csv_base_;
 };
 
 }  // namespace llt::exchange

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "common/json/json_writer.h"
+#include "common/stats/stats_report.h"
 #include "exchange/exchange_app.h"
 
 namespace llt::exchange {
@@ -79,12 +80,7 @@ std::string exchange_summary_json(const ExchangeApp& app) {
   for (std::size_t i = 0; i < app.engine().tickers().size(); ++i) {
     const common::TopOfBook top = app.engine().top_of_book(i);
     json.begin_object(fmt::format("{}", app.engine().tickers()[i]));
-    json.value("bid_price", top.bid_price);
-    json.value("bid_qty", top.bid_qty);
-    json.value("ask_price", top.ask_price);
-    json.value("ask_qty", top.ask_qty);
-    json.value("last_price", top.last_price);
-    json.value("last_qty", top.last_qty);
+    common::write_top_of_book(json, top);
     json.end_object();
   }
   json.end_object();

@@ -61,6 +61,8 @@ class ExchangeProcess final : public llt::common::Process {
   }
 
   std::string status_line() override { return app_.status_line(); }
+  std::string stats_csv_header() const override { return app_.stats_csv_header(); }
+  std::string stats_csv_row(double interval_s) override { return app_.stats_csv_row(interval_s); }
 
   std::string fatal_error() const override {
     if (!app_.failed()) {

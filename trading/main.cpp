@@ -61,6 +61,9 @@ class TradingProcess final : public llt::common::Process {
     return app_.status_line();
   }
 
+  std::string stats_csv_header() const override { return app_.stats_csv_header(); }
+  std::string stats_csv_row(double interval_s) override { return app_.stats_csv_row(interval_s); }
+
   void log_status() override {
     LLT_LOG_INFO(logger_, "status: orders {} fills {} recovering {}", app_.engine().orders_sent(),
                  app_.engine().fills(), app_.consumer().recovering());

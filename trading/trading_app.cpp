@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "common/stats/stats_report.h"
 #include "trading/engine/trade_engine.h"
 #include "trading/market_data/market_data_consumer.h"
 #include "trading/order_gateway/order_gateway.h"
@@ -70,13 +71,7 @@ common::RunnerOptions runner_options(const TradingOptions& o) {
 
 namespace {
 
-double cents_to_units(std::int64_t cents) {
-  return static_cast<double>(cents) / 100.0;
-}
-
-double ns_to_us(std::uint64_t ns) {
-  return static_cast<double>(ns) / 1000.0;
-}
+using common::ns_to_us;
 
 // NEW, CANCEL and MODIFY requests per quote change (0 before the first change).
 double messages_per_quote_change(const TradeEngine& engine) {
@@ -162,10 +157,9 @@ std::string TradingApp::status_line() const {
   for (std::size_t i = 0; i < engine_->ticker_count(); ++i) {
     const TickerStats& s = engine_->ticker_stats(i);
     tickers +=
-        fmt::format("{}{}: pos {} rpnl {:.2f} upnl {:.2f} book {}", i == 0 ? "" : "; ",
-                    engine_->ticker_id(i), s.position.load(), cents_to_units(s.realized_pnl.load()),
-                    cents_to_units(s.unrealized_pnl.load()),
-                    common::format_top_of_book(engine_->top_of_book(i)));
+        fmt::format("{}{}: pos {} rpnl {} upnl {} book {}", i == 0 ? "" : "; ",
+                    engine_->ticker_id(i), s.position.load(), s.realized_pnl.load(),
+                    s.unrealized_pnl.load(), common::format_top_of_book(engine_->top_of_book(i)));
   }
   const MarketDataConsumerStats md = consumer_->stats();
   const OrderGatewayCounters gw = gateway_->counters();
@@ -187,17 +181,72 @@ std::string TradingApp::status_line() const {
       ns_to_us(gw.tick_to_trade_p50_ns), ns_to_us(gw.tick_to_trade_p99_ns));
 }
 
+std::string TradingApp::stats_csv_header() const {
+  common::CsvLine line;
+  for (const char* name :
+       {"orders", "cancels", "modifies", "fills", "expired", "risk_rejects", "exchange_rejects",
+        "md_updates", "requests_per_s", "fills_per_s", "md_updates_per_s", "tick_to_trade_p50_us",
+        "tick_to_trade_p99_us", "round_trip_p50_us", "round_trip_p99_us"}) {
+    line.add(name);
+  }
+  for (std::size_t i = 0; i < engine_->ticker_count(); ++i) {
+    for (const char* name : {"position", "realized_cents", "unrealized_cents", "total_cents",
+                             "bid_cents", "ask_cents", "last_cents"}) {
+      line.add_ticker_column(engine_->ticker_id(i), name);
+    }
+  }
+  return line.text();
+}
+
+std::string TradingApp::stats_csv_row(double interval_s) {
+  const MarketDataConsumerStats md = consumer_->stats();
+  const OrderGatewayCounters gw = gateway_->counters();
+  const std::uint64_t requests = engine_->requests_sent();
+  const std::uint64_t fills = engine_->fills();
+  common::CsvLine line;
+  line.add(engine_->orders_sent());
+  line.add(engine_->cancels_sent());
+  line.add(engine_->modifies_sent());
+  line.add(fills);
+  line.add(engine_->expirations());
+  line.add(risk_rejects(engine_->risk()));
+  line.add(engine_->total_exchange_rejects());
+  line.add(md.events_forwarded);
+  line.add_fixed(common::per_second(requests, csv_base_.requests, interval_s), 1);
+  line.add_fixed(common::per_second(fills, csv_base_.fills, interval_s), 1);
+  line.add_fixed(common::per_second(md.events_forwarded, csv_base_.md_updates, interval_s), 1);
+  line.add_fixed(ns_to_us(gw.tick_to_trade_p50_ns), 3);
+  line.add_fixed(ns_to_us(gw.tick_to_trade_p99_ns), 3);
+  line.add_fixed(ns_to_us(gw.round_trip_p50_ns), 3);
+  line.add_fixed(ns_to_us(gw.round_trip_p99_ns), 3);
+  for (std::size_t i = 0; i < engine_->ticker_count(); ++i) {
+    const TickerStats& s = engine_->ticker_stats(i);
+    const std::int64_t realized = s.realized_pnl.load();
+    const std::int64_t unrealized = s.unrealized_pnl.load();
+    const common::TopOfBook top = engine_->top_of_book(i);
+    line.add(s.position.load());
+    line.add(realized);
+    line.add(unrealized);
+    line.add(realized + unrealized);
+    line.add_price(top.bid_price, top.bid_qty);
+    line.add_price(top.ask_price, top.ask_qty);
+    line.add_price(top.last_price, top.last_qty);
+  }
+  csv_base_ = {requests, fills, md.events_forwarded};
+  return line.text();
+}
+
 std::string TradingApp::summary() const {
-  std::string out =
-      fmt::format("trading: summary of client {} ({})\n", options_.client_id, options_.strategy);
+  std::string out = fmt::format("trading: summary of client {} ({}), prices and P&L in cents\n",
+                                options_.client_id, options_.strategy);
   for (std::size_t i = 0; i < engine_->ticker_count(); ++i) {
     const TickerStats& s = engine_->ticker_stats(i);
     const Position& p = engine_->position(i);
     out += fmt::format(
         "trading: ticker {} position {} bought {} sold {} fills {} vwap {:.2f} realized {:.2f} "
         "unrealized {:.2f} total {:.2f}\n",
-        engine_->ticker_id(i), p.position, s.bought_qty.load(), s.sold_qty.load(), p.fills,
-        p.vwap / 100.0, p.realized_pnl / 100.0, p.unrealized_pnl / 100.0, p.total_pnl() / 100.0);
+        engine_->ticker_id(i), p.position, s.bought_qty.load(), s.sold_qty.load(), p.fills, p.vwap,
+        p.realized_pnl, p.unrealized_pnl, p.total_pnl());
   }
   const RiskManager& risk = engine_->risk();
   std::string by_reason;

@@ -88,6 +88,10 @@ class TradingApp {
   [[nodiscard]] std::string status_line() const;
   // After stop(): the exit summary, a line per ticker and totals. Cold.
   [[nodiscard]] std::string summary() const;
+  // --stats-csv (docs/operations.md, Charts of a run): the column names after time_s, and one
+  // row of their values; interval_s is the time since the previous row. Cold.
+  [[nodiscard]] std::string stats_csv_header() const;
+  [[nodiscard]] std::string stats_csv_row(double interval_s);
 
   // The per-hop latency histograms (ns), in pipeline order: after stop(), the exit's latency
   // table, --latency-csv and the summary's percentiles.
@@ -109,6 +113,13 @@ class TradingApp {
   std::unique_ptr<OrderGateway> gateway_;
   std::unique_ptr<common::AgentRunner> runner_;
   std::uint64_t restored_last_response_seq_ = 0;
+  // The counters of the previous --stats-csv row, for its rates.
+  struct CsvBase {
+    std::uint64_t requests = 0;
+    std::uint64_t fills = 0;
+    std::uint64_t md_updates = 0;
+  };
+  CsvBase csv_base_;
 };
 
 }  // namespace llt::trading

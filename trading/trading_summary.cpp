@@ -1,6 +1,7 @@
 #include "trading/trading_summary.h"
 
 #include "common/json/json_writer.h"
+#include "common/stats/stats_report.h"
 #include "trading/engine/trade_engine.h"
 #include "trading/market_data/market_data_consumer.h"
 #include "trading/order_gateway/order_gateway.h"
@@ -32,26 +33,21 @@ std::string trading_summary_json(const TradingApp& app) {
     json.value("bought", s.bought_qty.load());
     json.value("sold", s.sold_qty.load());
     json.value("fills", p.fills);
-    json.value("vwap", p.vwap / 100.0);
-    json.value("realized_pnl", p.realized_pnl / 100.0);
-    json.value("unrealized_pnl", p.unrealized_pnl / 100.0);
-    json.value("total_pnl", p.total_pnl() / 100.0);
+    // Prices and P&L in cents, the unit of the flags.
+    json.value("vwap", p.vwap);
+    json.value("realized_pnl", p.realized_pnl);
+    json.value("unrealized_pnl", p.unrealized_pnl);
+    json.value("total_pnl", p.total_pnl());
     // The client's book: best bid and ask (price in cents, level size) and the last trade
     // (qty 0: empty side, no trade yet), as the status line shows them.
-    const common::TopOfBook top = engine.top_of_book(i);
-    json.value("bid_price", top.bid_price);
-    json.value("bid_qty", top.bid_qty);
-    json.value("ask_price", top.ask_price);
-    json.value("ask_qty", top.ask_qty);
-    json.value("last_price", top.last_price);
-    json.value("last_qty", top.last_qty);
+    common::write_top_of_book(json, engine.top_of_book(i));
     json.end_object();
   }
   json.end_array();
   json.begin_object("pnl");
-  json.value("realized", realized / 100.0);
-  json.value("unrealized", unrealized / 100.0);
-  json.value("total", (realized + unrealized) / 100.0);
+  json.value("realized", realized);
+  json.value("unrealized", unrealized);
+  json.value("total", realized + unrealized);
   json.end_object();
 
   json.begin_object("counters");

@@ -1,10 +1,16 @@
 #include "common/cli/process_main.h"
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <csignal>
+#include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <exception>
+#include <memory>
+#include <string>
+#include <system_error>
 #include <thread>
 
 #include <fmt/format.h>
@@ -32,10 +38,107 @@ void install_stop_signals() {
   std::signal(SIGPIPE, SIG_IGN);
 }
 
-// Prints a status line every --stats-interval until a signal, run_for_s() passed, or a fatal
-// error (returned; empty otherwise).
-std::string run_status_loop(Process& process, const ProcessOptions& options) {
-  using Clock = std::chrono::steady_clock;
+using Clock = std::chrono::steady_clock;
+
+// --stats-csv: the header once the process started, a row every --stats-csv-interval-ms and
+// one more after the stop. Each row is flushed, so the file can be read (or plotted) while the
+// process runs. A write error ends the file's rows and is reported at the exit.
+class StatsCsv {
+ public:
+  StatsCsv(const ProcessOptions& options, Clock::time_point start)
+      : start_(start),
+        last_row_(start),
+        interval_(std::chrono::milliseconds(options.stats_csv_interval_ms)),
+        next_row_(start + interval_) {
+    if (options.stats_csv.empty()) {
+      return;
+    }
+    file_ = std::fopen(options.stats_csv.c_str(), "w");
+    if (file_ == nullptr) {
+      throw std::system_error(errno, std::generic_category(),
+                              "--stats-csv: cannot write " + options.stats_csv);
+    }
+    path_ = options.stats_csv;
+  }
+  StatsCsv(const StatsCsv&) = delete;
+  StatsCsv& operator=(const StatsCsv&) = delete;
+  ~StatsCsv() {
+    if (file_ != nullptr) {
+      (void)std::fclose(file_);
+    }
+  }
+
+  void write_header(const Process& process) {
+    if (file_ == nullptr) {
+      return;
+    }
+    columns_ = process.stats_csv_header();
+    if (columns_.empty()) {
+      close();  // this process has no stats rows
+      return;
+    }
+    write_line("time_s," + columns_);
+  }
+
+  // A row when one is due.
+  void tick(Process& process, Clock::time_point now) {
+    if (file_ != nullptr && !columns_.empty() && now >= next_row_) {
+      row(process, now);
+      next_row_ += interval_;
+      if (next_row_ <= now) {
+        next_row_ = now + interval_;  // the loop fell behind: no burst of rows
+      }
+    }
+  }
+
+  // The last row (after the stop). Returns "" or the write error.
+  std::string finish(Process& process) {
+    if (file_ != nullptr && !columns_.empty()) {
+      row(process, Clock::now());
+    }
+    close();
+    return error_;
+  }
+
+ private:
+  void row(Process& process, Clock::time_point now) {
+    const double interval_s = rows_ == 0 ? 0.0 : seconds(now - last_row_);
+    write_line(fmt::format("{:.3f},{}", seconds(now - start_), process.stats_csv_row(interval_s)));
+    last_row_ = now;
+    ++rows_;
+  }
+
+  void write_line(const std::string& line) {
+    if (std::fputs(line.c_str(), file_) < 0 || std::fputc('\n', file_) == EOF ||
+        std::fflush(file_) != 0) {
+      error_ = fmt::format("--stats-csv: write to {} failed: {}", path_, std::strerror(errno));
+      close();
+    }
+  }
+
+  void close() {
+    if (file_ != nullptr) {
+      (void)std::fclose(file_);
+      file_ = nullptr;
+    }
+  }
+
+  static double seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+
+  Clock::time_point start_;
+  Clock::time_point last_row_;
+  Clock::duration interval_;
+  Clock::time_point next_row_;
+  std::FILE* file_ = nullptr;
+  std::string path_;
+  std::string columns_;
+  std::string error_;
+  std::uint64_t rows_ = 0;
+};
+
+// Prints a status line every --stats-interval (and writes the --stats-csv rows) until a
+// signal, run_for_s() passed, or a fatal error (returned; empty otherwise).
+std::string run_status_loop(Process& process, const ProcessOptions& options, StatsCsv& csv) {
   const double run_for_s = process.run_for_s();
   const auto start = Clock::now();
   const auto deadline =
@@ -52,6 +155,7 @@ std::string run_status_loop(Process& process, const ProcessOptions& options) {
     if (!fatal.empty()) {
       return fatal;
     }
+    csv.tick(process, now);
     if (options.stats_interval_s > 0 && now >= next_status) {
       fmt::print("{}\n", process.status_line());
       std::fflush(stdout);
@@ -108,12 +212,14 @@ int run_process(std::string_view program, const ProcessOptions& options,
   // file is given (on a terminal the status lines are already on stdout).
   std::unique_ptr<Logger> logger;
   std::unique_ptr<Process> process;
+  std::unique_ptr<StatsCsv> csv;
   try {
     LoggerOptions log_options;
     log_options.path = options.log_file;
     log_options.min_level = options.log_level;
     logger = std::make_unique<Logger>(log_options);
     process = make(*logger);
+    csv = std::make_unique<StatsCsv>(options, Clock::now());
   } catch (const std::exception& e) {
     fmt::print(stderr, "{}: {}\n", program, e.what());
     return kExitFailure;
@@ -124,12 +230,18 @@ int run_process(std::string_view program, const ProcessOptions& options,
   }
   fmt::print("{}\n", process->start());
   std::fflush(stdout);
-  const std::string fatal = run_status_loop(*process, options);
+  csv->write_header(*process);
+  const std::string fatal = run_status_loop(*process, options, *csv);
   if (!fatal.empty()) {
     fmt::print(stderr, "{}: {}\n", program, fatal);
   }
   process->stop();
   int status = finish(program, *process, options);
+  const std::string csv_error = csv->finish(*process);
+  if (!csv_error.empty()) {
+    fmt::print(stderr, "{}: {}\n", program, csv_error);
+    status = kExitFailure;
+  }
   if (!fatal.empty()) {
     status = kExitFailure;
   }

@@ -43,6 +43,12 @@ class Process {
   [[nodiscard]] virtual std::string status_line() = 0;
   // After each status line when --log-file is given: a short record in the log.
   virtual void log_status() = 0;
+  // --stats-csv (docs/operations.md, Charts of a run): the names of the columns after time_s,
+  // comma-separated, asked once after start(); then every --stats-csv-interval-ms (and once
+  // after stop()) one row of their values, where `interval_s` is the time since the previous
+  // row (for rates; 0 for the first). An empty header: the process writes no stats CSV.
+  [[nodiscard]] virtual std::string stats_csv_header() const { return {}; }
+  [[nodiscard]] virtual std::string stats_csv_row(double /*interval_s*/) { return {}; }
   // Checked between status lines: a non-empty text is a failure the process cannot go on
   // from (e.g. its journal cannot be written); it stops, the text is printed on stderr and
   // the exit status is kExitFailure.
@@ -73,7 +79,8 @@ int report_usage_error(std::string_view program, const UsageError& error);
 // SIGINT and SIGTERM request a stop (the handler only stores to an atomic flag), SIGPIPE is
 // ignored; opens the logger and builds the process with `make` (an exception prints
 // "<program>: <what>" on stderr and returns kExitFailure); starts it, prints a status
-// line every options.stats_interval_s until a stop is requested or run_for_s() passed, stops
+// line every options.stats_interval_s (and a --stats-csv row every
+// options.stats_csv_interval_ms) until a stop is requested or run_for_s() passed, stops
 // it, prints the latency table, writes --latency-csv, --summary-json and write_files() (a
 // file that cannot be written: "<program>: <what>" on stderr, exit status kExitFailure),
 // then, when all went well, takes Process::outcome() (a non-zero status: its message on

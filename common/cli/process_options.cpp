@@ -52,7 +52,12 @@ void add_process_flags(po::options_description& desc) {
      "write the per-hop latency histograms to this CSV file on exit")
     ("summary-json", po::value<std::string>()->default_value(""),
      "write the exit summary (counters, rejects by reason, latency percentiles; the trading "
-     "client adds positions and P&L) to this JSON file on exit");
+     "client adds positions and P&L) to this JSON file on exit")
+    ("stats-csv", po::value<std::string>()->default_value(""),
+     "write a CSV with one row of counters, rates, P&L (cents), top of book (cents) and "
+     "latency percentiles (us) per --stats-csv-interval-ms while running")
+    ("stats-csv-interval-ms", po::value<std::string>()->default_value("1000"),
+     "milliseconds between the rows of --stats-csv (10 to 3600000)");
   // clang-format on
 }
 
@@ -73,6 +78,9 @@ ProcessOptions read_process_flags(const po::variables_map& vm) {
                                   : LogLevel::kError;
   o.latency_csv = flag_text(vm, "latency-csv");
   o.summary_json = flag_text(vm, "summary-json");
+  o.stats_csv = flag_text(vm, "stats-csv");
+  o.stats_csv_interval_ms =
+      static_cast<std::uint32_t>(unsigned_flag(vm, "stats-csv-interval-ms", 10, 3'600'000));
   return o;
 }
 

@@ -29,6 +29,8 @@ struct ProcessOptions {
   LogLevel log_level = LogLevel::kInfo;              // --log-level: the lowest level logged
   std::string latency_csv;                           // --latency-csv; empty: none
   std::string summary_json;                          // --summary-json; empty: none
+  std::string stats_csv;                             // --stats-csv; empty: none
+  std::uint32_t stats_csv_interval_ms = 1000;        // --stats-csv-interval-ms
 };
 
 // The two multicast market data streams: the exchange sends them, a trading client joins them.
@@ -53,8 +55,8 @@ struct CommandLine {
 [[nodiscard]] boost::program_options::options_description command_line_description(
     const std::string& caption);
 
-// Adds --threading, --idle, --cpus, --stats-interval, --log-file, --log-level, --latency-csv
-// and --summary-json.
+// Adds --threading, --idle, --cpus, --stats-interval, --log-file, --log-level, --latency-csv,
+// --summary-json, --stats-csv and --stats-csv-interval-ms.
 void add_process_flags(boost::program_options::options_description& desc);
 // Throws UsageError naming the flag and the reason for a bad value.
 [[nodiscard]] ProcessOptions read_process_flags(const boost::program_options::variables_map& vm);

@@ -11,6 +11,7 @@ namespace {
 
 // Heartbeats and timeouts are checked this often.
 constexpr std::chrono::microseconds kTimerSweepInterval{1000};
+constexpr std::chrono::seconds kPercentilesInterval{1};
 // Kept responses sent per replaying session per poll, and per send().
 constexpr std::size_t kReplayChunk = 64;
 constexpr int kReplayChunksPerPoll = 16;
@@ -42,6 +43,7 @@ OrderServer::OrderServer(const OrderServerOptions& options, RequestQueue& reques
       heartbeat_timeout_ticks_(clock.to_ticks(options_.heartbeat_timeout)),
       close_grace_ticks_(clock.to_ticks(options_.close_grace)),
       sweep_interval_ticks_(clock.to_ticks(kTimerSweepInterval)),
+      percentiles_interval_ticks_(clock.to_ticks(kPercentilesInterval)),
       server_(tcp_options(options_)),
       port_(server_.port()),
       local_name_(server_.local_name()),
@@ -658,6 +660,13 @@ inline int OrderServer::sweep_timers() noexcept {
     }
   }
   counters_.connections_refused.set(server_.refused_connections());
+  if (now_ >= next_percentiles_ticks_) {
+    // A walk over the histogram's buckets (a few microseconds), once a second: for the
+    // status of a running exchange (--stats-csv), read on another thread.
+    counters_.response_p50_ns.set(read_to_response_sent_.percentile(50));
+    counters_.response_p99_ns.set(read_to_response_sent_.percentile(99));
+    next_percentiles_ticks_ = now_ + percentiles_interval_ticks_;
+  }
   return work;
 }
 
@@ -749,6 +758,8 @@ OrderServerCounters OrderServer::counters() const noexcept {
   copy.responses_replayed = counters_.responses_replayed.load();
   copy.logons_with_replay = counters_.logons_with_replay.load();
   copy.sequencer_stalls = counters_.sequencer_stalls.load();
+  copy.response_p50_ns = counters_.response_p50_ns.load();
+  copy.response_p99_ns = counters_.response_p99_ns.load();
   for (std::size_t i = 0; i < kRejectReasonSlots; ++i) {
     copy.rejects_by_reason[i] = counters_.rejects_by_reason[i].load();
   }

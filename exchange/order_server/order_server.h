@@ -159,6 +159,8 @@ class OrderServer final : public common::Agent {
     common::SingleWriterCounter responses_replayed;
     common::SingleWriterCounter logons_with_replay;
     common::SingleWriterCounter sequencer_stalls;
+    common::SingleWriterCounter response_p50_ns;  // set, not counted: see counters()
+    common::SingleWriterCounter response_p99_ns;
     std::array<common::SingleWriterCounter, kRejectReasonSlots> rejects_by_reason;
     std::array<common::SingleWriterCounter, kSessionCloseCauseCount> sessions_closed_by_cause;
   };
@@ -292,6 +294,8 @@ class OrderServer final : public common::Agent {
   std::uint64_t close_grace_ticks_ = 0;
   std::uint64_t sweep_interval_ticks_ = 0;
   std::uint64_t last_sweep_ticks_ = 0;
+  std::uint64_t percentiles_interval_ticks_ = 0;
+  std::uint64_t next_percentiles_ticks_ = 0;
   std::uint64_t now_ = 0;  // the current phase's clock reading
   common::TcpServer server_;
   std::uint16_t port_ = 0;

@@ -31,6 +31,10 @@ struct OrderServerCounters {
   std::uint64_t logons_with_replay = 0;  // LOGONs that asked for responses already numbered
   // Polls that ended with requests still pending because the engine's queue was full.
   std::uint64_t sequencer_stalls = 0;
+  // tcp_read_to_response_sent's p50 and p99 since the start, in nanoseconds, brought up to date
+  // about once a second (gauges; 0 before the first response).
+  std::uint64_t response_p50_ns = 0;
+  std::uint64_t response_p99_ns = 0;
   // Every reject, by RejectReason value: the session layer's (REJECTED, LOGON_REJECTED) and
   // the engine's (REJECTED, CANCEL_REJECTED), sent or not.
   std::array<std::uint64_t, kRejectReasonSlots> rejects_by_reason{};

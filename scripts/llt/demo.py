@@ -216,7 +216,8 @@ def print_summary(run_dir: str, duration: int, stop_output: str,
                   f"reached a client after it stopped)")
         print(f"  the exchange's own count per ticker: {summary.ticker_trades(exchange)}")
 
-    print("\npositions and P&L per client and ticker (prices and P&L in units of 100 cents):")
+    print("\npositions and P&L per client and ticker (prices and P&L in cents, the unit of "
+          "the flags):")
     pnl_format = "  {:<8} {:<16} {:>6} {:>9} {:>7} {:>7} {:>6} {:>9} {:>9} {:>11} {:>9}"
     print(pnl_format.format("client", "strategy", "ticker", "position", "bought", "sold",
                             "fills", "vwap", "realized", "unrealized", "total"))
@@ -228,8 +229,8 @@ def print_summary(run_dir: str, duration: int, stop_output: str,
         for t in s.get("tickers", []):
             print(pnl_format.format(client.name, s.get("strategy", "?"), t["ticker"],
                                     t["position"], t["bought"], t["sold"], t["fills"],
-                                    f"{t['vwap']:.2f}", f"{t['realized_pnl']:.2f}",
-                                    f"{t['unrealized_pnl']:.2f}", f"{t['total_pnl']:.2f}"))
+                                    f"{t['vwap']:.2f}", f"{t['realized_pnl']:.0f}",
+                                    f"{t['unrealized_pnl']:.0f}", f"{t['total_pnl']:.0f}"))
 
     print("\norders, modifies and expirations (IOC and FOK rests), rejects, market data "
           "recoveries,\nsessions per client:")

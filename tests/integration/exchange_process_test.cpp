@@ -72,6 +72,7 @@ TEST(ExchangeProcess, refuses_bad_flags_naming_the_flag_and_exits_non_zero) {
       {{"--multicast-addr", "not-an-address"}, "--multicast-addr"},
       {{"--interface", "0.0.0.0"}, "--interface"},
       {{"--bogus"}, "--bogus"},
+      {{"--stats-csv-interval-ms", "5"}, "--stats-csv-interval-ms"},
   };
   for (const auto& [args, flag] : cases) {
     ChildProcess exchange(kExchange, args);
@@ -89,8 +90,9 @@ TEST(ExchangeProcess, refuses_bad_flags_naming_the_flag_and_exits_non_zero) {
 TEST(ExchangeProcess, help_lists_the_flags_and_exits_zero) {
   ChildProcess exchange(kExchange, {"--help"});
   ASSERT_EQ(exchange.wait_exit(5s), 0);
-  for (const char* flag : {"--port", "--multicast-addr", "--tickers", "--interface", "--ttl",
-                           "--threading", "--idle", "--latency-csv", "--summary-json"}) {
+  for (const char* flag :
+       {"--port", "--multicast-addr", "--tickers", "--interface", "--ttl", "--threading", "--idle",
+        "--latency-csv", "--summary-json", "--stats-csv", "--stats-csv-interval-ms"}) {
     EXPECT_NE(exchange.stdout_text().find(flag), std::string::npos) << flag;
   }
 }
@@ -267,6 +269,18 @@ TEST(ExchangeProcess, reports_an_unwritable_exit_file_and_still_writes_the_other
   std::remove(summary_path.c_str());
   ASSERT_TRUE(summary.has_value()) << error;
   EXPECT_EQ((*summary)["process"].text, "exchange");
+}
+
+TEST(ExchangeProcess, refuses_to_start_when_the_stats_csv_cannot_be_written) {
+  const std::string bad_csv = "/nonexistent-llt-dir/stats.csv";
+  ChildProcess exchange(kExchange, exchange_args(0, md_random_channel(), {"--stats-csv", bad_csv}));
+  const auto code = exchange.wait_exit(5s);
+  ASSERT_TRUE(code.has_value()) << "still running";
+  EXPECT_EQ(*code, 1);
+  EXPECT_NE(exchange.stderr_text().find("exchange: --stats-csv: cannot write " + bad_csv),
+            std::string::npos)
+      << exchange.stderr_text();
+  EXPECT_EQ(exchange.stdout_text().find("order entry on"), std::string::npos) << "started anyway";
 }
 
 TEST(ExchangeProcess, prints_a_status_line_every_stats_interval) {

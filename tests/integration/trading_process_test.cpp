@@ -3,6 +3,7 @@
 // fills and books agree with the exchange's.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdint>
@@ -75,18 +76,30 @@ struct Client {
   std::string book_file;
   std::unique_ptr<ChildProcess> process;
   std::string summary_file;
+  std::string stats_file;
 };
 
 void start_client(Client& client, std::uint16_t port, const MdChannel& md, double duration_s,
                   const std::vector<std::string>& extra = {}) {
   client.book_file = temp_path(client.name + ".book");
   client.summary_file = temp_path(client.name + ".json");
-  std::vector<std::string> args{"--port",           std::to_string(port),
-                                "--client-id",      std::to_string(client.client_id),
-                                "--duration",       std::to_string(duration_s),
-                                "--stats-interval", "1",
-                                "--book-dump",      client.book_file,
-                                "--summary-json",   client.summary_file};
+  client.stats_file = temp_path(client.name + ".stats.csv");
+  std::vector<std::string> args{"--port",
+                                std::to_string(port),
+                                "--client-id",
+                                std::to_string(client.client_id),
+                                "--duration",
+                                std::to_string(duration_s),
+                                "--stats-interval",
+                                "1",
+                                "--book-dump",
+                                client.book_file,
+                                "--summary-json",
+                                client.summary_file,
+                                "--stats-csv",
+                                client.stats_file,
+                                "--stats-csv-interval-ms",
+                                "200"};
   const auto md_flags = md_args(md);
   args.insert(args.end(), md_flags.begin(), md_flags.end());
   args.insert(args.end(), client.strategy_args.begin(), client.strategy_args.end());
@@ -257,6 +270,86 @@ TEST(TradingProcess, without_an_exchange_keeps_retrying_and_exits_3_on_sigterm) 
   EXPECT_EQ((*summary)["tickers"].elements[0]["position"].integer(), 0);
 }
 
+// A --stats-csv file: the column names and the rows, each cell as text.
+struct StatsCsv {
+  std::vector<std::string> columns;
+  std::vector<std::vector<std::string>> rows;
+
+  // The column's cell of the last row; "" when there is no such column or row.
+  [[nodiscard]] std::string last(const std::string& column) const {
+    const auto it = std::find(columns.begin(), columns.end(), column);
+    if (it == columns.end() || rows.empty())
+      return {};
+    return rows.back()[static_cast<std::size_t>(it - columns.begin())];
+  }
+};
+
+std::vector<std::string> split_csv_line(const std::string& line) {
+  std::vector<std::string> cells;
+  std::string cell;
+  std::istringstream in(line);
+  while (std::getline(in, cell, ','))
+    cells.push_back(cell);
+  if (!line.empty() && line.back() == ',')
+    cells.emplace_back();
+  return cells;
+}
+
+// Reads `path`; every row must have as many cells as the header and a time_s after the
+// previous row's (else nullopt with `error`).
+std::optional<StatsCsv> read_stats_csv(const std::string& path, std::string& error) {
+  std::ifstream in(path);
+  std::string line;
+  if (!std::getline(in, line)) {
+    error = path + ": empty or missing";
+    return std::nullopt;
+  }
+  StatsCsv csv;
+  csv.columns = split_csv_line(line);
+  double previous = -1;
+  while (std::getline(in, line)) {
+    std::vector<std::string> cells = split_csv_line(line);
+    if (cells.size() != csv.columns.size()) {
+      error = path + ": a row of " + std::to_string(cells.size()) + " cells under " +
+              std::to_string(csv.columns.size()) + " columns: " + line;
+      return std::nullopt;
+    }
+    const double time_s = std::stod(cells[0]);
+    if (time_s <= previous) {
+      error = path + ": time_s does not increase: " + line;
+      return std::nullopt;
+    }
+    previous = time_s;
+    csv.rows.push_back(std::move(cells));
+  }
+  return csv;
+}
+
+// A client's --stats-csv: a row every 200 ms while it ran, the last one (written after the
+// stop) agreeing with its --summary-json.
+void expect_stats_csv_matches_the_summary(const Client& client, const test::JsonValue& s) {
+  std::string error;
+  const auto csv = read_stats_csv(client.stats_file, error);
+  std::remove(client.stats_file.c_str());
+  ASSERT_TRUE(csv.has_value()) << client.name << ": " << error;
+  ASSERT_FALSE(csv->columns.empty());
+  EXPECT_EQ(csv->columns[0], "time_s");
+  for (const char* column : {"orders", "fills", "round_trip_p50_us", "t1_position",
+                             "t1_total_cents", "t1_bid_cents", "t1_last_cents"}) {
+    EXPECT_NE(std::find(csv->columns.begin(), csv->columns.end(), column), csv->columns.end())
+        << client.name << ": no column " << column;
+  }
+  // About 4 to 5 s at 5 rows a second; loaded machines write fewer, never none.
+  EXPECT_GE(csv->rows.size(), 5U) << client.name;
+  EXPECT_EQ(csv->last("orders"), std::to_string(s["counters"]["orders_sent"].integer()))
+      << client.name;
+  EXPECT_EQ(csv->last("fills"), std::to_string(s["counters"]["fills"].integer())) << client.name;
+  EXPECT_EQ(csv->last("t1_position"),
+            std::to_string(s["tickers"].elements[0]["position"].integer()))
+      << client.name;
+  EXPECT_NE(csv->last("t1_last_cents"), "") << client.name << ": no trade seen";
+}
+
 // A client's --summary-json agrees with its text summary on stdout.
 void expect_summary_json_matches_the_text(const Client& client, const std::string& out) {
   std::string error;
@@ -306,6 +399,7 @@ void expect_summary_json_matches_the_text(const Client& client, const std::strin
       << out;
   EXPECT_EQ(s["latency_ns"]["order_sent_to_response_read"]["count"].text, answers[1].str())
       << client.name;
+  expect_stats_csv_matches_the_summary(client, s);
 }
 
 // The market maker moved its quotes with MODIFY: one request per quote change (cancel + new
@@ -337,24 +431,27 @@ void trade_and_check_against_the_exchange(const std::vector<std::string>& taker_
   const MdChannel md = md_random_channel();
   StreamRecorder recorder(md);
   std::uint16_t port = 0;
-  auto exchange = start_exchange(md, port);
+  const std::string exchange_stats = temp_path("exchange.stats.csv");
+  auto exchange = start_exchange(md, port, {"--stats-csv", exchange_stats});
   ASSERT_NE(port, 0) << exchange->stderr_text();
 
   std::vector<Client> clients;
   clients.push_back(
-      {"maker", 11, {"--strategy", "market-maker", "--ticker", "1"}, "", nullptr, ""});
+      {"maker", 11, {"--strategy", "market-maker", "--ticker", "1"}, "", nullptr, "", ""});
   clients.push_back(
       {"taker",
        22,
        {"--strategy", "liquidity-taker", "--ticker", "1", "--signal-threshold", "0.1"},
        "",
        nullptr,
+       "",
        ""});
   clients.push_back({"random",
                      33,
                      {"--strategy", "random", "--ticker", "1", "--orders-per-second", "40"},
                      "",
                      nullptr,
+                     "",
                      ""});
   start_client(clients[0], port, md, 5.0);
   std::this_thread::sleep_for(300ms);  // the market maker quotes first
@@ -442,6 +539,17 @@ void trade_and_check_against_the_exchange(const std::vector<std::string>& taker_
 
   exchange->signal(SIGTERM);
   EXPECT_EQ(exchange->wait_exit(10s), 0);
+  // The exchange's --stats-csv (a row a second): its last row, written after the stop, has
+  // the traded volume's trades and the last trade price the recording ends with.
+  std::string error;
+  const auto csv = read_stats_csv(exchange_stats, error);
+  std::remove(exchange_stats.c_str());
+  ASSERT_TRUE(csv.has_value()) << error;
+  EXPECT_GE(csv->rows.size(), 2U);
+  EXPECT_NE(csv->last("trades"), "0");
+  EXPECT_NE(csv->last("t1_last_cents"), "");
+  EXPECT_EQ(csv->last("t2_last_cents"), "") << "ticker 2 never traded";
+  EXPECT_EQ(csv->last("sessions_logged_on"), "0");
 }
 
 TEST(TradingProcess, maker_taker_and_random_trader_agree_with_the_exchange) {
@@ -459,14 +567,19 @@ TEST(TradingProcess, a_random_trader_alone_under_self_trade_prevention_never_tra
   std::uint16_t port = 0;
   auto exchange = start_exchange(md, port, {"--self-trade-prevention", "cancel-newest"});
   ASSERT_NE(port, 0) << exchange->stderr_text();
-  Client random{
-      "random-stp", 44, {"--strategy", "random", "--ticker", "1", "--orders-per-second", "200"}, "",
-      nullptr,      ""};
+  Client random{"random-stp",
+                44,
+                {"--strategy", "random", "--ticker", "1", "--orders-per-second", "200"},
+                "",
+                nullptr,
+                "",
+                ""};
   start_client(random, port, md, 3.0);
   const auto code = random.process->wait_exit(30s);
   ASSERT_TRUE(code.has_value()) << "the client did not exit";
   EXPECT_EQ(*code, 0) << random.process->stdout_text() << random.process->stderr_text();
   std::remove(random.book_file.c_str());
+  std::remove(random.stats_file.c_str());
 
   std::string error;
   const auto summary = test::JsonReader::parse_file(random.summary_file, &error);

@@ -89,8 +89,8 @@ TEST(TradingStatus, the_status_line_shows_the_clients_book_and_last_trade) {
            common::format_top_of_book(app.engine().top_of_book(1)) == "-/20000x1 last -";
   })) << app.status_line();
   const std::string line = app.status_line();
-  EXPECT_NE(line.find("1: pos 0 rpnl 0.00 upnl 0.00 book 9950x10/10050x6 last 10050x3; "
-                      "2: pos 0 rpnl 0.00 upnl 0.00 book -/20000x1 last -"),
+  EXPECT_NE(line.find("1: pos 0 rpnl 0 upnl 0 book 9950x10/10050x6 last 10050x3; "
+                      "2: pos 0 rpnl 0 upnl 0 book -/20000x1 last -"),
             std::string::npos)
       << line;
   // The exchange's own line agrees.
