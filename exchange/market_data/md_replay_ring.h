@@ -5,11 +5,15 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
-#include <memory>
 #include <stdexcept>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 
 #include "common/concurrent/cache_line.h"
 #include "common/error.h"
+#include "common/memory/huge_page_array.h"
 #include "exchange/protocol/market_update.h"
 #include "exchange/protocol/types.h"
 
@@ -30,6 +34,14 @@ namespace llt::exchange {
 // first word is checked to be seq). A torn record is never served, and the writer never
 // waits for a reader.
 //
+// The writer stores a record's words with non-temporal (streaming) stores: the ring is far
+// bigger than the caches and is read only when a client asks, so a record need not pass
+// through them, and a store then needs no read of the line it lands in first. Streaming stores
+// are not ordered with other stores, so claim() and publish() fence them (sfence) once per
+// batch: the claimed number is visible before any word of the batch, and every word before the
+// published number. The slots are on transparent huge pages when the kernel gives them (one TLB
+// entry per 2 MiB of records). ThreadSanitizer builds use plain atomic stores, which it models.
+//
 // Thread contract: construction on any thread; claim(), write() and publish() on the
 // publisher's thread only; last_published(), read() and oldest_kept() from any thread.
 class MdReplayRing {
@@ -39,7 +51,7 @@ class MdReplayRing {
   explicit MdReplayRing(std::size_t depth)
       : depth_(depth == 0 ? throw std::invalid_argument("market data replay: depth must be > 0")
                           : depth),
-        slots_(std::make_unique<Slot[]>(depth)) {}
+        slots_(depth) {}
 
   MdReplayRing(const MdReplayRing&) = delete;
   MdReplayRing& operator=(const MdReplayRing&) = delete;
@@ -50,6 +62,7 @@ class MdReplayRing {
   void claim(SeqNum last) noexcept {
     claimed_.store(last, std::memory_order_relaxed);
     std::atomic_thread_fence(std::memory_order_release);
+    store_fence();  // the streaming stores that follow may not pass it
   }
 
   // Writer: stores one numbered record (seq_num >= 1, covered by the last claim()), replacing
@@ -63,17 +76,7 @@ class MdReplayRing {
     }
     write_index_ = index;
     write_seq_ = update.seq_num;
-    Slot& slot = slots_[index];
-    // Word by word straight from the record.
-    const auto* bytes = reinterpret_cast<const unsigned char*>(&update);
-    for (std::size_t i = 0; i + 1 < kWords; ++i) {
-      std::uint64_t word = 0;
-      std::memcpy(&word, bytes + 8 * i, sizeof(word));
-      slot.words[i].store(word, std::memory_order_relaxed);
-    }
-    std::uint64_t tail = 0;
-    std::memcpy(&tail, bytes + 8 * (kWords - 1), kTailBytes);
-    slot.words[kWords - 1].store(tail, std::memory_order_relaxed);
+    store_record(slots_[index], update);
   }
 
   // Writer, at start-up: the stream is at `last` though the records up to it were not all
@@ -88,7 +91,10 @@ class MdReplayRing {
   }
 
   // Writer: every record up to `seq` is written and may be served.
-  void publish(SeqNum seq) noexcept { last_published_.store(seq, std::memory_order_release); }
+  void publish(SeqNum seq) noexcept {
+    store_fence();  // every streaming store of the batch is visible before the number
+    last_published_.store(seq, std::memory_order_release);
+  }
 
   // The highest seq_num published (0: none). A reader loads it before reading records.
   [[nodiscard]] SeqNum last_published() const noexcept {
@@ -128,9 +134,39 @@ class MdReplayRing {
     std::array<std::atomic<std::uint64_t>, kWords> words{};
   };
   static_assert(sizeof(Slot) == 48, "six words per record");
+  static_assert(sizeof(std::atomic<std::uint64_t>) == 8 &&
+                    std::atomic<std::uint64_t>::is_always_lock_free,
+                "a word is written by an 8-byte streaming store");
+
+  // Word by word straight from the record: streaming stores, or relaxed atomic stores where
+  // ThreadSanitizer must see them.
+  static void store_record(Slot& slot, const MarketUpdate& update) noexcept {
+    const auto* bytes = reinterpret_cast<const unsigned char*>(&update);
+    for (std::size_t i = 0; i + 1 < kWords; ++i) {
+      std::uint64_t word = 0;
+      std::memcpy(&word, bytes + 8 * i, sizeof(word));
+      store_word(slot.words[i], word);
+    }
+    std::uint64_t tail = 0;
+    std::memcpy(&tail, bytes + 8 * (kWords - 1), kTailBytes);
+    store_word(slot.words[kWords - 1], tail);
+  }
+#if defined(__x86_64__) && !defined(__SANITIZE_THREAD__)
+  static void store_word(std::atomic<std::uint64_t>& word, std::uint64_t value) noexcept {
+    _mm_stream_si64(reinterpret_cast<long long*>(&word), static_cast<long long>(value));
+  }
+  static void store_fence() noexcept {
+    _mm_sfence();
+  }
+#else
+  static void store_word(std::atomic<std::uint64_t>& word, std::uint64_t value) noexcept {
+    word.store(value, std::memory_order_relaxed);
+  }
+  static void store_fence() noexcept {}
+#endif
 
   const std::size_t depth_;
-  std::unique_ptr<Slot[]> slots_;
+  common::HugePageArray<Slot> slots_;
   // The writer's last slot and seq_num (writer's thread only).
   std::size_t write_index_ = 0;
   SeqNum write_seq_ = 0;
