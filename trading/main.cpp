@@ -84,10 +84,11 @@ class TradingProcess final : public llt::common::Process {
     }
     if (!flat) {
       fmt::print(stderr,
-                 "trading: wind-down: not flat after {} ms ({} order(s) open at stop); the "
-                 "exchange cancels them on logout, and a fill racing that is not in this "
-                 "summary\n",
-                 kWindDownTimeout.count(), app_.engine().order_manager().open_orders());
+                 "trading: wind-down: not flat after {} ms ({} order(s) open, {} answer(s) to a "
+                 "CANCEL or MODIFY still owed at stop); the exchange cancels open orders on "
+                 "logout, and a fill racing that is not in this summary\n",
+                 kWindDownTimeout.count(), app_.engine().order_manager().open_orders(),
+                 app_.engine().order_manager().answers_owed());
     }
     fmt::print("{}", app_.summary());
     LLT_LOG_INFO(logger_, "trading stopped: {} log records dropped", logger_.dropped());

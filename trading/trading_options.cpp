@@ -50,7 +50,7 @@ int source_rank(const common::FlagValues& vm, const std::string& flag) {
   if (it == vm.origins.end()) {
     return 3;
   }
-  return it->second.starts_with("environment") ? 2 : 1;
+  return it->second.starts_with("environment variable ") ? 2 : 1;
 }
 
 }  // namespace

@@ -96,7 +96,10 @@ class StatsCsv {
     if (file_ != nullptr && !columns_.empty()) {
       row(process, Clock::now());
     }
-    close();
+    if (file_ != nullptr && std::fclose(file_) != 0 && error_.empty()) {
+      error_ = fmt::format("--stats-csv: closing {} failed: {}", path_, std::strerror(errno));
+    }
+    file_ = nullptr;
     return error_;
   }
 

@@ -66,6 +66,14 @@ class OrderManagerTest : public ::testing::Test {
     ASSERT_EQ(om_.order(0, Side::kBuy).state, OrderState::kPendingModify);
   }
 
+  // A live buy order `id` (the next id the manager gives) at 100 x 10.
+  void make_live_buy_with_id(exchange::OrderId id) {
+    ASSERT_EQ(om_.move(0, Side::kBuy, 100, 10, pos_), MoveResult::kSentNew);
+    ASSERT_EQ(pop()->order_id, id);
+    om_.on_response(0, response(ClientResponseType::kAccepted, id, Side::kBuy, 100, 0, 10));
+    ASSERT_EQ(om_.order(0, Side::kBuy).state, OrderState::kLive);
+  }
+
   // A live buy order 1 at 100 x 10.
   void make_live_buy() {
     ASSERT_EQ(om_.move(0, Side::kBuy, 100, 10, pos_), MoveResult::kSentNew);
@@ -213,6 +221,24 @@ TEST_F(OrderManagerTest, a_reconcile_that_could_not_resume_forgets_the_answers_o
   EXPECT_EQ(om_.answers_owed(), 1u) << "a complete resume still brings the answer";
   EXPECT_EQ(om_.reconcile(ResumeOutcome::kRequestsLost), 0);
   EXPECT_EQ(om_.answers_owed(), 0u) << "the CANCEL may never have reached the exchange";
+}
+
+TEST_F(OrderManagerTest, canceled_during_a_modify_owes_the_modify_answer_and_a_new_day_forgets_it) {
+  make_pending_modify(101, 8);
+  // CANCELED(NONE) can only answer a CANCEL; with a MODIFY in flight it ends the order and
+  // the MODIFY's answer is still owed. A session REJECTED then settles it.
+  om_.on_response(0, response(ClientResponseType::kCanceled, 1, Side::kBuy, 100));
+  EXPECT_EQ(om_.open_orders(), 0u);
+  EXPECT_EQ(om_.answers_owed(), 1u);
+  om_.on_response(0, rejected(ClientResponseType::kRejected, 1, RejectReason::kThrottled));
+  EXPECT_EQ(om_.answers_owed(), 0u);
+  // A new day forgets what was owed.
+  make_live_buy_with_id(2);
+  ASSERT_EQ(om_.cancel(0, Side::kBuy), MoveResult::kSentCancel);
+  om_.on_response(0, response(ClientResponseType::kFilled, 2, Side::kBuy, 100, 10, 0));
+  ASSERT_EQ(om_.answers_owed(), 1u);
+  EXPECT_EQ(om_.reconcile(ResumeOutcome::kStreamsReset), 0);
+  EXPECT_EQ(om_.answers_owed(), 0u);
 }
 
 TEST_F(OrderManagerTest, a_partial_fill_during_pending_cancel_then_canceled_finishes) {
