@@ -20,6 +20,8 @@ import os
 import sys
 from collections import OrderedDict
 
+from llt import pyplot
+
 TICKS = [50.0, 90.0, 99.0, 99.9, 99.99, 99.999]
 
 
@@ -71,23 +73,13 @@ def to_x(percentile, total):
 
 def main(argv):
     args = parse_args(argv)
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-        from matplotlib.ticker import FixedLocator, NullLocator
-    except ImportError:
-        # Debian's python3-matplotlib belongs to /usr/bin/python3; another python3 first on
-        # PATH (pyenv, a venv) does not see it, so retry once with the system interpreter.
-        system_python = "/usr/bin/python3"
-        if (os.environ.get("LLT_PLOT_REEXEC") != "1" and os.path.exists(system_python)
-                and os.path.realpath(sys.executable) != os.path.realpath(system_python)):
-            os.environ["LLT_PLOT_REEXEC"] = "1"
-            os.execv(system_python, [system_python, os.path.abspath(__file__)] + list(argv))
+    plt = pyplot.load(__file__, argv)
+    if plt is None:
         print("plot_latency.py: matplotlib is not installed; on Debian: "
               "apt-get install python3-matplotlib (or run scripts/install_deps.sh)",
               file=sys.stderr)
         return 1
+    from matplotlib.ticker import FixedLocator, NullLocator
 
     wanted = [h for h in args.hops.split(",") if h]
     # (label, {value_ns: count}) per line, in first-seen order.

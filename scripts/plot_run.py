@@ -58,6 +58,8 @@ import os
 import re
 import sys
 
+from llt import pyplot
+
 ME = "plot_run.py"
 SUFFIX = ".stats.csv"
 PNGS = ("pnl.png", "rates.png", "prices.png", "latency_over_time.png")
@@ -266,26 +268,6 @@ def total_pnl_dollars(client: Stats) -> tuple[list[float], list[float]]:
 X_LABEL = "seconds since the process started"
 
 
-def load_matplotlib(argv: list[str]):
-    """matplotlib.pyplot with the Agg backend, or None when matplotlib is missing."""
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        # Debian's python3-matplotlib belongs to /usr/bin/python3; another python3 first on
-        # PATH (pyenv, a venv) does not see it, so retry once with the system interpreter.
-        system_python = "/usr/bin/python3"
-        if (os.environ.get("LLT_PLOT_REEXEC") != "1" and os.path.exists(system_python)
-                and os.path.realpath(sys.executable) != os.path.realpath(system_python)):
-            os.environ["LLT_PLOT_REEXEC"] = "1"
-            sys.stdout.flush()
-            sys.stderr.flush()
-            os.execv(system_python, [system_python, os.path.abspath(__file__)] + list(argv))
-        return None
-    return plt
-
-
 def client_colors(plt, run: Run) -> dict[str, object]:
     cmap = plt.get_cmap("tab10")
     return {c.name: cmap(i % cmap.N) for i, c in enumerate(run.clients)}
@@ -450,7 +432,7 @@ def main(argv: list[str]) -> int:
             print(f"{ME}: {stats.path}:{stats.truncated_line}: the last row is incomplete "
                   f"(the process stopped while writing it), left out", file=sys.stderr)
 
-    plt = load_matplotlib(argv)
+    plt = pyplot.load(__file__, argv)
     if plt is None:
         print(f"{ME}: matplotlib is not installed; on Debian: apt-get install "
               f"python3-matplotlib (or run scripts/install_deps.sh)", file=sys.stderr)
