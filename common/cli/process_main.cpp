@@ -6,7 +6,6 @@
 #include <csignal>
 #include <cstdint>
 #include <cstdio>
-#include <cstring>
 #include <exception>
 #include <memory>
 #include <string>
@@ -97,7 +96,8 @@ class StatsCsv {
       row(process, Clock::now());
     }
     if (file_ != nullptr && std::fclose(file_) != 0 && error_.empty()) {
-      error_ = fmt::format("--stats-csv: closing {} failed: {}", path_, std::strerror(errno));
+      error_ = fmt::format("--stats-csv: closing {} failed: {}", path_,
+                           std::generic_category().message(errno));
     }
     file_ = nullptr;
     return error_;
@@ -114,7 +114,8 @@ class StatsCsv {
   void write_line(const std::string& line) {
     if (std::fputs(line.c_str(), file_) < 0 || std::fputc('\n', file_) == EOF ||
         std::fflush(file_) != 0) {
-      error_ = fmt::format("--stats-csv: write to {} failed: {}", path_, std::strerror(errno));
+      error_ = fmt::format("--stats-csv: write to {} failed: {}", path_,
+                           std::generic_category().message(errno));
       close();
     }
   }
