@@ -258,15 +258,9 @@ std::string ExchangeApp::status_line() {
       seconds > 0 ? static_cast<double>(server.requests_received - last_requests_) / seconds : 0;
   last_requests_ = server.requests_received;
   last_status_ns_ = now_ns;
-  std::uint64_t rejects = 0;
-  for (std::uint64_t count : server.rejects_by_reason) {
-    rejects += count;
-  }
-  std::uint64_t trades = 0;
   std::string trades_by_ticker;
   std::string resting;
   for (std::size_t i = 0; i < options_.tickers.size(); ++i) {
-    trades += synthesizer_->trades(i);
     const std::string_view separator = i == 0 ? "" : " ";
     trades_by_ticker +=
         fmt::format("{}{}:{}", separator, options_.tickers[i], synthesizer_->trades(i));
@@ -279,8 +273,8 @@ std::string ExchangeApp::status_line() {
              "trades {} [{}], resting [{}], book [{}], md seq {}, snapshots {}, drops: md {} "
              "responses-without-session {}",
              server.sessions_live, server.sessions_logged_on, server.requests_received, rate,
-             server.responses_sent, rejects, trades, trades_by_ticker, resting, top_of_books(),
-             md.last_seq, snap.snapshots_published, md.updates_lost,
+             server.responses_sent, server.total_rejects(), total_trades(), trades_by_ticker,
+             resting, top_of_books(), md.last_seq, snap.snapshots_published, md.updates_lost,
              server.responses_without_session) +
          (journal_ == nullptr
               ? std::string()
@@ -291,6 +285,14 @@ std::string ExchangeApp::status_line() {
                          : fmt::format(" {} snapshots (last before record {})",
                                        snapshot_writer_->snapshots(),
                                        snapshot_writer_->last_snapshot_index())));
+}
+
+std::uint64_t ExchangeApp::total_trades() const noexcept {
+  std::uint64_t trades = 0;
+  for (std::size_t i = 0; i < options_.tickers.size(); ++i) {
+    trades += synthesizer_->trades(i);
+  }
+  return trades;
 }
 
 std::string ExchangeApp::stats_csv_header() const {
@@ -312,20 +314,12 @@ std::string ExchangeApp::stats_csv_header() const {
 std::string ExchangeApp::stats_csv_row(double interval_s) {
   const OrderServerCounters server = order_server_->counters();
   const MarketDataPublisherStats md = publisher_->stats();
-  std::uint64_t rejects = 0;
-  for (const std::uint64_t count : server.rejects_by_reason) {
-    rejects += count;
-  }
-  std::uint64_t trades = 0;
-  for (std::size_t i = 0; i < options_.tickers.size(); ++i) {
-    trades += synthesizer_->trades(i);
-  }
   common::CsvLine line;
   line.add(server.sessions_logged_on);
   line.add(server.requests_received);
   line.add(server.responses_sent);
-  line.add(rejects);
-  line.add(trades);
+  line.add(server.total_rejects());
+  line.add(total_trades());
   line.add(md.last_seq);
   line.add_fixed(common::per_second(server.requests_received, csv_base_.requests, interval_s), 1);
   line.add_fixed(common::per_second(server.responses_sent, csv_base_.responses, interval_s), 1);

@@ -101,6 +101,9 @@ class ExchangeApp {
   [[nodiscard]] std::string stats_csv_header() const;
   [[nodiscard]] std::string stats_csv_row(double interval_s);
 
+  // Trades of every ticker, as the snapshot synthesizer counted them. Any thread.
+  [[nodiscard]] std::uint64_t total_trades() const noexcept;
+
   // Rejects by reason and sessions closed by cause (non-zero ones), one line. Cold.
   [[nodiscard]] std::string breakdown_line() const;
 

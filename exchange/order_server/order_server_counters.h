@@ -43,6 +43,14 @@ struct OrderServerCounters {
   [[nodiscard]] std::uint64_t rejects(RejectReason reason) const noexcept {
     return rejects_by_reason[slot_of(reason)];
   }
+  // Every reject, whatever its reason.
+  [[nodiscard]] std::uint64_t total_rejects() const noexcept {
+    std::uint64_t sum = 0;
+    for (const std::uint64_t count : rejects_by_reason) {
+      sum += count;
+    }
+    return sum;
+  }
   [[nodiscard]] std::uint64_t closed(SessionCloseCause cause) const noexcept {
     return sessions_closed_by_cause[static_cast<std::size_t>(cause)];
   }
