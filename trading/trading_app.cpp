@@ -155,11 +155,10 @@ void TradingApp::stop() {
 std::string TradingApp::status_line() const {
   std::string tickers;
   for (std::size_t i = 0; i < engine_->ticker_count(); ++i) {
-    const TickerStats& s = engine_->ticker_stats(i);
-    tickers +=
-        fmt::format("{}{}: pos {} rpnl {} upnl {} book {}", i == 0 ? "" : "; ",
-                    engine_->ticker_id(i), s.position.load(), s.realized_pnl.load(),
-                    s.unrealized_pnl.load(), common::format_top_of_book(engine_->top_of_book(i)));
+    const PositionFigures f = engine_->ticker_stats(i).position.load();
+    tickers += fmt::format("{}{}: pos {} rpnl {} upnl {} book {}", i == 0 ? "" : "; ",
+                           engine_->ticker_id(i), f.position, f.realized_pnl, f.unrealized_pnl,
+                           common::format_top_of_book(engine_->top_of_book(i)));
   }
   const MarketDataConsumerStats md = consumer_->stats();
   const OrderGatewayCounters gw = gateway_->counters();
@@ -220,14 +219,12 @@ std::string TradingApp::stats_csv_row(double interval_s) {
   line.add_fixed(ns_to_us(gw.round_trip_p50_ns), 3);
   line.add_fixed(ns_to_us(gw.round_trip_p99_ns), 3);
   for (std::size_t i = 0; i < engine_->ticker_count(); ++i) {
-    const TickerStats& s = engine_->ticker_stats(i);
-    const std::int64_t realized = s.realized_pnl.load();
-    const std::int64_t unrealized = s.unrealized_pnl.load();
+    const PositionFigures f = engine_->ticker_stats(i).position.load();
     const common::TopOfBook top = engine_->top_of_book(i);
-    line.add(s.position.load());
-    line.add(realized);
-    line.add(unrealized);
-    line.add(realized + unrealized);
+    line.add(f.position);
+    line.add(f.realized_pnl);
+    line.add(f.unrealized_pnl);
+    line.add(f.total_pnl());
     line.add_price(top.bid_price, top.bid_qty);
     line.add_price(top.ask_price, top.ask_qty);
     line.add_price(top.last_price, top.last_qty);

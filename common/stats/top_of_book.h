@@ -1,12 +1,12 @@
 #pragma once
 
-#include <atomic>
 #include <cstdint>
 #include <string>
 
 #include <fmt/format.h>
 
 #include "common/concurrent/cache_line.h"
+#include "common/concurrent/seqlock_words.h"
 
 namespace llt::common {
 
@@ -35,52 +35,26 @@ inline std::string format_top_of_book(const TopOfBook& top) {
 }
 
 // One TopOfBook that one thread (the owner of the book) writes and any thread reads, for the
-// status lines while the agents run. A sequence lock: the writer never waits, locks or
-// allocates (two stores of the sequence around relaxed stores of the fields); a reader retries
-// until it read the fields between two equal, even sequence values, so it always gets a set
-// the writer published whole.
+// status lines while the agents run: a SeqlockWords, so a reader always gets a set the writer
+// published whole, and the writer never waits.
 class alignas(kCacheLineSize) TopOfBookCell {
  public:
   // Writer thread only.
   void publish(const TopOfBook& top) noexcept {
-    const std::uint64_t seq = seq_.load(std::memory_order_relaxed);
-    seq_.store(seq + 1, std::memory_order_relaxed);
-    std::atomic_thread_fence(std::memory_order_release);
-    bid_price_.store(top.bid_price, std::memory_order_relaxed);
-    bid_qty_.store(top.bid_qty, std::memory_order_relaxed);
-    ask_price_.store(top.ask_price, std::memory_order_relaxed);
-    ask_qty_.store(top.ask_qty, std::memory_order_relaxed);
-    last_price_.store(top.last_price, std::memory_order_relaxed);
-    last_qty_.store(top.last_qty, std::memory_order_relaxed);
-    seq_.store(seq + 2, std::memory_order_release);
+    words_.publish({top.bid_price, static_cast<std::int64_t>(top.bid_qty), top.ask_price,
+                    static_cast<std::int64_t>(top.ask_qty), top.last_price,
+                    static_cast<std::int64_t>(top.last_qty)});
   }
 
   // Any thread (cold: may retry while the writer is mid-publish).
   [[nodiscard]] TopOfBook load() const noexcept {
-    for (;;) {
-      const std::uint64_t before = seq_.load(std::memory_order_acquire);
-      TopOfBook top;
-      top.bid_price = bid_price_.load(std::memory_order_relaxed);
-      top.bid_qty = bid_qty_.load(std::memory_order_relaxed);
-      top.ask_price = ask_price_.load(std::memory_order_relaxed);
-      top.ask_qty = ask_qty_.load(std::memory_order_relaxed);
-      top.last_price = last_price_.load(std::memory_order_relaxed);
-      top.last_qty = last_qty_.load(std::memory_order_relaxed);
-      std::atomic_thread_fence(std::memory_order_acquire);
-      if ((before & 1) == 0 && seq_.load(std::memory_order_relaxed) == before) {
-        return top;
-      }
-    }
+    const auto w = words_.load();
+    return {w[0], static_cast<std::uint64_t>(w[1]), w[2], static_cast<std::uint64_t>(w[3]),
+            w[4], static_cast<std::uint64_t>(w[5])};
   }
 
  private:
-  std::atomic<std::uint64_t> seq_{0};
-  std::atomic<std::int64_t> bid_price_{0};
-  std::atomic<std::uint64_t> bid_qty_{0};
-  std::atomic<std::int64_t> ask_price_{0};
-  std::atomic<std::uint64_t> ask_qty_{0};
-  std::atomic<std::int64_t> last_price_{0};
-  std::atomic<std::uint64_t> last_qty_{0};
+  SeqlockWords<6> words_;
 };
 
 }  // namespace llt::common

@@ -266,11 +266,8 @@ void TradeEngine::run_timer() noexcept {
 
 void TradeEngine::publish_position(std::size_t t) noexcept {
   const Position& p = positions_[t];
-  TickerStats& s = stats_[t];
-  s.position.set(p.position);
-  s.vwap.set(std::llround(p.vwap));
-  s.realized_pnl.set(std::llround(p.realized_pnl));
-  s.unrealized_pnl.set(std::llround(p.unrealized_pnl));
+  stats_[t].position.publish({p.position, std::llround(p.vwap), std::llround(p.realized_pnl),
+                              std::llround(p.unrealized_pnl)});
 }
 
 void TradeEngine::dump_books(std::FILE* out) const {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/concurrent/agent.h"
+#include "common/concurrent/seqlock_words.h"
 #include "common/concurrent/single_writer_counter.h"
 #include "common/stats/latency_histogram.h"
 #include "common/stats/top_of_book.h"
@@ -32,12 +33,40 @@ struct TradeEngineCapacity {
   std::size_t max_levels_per_side = 65536;
 };
 
-// One ticker's figures for the status line, in cents (rounded).
+// A ticker's position and its P&L as the status line and the stats CSV show them: prices and
+// P&L in cents (rounded).
+struct PositionFigures {
+  std::int64_t position = 0;
+  std::int64_t vwap = 0;
+  std::int64_t realized_pnl = 0;
+  std::int64_t unrealized_pnl = 0;
+
+  [[nodiscard]] std::int64_t total_pnl() const noexcept { return realized_pnl + unrealized_pnl; }
+  friend bool operator==(const PositionFigures&, const PositionFigures&) = default;
+};
+
+// PositionFigures that the engine's thread publishes after every change and any thread reads
+// as one set (a fill changes the position, realized and unrealized P&L together; a reader never
+// gets some of them from before it and some from after).
+class PositionCell {
+ public:
+  // The engine's thread only.
+  void publish(const PositionFigures& f) noexcept {
+    words_.publish({f.position, f.vwap, f.realized_pnl, f.unrealized_pnl});
+  }
+  // Any thread.
+  [[nodiscard]] PositionFigures load() const noexcept {
+    const auto w = words_.load();
+    return {w[0], w[1], w[2], w[3]};
+  }
+
+ private:
+  common::SeqlockWords<4> words_;
+};
+
+// One ticker's figures for the status line.
 struct TickerStats {
-  common::SingleWriterGauge position;
-  common::SingleWriterGauge vwap;
-  common::SingleWriterGauge realized_pnl;
-  common::SingleWriterGauge unrealized_pnl;
+  PositionCell position;
   common::SingleWriterCounter fills;
   common::SingleWriterCounter filled_qty;
   common::SingleWriterCounter bought_qty;

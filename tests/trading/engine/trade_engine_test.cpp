@@ -367,8 +367,8 @@ TEST_F(TradeEngineTest, a_fill_moves_the_position_and_skews_the_quote) {
   const auto sent = run();
   EXPECT_EQ(engine_.position(0).position, 10);
   EXPECT_DOUBLE_EQ(engine_.position(0).vwap, 9950.0);
-  EXPECT_EQ(engine_.ticker_stats(0).position.load(), 10);
-  EXPECT_EQ(engine_.ticker_stats(0).vwap.load(), 9950);
+  EXPECT_EQ(engine_.ticker_stats(0).position.load().position, 10);
+  EXPECT_EQ(engine_.ticker_stats(0).position.load().vwap, 9950);
   EXPECT_EQ(engine_.ticker_stats(0).fills.load(), 1u);
   EXPECT_EQ(engine_.ticker_stats(0).filled_qty.load(), 10u);
   EXPECT_EQ(engine_.ticker_stats(0).bought_qty.load(), 10u);
@@ -381,7 +381,7 @@ TEST_F(TradeEngineTest, a_fill_moves_the_position_and_skews_the_quote) {
   md(MarketUpdateType::kAdd, 1, 100, Side::kBuy, 9990, 10);
   md(MarketUpdateType::kAdd, 2, 101, Side::kSell, 10010, 10);
   (void)run();
-  EXPECT_EQ(engine_.ticker_stats(0).unrealized_pnl.load(), 500);
+  EXPECT_EQ(engine_.ticker_stats(0).position.load().unrealized_pnl, 500);
 }
 
 TEST_F(TradeEngineTest, a_wind_down_cancels_every_open_order_and_is_flat_once_they_are_answered) {
