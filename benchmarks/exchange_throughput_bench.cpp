@@ -1,8 +1,13 @@
 // Requests per second through the whole exchange on loopback: TCP read, session rules, FIFO
 // sequencer, matching engine, responses back over TCP (and the market data they cause on
 // multicast), with the exchange's agents in --threading shared on one pinned CPU and the
-// clients on the other. Beside it, the floor: a bare echo server on the same sockets
-// (TcpServer/TcpConnection) answering each 40-byte request with a 51-byte response.
+// clients on the other. Beside it, two floors on the same sockets (TcpServer/TcpConnection):
+// - bare_echo: each 40-byte request answered with a 51-byte response, nothing else;
+// - floor: the system calls the exchange must make for this traffic and nothing else: the
+//   same reads and one 51-byte response per request, plus the market data each request causes
+//   (one 42-byte update: ADD for a NEW, CANCEL for a CANCEL) sent on multicast after each pass
+//   in datagrams of what is pending, up to 34 updates, as the exchange's publisher batches
+//   them. Both print md_updates_per_datagram, so the two runs' datagrams can be compared.
 //
 // Each client session keeps a window of requests in flight: a passive NEW, then its CANCEL,
 // so every request gets exactly one response (ACCEPTED or CANCELED) and the books stay small.
@@ -10,6 +15,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
@@ -22,11 +29,13 @@
 
 #include "benchmarks/bench_report.h"
 #include "common/concurrent/cache_line.h"
+#include "common/net/mcast_socket.h"
 #include "common/net/tcp_connection.h"
 #include "common/net/tcp_server.h"
 #include "exchange/exchange_app.h"
 #include "exchange/protocol/client_request.h"
 #include "exchange/protocol/client_response.h"
+#include "exchange/protocol/market_update.h"
 #include "tests/support/tcp_connect.h"
 
 namespace {
@@ -181,6 +190,11 @@ void exchange(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * kRequestsPerIteration));
   clients.clear();
   app.stop();
+  const llt::exchange::MarketDataPublisherStats md = app.publisher().stats();
+  state.counters["md_updates_per_datagram"] =
+      md.datagrams > 0
+          ? static_cast<double>(md.updates_published) / static_cast<double>(md.datagrams)
+          : 0.0;
   if (const llt::exchange::ExchangeJournal* j = app.journal()) {
     const double commits = static_cast<double>(j->writer().commits());
     state.counters["records_per_write"] =
@@ -216,29 +230,38 @@ void bare_write_fdatasync(benchmark::State& state) {
   std::filesystem::remove(path);
 }
 
-// The floor: the same sockets, no sessions, sequencing or matching.
+// Answers every whole request in the connection's buffer with a 51-byte response, one send
+// per kBatch of them. Returns how many it answered.
+template <std::size_t kBatch>
+std::size_t answer_requests(TcpConnection& connection, ClientResponse (&batch)[kBatch]) {
+  std::size_t answered = 0;
+  while (connection.received_size() >= sizeof(ClientRequest)) {
+    std::size_t count = 0;
+    connection.for_each_message<ClientRequest>([&](const ClientRequest& request) {
+      ClientResponse& response = batch[count++];
+      response = ClientResponse{};
+      response.seq_num = request.seq_num;
+      response.client_id = request.client_id;
+      response.client_order_id = request.order_id;
+      return count < kBatch;
+    });
+    (void)connection.send(batch, count * sizeof(ClientResponse));
+    answered += count;
+  }
+  return answered;
+}
+
+// The bare echo: the same sockets, no sessions, sequencing, matching or market data.
 class EchoHandler {
  public:
   void on_accept(llt::common::TcpConnectionId, TcpConnection&) {}
   void on_closed(llt::common::TcpConnectionId) {}
   void on_data(llt::common::TcpConnectionId, TcpConnection& connection) {
-    while (connection.received_size() >= sizeof(ClientRequest)) {
-      std::size_t count = 0;
-      connection.for_each_message<ClientRequest>([&](const ClientRequest& request) {
-        ClientResponse& response = batch_[count++];
-        response = ClientResponse{};
-        response.seq_num = request.seq_num;
-        response.client_id = request.client_id;
-        response.client_order_id = request.order_id;
-        return count < kBatch;
-      });
-      (void)connection.send(batch_, count * sizeof(ClientResponse));
-    }
+    (void)answer_requests(connection, batch_);
   }
 
  private:
-  static constexpr std::size_t kBatch = 1024;
-  ClientResponse batch_[kBatch];
+  ClientResponse batch_[1024];
 };
 
 void bare_tcp_echo(benchmark::State& state) {
@@ -270,6 +293,84 @@ void bare_tcp_echo(benchmark::State& state) {
   echo.join();
 }
 
+// The exchange's system calls without its work: EchoHandler's reads and responses, and the
+// market data of the requests answered in a pass, sent at the end of the pass.
+class FloorHandler {
+ public:
+  explicit FloorHandler(llt::common::McastSender& md) : md_(md) {}
+
+  void on_accept(llt::common::TcpConnectionId, TcpConnection&) {}
+  void on_closed(llt::common::TcpConnectionId) {}
+  void on_data(llt::common::TcpConnectionId, TcpConnection& connection) {
+    pending_updates_ += answer_requests(connection, batch_);
+  }
+
+  // End of a pass: the pending updates in datagrams of up to kMaxUpdatesPerDatagram.
+  void publish() {
+    while (pending_updates_ > 0) {
+      const std::size_t n = std::min(pending_updates_, llt::exchange::kMaxUpdatesPerDatagram);
+      for (std::size_t i = 0; i < n; ++i) {
+        updates_[i].seq_num = ++md_seq_;
+      }
+      if (md_.send(updates_.data(), n * sizeof(llt::exchange::MarketUpdate)).status !=
+          llt::common::IoStatus::kOk) {
+        return;  // the exchange's publisher retries on the next pass too
+      }
+      pending_updates_ -= n;
+      updates_sent_ += n;
+      ++datagrams_;
+    }
+  }
+
+  [[nodiscard]] double updates_per_datagram() const {
+    return datagrams_ > 0 ? static_cast<double>(updates_sent_) / static_cast<double>(datagrams_)
+                          : 0.0;
+  }
+
+ private:
+  llt::common::McastSender& md_;
+  ClientResponse batch_[1024];
+  std::array<llt::exchange::MarketUpdate, llt::exchange::kMaxUpdatesPerDatagram> updates_{};
+  std::size_t pending_updates_ = 0;
+  std::uint64_t md_seq_ = 0;
+  std::uint64_t updates_sent_ = 0;
+  std::uint64_t datagrams_ = 0;
+};
+
+void syscall_floor(benchmark::State& state) {
+  llt::common::TcpServerOptions server_options;
+  server_options.receive_buffer_bytes = 1 << 20;
+  server_options.send_buffer_bytes = 1 << 20;
+  llt::common::TcpServer server(server_options);
+  // The exchange's market data address: its default group, a random port, loopback, TTL 1.
+  llt::common::McastSender md(llt::exchange::MarketDataPublisherOptions{}.group, random_port());
+  FloorHandler handler(md);
+  std::atomic<bool> stop{false};
+  std::thread floor([&] {
+    llt::bench::pin_to(llt::bench::kPeerCpu);
+    while (!stop.load(std::memory_order_relaxed)) {
+      const int work = server.poll(handler);
+      handler.publish();
+      if (work == 0 && state.range(0) != 0)
+        std::this_thread::yield();
+    }
+  });
+  llt::bench::pin_to(llt::bench::kMainCpu);
+  std::vector<std::unique_ptr<Client>> clients;
+  clients.reserve(kSessions);
+  for (int i = 0; i < kSessions; ++i) {
+    clients.push_back(std::make_unique<Client>(server.port(), static_cast<std::uint32_t>(i + 1)));
+  }
+  for (auto _ : state) {
+    run_clients(clients, kRequestsPerIteration);
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * kRequestsPerIteration));
+  clients.clear();
+  stop = true;
+  floor.join();
+  state.counters["md_updates_per_datagram"] = handler.updates_per_datagram();
+}
+
 constexpr auto kSpin = static_cast<std::int64_t>(llt::common::IdleMode::kSpin);
 constexpr auto kBackoff = static_cast<std::int64_t>(llt::common::IdleMode::kBackoff);
 
@@ -283,6 +384,11 @@ BENCHMARK(bare_tcp_echo)
     ->Arg(kSpin)
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
+BENCHMARK(syscall_floor)
+    ->Name("tcp_requests_spin/floor")
+    ->Arg(kSpin)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
 BENCHMARK(exchange)
     ->Name("tcp_requests_backoff/ours")
     ->Args({kBackoff, 0})
@@ -290,6 +396,11 @@ BENCHMARK(exchange)
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(bare_tcp_echo)
     ->Name("tcp_requests_backoff/bare_echo")
+    ->Arg(kBackoff)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(syscall_floor)
+    ->Name("tcp_requests_backoff/floor")
     ->Arg(kBackoff)
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
