@@ -219,6 +219,7 @@ INSTANTIATE_TEST_SUITE_P(Replay, MarketDataLossByReplay, ::testing::Values("on",
 // cycle that would have repaired it: each time it waits for the next cycle and recovers.
 TEST(MarketDataLoss, a_client_that_loses_a_whole_snapshot_cycle_recovers_from_the_next) {
   constexpr int kDrills = 3;
+  constexpr const char* kNoLossLimit = "1000000000000";  // cents
   const MdChannel md = test::md_random_channel();
   MdChannel relayed = test::md_random_channel();
   while (relayed.port == md.port || relayed.port == md.snapshot_port ||
@@ -231,10 +232,19 @@ TEST(MarketDataLoss, a_client_that_loses_a_whole_snapshot_cycle_recovers_from_th
   test::MdRelay relay(md, relayed);
 
   const std::string prefix = temp_prefix();
-  TradingClient maker{"maker", 11, {"--strategy", "market-maker", "--ticker", "1"}, "", {}, {}};
-  TradingClient random{
-      "random", 33, {"--strategy", "random", "--ticker", "1", "--orders-per-second", "200"},
-      "",       {}, {}};
+  // A drill waits for book traffic (its 3 datagrams, then a cycle), so the book must keep
+  // moving until the clients end: the maker and the random trader get a loss limit they cannot
+  // reach (with the default $1,000 a price swing could stop both, and the book with them).
+  TradingClient maker{
+      "maker", 11, {"--strategy", "market-maker", "--ticker", "1", "--max-loss", kNoLossLimit},
+      "",      {}, {}};
+  TradingClient random{"random",
+                       33,
+                       {"--strategy", "random", "--ticker", "1", "--orders-per-second", "200",
+                        "--max-loss", kNoLossLimit},
+                       "",
+                       {},
+                       {}};
   TradingClient behind{"behind-relay",
                        44,
                        // Its replay port would be the relay's channel's, where nothing listens: the
