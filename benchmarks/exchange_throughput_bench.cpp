@@ -264,17 +264,15 @@ class EchoHandler {
   ClientResponse batch_[1024];
 };
 
-void bare_tcp_echo(benchmark::State& state) {
-  llt::common::TcpServerOptions server_options;
-  server_options.receive_buffer_bytes = 1 << 20;
-  server_options.send_buffer_bytes = 1 << 20;
-  llt::common::TcpServer server(server_options);
+// The peer side of a floor: a thread on kPeerCpu repeats `pass` (which returns the work it
+// did; an idle pass yields unless the run spins) while this thread drives the sessions.
+template <typename Pass>
+void serve_sessions(benchmark::State& state, std::uint16_t port, Pass pass) {
   std::atomic<bool> stop{false};
-  std::thread echo([&] {
+  std::thread peer([&] {
     llt::bench::pin_to(llt::bench::kPeerCpu);
-    EchoHandler handler;
     while (!stop.load(std::memory_order_relaxed)) {
-      if (server.poll(handler) == 0 && state.range(0) != 0)
+      if (pass() == 0 && state.range(0) != 0)
         std::this_thread::yield();
     }
   });
@@ -282,7 +280,7 @@ void bare_tcp_echo(benchmark::State& state) {
   std::vector<std::unique_ptr<Client>> clients;
   clients.reserve(kSessions);
   for (int i = 0; i < kSessions; ++i) {
-    clients.push_back(std::make_unique<Client>(server.port(), static_cast<std::uint32_t>(i + 1)));
+    clients.push_back(std::make_unique<Client>(port, static_cast<std::uint32_t>(i + 1)));
   }
   for (auto _ : state) {
     run_clients(clients, kRequestsPerIteration);
@@ -290,7 +288,20 @@ void bare_tcp_echo(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * kRequestsPerIteration));
   clients.clear();
   stop = true;
-  echo.join();
+  peer.join();
+}
+
+llt::common::TcpServer floor_server() {
+  llt::common::TcpServerOptions server_options;
+  server_options.receive_buffer_bytes = 1 << 20;
+  server_options.send_buffer_bytes = 1 << 20;
+  return llt::common::TcpServer(server_options);
+}
+
+void bare_tcp_echo(benchmark::State& state) {
+  llt::common::TcpServer server = floor_server();
+  EchoHandler handler;
+  serve_sessions(state, server.port(), [&] { return server.poll(handler); });
 }
 
 // The exchange's system calls without its work: EchoHandler's reads and responses, and the
@@ -338,36 +349,15 @@ class FloorHandler {
 };
 
 void syscall_floor(benchmark::State& state) {
-  llt::common::TcpServerOptions server_options;
-  server_options.receive_buffer_bytes = 1 << 20;
-  server_options.send_buffer_bytes = 1 << 20;
-  llt::common::TcpServer server(server_options);
+  llt::common::TcpServer server = floor_server();
   // The exchange's market data address: its default group, a random port, loopback, TTL 1.
   llt::common::McastSender md(llt::exchange::MarketDataPublisherOptions{}.group, random_port());
   FloorHandler handler(md);
-  std::atomic<bool> stop{false};
-  std::thread floor([&] {
-    llt::bench::pin_to(llt::bench::kPeerCpu);
-    while (!stop.load(std::memory_order_relaxed)) {
-      const int work = server.poll(handler);
-      handler.publish();
-      if (work == 0 && state.range(0) != 0)
-        std::this_thread::yield();
-    }
+  serve_sessions(state, server.port(), [&] {
+    const int work = server.poll(handler);
+    handler.publish();
+    return work;
   });
-  llt::bench::pin_to(llt::bench::kMainCpu);
-  std::vector<std::unique_ptr<Client>> clients;
-  clients.reserve(kSessions);
-  for (int i = 0; i < kSessions; ++i) {
-    clients.push_back(std::make_unique<Client>(server.port(), static_cast<std::uint32_t>(i + 1)));
-  }
-  for (auto _ : state) {
-    run_clients(clients, kRequestsPerIteration);
-  }
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * kRequestsPerIteration));
-  clients.clear();
-  stop = true;
-  floor.join();
   state.counters["md_updates_per_datagram"] = handler.updates_per_datagram();
 }
 
