@@ -2,8 +2,12 @@
 
 #include <array>
 #include <atomic>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
+
+#include "common/concurrent/cache_line.h"
 
 namespace llt::common {
 
@@ -14,7 +18,7 @@ namespace llt::common {
 // equal, even sequence values, so it always gets a set the writer published whole, never the
 // halves of two.
 template <std::size_t N>
-class SeqlockWords {
+class alignas(kCacheLineSize) SeqlockWords {
  public:
   using Words = std::array<std::int64_t, N>;
 
@@ -52,6 +56,27 @@ class SeqlockWords {
  private:
   std::atomic<std::uint64_t> seq_{0};
   std::array<std::atomic<std::int64_t>, N> words_{};
+};
+
+// A value of a plain struct of 64-bit fields (no padding) published through SeqlockWords: the
+// struct is the words, so no field is mapped by hand.
+template <typename T>
+class SeqlockCell {
+  static_assert(std::is_trivially_copyable_v<T> && sizeof(T) % 8 == 0 &&
+                    std::has_unique_object_representations_v<T>,
+                "a cell holds a struct of 64-bit fields without padding");
+  using Words = SeqlockWords<sizeof(T) / 8>;
+
+ public:
+  // Writer thread only.
+  void publish(const T& value) noexcept {
+    words_.publish(std::bit_cast<typename Words::Words>(value));
+  }
+  // Any thread (cold: may retry while the writer is mid-publish).
+  [[nodiscard]] T load() const noexcept { return std::bit_cast<T>(words_.load()); }
+
+ private:
+  Words words_;
 };
 
 }  // namespace llt::common

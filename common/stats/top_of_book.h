@@ -5,7 +5,6 @@
 
 #include <fmt/format.h>
 
-#include "common/concurrent/cache_line.h"
 #include "common/concurrent/seqlock_words.h"
 
 namespace llt::common {
@@ -35,26 +34,8 @@ inline std::string format_top_of_book(const TopOfBook& top) {
 }
 
 // One TopOfBook that one thread (the owner of the book) writes and any thread reads, for the
-// status lines while the agents run: a SeqlockWords, so a reader always gets a set the writer
-// published whole, and the writer never waits.
-class alignas(kCacheLineSize) TopOfBookCell {
- public:
-  // Writer thread only.
-  void publish(const TopOfBook& top) noexcept {
-    words_.publish({top.bid_price, static_cast<std::int64_t>(top.bid_qty), top.ask_price,
-                    static_cast<std::int64_t>(top.ask_qty), top.last_price,
-                    static_cast<std::int64_t>(top.last_qty)});
-  }
-
-  // Any thread (cold: may retry while the writer is mid-publish).
-  [[nodiscard]] TopOfBook load() const noexcept {
-    const auto w = words_.load();
-    return {w[0], static_cast<std::uint64_t>(w[1]), w[2], static_cast<std::uint64_t>(w[3]),
-            w[4], static_cast<std::uint64_t>(w[5])};
-  }
-
- private:
-  SeqlockWords<6> words_;
-};
+// status lines while the agents run: a reader always gets a set the writer published whole,
+// and the writer never waits.
+using TopOfBookCell = SeqlockCell<TopOfBook>;
 
 }  // namespace llt::common

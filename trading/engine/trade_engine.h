@@ -48,21 +48,7 @@ struct PositionFigures {
 // PositionFigures that the engine's thread publishes after every change and any thread reads
 // as one set (a fill changes the position, realized and unrealized P&L together; a reader never
 // gets some of them from before it and some from after).
-class PositionCell {
- public:
-  // The engine's thread only.
-  void publish(const PositionFigures& f) noexcept {
-    words_.publish({f.position, f.vwap, f.realized_pnl, f.unrealized_pnl});
-  }
-  // Any thread.
-  [[nodiscard]] PositionFigures load() const noexcept {
-    const auto w = words_.load();
-    return {w[0], w[1], w[2], w[3]};
-  }
-
- private:
-  common::SeqlockWords<4> words_;
-};
+using PositionCell = common::SeqlockCell<PositionFigures>;
 
 // One ticker's figures for the status line.
 struct TickerStats {
