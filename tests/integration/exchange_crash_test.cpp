@@ -55,9 +55,6 @@ constexpr auto kWarmUp = 1000ms;
 constexpr auto kTail = 1500ms;
 // How long the clients may take to log on again after the last restart.
 constexpr auto kRelogonLimit = 30s;
-// The line a trading client logs (on stderr) for each LOGON_ACCEPTED.
-constexpr const char* kLoggedOn = "order gateway: logged on as client";
-
 // How long the last kill of a snapshot run waits for the day's first snapshot file.
 constexpr auto kSnapshotLimit = 30s;
 
@@ -74,13 +71,6 @@ bool wait_for_snapshot_file(const std::string& journal_dir, std::chrono::millise
     std::this_thread::sleep_for(20ms);
   } while (std::chrono::steady_clock::now() < deadline);
   return false;
-}
-
-std::size_t count_of(const std::string& text, const std::string& what) {
-  std::size_t count = 0;
-  for (std::size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1))
-    ++count;
-  return count;
 }
 
 // LLT_CRASH_KILLS=N overrides the kills per run (a long run by hand).
@@ -269,7 +259,7 @@ TEST_P(ExchangeCrash, clients_lose_no_response_request_or_fill_across_kill_9_and
     // Any logon line after this one is to a later process: the killed one accepts no more.
     logons_before.clear();
     for (TradingClient& client : clients)
-      logons_before.push_back(count_of(client.err(), kLoggedOn));
+      logons_before.push_back(client.logons_logged());
     exchange->signal(SIGKILL);
     const auto code = exchange->wait_exit(test::kStartupLimit);
     ASSERT_TRUE(code.has_value()) << "the killed exchange did not end";
@@ -300,7 +290,7 @@ TEST_P(ExchangeCrash, clients_lose_no_response_request_or_fill_across_kill_9_and
   const auto relogon_deadline = std::chrono::steady_clock::now() + kRelogonLimit;
   const auto all_logged_on_again = [&] {
     for (std::size_t i = 0; i < clients.size(); ++i) {
-      if (count_of(clients[i].err(), kLoggedOn) <= logons_before[i] && !clients[i].poll_exit())
+      if (clients[i].logons_logged() <= logons_before[i] && !clients[i].poll_exit())
         return false;  // one that ended early: the exit code assertion below says why
     }
     return true;
@@ -308,7 +298,7 @@ TEST_P(ExchangeCrash, clients_lose_no_response_request_or_fill_across_kill_9_and
   while (std::chrono::steady_clock::now() < relogon_deadline && !all_logged_on_again())
     std::this_thread::sleep_for(10ms);
   for (std::size_t i = 0; i < clients.size(); ++i) {
-    EXPECT_GT(count_of(clients[i].err(), kLoggedOn), logons_before[i])
+    EXPECT_GT(clients[i].logons_logged(), logons_before[i])
         << clients[i].name << " did not log on again within "
         << std::chrono::duration_cast<std::chrono::seconds>(kRelogonLimit).count()
         << " s of the last restart:\n"

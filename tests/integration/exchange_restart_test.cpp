@@ -34,6 +34,12 @@ std::vector<std::string> exchange_args(std::uint16_t port, const MdChannel& md) 
                            test::md_flags(md));
 }
 
+// How long the test waits for trading on an exchange (a passing run waits only as long as it
+// takes; sanitized builds on a loaded machine take several times longer).
+constexpr std::chrono::milliseconds kEventLimit = 30s;
+// The clients' --duration: only a bound should the test die before it stops them.
+constexpr double kClientCapSeconds = 180.0;
+
 // Polls the recorder until `done()` or the deadline.
 template <typename Done>
 bool record_until(test::MdStreamRecorder& recorder, Done done, std::chrono::milliseconds limit) {
@@ -64,13 +70,14 @@ TEST(ExchangeRestart, clients_reconnect_resync_and_keep_trading_with_the_new_exc
                        "",
                        {},
                        {}};
-  maker.start(port, md, 9.0, prefix);
+  // They run until the test stops them (the duration only ends them should the test die).
+  maker.start(port, md, kClientCapSeconds, prefix);
   std::this_thread::sleep_for(300ms);
-  random.start(port, md, 8.0, prefix);
+  random.start(port, md, kClientCapSeconds, prefix);
 
   // Both trade with exchange A for a while: quotes (ADDs) and trades on its stream.
   ASSERT_TRUE(record_until(
-      recorder, [&] { return recorder.adds() >= 10 && recorder.traded_qty(1) > 0; }, 10s))
+      recorder, [&] { return recorder.adds() >= 10 && recorder.traded_qty(1) > 0; }, kEventLimit))
       << "no trading on exchange A: " << recorder.adds() << " ADDs\n"
       << maker.out() << random.out();
   // Long enough for both to have synced from A's snapshots (every 200 ms): a client still in
@@ -80,7 +87,7 @@ TEST(ExchangeRestart, clients_reconnect_resync_and_keep_trading_with_the_new_exc
   const std::uint64_t traded_on_a = recorder.traded_qty(1);
 
   exchange_a.signal(SIGTERM);
-  const auto code_a = exchange_a.wait_exit(10s);
+  const auto code_a = exchange_a.wait_exit(30s);
   ASSERT_TRUE(code_a.has_value()) << "exchange A did not stop";
   EXPECT_EQ(*code_a, 0) << exchange_a.stderr_text();
   record_until(
@@ -92,8 +99,19 @@ TEST(ExchangeRestart, clients_reconnect_resync_and_keep_trading_with_the_new_exc
   ChildProcess exchange_b(LLT_EXCHANGE_BINARY, exchange_args(port, md));
   ASSERT_EQ(test::exchange_port(exchange_b), port) << exchange_b.stderr_text();
   EXPECT_TRUE(record_until(
-      recorder, [&] { return recorder.adds() >= 10 && recorder.traded_qty(1) > 0; }, 10s))
-      << "the clients did not trade with exchange B: " << recorder.adds() << " ADDs";
+      recorder,
+      [&] {
+        return recorder.adds() >= 10 && recorder.traded_qty(1) > 0 && maker.logons_logged() >= 2 &&
+               random.logons_logged() >= 2;
+      },
+      kEventLimit))
+      << "the clients did not trade with exchange B: " << recorder.adds() << " ADDs, logons "
+      << maker.logons_logged() << " and " << random.logons_logged();
+  // Both trade on with B for a while, then stop: wind down, log out, summary.
+  record_until(
+      recorder, [] { return false; }, 1000ms);
+  maker.process->signal(SIGTERM);
+  random.process->signal(SIGTERM);
 
   const auto deadline = std::chrono::steady_clock::now() + 30s;
   record_until(
@@ -133,7 +151,7 @@ TEST(ExchangeRestart, clients_reconnect_resync_and_keep_trading_with_the_new_exc
   EXPECT_GT(recorder.traded_qty(1), 0U) << "no trades on exchange B";
 
   exchange_b.signal(SIGTERM);
-  EXPECT_EQ(exchange_b.wait_exit(10s), 0) << exchange_b.stderr_text();
+  EXPECT_EQ(exchange_b.wait_exit(30s), 0) << exchange_b.stderr_text();
 }
 
 }  // namespace

@@ -227,6 +227,16 @@ struct TradingClient {
 
   [[nodiscard]] std::string out() const { return process ? process->stdout_text() : ""; }
   [[nodiscard]] std::string err() const { return process ? process->stderr_text() : ""; }
+
+  // The LOGON_ACCEPTEDs it logged so far (one "logged on as client" line on stderr each).
+  [[nodiscard]] std::size_t logons_logged() const {
+    const std::string text = err();
+    const std::string line = "order gateway: logged on as client";
+    std::size_t count = 0;
+    for (std::size_t at = text.find(line); at != std::string::npos; at = text.find(line, at + 1))
+      ++count;
+    return count;
+  }
 };
 
 }  // namespace llt::test
