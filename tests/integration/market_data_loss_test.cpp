@@ -70,6 +70,54 @@ void run_until_clients_exit(const std::vector<TradingClient*>& clients, MdStream
   }
 }
 
+// What a client's last status line (stdout, every second) says of its market data: the
+// recoveries it completed (by replay and by snapshot), by replay alone, and whether one is
+// under way. All zero before its first status line.
+struct MdStatus {
+  bool printed = false;  // a status line was printed
+  std::uint64_t recoveries = 0;
+  std::uint64_t by_replay = 0;
+  bool recovering = false;
+};
+
+MdStatus md_status(const TradingClient& client) {
+  const std::string out = client.out();
+  const std::size_t at = out.rfind("md recoveries ");
+  if (at == std::string::npos)
+    return {};
+  const std::string line = out.substr(at, out.find('\n', at) - at);
+  MdStatus status;
+  status.printed = true;
+  status.recoveries = test::summary_count(line, "md recoveries");
+  status.by_replay = test::summary_count(line, "(replay");
+  status.recovering = line.find("(recovering)") != std::string::npos;
+  return status;
+}
+
+// Polls the recorder (and runs `each` every pass) until `done()` or `limit` passed. Returns
+// done().
+template <typename Done, typename Each>
+bool record_until(MdStreamRecorder& recorder, Done done, Each each,
+                  std::chrono::milliseconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!done() && std::chrono::steady_clock::now() < deadline) {
+    recorder.poll();
+    each();
+    std::this_thread::sleep_for(1ms);
+  }
+  return done();
+}
+
+// The clients' --duration: only a bound should the test die before it stops them with SIGTERM.
+constexpr double kClientCapSeconds = 180.0;
+// How long a test waits for an event of the run (a passing run waits only as long as it takes).
+constexpr std::chrono::milliseconds kEventLimit = 30s;
+
+void stop_all(const std::vector<TradingClient*>& clients) {
+  for (TradingClient* client : clients)
+    client->process->signal(SIGTERM);
+}
+
 // The recovery figures of a client's market data summary line.
 struct Recoveries {
   double drops = 0;
@@ -156,11 +204,11 @@ TEST_P(MarketDataLossByReplay, clients_losing_1_10_and_30_percent_end_with_the_e
                      {},
                      {}});
   }
-  maker.start(port, md, 5.5, prefix);
+  maker.start(port, md, kClientCapSeconds, prefix);
   std::this_thread::sleep_for(300ms);  // the market maker quotes first
-  random.start(port, md, 4.5, prefix);
+  random.start(port, md, kClientCapSeconds, prefix);
   for (TradingClient& client : lossy)
-    client.start(port, md, 5.0, prefix);
+    client.start(port, md, kClientCapSeconds, prefix);
 
   std::vector<TradingClient*> all{&maker, &random};
   std::vector<std::string> labels;
@@ -168,6 +216,26 @@ TEST_P(MarketDataLossByReplay, clients_losing_1_10_and_30_percent_end_with_the_e
     all.push_back(&client);
     labels.push_back(client.name);
   }
+  // They trade for 4 s at least, and until the 10% and 30% clients each completed two
+  // recoveries (one by replay with replay on); then the test stops them.
+  const auto least = std::chrono::steady_clock::now() + 4s;
+  const bool recovered = record_until(
+      recorder,
+      [&] {
+        if (std::chrono::steady_clock::now() < least)
+          return false;
+        for (std::size_t i = 1; i < lossy.size(); ++i) {
+          const MdStatus status = md_status(lossy[i]);
+          if (status.recoveries < 2 || (replay == "on" && status.by_replay == 0))
+            return false;
+        }
+        return true;
+      },
+      [] {}, kEventLimit);
+  EXPECT_TRUE(recovered) << "the lossy clients did not recover within "
+                         << std::chrono::duration_cast<std::chrono::seconds>(kEventLimit).count()
+                         << " s";
+  stop_all(all);
   run_until_clients_exit(all, recorder, [] {});
 
   for (TradingClient* client : all) {
@@ -254,30 +322,46 @@ TEST(MarketDataLoss, a_client_that_loses_a_whole_snapshot_cycle_recovers_from_th
                        "",
                        {},
                        {}};
-  // A drill needs book traffic after it starts: the clients trade for several seconds past the
-  // last drill's nominal time (4.4 s), which a slow (sanitized) start-up pushes back.
-  maker.start(port, md, 10.0, prefix);
+  maker.start(port, md, kClientCapSeconds, prefix);
   std::this_thread::sleep_for(300ms);
-  random.start(port, md, 9.0, prefix);
-  behind.start(port, relayed, 9.5, prefix);
+  random.start(port, md, kClientCapSeconds, prefix);
+  behind.start(port, relayed, kClientCapSeconds, prefix);
 
-  // A drill every 1.2 s from 2 s on (after every client's first snapshot, also under TSan):
-  // 3 incremental datagrams, then the next snapshot cycle.
+  // Each drill (3 incremental datagrams, then the next snapshot cycle) starts once the client
+  // behind the relay has synced and recovered from the drill before, as its status lines say;
+  // then the test stops the clients.
   int drills = 0;
-  auto next_drill = std::chrono::steady_clock::now() + 2s;
-  run_until_clients_exit({&maker, &random, &behind}, recorder, [&] {
-    if (drills < kDrills && std::chrono::steady_clock::now() >= next_drill && relay.drill_done()) {
-      relay.drill(3);
-      ++drills;
-      next_drill = std::chrono::steady_clock::now() + 1200ms;
-    }
-  });
-  // The last drill's snapshot cycle may still be on its way when the clients end (a slow,
-  // sanitized run): the exchange keeps publishing, so wait for it, bounded.
-  const auto cycle_deadline = std::chrono::steady_clock::now() + 5s;
-  while (!relay.drill_done() && std::chrono::steady_clock::now() < cycle_deadline) {
-    std::this_thread::sleep_for(10ms);
+  const auto synced_past = [&](std::uint64_t recoveries) {
+    const MdStatus status = md_status(behind);
+    return status.recoveries > recoveries && !status.recovering;
+  };
+  // Synced: book traffic flows and its status says no recovery is under way (its first
+  // datagrams may have needed one, or, when it joined before any update, not).
+  EXPECT_TRUE(record_until(
+      recorder,
+      [&] {
+        const MdStatus status = md_status(behind);
+        return recorder.adds() >= 10 && status.printed && !status.recovering;
+      },
+      [] {}, kEventLimit))
+      << "the client behind the relay never synced:\n"
+      << behind.out();
+  for (int i = 0; i < kDrills; ++i) {
+    const std::uint64_t before = md_status(behind).recoveries;
+    relay.drill(3);
+    ++drills;
+    const bool recovered = record_until(
+        recorder, [&] { return relay.drill_done() && synced_past(before); }, [] {}, kEventLimit);
+    EXPECT_TRUE(recovered) << "drill " << drills << ": no recovery within "
+                           << std::chrono::duration_cast<std::chrono::seconds>(kEventLimit).count()
+                           << " s (the cycle " << (relay.drill_done() ? "was" : "was not")
+                           << " dropped):\n"
+                           << behind.out();
+    if (!recovered)
+      break;
   }
+  stop_all({&maker, &random, &behind});
+  run_until_clients_exit({&maker, &random, &behind}, recorder, [] {});
   relay.stop();
 
   for (TradingClient* client : {&maker, &random, &behind}) {
@@ -294,12 +378,11 @@ TEST(MarketDataLoss, a_client_that_loses_a_whole_snapshot_cycle_recovers_from_th
   EXPECT_EQ(relay.cycles_dropped(), static_cast<std::uint64_t>(kDrills));
   EXPECT_EQ(relay.send_failures(), 0U);
   // Every drill is seen as a gap and every recovery started ends (the book check below shows
-  // it ends right). On a slow run (TSan) a drill can land while the client is still
-  // recovering from the previous one; that recovery then covers both, so there may be fewer
-  // recoveries than drills.
+  // it ends right): one per drill (and one for the first sync when the client joined after
+  // the first update; a drill that lands while that one is under way joins it).
   const Recoveries r = recoveries_of(behind.out());
   EXPECT_GE(r.gaps, kDrills) << behind.out();
-  EXPECT_GE(r.started, 1) << behind.out();
+  EXPECT_GE(r.started, kDrills) << behind.out();
   EXPECT_EQ(r.completed, r.started) << behind.out();
   EXPECT_TRUE(test::dump_matches_recording(behind.name, behind.book_file, recorder, {1}));
   for (TradingClient* client : {&maker, &random, &behind})
