@@ -80,8 +80,11 @@ void trade_a_day(const std::filesystem::path& journal, const test::MdChannel& md
     }
   }
   if (stop_signal == SIGKILL) {
-    // Let the snapshot writer's next pass see the last records (it reads every 50 ms).
-    std::this_thread::sleep_for(300ms);
+    // The snapshot writer (a pass every 50 ms, slower on a loaded machine) writes the day's
+    // first snapshot before the kill: waited for, bounded.
+    const auto deadline = std::chrono::steady_clock::now() + 30s;
+    while (list_snapshots(journal).empty() && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(10ms);
   }
   client.close();
   exchange->signal(stop_signal);

@@ -73,8 +73,12 @@ std::string describe(const ClientResponse& response) {
   return fmt::format("{}", response.msg_type);
 }
 
+// How long a hostile client waits for an answer or a close it is owed (a passing run waits only
+// as long as the exchange takes; a sanitized one on a loaded machine can take seconds).
+constexpr std::chrono::milliseconds kReplyLimit = 30s;
+
 // The next response as text ("timeout", "closed", "ACCEPTED", "REJECTED(BAD_SEQ_NUM)", ...).
-std::string next_reply(OrderEntryClient& client, std::chrono::milliseconds timeout = 5s) {
+std::string next_reply(OrderEntryClient& client, std::chrono::milliseconds timeout = kReplyLimit) {
   ClientResponse response{};
   switch (client.receive(response, timeout)) {
     case OrderEntryClient::Receive::kMessage:
@@ -92,7 +96,7 @@ std::string next_reply(OrderEntryClient& client, std::chrono::milliseconds timeo
 // "closed" when the server closes the connection with nothing more sent, else what came.
 std::string close_reply(OrderEntryClient& client) {
   std::vector<ClientResponse> extra;
-  if (!client.wait_closed(5s, &extra))
+  if (!client.wait_closed(kReplyLimit, &extra))
     return "still open";
   if (!extra.empty())
     return "then " + describe(extra.front()) + ", closed";
@@ -133,7 +137,7 @@ std::unique_ptr<OrderEntryClient> logged_on(std::uint16_t port, ClientId id) {
 // on across connections).
 std::string logon_reply(OrderEntryClient& client) {
   ClientResponse response{};
-  if (client.receive(response, 5s) != OrderEntryClient::Receive::kMessage)
+  if (client.receive(response, kReplyLimit) != OrderEntryClient::Receive::kMessage)
     return "no reply";
   if (response.msg_type == ClientResponseType::kLogonAccepted)
     client.set_next_seq(response.client_order_id);
@@ -390,7 +394,7 @@ class HostileClients {
     }
     int rejects = 0;
     std::string reply;
-    while ((reply = next_reply(*client, 2s)) == "REJECTED(BAD_SEQ_NUM)")
+    while ((reply = next_reply(*client, kReplyLimit)) == "REJECTED(BAD_SEQ_NUM)")
       ++rejects;
     return row("10 messages with a wrong seq_num", "10 x REJECTED(BAD_SEQ_NUM), closed",
                fmt::format("{} x REJECTED(BAD_SEQ_NUM), {}", rejects, reply));
@@ -406,7 +410,7 @@ class HostileClients {
     client->send_bytes(bytes.data(), bytes.size());
     int rejects = 0;
     std::string reply;
-    while ((reply = next_reply(*client, 2s)).rfind("REJECTED(", 0) == 0)
+    while ((reply = next_reply(*client, kReplyLimit)).rfind("REJECTED(", 0) == 0)
       ++rejects;
     return row("30 random 40-byte records after LOGON", "10 x REJECTED(any reason), closed",
                fmt::format("{} x REJECTED(any reason), {}", rejects, reply));
@@ -508,9 +512,10 @@ class HostileClients {
 
     client->send(client->cancel(kHostileTicker, 2));
     ClientResponse canceled{};
-    const std::string got = client->receive(canceled, 5s) == OrderEntryClient::Receive::kMessage
-                                ? fmt::format("{} @ {}", describe(canceled), Price{canceled.price})
-                                : std::string("no reply");
+    const std::string got =
+        client->receive(canceled, kReplyLimit) == OrderEntryClient::Receive::kMessage
+            ? fmt::format("{} @ {}", describe(canceled), Price{canceled.price})
+            : std::string("no reply");
     rows.push_back(row("CANCEL of that order after them all", "CANCELED @ 9000", got));
     return rows;
   }
@@ -652,7 +657,7 @@ class HostileClients {
       return row("never reads its responses", "", "logon failed");
     client->send(client->new_order(kHostileTicker, 1, Side::kSell, 30'303, 7));
     ClientResponse accepted{};
-    if (client->receive(accepted, 5s) != OrderEntryClient::Receive::kMessage ||
+    if (client->receive(accepted, kReplyLimit) != OrderEntryClient::Receive::kMessage ||
         accepted.msg_type != ClientResponseType::kAccepted)
       return row("never reads its responses", "", "its first order was not accepted");
     // From here on it only writes: NEW and CANCEL pairs (nothing else rests), in batches.

@@ -202,7 +202,7 @@ TEST(MdReplayClient, requests_and_answers_allocate_nothing_after_construction) {
     MdReplayRequest request;
     while (s.read_request(fd, request)) {
       if (request.from_seq == 300) {
-        std::this_thread::sleep_for(300ms);  // past the client's timeout; then closed
+        std::this_thread::sleep_for(1200ms);  // past the client's timeout; then closed
         return;
       }
       std::vector<MarketUpdate> answer;
@@ -216,7 +216,8 @@ TEST(MdReplayClient, requests_and_answers_allocate_nothing_after_construction) {
       FakeReplayServer::send_records(fd, answer);
     }
   });
-  MdReplayClient client("127.0.0.1", server.port(), 100);
+  // A timeout of 1 s: the answers that must come in time do on a loaded machine too.
+  MdReplayClient client("127.0.0.1", server.port(), 1000);
   std::vector<MarketUpdate> records;
   records.reserve(1024);
   std::uint64_t allocations = 0;
@@ -242,7 +243,7 @@ TEST(MdReplayClient, requests_and_answers_allocate_nothing_after_construction) {
   EXPECT_EQ(run(101, 90), Outcome::kServed);
   EXPECT_EQ(run(200, 10), Outcome::kRefused);
   EXPECT_EQ(run(300, 10), Outcome::kTimeout);
-  std::this_thread::sleep_for(400ms);  // the server is done with the connection that timed out
+  std::this_thread::sleep_for(1400ms);  // the server is done with the connection that timed out
   EXPECT_EQ(run(1, 5), Outcome::kServed) << "a new connection after the timeout";
   EXPECT_EQ(records.size(), 195u);
   EXPECT_EQ(allocations, 0u);
