@@ -40,6 +40,8 @@ SKIP = 77
 EXCHANGE_PORT = 12345  # the lab's hosts have their own port spaces
 HEARTBEAT_TIMEOUT_MS = 2000
 HOST_OF = {"mm-1": "c1", "taker": "c1", "mm-2": "c2", "random": "c2"}
+EVENT_LIMIT_S = 60  # how long an event of the run may take (a passing run waits only as long)
+CLIENT_CAP_S = 600  # the clients' --duration: only a bound should this script die first
 
 
 def skip_reason() -> str:
@@ -106,6 +108,38 @@ class Run:
             return ""
 
 
+def status(run: Run, name: str) -> dict:
+    """What a client's last status line (one a second) says of its session and market data."""
+    try:
+        with open(os.path.join(run.work, f"{name}.out"), encoding="utf-8",
+                  errors="replace") as f:
+            lines = [line for line in f if line.startswith("trading: client ")]
+    except OSError:
+        return {}
+    if not lines:
+        return {}
+    line = lines[-1]
+
+    def number(label: str) -> int:
+        at = line.find(label + " ")
+        if at < 0:
+            return 0
+        digits = line[at + len(label) + 1:].split(maxsplit=1)[0].rstrip(",)")
+        return int(digits) if digits.isdigit() else 0
+
+    return {"logged_on": "session logged on" in line, "reconnects": number("(reconnects"),
+            "recoveries": number("md recoveries"), "recovering": "(recovering)" in line}
+
+
+def wait_until(done, limit: float) -> bool:
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        if done():
+            return True
+        time.sleep(0.1)
+    return done()
+
+
 def load(path: str) -> dict:
     try:
         with open(path, encoding="utf-8") as f:
@@ -143,24 +177,38 @@ def scenario(opts: argparse.Namespace, lab: str, work: str) -> list[str]:
             run.start(client.name, host, [
                 trading_bin, *client.args(), "--host", ex_addr, "--port", str(EXCHANGE_PORT),
                 "--md-interface", netlab.address(host), *channel, "--duration",
-                str(opts.duration), "--book-dump", f"{work}/{client.name}.book",
+                str(CLIENT_CAP_S), "--book-dump", f"{work}/{client.name}.book",
                 "--summary-json", f"{work}/{client.name}.json"])
             if client.name.startswith("mm-"):
                 time.sleep(0.3)  # the market makers quote first
 
-        # Cut NAME-c2 off for longer than the exchange's heartbeat timeout, then restore it.
-        time.sleep(opts.duration * 0.3)
+        # Once NAME-c2's clients trade (logged on, market data synced), cut NAME-c2 off for
+        # longer than the exchange's heartbeat timeout, then restore it. The clients run until
+        # stopped here: after the cut, the c2 clients logged on again and recovered, and at
+        # least --duration seconds in all.
+        started = time.monotonic()
+        on_c2 = [c.name for c in clients if HOST_OF[c.name] == "c2"]
+
+        def trading(name: str) -> bool:
+            st = status(run, name)
+            return bool(st) and st["logged_on"] and not st["recovering"]
+
+        if not wait_until(lambda: all(trading(n) for n in on_c2), EVENT_LIMIT_S):
+            failures.append(f"the clients on c2 did not trade within {EVENT_LIMIT_S} s")
+        time.sleep(opts.duration * 0.2)
         netlab.set_link(lab, "c2", "down")
         time.sleep(HEARTBEAT_TIMEOUT_MS / 1000 * 2)
         netlab.set_link(lab, "c2", "up")
+        if not wait_until(lambda: all(trading(n) and status(run, n)["reconnects"] >= 1
+                                      and status(run, n)["recoveries"] >= 1 for n in on_c2),
+                          EVENT_LIMIT_S):
+            failures.append(f"the clients on c2 did not log on again and recover within "
+                            f"{EVENT_LIMIT_S} s of the link's return")
+        time.sleep(max(2.0, opts.duration - (time.monotonic() - started)))
 
-        deadline = time.monotonic() + opts.duration + 60
         for client in clients:
-            code = run.wait(client.name, deadline - time.monotonic())
-            if code is None:
-                failures.append(f"{client.name} did not end within its duration + 60 s")
-                run.stop(client.name)
-            elif code != 0:
+            code = run.stop(client.name, timeout=30)
+            if code != 0:
                 failures.append(f"{client.name} exited {code}:\n{run.tail(client.name)}")
         time.sleep(0.5)  # the checker hears the last records
         for name in ("exchange", "md_check"):

@@ -219,6 +219,42 @@ std::uint64_t summary_count(const std::string& out, const std::string& label) {
   return last;
 }
 
+// The number after `label` in the client's last status line (stdout, one a second); 0 before
+// its first one.
+std::uint64_t status_count(const Client& client, const std::string& label) {
+  const std::string out = client.process->stdout_text();
+  const std::size_t at = out.rfind("trading: client ");
+  if (at == std::string::npos)
+    return 0;
+  return summary_count(out.substr(at, out.find('\n', at) - at), label);
+}
+
+// The clients' --duration: only a bound should the test die before it stops them.
+constexpr double kClientCapSeconds = 180.0;
+// How long a run may take to show what the test waits for (a passing run waits only as long
+// as it takes; a sanitized one on a loaded machine takes several times longer).
+constexpr auto kEventLimit = 60s;
+
+// Runs `each` every millisecond until `done()` holds, at least `least` and at most kEventLimit;
+// then stops the clients with SIGTERM (each winds down and logs out). Returns done().
+template <typename Done, typename Each>
+bool run_then_stop(std::vector<Client*> clients, std::chrono::milliseconds least, Done done,
+                   Each each) {
+  const auto start = std::chrono::steady_clock::now();
+  bool ok = false;
+  while (std::chrono::steady_clock::now() < start + kEventLimit) {
+    each();
+    if (std::chrono::steady_clock::now() >= start + least && done()) {
+      ok = true;
+      break;
+    }
+    std::this_thread::sleep_for(1ms);
+  }
+  for (Client* client : clients)
+    client->process->signal(SIGTERM);
+  return ok;
+}
+
 TEST(TradingProcess, refuses_bad_flags_naming_the_flag_and_exits_non_zero) {
   const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
       {{"--strategy", "momentum"}, "--strategy"},
@@ -463,10 +499,24 @@ void trade_and_check_against_the_exchange(const std::vector<std::string>& taker_
                      nullptr,
                      "",
                      ""});
-  start_client(clients[0], port, md, 5.0);
+  start_client(clients[0], port, md, kClientCapSeconds);
   std::this_thread::sleep_for(300ms);  // the market maker quotes first
-  start_client(clients[1], port, md, 4.5, taker_extra);
-  start_client(clients[2], port, md, 4.0);
+  start_client(clients[1], port, md, kClientCapSeconds, taker_extra);
+  start_client(clients[2], port, md, kClientCapSeconds);
+
+  // They trade for 4 s at least, and until their status lines show what the checks below look
+  // for: trades, the maker's modifies, the taker's orders, the random trader's expirations and
+  // modifies (and the lossy taker's recoveries); then the test stops them.
+  const bool shown = run_then_stop(
+      {&clients[0], &clients[1], &clients[2]}, 4s,
+      [&] {
+        return recorder.traded_qty(1) > 0 && status_count(clients[0], "modifies") > 0 &&
+               status_count(clients[1], "orders") > 0 && status_count(clients[2], "expired") > 0 &&
+               status_count(clients[2], "modifies") > 0 &&
+               (!taker_loses_market_data || status_count(clients[1], "md recoveries") > 0);
+      },
+      [&] { recorder.poll(); });
+  EXPECT_TRUE(shown) << "the clients' status lines did not show every order type in use";
 
   const auto deadline = std::chrono::steady_clock::now() + 30s;
   std::map<std::string, int> exit_codes;
@@ -584,7 +634,15 @@ TEST(TradingProcess, a_random_trader_alone_under_self_trade_prevention_never_tra
                 nullptr,
                 "",
                 ""};
-  start_client(random, port, md, 3.0);
+  start_client(random, port, md, kClientCapSeconds);
+  EXPECT_TRUE(run_then_stop(
+      {&random}, 2s,
+      [&] {
+        return status_count(random, "self-trade cancels") > 0 &&
+               status_count(random, "modifies") > 0 && status_count(random, "expired") > 0;
+      },
+      [] {}))
+      << random.process->stdout_text();
   const auto code = random.process->wait_exit(30s);
   ASSERT_TRUE(code.has_value()) << "the client did not exit";
   EXPECT_EQ(*code, 0) << random.process->stdout_text() << random.process->stderr_text();
