@@ -19,6 +19,7 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <cstdio>
 #include <filesystem>
 #include <memory>
 #include <random>
@@ -152,8 +153,17 @@ std::uint16_t random_port() {
   return static_cast<std::uint16_t>(20'000 + device() % 12'000);
 }
 
+// The --stage-costs table of the last run that asked for it (the run its figures come from),
+// printed after the ratio table.
+std::string& stage_table() {
+  static std::string table;
+  return table;
+}
+
 // state.range(1): 0 no journal, 1 --journal-sync none, 2 --journal-sync batch (the journal in a
-// fresh directory under the temp dir, removed after).
+// fresh directory under the temp dir, removed after). state.range(2): 1 runs the exchange
+// with --stage-costs (its agents' polls timed; the run's rate beside the untimed one shows
+// what the timing costs) and keeps its table.
 void exchange(benchmark::State& state) {
   llt::exchange::ExchangeOptions options;
   const std::int64_t journal = state.range(1);
@@ -175,6 +185,7 @@ void exchange(benchmark::State& state) {
   options.process.idle = static_cast<llt::common::IdleMode>(state.range(0));
   options.process.cpus = {llt::bench::kPeerCpu};
   options.process.stats_interval_s = 0;
+  options.process.stage_costs = state.range(2) != 0;
   llt::exchange::ExchangeApp app(options);
   app.start();
   llt::bench::pin_to(llt::bench::kMainCpu);
@@ -195,6 +206,9 @@ void exchange(benchmark::State& state) {
       md.datagrams > 0
           ? static_cast<double>(md.updates_published) / static_cast<double>(md.datagrams)
           : 0.0;
+  if (options.process.stage_costs) {
+    stage_table() = app.stage_costs_table();
+  }
   if (const llt::exchange::ExchangeJournal* j = app.journal()) {
     const double commits = static_cast<double>(j->writer().commits());
     state.counters["records_per_write"] =
@@ -366,7 +380,7 @@ constexpr auto kBackoff = static_cast<std::int64_t>(llt::common::IdleMode::kBack
 
 BENCHMARK(exchange)
     ->Name("tcp_requests_spin/ours")
-    ->Args({kSpin, 0})
+    ->Args({kSpin, 0, 0})
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(bare_tcp_echo)
@@ -379,9 +393,16 @@ BENCHMARK(syscall_floor)
     ->Arg(kSpin)
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
+// Where the exchange's time goes: the spin run again with --stage-costs (its table printed
+// at the end, in ns per request).
+BENCHMARK(exchange)
+    ->Name("tcp_requests_spin/ours_stage_costs")
+    ->Args({kSpin, 0, 1})
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
 BENCHMARK(exchange)
     ->Name("tcp_requests_backoff/ours")
-    ->Args({kBackoff, 0})
+    ->Args({kBackoff, 0, 0})
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(bare_tcp_echo)
@@ -399,22 +420,22 @@ BENCHMARK(syscall_floor)
 // without a journal ("ours/no_journal" is the fraction of the throughput kept).
 BENCHMARK(exchange)
     ->Name("journal_none_spin/ours")
-    ->Args({kSpin, 1})
+    ->Args({kSpin, 1, 0})
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(exchange)
     ->Name("journal_none_spin/no_journal")
-    ->Args({kSpin, 0})
+    ->Args({kSpin, 0, 0})
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(exchange)
     ->Name("journal_batch_spin/ours")
-    ->Args({kSpin, 2})
+    ->Args({kSpin, 2, 0})
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(exchange)
     ->Name("journal_batch_spin/no_journal")
-    ->Args({kSpin, 0})
+    ->Args({kSpin, 0, 0})
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(bare_write_fdatasync)
@@ -428,5 +449,12 @@ BENCHMARK(bare_write_fdatasync)
 }  // namespace
 
 int main(int argc, char** argv) {
-  return llt::bench::run_and_report(argc, argv);
+  const int code = llt::bench::run_and_report(argc, argv);
+  if (!stage_table().empty()) {
+    std::printf(
+        "\ntcp_requests_spin/ours_stage_costs: stage costs (TSC), per agent poll and "
+        "part:\n%s",
+        stage_table().c_str());
+  }
+  return code;
 }

@@ -107,7 +107,24 @@ ExchangeApp::ExchangeApp(const ExchangeOptions& options, common::Logger* audit_l
   if (md_replay_) {
     agents.push_back(md_replay_.get());
   }
-  runner_ = std::make_unique<common::AgentRunner>(std::move(agents), runner_options(options));
+  common::RunnerOptions runner = runner_options(options);
+  if (options_.process.stage_costs) {
+    stage_costs_ = std::make_unique<common::StageCosts>();
+    runner.stage_costs = stage_costs_.get();
+  }
+  runner_ = std::make_unique<common::AgentRunner>(std::move(agents), std::move(runner));
+  if (stage_costs_) {
+    order_server_->set_stage_costs(stage_costs_.get(), runner_->stage_of(order_server_.get()),
+                                   runner_->stage_of(response_sender_.get()));
+    publisher_->set_stage_costs(stage_costs_.get(), runner_->stage_of(publisher_.get()));
+  }
+}
+
+std::string ExchangeApp::stage_costs_table() const {
+  if (!stage_costs_) {
+    return "";
+  }
+  return stage_costs_->table(order_server_->counters().requests_received, "request");
 }
 
 void ExchangeApp::recover() {

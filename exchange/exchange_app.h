@@ -131,6 +131,13 @@ class ExchangeApp {
   [[nodiscard]] const SnapshotSynthesizer& synthesizer() const noexcept { return *synthesizer_; }
   // The market data replay agent, or nullptr when --md-replay-port is 0.
   [[nodiscard]] const MdReplayServer* md_replay() const noexcept { return md_replay_.get(); }
+  // With --stage-costs: where the agents' time went (docs/architecture.md, Stage costs); else
+  // nullptr. Read after stop(), or live with relaxed figures.
+  [[nodiscard]] const common::StageCosts* stage_costs() const noexcept {
+    return stage_costs_.get();
+  }
+  // The stage costs table in ns per request received, or "" without --stage-costs. Cold.
+  [[nodiscard]] std::string stage_costs_table() const;
 
  private:
   // Start-up with --journal-dir: scans (repairing a torn tail) and replays the journal through
@@ -152,6 +159,7 @@ class ExchangeApp {
   ExchangeRecovery recovery_;
   std::unique_ptr<SnapshotWriter> snapshot_writer_;
   std::unique_ptr<ResponseSender> response_sender_;  // shared threading only
+  std::unique_ptr<common::StageCosts> stage_costs_;  // --stage-costs only
   std::unique_ptr<common::AgentRunner> runner_;
   std::uint64_t last_requests_ = 0;
   std::uint64_t last_status_ns_ = 0;

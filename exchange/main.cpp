@@ -85,6 +85,10 @@ class ExchangeProcess final : public llt::common::Process {
     LLT_LOG_INFO(logger_, "exchange stopping on signal");
     app_.stop();
     fmt::print("{}\n{}\n", app_.status_line(), app_.breakdown_line());
+    if (const std::string stages = app_.stage_costs_table(); !stages.empty()) {
+      fmt::print("exchange: stage costs (--stage-costs), TSC time per agent poll and part:\n{}",
+                 stages);
+    }
     LLT_LOG_INFO(logger_, "exchange stopped: {} requests, {} log records dropped",
                  app_.order_server().counters().requests_received, logger_.dropped());
   }

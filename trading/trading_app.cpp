@@ -65,8 +65,10 @@ OrderGatewayOptions order_gateway_options(const TradingOptions& o) {
   return options;
 }
 
-common::RunnerOptions runner_options(const TradingOptions& o) {
-  return common::runner_options(o.process, "trading");
+common::RunnerOptions runner_options(const TradingOptions& o, common::StageCosts* stage_costs) {
+  common::RunnerOptions runner = common::runner_options(o.process, "trading");
+  runner.stage_costs = stage_costs;
+  return runner;
 }
 
 namespace {
@@ -97,9 +99,10 @@ TradingApp::TradingApp(const TradingOptions& options, common::Logger* logger)
                                             gateway_events_, order_requests_)),
       gateway_(std::make_unique<OrderGateway>(order_gateway_options(options), order_requests_,
                                               gateway_events_, logger)),
+      stage_costs_(options.process.stage_costs ? std::make_unique<common::StageCosts>() : nullptr),
       runner_(std::make_unique<common::AgentRunner>(
           std::vector<common::Agent*>{consumer_.get(), engine_.get(), gateway_.get()},
-          runner_options(options))) {
+          runner_options(options, stage_costs_.get()))) {
   if (!options_.state_file.empty()) {
     // A restart continues the numbering and the order ids; the positions and open orders are
     // rebuilt from the day's responses, which the first LOGON asks for from 1.
@@ -312,6 +315,10 @@ std::string TradingApp::summary() const {
       "{:.1f} us p99 {:.1f} us ({} answers)\n",
       ns_to_us(t2t.percentile(50)), ns_to_us(t2t.percentile(99)), t2t.count(),
       ns_to_us(rtt.percentile(50)), ns_to_us(rtt.percentile(99)), rtt.count());
+  if (stage_costs_) {
+    out += "trading: stage costs (--stage-costs), TSC time per agent poll:\n" +
+           stage_costs_->table(0, "");
+  }
   return out;
 }
 

@@ -32,7 +32,9 @@ class TradeEngine;
 [[nodiscard]] TradeEngineOptions trade_engine_options(const TradingOptions& o);
 // Host, port, client id and the reconnect cap; the session timers keep their defaults.
 [[nodiscard]] OrderGatewayOptions order_gateway_options(const TradingOptions& o);
-[[nodiscard]] common::RunnerOptions runner_options(const TradingOptions& o);
+// The runner's options; `stage_costs` (--stage-costs) times each agent's polls when not null.
+[[nodiscard]] common::RunnerOptions runner_options(const TradingOptions& o,
+                                                   common::StageCosts* stage_costs = nullptr);
 
 // The whole trading client in one object: the three agents, the queues between them, and the
 // runner that places them on threads. The executable's main() and the tests build it the same
@@ -111,6 +113,7 @@ class TradingApp {
   std::unique_ptr<MarketDataConsumer> consumer_;
   std::unique_ptr<TradeEngine> engine_;
   std::unique_ptr<OrderGateway> gateway_;
+  std::unique_ptr<common::StageCosts> stage_costs_;  // --stage-costs only
   std::unique_ptr<common::AgentRunner> runner_;
   std::uint64_t restored_last_response_seq_ = 0;
   // The counters of the previous --stats-csv row, for its rates.

@@ -31,6 +31,7 @@ struct ProcessOptions {
   std::string summary_json;                          // --summary-json; empty: none
   std::string stats_csv;                             // --stats-csv; empty: none
   std::uint32_t stats_csv_interval_ms = 1000;        // --stats-csv-interval-ms
+  bool stage_costs = false;                          // --stage-costs
 };
 
 // The two multicast market data streams: the exchange sends them, a trading client joins them.
@@ -56,7 +57,7 @@ struct CommandLine {
     const std::string& caption);
 
 // Adds --threading, --idle, --cpus, --stats-interval, --log-file, --log-level, --latency-csv,
-// --summary-json, --stats-csv and --stats-csv-interval-ms.
+// --summary-json, --stats-csv, --stats-csv-interval-ms and --stage-costs.
 void add_process_flags(boost::program_options::options_description& desc);
 // Throws UsageError naming the flag and the reason for a bad value.
 [[nodiscard]] ProcessOptions read_process_flags(const boost::program_options::variables_map& vm);

@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "common/concurrent/thread_utils.h"
+#include "common/error.h"
 
 namespace llt::common {
 
@@ -14,6 +15,41 @@ AgentRunner::AgentRunner(std::vector<Agent*> agents, RunnerOptions options)
       throw std::invalid_argument("AgentRunner: null agent");
     }
   }
+  if (options_.stage_costs != nullptr) {
+    for (const Agent* agent : agents_) {
+      stages_.push_back(options_.stage_costs->add(std::string(agent->name())));
+    }
+  }
+}
+
+StageCosts::Stage AgentRunner::stage_of(const Agent* agent) const noexcept {
+  for (std::size_t i = 0; i < stages_.size(); ++i) {
+    if (agents_[i] == agent) {
+      return stages_[i];
+    }
+  }
+  return StageCosts::kNoParent;
+}
+
+int AgentRunner::pass(const std::vector<Agent*>& agents, std::size_t first) noexcept {
+  int work = 0;
+  StageCosts* costs = options_.stage_costs;
+  if (LLT_LIKELY(costs == nullptr)) {
+    for (Agent* agent : agents) {
+      work += agent->poll();
+    }
+    return work;
+  }
+  // One stamp between two agents' polls: each poll's time is the difference.
+  std::uint64_t before = costs->now();
+  for (std::size_t i = 0; i < agents.size(); ++i) {
+    const int done = agents[i]->poll();
+    const std::uint64_t after = costs->now();
+    costs->record(stages_[first + i], after - before, done > 0);
+    before = after;
+    work += done;
+  }
+  return work;
 }
 
 AgentRunner::~AgentRunner() {
@@ -40,7 +76,7 @@ void AgentRunner::start() {
       cpu = options_.cpus.front();
     WaitSet* waits = wait_set(0);
     threads_.push_back(
-        start_thread(options_.name, cpu, [this, waits] { run_thread(agents_, waits); }));
+        start_thread(options_.name, cpu, [this, waits] { run_thread(agents_, 0, waits); }));
     return;
   }
   for (std::size_t i = 0; i < agents_.size(); ++i) {
@@ -50,7 +86,7 @@ void AgentRunner::start() {
     Agent* agent = agents_[i];
     WaitSet* waits = wait_set(i);
     threads_.push_back(start_thread(std::string(agent->name()), cpu,
-                                    [this, agent, waits] { run_thread({agent}, waits); }));
+                                    [this, agent, i, waits] { run_thread({agent}, i, waits); }));
   }
 }
 
@@ -68,16 +104,16 @@ void AgentRunner::stop() {
   stopped_ = true;
 }
 
-void AgentRunner::run_thread(const std::vector<Agent*>& agents, WaitSet* waits) {
+void AgentRunner::run_thread(const std::vector<Agent*>& agents, std::size_t first, WaitSet* waits) {
   for (Agent* agent : agents) {
     agent->on_start();
   }
   if (waits != nullptr) {
-    block_loop(agents, *waits);
+    block_loop(agents, first, *waits);
   } else if (options_.idle == IdleMode::kSpin) {
-    poll_loop(agents, SpinIdleStrategy{});
+    poll_loop(agents, first, SpinIdleStrategy{});
   } else {
-    poll_loop(agents, BackoffIdleStrategy{options_.backoff});
+    poll_loop(agents, first, BackoffIdleStrategy{options_.backoff});
   }
   for (Agent* agent : agents) {
     agent->on_stop();
@@ -85,13 +121,10 @@ void AgentRunner::run_thread(const std::vector<Agent*>& agents, WaitSet* waits) 
 }
 
 template <typename Idle>
-void AgentRunner::poll_loop(const std::vector<Agent*>& agents, Idle idle) {
+void AgentRunner::poll_loop(const std::vector<Agent*>& agents, std::size_t first, Idle idle) {
   std::uint64_t idle_passes = 0;
   while (!stop_requested_.load(std::memory_order_acquire)) {
-    int work = 0;
-    for (Agent* agent : agents) {
-      work += agent->poll();
-    }
+    const int work = pass(agents, first);
     if (work == 0)
       ++idle_passes;
     idle.idle(work);
@@ -100,18 +133,12 @@ void AgentRunner::poll_loop(const std::vector<Agent*>& agents, Idle idle) {
 }
 
 // docs/architecture.md, Block idle strategy.
-void AgentRunner::block_loop(const std::vector<Agent*>& agents, WaitSet& waits) {
+void AgentRunner::block_loop(const std::vector<Agent*>& agents, std::size_t first, WaitSet& waits) {
   for (Agent* agent : agents) {
     agent->on_wait_set(waits);
   }
   WakeSignal& signal = waits.signal();
-  const auto pass = [&agents] {
-    int work = 0;
-    for (Agent* agent : agents) {
-      work += agent->poll();
-    }
-    return work;
-  };
+  const auto pass = [this, &agents, first] { return this->pass(agents, first); };
   const auto max_park =
       static_cast<std::uint64_t>(std::max<std::int64_t>(options_.max_park.count(), 0));
   std::uint64_t idle_passes = 0;

@@ -13,6 +13,7 @@
 #include "common/concurrent/agent.h"
 #include "common/concurrent/idle_strategy.h"
 #include "common/concurrent/wait_set.h"
+#include "common/stats/stage_costs.h"
 
 namespace llt::common {
 
@@ -47,6 +48,10 @@ struct RunnerOptions {
   std::chrono::nanoseconds max_park = std::chrono::milliseconds(1);
   std::vector<int> cpus;        // empty: no pinning
   std::string name = "agents";  // thread name prefix
+  // Not null (--stage-costs): each agent's polls are timed into a stage named after it, added
+  // by the runner's constructor (docs/architecture.md, Stage costs). Borrowed; outlives the
+  // runner.
+  StageCosts* stage_costs = nullptr;
 };
 
 // Runs agents on threads until stop(). The agents are borrowed and must outlive the runner.
@@ -82,14 +87,23 @@ class AgentRunner {
   [[nodiscard]] std::uint64_t wakeups() const noexcept {
     return wakeups_.load(std::memory_order_relaxed);
   }
+  // With stage costs: the stage of `agent` (one of the runner's); StageCosts::kNoParent
+  // without, or for an agent that is not the runner's.
+  [[nodiscard]] StageCosts::Stage stage_of(const Agent* agent) const noexcept;
 
  private:
-  void run_thread(const std::vector<Agent*>& agents, WaitSet* waits);
+  // `agents` are agents_[first], agents_[first + 1], ...: a thread's share.
+  void run_thread(const std::vector<Agent*>& agents, std::size_t first, WaitSet* waits);
   template <typename Idle>
-  void poll_loop(const std::vector<Agent*>& agents, Idle idle);
-  void block_loop(const std::vector<Agent*>& agents, WaitSet& waits);
+  void poll_loop(const std::vector<Agent*>& agents, std::size_t first, Idle idle);
+  void block_loop(const std::vector<Agent*>& agents, std::size_t first, WaitSet& waits);
+  // One poll of every agent in `agents`; returns the work they did. Timed into their stages
+  // when stage costs are on.
+  int pass(const std::vector<Agent*>& agents, std::size_t first) noexcept;
 
   std::vector<Agent*> agents_;
+  // With stage costs, by the agent's index in agents_.
+  std::vector<StageCosts::Stage> stages_;
   RunnerOptions options_;
   std::vector<std::thread> threads_;
   std::atomic<bool> stop_requested_{false};

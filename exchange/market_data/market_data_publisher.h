@@ -13,6 +13,7 @@
 #include "common/net/mcast_socket.h"
 #include "common/net/socket_address.h"
 #include "common/stats/latency_histogram.h"
+#include "common/stats/stage_costs.h"
 #include "common/time/tsc_clock.h"
 #include "exchange/exchange_messages.h"
 #include "exchange/market_data/datagram_sender.h"
@@ -108,6 +109,16 @@ class BasicMarketDataPublisher final : public common::Agent {
   // from (docs/protocol.md, Market data replay); nullptr: none. Borrowed, must outlive the
   // publisher's use of it.
   void set_replay_ring(MdReplayRing* ring) noexcept { replay_ring_ = ring; }
+  // Start-up, before the agents run (--stage-costs): the datagram sends and the replay ring's
+  // writes are timed into stages under `parent` (the runner's stage of this agent). `costs`
+  // must outlive the publisher's thread.
+  void set_stage_costs(common::StageCosts* costs, common::StageCosts::Stage parent) {
+    stage_costs_ = costs;
+    if (costs != nullptr) {
+      send_stage_ = costs->add("datagrams: send", parent);
+      ring_stage_ = costs->add("replay ring: write", parent);
+    }
+  }
 
   // The idle period before the first heartbeat counts from here.
   void on_start() override { last_send_ticks_ = clock_.now_ticks(); }
@@ -213,7 +224,11 @@ class BasicMarketDataPublisher final : public common::Agent {
   // Sends the batch. Returns false on kWouldBlock: the batch stays, numbers unchanged, for the
   // next poll. Otherwise it is done with (sent, or counted lost on an error) and emptied.
   [[nodiscard]] bool flush() noexcept {
+    const std::uint64_t send_begin = stage_costs_ != nullptr ? stage_costs_->now() : 0;
     const common::IoResult result = sender_.send(batch_.data(), batch_size_ * sizeof(MarketUpdate));
+    if (LLT_UNLIKELY(stage_costs_ != nullptr)) {
+      stage_costs_->record(send_stage_, stage_costs_->now() - send_begin, result.ok());
+    }
     if (LLT_UNLIKELY(result.status == common::IoStatus::kWouldBlock)) {
       send_retries_.add();
       return false;
@@ -233,12 +248,16 @@ class BasicMarketDataPublisher final : public common::Agent {
       last_send_error_ = result.error;
     }
     if (replay_ring_ != nullptr) {
+      const std::uint64_t ring_begin = stage_costs_ != nullptr ? stage_costs_->now() : 0;
       const SeqNum last = batch_[batch_size_ - 1].seq_num;
       replay_ring_->claim(last);
       for (std::size_t i = 0; i < batch_size_; ++i) {
         replay_ring_->write(batch_[i]);
       }
       replay_ring_->publish(last);
+      if (LLT_UNLIKELY(stage_costs_ != nullptr)) {
+        stage_costs_->record(ring_stage_, stage_costs_->now() - ring_begin, true);
+      }
     }
     last_send_ticks_ = now;
     batch_size_ = 0;
@@ -283,6 +302,9 @@ class BasicMarketDataPublisher final : public common::Agent {
   std::array<std::uint64_t, kMaxUpdatesPerDatagram> batch_engine_ticks_{};
   common::LatencyHistogram latency_;
   MdReplayRing* replay_ring_ = nullptr;
+  common::StageCosts* stage_costs_ = nullptr;  // --stage-costs
+  common::StageCosts::Stage send_stage_ = 0;
+  common::StageCosts::Stage ring_stage_ = 0;
 
   // Read by other threads (status line): kept off the lines the hot fields live on.
   alignas(common::kCacheLineSize) common::SingleWriterCounter updates_published_;

@@ -68,30 +68,73 @@ OrderServer::~OrderServer() = default;
 
 int OrderServer::poll() {
   now_ = clock_.now_ticks();
-  int work = drain_responses();
+  send_stage_ = stages_.send;
+  int work = routed(stages_.route);
   work += flush_dirty();
-  work += process_backlog();
-  Events events{*this};
-  work += server_.poll(events);
-  work += release_requests();
-  now_ = clock_.now_ticks();
-  if (now_ - last_sweep_ticks_ >= sweep_interval_ticks_) {
-    last_sweep_ticks_ = now_;
-    work += sweep_timers();
-  }
-  if (!closing_.empty()) {
-    work += sweep_closing();
-  }
+  work += timed(stages_.reads, [this] {
+    int done = process_backlog();
+    Events events{*this};
+    done += server_.poll(events);
+    return done;
+  });
+  work += timed(stages_.release, [this] { return release_requests(); });
+  work += timed(stages_.timers, [this] {
+    int done = 0;
+    now_ = clock_.now_ticks();
+    if (now_ - last_sweep_ticks_ >= sweep_interval_ticks_) {
+      last_sweep_ticks_ = now_;
+      done += sweep_timers();
+    }
+    if (!closing_.empty()) {
+      done += sweep_closing();
+    }
+    return done;
+  });
   work += flush_dirty();
   if (!replaying_.empty()) {
-    work += pump_replays();
+    work += timed(stages_.timers, [this] { return pump_replays(); });
   }
   return work;
 }
 
 int OrderServer::send_responses() noexcept {
   now_ = clock_.now_ticks();
-  return drain_responses() + flush_dirty();
+  send_stage_ = stages_.sender_send;
+  const int work = routed(stages_.sender_route);
+  return work + flush_dirty();
+}
+
+int OrderServer::routed(common::StageCosts::Stage stage) noexcept {
+  if (LLT_LIKELY(stage_costs_ == nullptr)) {
+    return drain_responses();
+  }
+  // The send() calls of full batches made while routing are the send stage's, not this one's.
+  const std::uint64_t sends_before = send_ticks_;
+  const std::uint64_t before = stage_costs_->now();
+  const int work = drain_responses();
+  const std::uint64_t took = stage_costs_->now() - before - (send_ticks_ - sends_before);
+  stage_costs_->record(stage, took, work > 0);
+  return work;
+}
+
+void OrderServer::set_stage_costs(common::StageCosts* costs, common::StageCosts::Stage server,
+                                  common::StageCosts::Stage sender) {
+  stage_costs_ = costs;
+  if (costs == nullptr) {
+    return;
+  }
+  stages_.route = costs->add("responses: route, number, keep", server);
+  stages_.send = costs->add("responses: send() calls", server);
+  stages_.reads = costs->add("requests: epoll, read, decode, session rules", server);
+  stages_.release = costs->add("requests: sequencer release (journal, queue)", server);
+  stages_.timers = costs->add("timers, closing sessions, replays", server);
+  if (sender != common::StageCosts::kNoParent) {
+    stages_.sender_route = costs->add("responses: route, number, keep", sender);
+    stages_.sender_send = costs->add("responses: send() calls", sender);
+  } else {
+    stages_.sender_route = stages_.route;
+    stages_.sender_send = stages_.send;
+  }
 }
 
 // The private members below are reached only from poll(), in this unit; `inline` keeps the
@@ -428,6 +471,7 @@ inline bool OrderServer::flush_session(ConnectionId id, SessionSlot& slot) noexc
   if (LLT_UNLIKELY(connection == nullptr)) {
     return false;
   }
+  const std::uint64_t send_begin = stage_costs_ != nullptr ? stage_costs_->now() : 0;
   common::IoResult result =
       connection->send(slot.stage.data(), std::size_t{staged} * sizeof(ClientResponse));
   std::uint32_t sent = result.ok() ? staged : 0;
@@ -438,6 +482,11 @@ inline bool OrderServer::flush_session(ConnectionId id, SessionSlot& slot) noexc
         break;
       }
     }
+  }
+  if (LLT_UNLIKELY(stage_costs_ != nullptr)) {
+    const std::uint64_t took = stage_costs_->now() - send_begin;
+    send_ticks_ += took;
+    stage_costs_->record(send_stage_, took, sent > 0);
   }
   record_sent(slot, sent);
   if (LLT_LIKELY(sent == staged)) {

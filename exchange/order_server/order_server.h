@@ -12,10 +12,12 @@
 #include "common/concurrent/single_writer_counter.h"
 #include "common/containers/fixed_hash_map.h"
 #include "common/containers/id_list.h"
+#include "common/error.h"
 #include "common/logging/logger.h"
 #include "common/net/tcp_connection.h"
 #include "common/net/tcp_server.h"
 #include "common/stats/latency_histogram.h"
+#include "common/stats/stage_costs.h"
 #include "common/time/tsc_clock.h"
 #include "exchange/exchange_messages.h"
 #include "exchange/order_server/client_streams.h"
@@ -131,6 +133,12 @@ class OrderServer final : public common::Agent {
   // as raw values into this thread's log queue (formatted on the logger's thread). It must
   // outlive the server's thread.
   void set_logger(common::Logger* logger) noexcept { logger_ = logger; }
+  // Start-up, before the agents run (--stage-costs): the parts of poll() are timed into stages
+  // under `server` (the runner's stage of this agent), and those of send_responses() under
+  // `sender` (the ResponseSender's; StageCosts::kNoParent when there is none). `costs` must
+  // outlive the server's thread.
+  void set_stage_costs(common::StageCosts* costs, common::StageCosts::Stage server,
+                       common::StageCosts::Stage sender);
 
   // --- Start-up recovery (docs/recovery.md), before the agents run, on the starting thread ---
   // The streams, for the replay of the journal and a snapshot's restore (ClientStreams::
@@ -296,6 +304,36 @@ class OrderServer final : public common::Agent {
   std::uint64_t last_sweep_ticks_ = 0;
   std::uint64_t percentiles_interval_ticks_ = 0;
   std::uint64_t next_percentiles_ticks_ = 0;
+  // Runs one part of a poll, timed into `stage` when stage costs are on. Returns its work.
+  template <typename Part>
+  int timed(common::StageCosts::Stage stage, Part part) noexcept {
+    if (LLT_LIKELY(stage_costs_ == nullptr)) {
+      return part();
+    }
+    const std::uint64_t before = stage_costs_->now();
+    const int work = part();
+    stage_costs_->record(stage, stage_costs_->now() - before, work > 0);
+    return work;
+  }
+  // drain_responses(), timed into `stage` less the send() calls it made (--stage-costs).
+  int routed(common::StageCosts::Stage stage) noexcept;
+  // The parts' stages (--stage-costs), of poll() and of send_responses().
+  struct PartStages {
+    common::StageCosts::Stage route = 0;
+    common::StageCosts::Stage send = 0;
+    common::StageCosts::Stage reads = 0;
+    common::StageCosts::Stage release = 0;
+    common::StageCosts::Stage timers = 0;
+    common::StageCosts::Stage sender_route = 0;
+    common::StageCosts::Stage sender_send = 0;
+  };
+  common::StageCosts* stage_costs_ = nullptr;
+  PartStages stages_;
+  // The stage of the send() calls of the phase under way (poll's or send_responses'), and
+  // the ticks every send() call took so far.
+  common::StageCosts::Stage send_stage_ = 0;
+  std::uint64_t send_ticks_ = 0;
+
   std::uint64_t now_ = 0;  // the current phase's clock reading
   common::TcpServer server_;
   std::uint16_t port_ = 0;

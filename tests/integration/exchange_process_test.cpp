@@ -2,14 +2,17 @@
 // and a clean stop on SIGINT and SIGTERM with the latency table.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <iterator>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <unistd.h>
@@ -121,6 +124,20 @@ std::optional<std::uint64_t> last_line_number(const std::string& out, const std:
   return std::stoull(out.substr(at + label.size() + 2));
 }
 
+// The busy runs (the second figure) of the --stage-costs table's row that starts with `row`
+// (a newline, the indented stage name and a space).
+std::optional<std::uint64_t> stage_busy_runs(const std::string& out, const std::string& row) {
+  const std::size_t at = out.find(row);
+  if (at == std::string::npos)
+    return std::nullopt;
+  std::istringstream figures(out.substr(at + row.size(), out.find('\n', at + 1) - at));
+  double busy_ms = 0;
+  std::uint64_t runs = 0;
+  if (!(figures >> busy_ms >> runs))
+    return std::nullopt;
+  return runs;
+}
+
 // Two clients trade through the executable; a subscriber sees the trade; SIGINT stops it
 // cleanly with the per-hop latency table and the summary JSON (--summary-json).
 void serve_a_trade_then_stop_with(int signo, const std::vector<std::string>& mode) {
@@ -167,6 +184,29 @@ void serve_a_trade_then_stop_with(int signo, const std::vector<std::string>& mod
   EXPECT_NE(out.find("tcp_read_to_response_sent"), std::string::npos) << out;
   EXPECT_NE(out.find("engine_in_to_update_published"), std::string::npos) << out;
   EXPECT_NE(out.find("exchange: stopped"), std::string::npos) << out;
+  const bool stage_costs = std::find(mode.begin(), mode.end(), "--stage-costs") != mode.end();
+  EXPECT_EQ(out.find("exchange: stage costs") != std::string::npos, stage_costs) << out;
+  if (stage_costs) {
+    // The agents' rows and their parts (in shared threading the responses are routed and
+    // sent by order_server_responses): the requests were read, routed and answered, and
+    // market data sent, each in some working poll.
+    const std::vector<std::pair<std::string, std::string>> rows{
+        {"", "\norder_server "},
+        {"\norder_server ", "\n  requests: epoll, read, decode, session rules "},
+        {"\norder_server_responses ", "\n  responses: route, number, keep "},
+        {"\norder_server_responses ", "\n  responses: send() calls "},
+        {"", "\nmatching_engine "},
+        {"", "\nmarket_data_publisher "},
+        {"\nmarket_data_publisher ", "\n  datagrams: send "},
+        {"", "\nsnapshot_synthesizer "}};
+    for (const auto& [under, row] : rows) {
+      const std::size_t from = under.empty() ? 0 : out.find(under);
+      ASSERT_NE(from, std::string::npos) << "no row" << under << " in:\n" << out;
+      const auto busy_runs = stage_busy_runs(out.substr(from), row);
+      ASSERT_TRUE(busy_runs.has_value()) << "no row" << row << " in:\n" << out;
+      EXPECT_GT(*busy_runs, 0U) << row << "\n" << out;
+    }
+  }
 
   std::string error;
   const auto summary = test::JsonReader::parse_file(summary_path, &error);
@@ -212,6 +252,12 @@ void serve_a_trade_then_stop_with(int signo, const std::vector<std::string>& mod
 
 TEST(ExchangeProcess, serves_a_trade_and_stops_cleanly_on_sigint) {
   serve_a_trade_then_stop_with(SIGINT, {});
+}
+
+// --stage-costs: the exit prints where the agents' time went, the order server's and the
+// publisher's parts under them.
+TEST(ExchangeProcess, serves_a_trade_with_stage_costs_and_prints_where_the_time_went) {
+  serve_a_trade_then_stop_with(SIGTERM, {"--stage-costs"});
 }
 
 // Backoff, not spin: four spinning threads would starve the other tests on a 2-core machine.

@@ -6,7 +6,9 @@
 #include <chrono>
 #include <set>
 #include <stdexcept>
+#include <string>
 #include <thread>
+#include <utility>
 
 #include "common/concurrent/spsc_queue.h"
 #include "tests/support/wait_for.h"
@@ -134,6 +136,71 @@ TEST(AgentRunner, stop_is_idempotent_and_start_twice_throws) {
 
 TEST(AgentRunner, rejects_a_null_agent) {
   EXPECT_THROW(AgentRunner({nullptr}, RunnerOptions{}), std::invalid_argument);
+}
+
+// Works on its first `busy` polls, then finds nothing; counts its polls.
+class CountedAgent final : public Agent {
+ public:
+  CountedAgent(std::string name, int busy) : name_(std::move(name)), busy_(busy) {}
+  int poll() override {
+    const int done = polls.load(std::memory_order_relaxed) < busy_ ? 1 : 0;
+    polls.fetch_add(1, std::memory_order_relaxed);
+    return done;
+  }
+  std::string_view name() const override { return name_; }
+
+  std::atomic<int> polls{0};
+
+ private:
+  std::string name_;
+  int busy_;
+};
+
+// With stage costs, every poll of every agent is recorded in the agent's stage: the working
+// ones apart from the idle ones, whatever the threading and idle strategy.
+void expect_every_poll_timed(ThreadingMode threading, IdleMode idle) {
+  StageCosts costs;
+  CountedAgent first("first", 50);
+  CountedAgent second("second", 20);
+  RunnerOptions options;
+  options.threading = threading;
+  options.idle = idle;
+  options.stage_costs = &costs;
+  AgentRunner runner({&first, &second}, options);
+  ASSERT_EQ(costs.size(), 2U);
+  const StageCosts::Stage a = runner.stage_of(&first);
+  const StageCosts::Stage b = runner.stage_of(&second);
+  EXPECT_EQ(costs.name(a), "first");
+  EXPECT_EQ(costs.name(b), "second");
+  EXPECT_EQ(costs.parent(a), StageCosts::kNoParent);
+  runner.start();
+  EXPECT_TRUE(
+      wait_for([&] { return first.polls.load() > 60 && second.polls.load() > 30; }, 30000ms));
+  runner.stop();
+  EXPECT_EQ(costs.busy_runs(a), 50U);
+  EXPECT_EQ(costs.busy_runs(b), 20U);
+  EXPECT_EQ(costs.busy_runs(a) + costs.idle_runs(a), static_cast<std::uint64_t>(first.polls));
+  EXPECT_EQ(costs.busy_runs(b) + costs.idle_runs(b), static_cast<std::uint64_t>(second.polls));
+  EXPECT_GT(costs.busy_ticks(a), 0U);
+  EXPECT_GT(costs.idle_ticks(b), 0U);
+}
+
+TEST(AgentRunner, stage_costs_time_every_poll_in_shared_threading) {
+  expect_every_poll_timed(ThreadingMode::kShared, IdleMode::kBackoff);
+}
+
+TEST(AgentRunner, stage_costs_time_every_poll_in_dedicated_threading) {
+  expect_every_poll_timed(ThreadingMode::kDedicated, IdleMode::kSpin);
+}
+
+TEST(AgentRunner, stage_costs_time_every_poll_with_the_block_idle_strategy) {
+  expect_every_poll_timed(ThreadingMode::kShared, IdleMode::kBlock);
+}
+
+TEST(AgentRunner, without_stage_costs_no_agent_has_a_stage) {
+  CountedAgent agent("agent", 1);
+  AgentRunner runner({&agent}, RunnerOptions{});
+  EXPECT_EQ(runner.stage_of(&agent), StageCosts::kNoParent);
 }
 
 TEST(AgentRunner, parses_mode_names) {
