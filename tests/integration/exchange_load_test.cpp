@@ -178,9 +178,10 @@ TEST(ExchangeLoad, answers_every_one_of_100k_requests_once_with_flat_memory) {
       << ring_kib << " KiB of it";
 #endif
 
-  EXPECT_TRUE(exchange.wait_for_output("requests 1000", 5s)) << exchange.stdout_text();
+  EXPECT_TRUE(exchange.wait_for_output("requests 1000", test::kStartupLimit))
+      << exchange.stdout_text();
   exchange.signal(SIGINT);
-  EXPECT_EQ(exchange.wait_exit(5s), 0);
+  EXPECT_EQ(exchange.wait_exit(test::kStartupLimit), 0);
   std::printf("exchange RSS after warm-up %llu KiB, at the end %llu KiB\n",
               static_cast<unsigned long long>(warm_rss), static_cast<unsigned long long>(end_rss));
 }

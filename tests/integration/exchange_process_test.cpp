@@ -79,7 +79,7 @@ TEST(ExchangeProcess, refuses_bad_flags_naming_the_flag_and_exits_non_zero) {
   };
   for (const auto& [args, flag] : cases) {
     ChildProcess exchange(kExchange, args);
-    const auto code = exchange.wait_exit(5s);
+    const auto code = exchange.wait_exit(test::kStartupLimit);
     ASSERT_TRUE(code.has_value()) << flag << ": still running";
     EXPECT_EQ(*code, 2) << flag;
     // One format for every bad flag: "<program>: <flag>: <reason>".
@@ -92,7 +92,7 @@ TEST(ExchangeProcess, refuses_bad_flags_naming_the_flag_and_exits_non_zero) {
 
 TEST(ExchangeProcess, help_lists_the_flags_and_exits_zero) {
   ChildProcess exchange(kExchange, {"--help"});
-  ASSERT_EQ(exchange.wait_exit(5s), 0);
+  ASSERT_EQ(exchange.wait_exit(test::kStartupLimit), 0);
   for (const char* flag :
        {"--port", "--multicast-addr", "--tickers", "--interface", "--ttl", "--threading", "--idle",
         "--latency-csv", "--summary-json", "--stats-csv", "--stats-csv-interval-ms"}) {
@@ -105,7 +105,7 @@ TEST(ExchangeProcess, reports_a_port_in_use_and_exits_non_zero) {
   options.port = 0;
   common::TcpServer holder(options);
   ChildProcess exchange(kExchange, exchange_args(holder.port(), md_random_channel()));
-  const auto code = exchange.wait_exit(5s);
+  const auto code = exchange.wait_exit(test::kStartupLimit);
   ASSERT_TRUE(code.has_value());
   EXPECT_EQ(*code, 1);
   EXPECT_NE(exchange.stderr_text().find("Address already in use"), std::string::npos)
@@ -177,7 +177,7 @@ void serve_a_trade_then_stop_with(int signo, const std::vector<std::string>& mod
   EXPECT_TRUE(subscriber.books().at(1).orders().empty());
 
   exchange.signal(signo);
-  const auto code = exchange.wait_exit(5s);
+  const auto code = exchange.wait_exit(test::kStartupLimit);
   ASSERT_TRUE(code.has_value()) << "did not stop";
   EXPECT_EQ(*code, 0) << exchange.stderr_text();
   const std::string out = exchange.stdout_text();
@@ -284,7 +284,7 @@ TEST(ExchangeProcess, publishes_the_cancels_of_a_disconnected_client_and_logs_to
   EXPECT_TRUE(subscriber.books().at(2).orders().empty());
 
   exchange.signal(SIGINT);
-  EXPECT_EQ(exchange.wait_exit(5s), 0);
+  EXPECT_EQ(exchange.wait_exit(test::kStartupLimit), 0);
   std::ifstream log(log_path);
   const std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
   std::remove(log_path.c_str());
@@ -304,7 +304,7 @@ TEST(ExchangeProcess, reports_an_unwritable_exit_file_and_still_writes_the_other
                                                   summary_path, "--stats-interval", "0"}));
   ASSERT_NE(test::exchange_port(exchange), 0) << exchange.stderr_text();
   exchange.signal(SIGTERM);
-  const auto code = exchange.wait_exit(5s);
+  const auto code = exchange.wait_exit(test::kStartupLimit);
   ASSERT_TRUE(code.has_value()) << "did not stop";
   EXPECT_EQ(*code, 1);
   const std::string err = exchange.stderr_text();
@@ -320,7 +320,7 @@ TEST(ExchangeProcess, reports_an_unwritable_exit_file_and_still_writes_the_other
 TEST(ExchangeProcess, refuses_to_start_when_the_stats_csv_cannot_be_written) {
   const std::string bad_csv = "/nonexistent-llt-dir/stats.csv";
   ChildProcess exchange(kExchange, exchange_args(0, md_random_channel(), {"--stats-csv", bad_csv}));
-  const auto code = exchange.wait_exit(5s);
+  const auto code = exchange.wait_exit(test::kStartupLimit);
   ASSERT_TRUE(code.has_value()) << "still running";
   EXPECT_EQ(*code, 1);
   EXPECT_NE(exchange.stderr_text().find("exchange: --stats-csv: cannot write " + bad_csv),
@@ -339,9 +339,10 @@ TEST(ExchangeProcess, prints_a_status_line_every_stats_interval) {
   ASSERT_TRUE(log_on(client));
   ASSERT_TRUE(client.send(client.new_order(2, 1, Side::kSell, 12'000, 3)));
   ASSERT_TRUE(receive_response(client, ClientResponseType::kAccepted));
-  EXPECT_TRUE(exchange.wait_for_output("resting [1:0 2:1]", 5s)) << exchange.stdout_text();
+  EXPECT_TRUE(exchange.wait_for_output("resting [1:0 2:1]", test::kStartupLimit))
+      << exchange.stdout_text();
   exchange.signal(SIGINT);
-  EXPECT_EQ(exchange.wait_exit(5s), 0);
+  EXPECT_EQ(exchange.wait_exit(test::kStartupLimit), 0);
 }
 
 }  // namespace

@@ -266,7 +266,7 @@ TEST(TradingProcess, refuses_bad_flags_naming_the_flag_and_exits_non_zero) {
   };
   for (const auto& [args, flag] : cases) {
     ChildProcess trading(kTrading, args);
-    const auto code = trading.wait_exit(5s);
+    const auto code = trading.wait_exit(test::kStartupLimit);
     ASSERT_TRUE(code.has_value()) << flag << ": still running";
     EXPECT_EQ(*code, 2) << flag;
     // One format for every bad flag: "<program>: <flag>: <reason>".
@@ -274,7 +274,7 @@ TEST(TradingProcess, refuses_bad_flags_naming_the_flag_and_exits_non_zero) {
         << flag << ": " << trading.stderr_text();
   }
   ChildProcess help(kTrading, {"--help"});
-  ASSERT_EQ(help.wait_exit(5s), 0);
+  ASSERT_EQ(help.wait_exit(test::kStartupLimit), 0);
   EXPECT_NE(help.stdout_text().find("--signal-threshold"), std::string::npos);
 }
 
@@ -549,7 +549,7 @@ void trade_and_check_against_the_exchange(const std::vector<std::string>& taker_
 
   // The exchange's own snapshot, taken after every client left, matches the recording.
   test::MdSubscriber late(md, test::MdSubscriber::Mode::kRecover);
-  ASSERT_TRUE(late.poll_until([&] { return late.recoveries() > 0; }, 5s));
+  ASSERT_TRUE(late.poll_until([&] { return late.recoveries() > 0; }, 30s));
   const SeqNum snapshot_seq = late.recovered_from()->last_incremental_seq;
   const auto at_snapshot = recorder.books_at(snapshot_seq);
   ASSERT_TRUE(at_snapshot.has_value()) << "recording misses updates up to " << snapshot_seq;
