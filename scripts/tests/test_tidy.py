@@ -223,11 +223,13 @@ class CheckFilesTest(unittest.TestCase):
                                                     results[file].seconds))
 
     def test_a_file_past_the_timeout_fails_and_its_process_group_is_killed(self):
-        results, lines = self.check(["common/hang.cpp", "common/ok.cpp"], timeout=1)
+        # 5 s: time for the fake to start its child and write both pid files first, also on a
+        # loaded machine.
+        results, lines = self.check(["common/hang.cpp", "common/ok.cpp"], timeout=5)
         self.assertTrue(results["common/ok.cpp"].ok)
         self.assertFalse(results["common/hang.cpp"].ok)
-        self.assertIn("timed out after 1 s on common/hang.cpp", results["common/hang.cpp"].log)
-        self.assertIn(tidy.result_line(False, "common/hang.cpp", 1), lines)
+        self.assertIn("timed out after 5 s on common/hang.cpp", results["common/hang.cpp"].log)
+        self.assertIn(tidy.result_line(False, "common/hang.cpp", 5), lines)
         for name in ("hang.cpp.pid", "hang.cpp.child"):
             with open(os.path.join(self.pids, name)) as f:
                 pid = int(f.read())
