@@ -14,6 +14,11 @@
 //                      items_per_second)
 //   mixed_replay_v2    the same with every order type: about 20% MODIFY and 10% IOC
 //   mixed_replay*_latency  the same replays with every request timed
+//   fresh_books        a 2M-request steady stream (about 4,800 resting orders over 113 levels;
+//                      60% adds, 35% cancels, 5% aggressive IOC) replayed into 15 fresh books
+//                      in turn, each through the bare OrderBook and through Matcher::process:
+//                      min/median/max ns per request over the books (how much a book's speed
+//                      depends on where its arrays landed), and what the matcher layer adds
 // Per-request percentiles come from a second, separately timed pass with two clock reads per
 // request; the reads' own cost (measured at start-up) is subtracted. The summary at the end
 // gives, per operation, the median over batches of the mean ns per request of the main loop
@@ -36,6 +41,8 @@
 #include "common/stats/latency_histogram.h"
 #include "common/time/tsc_clock.h"
 #include "exchange/matcher/matcher.h"
+#include "exchange/matcher/order_book.h"
+#include "exchange/matcher/order_id_index.h"
 #include "tests/support/book_events.h"
 #include "tests/support/order_flow_generator.h"
 #include "tests/support/reference_book.h"
@@ -441,6 +448,219 @@ void mixed_replay_latency(benchmark::State& state, Mix mix, const char* impl) {
   s.p99_ns = static_cast<double>(histogram->percentile(99));
 }
 
+// --- fresh_books ---
+
+// The steady stream: one ticker, eight clients numbering their orders upwards. Adds rest 1-56
+// ticks from the middle on their side (113 levels), cancels take a random live order, and an
+// aggressive order is an IOC crossing a few ticks into the other side (so the book stays
+// around its middle). Once 4,800 orders rest, an add gives way to a cancel. Recorded once,
+// through a matcher, so orders that filled are not cancelled later.
+std::vector<ClientRequest> record_steady_flow() {
+  constexpr std::size_t kRequests = 2'000'000;
+  constexpr std::size_t kTargetResting = 4'800;
+  constexpr Price kSteadyMid = 10'000;
+  struct Live {
+    ClientId client;
+    OrderId id;
+  };
+  llt::test::SplitMix64 rng(2024);
+  llt::test::RecordingHandler recorder;
+  auto matcher = std::make_unique<llt::exchange::Matcher<llt::test::RecordingHandler>>(
+      std::vector<TickerId>{1}, book_options(), recorder);
+  std::vector<Live> live;
+  std::map<std::pair<ClientId, OrderId>, std::size_t> where;  // key -> index in live
+  std::vector<OrderId> next_id(9, 1);
+  std::vector<ClientRequest> requests;
+  requests.reserve(kRequests);
+  const auto forget = [&](ClientId client, OrderId id) {
+    const auto it = where.find({client, id});
+    if (it == where.end()) {
+      return;
+    }
+    const std::size_t at = it->second;
+    where.erase(it);
+    if (at + 1 != live.size()) {
+      live[at] = live.back();
+      where[{live[at].client, live[at].id}] = at;
+    }
+    live.pop_back();
+  };
+  while (requests.size() < kRequests) {
+    const std::uint64_t roll = rng.below(100);
+    const auto client = static_cast<ClientId>(1 + rng.below(8));
+    const Side side = rng.below(2) == 0 ? Side::kBuy : Side::kSell;
+    ClientRequest r;
+    if (roll < 5) {
+      r = make(ClientRequestType::kNew, client, next_id[client]++, side,
+               side == Side::kBuy ? kSteadyMid + 8 : kSteadyMid - 8,
+               static_cast<Qty>(1 + rng.below(500)));
+      r.tif = llt::exchange::TimeInForce::kIoc;
+    } else if (!live.empty() && (roll < 40 || live.size() >= kTargetResting)) {
+      const Live victim = live[rng.below(live.size())];
+      r = make(ClientRequestType::kCancel, victim.client, victim.id, Side::kInvalid, 0, 0);
+      forget(victim.client, victim.id);
+    } else {
+      const auto offset = static_cast<Price>(1 + rng.below(side == Side::kBuy ? 56 : 57));
+      r = make(ClientRequestType::kNew, client, next_id[client]++, side,
+               side == Side::kBuy ? kSteadyMid - offset : kSteadyMid + offset,
+               static_cast<Qty>(1 + rng.below(100)));
+      const OrderId id = r.order_id;
+      where[{client, id}] = live.size();
+      live.push_back(Live{client, id});
+    }
+    requests.push_back(r);
+    recorder.events.clear();
+    (void)matcher->process(r);
+    for (const llt::test::BookEvent& event : recorder.events) {
+      const auto* response = std::get_if<ClientResponse>(&event);
+      if (response != nullptr && response->msg_type == llt::exchange::ClientResponseType::kFilled &&
+          response->leaves_qty == 0) {
+        forget(response->client_id, response->client_order_id);
+      }
+    }
+  }
+  return requests;
+}
+
+const std::vector<ClientRequest>& steady_flow() {
+  static const std::vector<ClientRequest> flow = record_steady_flow();
+  return flow;
+}
+
+// The book alone: its own id index, the requests handed straight to add() and cancel().
+class BareBook {
+ public:
+  BareBook()
+      : ids_(book_options().max_orders, book_options().hash_seed),
+        book_(1, book_options(), ids_, handler_) {}
+  void process(const ClientRequest& r) {
+    if (r.msg_type == ClientRequestType::kNew) {
+      (void)book_.add(r.client_id, r.order_id, r.side, r.price, r.qty, r.tif, r.flags);
+    } else {
+      (void)book_.cancel(r.client_id, r.order_id);
+    }
+  }
+  [[nodiscard]] std::uint64_t checksum() const { return handler_.sum; }
+  [[nodiscard]] std::size_t order_count() const { return book_.order_count(); }
+
+ private:
+  ChecksumHandler handler_;
+  llt::exchange::OrderIdIndex ids_;
+  llt::exchange::OrderBook<ChecksumHandler> book_;
+};
+
+// The same book behind the matcher (one ticker), as the matching engine runs it.
+class MatcherBook {
+ public:
+  MatcherBook() : matcher_(std::vector<TickerId>{1}, book_options(), handler_) {}
+  void process(const ClientRequest& r) { (void)matcher_.process(r); }
+  [[nodiscard]] std::uint64_t checksum() const { return handler_.sum; }
+  [[nodiscard]] std::size_t order_count() const { return matcher_.book(1)->order_count(); }
+
+ private:
+  ChecksumHandler handler_;
+  llt::exchange::Matcher<ChecksumHandler> matcher_;
+};
+
+constexpr int kFreshBooks = 15;
+
+// Thread CPU ns per request of each fresh book, per path.
+struct FreshBooks {
+  std::vector<double> bare;
+  std::vector<double> matcher;
+  std::size_t resting_at_end = 0;
+};
+FreshBooks& fresh_books_result() {
+  static FreshBooks result;
+  return result;
+}
+
+// One fresh book of the path: built, the stream replayed (timed by thread CPU time), checked
+// against the other path's outcome, destroyed. Two ballast blocks of random sizes (one from the
+// heap, one large enough to be mapped) are held while the book is built, so its arrays do not
+// land where the last book's were.
+template <typename Book>
+double one_fresh_book(const std::vector<ClientRequest>& flow, llt::test::SplitMix64& rng,
+                      std::uint64_t& checksum, std::size_t& resting) {
+  const auto small = std::make_unique<char[]>(16 + rng.below(64 * 1024));
+  const auto large = std::make_unique<char[]>(256 * 1024 + rng.below(2 * 1024 * 1024));
+  benchmark::DoNotOptimize(small.get());
+  benchmark::DoNotOptimize(large.get());
+  auto book = std::make_unique<Book>();
+  const double start = thread_cpu_ns();
+  replay_loop(*book, flow);
+  const double per_request = (thread_cpu_ns() - start) / static_cast<double>(flow.size());
+  checksum = book->checksum();
+  resting = book->order_count();
+  return per_request;
+}
+
+void fresh_books(benchmark::State& state) {
+  llt::bench::pin_to(llt::bench::kMainCpu);
+  const std::vector<ClientRequest>& flow = steady_flow();
+  FreshBooks& result = fresh_books_result();
+  llt::test::SplitMix64 rng(99);
+  for (auto _ : state) {
+    result = FreshBooks{};
+    // The two paths take turns, so a noisy moment of the host falls on both.
+    for (int i = 0; i < kFreshBooks; ++i) {
+      std::uint64_t bare_sum = 0;
+      std::uint64_t matcher_sum = 0;
+      std::size_t bare_resting = 0;
+      std::size_t matcher_resting = 0;
+      result.bare.push_back(one_fresh_book<BareBook>(flow, rng, bare_sum, bare_resting));
+      result.matcher.push_back(
+          one_fresh_book<MatcherBook>(flow, rng, matcher_sum, matcher_resting));
+      if (bare_sum != matcher_sum || bare_resting != matcher_resting) {
+        state.SkipWithError("the bare book and the matcher disagree on the stream's outcome");
+        return;
+      }
+      result.resting_at_end = bare_resting;
+    }
+  }
+  state.counters["bare_median_ns"] = median(result.bare);
+  state.counters["matcher_median_ns"] = median(result.matcher);
+}
+
+void print_fresh_books() {
+  const FreshBooks& result = fresh_books_result();
+  if (result.bare.empty() || result.matcher.empty()) {
+    return;
+  }
+  std::size_t adds = 0;
+  std::size_t iocs = 0;
+  for (const ClientRequest& r : steady_flow()) {
+    adds += r.msg_type == ClientRequestType::kNew && r.tif == llt::exchange::TimeInForce::kGtc;
+    iocs += r.msg_type == ClientRequestType::kNew && r.tif == llt::exchange::TimeInForce::kIoc;
+  }
+  const double total = static_cast<double>(steady_flow().size());
+  std::printf(
+      "\nfresh_books: %zu requests (adds %.1f%%, cancels %.1f%%, aggressive IOC %.1f%%), %zu "
+      "resting at the end; thread CPU ns per request over %zu fresh books each\n",
+      steady_flow().size(), 100.0 * static_cast<double>(adds) / total,
+      100.0 * static_cast<double>(steady_flow().size() - adds - iocs) / total,
+      100.0 * static_cast<double>(iocs) / total, result.resting_at_end, result.bare.size());
+  std::printf("%-28s %8s %8s %8s %8s\n", "path", "min", "median", "max", "max/min");
+  const auto row = [](const char* name, const std::vector<double>& values) {
+    const double lo = *std::min_element(values.begin(), values.end());
+    const double hi = *std::max_element(values.begin(), values.end());
+    std::printf("%-28s %8.1f %8.1f %8.1f %8.2f   each:", name, lo, median(values), hi, hi / lo);
+    for (const double value : values) {
+      std::printf(" %.1f", value);
+    }
+    std::printf("\n");
+    return hi / lo;
+  };
+  const double bare_spread = row("OrderBook (bare)", result.bare);
+  const double matcher_spread = row("Matcher::process", result.matcher);
+  const double layer = median(result.matcher) / median(result.bare);
+  std::printf(
+      "fresh_books targets: matcher/bare median %.2f (<= 1.3: %s); max/min bare %.2f, "
+      "matcher %.2f (< 1.2: %s)\n",
+      layer, layer <= 1.3 ? "met" : "MISSED", bare_spread, matcher_spread,
+      bare_spread < 1.2 && matcher_spread < 1.2 ? "met" : "MISSED");
+}
+
 void register_benchmarks() {
   auto micro_pair = [](const char* group, auto ours, auto reference) {
     benchmark::RegisterBenchmark((std::string(group) + "/ours").c_str(), ours, group, "ours");
@@ -469,6 +689,9 @@ void register_benchmarks() {
         ->Unit(benchmark::kMillisecond)
         ->Iterations(1);
   }
+  benchmark::RegisterBenchmark("fresh_books", fresh_books)
+      ->Unit(benchmark::kMillisecond)
+      ->Iterations(1);
 }
 
 void print_summary() {
@@ -531,5 +754,6 @@ int main(int argc, char** argv) {
   register_benchmarks();
   const int rc = llt::bench::run_and_report(argc, argv);
   print_summary();
+  print_fresh_books();
   return rc;
 }
