@@ -89,28 +89,4 @@ class StageCosts {
   std::size_t size_ = 0;
 };
 
-// Times a scope into a stage when `costs` is not null (the scope's work decides `worked`).
-//
-// Thread contract: the stage's thread only.
-class StageScope {
- public:
-  StageScope(StageCosts* costs, StageCosts::Stage stage) noexcept
-      : costs_(costs), stage_(stage), start_(costs != nullptr ? costs->now() : 0) {}
-  StageScope(const StageScope&) = delete;
-  StageScope& operator=(const StageScope&) = delete;
-  ~StageScope() {
-    if (costs_ != nullptr) {
-      costs_->record(stage_, costs_->now() - start_, worked_);
-    }
-  }
-  // The scope did work (counted with the working runs).
-  void worked(bool did) noexcept { worked_ = did; }
-
- private:
-  StageCosts* costs_;
-  StageCosts::Stage stage_;
-  std::uint64_t start_;
-  bool worked_ = true;
-};
-
 }  // namespace llt::common

@@ -20,20 +20,6 @@ TEST(StageCosts, counts_working_and_idle_runs_apart) {
   EXPECT_EQ(costs.idle_runs(stage), 1U);
 }
 
-TEST(StageCosts, a_scope_records_its_time_once_and_nothing_without_costs) {
-  StageCosts costs;
-  const StageCosts::Stage stage = costs.add("part");
-  {
-    StageScope scope(&costs, stage);
-    scope.worked(false);
-  }
-  { StageScope scope(&costs, stage); }
-  EXPECT_EQ(costs.idle_runs(stage), 1U);
-  EXPECT_EQ(costs.busy_runs(stage), 1U);
-  { StageScope off(nullptr, stage); }
-  EXPECT_EQ(costs.idle_runs(stage) + costs.busy_runs(stage), 2U);
-}
-
 TEST(StageCosts, the_table_shows_parts_under_their_parent_and_the_cost_per_unit) {
   // A clock whose tick is a nanosecond: the figures are exact.
   const TscClock clock(std::chrono::microseconds(1), /*force_fallback=*/true);
