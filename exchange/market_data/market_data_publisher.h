@@ -251,9 +251,7 @@ class BasicMarketDataPublisher final : public common::Agent {
       const std::uint64_t ring_begin = stage_costs_ != nullptr ? stage_costs_->now() : 0;
       const SeqNum last = batch_[batch_size_ - 1].seq_num;
       replay_ring_->claim(last);
-      for (std::size_t i = 0; i < batch_size_; ++i) {
-        replay_ring_->write(batch_[i]);
-      }
+      replay_ring_->write(batch_.data(), batch_size_);
       replay_ring_->publish(last);
       if (LLT_UNLIKELY(stage_costs_ != nullptr)) {
         stage_costs_->record(ring_stage_, stage_costs_->now() - ring_begin, true);

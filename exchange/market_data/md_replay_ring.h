@@ -75,19 +75,28 @@ class MdReplayRing {
     store_fence();  // the streaming stores that follow may not pass it
   }
 
-  // Writer: stores one numbered record (seq_num >= 1, covered by the last claim()), replacing
-  // the one depth numbers older. Readers do not serve it before publish() covers its seq_num.
-  // Records come with contiguous numbers, so the slot is found by stepping from the previous
-  // one (no division on the publisher's path); any other number is placed by seq_num % depth.
-  void write(const MarketUpdate& update) noexcept {
-    std::size_t index = write_index_ + 1 == depth_ ? 0 : write_index_ + 1;
-    if (LLT_UNLIKELY(update.seq_num != write_seq_ + 1)) {
-      index = static_cast<std::size_t>(update.seq_num % depth_);
+  // Writer: stores numbered records (each seq_num >= 1, covered by the last claim()), each
+  // replacing the one depth numbers older. Readers do not serve one before publish() covers its
+  // seq_num. Records come with contiguous numbers, so a slot is found by stepping from the
+  // previous one (no division on the publisher's path); any other number is placed by
+  // seq_num % depth. A batch is written in one call so that the slot and number being stepped
+  // stay in registers: stores to the slots could otherwise alias them.
+  void write(const MarketUpdate* updates, std::size_t count) noexcept {
+    std::size_t index = write_index_;
+    SeqNum seq = write_seq_;
+    for (std::size_t i = 0; i < count; ++i) {
+      const MarketUpdate& update = updates[i];
+      index = index + 1 == depth_ ? 0 : index + 1;
+      if (LLT_UNLIKELY(update.seq_num != seq + 1)) {
+        index = static_cast<std::size_t>(update.seq_num % depth_);
+      }
+      seq = update.seq_num;
+      store_record(slots_[index], update);
     }
     write_index_ = index;
-    write_seq_ = update.seq_num;
-    store_record(slots_[index], update);
+    write_seq_ = seq;
   }
+  void write(const MarketUpdate& update) noexcept { write(&update, 1); }
 
   // Writer, at start-up: the stream is at `last` though the records up to it were not all
   // written here (the exchange resumed its day from a state rather than from every update):
