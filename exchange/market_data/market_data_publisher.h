@@ -224,6 +224,19 @@ class BasicMarketDataPublisher final : public common::Agent {
   // Sends the batch. Returns false on kWouldBlock: the batch stays, numbers unchanged, for the
   // next poll. Otherwise it is done with (sent, or counted lost on an error) and emptied.
   [[nodiscard]] bool flush() noexcept {
+    // The records go into the replay ring before the send() and are published after it: the
+    // ring's streaming stores drain to memory while the kernel sends, so publish()'s fence
+    // finds them written instead of waiting for them. A batch the socket refused is written
+    // again, to the same slots, with the next attempt.
+    const SeqNum last = batch_[batch_size_ - 1].seq_num;
+    if (replay_ring_ != nullptr) {
+      const std::uint64_t ring_begin = stage_costs_ != nullptr ? stage_costs_->now() : 0;
+      replay_ring_->claim(last);
+      replay_ring_->write(batch_.data(), batch_size_);
+      if (LLT_UNLIKELY(stage_costs_ != nullptr)) {
+        stage_costs_->record(ring_stage_, stage_costs_->now() - ring_begin, true);
+      }
+    }
     const std::uint64_t send_begin = stage_costs_ != nullptr ? stage_costs_->now() : 0;
     const common::IoResult result = sender_.send(batch_.data(), batch_size_ * sizeof(MarketUpdate));
     if (LLT_UNLIKELY(stage_costs_ != nullptr)) {
@@ -248,14 +261,7 @@ class BasicMarketDataPublisher final : public common::Agent {
       last_send_error_ = result.error;
     }
     if (replay_ring_ != nullptr) {
-      const std::uint64_t ring_begin = stage_costs_ != nullptr ? stage_costs_->now() : 0;
-      const SeqNum last = batch_[batch_size_ - 1].seq_num;
-      replay_ring_->claim(last);
-      replay_ring_->write(batch_.data(), batch_size_);
       replay_ring_->publish(last);
-      if (LLT_UNLIKELY(stage_costs_ != nullptr)) {
-        stage_costs_->record(ring_stage_, stage_costs_->now() - ring_begin, true);
-      }
     }
     last_send_ticks_ = now;
     batch_size_ = 0;
