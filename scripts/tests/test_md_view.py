@@ -227,7 +227,11 @@ class RecordingTest(unittest.TestCase):
             recorder = threading.Thread(target=md_record.record, args=(opts, stop.is_set))
             recorder.start()
             try:
-                time.sleep(0.3)  # the recorder has joined
+                # The recorder opens its file once it has joined both groups.
+                joined_by = time.monotonic() + 10
+                while not os.path.exists(copy) and time.monotonic() < joined_by:
+                    time.sleep(0.01)
+                self.assertTrue(os.path.exists(copy), "the recorder did not start")
                 start = time.monotonic()
                 counts = md_play.play(md_play.Options(file=source, group=group, port=port),
                                       lambda: False)

@@ -128,6 +128,9 @@ class StreamRecorder {
     }
   }
 
+  // Whether update `seq` has been recorded.
+  bool has(SeqNum seq) const { return records_.count(seq) != 0; }
+
   // The exchange's books after update `seq`, rebuilt from the recording; nullopt when a
   // record up to it is missing.
   std::optional<MdBooks> books_at(SeqNum seq) const {
@@ -549,8 +552,19 @@ void trade_and_check_against_the_exchange(const std::vector<std::string>& taker_
 
   // The exchange's own snapshot, taken after every client left, matches the recording.
   test::MdSubscriber late(md, test::MdSubscriber::Mode::kRecover);
-  ASSERT_TRUE(late.poll_until([&] { return late.recoveries() > 0; }, 30s));
+  ASSERT_TRUE(late.poll_until(
+      [&] {
+        recorder.poll();
+        return late.recoveries() > 0;
+      },
+      30s));
   const SeqNum snapshot_seq = late.recovered_from()->last_incremental_seq;
+  // The recorder reads the updates up to the snapshot's (they may still be in its socket).
+  const auto recorded_by = std::chrono::steady_clock::now() + 30s;
+  while (!recorder.has(snapshot_seq) && std::chrono::steady_clock::now() < recorded_by) {
+    recorder.poll();
+    std::this_thread::sleep_for(1ms);
+  }
   const auto at_snapshot = recorder.books_at(snapshot_seq);
   ASSERT_TRUE(at_snapshot.has_value()) << "recording misses updates up to " << snapshot_seq;
   EXPECT_EQ(test::md_diff(late.recovered_from()->books, *at_snapshot), "");

@@ -8,6 +8,7 @@
 #include "exchange/protocol/client_response.h"
 #include "exchange/protocol/format.h"
 #include "tests/support/order_entry_client.h"
+#include "tests/support/wait_for.h"
 
 namespace llt::exchange::testing {
 
@@ -15,7 +16,7 @@ namespace llt::exchange::testing {
 inline ::testing::AssertionResult receive_response(
     OrderEntryClient& client, ClientResponse& out, ClientResponseType type,
     RejectReason reason = RejectReason::kNone,
-    std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
+    std::chrono::milliseconds timeout = llt::test::kEventLimit) {
   switch (client.receive(out, timeout)) {
     case OrderEntryClient::Receive::kMessage:
       break;
@@ -63,7 +64,7 @@ inline ::testing::AssertionResult log_on(OrderEntryClient& client, SeqNum replay
 
 // Expects the server to close the connection within the timeout with no further response.
 inline ::testing::AssertionResult closed_by_server(
-    OrderEntryClient& client, std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
+    OrderEntryClient& client, std::chrono::milliseconds timeout = llt::test::kEventLimit) {
   std::vector<ClientResponse> extra;
   if (!client.wait_closed(timeout, &extra)) {
     return ::testing::AssertionFailure() << "still open after " << timeout.count() << " ms";

@@ -22,6 +22,7 @@
 #include "exchange/protocol/client_request.h"
 #include "exchange/protocol/client_response.h"
 #include "exchange/protocol/types.h"
+#include "tests/support/wait_for.h"
 
 namespace llt::exchange::testing {
 
@@ -38,7 +39,7 @@ class OrderEntryClient {
   // Connects to 127.0.0.1:port. receive_buffer_bytes > 0 sets SO_RCVBUF before connecting
   // (a small window for slow-reader tests). Throws std::system_error on failure.
   explicit OrderEntryClient(std::uint16_t port, ClientId client_id,
-                            std::chrono::milliseconds timeout = std::chrono::seconds(5),
+                            std::chrono::milliseconds timeout = llt::test::kEventLimit,
                             int receive_buffer_bytes = 0)
       : client_id_(client_id), timeout_(timeout) {
     fd_.reset(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));

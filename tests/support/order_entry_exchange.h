@@ -13,6 +13,7 @@
 #include "exchange/matcher/matching_engine.h"
 #include "exchange/order_server/order_server.h"
 #include "exchange/protocol/market_update.h"
+#include "tests/support/wait_for.h"
 
 namespace llt::exchange::testing {
 
@@ -84,7 +85,7 @@ class OrderEntryExchange {
   // Polls the counters until pred(counters) holds or the timeout passes; returns pred's last
   // value.
   bool wait_for(const std::function<bool(const OrderServerCounters&)>& pred,
-                std::chrono::milliseconds timeout = std::chrono::seconds(5)) const {
+                std::chrono::milliseconds timeout = llt::test::kEventLimit) const {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     for (;;) {
       if (pred(server_.counters())) {
@@ -108,7 +109,7 @@ class OrderEntryExchange {
 
   // Drains updates until pred(all updates so far) holds or the timeout passes.
   bool wait_for_updates(const std::function<bool(const std::vector<MarketUpdate>&)>& pred,
-                        std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
+                        std::chrono::milliseconds timeout = llt::test::kEventLimit) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     for (;;) {
       if (pred(updates())) {

@@ -450,7 +450,9 @@ TEST(MdReplayServer, two_hundred_connections_at_once_each_get_their_answer) {
 
 TEST(MdReplayServer, a_reader_that_never_reads_is_cut_off_and_the_publisher_goes_on) {
   // The ring is not wrapped during the test, so every request is a full answer.
-  ReplayBench bench(1 << 17, /*stall_timeout_ms=*/300);
+  // A stall limit well above any pause of a loaded machine, so the connection that reads is
+  // never taken for a stalled one.
+  ReplayBench bench(1 << 17, /*stall_timeout_ms=*/1000);
   bench.start();
   bench.publish(1 << 16);
   ReplayClient sleeper(bench.port(), 4096);
