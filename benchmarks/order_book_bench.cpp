@@ -15,8 +15,9 @@
 //   mixed_replay_v2    the same with every order type: about 20% MODIFY and 10% IOC
 //   mixed_replay*_latency  the same replays with every request timed
 //   fresh_books        a 2M-request steady stream (about 4,800 resting orders over 113 levels;
-//                      60% adds, 35% cancels, 5% aggressive IOC) replayed into 15 fresh books
-//                      in turn, each through the bare OrderBook and through Matcher::process:
+//                      about 51% adds, 44% cancels, 5% aggressive IOC: the summary prints the
+//                      exact mix) replayed into 15 fresh books in turn, each through the
+//                      bare OrderBook and through Matcher::process:
 //                      min/median/max ns per request over the books (how much a book's speed
 //                      depends on where its arrays landed), and what the matcher layer adds
 // Per-request percentiles come from a second, separately timed pass with two clock reads per

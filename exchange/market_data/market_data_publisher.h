@@ -70,9 +70,11 @@ struct MarketDataPublisherStats {
 // new update is taken. kError: the datagram is counted lost (its numbers are spent, so
 // consumers see the gap and recover from the snapshot stream) rather than retried forever.
 // Replay ring (optional, set_replay_ring): every numbered update is written to it exactly as
-// it was sent, once its datagram is done with (sent, or lost to a send error: the replay then
-// fills the consumers' gap), and the batch's last seq_num is published to the replay agent.
-// The publisher never waits for the ring's readers.
+// it is sent, just before its datagram's send() (so the ring's streaming stores drain while
+// the kernel sends), and the batch's last seq_num is published to the replay agent once the
+// datagram is done with (sent, or lost to a send error: the replay then fills the consumers'
+// gap). A datagram the socket refused is written again, to the same slots, with its next
+// attempt. The publisher never waits for the ring's readers.
 // Latency: "engine_in_to_update_published", from MatchingUpdate::ticks.engine_in_ticks to the
 // return of the send that carried the update, in nanoseconds; updates with no stamp (0) are
 // not recorded.
@@ -228,13 +230,15 @@ class BasicMarketDataPublisher final : public common::Agent {
     // ring's streaming stores drain to memory while the kernel sends, so publish()'s fence
     // finds them written instead of waiting for them. A batch the socket refused is written
     // again, to the same slots, with the next attempt.
+    // --stage-costs: the ring's stage is the claim and the stores here plus the publish()
+    // below, recorded once per datagram done with (a refused attempt's writing included).
     const SeqNum last = batch_[batch_size_ - 1].seq_num;
     if (replay_ring_ != nullptr) {
       const std::uint64_t ring_begin = stage_costs_ != nullptr ? stage_costs_->now() : 0;
       replay_ring_->claim(last);
       replay_ring_->write(batch_.data(), batch_size_);
       if (LLT_UNLIKELY(stage_costs_ != nullptr)) {
-        stage_costs_->record(ring_stage_, stage_costs_->now() - ring_begin, true);
+        ring_ticks_ += stage_costs_->now() - ring_begin;
       }
     }
     const std::uint64_t send_begin = stage_costs_ != nullptr ? stage_costs_->now() : 0;
@@ -261,7 +265,13 @@ class BasicMarketDataPublisher final : public common::Agent {
       last_send_error_ = result.error;
     }
     if (replay_ring_ != nullptr) {
+      const std::uint64_t publish_begin = stage_costs_ != nullptr ? stage_costs_->now() : 0;
       replay_ring_->publish(last);
+      if (LLT_UNLIKELY(stage_costs_ != nullptr)) {
+        stage_costs_->record(ring_stage_, ring_ticks_ + (stage_costs_->now() - publish_begin),
+                             true);
+        ring_ticks_ = 0;
+      }
     }
     last_send_ticks_ = now;
     batch_size_ = 0;
@@ -306,6 +316,7 @@ class BasicMarketDataPublisher final : public common::Agent {
   std::array<std::uint64_t, kMaxUpdatesPerDatagram> batch_engine_ticks_{};
   common::LatencyHistogram latency_;
   MdReplayRing* replay_ring_ = nullptr;
+  std::uint64_t ring_ticks_ = 0;  // --stage-costs: the ring's ticks of the datagram under way
   common::StageCosts* stage_costs_ = nullptr;  // --stage-costs
   common::StageCosts::Stage send_stage_ = 0;
   common::StageCosts::Stage ring_stage_ = 0;

@@ -14,6 +14,7 @@
 #include "common/concurrent/idle_strategy.h"
 #include "common/net/mcast_socket.h"
 #include "common/time/tsc_clock.h"
+#include "exchange/market_data/md_replay_ring.h"
 #include "tests/support/md_book_rebuilder.h"
 #include "tests/support/md_scripted_sender.h"
 #include "tests/support/md_subscriber.h"
@@ -326,6 +327,45 @@ TEST(MarketDataPublisher, retries_the_same_datagram_after_would_block_without_re
   EXPECT_EQ(publisher.stats().send_retries, 2u);
   EXPECT_EQ(publisher.stats().updates_published, 5u);
   EXPECT_EQ(published.size_guess(), 5u) << "each update handed over once";
+}
+
+TEST(MarketDataPublisher, the_replay_ring_publishes_a_datagram_only_once_it_is_done_with) {
+  UpdateQueue updates(kQueueCapacity);
+  PublishedUpdateQueue published(kQueueCapacity);
+  BasicMarketDataPublisher<test::MdScriptedSender> publisher(MarketDataPublisherOptions{}, updates,
+                                                             published);
+  MdReplayRing ring(8);  // small: the records of this test wrap it
+  publisher.set_replay_ring(&ring);
+  publisher.sender().refuse_next(2);
+
+  push_updates(updates, 1, 3);
+  EXPECT_EQ(publisher.poll(), 0);
+  EXPECT_EQ(publisher.poll(), 0);
+  EXPECT_EQ(ring.last_published(), 0u) << "a refused datagram is not served";
+  EXPECT_EQ(publisher.poll(), 1);
+  EXPECT_EQ(ring.last_published(), 3u);
+
+  // A datagram lost to a send error is published: the replay fills the consumers' gap.
+  publisher.sender().fail_next(1);
+  push_updates(updates, 4, 2);
+  EXPECT_EQ(publisher.poll(), 1);
+  EXPECT_EQ(ring.last_published(), 5u);
+
+  // Past the depth: the ring holds the last 8, each exactly as numbered and sent.
+  push_updates(updates, 6, 6);
+  EXPECT_EQ(publisher.poll(), 1);
+  ASSERT_EQ(ring.last_published(), 11u);
+  for (SeqNum seq = 1; seq <= 11; ++seq) {
+    MarketUpdate record{};
+    const bool held = ring.read(seq, record);
+    if (seq < ring.oldest_kept(11)) {
+      EXPECT_FALSE(held) << seq;
+      continue;
+    }
+    ASSERT_TRUE(held) << seq;
+    EXPECT_EQ(record.seq_num, seq);
+    EXPECT_EQ(record.order_id, seq);
+  }
 }
 
 TEST(MarketDataPublisher, counts_a_datagram_lost_to_a_send_error_and_keeps_numbering) {
