@@ -131,12 +131,9 @@ class ExchangeApp {
   [[nodiscard]] const SnapshotSynthesizer& synthesizer() const noexcept { return *synthesizer_; }
   // The market data replay agent, or nullptr when --md-replay-port is 0.
   [[nodiscard]] const MdReplayServer* md_replay() const noexcept { return md_replay_.get(); }
-  // With --stage-costs: where the agents' time went (docs/architecture.md, Stage costs); else
-  // nullptr. Read after stop(), or live with relaxed figures.
-  [[nodiscard]] const common::StageCosts* stage_costs() const noexcept {
-    return stage_costs_.get();
-  }
-  // The stage costs table in ns per request received, or "" without --stage-costs. Cold.
+  // With --stage-costs: where the agents' time went (docs/architecture.md, Stage costs), in
+  // ns per request received; "" without it. Read after stop(), or live with relaxed figures.
+  // Cold.
   [[nodiscard]] std::string stage_costs_table() const;
 
  private:
