@@ -2,6 +2,10 @@
 find_package(Threads REQUIRED)
 find_package(Boost 1.74 REQUIRED COMPONENTS program_options)
 find_package(fmt REQUIRED)
+# liburing (liburing-dev): the io_uring back end of TcpServer. Linked by name, so the installed
+# package's users link it the same way.
+find_library(LIBURING_LIBRARY uring REQUIRED)
+find_path(LIBURING_INCLUDE_DIR liburing.h REQUIRED)
 
 if(LLT_BUILD_TESTS)
   find_package(GTest REQUIRED)

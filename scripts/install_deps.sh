@@ -8,7 +8,7 @@ packages=(
   cmake ninja-build g++ clang clang-format clang-tidy libclang-rt-14-dev
   libgtest-dev libbenchmark-dev
   libboost-program-options-dev libboost-dev libfmt-dev
-  libspdlog-dev libreaderwriterqueue-dev
+  libspdlog-dev libreaderwriterqueue-dev liburing-dev
   lld python3 python3-matplotlib procps iproute2 tmux
 )
 

@@ -63,7 +63,10 @@ TcpConnection::TcpConnection(TcpConnection&& other) noexcept
       send_buf_(std::move(other.send_buf_)),
       send_capacity_(std::exchange(other.send_capacity_, 0)),
       send_head_(std::exchange(other.send_head_, 0)),
-      send_tail_(std::exchange(other.send_tail_, 0)) {}
+      send_tail_(std::exchange(other.send_tail_, 0)),
+      send_in_flight_(std::exchange(other.send_in_flight_, 0)),
+      deferred_sends_(std::exchange(other.deferred_sends_, false)),
+      receive_posted_(std::exchange(other.receive_posted_, false)) {}
 
 TcpConnection& TcpConnection::operator=(TcpConnection&& other) noexcept {
   if (this != &other) {
@@ -76,6 +79,9 @@ TcpConnection& TcpConnection::operator=(TcpConnection&& other) noexcept {
     send_capacity_ = std::exchange(other.send_capacity_, 0);
     send_head_ = std::exchange(other.send_head_, 0);
     send_tail_ = std::exchange(other.send_tail_, 0);
+    send_in_flight_ = std::exchange(other.send_in_flight_, 0);
+    deferred_sends_ = std::exchange(other.deferred_sends_, false);
+    receive_posted_ = std::exchange(other.receive_posted_, false);
   }
   return *this;
 }

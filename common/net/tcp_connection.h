@@ -63,6 +63,54 @@ class TcpConnection {
     fd_.reset();
     recv_head_ = recv_tail_ = 0;
     send_head_ = send_tail_ = 0;
+    send_in_flight_ = 0;
+    receive_posted_ = false;
+  }
+
+  // Deferred sending, for a server whose I/O back end hands bytes to the kernel itself
+  // (IoBackend::kUring, docs/io_backends.md): send() only queues (kBufferFull when the bytes
+  // do not fit), the server posts the queued bytes (unsent(), ring_send_posted()) and reports
+  // what the kernel took (ring_send_done()); flush() writes directly only while no posted
+  // send is outstanding. Set by the server before it attaches a socket; attach() keeps it.
+  void set_deferred_sends(bool deferred) noexcept { deferred_sends_ = deferred; }
+  [[nodiscard]] bool deferred_sends() const noexcept { return deferred_sends_; }
+  // Queued bytes not yet handed to the kernel (empty while a posted send is outstanding).
+  [[nodiscard]] std::span<const std::byte> unsent() const noexcept {
+    if (send_in_flight_ != 0) {
+      return {};
+    }
+    return {send_buf_.get() + send_head_, send_tail_ - send_head_};
+  }
+  // The first `bytes` of unsent() were posted: they stay where they are until ring_send_done.
+  void ring_send_posted(std::size_t bytes) noexcept { send_in_flight_ = bytes; }
+  // The posted send finished having written `written` bytes (at most what was posted).
+  void ring_send_done(std::size_t written) noexcept {
+    LLT_ASSERT(written <= send_in_flight_, "ring_send_done() past the posted bytes");
+    send_in_flight_ = 0;
+    send_head_ += written;
+    if (send_head_ == send_tail_) {
+      send_head_ = send_tail_ = 0;
+    }
+  }
+  [[nodiscard]] bool ring_send_outstanding() const noexcept { return send_in_flight_ != 0; }
+
+  // The free space at the end of the receive buffer for a receive the server posts (unread
+  // bytes are first moved to the front when less than half the buffer is free at the end, as
+  // read_some() does); empty when the buffer is full. ring_receive_posted() says a receive
+  // into it is outstanding: until ring_received(n) appends the `n` bytes the kernel wrote
+  // there (0 when it ended without bytes), consuming every byte no longer rewinds the buffer,
+  // so the space stays where the kernel writes.
+  [[nodiscard]] std::span<std::byte> receive_space() noexcept {
+    if (recv_head_ > 0 && (recv_capacity_ - recv_tail_) * 2 < recv_capacity_) {
+      compact_receive_buffer();
+    }
+    return {recv_buf_.get() + recv_tail_, recv_capacity_ - recv_tail_};
+  }
+  void ring_receive_posted() noexcept { receive_posted_ = true; }
+  void ring_received(std::size_t bytes) noexcept {
+    LLT_ASSERT(bytes <= recv_capacity_ - recv_tail_, "ring_received() past the buffer");
+    receive_posted_ = false;
+    recv_tail_ += bytes;
   }
 
   [[nodiscard]] bool is_open() const noexcept { return fd_.valid(); }
@@ -130,7 +178,7 @@ class TcpConnection {
   void consume(std::size_t bytes) noexcept {
     LLT_ASSERT(bytes <= recv_tail_ - recv_head_, "consume() past the received bytes");
     recv_head_ += bytes;
-    if (recv_head_ == recv_tail_) {
+    if (recv_head_ == recv_tail_ && !receive_posted_) {
       recv_head_ = recv_tail_ = 0;
     }
   }
@@ -163,7 +211,7 @@ class TcpConnection {
         break;
       }
     }
-    if (recv_head_ == recv_tail_) {
+    if (recv_head_ == recv_tail_ && !receive_posted_) {
       recv_head_ = recv_tail_ = 0;
     }
     return count;
@@ -180,6 +228,9 @@ class TcpConnection {
       return {IoStatus::kError, 0, EBADF};
     }
     const auto* bytes = static_cast<const std::byte*>(data);
+    if (deferred_sends_) {
+      return queue(bytes, size);
+    }
     if (send_tail_ == send_head_) {
       if (LLT_UNLIKELY(size > send_capacity_)) {
         return {IoStatus::kBufferFull, 0, 0};
@@ -227,6 +278,9 @@ class TcpConnection {
     }
     if (LLT_UNLIKELY(!fd_.valid())) {
       return {IoStatus::kError, 0, EBADF};
+    }
+    if (send_in_flight_ != 0) {
+      return {IoStatus::kWouldBlock, 0, 0};  // the server's posted send owns the bytes
     }
     std::size_t written = 0;
     IoResult result = write_all(send_buf_.get() + send_head_, send_tail_ - send_head_, written);
@@ -297,6 +351,23 @@ class TcpConnection {
     return {IoStatus::kOk, written, 0};
   }
 
+  // send() with deferred sends: copies the message behind the queued bytes, or kBufferFull.
+  // Queued bytes move to the front only while none of them are posted to the kernel.
+  [[nodiscard]] IoResult queue(const std::byte* bytes, std::size_t size) noexcept {
+    if (size > send_capacity_ - pending_send_bytes()) {
+      return {IoStatus::kBufferFull, 0, 0};
+    }
+    if (send_capacity_ - send_tail_ < size) {
+      if (send_in_flight_ != 0) {
+        return {IoStatus::kBufferFull, 0, 0};
+      }
+      compact_send_buffer();
+    }
+    std::memcpy(send_buf_.get() + send_tail_, bytes, size);
+    send_tail_ += size;
+    return {IoStatus::kOk, size, 0};
+  }
+
   void compact_receive_buffer() noexcept {
     const std::size_t unread = recv_tail_ - recv_head_;
     std::memmove(recv_buf_.get(), recv_buf_.get() + recv_head_, unread);
@@ -318,8 +389,11 @@ class TcpConnection {
   std::size_t recv_tail_ = 0;  // one past the last received byte
   std::unique_ptr<std::byte[]> send_buf_;
   std::size_t send_capacity_ = 0;
-  std::size_t send_head_ = 0;  // first byte not yet written to the kernel
-  std::size_t send_tail_ = 0;  // one past the last queued byte
+  std::size_t send_head_ = 0;       // first byte not yet written to the kernel
+  std::size_t send_tail_ = 0;       // one past the last queued byte
+  std::size_t send_in_flight_ = 0;  // bytes from send_head_ posted to the kernel (deferred)
+  bool deferred_sends_ = false;
+  bool receive_posted_ = false;  // a receive into [recv_tail_, capacity) is outstanding
 };
 
 }  // namespace llt::common

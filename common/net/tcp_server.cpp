@@ -2,7 +2,9 @@
 
 #include <netinet/in.h>
 
+#include <chrono>
 #include <stdexcept>
+#include <thread>
 
 #include "common/net/socket_address.h"
 #include "common/net/socket_error.h"
@@ -57,23 +59,31 @@ TcpServer::TcpServer(const TcpServerOptions& options) {
   port_ = ntohs(address.sin_port);
   local_name_ = format_endpoint(address);
 
-  epoll_fd_.reset(::epoll_create1(EPOLL_CLOEXEC));
-  if (!epoll_fd_.valid()) {
-    const int error = errno;
-    throw socket_error(error, "epoll_create1 for", local_name_);
-  }
-  epoll_event event{};
-  event.events = EPOLLIN;
-  event.data.u64 = kListenerKey;
-  if (::epoll_ctl(epoll_fd_.get(), EPOLL_CTL_ADD, listen_fd_.get(), &event) != 0) {
-    const int error = errno;
-    throw socket_error(error, "epoll_ctl ADD listener", local_name_);
+  if (options.io == IoBackend::kUring) {
+    // A receive and a send per connection, their cancellations, and the listener's poll.
+    uring_ = std::make_unique<UringLoop>(options.max_connections * 4 + 4);
+    completions_.resize(options.max_events_per_poll);
+  } else {
+    epoll_fd_.reset(::epoll_create1(EPOLL_CLOEXEC));
+    if (!epoll_fd_.valid()) {
+      const int error = errno;
+      throw socket_error(error, "epoll_create1 for", local_name_);
+    }
+    epoll_event event{};
+    event.events = EPOLLIN;
+    event.data.u64 = kListenerKey;
+    if (::epoll_ctl(epoll_fd_.get(), EPOLL_CTL_ADD, listen_fd_.get(), &event) != 0) {
+      const int error = errno;
+      throw socket_error(error, "epoll_ctl ADD listener", local_name_);
+    }
+    events_.resize(options.max_events_per_poll);
   }
 
   max_accepts_per_poll_ = options.max_accepts_per_poll;
   connections_.reserve(options.max_connections);
   for (std::size_t i = 0; i < options.max_connections; ++i) {
     connections_.emplace_back(options.receive_buffer_bytes, options.send_buffer_bytes);
+    connections_.back().set_deferred_sends(uring_ != nullptr);
   }
   slots_.resize(options.max_connections);
   free_.reserve(options.max_connections);
@@ -81,10 +91,61 @@ TcpServer::TcpServer(const TcpServerOptions& options) {
     free_.push_back(static_cast<ConnectionId>(i));  // id 0 is taken first
   }
   active_.reserve(options.max_connections);
-  events_.resize(options.max_events_per_poll);
 }
 
-TcpServer::~TcpServer() = default;
+TcpServer::~TcpServer() {
+  if (uring_ != nullptr) {
+    drain_ring();
+    uring_.reset();  // before the connections' buffers
+  }
+}
+
+void TcpServer::drain_ring() noexcept {
+  // Tearing a ring down cancels its requests in the background; a receive could still write
+  // into a buffer freed by then. So cancel every posted request and wait (bounded) for each
+  // to complete before anything is freed.
+  // Completions already taken from the ring and not yet handled: those requests are over.
+  for (std::size_t i = 0; i < kept_; ++i) {
+    const std::uint64_t op = completions_[i].user_data >> 62;
+    if (op == kReceiveOp || op == kSendOp) {
+      Slot& slot = slots_[completions_[i].user_data & 0xFFFFFFFFu];
+      (op == kReceiveOp ? slot.receive_posted : slot.send_posted) = false;
+    }
+  }
+  kept_ = 0;
+  std::size_t posted = 0;
+  for (ConnectionId id = 0; id < slots_.size(); ++id) {
+    Slot& slot = slots_[id];
+    if (slot.receive_posted) {
+      ++posted;
+      (void)uring_->cancel(ring_key(kReceiveOp, id));
+    }
+    if (slot.send_posted) {
+      ++posted;
+      (void)uring_->cancel(ring_key(kSendOp, id));
+    }
+  }
+  (void)uring_->submit();
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+  while (posted > 0 && std::chrono::steady_clock::now() < deadline) {
+    const std::size_t count = uring_->reap(completions_.data(), completions_.size());
+    for (std::size_t i = 0; i < count; ++i) {
+      const std::uint64_t op = completions_[i].user_data >> 62;
+      if (op != kReceiveOp && op != kSendOp) {
+        continue;
+      }
+      Slot& slot = slots_[completions_[i].user_data & 0xFFFFFFFFu];
+      bool& flag = op == kReceiveOp ? slot.receive_posted : slot.send_posted;
+      if (flag) {
+        flag = false;
+        --posted;
+      }
+    }
+    if (count == 0) {
+      std::this_thread::yield();
+    }
+  }
+}
 
 bool TcpServer::close(ConnectionId id) noexcept {
   if (id >= slots_.size() || !slots_[id].open) {
@@ -109,14 +170,16 @@ TcpServer::ConnectionId TcpServer::open_slot(SocketFd fd) noexcept {
     last_accept_error_ = attached.error;
     return kNoId;
   }
-  epoll_event event{};
-  event.events = EPOLLIN;
-  event.data.u64 = key_of(id, slot.generation);
-  if (::epoll_ctl(epoll_fd_.get(), EPOLL_CTL_ADD, connection.fd(), &event) != 0) {
-    ++accept_errors_;
-    last_accept_error_ = errno;
-    connection.close();
-    return kNoId;
+  if (uring_ == nullptr) {
+    epoll_event event{};
+    event.events = EPOLLIN;
+    event.data.u64 = key_of(id, slot.generation);
+    if (::epoll_ctl(epoll_fd_.get(), EPOLL_CTL_ADD, connection.fd(), &event) != 0) {
+      ++accept_errors_;
+      last_accept_error_ = errno;
+      connection.close();
+      return kNoId;
+    }
   }
   free_.pop_back();
   slot.open = true;
@@ -128,9 +191,25 @@ TcpServer::ConnectionId TcpServer::open_slot(SocketFd fd) noexcept {
 void TcpServer::release_slot(ConnectionId id) noexcept {
   Slot& slot = slots_[id];
   TcpConnection& connection = connections_[id];
-  // Closing the fd would drop it from the epoll set too; deleting first keeps that explicit
-  // even if the fd was ever duplicated.
-  (void)::epoll_ctl(epoll_fd_.get(), EPOLL_CTL_DEL, connection.fd(), nullptr);
+  if (uring_ != nullptr) {
+    // Posted requests keep the socket open until they finish; cancelling them ends them, and
+    // the slot is freed when both have completed (free_if_drained).
+    if (slot.receive_posted) {
+      (void)uring_->cancel(ring_key(kReceiveOp, id));
+    }
+    if (slot.send_posted) {
+      (void)uring_->cancel(ring_key(kSendOp, id));
+    }
+    if (slot.receive_posted || slot.send_posted) {
+      // Now, not at the next poll: the socket closes (and the peer sees it) only once they
+      // have let go of it.
+      (void)uring_->submit();
+    }
+  } else {
+    // Closing the fd would drop it from the epoll set too; deleting first keeps that explicit
+    // even if the fd was ever duplicated.
+    (void)::epoll_ctl(epoll_fd_.get(), EPOLL_CTL_DEL, connection.fd(), nullptr);
+  }
   connection.close();
   slot.open = false;
   ++slot.generation;
@@ -138,7 +217,11 @@ void TcpServer::release_slot(ConnectionId id) noexcept {
   active_[slot.active_index] = moved;
   slots_[moved].active_index = slot.active_index;
   active_.pop_back();
-  free_.push_back(id);  // capacity reserved: never allocates
+  if (!slot.receive_posted && !slot.send_posted) {
+    free_.push_back(id);  // capacity reserved: never allocates
+  } else {
+    ++draining_;
+  }
 }
 
 }  // namespace llt::common

@@ -6,13 +6,16 @@
 #include <cerrno>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "common/error.h"
+#include "common/net/io_backend.h"
 #include "common/net/io_status.h"
 #include "common/net/socket_fd.h"
 #include "common/net/tcp_connection.h"
+#include "common/net/uring_loop.h"
 
 namespace llt::common {
 
@@ -41,15 +44,23 @@ struct TcpServerOptions {
   std::size_t receive_buffer_bytes = 64 * 1024;  // per connection
   std::size_t send_buffer_bytes = 64 * 1024;     // per connection
   int listen_backlog = 128;
-  std::size_t max_events_per_poll = 64;   // epoll events handled by one poll()
+  std::size_t max_events_per_poll = 64;   // epoll events or ring completions per poll()
   std::size_t max_accepts_per_poll = 16;  // new connections taken by one poll()
+  IoBackend io = IoBackend::kEpoll;       // docs/io_backends.md
 };
 
-// A non-blocking TCP listener with an epoll set and a table of connections allocated at
-// construction (max_connections TcpConnection objects with their buffers). poll() never
-// blocks and does a bounded amount of work: one epoll_wait with timeout 0, at most
-// max_events_per_poll events, one read_some() per readable connection, and a flush of every
-// connection with queued send bytes.
+// A non-blocking TCP listener with a table of connections allocated at construction
+// (max_connections TcpConnection objects with their buffers). poll() never blocks and does a
+// bounded amount of work. Two I/O back ends (docs/io_backends.md):
+// - epoll: one epoll_wait with timeout 0, at most max_events_per_poll events, one
+//   read_some() per readable connection, and a flush of every connection with queued bytes
+//   (send() on a connection writes to the kernel at once).
+// - uring: an io_uring with a receive posted on every connection; poll() takes at most
+//   max_events_per_poll completions (no system call), hands received bytes to the handler,
+//   posts new receives and the sends of every connection's queued bytes, and submits them in
+//   one io_uring_enter. send() on a connection only queues: the bytes go to the kernel at the
+//   end of this poll(), or earlier with submit(). A closed connection's slot is reused only
+//   once the kernel has finished with its buffers.
 //
 // Thread contract: not thread-safe; construction aside, every member is called from the one
 // thread that polls.
@@ -79,6 +90,9 @@ class TcpServer {
   // a connection, and flushes that wrote bytes. 0 means nothing happened.
   template <TcpServerHandler Handler>
   int poll(Handler& handler) {
+    if (uring_ != nullptr) {
+      return poll_uring(handler);
+    }
     int ready = ::epoll_wait(epoll_fd_.get(), events_.data(), static_cast<int>(events_.size()), 0);
     if (LLT_UNLIKELY(ready < 0)) {
       if (errno != EINTR) {
@@ -98,6 +112,30 @@ class TcpServer {
     return work + flush_pending(handler);
   }
 
+  // Hands the bytes queued on every connection to the kernel now (uring: one io_uring_enter
+  // for all of them; epoll: nothing to do, send() wrote them). For a caller that wants its
+  // responses out before other work of the same pass. Returns the requests submitted.
+  int submit() noexcept {
+    if (uring_ == nullptr) {
+      return 0;
+    }
+    if (!in_poll_) {
+      (void)take_send_completions();  // a connection whose send finished may send again
+    }
+    for (const ConnectionId id : active_) {
+      post_send(id);
+    }
+    return submit_posted();
+  }
+
+  [[nodiscard]] IoBackend io_backend() const noexcept {
+    return uring_ != nullptr ? IoBackend::kUring : IoBackend::kEpoll;
+  }
+  // io_uring_enter() calls so far (0 with epoll).
+  [[nodiscard]] std::uint64_t ring_enters() const noexcept {
+    return uring_ != nullptr ? uring_->enters() : 0;
+  }
+
   // Closes connection `id` (kicking a session): one non-blocking flush of its queued bytes is
   // attempted, whatever remains is dropped, and the slot is freed. The handler's on_closed is
   // not called. Returns false when `id` is not an open connection.
@@ -115,12 +153,16 @@ class TcpServer {
   // accept4, attach or epoll_ctl failures (e.g. EMFILE); the last errno is kept.
   [[nodiscard]] std::uint64_t accept_errors() const noexcept { return accept_errors_; }
   [[nodiscard]] int last_accept_error() const noexcept { return last_accept_error_; }
+  // epoll_wait or io_uring_enter failures.
   [[nodiscard]] std::uint64_t poll_errors() const noexcept { return poll_errors_; }
 
-  // The server's epoll descriptor: readable when the listener or a connection has input, for
-  // a thread that sleeps in a WaitSet (block idle strategy). A connection whose sends wait for
-  // room in its socket buffer does not make it readable: those are retried at the next poll.
-  [[nodiscard]] int wait_fd() const noexcept { return epoll_fd_.get(); }
+  // For a thread that sleeps in a WaitSet (block idle strategy). epoll: the epoll
+  // descriptor, readable when the listener or a connection has input; a connection whose
+  // sends wait for room in its socket buffer does not make it readable (those are retried at
+  // the next poll). uring: the ring's descriptor, readable while completions wait.
+  [[nodiscard]] int wait_fd() const noexcept {
+    return uring_ != nullptr ? uring_->fd() : epoll_fd_.get();
+  }
 
  private:
   static constexpr std::uint64_t kListenerKey = UINT64_MAX;
@@ -130,7 +172,189 @@ class TcpServer {
     std::uint32_t generation = 0;  // bumped on close, so a stale epoll event is recognised
     std::uint32_t active_index = 0;
     bool open = false;
+    // uring: a receive / a send of this slot is posted; a closed slot is free again only once
+    // neither is (the kernel may still write into or read from its buffers until then).
+    bool receive_posted = false;
+    bool send_posted = false;
   };
+
+  // uring user_data: the request's kind in the top two bits, the connection id below.
+  static constexpr std::uint64_t kReceiveOp = 0;
+  static constexpr std::uint64_t kSendOp = 1;
+  static constexpr std::uint64_t kListenerOp = 2;
+  static constexpr std::uint64_t kIgnoredOp = 3;  // UringLoop::kIgnored
+  [[nodiscard]] static constexpr std::uint64_t ring_key(std::uint64_t op,
+                                                        ConnectionId id) noexcept {
+    return (op << 62) | id;
+  }
+
+  template <class Handler>
+  int poll_uring(Handler& handler) {
+    // Finished sends first, so the handler finds its connections' send buffers as empty as
+    // the kernel has made them.
+    int work = take_send_completions();
+    const std::size_t count = kept_;
+    kept_ = 0;
+    in_poll_ = true;  // a handler's submit() must not reap into completions_ meanwhile
+    for (std::size_t i = 0; i < count; ++i) {
+      work += complete(handler, completions_[i]);
+    }
+    in_poll_ = false;
+    if (accept_deferred_ && (!free_.empty() || draining_ == 0)) {
+      accept_deferred_ = false;
+      work += accept_pending(handler);
+    }
+    // Backwards: on_data (and a handler's close()) swap-remove from active_.
+    for (std::size_t i = active_.size(); i-- > 0;) {
+      if (i >= active_.size()) {
+        continue;
+      }
+      const ConnectionId id = active_[i];
+      if (!slots_[id].receive_posted && !post_receive(id)) {
+        // The receive buffer is full of unconsumed bytes: the handler reads them now, as
+        // with epoll's kBufferFull, and the receive is posted at the next poll.
+        handler.on_data(id, connections_[id]);
+        ++work;
+        continue;
+      }
+      post_send(id);
+    }
+    if (!listener_posted_) {
+      listener_posted_ = uring_->poll_readable(ring_key(kListenerOp, 0), listen_fd_.get());
+    }
+    (void)submit_posted();
+    return work;
+  }
+
+  template <class Handler>
+  int complete(Handler& handler, const UringCompletion& completion) {
+    const std::uint64_t op = completion.user_data >> 62;
+    if (op == kIgnoredOp) {
+      return 0;
+    }
+    if (op == kListenerOp) {
+      listener_posted_ = completion.more;
+      return accept_pending(handler);
+    }
+    const auto id = static_cast<ConnectionId>(completion.user_data & 0xFFFFFFFFu);
+    Slot& slot = slots_[id];
+    TcpConnection& connection = connections_[id];
+    const int result = completion.result;
+    if (op == kReceiveOp) {
+      slot.receive_posted = false;
+      if (!slot.open) {
+        free_if_drained(id);
+        return 0;
+      }
+      connection.ring_received(result > 0 ? static_cast<std::size_t>(result) : 0);
+      if (LLT_LIKELY(result > 0)) {
+        handler.on_data(id, connection);
+        return 1;
+      }
+      if (result == -EINTR || result == -EAGAIN) {
+        return 0;  // posted again at the end of this poll
+      }
+    } else {
+      slot.send_posted = false;
+      if (!slot.open) {
+        free_if_drained(id);
+        return 0;
+      }
+      connection.ring_send_done(result > 0 ? static_cast<std::size_t>(result) : 0);
+      if (LLT_LIKELY(result >= 0 || result == -EINTR || result == -EAGAIN)) {
+        return result > 0 ? 1 : 0;  // the rest, if any, is posted at the end of this poll
+      }
+    }
+    // Read 0 (the peer closed), a reset, or another failure.
+    release_slot(id);
+    handler.on_closed(id);
+    return 1;
+  }
+
+  // Reaps what the ring has behind the completions kept so far, and applies at once the
+  // sends that ended without error and the completions that need no handler (a closed
+  // slot's requests, cancellations); the rest stay kept for the next poll. Returns the sends
+  // that wrote bytes.
+  int take_send_completions() noexcept {
+    const std::size_t before = kept_;
+    kept_ += uring_->reap(completions_.data() + kept_, completions_.size() - kept_);
+    int work = 0;
+    std::size_t out = before;
+    for (std::size_t i = before; i < kept_; ++i) {
+      const UringCompletion& completion = completions_[i];
+      const std::uint64_t op = completion.user_data >> 62;
+      if (op == kIgnoredOp) {
+        continue;
+      }
+      if (op == kSendOp || op == kReceiveOp) {
+        const auto id = static_cast<ConnectionId>(completion.user_data & 0xFFFFFFFFu);
+        Slot& slot = slots_[id];
+        if (!slot.open) {
+          (op == kSendOp ? slot.send_posted : slot.receive_posted) = false;
+          free_if_drained(id);
+          continue;
+        }
+        if (op == kSendOp && completion.result >= 0) {
+          slot.send_posted = false;
+          connections_[id].ring_send_done(static_cast<std::size_t>(completion.result));
+          work += completion.result > 0 ? 1 : 0;
+          continue;
+        }
+      }
+      completions_[out++] = completion;
+    }
+    kept_ = out;
+    return work;
+  }
+
+  // Posts a receive into the connection's free space; false when the buffer is full.
+  bool post_receive(ConnectionId id) noexcept {
+    TcpConnection& connection = connections_[id];
+    const std::span<std::byte> space = connection.receive_space();
+    if (space.empty()) {
+      return false;
+    }
+    if (uring_->receive(ring_key(kReceiveOp, id), connection.fd(), space.data(), space.size())) {
+      slots_[id].receive_posted = true;
+      connection.ring_receive_posted();
+    }
+    return true;
+  }
+
+  // Posts a send of the connection's queued bytes, unless one is outstanding.
+  void post_send(ConnectionId id) noexcept {
+    Slot& slot = slots_[id];
+    if (slot.send_posted) {
+      return;
+    }
+    TcpConnection& connection = connections_[id];
+    const std::span<const std::byte> bytes = connection.unsent();
+    if (bytes.empty()) {
+      return;
+    }
+    if (uring_->send(ring_key(kSendOp, id), connection.fd(), bytes.data(), bytes.size())) {
+      slot.send_posted = true;
+      connection.ring_send_posted(bytes.size());
+    }
+  }
+
+  int submit_posted() noexcept {
+    const int submitted = uring_->submit();
+    if (LLT_UNLIKELY(submitted < 0)) {
+      ++poll_errors_;
+      return 0;
+    }
+    return submitted;
+  }
+
+  // A closed slot whose last posted request just completed goes back to the free list.
+  void free_if_drained(ConnectionId id) noexcept {
+    const Slot& slot = slots_[id];
+    if (!slot.open && !slot.receive_posted && !slot.send_posted) {
+      --draining_;
+      free_.push_back(id);  // capacity reserved: never allocates
+    }
+  }
 
   [[nodiscard]] static std::uint64_t key_of(ConnectionId id, std::uint32_t generation) noexcept {
     return (std::uint64_t{generation} << 32) | id;
@@ -140,6 +364,12 @@ class TcpServer {
   int accept_pending(Handler& handler) {
     int work = 0;
     for (std::size_t n = 0; n < max_accepts_per_poll_; ++n) {
+      if (free_.empty() && draining_ > 0) {
+        // uring: a closed slot is about to be free; take the connection once it is rather
+        // than refusing it for a table that is not really full.
+        accept_deferred_ = true;
+        break;
+      }
       const int fd = ::accept4(listen_fd_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
       if (fd < 0) {
         const int error = errno;
@@ -219,6 +449,8 @@ class TcpServer {
   [[nodiscard]] ConnectionId open_slot(SocketFd fd) noexcept;
   // Closes the connection and frees the slot; no handler call.
   void release_slot(ConnectionId id) noexcept;
+  // uring, at destruction: cancels every posted request and waits for them to complete.
+  void drain_ring() noexcept;
 
   SocketFd listen_fd_;
   SocketFd epoll_fd_;
@@ -230,6 +462,15 @@ class TcpServer {
   std::vector<ConnectionId> free_;          // free ids; back() is taken next
   std::vector<ConnectionId> active_;        // open ids, unordered (capacity reserved)
   std::vector<epoll_event> events_;
+  std::vector<UringCompletion> completions_;
+  std::size_t kept_ = 0;  // completions_[0, kept_) wait for the next poll's handler
+  bool in_poll_ = false;  // poll_uring() is walking completions_
+  // Declared after connections_ so it is destroyed first: tearing the ring down waits for
+  // the kernel to finish with the connections' buffers.
+  std::unique_ptr<UringLoop> uring_;
+  bool listener_posted_ = false;
+  std::size_t draining_ = 0;      // closed slots whose posted requests have not completed
+  bool accept_deferred_ = false;  // connections wait for a draining slot
   std::uint64_t refused_ = 0;
   std::uint64_t accept_errors_ = 0;
   int last_accept_error_ = 0;
