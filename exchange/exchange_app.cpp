@@ -28,6 +28,7 @@ OrderServerOptions order_server_options(const ExchangeOptions& o) {
   options.heartbeat_timeout = std::chrono::milliseconds(o.heartbeat_timeout_ms);
   options.max_orders_per_second = o.max_orders_per_second;
   options.max_clients = o.max_clients;
+  options.io = o.io;
   options.replay_depth = o.replay_depth != 0     ? o.replay_depth
                          : o.journal_dir.empty() ? std::size_t{1} << 16
                                                  : std::size_t{1} << 20;
@@ -60,6 +61,7 @@ MdReplayServerOptions md_replay_options(const ExchangeOptions& o) {
   MdReplayServerOptions options;
   options.address = o.listen_addr;
   options.port = md_replay_port_of(o);
+  options.io = o.io;
   return options;
 }
 

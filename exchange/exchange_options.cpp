@@ -39,6 +39,10 @@ ExchangeCommandLine parse_exchange_command_line(int argc, const char* const argv
      "when an order would trade with a resting order of the same client: off (they trade), "
      "cancel-newest (the incoming order ends, CANCELED SELF_TRADE) or cancel-oldest (the resting "
      "order is cancelled and matching goes on)")
+    ("io", po::value<std::string>()->default_value("epoll"),
+     "how the TCP listeners (order entry, market data replay) talk to the kernel: epoll "
+     "(readiness, then a recv() or send() per connection) or uring (io_uring: receives kept "
+     "posted, every connection's sends handed over in one call; docs/io_backends.md)")
     ("journal-dir", po::value<std::string>()->default_value(""),
      "directory of the journal: every input is appended before it takes effect, and a restart "
      "on the same directory resumes the trading day (empty: no journal; docs/recovery.md)")
@@ -103,6 +107,8 @@ ExchangeCommandLine parse_exchange_command_line(int argc, const char* const argv
     o.self_trade_prevention = *parse_self_trade_prevention(
         common::parse_choice("--self-trade-prevention", flag_text(vm, "self-trade-prevention"),
                              {"off", "cancel-newest", "cancel-oldest"}));
+    o.io = *common::parse_io_backend(
+        common::parse_choice("--io", flag_text(vm, "io"), {"epoll", "uring"}));
     o.journal_dir = flag_text(vm, "journal-dir");
     o.journal_sync_batch = common::parse_choice("--journal-sync", flag_text(vm, "journal-sync"),
                                                 {"none", "batch"}) == "batch";

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "common/cli/process_options.h"
+#include "common/net/io_backend.h"
 #include "exchange/matcher/self_trade_prevention.h"
 #include "exchange/protocol/types.h"
 
@@ -26,6 +27,9 @@ struct ExchangeOptions {
   std::uint32_t max_sessions = 256;
   std::uint32_t max_orders_per_second = 0;  // per session; 0: no limit
   SelfTradePrevention self_trade_prevention = SelfTradePrevention::kOff;
+  // How the order entry and market data replay listeners talk to the kernel (--io;
+  // docs/io_backends.md).
+  common::IoBackend io = common::IoBackend::kEpoll;
   // Durability (docs/recovery.md): the journal's directory (empty: no journal) and whether
   // each batch is fdatasync'ed before its responses leave (--journal-sync batch).
   std::string journal_dir;

@@ -22,6 +22,7 @@ common::TcpServerOptions tcp_options(const MdReplayServerOptions& options) {
   tcp.listen_backlog = 512;
   tcp.max_accepts_per_poll = 64;
   tcp.max_events_per_poll = 256;
+  tcp.io = options.io;
   return tcp;
 }
 
@@ -116,6 +117,7 @@ int MdReplayServer::poll() {
     }
   }
   busy_.resize(keep);
+  (void)server_.submit();  // uring: the answers go to the kernel now (epoll: already did)
   return work;
 }
 

@@ -33,6 +33,7 @@ struct MdReplayServerOptions {
   // than this (the replay is a gap fill, not a hot path; a shared thread keeps its passes
   // short). 0: every poll.
   std::uint32_t idle_poll_interval_us = 100;
+  common::IoBackend io = common::IoBackend::kEpoll;  // docs/io_backends.md
 };
 
 // Returns options unchanged, or throws std::invalid_argument naming the option out of range.

@@ -27,6 +27,7 @@ common::TcpServerOptions tcp_options(const OrderServerOptions& options) {
   tcp.listen_backlog = static_cast<int>(std::max<std::size_t>(128, options.max_sessions));
   tcp.max_events_per_poll = options.max_events_per_poll;
   tcp.max_accepts_per_poll = options.max_accepts_per_poll;
+  tcp.io = options.io;
   return tcp;
 }
 
@@ -46,6 +47,7 @@ OrderServer::OrderServer(const OrderServerOptions& options, RequestQueue& reques
       percentiles_interval_ticks_(clock.to_ticks(kPercentilesInterval)),
       server_(tcp_options(options_)),
       port_(server_.port()),
+      uring_(server_.io_backend() == common::IoBackend::kUring),
       local_name_(server_.local_name()),
       slots_(options_.max_sessions),
       streams_(options_.max_clients, options_.replay_depth),
@@ -94,14 +96,29 @@ int OrderServer::poll() {
   if (!replaying_.empty()) {
     work += timed(stages_.timers, [this] { return pump_replays(); });
   }
+  submit_sends();
   return work;
 }
 
 int OrderServer::send_responses() noexcept {
   now_ = clock_.now_ticks();
   send_stage_ = stages_.sender_send;
-  const int work = routed(stages_.sender_route);
-  return work + flush_dirty();
+  const int work = routed(stages_.sender_route) + flush_dirty();
+  submit_sends();
+  return work;
+}
+
+void OrderServer::submit_sends() noexcept {
+  if (!uring_) {
+    return;  // epoll: send() already wrote to the kernel
+  }
+  if (LLT_LIKELY(stage_costs_ == nullptr)) {
+    (void)server_.submit();
+    return;
+  }
+  const std::uint64_t begin = stage_costs_->now();
+  const int submitted = server_.submit();
+  stage_costs_->record(send_stage_, stage_costs_->now() - begin, submitted > 0);
 }
 
 int OrderServer::routed(common::StageCosts::Stage stage) noexcept {

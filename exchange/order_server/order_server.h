@@ -317,6 +317,9 @@ class OrderServer final : public common::Agent {
   }
   // drain_responses(), timed into `stage` less the send() calls it made (--stage-costs).
   int routed(common::StageCosts::Stage stage) noexcept;
+  // uring: hands every session's queued responses to the kernel in one call (timed as the
+  // phase's send stage). epoll: nothing, send() wrote them.
+  void submit_sends() noexcept;
   // The parts' stages (--stage-costs), of poll() and of send_responses().
   struct PartStages {
     common::StageCosts::Stage route = 0;
@@ -337,6 +340,7 @@ class OrderServer final : public common::Agent {
   std::uint64_t now_ = 0;  // the current phase's clock reading
   common::TcpServer server_;
   std::uint16_t port_ = 0;
+  bool uring_ = false;  // the io_uring back end: responses are queued, submit_sends() sends
   std::string local_name_;
   std::vector<SessionSlot> slots_;  // indexed by connection id
   ClientStreams streams_;

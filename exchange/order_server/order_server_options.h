@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <string>
 
+#include "common/net/io_backend.h"
+
 namespace llt::exchange {
 
 struct OrderServerOptions {
@@ -46,8 +48,12 @@ struct OrderServerOptions {
   std::size_t replay_depth = 65536;
   // Engine responses routed by one poll(), so agents sharing a thread all get their turn.
   std::uint32_t max_responses_per_poll = 1024;
-  std::size_t max_events_per_poll = 64;   // epoll events handled by one poll()
+  std::size_t max_events_per_poll = 64;   // epoll events or ring completions per poll()
   std::size_t max_accepts_per_poll = 32;  // connections accepted by one poll()
+  // epoll or io_uring (docs/io_backends.md). With uring, responses are handed to the kernel
+  // together at the end of each routing pass, and send_buffer_bytes also holds the bytes of
+  // a send the kernel has not finished.
+  common::IoBackend io = common::IoBackend::kEpoll;
 };
 
 // Start-up: returns `options` when every value is in range; otherwise throws

@@ -111,12 +111,20 @@ TEST(ExchangeOptions, bad_values_name_the_flag) {
       {{"--multicast-port", "65534"}, "--md-replay-port"},
       {{"--md-replay-depth", "0"}, "--md-replay-depth"},
       {{"--md-replay-depth", "67108865"}, "--md-replay-depth"},
+      {{"--io", "kqueue"}, "--io"},
+      {{"--io", ""}, "--io"},
   };
   for (const auto& [args, flag] : cases) {
     const std::string error = usage_error(args);
     EXPECT_EQ(error.rfind(flag + ": ", 0), 0U)
         << "expected an error starting '" << flag << ": ', got '" << error << "'";
   }
+}
+
+TEST(ExchangeOptions, io_backend_is_epoll_unless_uring_is_asked_for) {
+  EXPECT_EQ(parse({}).options.io, common::IoBackend::kEpoll);
+  EXPECT_EQ(parse({"--io", "uring"}).options.io, common::IoBackend::kUring);
+  EXPECT_EQ(parse({"--io", "epoll"}).options.io, common::IoBackend::kEpoll);
 }
 
 TEST(ExchangeOptions, md_replay_port_follows_the_multicast_port_unless_given_and_0_is_off) {

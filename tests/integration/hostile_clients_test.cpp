@@ -30,6 +30,7 @@
 #include "tests/support/md_subscriber.h"
 #include "tests/support/order_entry_checks.h"
 #include "tests/support/order_entry_client.h"
+#include "tests/support/test_io_backend.h"
 #include "tests/support/trading_processes.h"
 
 namespace llt::exchange::testing {
@@ -808,7 +809,7 @@ TEST(HostileClients, each_gets_its_designed_reply_while_an_honest_pair_keeps_tra
           {"--port", "0", "--tickers", "1,2", "--max-orders", std::to_string(kMaxOrders),
            "--max-sessions", "1024", "--heartbeat-timeout-ms", "5000", "--snapshot-interval-ms",
            "500", "--stats-interval", "1", "--self-trade-prevention", "cancel-newest"},
-          test::md_flags(md)));
+          test::joined_args(test::md_flags(md), test::test_io_flags())));
   const std::uint16_t port = test::exchange_port(exchange);
   ASSERT_NE(port, 0) << exchange.stderr_text();
 
@@ -884,7 +885,7 @@ TEST(HostileClients, each_gets_its_designed_reply_while_an_honest_pair_keeps_tra
                              static_cast<double>(warm_rss)),
        !kCheckMemory || (warm_rss > 0 && flat)});
 
-  ASSERT_TRUE(honest.trade(3));
+  ASSERT_TRUE(honest.trade(3)) << honest.first_failure() << "\n" << exchange.stderr_text();
   honest.stop();
   rows.push_back({"   exchange still running", "yes", exchange.wait_exit(0ms) ? "no" : "yes",
                   exchange.running()});

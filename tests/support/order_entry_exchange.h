@@ -13,6 +13,7 @@
 #include "exchange/matcher/matching_engine.h"
 #include "exchange/order_server/order_server.h"
 #include "exchange/protocol/market_update.h"
+#include "tests/support/test_io_backend.h"
 #include "tests/support/wait_for.h"
 
 namespace llt::exchange::testing {
@@ -20,13 +21,15 @@ namespace llt::exchange::testing {
 // Order server options for in-process tests: an ephemeral loopback port, a small session
 // table (every session's buffers are allocated and zeroed up front, which sanitizers make
 // slow), and no server heartbeat unless a test asks for one (on a loaded machine a test that
-// waits over a second would otherwise read a HEARTBEAT where it expects its reply).
+// waits over a second would otherwise read a HEARTBEAT where it expects its reply). The I/O
+// back end is LLT_TEST_IO's (tests/support/test_io_backend.h).
 inline OrderServerOptions test_order_server_options(std::size_t max_sessions = 16) {
   OrderServerOptions options;
   options.address = "127.0.0.1";
   options.port = 0;
   options.max_sessions = max_sessions;
   options.heartbeat_interval = std::chrono::hours(1);
+  options.io = test::test_io_backend();
   return options;
 }
 

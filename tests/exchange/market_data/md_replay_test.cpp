@@ -24,6 +24,7 @@
 #include "exchange/protocol/md_replay.h"
 #include "tests/support/md_subscriber.h"
 #include "tests/support/tcp_connect.h"
+#include "tests/support/test_io_backend.h"
 
 namespace llt::exchange {
 namespace {
@@ -290,6 +291,7 @@ class ReplayBench {
     MdReplayServerOptions options;
     options.port = 0;
     options.stall_timeout_ms = stall_timeout_ms;
+    options.io = test::test_io_backend();
     return options;
   }
 
