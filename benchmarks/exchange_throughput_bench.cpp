@@ -163,7 +163,7 @@ std::string& stage_table() {
 // state.range(1): 0 no journal, 1 --journal-sync none, 2 --journal-sync batch (the journal in a
 // fresh directory under the temp dir, removed after). state.range(2): 1 runs the exchange
 // with --stage-costs (its agents' polls timed; the run's rate beside the untimed one shows
-// what the timing costs) and keeps its table.
+// what the timing costs) and keeps its table. state.range(3): the I/O back end (--io).
 void exchange(benchmark::State& state) {
   llt::exchange::ExchangeOptions options;
   const std::int64_t journal = state.range(1);
@@ -186,6 +186,7 @@ void exchange(benchmark::State& state) {
   options.process.cpus = {llt::bench::kPeerCpu};
   options.process.stats_interval_s = 0;
   options.process.stage_costs = state.range(2) != 0;
+  options.io = static_cast<llt::common::IoBackend>(state.range(3));
   llt::exchange::ExchangeApp app(options);
   app.start();
   llt::bench::pin_to(llt::bench::kMainCpu);
@@ -305,8 +306,9 @@ void serve_sessions(benchmark::State& state, std::uint16_t port, Pass pass) {
   peer.join();
 }
 
-llt::common::TcpServer floor_server() {
+llt::common::TcpServer floor_server(llt::common::IoBackend io = llt::common::IoBackend::kEpoll) {
   llt::common::TcpServerOptions server_options;
+  server_options.io = io;
   server_options.receive_buffer_bytes = 1 << 20;
   server_options.send_buffer_bytes = 1 << 20;
   return llt::common::TcpServer(server_options);
@@ -362,8 +364,9 @@ class FloorHandler {
   std::uint64_t datagrams_ = 0;
 };
 
+// state.range(1): the I/O back end of the floor's server.
 void syscall_floor(benchmark::State& state) {
-  llt::common::TcpServer server = floor_server();
+  llt::common::TcpServer server = floor_server(static_cast<llt::common::IoBackend>(state.range(1)));
   // The exchange's market data address: its default group, a random port, loopback, TTL 1.
   llt::common::McastSender md(llt::exchange::MarketDataPublisherOptions{}.group, random_port());
   FloorHandler handler(md);
@@ -377,10 +380,12 @@ void syscall_floor(benchmark::State& state) {
 
 constexpr auto kSpin = static_cast<std::int64_t>(llt::common::IdleMode::kSpin);
 constexpr auto kBackoff = static_cast<std::int64_t>(llt::common::IdleMode::kBackoff);
+constexpr auto kEpoll = static_cast<std::int64_t>(llt::common::IoBackend::kEpoll);
+constexpr auto kUring = static_cast<std::int64_t>(llt::common::IoBackend::kUring);
 
 BENCHMARK(exchange)
     ->Name("tcp_requests_spin/ours")
-    ->Args({kSpin, 0, 0})
+    ->Args({kSpin, 0, 0, kEpoll})
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(bare_tcp_echo)
@@ -390,19 +395,41 @@ BENCHMARK(bare_tcp_echo)
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(syscall_floor)
     ->Name("tcp_requests_spin/floor")
-    ->Arg(kSpin)
+    ->Args({kSpin, kEpoll})
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 // Where the exchange's time goes: the spin run again with --stage-costs (its table printed
 // at the end, in ns per request).
 BENCHMARK(exchange)
     ->Name("tcp_requests_spin/ours_stage_costs")
-    ->Args({kSpin, 0, 1})
+    ->Args({kSpin, 0, 1, kEpoll})
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+// The I/O back ends (--io): the exchange on io_uring beside itself on epoll, and beside the
+// floor's system calls made through each back end.
+BENCHMARK(exchange)
+    ->Name("tcp_io_spin/ours")
+    ->Args({kSpin, 0, 0, kUring})
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(exchange)
+    ->Name("tcp_io_spin/epoll")
+    ->Args({kSpin, 0, 0, kEpoll})
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(syscall_floor)
+    ->Name("tcp_io_spin/floor_uring")
+    ->Args({kSpin, kUring})
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(syscall_floor)
+    ->Name("tcp_io_spin/floor_epoll")
+    ->Args({kSpin, kEpoll})
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(exchange)
     ->Name("tcp_requests_backoff/ours")
-    ->Args({kBackoff, 0, 0})
+    ->Args({kBackoff, 0, 0, kEpoll})
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(bare_tcp_echo)
@@ -412,7 +439,7 @@ BENCHMARK(bare_tcp_echo)
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(syscall_floor)
     ->Name("tcp_requests_backoff/floor")
-    ->Arg(kBackoff)
+    ->Args({kBackoff, kEpoll})
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 
@@ -420,22 +447,22 @@ BENCHMARK(syscall_floor)
 // without a journal ("ours/no_journal" is the fraction of the throughput kept).
 BENCHMARK(exchange)
     ->Name("journal_none_spin/ours")
-    ->Args({kSpin, 1, 0})
+    ->Args({kSpin, 1, 0, kEpoll})
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(exchange)
     ->Name("journal_none_spin/no_journal")
-    ->Args({kSpin, 0, 0})
+    ->Args({kSpin, 0, 0, kEpoll})
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(exchange)
     ->Name("journal_batch_spin/ours")
-    ->Args({kSpin, 2, 0})
+    ->Args({kSpin, 2, 0, kEpoll})
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(exchange)
     ->Name("journal_batch_spin/no_journal")
-    ->Args({kSpin, 0, 0})
+    ->Args({kSpin, 0, 0, kEpoll})
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(bare_write_fdatasync)
