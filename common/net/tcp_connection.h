@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstddef>
 #include <cstdint>
@@ -57,6 +58,14 @@ class TcpConnection {
   // connection stays closed). Never allocates or throws: a server calls it on accept.
   [[nodiscard]] IoResult attach(SocketFd fd) noexcept;
 
+  // Empties both buffers like close() but hands the socket to the caller instead of closing
+  // it (a server keeps it open until the kernel has finished the requests posted on it).
+  [[nodiscard]] SocketFd detach() noexcept {
+    SocketFd fd = std::move(fd_);
+    close();
+    return fd;
+  }
+
   // Closes the socket (bytes still queued for sending are dropped) and empties both buffers.
   // Idempotent.
   void close() noexcept {
@@ -71,15 +80,21 @@ class TcpConnection {
   // (IoBackend::kUring, docs/io_backends.md): send() only queues (kBufferFull when the bytes
   // do not fit), the server posts the queued bytes (unsent(), ring_send_posted()) and reports
   // what the kernel took (ring_send_done()); flush() writes directly only while no posted
-  // send is outstanding. Set by the server before it attaches a socket; attach() keeps it.
+  // send is outstanding. The send buffer is then circular (send_head_ and send_tail_ count
+  // bytes, their remainders modulo the capacity are offsets), so bytes posted to the kernel
+  // never move and the free space is always the capacity less the queued bytes. Set by the
+  // server before it attaches a socket; attach() keeps it.
   void set_deferred_sends(bool deferred) noexcept { deferred_sends_ = deferred; }
   [[nodiscard]] bool deferred_sends() const noexcept { return deferred_sends_; }
-  // Queued bytes not yet handed to the kernel (empty while a posted send is outstanding).
+  // The oldest queued bytes not yet handed to the kernel, up to the end of the buffer (the
+  // rest, wrapped to its start, follows once these are written); empty while a posted send is
+  // outstanding.
   [[nodiscard]] std::span<const std::byte> unsent() const noexcept {
-    if (send_in_flight_ != 0) {
+    if (send_in_flight_ != 0 || send_head_ == send_tail_) {
       return {};
     }
-    return {send_buf_.get() + send_head_, send_tail_ - send_head_};
+    const std::size_t offset = send_head_ % send_capacity_;
+    return {send_buf_.get() + offset, std::min(send_tail_ - send_head_, send_capacity_ - offset)};
   }
   // The first `bytes` of unsent() were posted: they stay where they are until ring_send_done.
   void ring_send_posted(std::size_t bytes) noexcept { send_in_flight_ = bytes; }
@@ -279,8 +294,8 @@ class TcpConnection {
     if (LLT_UNLIKELY(!fd_.valid())) {
       return {IoStatus::kError, 0, EBADF};
     }
-    if (send_in_flight_ != 0) {
-      return {IoStatus::kWouldBlock, 0, 0};  // the server's posted send owns the bytes
+    if (deferred_sends_) {
+      return flush_deferred();
     }
     std::size_t written = 0;
     IoResult result = write_all(send_buf_.get() + send_head_, send_tail_ - send_head_, written);
@@ -351,21 +366,43 @@ class TcpConnection {
     return {IoStatus::kOk, written, 0};
   }
 
-  // send() with deferred sends: copies the message behind the queued bytes, or kBufferFull.
-  // Queued bytes move to the front only while none of them are posted to the kernel.
+  // send() with deferred sends: copies the message behind the queued bytes in the circular
+  // buffer (wrapping at its end), or kBufferFull when it does not fit.
   [[nodiscard]] IoResult queue(const std::byte* bytes, std::size_t size) noexcept {
     if (size > send_capacity_ - pending_send_bytes()) {
       return {IoStatus::kBufferFull, 0, 0};
     }
-    if (send_capacity_ - send_tail_ < size) {
-      if (send_in_flight_ != 0) {
-        return {IoStatus::kBufferFull, 0, 0};
-      }
-      compact_send_buffer();
-    }
-    std::memcpy(send_buf_.get() + send_tail_, bytes, size);
+    const std::size_t offset = send_tail_ % send_capacity_;
+    const std::size_t first = std::min(size, send_capacity_ - offset);
+    std::memcpy(send_buf_.get() + offset, bytes, first);
+    std::memcpy(send_buf_.get(), bytes + first, size - first);
     send_tail_ += size;
     return {IoStatus::kOk, size, 0};
+  }
+
+  // flush() with deferred sends: writes the queued bytes directly (both parts of the circular
+  // buffer), unless a posted send owns them.
+  [[nodiscard]] IoResult flush_deferred() noexcept {
+    if (send_in_flight_ != 0) {
+      return {IoStatus::kWouldBlock, 0, 0};
+    }
+    std::size_t total = 0;
+    IoResult result{IoStatus::kOk, 0, 0};
+    while (send_head_ != send_tail_) {
+      const std::span<const std::byte> part = unsent();
+      std::size_t written = 0;
+      result = write_all(part.data(), part.size(), written);
+      send_head_ += written;
+      total += written;
+      if (result.status != IoStatus::kOk) {
+        break;
+      }
+    }
+    if (send_head_ == send_tail_) {
+      send_head_ = send_tail_ = 0;
+    }
+    result.bytes = total;
+    return result;
   }
 
   void compact_receive_buffer() noexcept {

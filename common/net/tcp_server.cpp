@@ -191,26 +191,28 @@ TcpServer::ConnectionId TcpServer::open_slot(SocketFd fd) noexcept {
 void TcpServer::release_slot(ConnectionId id) noexcept {
   Slot& slot = slots_[id];
   TcpConnection& connection = connections_[id];
-  if (uring_ != nullptr) {
-    // Posted requests keep the socket open until they finish; cancelling them ends them, and
-    // the slot is freed when both have completed (free_if_drained).
+  if (uring_ != nullptr && (slot.receive_posted || slot.send_posted)) {
+    // Posted requests may still read from or write into the connection's buffers: shut the
+    // socket down (the peer sees the close now, and the requests end), cancel them, and keep
+    // the descriptor open until both have completed (free_if_drained), so its number is not
+    // reused while a request prepared with it might still be submitted.
+    (void)::shutdown(connection.fd(), SHUT_RDWR);
     if (slot.receive_posted) {
       (void)uring_->cancel(ring_key(kReceiveOp, id));
     }
     if (slot.send_posted) {
       (void)uring_->cancel(ring_key(kSendOp, id));
     }
-    if (slot.receive_posted || slot.send_posted) {
-      // Now, not at the next poll: the socket closes (and the peer sees it) only once they
-      // have let go of it.
-      (void)uring_->submit();
-    }
+    (void)uring_->submit();
+    slot.draining_socket = connection.detach();
   } else {
-    // Closing the fd would drop it from the epoll set too; deleting first keeps that explicit
-    // even if the fd was ever duplicated.
-    (void)::epoll_ctl(epoll_fd_.get(), EPOLL_CTL_DEL, connection.fd(), nullptr);
+    if (uring_ == nullptr) {
+      // Closing the fd would drop it from the epoll set too; deleting first keeps that
+      // explicit even if the fd was ever duplicated.
+      (void)::epoll_ctl(epoll_fd_.get(), EPOLL_CTL_DEL, connection.fd(), nullptr);
+    }
+    connection.close();
   }
-  connection.close();
   slot.open = false;
   ++slot.generation;
   const ConnectionId moved = active_.back();

@@ -128,6 +128,11 @@ class TcpServer {
     return submit_posted();
   }
 
+  // uring: completions a submit() outside poll() took from the ring and left for the next
+  // poll's handler. An agent counts them as work, or a thread about to sleep on wait_fd()
+  // (which they no longer make readable) would leave them waiting.
+  [[nodiscard]] bool has_pending_input() const noexcept { return kept_ > 0; }
+
   [[nodiscard]] IoBackend io_backend() const noexcept {
     return uring_ != nullptr ? IoBackend::kUring : IoBackend::kEpoll;
   }
@@ -176,6 +181,9 @@ class TcpServer {
     // neither is (the kernel may still write into or read from its buffers until then).
     bool receive_posted = false;
     bool send_posted = false;
+    // uring: a closed slot's socket, kept open while its requests drain so its descriptor
+    // number cannot be reused under them.
+    SocketFd draining_socket;
   };
 
   // uring user_data: the request's kind in the top two bits, the connection id below.
@@ -200,8 +208,8 @@ class TcpServer {
       work += complete(handler, completions_[i]);
     }
     in_poll_ = false;
-    if (accept_deferred_ && (!free_.empty() || draining_ == 0)) {
-      accept_deferred_ = false;
+    if (accept_again_) {
+      accept_again_ = false;
       work += accept_pending(handler);
     }
     // Backwards: on_data (and a handler's close()) swap-remove from active_.
@@ -215,7 +223,9 @@ class TcpServer {
         // with epoll's kBufferFull, and the receive is posted at the next poll.
         handler.on_data(id, connections_[id]);
         ++work;
-        continue;
+        if (i >= active_.size() || active_[i] != id) {
+          continue;  // the handler closed it
+        }
       }
       post_send(id);
     }
@@ -349,9 +359,10 @@ class TcpServer {
 
   // A closed slot whose last posted request just completed goes back to the free list.
   void free_if_drained(ConnectionId id) noexcept {
-    const Slot& slot = slots_[id];
+    Slot& slot = slots_[id];
     if (!slot.open && !slot.receive_posted && !slot.send_posted) {
       --draining_;
+      slot.draining_socket.reset();
       free_.push_back(id);  // capacity reserved: never allocates
     }
   }
@@ -367,8 +378,8 @@ class TcpServer {
       if (free_.empty() && draining_ > 0) {
         // uring: a closed slot is about to be free; take the connection once it is rather
         // than refusing it for a table that is not really full.
-        accept_deferred_ = true;
-        break;
+        accept_again_ = true;
+        return work;
       }
       const int fd = ::accept4(listen_fd_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
       if (fd < 0) {
@@ -379,8 +390,9 @@ class TcpServer {
         if (error != EAGAIN && error != EWOULDBLOCK) {
           ++accept_errors_;
           last_accept_error_ = error;
+          accept_again_ = true;  // uring: the listener's poll will not report these again
         }
-        break;
+        return work;
       }
       ++work;
       const ConnectionId id = open_slot(SocketFd(fd));
@@ -388,6 +400,9 @@ class TcpServer {
         handler.on_accept(id, connections_[id]);
       }
     }
+    // The cap was reached: uring's readiness poll of the listener reported the connections
+    // waiting then once, so the next poll takes the rest itself.
+    accept_again_ = true;
     return work;
   }
 
@@ -469,8 +484,10 @@ class TcpServer {
   // the kernel to finish with the connections' buffers.
   std::unique_ptr<UringLoop> uring_;
   bool listener_posted_ = false;
-  std::size_t draining_ = 0;      // closed slots whose posted requests have not completed
-  bool accept_deferred_ = false;  // connections wait for a draining slot
+  std::size_t draining_ = 0;  // closed slots whose posted requests have not completed
+  // uring: the listener may hold connections its poll will not report again (a draining
+  // slot, the per-poll cap, an accept error): the next poll tries again.
+  bool accept_again_ = false;
   std::uint64_t refused_ = 0;
   std::uint64_t accept_errors_ = 0;
   int last_accept_error_ = 0;

@@ -36,7 +36,7 @@ UringLoop::UringLoop(std::size_t max_in_flight) {
   const auto sq_entries =
       static_cast<unsigned>(std::min(std::bit_ceil(wanted), kMaxSubmissionEntries));
   io_uring_params params{};
-  params.flags = IORING_SETUP_CQSIZE;
+  params.flags = IORING_SETUP_CQSIZE | IORING_SETUP_CLAMP;  // CLAMP: past the kernel's limit
   // A completion the kernel must finish on this thread does not interrupt it while it runs:
   // the kernel flags it (IORING_SQ_TASKRUN) and reap() enters the ring for it. A thread asleep
   // (block idle) is still woken for it.

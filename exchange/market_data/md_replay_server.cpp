@@ -76,7 +76,7 @@ MdReplayServerStats MdReplayServer::stats() const noexcept {
 
 int MdReplayServer::poll() {
   const std::uint64_t now = clock_.now_ticks();
-  if (busy_.empty() && now >= last_server_poll_ticks_ &&
+  if (busy_.empty() && !server_.has_pending_input() && now >= last_server_poll_ticks_ &&
       now - last_server_poll_ticks_ < idle_poll_ticks_) {
     return 0;
   }
@@ -117,7 +117,11 @@ int MdReplayServer::poll() {
     }
   }
   busy_.resize(keep);
-  (void)server_.submit();  // uring: the answers go to the kernel now (epoll: already did)
+  // uring: the answers go to the kernel now (epoll: already did). Input the submit took from
+  // the ring waits for the next poll: work, so the thread does not sleep on an emptied ring.
+  if (server_.submit() > 0 || server_.has_pending_input()) {
+    ++work;
+  }
   return work;
 }
 

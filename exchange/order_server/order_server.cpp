@@ -96,29 +96,31 @@ int OrderServer::poll() {
   if (!replaying_.empty()) {
     work += timed(stages_.timers, [this] { return pump_replays(); });
   }
-  submit_sends();
-  return work;
+  return work + submit_sends();
 }
 
 int OrderServer::send_responses() noexcept {
   now_ = clock_.now_ticks();
   send_stage_ = stages_.sender_send;
   const int work = routed(stages_.sender_route) + flush_dirty();
-  submit_sends();
-  return work;
+  return work + submit_sends();
 }
 
-void OrderServer::submit_sends() noexcept {
+int OrderServer::submit_sends() noexcept {
   if (!uring_) {
-    return;  // epoll: send() already wrote to the kernel
+    return 0;  // epoll: send() already wrote to the kernel
   }
+  int submitted = 0;
   if (LLT_LIKELY(stage_costs_ == nullptr)) {
-    (void)server_.submit();
-    return;
+    submitted = server_.submit();
+  } else {
+    const std::uint64_t begin = stage_costs_->now();
+    submitted = server_.submit();
+    stage_costs_->record(send_stage_, stage_costs_->now() - begin, submitted > 0);
   }
-  const std::uint64_t begin = stage_costs_->now();
-  const int submitted = server_.submit();
-  stage_costs_->record(send_stage_, stage_costs_->now() - begin, submitted > 0);
+  // Input the submit took from the ring waits for the next poll: work, so the thread does
+  // not sleep on a ring it emptied.
+  return (submitted > 0 ? 1 : 0) + (server_.has_pending_input() ? 1 : 0);
 }
 
 int OrderServer::routed(common::StageCosts::Stage stage) noexcept {

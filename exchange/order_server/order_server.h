@@ -318,8 +318,9 @@ class OrderServer final : public common::Agent {
   // drain_responses(), timed into `stage` less the send() calls it made (--stage-costs).
   int routed(common::StageCosts::Stage stage) noexcept;
   // uring: hands every session's queued responses to the kernel in one call (timed as the
-  // phase's send stage). epoll: nothing, send() wrote them.
-  void submit_sends() noexcept;
+  // phase's send stage); returns the work done, counting input the call took from the ring
+  // for the next poll. epoll: nothing, send() wrote them.
+  int submit_sends() noexcept;
   // The parts' stages (--stage-costs), of poll() and of send_responses().
   struct PartStages {
     common::StageCosts::Stage route = 0;

@@ -585,6 +585,92 @@ TEST_P(TcpServerTest, is_move_only_and_a_moved_from_connection_is_closed) {
   static_assert(!std::is_copy_constructible_v<TcpConnection>);
 }
 
+TEST_P(TcpServerTest, a_server_connection_fills_its_whole_send_buffer_before_refusing) {
+  TcpServer server(loopback_options());  // 4096-byte send buffers
+  RecordingHandler handler;
+  // A client that reads nothing yet, with a small receive buffer so the kernel's fill fast.
+  SocketFd client(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  const int small = 4096;
+  ASSERT_EQ(::setsockopt(client.get(), SOL_SOCKET, SO_RCVBUF, &small, sizeof(small)), 0);
+  const sockaddr_in address = make_sockaddr("127.0.0.1", server.port());
+  ASSERT_EQ(::connect(client.get(), reinterpret_cast<const sockaddr*>(&address), sizeof(address)),
+            0);
+  ASSERT_TRUE(run_until([&] { return server.poll(handler); },
+                        [&] { return handler.accepted.size() == 1; }));
+  TcpConnection* peer = server.connection(handler.accepted[0]);
+  ASSERT_NE(peer, nullptr);
+
+  // Queue until refused, handing bytes to the kernel as we go (uring: a send stays posted
+  // once the kernel's buffers are full, and the queue wraps around it).
+  std::uint64_t queued = 0;
+  IoResult result;
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (queued < 1'000'000 && std::chrono::steady_clock::now() < deadline) {
+    const TestMessage message = make_message(queued + 1);
+    result = peer->send(&message, sizeof(message));
+    if (result.status != IoStatus::kOk) {
+      break;
+    }
+    ++queued;
+    if (queued % 16 == 0) {
+      (void)server.poll(handler);
+    }
+  }
+  ASSERT_EQ(result.status, IoStatus::kBufferFull) << to_string(result.status);
+  EXPECT_GT(peer->pending_send_bytes(), peer->send_capacity() - sizeof(TestMessage))
+      << "refused only when the whole buffer is taken";
+
+  // Drain: every queued message arrives whole and in order.
+  std::vector<std::uint8_t> bytes;
+  std::uint8_t chunk[4096];
+  ASSERT_TRUE(run_until(
+      [&] {
+        int work = server.poll(handler);
+        const ssize_t n = ::recv(client.get(), chunk, sizeof(chunk), MSG_DONTWAIT);
+        if (n > 0) {
+          bytes.insert(bytes.end(), chunk, chunk + n);
+          ++work;
+        }
+        return work;
+      },
+      [&] { return bytes.size() >= queued * sizeof(TestMessage); }, 20s));
+  ASSERT_EQ(bytes.size(), queued * sizeof(TestMessage));
+  for (std::uint64_t i = 0; i < queued; ++i) {
+    TestMessage message{};
+    std::memcpy(&message, bytes.data() + i * sizeof(TestMessage), sizeof(message));
+    ASSERT_TRUE(same(message, make_message(i + 1))) << "message " << i;
+  }
+}
+
+TEST_P(TcpServerTest, takes_every_waiting_connection_however_few_it_accepts_per_poll) {
+  TcpServerOptions options = loopback_options(64);
+  options.max_accepts_per_poll = 4;
+  TcpServer server(options);
+  RecordingHandler handler;
+  (void)server.poll(handler);  // uring: the listener's poll is posted
+  // The clients connect from another thread while this one, the server's, makes no system
+  // call: uring's readiness poll of the listener then reports all of them at once.
+  constexpr std::size_t kClients = 40;
+  std::vector<TcpConnection> clients;
+  std::atomic<bool> connected{false};
+  std::thread connector([&] {
+    for (std::size_t i = 0; i < kClients; ++i) {
+      clients.push_back(connect_to(server));
+    }
+    connected.store(true, std::memory_order_release);
+  });
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (!connected.load(std::memory_order_acquire) &&
+         std::chrono::steady_clock::now() < deadline) {
+  }
+  connector.join();
+  ASSERT_TRUE(connected.load());
+  ASSERT_TRUE(run_until([&] { return server.poll(handler); },
+                        [&] { return handler.accepted.size() == kClients; }))
+      << handler.accepted.size() << " of " << kClients << " accepted";
+  EXPECT_EQ(server.refused_connections(), 0u);
+}
+
 // Records what the server reports and reads nothing itself.
 struct CountingHandler {
   std::vector<TcpConnectionId> accepted;
@@ -727,6 +813,35 @@ TEST(TcpServerUring, sends_wait_in_the_connection_until_submit_hands_them_over_i
                                      0 &&
                                  server.connection(handler.accepted[1])->pending_send_bytes() == 0;
                         }));
+}
+
+TEST(TcpServerUring,
+     input_a_submit_took_from_the_ring_is_reported_and_handed_over_by_the_next_poll) {
+  TcpServerOptions options = base_options(4);
+  options.io = IoBackend::kUring;
+  TcpServer server(options);
+  RecordingHandler handler;
+  TcpConnection client = connect_to(server);
+  ASSERT_TRUE(run_until([&] { return server.poll(handler); },
+                        [&] { return handler.accepted.size() == 1; }));
+  for (int i = 0; i < 10; ++i) {
+    (void)server.poll(handler);
+  }
+  EXPECT_FALSE(server.has_pending_input());
+  const TestMessage message = make_message(11);
+  ASSERT_EQ(client.send(&message, sizeof(message)).status, IoStatus::kOk);
+  // submit() outside a poll takes the receive's completion off the ring for the next poll.
+  ASSERT_TRUE(run_until(
+      [&] {
+        (void)server.submit();
+        return 0;
+      },
+      [&] { return server.has_pending_input(); }));
+  EXPECT_TRUE(handler.messages.empty());
+  EXPECT_GT(server.poll(handler), 0);
+  ASSERT_EQ(handler.messages.size(), 1u);
+  EXPECT_TRUE(same(handler.messages[0], message));
+  EXPECT_FALSE(server.has_pending_input());
 }
 
 TEST(TcpServerUring, a_closed_slot_is_reused_only_once_the_kernel_let_go_of_its_buffers) {
