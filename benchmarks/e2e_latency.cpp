@@ -10,7 +10,7 @@
 //  2. order_round_trip: the whole exchange (ExchangeApp: order server, sequencer, matching
 //     engine, publisher, snapshot synthesizer); the client sends NEW and reads ACCEPTED. Then
 //     the same with --journal-dir in the temp dir, --journal-sync none and batch (every request
-//     written, and for batch fdatasync'ed, before it reaches the engine).
+//     written, and for batch fdatasync'ed, before it reaches the engine), and with --io uring.
 //  3. md_one_way: the same agents (wired as ExchangeApp wires them, plus an observer agent
 //     that reads the engine's stamp off each update, see e2e_tapped_exchange.h); the client
 //     sends NEW / CANCEL and decodes the ADD / CANCEL datagram: one-way = decode time - the
@@ -484,7 +484,9 @@ class OrderClient {
 };
 
 // journal: 0 none, 1 --journal-sync none, 2 --journal-sync batch (in a fresh temp directory).
-LatencyHistogram run_order_round_trip(IdleMode idle, const Config& config, int journal = 0) {
+// io: the exchange's --io.
+LatencyHistogram run_order_round_trip(IdleMode idle, const Config& config, int journal = 0,
+                                      llt::common::IoBackend io = llt::common::IoBackend::kEpoll) {
   const std::filesystem::path journal_dir =
       journal == 0 ? std::filesystem::path()
                    : std::filesystem::temp_directory_path() /
@@ -495,8 +497,10 @@ LatencyHistogram run_order_round_trip(IdleMode idle, const Config& config, int j
   std::optional<llt::exchange::ExchangeApp> app_storage;
   {
     const NetScope scope(true);
-    app_storage.emplace(
-        exchange_options(idle, random_multicast_channel(), journal_dir.string(), journal == 2));
+    llt::exchange::ExchangeOptions options =
+        exchange_options(idle, random_multicast_channel(), journal_dir.string(), journal == 2);
+    options.io = io;
+    app_storage.emplace(options);
     app_storage->start();
   }
   llt::exchange::ExchangeApp& app = *app_storage;
@@ -835,6 +839,11 @@ void run_mode(IdleMode idle, const Config& config, std::vector<std::unique_ptr<R
     journaled.floor = &tcp_row.histogram;
     journaled.floor_name = "tcp_pingpong";
   }
+  std::fprintf(stderr, "e2e_latency: idle %s: order round trip, --io uring...\n", mode.c_str());
+  Row& uring = add("order_round_trip io=uring",
+                   run_order_round_trip(idle, config, 0, llt::common::IoBackend::kUring));
+  uring.floor = &tcp_row.histogram;
+  uring.floor_name = "tcp_pingpong";
   std::fprintf(stderr, "e2e_latency: idle %s: market data one-way...\n", mode.c_str());
   const MdResult md = run_md_one_way(idle, config);
   Row& md_row = add("md_one_way engine->decode", md.one_way);
