@@ -85,7 +85,6 @@ class TcpConnection {
   // never move and the free space is always the capacity less the queued bytes. Set by the
   // server before it attaches a socket; attach() keeps it.
   void set_deferred_sends(bool deferred) noexcept { deferred_sends_ = deferred; }
-  [[nodiscard]] bool deferred_sends() const noexcept { return deferred_sends_; }
   // The oldest queued bytes not yet handed to the kernel, up to the end of the buffer (the
   // rest, wrapped to its start, follows once these are written); empty while a posted send is
   // outstanding.
@@ -107,7 +106,6 @@ class TcpConnection {
       send_head_ = send_tail_ = 0;
     }
   }
-  [[nodiscard]] bool ring_send_outstanding() const noexcept { return send_in_flight_ != 0; }
 
   // The free space at the end of the receive buffer for a receive the server posts (unread
   // bytes are first moved to the front when less than half the buffer is free at the end, as

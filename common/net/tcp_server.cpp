@@ -106,10 +106,8 @@ void TcpServer::drain_ring() noexcept {
   // to complete before anything is freed.
   // Completions already taken from the ring and not yet handled: those requests are over.
   for (std::size_t i = 0; i < kept_; ++i) {
-    const std::uint64_t op = completions_[i].user_data >> 62;
-    if (op == kReceiveOp || op == kSendOp) {
-      Slot& slot = slots_[completions_[i].user_data & 0xFFFFFFFFu];
-      (op == kReceiveOp ? slot.receive_posted : slot.send_posted) = false;
+    if (bool* posted = posted_flag(completions_[i])) {
+      *posted = false;
     }
   }
   kept_ = 0;
@@ -130,14 +128,9 @@ void TcpServer::drain_ring() noexcept {
   while (posted > 0 && std::chrono::steady_clock::now() < deadline) {
     const std::size_t count = uring_->reap(completions_.data(), completions_.size());
     for (std::size_t i = 0; i < count; ++i) {
-      const std::uint64_t op = completions_[i].user_data >> 62;
-      if (op != kReceiveOp && op != kSendOp) {
-        continue;
-      }
-      Slot& slot = slots_[completions_[i].user_data & 0xFFFFFFFFu];
-      bool& flag = op == kReceiveOp ? slot.receive_posted : slot.send_posted;
-      if (flag) {
-        flag = false;
+      bool* flag = posted_flag(completions_[i]);
+      if (flag != nullptr && *flag) {
+        *flag = false;
         --posted;
       }
     }

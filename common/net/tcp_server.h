@@ -195,6 +195,21 @@ class TcpServer {
                                                         ConnectionId id) noexcept {
     return (op << 62) | id;
   }
+  [[nodiscard]] static constexpr std::uint64_t op_of(const UringCompletion& c) noexcept {
+    return c.user_data >> 62;
+  }
+  [[nodiscard]] static constexpr ConnectionId id_of(const UringCompletion& c) noexcept {
+    return static_cast<ConnectionId>(c.user_data & 0xFFFFFFFFu);
+  }
+  // The posted flag a connection request's completion clears; nullptr for the others.
+  [[nodiscard]] bool* posted_flag(const UringCompletion& c) noexcept {
+    const std::uint64_t op = op_of(c);
+    if (op != kReceiveOp && op != kSendOp) {
+      return nullptr;
+    }
+    Slot& slot = slots_[id_of(c)];
+    return op == kReceiveOp ? &slot.receive_posted : &slot.send_posted;
+  }
 
   template <class Handler>
   int poll_uring(Handler& handler) {
@@ -238,7 +253,7 @@ class TcpServer {
 
   template <class Handler>
   int complete(Handler& handler, const UringCompletion& completion) {
-    const std::uint64_t op = completion.user_data >> 62;
+    const std::uint64_t op = op_of(completion);
     if (op == kIgnoredOp) {
       return 0;
     }
@@ -246,7 +261,7 @@ class TcpServer {
       listener_posted_ = completion.more;
       return accept_pending(handler);
     }
-    const auto id = static_cast<ConnectionId>(completion.user_data & 0xFFFFFFFFu);
+    const ConnectionId id = id_of(completion);
     Slot& slot = slots_[id];
     TcpConnection& connection = connections_[id];
     const int result = completion.result;
@@ -292,15 +307,15 @@ class TcpServer {
     std::size_t out = before;
     for (std::size_t i = before; i < kept_; ++i) {
       const UringCompletion& completion = completions_[i];
-      const std::uint64_t op = completion.user_data >> 62;
+      const std::uint64_t op = op_of(completion);
       if (op == kIgnoredOp) {
         continue;
       }
-      if (op == kSendOp || op == kReceiveOp) {
-        const auto id = static_cast<ConnectionId>(completion.user_data & 0xFFFFFFFFu);
+      if (bool* posted = posted_flag(completion)) {
+        const ConnectionId id = id_of(completion);
         Slot& slot = slots_[id];
         if (!slot.open) {
-          (op == kSendOp ? slot.send_posted : slot.receive_posted) = false;
+          *posted = false;
           free_if_drained(id);
           continue;
         }

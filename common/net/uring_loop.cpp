@@ -118,7 +118,6 @@ int UringLoop::submit() noexcept {
     result = io_uring_submit(&ring_->ring);
   } while (result == -EINTR);
   if (result < 0) {
-    ++submit_errors_;
     return result;
   }
   prepared_ -= std::min(prepared_, static_cast<std::size_t>(result));

@@ -59,14 +59,11 @@ class UringLoop {
   // kernel has completions to flush first.
   [[nodiscard]] std::size_t reap(UringCompletion* out, std::size_t max) noexcept;
 
-  // Requests prepared and not yet submitted.
-  [[nodiscard]] std::size_t prepared() const noexcept { return prepared_; }
   // The ring's descriptor: readable while completions wait, for a thread that sleeps in a
   // WaitSet (block idle strategy).
   [[nodiscard]] int fd() const noexcept;
   // io_uring_enter() calls made by submit() and reap().
   [[nodiscard]] std::uint64_t enters() const noexcept { return enters_; }
-  [[nodiscard]] std::uint64_t submit_errors() const noexcept { return submit_errors_; }
 
  private:
   struct Ring;
@@ -80,7 +77,6 @@ class UringLoop {
   std::unique_ptr<Ring, RingDeleter> ring_;
   std::size_t prepared_ = 0;
   std::uint64_t enters_ = 0;
-  std::uint64_t submit_errors_ = 0;
 };
 
 }  // namespace llt::common
