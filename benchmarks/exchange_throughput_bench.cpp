@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <random>
 #include <stdexcept>
@@ -153,11 +154,11 @@ std::uint16_t random_port() {
   return static_cast<std::uint16_t>(20'000 + device() % 12'000);
 }
 
-// The --stage-costs table of the last run that asked for it (the run its figures come from),
-// printed after the ratio table.
-std::string& stage_table() {
-  static std::string table;
-  return table;
+// The --stage-costs table of each run that asked for it, by benchmark name (the last run of a
+// name is the one its figures come from), printed after the ratio table.
+std::map<std::string, std::string>& stage_tables() {
+  static std::map<std::string, std::string> tables;
+  return tables;
 }
 
 // state.range(1): 0 no journal, 1 --journal-sync none, 2 --journal-sync batch (the journal in a
@@ -208,7 +209,10 @@ void exchange(benchmark::State& state) {
           ? static_cast<double>(md.updates_published) / static_cast<double>(md.datagrams)
           : 0.0;
   if (options.process.stage_costs) {
-    stage_table() = app.stage_costs_table();
+    const char* group = journal == 0   ? "tcp_requests_spin"
+                        : journal == 1 ? "journal_none_spin"
+                                       : "journal_batch_spin";
+    stage_tables()[std::string(group) + "/ours_stage_costs"] = app.stage_costs_table();
   }
   if (const llt::exchange::ExchangeJournal* j = app.journal()) {
     const double commits = static_cast<double>(j->writer().commits());
@@ -444,7 +448,8 @@ BENCHMARK(syscall_floor)
     ->Unit(benchmark::kMillisecond);
 
 // The journal's cost: the same run with --journal-sync none and batch, each beside the run
-// without a journal ("ours/no_journal" is the fraction of the throughput kept).
+// without a journal ("ours/no_journal" is the fraction of the throughput kept), and the none
+// run's stage table (what the journal adds to each stage).
 BENCHMARK(exchange)
     ->Name("journal_none_spin/ours")
     ->Args({kSpin, 1, 0, kEpoll})
@@ -453,6 +458,11 @@ BENCHMARK(exchange)
 BENCHMARK(exchange)
     ->Name("journal_none_spin/no_journal")
     ->Args({kSpin, 0, 0, kEpoll})
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(exchange)
+    ->Name("journal_none_spin/ours_stage_costs")
+    ->Args({kSpin, 1, 1, kEpoll})
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(exchange)
@@ -477,11 +487,9 @@ BENCHMARK(bare_write_fdatasync)
 
 int main(int argc, char** argv) {
   const int code = llt::bench::run_and_report(argc, argv);
-  if (!stage_table().empty()) {
-    std::printf(
-        "\ntcp_requests_spin/ours_stage_costs: stage costs (TSC), per agent poll and "
-        "part:\n%s",
-        stage_table().c_str());
+  for (const auto& [name, table] : stage_tables()) {
+    std::printf("\n%s: stage costs (TSC), per agent poll and part:\n%s", name.c_str(),
+                table.c_str());
   }
   return code;
 }

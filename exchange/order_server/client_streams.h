@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -45,8 +46,15 @@ struct ClientStream {
 // the lookups never allocate, lock or throw. A client id beyond max_clients is refused
 // (find_or_add returns nullptr; the order server answers LOGON_REJECTED(CAPACITY)).
 //
+// Committing those pages (the kernel zeroing each new one, 2 MiB at a time) would otherwise
+// happen inside append(), on the order server's thread, once per page of a ring's first lap;
+// start_prefault() moves it to a background thread that keeps every ring committed a fixed
+// distance ahead of its writer (docs/recovery.md, Committing the rings ahead of the writer).
+//
 // Thread contract: not thread-safe; the order server's thread (or start-up recovery before the
-// agents run) calls every member.
+// agents run) calls every member, except the prefault counters (any thread). The prefault
+// thread reads only atomics and never touches the rings' bytes: it asks the kernel to commit
+// their pages (madvise(MADV_POPULATE_WRITE)), which leaves committed pages as they are.
 class ClientStreams {
  public:
   // depth is rounded up to a power of two. Throws std::invalid_argument for zero sizes and
@@ -77,6 +85,8 @@ class ClientStreams {
     ClientStream& stream = streams_[count_++];
     stream = ClientStream{};
     stream.client_id = client_id;
+    written_[count_ - 1].store(stream.next_response, std::memory_order_relaxed);
+    published_count_.store(count_, std::memory_order_release);
     return &stream;
   }
 
@@ -106,6 +116,7 @@ class ClientStreams {
       (response.side == Side::kBuy ? stream.bought : stream.sold) += response.exec_qty;
     }
     slot.seq_num = stream.next_response++;
+    written_[index_of(stream)].store(stream.next_response, std::memory_order_relaxed);
     return slot;
   }
 
@@ -149,13 +160,42 @@ class ClientStreams {
   [[nodiscard]] std::size_t max_clients() const noexcept { return max_clients_; }
   [[nodiscard]] std::size_t depth() const noexcept { return depth_; }
 
+  // Starts the prefault thread: from then on, every client's ring is kept committed up to
+  // ahead_bytes past the slot its next response goes to (the whole ring once it has wrapped or
+  // when it is shorter). Memory committed this way stays committed, as the ring's own writes
+  // would leave it. Start-up only, once (allocates, starts a thread); ahead_bytes 0 does
+  // nothing. A kernel without MADV_POPULATE_WRITE (before Linux 5.14), or any madvise failure,
+  // ends the thread: the rings then commit their pages as the writer reaches them, as without
+  // it, and prefault_errno() says why. Throws std::system_error when the thread cannot start.
+  void start_prefault(std::size_t ahead_bytes);
+
+  // Any thread. Bytes of ring the prefault thread asked the kernel to commit (whole 4 KiB
+  // pages; some may have been committed already); the errno that ended it, 0 while none.
+  [[nodiscard]] std::uint64_t prefaulted_bytes() const noexcept {
+    return prefaulted_bytes_.load(std::memory_order_relaxed);
+  }
+  [[nodiscard]] int prefault_errno() const noexcept {
+    return prefault_errno_.load(std::memory_order_relaxed);
+  }
+  // The address range of `client_id`'s ring (for tests); empty when unknown.
+  [[nodiscard]] std::span<const ClientResponse> ring_memory(ClientId client_id) const noexcept {
+    const ClientStream* stream = find(client_id);
+    return stream == nullptr ? std::span<const ClientResponse>{}
+                             : std::span<const ClientResponse>{ring_of(*stream), depth_};
+  }
+
  private:
   static constexpr std::uint32_t kNone = UINT32_MAX;
+  struct Prefault;
 
-  [[nodiscard]] ClientResponse* ring_of(const ClientStream& stream) const noexcept {
-    const auto index = static_cast<std::size_t>(&stream - streams_.get());
-    return rings_ + index * depth_;
+  [[nodiscard]] std::size_t index_of(const ClientStream& stream) const noexcept {
+    return static_cast<std::size_t>(&stream - streams_.get());
   }
+  [[nodiscard]] ClientResponse* ring_of(const ClientStream& stream) const noexcept {
+    return rings_ + index_of(stream) * depth_;
+  }
+  // One pass over the rings; false when madvise failed (the errno is kept).
+  bool prefault_pass(std::vector<std::size_t>& committed, std::size_t ahead_bytes) noexcept;
 
   std::size_t max_clients_;
   std::size_t depth_;
@@ -165,6 +205,12 @@ class ClientStreams {
   std::unique_ptr<ClientStream[]> streams_;
   std::size_t count_ = 0;
   common::FixedHashMap<ClientId, std::uint32_t, kNone> index_;
+  // Published for the prefault thread: each stream's next_response, and count_.
+  std::unique_ptr<std::atomic<SeqNum>[]> written_;
+  std::atomic<std::size_t> published_count_{0};
+  std::atomic<std::uint64_t> prefaulted_bytes_{0};
+  std::atomic<int> prefault_errno_{0};
+  std::unique_ptr<Prefault> prefault_;  // last: stopped first
 };
 
 }  // namespace llt::exchange

@@ -64,6 +64,7 @@ OrderServer::OrderServer(const OrderServerOptions& options, RequestQueue& reques
         OrderThrottle(options_.max_orders_per_second, clock_.to_ticks(std::chrono::seconds(1))));
   }
   last_sweep_ticks_ = clock_.now_ticks();
+  streams_.start_prefault(options_.response_prefault_bytes);
 }
 
 OrderServer::~OrderServer() = default;

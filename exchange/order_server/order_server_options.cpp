@@ -49,6 +49,10 @@ const OrderServerOptions& check_options(const OrderServerOptions& options) {
   check_range("max_pending_requests", options.max_pending_requests, 1, std::size_t{1} << 24);
   check_range("max_clients (--max-clients)", options.max_clients, 1, std::size_t{1} << 20);
   check_range("replay_depth (--replay-depth)", options.replay_depth, 1, std::size_t{1} << 26);
+  if (options.response_prefault_bytes > (std::size_t{1} << 30)) {
+    bad_option("response_prefault_bytes", std::to_string(options.response_prefault_bytes),
+               "must be at most 1 GiB (0: off)");
+  }
   check_range("max_responses_per_poll", options.max_responses_per_poll, 1, UINT32_MAX);
   check_range("max_events_per_poll", options.max_events_per_poll, 1, 1 << 16);
   check_range("max_accepts_per_poll", options.max_accepts_per_poll, 1, 1 << 16);

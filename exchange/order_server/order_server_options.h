@@ -46,6 +46,10 @@ struct OrderServerOptions {
   // Responses kept per client for replay (rounded up to a power of two); older ones are
   // REPLAY_UNAVAILABLE (--replay-depth).
   std::size_t replay_depth = 65536;
+  // Each logged-on client's replay ring is committed this far ahead of its next response by
+  // a background thread, so the order server's thread does not commit the ring's memory
+  // itself (docs/recovery.md, Committing the rings ahead of the writer); 0 leaves it to the writes.
+  std::size_t response_prefault_bytes = std::size_t{4} << 20;
   // Engine responses routed by one poll(), so agents sharing a thread all get their turn.
   std::uint32_t max_responses_per_poll = 1024;
   std::size_t max_events_per_poll = 64;   // epoll events or ring completions per poll()
