@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -103,7 +104,10 @@ SnapshotWriter::SnapshotWriter(const SnapshotWriterOptions& options,
                                std::size_t replay_depth, const StateSnapshot& start)
     : options_(options),
       engine_(std::make_unique<MatchingEngine>(engine, requests_, responses_, updates_)),
-      streams_(std::make_unique<ClientStreams>(max_clients, replay_depth)),
+      // Its snapshots keep each client's newest kept_responses responses and no more, so its
+      // copy of the streams needs no deeper rings (docs/snapshots.md).
+      streams_(std::make_unique<ClientStreams>(
+          max_clients, std::max<std::size_t>(1, std::min(replay_depth, options.kept_responses)))),
       replay_(std::make_unique<DayReplay>(*engine_, requests_, responses_, updates_, *streams_,
                                           options.directory.string())),
       tail_(options.directory, start.next_index) {
