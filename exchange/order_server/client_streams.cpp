@@ -14,6 +14,7 @@
 #include <system_error>
 #include <thread>
 
+#include "common/concurrent/thread_utils.h"
 #include "exchange/exchange_messages.h"
 
 namespace llt::exchange {
@@ -135,6 +136,7 @@ void ClientStreams::start_prefault(std::size_t ahead_bytes) {
   std::vector<std::size_t> committed(max_clients_, 0);  // bytes from each ring's start
   prefault.thread =
       std::thread([this, &prefault, ahead_bytes, committed = std::move(committed)]() mutable {
+        common::set_current_thread_name("llt-prefault");
         std::unique_lock lock(prefault.mutex);
         while (!prefault.stop) {
           lock.unlock();

@@ -1,6 +1,7 @@
 #include "exchange/snapshot/snapshot_writer.h"
 
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -9,6 +10,7 @@
 #include <cstring>
 #include <exception>
 
+#include "common/concurrent/thread_utils.h"
 #include "exchange/journal/crc32c.h"
 #include "exchange/journal/journal_error.h"
 #include "exchange/journal/journal_reader.h"
@@ -17,6 +19,8 @@ namespace llt::exchange {
 namespace {
 
 namespace fs = std::filesystem;
+
+constexpr int kBackgroundNice = 19;
 
 constexpr std::size_t kTailChunkRecords = 4096;
 
@@ -121,7 +125,14 @@ SnapshotWriter::~SnapshotWriter() {
 }
 
 void SnapshotWriter::start() {
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    common::set_current_thread_name("llt-snapshots");
+    // Background work: on a CPU shared with anything else it runs when that has no work
+    // (docs/snapshots.md). Lowering one's own priority needs no privilege; a refusal is
+    // harmless (it keeps the default).
+    (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), kBackgroundNice);
+    run();
+  });
 }
 
 void SnapshotWriter::stop() {
