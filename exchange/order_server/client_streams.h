@@ -194,8 +194,9 @@ class ClientStreams {
   [[nodiscard]] ClientResponse* ring_of(const ClientStream& stream) const noexcept {
     return rings_ + index_of(stream) * depth_;
   }
-  // One pass over the rings; false when madvise failed (the errno is kept).
-  bool prefault_pass(std::vector<std::size_t>& committed, std::size_t ahead_bytes) noexcept;
+  enum class PrefaultPass { kIdle, kCommitted, kFailed };  // kFailed: the errno is kept
+  // One pass over the rings.
+  PrefaultPass prefault_pass(std::vector<std::size_t>& committed, std::size_t ahead_bytes) noexcept;
 
   std::size_t max_clients_;
   std::size_t depth_;
