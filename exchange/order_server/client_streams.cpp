@@ -1,6 +1,7 @@
 #include "exchange/order_server/client_streams.h"
 
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <bit>
@@ -36,7 +37,8 @@ ClientStreams::ClientStreams(std::size_t max_clients, std::size_t depth)
       mask_(depth_ - 1),
       streams_(std::make_unique<ClientStream[]>(max_clients_)),
       index_(max_clients_),
-      written_(std::make_unique<std::atomic<SeqNum>[]>(max_clients_)) {
+      written_(std::make_unique<std::atomic<SeqNum>[]>(max_clients_)),
+      origin_(std::make_unique<std::atomic<SeqNum>[]>(max_clients_)) {
   mapped_bytes_ = max_clients_ * depth_ * sizeof(ClientResponse);
   void* memory = ::mmap(nullptr, mapped_bytes_, PROT_READ | PROT_WRITE,
                         MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -97,6 +99,7 @@ bool ClientStreams::restore(const ClientStream& fields, std::span<const ClientRe
   }
   *stream = fields;
   stream->connection = ClientStream::kNoConnection;
+  origin_[index_of(*stream)].store(stream->next_response, std::memory_order_relaxed);
   written_[index_of(*stream)].store(stream->next_response, std::memory_order_relaxed);
   stream->first_kept = first + (kept.size() > depth_ ? kept.size() - depth_ : 0);
   const std::size_t skip = kept.size() > depth_ ? kept.size() - depth_ : 0;
@@ -113,6 +116,9 @@ struct ClientStreams::Prefault {
   std::mutex mutex;
   std::condition_variable wake;
   bool stop = false;
+  SeqNum ahead = 0;          // responses to keep committed past a writer's next slot
+  std::uintptr_t page = 0;   // the kernel's page size
+  std::vector<SeqNum> done;  // per stream: the last response number whose slot it committed
   std::thread thread;
 };
 
@@ -122,11 +128,9 @@ namespace {
 // committed something, backing off (doubling) to every 16 ms while the writers stand still, so
 // an idle exchange is not woken a thousand times a second. At 2 M responses/s into one ring
 // (about 100 MB/s) the default 4 MiB ahead last about 40 ms: a writer that starts moving is
-// still ahead of the thread's next pass. An idle pass reads one atomic per known client.
+// still ahead of the thread's next pass. An idle pass reads two atomics per known client.
 constexpr auto kPrefaultPeriod = std::chrono::milliseconds(1);
 constexpr auto kPrefaultIdlePeriod = std::chrono::milliseconds(16);
-constexpr std::uintptr_t kHugePage = std::uintptr_t{2} << 20;
-constexpr std::uintptr_t kPage = 4096;
 
 }  // namespace
 
@@ -134,58 +138,69 @@ void ClientStreams::start_prefault(std::size_t ahead_bytes) {
   if (ahead_bytes == 0 || prefault_ != nullptr) {
     return;
   }
-  prefault_ = std::make_unique<Prefault>();
-  Prefault& prefault = *prefault_;
-  std::vector<std::size_t> committed(max_clients_, 0);  // bytes from each ring's start
-  prefault.thread =
-      std::thread([this, &prefault, ahead_bytes, committed = std::move(committed)]() mutable {
-        common::set_current_thread_name("llt-prefault");
-        std::unique_lock lock(prefault.mutex);
-        std::chrono::milliseconds period = kPrefaultPeriod;
-        while (!prefault.stop) {
-          lock.unlock();
-          const PrefaultPass pass = prefault_pass(committed, ahead_bytes);
-          lock.lock();
-          if (pass == PrefaultPass::kFailed) {
-            break;
-          }
-          period = pass == PrefaultPass::kCommitted ? kPrefaultPeriod
-                                                    : std::min(period * 2, kPrefaultIdlePeriod);
-          prefault.wake.wait_for(lock, period, [&] { return prefault.stop; });
-        }
-      });
+  auto prefault = std::make_unique<Prefault>();
+  Prefault& state = *prefault;
+  state.ahead = (ahead_bytes + sizeof(ClientResponse) - 1) / sizeof(ClientResponse);
+  state.page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
+  state.done.assign(max_clients_, 0);
+  // Started before prefault_ is set: if the thread cannot start, nothing is left to join.
+  state.thread = std::thread([this, &state] {
+    common::set_current_thread_name("llt-prefault");
+    std::unique_lock lock(state.mutex);
+    std::chrono::milliseconds period = kPrefaultPeriod;
+    while (!state.stop) {
+      lock.unlock();
+      const PrefaultPass pass = prefault_pass(state);
+      lock.lock();
+      if (pass == PrefaultPass::kFailed) {
+        break;
+      }
+      period = pass == PrefaultPass::kCommitted ? kPrefaultPeriod
+                                                : std::min(period * 2, kPrefaultIdlePeriod);
+      state.wake.wait_for(lock, period, [&] { return state.stop; });
+    }
+  });
+  prefault_ = std::move(prefault);
 }
 
-ClientStreams::PrefaultPass ClientStreams::prefault_pass(std::vector<std::size_t>& committed,
-                                                         std::size_t ahead_bytes) noexcept {
+bool ClientStreams::prefault_slots(const Prefault& state, std::size_t index, std::size_t first,
+                                   std::size_t count) noexcept {
+  const auto ring = reinterpret_cast<std::uintptr_t>(rings_ + index * depth_);
+  const std::uintptr_t from = (ring + first * sizeof(ClientResponse)) & ~(state.page - 1);
+  const std::uintptr_t to = ring + (first + count) * sizeof(ClientResponse);
+  // NOLINTNEXTLINE(performance-no-int-to-ptr): an address inside the rings' own mapping
+  if (::madvise(reinterpret_cast<void*>(from), to - from, MADV_POPULATE_WRITE) != 0) {
+    prefault_errno_.store(errno != 0 ? errno : EIO, std::memory_order_relaxed);
+    return false;
+  }
+  prefaulted_bytes_.fetch_add(((to + state.page - 1) & ~(state.page - 1)) - from,
+                              std::memory_order_relaxed);
+  return true;
+}
+
+ClientStreams::PrefaultPass ClientStreams::prefault_pass(Prefault& state) noexcept {
   PrefaultPass result = PrefaultPass::kIdle;
-  const std::size_t ring_bytes = depth_ * sizeof(ClientResponse);
   const std::size_t count = published_count_.load(std::memory_order_acquire);
   for (std::size_t i = 0; i < count; ++i) {
-    // Responses numbered so far; after a wrap (or a restore past one) the writer goes round
-    // the whole ring, so all of it is wanted.
-    const SeqNum numbered = written_[i].load(std::memory_order_relaxed) - 1;
-    const std::size_t want =
-        numbered >= depth_ ? ring_bytes
-                           : std::min(ring_bytes, numbered * sizeof(ClientResponse) + ahead_bytes);
-    if (want <= committed[i]) {
+    const SeqNum next = written_[i].load(std::memory_order_relaxed);
+    if (next == origin_[i].load(std::memory_order_relaxed)) {
+      continue;  // no response since the stream was created or restored
+    }
+    // The slots of responses next .. next + ahead - 1 (the writer has committed the ones
+    // before next by writing them); those up to done are committed already.
+    const SeqNum last = next - 1 + state.ahead;
+    const SeqNum from = std::max(state.done[i] + 1, next);
+    if (last < from) {
       continue;
     }
-    const auto ring = reinterpret_cast<std::uintptr_t>(rings_ + i * depth_);
-    const auto mapping = reinterpret_cast<std::uintptr_t>(rings_);
-    // From the huge page the uncommitted part starts in (not before the mapping), so the
-    // kernel can give whole 2 MiB pages; the pages before it there are committed already.
-    std::uintptr_t from = std::max(mapping, (ring + committed[i]) & ~(kHugePage - 1));
-    from &= ~(kPage - 1);
-    const std::uintptr_t to = ring + want;
-    // NOLINTNEXTLINE(performance-no-int-to-ptr): an address inside the rings' own mapping
-    if (::madvise(reinterpret_cast<void*>(from), to - from, MADV_POPULATE_WRITE) != 0) {
-      prefault_errno_.store(errno != 0 ? errno : EIO, std::memory_order_relaxed);
+    const std::size_t slots = static_cast<std::size_t>(std::min<SeqNum>(last - from + 1, depth_));
+    const std::size_t first = static_cast<std::size_t>((from - 1) & mask_);
+    const std::size_t before_end = std::min(slots, depth_ - first);
+    if (!prefault_slots(state, i, first, before_end) ||
+        (slots > before_end && !prefault_slots(state, i, 0, slots - before_end))) {
       return PrefaultPass::kFailed;
     }
-    prefaulted_bytes_.fetch_add(((to + kPage - 1) & ~(kPage - 1)) - from,
-                                std::memory_order_relaxed);
-    committed[i] = want;
+    state.done[i] = last;
     result = PrefaultPass::kCommitted;
   }
   return result;

@@ -42,14 +42,15 @@ struct ClientStream {
 //
 // Memory: one anonymous mapping of max_clients x depth responses reserved at start-up with
 // MAP_NORESERVE (and transparent huge pages asked for), so only the pages a client's responses
-// touch are ever committed; append() and
+// touch are committed (and, with start_prefault(), a bounded distance past them); append() and
 // the lookups never allocate, lock or throw. A client id beyond max_clients is refused
 // (find_or_add returns nullptr; the order server answers LOGON_REJECTED(CAPACITY)).
 //
 // Committing those pages (the kernel zeroing each new one, 2 MiB at a time) would otherwise
 // happen inside append(), on the order server's thread, once per page of a ring's first lap;
-// start_prefault() moves it to a background thread that keeps every ring committed a fixed
-// distance ahead of its writer (docs/recovery.md, Committing the rings ahead of the writer).
+// start_prefault() moves it to a background thread that keeps the ring of every client that
+// gets responses committed a fixed distance ahead of its writer (docs/recovery.md, Committing
+// the rings ahead of the writer).
 //
 // Thread contract: not thread-safe; the order server's thread (or start-up recovery before the
 // agents run) calls every member, except the prefault counters (any thread). The prefault
@@ -85,6 +86,7 @@ class ClientStreams {
     ClientStream& stream = streams_[count_++];
     stream = ClientStream{};
     stream.client_id = client_id;
+    origin_[count_ - 1].store(stream.next_response, std::memory_order_relaxed);
     written_[count_ - 1].store(stream.next_response, std::memory_order_relaxed);
     published_count_.store(count_, std::memory_order_release);
     return &stream;
@@ -160,17 +162,18 @@ class ClientStreams {
   [[nodiscard]] std::size_t max_clients() const noexcept { return max_clients_; }
   [[nodiscard]] std::size_t depth() const noexcept { return depth_; }
 
-  // Starts the prefault thread: from then on, every client's ring is kept committed up to
-  // ahead_bytes past the slot its next response goes to (the whole ring once it has wrapped or
-  // when it is shorter). Memory committed this way stays committed, as the ring's own writes
-  // would leave it. Start-up only, once (allocates, starts a thread); ahead_bytes 0 does
-  // nothing. A kernel without MADV_POPULATE_WRITE (before Linux 5.14), or any madvise failure,
-  // ends the thread: the rings then commit their pages as the writer reaches them, as without
-  // it, and prefault_errno() says why. Throws std::system_error when the thread cannot start.
+  // Starts the prefault thread: from then on, once a stream has numbered a response since it
+  // was created or restored, the slots of its next responses, up to ahead_bytes of them
+  // (wrapping round the ring, never more than the ring), are kept committed. Memory committed
+  // this way stays committed, as the ring's own writes would leave it. Start-up only, once
+  // (allocates, starts a thread); ahead_bytes 0 does nothing. A kernel without
+  // MADV_POPULATE_WRITE (before Linux 5.14), or any madvise failure, ends the thread: the rings
+  // then commit their pages as the writer reaches them, as without it, and prefault_errno()
+  // says why. Throws std::system_error when the thread cannot start.
   void start_prefault(std::size_t ahead_bytes);
 
-  // Any thread. Bytes of ring the prefault thread asked the kernel to commit (whole 4 KiB
-  // pages; some may have been committed already); the errno that ended it, 0 while none.
+  // Any thread. Bytes of ring the prefault thread asked the kernel to commit (whole pages;
+  // some may have been committed already); the errno that ended it, 0 while none.
   [[nodiscard]] std::uint64_t prefaulted_bytes() const noexcept {
     return prefaulted_bytes_.load(std::memory_order_relaxed);
   }
@@ -196,7 +199,10 @@ class ClientStreams {
   }
   enum class PrefaultPass { kIdle, kCommitted, kFailed };  // kFailed: the errno is kept
   // One pass over the rings.
-  PrefaultPass prefault_pass(std::vector<std::size_t>& committed, std::size_t ahead_bytes) noexcept;
+  PrefaultPass prefault_pass(Prefault& state) noexcept;
+  // Commits the pages of slots first .. first + count - 1 of ring `index`; false on failure.
+  bool prefault_slots(const Prefault& state, std::size_t index, std::size_t first,
+                      std::size_t count) noexcept;
 
   std::size_t max_clients_;
   std::size_t depth_;
@@ -206,8 +212,10 @@ class ClientStreams {
   std::unique_ptr<ClientStream[]> streams_;
   std::size_t count_ = 0;
   common::FixedHashMap<ClientId, std::uint32_t, kNone> index_;
-  // Published for the prefault thread: each stream's next_response, and count_.
+  // Published for the prefault thread: each stream's next_response, the one it was created or
+  // restored with, and count_.
   std::unique_ptr<std::atomic<SeqNum>[]> written_;
+  std::unique_ptr<std::atomic<SeqNum>[]> origin_;
   std::atomic<std::size_t> published_count_{0};
   std::atomic<std::uint64_t> prefaulted_bytes_{0};
   std::atomic<int> prefault_errno_{0};
