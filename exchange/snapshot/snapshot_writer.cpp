@@ -1,7 +1,6 @@
 #include "exchange/snapshot/snapshot_writer.h"
 
 #include <fcntl.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -19,8 +18,6 @@ namespace llt::exchange {
 namespace {
 
 namespace fs = std::filesystem;
-
-constexpr int kBackgroundNice = 19;
 
 constexpr std::size_t kTailChunkRecords = 4096;
 
@@ -127,10 +124,6 @@ SnapshotWriter::~SnapshotWriter() {
 void SnapshotWriter::start() {
   thread_ = std::thread([this] {
     common::set_current_thread_name("llt-snapshots");
-    // Background work: on a CPU shared with anything else it runs when that has no work
-    // (docs/snapshots.md). Lowering one's own priority needs no privilege; a refusal is
-    // harmless (it keeps the default).
-    (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), kBackgroundNice);
     run();
   });
 }
