@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <utility>
 
+#include "common/concurrent/thread_utils.h"
 #include "common/stats/stats_report.h"
 #include "common/time/rdtsc.h"
 #include "exchange/snapshot/day_replay.h"
@@ -69,8 +70,21 @@ common::RunnerOptions runner_options(const ExchangeOptions& o) {
   return common::runner_options(o.process, "exchange");
 }
 
+namespace {
+
+// With --cpus, the thread that builds the exchange keeps off the agents' CPUs (when any other
+// is left), so the background threads it starts -- the order server's ring prefault, the
+// snapshot writer -- inherit that and never take a pinned agent's core
+// (docs/architecture.md, Threads and idle strategies).
+const ExchangeOptions& keeping_off_agent_cpus(const ExchangeOptions& options) {
+  (void)common::keep_off_cpus(options.process.cpus);
+  return options;
+}
+
+}  // namespace
+
 ExchangeApp::ExchangeApp(const ExchangeOptions& options, common::Logger* audit_log)
-    : options_(options),
+    : options_(keeping_off_agent_cpus(options)),
       engine_(std::make_unique<MatchingEngine>(engine_options(options), requests_, responses_,
                                                updates_)),
       order_server_(

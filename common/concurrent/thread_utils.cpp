@@ -53,4 +53,25 @@ int available_cpus() noexcept {
   return CPU_COUNT(&set);
 }
 
+bool keep_off_cpus(const std::vector<int>& cpus) noexcept {
+  if (cpus.empty()) {
+    return false;
+  }
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof(set), &set) != 0) {
+    return false;
+  }
+  cpu_set_t rest = set;
+  for (const int cpu : cpus) {
+    if (cpu >= 0 && cpu < CPU_SETSIZE) {
+      CPU_CLR(cpu, &rest);
+    }
+  }
+  if (CPU_COUNT(&rest) == 0 || CPU_EQUAL(&rest, &set)) {
+    return false;
+  }
+  return pthread_setaffinity_np(pthread_self(), sizeof(rest), &rest) == 0;
+}
+
 }  // namespace llt::common

@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace llt::common {
 
@@ -21,5 +22,10 @@ std::thread start_thread(std::string name, std::optional<int> cpu, std::function
 
 // Number of CPUs this process may run on.
 int available_cpus() noexcept;
+
+// Restricts the calling thread to the CPUs it may run on except `cpus` (the ones given to agent
+// threads), when at least one remains; threads it starts afterwards inherit the restriction.
+// Returns whether it changed anything (false: `cpus` empty, or they cover every CPU it has).
+bool keep_off_cpus(const std::vector<int>& cpus) noexcept;
 
 }  // namespace llt::common
