@@ -1,6 +1,7 @@
 #include "exchange/snapshot/snapshot_writer.h"
 
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -18,6 +19,8 @@ namespace llt::exchange {
 namespace {
 
 namespace fs = std::filesystem;
+
+constexpr int kSnapshotNice = 19;
 
 constexpr std::size_t kTailChunkRecords = 4096;
 
@@ -124,6 +127,10 @@ SnapshotWriter::~SnapshotWriter() {
 void SnapshotWriter::start() {
   thread_ = std::thread([this] {
     common::set_current_thread_name("llt-snapshots");
+    // Optional work (the journal alone makes a restart whole): it yields to every thread at the
+    // default priority on its CPU (docs/snapshots.md). Lowering one's own priority needs no
+    // privilege; a refusal leaves the default.
+    (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), kSnapshotNice);
     run();
   });
 }
