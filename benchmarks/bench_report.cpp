@@ -1,8 +1,6 @@
 #include "benchmarks/bench_report.h"
 
 #include <fmt/format.h>
-#include <pthread.h>
-#include <sched.h>
 
 #include <cstdio>
 #include <thread>
@@ -10,17 +8,6 @@
 #include "common/concurrent/thread_utils.h"
 
 namespace llt::bench {
-namespace {
-
-// The CPUs the process may use, read before main() pins any thread.
-const cpu_set_t kStartCpus = [] {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  (void)::sched_getaffinity(0, sizeof set, &set);
-  return set;
-}();
-
-}  // namespace
 
 void add_percentile_counters(benchmark::State& state, const common::LatencyHistogram& histogram) {
   state.counters["p50_ns"] = static_cast<double>(histogram.percentile(50));
@@ -37,12 +24,6 @@ void pin_to(int cpu) {
     common::pin_current_thread(cpu);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "benchmark: %s (running unpinned)\n", e.what());
-  }
-}
-
-void unpin() {
-  if (CPU_COUNT(&kStartCpus) > 0) {
-    (void)::pthread_setaffinity_np(::pthread_self(), sizeof kStartCpus, &kStartCpus);
   }
 }
 

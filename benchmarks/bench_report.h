@@ -27,10 +27,6 @@ int run_and_report(int argc, char** argv);
 // available_cpus(): a thread started by a pinned thread inherits its one-CPU mask.)
 void pin_to(int cpu);
 
-// Gives the calling thread back every CPU the process started with (undoes pin_to), so the
-// threads it starts next are not pinned by inheritance; best effort.
-void unpin();
-
 // The CPU a benchmark's second thread should use (the one the caller is not pinned to).
 inline constexpr int kMainCpu = 1;
 inline constexpr int kPeerCpu = 0;

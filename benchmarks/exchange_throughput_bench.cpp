@@ -188,9 +188,6 @@ void exchange(benchmark::State& state) {
   options.process.stats_interval_s = 0;
   options.process.stage_costs = state.range(2) != 0;
   options.io = static_cast<llt::common::IoBackend>(state.range(3));
-  // The exchange's background threads (logger, snapshot writer, ring prefault) are not pinned
-  // in a real run; an earlier run pinned this thread, and they would inherit its CPU.
-  llt::bench::unpin();
   llt::exchange::ExchangeApp app(options);
   app.start();
   llt::bench::pin_to(llt::bench::kMainCpu);

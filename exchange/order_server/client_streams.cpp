@@ -144,8 +144,7 @@ void ClientStreams::start_prefault(std::size_t ahead_bytes) {
   state.page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
   state.done.assign(max_clients_, 0);
   // Started before prefault_ is set: if the thread cannot start, nothing is left to join.
-  state.thread = std::thread([this, &state] {
-    common::set_current_thread_name("llt-prefault");
+  state.thread = common::start_thread("llt-prefault", std::nullopt, [this, &state] {
     std::unique_lock lock(state.mutex);
     std::chrono::milliseconds period = kPrefaultPeriod;
     while (!state.stop) {

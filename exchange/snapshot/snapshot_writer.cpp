@@ -125,8 +125,7 @@ SnapshotWriter::~SnapshotWriter() {
 }
 
 void SnapshotWriter::start() {
-  thread_ = std::thread([this] {
-    common::set_current_thread_name("llt-snapshots");
+  thread_ = common::start_thread("llt-snapshots", std::nullopt, [this] {
     // Optional work (the journal alone makes a restart whole): it yields to every thread at the
     // default priority on its CPU (docs/snapshots.md). Lowering one's own priority needs no
     // privilege; a refusal leaves the default.

@@ -754,17 +754,23 @@ TEST_P(TcpServerTest, a_message_wakes_a_thread_parked_on_the_wait_fd_long_before
   runner.stop();
 }
 
+// Polls until `count` connections are accepted, then ten more times, so each has its receive
+// posted and submitted.
+void accept_and_settle(TcpServer& server, RecordingHandler& handler, std::size_t count) {
+  ASSERT_TRUE(run_until([&] { return server.poll(handler); },
+                        [&] { return handler.accepted.size() == count; }));
+  for (int i = 0; i < 10; ++i) {
+    (void)server.poll(handler);
+  }
+}
+
 TEST(TcpServerUring, a_poll_with_nothing_to_do_makes_no_system_call) {
   TcpServerOptions options = base_options(4);
   options.io = IoBackend::kUring;
   TcpServer server(options);
   RecordingHandler handler;
   TcpConnection client = connect_to(server);
-  ASSERT_TRUE(run_until([&] { return server.poll(handler); },
-                        [&] { return handler.accepted.size() == 1; }));
-  for (int i = 0; i < 10; ++i) {
-    (void)server.poll(handler);  // the receive is posted and submitted
-  }
+  ASSERT_NO_FATAL_FAILURE(accept_and_settle(server, handler, 1));
   const std::uint64_t enters = server.ring_enters();
   for (int i = 0; i < 1000; ++i) {
     ASSERT_EQ(server.poll(handler), 0);
@@ -786,11 +792,7 @@ TEST(TcpServerUring, sends_wait_in_the_connection_until_submit_hands_them_over_i
   RecordingHandler handler;
   TcpConnection first = connect_to(server);
   TcpConnection second = connect_to(server);
-  ASSERT_TRUE(run_until([&] { return server.poll(handler); },
-                        [&] { return handler.accepted.size() == 2; }));
-  for (int i = 0; i < 10; ++i) {
-    (void)server.poll(handler);
-  }
+  ASSERT_NO_FATAL_FAILURE(accept_and_settle(server, handler, 2));
   const TestMessage message = make_message(7);
   for (const TcpConnectionId id : handler.accepted) {
     TcpConnection* peer = server.connection(id);
@@ -822,11 +824,7 @@ TEST(TcpServerUring,
   TcpServer server(options);
   RecordingHandler handler;
   TcpConnection client = connect_to(server);
-  ASSERT_TRUE(run_until([&] { return server.poll(handler); },
-                        [&] { return handler.accepted.size() == 1; }));
-  for (int i = 0; i < 10; ++i) {
-    (void)server.poll(handler);
-  }
+  ASSERT_NO_FATAL_FAILURE(accept_and_settle(server, handler, 1));
   EXPECT_FALSE(server.has_pending_input());
   const TestMessage message = make_message(11);
   ASSERT_EQ(client.send(&message, sizeof(message)).status, IoStatus::kOk);

@@ -105,15 +105,30 @@ bool prefaulted_at_least(const ClientStreams& streams, std::uint64_t bytes) {
   return true;
 }
 
-TEST(ClientStreams, prefault_commits_a_client_s_next_responses_but_not_further) {
-  if (!populate_supported()) {
-    GTEST_SKIP() << "no MADV_POPULATE_WRITE (Linux 5.14)";
+// The prefault cases; skipped on a kernel without MADV_POPULATE_WRITE (Linux 5.14).
+class ClientStreamsPrefault : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!populate_supported()) {
+      GTEST_SKIP() << "no MADV_POPULATE_WRITE (Linux 5.14)";
+    }
   }
+};
+
+// Client `id`'s stream with its first response (its LOGON_ACCEPTED) numbered.
+ClientStream* with_first_response(ClientStreams& streams, ClientId id) {
+  ClientStream* stream = streams.find_or_add(id);
+  if (stream != nullptr) {
+    (void)streams.append(*stream, accepted());
+  }
+  return stream;
+}
+
+TEST_F(ClientStreamsPrefault, commits_a_client_s_next_responses_but_not_further) {
   ClientStreams streams(4, kDeep);
   streams.start_prefault(8 * kMiB);
-  ClientStream* stream = streams.find_or_add(7);
+  ClientStream* stream = with_first_response(streams, 7);
   ASSERT_NE(stream, nullptr);
-  (void)streams.append(*stream, accepted());  // its LOGON_ACCEPTED
   const auto ring = streams.ring_memory(7);
   EXPECT_TRUE(becomes_resident(ring, 6 * kMiB)) << "errno " << streams.prefault_errno();
   EXPECT_TRUE(prefaulted_at_least(streams, 8 * kMiB - 4096));
@@ -124,10 +139,7 @@ TEST(ClientStreams, prefault_commits_a_client_s_next_responses_but_not_further) 
   EXPECT_LE(streams.prefaulted_bytes(), 8 * kMiB + 2 * 4096);
 }
 
-TEST(ClientStreams, prefault_waits_for_a_stream_s_first_response) {
-  if (!populate_supported()) {
-    GTEST_SKIP() << "no MADV_POPULATE_WRITE (Linux 5.14)";
-  }
+TEST_F(ClientStreamsPrefault, waits_for_a_stream_s_first_response) {
   ClientStreams streams(4, kDeep);
   streams.start_prefault(8 * kMiB);
   ASSERT_NE(streams.find_or_add(7), nullptr);
@@ -144,15 +156,11 @@ TEST(ClientStreams, prefault_waits_for_a_stream_s_first_response) {
   EXPECT_FALSE(resident(streams.ring_memory(7), kMiB)) << "client 7 still has none";
 }
 
-TEST(ClientStreams, prefault_follows_the_writer) {
-  if (!populate_supported()) {
-    GTEST_SKIP() << "no MADV_POPULATE_WRITE (Linux 5.14)";
-  }
+TEST_F(ClientStreamsPrefault, follows_the_writer) {
   ClientStreams streams(4, kDeep);
   streams.start_prefault(4 * kMiB);
-  ClientStream* stream = streams.find_or_add(7);
+  ClientStream* stream = with_first_response(streams, 7);
   ASSERT_NE(stream, nullptr);
-  (void)streams.append(*stream, accepted());
   const auto ring = streams.ring_memory(7);
   ASSERT_TRUE(becomes_resident(ring, 3 * kMiB));
   EXPECT_FALSE(resident(ring, 20 * kMiB));
@@ -165,26 +173,18 @@ TEST(ClientStreams, prefault_follows_the_writer) {
   EXPECT_FALSE(resident(ring, 36 * kMiB));
 }
 
-TEST(ClientStreams, prefault_commits_every_client_s_ring) {
-  if (!populate_supported()) {
-    GTEST_SKIP() << "no MADV_POPULATE_WRITE (Linux 5.14)";
-  }
+TEST_F(ClientStreamsPrefault, commits_every_client_s_ring) {
   ClientStreams streams(4, kDeep);
   streams.start_prefault(2 * kMiB);
   for (ClientId id = 1; id <= 3; ++id) {
-    ClientStream* stream = streams.find_or_add(id);
-    ASSERT_NE(stream, nullptr);
-    (void)streams.append(*stream, accepted());
+    ASSERT_NE(with_first_response(streams, id), nullptr);
   }
   for (ClientId id = 1; id <= 3; ++id) {
     EXPECT_TRUE(becomes_resident(streams.ring_memory(id), kMiB)) << "client " << id;
   }
 }
 
-TEST(ClientStreams, prefault_wraps_round_the_ring_from_a_restored_writer) {
-  if (!populate_supported()) {
-    GTEST_SKIP() << "no MADV_POPULATE_WRITE (Linux 5.14)";
-  }
+TEST_F(ClientStreamsPrefault, wraps_round_the_ring_from_a_restored_writer) {
   constexpr std::size_t kDepth = std::size_t{1} << 17;  // 6.4 MiB
   ClientStreams streams(4, kDepth);
   streams.start_prefault(kMiB);
@@ -204,9 +204,8 @@ TEST(ClientStreams, prefault_wraps_round_the_ring_from_a_restored_writer) {
 TEST(ClientStreams, zero_ahead_starts_no_prefault) {
   ClientStreams streams(4, kDeep);
   streams.start_prefault(0);
-  ClientStream* stream = streams.find_or_add(7);
+  ClientStream* stream = with_first_response(streams, 7);
   ASSERT_NE(stream, nullptr);
-  (void)streams.append(*stream, accepted());
   std::this_thread::sleep_for(std::chrono::milliseconds(20));
   EXPECT_EQ(streams.prefaulted_bytes(), 0U);
   EXPECT_FALSE(resident(streams.ring_memory(7), 6 * kMiB));
