@@ -2,7 +2,9 @@
 
 #include <netinet/in.h>
 
+#include <array>
 #include <chrono>
+#include <exception>
 #include <stdexcept>
 #include <thread>
 
@@ -98,6 +100,41 @@ TcpServer::~TcpServer() {
     drain_ring();
     uring_.reset();  // before the connections' buffers
   }
+}
+
+bool TcpServer::watch_readiness() noexcept {
+  if (uring_ != nullptr || watch_ != nullptr) {
+    return watch_ != nullptr;
+  }
+  try {
+    auto watch = std::make_unique<UringLoop>(1);
+    if (!watch->poll_readable(0, epoll_fd_.get()) || watch->submit() != 1) {
+      return false;
+    }
+    watch_ = std::move(watch);
+    last_poll_found_events_ = true;  // what happened before the watch: the next poll() looks
+  } catch (const std::exception&) {
+    return false;  // io_uring refused (disabled, memory lock limits): no watch
+  }
+  return true;
+}
+
+bool TcpServer::may_have_input() noexcept {
+  if (watch_ == nullptr || last_poll_found_events_) {
+    return true;
+  }
+  std::array<UringCompletion, 4> reports;
+  const std::size_t count = watch_->reap(reports.data(), reports.size());
+  if (count == 0) {
+    return false;
+  }
+  // A multishot poll the kernel ended (its completion queue overflowed, or an error) is
+  // posted again; when that fails the watch is dropped and every poll() looks.
+  if (!reports[count - 1].more &&
+      (!watch_->poll_readable(0, epoll_fd_.get()) || watch_->submit() != 1)) {
+    watch_.reset();
+  }
+  return true;
 }
 
 void TcpServer::drain_ring() noexcept {

@@ -93,6 +93,7 @@ class TcpServer {
     if (uring_ != nullptr) {
       return poll_uring(handler);
     }
+    ++epoll_waits_;
     int ready = ::epoll_wait(epoll_fd_.get(), events_.data(), static_cast<int>(events_.size()), 0);
     if (LLT_UNLIKELY(ready < 0)) {
       if (errno != EINTR) {
@@ -100,6 +101,7 @@ class TcpServer {
       }
       ready = 0;
     }
+    last_poll_found_events_ = ready > 0;
     int work = 0;
     for (int i = 0; i < ready; ++i) {
       const epoll_event& event = events_[static_cast<std::size_t>(i)];
@@ -160,6 +162,22 @@ class TcpServer {
   [[nodiscard]] int last_accept_error() const noexcept { return last_accept_error_; }
   // epoll_wait or io_uring_enter failures.
   [[nodiscard]] std::uint64_t poll_errors() const noexcept { return poll_errors_; }
+
+  // epoll back end, start-up: has the kernel report through a small io_uring of its own when
+  // the epoll descriptor becomes readable (a multishot readiness poll on it), so that
+  // may_have_input() can tell without a system call that a poll() would find nothing
+  // (docs/io_backends.md, Watching an idle epoll server). Returns whether the watch is set:
+  // false with the uring back end (its poll makes no system call when idle anyway) or when
+  // the kernel refuses io_uring; nothing changes then.
+  bool watch_readiness() noexcept;
+  // Whether the readiness watch is set (it is dropped if it cannot be re-armed).
+  [[nodiscard]] bool watching() const noexcept { return watch_ != nullptr; }
+  // false only when the watch is set, the last poll() found no event, and no socket of the
+  // server has become ready since then: a poll() now would find nothing to read or accept.
+  // true otherwise. No system call unless the kernel has a report to deliver.
+  [[nodiscard]] bool may_have_input() noexcept;
+  // epoll_wait() calls made by poll() (0 with uring).
+  [[nodiscard]] std::uint64_t epoll_waits() const noexcept { return epoll_waits_; }
 
   // For a thread that sleeps in a WaitSet (block idle strategy). epoll: the epoll
   // descriptor, readable when the listener or a connection has input; a connection whose
@@ -507,6 +525,11 @@ class TcpServer {
   std::uint64_t accept_errors_ = 0;
   int last_accept_error_ = 0;
   std::uint64_t poll_errors_ = 0;
+  std::uint64_t epoll_waits_ = 0;
+  bool last_poll_found_events_ = true;
+  // The readiness watch of the epoll descriptor (watch_readiness()); declared after epoll_fd_
+  // so it is torn down first.
+  std::unique_ptr<UringLoop> watch_;
 };
 
 }  // namespace llt::common

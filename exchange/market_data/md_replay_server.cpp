@@ -58,6 +58,9 @@ MdReplayServer::MdReplayServer(const MdReplayServerOptions& options, const MdRep
   static_assert(kChunkRecords * sizeof(MarketUpdate) + sizeof(MarketUpdate) <= kSendBufferBytes,
                 "a chunk and its REPLAY_END fit the send queue");
   busy_.reserve(options_.max_connections);
+  if (options_.watch_readiness) {
+    (void)server_.watch_readiness();  // false: the idle polls are spaced instead
+  }
 }
 
 MdReplayServerStats MdReplayServer::stats() const noexcept {
@@ -75,12 +78,19 @@ MdReplayServerStats MdReplayServer::stats() const noexcept {
 }
 
 int MdReplayServer::poll() {
-  const std::uint64_t now = clock_.now_ticks();
-  if (busy_.empty() && !server_.has_pending_input() && now >= last_server_poll_ticks_ &&
-      now - last_server_poll_ticks_ < idle_poll_ticks_) {
-    return 0;
+  if (busy_.empty() && !server_.has_pending_input()) {
+    if (server_.watching()) {
+      if (!server_.may_have_input()) {
+        return 0;
+      }
+    } else {
+      const std::uint64_t now = clock_.now_ticks();
+      if (now >= last_server_poll_ticks_ && now - last_server_poll_ticks_ < idle_poll_ticks_) {
+        return 0;
+      }
+      last_server_poll_ticks_ = now;
+    }
   }
-  last_server_poll_ticks_ = now;
   int work = server_.poll(*this);
   refused_.set(server_.refused_connections());
   if (busy_.empty()) {

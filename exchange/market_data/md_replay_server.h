@@ -29,9 +29,14 @@ struct MdReplayServerOptions {
   // Records one poll copies out of the ring, over every connection, so agents sharing a
   // thread all get their turn. > 0.
   std::uint32_t max_records_per_poll = 4096;
-  // With no answer in progress, the listener and the connections are looked at no more often
-  // than this (the replay is a gap fill, not a hot path; a shared thread keeps its passes
-  // short). 0: every poll.
+  // With the epoll back end, an idle agent learns that a connection or a request arrived from
+  // a readiness watch (TcpServer::watch_readiness): its poll makes no system call until then,
+  // and a request is taken at the next poll. false, or where the kernel refuses io_uring: see
+  // idle_poll_interval_us.
+  bool watch_readiness = true;
+  // Without the watch, and with the uring back end: with no answer in progress, the listener
+  // and the connections are looked at no more often than this (the replay is a gap fill, not
+  // a hot path; a shared thread keeps its passes short). 0: every poll.
   std::uint32_t idle_poll_interval_us = 100;
   common::IoBackend io = common::IoBackend::kEpoll;  // docs/io_backends.md
 };
@@ -92,6 +97,10 @@ class MdReplayServer final : public common::Agent {
   [[nodiscard]] std::uint16_t port() const noexcept { return port_; }
   [[nodiscard]] MdReplayServerStats stats() const noexcept;
   [[nodiscard]] const MdReplayServerOptions& options() const noexcept { return options_; }
+  // Whether the readiness watch is set (agent's thread, or once the runner stopped).
+  [[nodiscard]] bool watching_readiness() const noexcept { return server_.watching(); }
+  // epoll_wait() calls the agent made (agent's thread, or once the runner stopped).
+  [[nodiscard]] std::uint64_t epoll_waits() const noexcept { return server_.epoll_waits(); }
 
   // TcpServerHandler (called from inside poll()).
   void on_accept(common::TcpConnectionId id, common::TcpConnection& connection) noexcept;

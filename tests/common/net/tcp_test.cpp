@@ -764,6 +764,58 @@ void accept_and_settle(TcpServer& server, RecordingHandler& handler, std::size_t
   }
 }
 
+// Polls until may_have_input() (bounded); true when it did.
+bool wait_for_report(TcpServer& server) {
+  const auto deadline = std::chrono::steady_clock::now() + kDeadline;
+  while (!server.may_have_input()) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      return false;
+    }
+    std::this_thread::sleep_for(100us);
+  }
+  return true;
+}
+
+TEST(TcpServerEpoll, a_readiness_watch_reports_connections_and_bytes_with_no_epoll_wait_between) {
+  TcpServer server(base_options(4));
+  if (!server.watch_readiness()) {
+    GTEST_SKIP() << "the kernel refused io_uring: no readiness watch";
+  }
+  EXPECT_TRUE(server.watching());
+  RecordingHandler handler;
+  EXPECT_TRUE(server.may_have_input()) << "nothing looked at yet";
+  EXPECT_EQ(server.poll(handler), 0);
+  const std::uint64_t waits = server.epoll_waits();
+  for (int i = 0; i < 1000; ++i) {
+    ASSERT_FALSE(server.may_have_input());
+  }
+  EXPECT_EQ(server.epoll_waits(), waits) << "the watch is read without a system call";
+
+  TcpConnection client = connect_to(server);
+  ASSERT_TRUE(wait_for_report(server)) << "a connection to accept";
+  ASSERT_TRUE(run_until([&] { return server.poll(handler); },
+                        [&] { return handler.accepted.size() == 1; }));
+  while (server.poll(handler) != 0) {
+  }
+  ASSERT_FALSE(server.may_have_input()) << "the last poll found nothing";
+
+  const TestMessage message = make_message(9);
+  ASSERT_EQ(client.send(&message, sizeof(message)).status, IoStatus::kOk);
+  ASSERT_TRUE(wait_for_report(server)) << "bytes to read";
+  ASSERT_TRUE(run_until([&] { return server.poll(handler); },
+                        [&] { return handler.messages.size() == 1; }));
+  EXPECT_TRUE(same(handler.messages[0], message));
+}
+
+TEST(TcpServerUring, a_readiness_watch_is_not_set_its_poll_needs_none) {
+  TcpServerOptions options = base_options(4);
+  options.io = IoBackend::kUring;
+  TcpServer server(options);
+  EXPECT_FALSE(server.watch_readiness());
+  EXPECT_FALSE(server.watching());
+  EXPECT_TRUE(server.may_have_input());
+}
+
 TEST(TcpServerUring, a_poll_with_nothing_to_do_makes_no_system_call) {
   TcpServerOptions options = base_options(4);
   options.io = IoBackend::kUring;

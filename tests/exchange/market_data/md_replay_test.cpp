@@ -121,19 +121,28 @@ class ReplayClient {
     send_raw(&request, sizeof(request));
   }
 
+  // Moves the whole records received so far into `answer`, up to its REPLAY_END; true when
+  // that came.
+  bool take_received(Answer& answer) {
+    while (const auto* update = connection_.peek_message<MarketUpdate>()) {
+      const MarketUpdate copy = *update;
+      connection_.consume(sizeof(MarketUpdate));
+      if (copy.msg_type == MarketUpdateType::kReplayEnd) {
+        answer.end = copy;
+        return true;
+      }
+      answer.records.push_back(copy);
+    }
+    return false;
+  }
+
   // Reads the answer to one request: records up to its REPLAY_END (or the close).
   Answer read_answer(std::chrono::milliseconds limit = 10s) {
     Answer answer;
     const auto deadline = Clock::now() + limit;
     while (Clock::now() < deadline) {
-      while (const auto* update = connection_.peek_message<MarketUpdate>()) {
-        const MarketUpdate copy = *update;
-        connection_.consume(sizeof(MarketUpdate));
-        if (copy.msg_type == MarketUpdateType::kReplayEnd) {
-          answer.end = copy;
-          return answer;
-        }
-        answer.records.push_back(copy);
+      if (take_received(answer)) {
+        return answer;
       }
       const common::IoResult result = connection_.read_some();
       if (result.status == common::IoStatus::kClosed || result.status == common::IoStatus::kError) {
@@ -504,6 +513,103 @@ TEST(MdReplayServer, serves_the_updates_the_publisher_recovered_at_start_up) {
   }
   client.request(301, 1);
   expect_end(client.read_answer(), 301, 0, MdReplayStatus::kNotYetPublished);
+}
+
+// --- The idle agent: the readiness watch (docs/io_backends.md) ---
+
+// A replay agent driven on the test thread, over a ring holding records 1 to 5, with idle
+// polls spaced 10 s apart unless the watch reports: a request taken within the test's bounds
+// was taken because of the watch.
+class IdleReplayAgent {
+ public:
+  explicit IdleReplayAgent(bool watch) : ring_(64), server_(options(watch), ring_) {
+    ring_.claim(5);
+    for (std::uint64_t n = 1; n <= 5; ++n) {
+      MarketUpdate update = sample_update(n);
+      update.seq_num = n;
+      ring_.write(update);
+    }
+    ring_.publish(5);
+    server_.on_start();
+  }
+
+  // Polls until a poll finds nothing (bounded).
+  void settle() {
+    for (int i = 0; i < 1000 && server_.poll() != 0; ++i) {
+    }
+    ASSERT_EQ(server_.poll(), 0);
+  }
+
+  // Polls, and reads what the client received, until the client has a REPLAY_END or `limit`
+  // passed.
+  Answer poll_for_answer(ReplayClient& client, std::chrono::milliseconds limit) {
+    Answer answer;
+    const auto deadline = Clock::now() + limit;
+    while (Clock::now() < deadline) {
+      (void)server_.poll();
+      (void)client.connection().read_some();
+      if (client.take_received(answer)) {
+        return answer;
+      }
+      std::this_thread::sleep_for(200us);
+    }
+    return answer;
+  }
+
+  MdReplayServer& server() { return server_; }
+
+ private:
+  static MdReplayServerOptions options(bool watch) {
+    MdReplayServerOptions options;
+    options.port = 0;
+    options.io = common::IoBackend::kEpoll;
+    options.watch_readiness = watch;
+    options.idle_poll_interval_us = 10'000'000;
+    return options;
+  }
+
+  MdReplayRing ring_;
+  MdReplayServer server_;
+};
+
+TEST(MdReplayServer, an_idle_agent_with_the_watch_makes_no_system_call_and_answers_at_once) {
+  IdleReplayAgent agent(true);
+  if (!agent.server().watching_readiness()) {
+    GTEST_SKIP() << "the kernel refused io_uring: no readiness watch";
+  }
+  ReplayClient client(agent.server().port());
+  const auto deadline = Clock::now() + 5s;
+  while (agent.server().stats().connections_accepted == 0 && Clock::now() < deadline) {
+    (void)agent.server().poll();
+    std::this_thread::sleep_for(200us);
+  }
+  ASSERT_EQ(agent.server().stats().connections_accepted, 1U) << "the watch reported the connection";
+  ASSERT_NO_FATAL_FAILURE(agent.settle());
+
+  const std::uint64_t waits = agent.server().epoll_waits();
+  for (int i = 0; i < 10'000; ++i) {
+    ASSERT_EQ(agent.server().poll(), 0);
+  }
+  EXPECT_EQ(agent.server().epoll_waits(), waits) << "idle polls read the watch's queue only";
+
+  for (SeqNum from : {2U, 4U}) {  // the second after the agent went idle again
+    client.request(from, 2);
+    const Answer answer = agent.poll_for_answer(client, 5s);
+    expect_end(answer, from, 2, MdReplayStatus::kServed);
+    ASSERT_NO_FATAL_FAILURE(agent.settle());
+  }
+  EXPECT_EQ(agent.server().stats().requests, 2U);
+}
+
+TEST(MdReplayServer, without_the_watch_an_idle_agent_looks_only_at_its_interval) {
+  IdleReplayAgent agent(false);
+  EXPECT_FALSE(agent.server().watching_readiness());
+  ASSERT_NO_FATAL_FAILURE(agent.settle());  // its first look: nothing yet
+  ReplayClient client(agent.server().port());
+  client.request(1, 1);
+  const Answer answer = agent.poll_for_answer(client, 200ms);
+  EXPECT_FALSE(answer.end.has_value()) << "the next look is 10 s away";
+  EXPECT_EQ(agent.server().stats().connections_accepted, 0U);
 }
 
 }  // namespace
