@@ -107,12 +107,12 @@ bool TcpServer::watch_readiness() noexcept {
     return watch_ != nullptr;
   }
   try {
-    auto watch = std::make_unique<UringLoop>(1);
-    if (!watch->poll_readable(0, epoll_fd_.get()) || watch->submit() != 1) {
-      return false;
-    }
-    watch_ = std::move(watch);
-    last_poll_found_events_ = true;  // what happened before the watch: the next poll() looks
+    // The readiness poll is posted by the first may_have_input(), on the thread that polls:
+    // the kernel completes a request on the thread that submitted it, and would otherwise
+    // interrupt the constructing thread's blocking calls to deliver each report.
+    watch_ = std::make_unique<UringLoop>(1);
+    watch_armed_ = false;
+    must_look_ = true;  // what happened before the watch: the next poll() looks
   } catch (const std::exception&) {
     return false;  // io_uring refused (disabled, memory lock limits): no watch
   }
@@ -120,7 +120,25 @@ bool TcpServer::watch_readiness() noexcept {
 }
 
 bool TcpServer::may_have_input() noexcept {
-  if (watch_ == nullptr || last_poll_found_events_) {
+  if (watch_ == nullptr) {
+    return true;
+  }
+  if (LLT_UNLIKELY(!watch_armed_)) {
+    if (!watch_->poll_readable(0, epoll_fd_.get()) || watch_->submit() != 1) {
+      watch_.reset();
+      return true;
+    }
+    watch_armed_ = true;
+    return true;
+  }
+  if (must_look_) {
+    return true;
+  }
+  if (watch_->completion_held()) {
+    // A report the kernel finishes at this thread's next system call: the epoll_wait that
+    // follows is that call, so no io_uring_enter is spent on it. The report itself is read
+    // later and costs one more look.
+    must_look_ = true;
     return true;
   }
   std::array<UringCompletion, 4> reports;
@@ -128,6 +146,7 @@ bool TcpServer::may_have_input() noexcept {
   if (count == 0) {
     return false;
   }
+  must_look_ = true;
   // A multishot poll the kernel ended (its completion queue overflowed, or an error) is
   // posted again; when that fails the watch is dropped and every poll() looks.
   if (!reports[count - 1].more &&

@@ -93,15 +93,18 @@ class TcpServer {
     if (uring_ != nullptr) {
       return poll_uring(handler);
     }
-    ++epoll_waits_;
-    int ready = ::epoll_wait(epoll_fd_.get(), events_.data(), static_cast<int>(events_.size()), 0);
-    if (LLT_UNLIKELY(ready < 0)) {
-      if (errno != EINTR) {
-        ++poll_errors_;
+    int ready = 0;
+    if (may_have_input()) {
+      ++epoll_waits_;
+      ready = ::epoll_wait(epoll_fd_.get(), events_.data(), static_cast<int>(events_.size()), 0);
+      if (LLT_UNLIKELY(ready < 0)) {
+        if (errno != EINTR) {
+          ++poll_errors_;
+        }
+        ready = 0;
       }
-      ready = 0;
+      must_look_ = ready > 0;
     }
-    last_poll_found_events_ = ready > 0;
     int work = 0;
     for (int i = 0; i < ready; ++i) {
       const epoll_event& event = events_[static_cast<std::size_t>(i)];
@@ -172,9 +175,10 @@ class TcpServer {
   bool watch_readiness() noexcept;
   // Whether the readiness watch is set (it is dropped if it cannot be re-armed).
   [[nodiscard]] bool watching() const noexcept { return watch_ != nullptr; }
-  // false only when the watch is set, the last poll() found no event, and no socket of the
-  // server has become ready since then: a poll() now would find nothing to read or accept.
-  // true otherwise. No system call unless the kernel has a report to deliver.
+  // false only when the watch is set, the last epoll_wait() found no event, and no socket of
+  // the server has become ready since then: a poll() now would find nothing to read or
+  // accept (it then makes no epoll_wait; it still flushes queued sends). true otherwise, and
+  // until a poll() has looked. No system call unless the kernel has a report to deliver.
   [[nodiscard]] bool may_have_input() noexcept;
   // epoll_wait() calls made by poll() (0 with uring).
   [[nodiscard]] std::uint64_t epoll_waits() const noexcept { return epoll_waits_; }
@@ -526,10 +530,13 @@ class TcpServer {
   int last_accept_error_ = 0;
   std::uint64_t poll_errors_ = 0;
   std::uint64_t epoll_waits_ = 0;
-  bool last_poll_found_events_ = true;
+  // The next poll() calls epoll_wait whatever the watch says: the last one found events, or
+  // the watch reported since.
+  bool must_look_ = true;
   // The readiness watch of the epoll descriptor (watch_readiness()); declared after epoll_fd_
   // so it is torn down first.
   std::unique_ptr<UringLoop> watch_;
+  bool watch_armed_ = false;  // its readiness poll is posted
 };
 
 }  // namespace llt::common
