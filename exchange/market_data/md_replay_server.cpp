@@ -83,7 +83,7 @@ int MdReplayServer::poll() {
       if (!server_.may_have_input()) {
         return 0;
       }
-    } else {
+    } else if (server_.io_backend() != common::IoBackend::kUring) {
       const std::uint64_t now = clock_.now_ticks();
       if (now >= last_server_poll_ticks_ && now - last_server_poll_ticks_ < idle_poll_ticks_) {
         return 0;

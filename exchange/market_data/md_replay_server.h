@@ -34,9 +34,10 @@ struct MdReplayServerOptions {
   // and a request is taken at the next poll. false, or where the kernel refuses io_uring: see
   // idle_poll_interval_us.
   bool watch_readiness = true;
-  // Without the watch, and with the uring back end: with no answer in progress, the listener
-  // and the connections are looked at no more often than this (the replay is a gap fill, not
-  // a hot path; a shared thread keeps its passes short). 0: every poll.
+  // epoll without the watch: with no answer in progress, the listener and the connections are
+  // looked at no more often than this (each look is a system call; the replay is a gap fill,
+  // not a hot path). 0: every poll. The uring back end looks at every poll: an idle look reads
+  // the ring's completion queue, no system call.
   std::uint32_t idle_poll_interval_us = 100;
   common::IoBackend io = common::IoBackend::kEpoll;  // docs/io_backends.md
 };
@@ -101,6 +102,8 @@ class MdReplayServer final : public common::Agent {
   [[nodiscard]] bool watching_readiness() const noexcept { return server_.watching(); }
   // epoll_wait() calls the agent made (agent's thread, or once the runner stopped).
   [[nodiscard]] std::uint64_t epoll_waits() const noexcept { return server_.epoll_waits(); }
+  // io_uring_enter() calls of the uring back end (same threads).
+  [[nodiscard]] std::uint64_t ring_enters() const noexcept { return server_.ring_enters(); }
 
   // TcpServerHandler (called from inside poll()).
   void on_accept(common::TcpConnectionId id, common::TcpConnection& connection) noexcept;

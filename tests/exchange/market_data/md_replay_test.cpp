@@ -518,11 +518,12 @@ TEST(MdReplayServer, serves_the_updates_the_publisher_recovered_at_start_up) {
 // --- The idle agent: the readiness watch (docs/io_backends.md) ---
 
 // A replay agent driven on the test thread, over a ring holding records 1 to 5, with idle
-// polls spaced 10 s apart unless the watch reports: a request taken within the test's bounds
-// was taken because of the watch.
+// epoll looks spaced 10 s apart: a request taken within the test's bounds was taken because
+// of the watch, or because the uring back end looks at every poll.
 class IdleReplayAgent {
  public:
-  explicit IdleReplayAgent(bool watch) : ring_(64), server_(options(watch), ring_) {
+  explicit IdleReplayAgent(bool watch, common::IoBackend io = common::IoBackend::kEpoll)
+      : ring_(64), server_(options(watch, io), ring_) {
     ring_.claim(5);
     for (std::uint64_t n = 1; n <= 5; ++n) {
       MarketUpdate update = sample_update(n);
@@ -559,10 +560,10 @@ class IdleReplayAgent {
   MdReplayServer& server() { return server_; }
 
  private:
-  static MdReplayServerOptions options(bool watch) {
+  static MdReplayServerOptions options(bool watch, common::IoBackend io) {
     MdReplayServerOptions options;
     options.port = 0;
-    options.io = common::IoBackend::kEpoll;
+    options.io = io;
     options.watch_readiness = watch;
     options.idle_poll_interval_us = 10'000'000;
     return options;
@@ -599,6 +600,23 @@ TEST(MdReplayServer, an_idle_agent_with_the_watch_makes_no_system_call_and_answe
     ASSERT_NO_FATAL_FAILURE(agent.settle());
   }
   EXPECT_EQ(agent.server().stats().requests, 2U);
+}
+
+TEST(MdReplayServer, on_the_uring_back_end_an_idle_agent_enters_no_ring_and_answers_at_once) {
+  IdleReplayAgent agent(true, common::IoBackend::kUring);
+  EXPECT_FALSE(agent.server().watching_readiness()) << "uring needs no watch";
+  ReplayClient client(agent.server().port());
+  client.request(1, 3);
+  expect_end(agent.poll_for_answer(client, 5s), 1, 3, MdReplayStatus::kServed);
+  ASSERT_NO_FATAL_FAILURE(agent.settle());
+  const std::uint64_t enters = agent.server().ring_enters();
+  for (int i = 0; i < 10'000; ++i) {
+    ASSERT_EQ(agent.server().poll(), 0);
+  }
+  EXPECT_EQ(agent.server().ring_enters(), enters) << "idle polls read the completion queue";
+  client.request(3, 3);
+  expect_end(agent.poll_for_answer(client, 5s), 3, 3, MdReplayStatus::kServed);
+  EXPECT_EQ(agent.server().epoll_waits(), 0U);
 }
 
 TEST(MdReplayServer, without_the_watch_an_idle_agent_looks_only_at_its_interval) {
