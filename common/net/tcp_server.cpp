@@ -3,6 +3,7 @@
 #include <netinet/in.h>
 
 #include <array>
+#include <cerrno>
 #include <chrono>
 #include <exception>
 #include <stdexcept>
@@ -134,24 +135,21 @@ bool TcpServer::may_have_input() noexcept {
   if (must_look_) {
     return true;
   }
-  if (watch_->completion_held()) {
-    // A report the kernel finishes at this thread's next system call: the epoll_wait that
-    // follows is that call, so no io_uring_enter is spent on it. The report itself is read
-    // later and costs one more look.
-    must_look_ = true;
-    return true;
-  }
   std::array<UringCompletion, 4> reports;
   const std::size_t count = watch_->reap(reports.data(), reports.size());
   if (count == 0) {
     return false;
   }
   must_look_ = true;
-  // A multishot poll the kernel ended (its completion queue overflowed, or an error) is
-  // posted again; when that fails the watch is dropped and every poll() looks.
-  if (!reports[count - 1].more &&
-      (!watch_->poll_readable(0, epoll_fd_.get()) || watch_->submit() != 1)) {
-    watch_.reset();
+  // A multishot poll the kernel ended (its completion queue overflowed, or the thread that
+  // posted it exited: -ECANCELED) is posted again from this thread. One it refused, or a post
+  // that fails, drops the watch: the caller then looks as if it had none.
+  const UringCompletion& last = reports[count - 1];
+  if (!last.more) {
+    const bool refused = last.result < 0 && last.result != -ECANCELED;
+    if (refused || !watch_->poll_readable(0, epoll_fd_.get()) || watch_->submit() != 1) {
+      watch_.reset();
+    }
   }
   return true;
 }

@@ -124,10 +124,6 @@ int UringLoop::submit() noexcept {
   return result;
 }
 
-bool UringLoop::completion_held() const noexcept {
-  return (IO_URING_READ_ONCE(*ring_->ring.sq.kflags) & IORING_SQ_TASKRUN) != 0;
-}
-
 std::size_t UringLoop::reap(UringCompletion* out, std::size_t max) noexcept {
   io_uring& ring = ring_->ring;
   if (LLT_UNLIKELY((IO_URING_READ_ONCE(*ring.sq.kflags) &

@@ -59,9 +59,6 @@ class UringLoop {
   // kernel has completions to flush first.
   [[nodiscard]] std::size_t reap(UringCompletion* out, std::size_t max) noexcept;
 
-  // Whether the kernel holds a completion it finishes only at this thread's next system call
-  // (cooperative mode): reap() would enter the ring for it. No system call.
-  [[nodiscard]] bool completion_held() const noexcept;
   // The ring's descriptor: readable while completions wait, for a thread that sleeps in a
   // WaitSet (block idle strategy).
   [[nodiscard]] int fd() const noexcept;
