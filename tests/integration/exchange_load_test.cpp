@@ -180,6 +180,8 @@ TEST(ExchangeLoad, answers_every_one_of_100k_requests_once_with_flat_memory) {
   EXPECT_LE(end_rss, warm_rss + ring_kib + prefault_kib + 2048)
       << "RSS grew from " << warm_rss << " KiB to " << end_rss << " KiB; the replay rings take "
       << ring_kib << " KiB of it, their prefault up to " << prefault_kib;
+#else
+  (void)warm_answered;
 #endif
 
   EXPECT_TRUE(exchange.wait_for_output("requests 1000", test::kStartupLimit))
