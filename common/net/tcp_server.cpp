@@ -125,11 +125,7 @@ bool TcpServer::may_have_input() noexcept {
     return true;
   }
   if (LLT_UNLIKELY(!watch_armed_)) {
-    if (!watch_->poll_readable(0, epoll_fd_.get()) || watch_->submit() != 1) {
-      watch_.reset();
-      return true;
-    }
-    watch_armed_ = true;
+    watch_armed_ = arm_watch();
     return true;
   }
   if (must_look_) {
@@ -146,12 +142,21 @@ bool TcpServer::may_have_input() noexcept {
   // that fails, drops the watch: the caller then looks as if it had none.
   const UringCompletion& last = reports[count - 1];
   if (!last.more) {
-    const bool refused = last.result < 0 && last.result != -ECANCELED;
-    if (refused || !watch_->poll_readable(0, epoll_fd_.get()) || watch_->submit() != 1) {
+    if (last.result < 0 && last.result != -ECANCELED) {
       watch_.reset();
+    } else {
+      (void)arm_watch();
     }
   }
   return true;
+}
+
+bool TcpServer::arm_watch() noexcept {
+  if (watch_->poll_readable(0, epoll_fd_.get()) && watch_->submit() == 1) {
+    return true;
+  }
+  watch_.reset();
+  return false;
 }
 
 void TcpServer::drain_ring() noexcept {

@@ -503,6 +503,8 @@ class TcpServer {
   void release_slot(ConnectionId id) noexcept;
   // uring, at destruction: cancels every posted request and waits for them to complete.
   void drain_ring() noexcept;
+  // Posts the watch's readiness poll from this thread; when that fails the watch is dropped.
+  bool arm_watch() noexcept;
 
   SocketFd listen_fd_;
   SocketFd epoll_fd_;
