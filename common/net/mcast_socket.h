@@ -1,12 +1,15 @@
 #pragma once
 
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -36,6 +39,7 @@ class McastSender {
   // errno otherwise (EMSGSIZE for a datagram too large).
   [[nodiscard]] IoResult send(const void* data, std::size_t size) noexcept {
     for (;;) {
+      ++send_calls_;
       const ssize_t n = ::send(fd_.get(), data, size, MSG_NOSIGNAL);
       if (LLT_LIKELY(n >= 0)) {
         return {IoStatus::kOk, static_cast<std::size_t>(n), 0};
@@ -50,13 +54,98 @@ class McastSender {
     }
   }
 
+  // Sends `size` bytes as consecutive datagrams of `datagram_size` bytes (the last one may be
+  // shorter), in one system call when the kernel segments them (UDP generic segmentation
+  // offload, UDP_SEGMENT: receivers get exactly the datagrams separate sends would give), else
+  // one send() each (docs/io_backends.md, Market data datagrams). Returns kOk (bytes = size);
+  // kWouldBlock with bytes = the whole datagrams that went out before the socket refused one;
+  // kError with errno and bytes = the datagrams that went out before it. Sizes: 0 < size,
+  // 0 < datagram_size, size <= kMaxSegmentsPerSend * datagram_size.
+  [[nodiscard]] IoResult send_datagrams(const void* data, std::size_t size,
+                                        std::size_t datagram_size) noexcept {
+    if (size <= datagram_size) {
+      return send(data, size);
+    }
+    if (LLT_LIKELY(segmentation_)) {
+      const IoResult result = send_segmented(data, size, datagram_size);
+      if (LLT_LIKELY(result.status != IoStatus::kError || !segmentation_refused(result.error))) {
+        return result;
+      }
+      segmentation_ = false;  // this socket's route cannot segment: one send() a datagram
+    }
+    const auto* bytes = static_cast<const unsigned char*>(data);
+    std::size_t done = 0;
+    while (done < size) {
+      const std::size_t n = std::min(datagram_size, size - done);
+      const IoResult result = send(bytes + done, n);
+      if (!result.ok()) {
+        return {result.status, done, result.error};
+      }
+      done += n;
+    }
+    return {IoStatus::kOk, size, 0};
+  }
+
+  // The most datagrams one send_datagrams() call may carry (the kernel's bound is higher).
+  static constexpr std::size_t kMaxSegmentsPerSend = 32;
+
+  // Whether send_datagrams() still segments in the kernel: false once the kernel refused it
+  // for this socket (then every datagram is a send() of its own), or after disable.
+  [[nodiscard]] bool segmentation() const noexcept { return segmentation_; }
+  // Tests: one send() a datagram from now on.
+  void disable_segmentation() noexcept { segmentation_ = false; }
+  // System calls that sent (or tried to send) datagrams.
+  [[nodiscard]] std::uint64_t send_calls() const noexcept { return send_calls_; }
+
   [[nodiscard]] int fd() const noexcept { return fd_.get(); }
   // "group:port via interface", for logs.
   [[nodiscard]] const std::string& name() const noexcept { return name_; }
 
  private:
+  // One sendmsg() with a UDP_SEGMENT control message: the kernel cuts the payload into
+  // datagrams of datagram_size. All or nothing: kOk, or kWouldBlock/kError with bytes 0.
+  [[nodiscard]] IoResult send_segmented(const void* data, std::size_t size,
+                                        std::size_t datagram_size) noexcept {
+    alignas(cmsghdr) unsigned char control[CMSG_SPACE(sizeof(std::uint16_t))] = {};
+    iovec payload{const_cast<void*>(data), size};
+    msghdr message{};
+    message.msg_iov = &payload;
+    message.msg_iovlen = 1;
+    message.msg_control = control;
+    message.msg_controllen = sizeof(control);
+    cmsghdr* header = CMSG_FIRSTHDR(&message);
+    header->cmsg_level = SOL_UDP;
+    header->cmsg_type = UDP_SEGMENT;
+    header->cmsg_len = CMSG_LEN(sizeof(std::uint16_t));
+    const auto segment = static_cast<std::uint16_t>(datagram_size);
+    std::memcpy(CMSG_DATA(header), &segment, sizeof(segment));
+    for (;;) {
+      ++send_calls_;
+      const ssize_t n = ::sendmsg(fd_.get(), &message, MSG_NOSIGNAL);
+      if (LLT_LIKELY(n >= 0)) {
+        return {IoStatus::kOk, size, 0};
+      }
+      const int error = errno;
+      if (error == EAGAIN || error == EWOULDBLOCK || error == ENOBUFS) {
+        return {IoStatus::kWouldBlock, 0, 0};
+      }
+      if (error != EINTR) {
+        return {IoStatus::kError, 0, error};
+      }
+    }
+  }
+
+  // The errors by which a kernel says it cannot segment on this socket's route (no
+  // UDP_SEGMENT before Linux 4.18; EIO when the device has no checksum offload); nothing was
+  // sent, and the same datagrams go out one send() each.
+  [[nodiscard]] static bool segmentation_refused(int error) noexcept {
+    return error == EIO || error == EINVAL || error == ENOPROTOOPT || error == EOPNOTSUPP;
+  }
+
   SocketFd fd_;
   std::string name_;
+  bool segmentation_ = true;
+  std::uint64_t send_calls_ = 0;
 };
 
 enum class McastJoin : std::uint8_t { kNow, kLater };

@@ -13,12 +13,17 @@ namespace llt::exchange {
 // a scripted fake in tests (to reach the kWouldBlock and kError paths, which a loopback
 // socket practically never takes). Constructed from (group, port, interface, ttl); send()
 // returns kOk when the whole datagram went out, kWouldBlock when nothing was sent and the
-// same datagram may be retried, kError (with errno) otherwise.
+// same datagram may be retried, kError (with errno) otherwise. send_datagrams(data, size,
+// datagram_size) sends consecutive datagrams of datagram_size bytes (the last may be shorter)
+// and reports in `bytes` the whole datagrams that went out when it returns kWouldBlock or
+// kError (common::McastSender::send_datagrams).
 template <typename Sender>
 concept DatagramSender =
     std::constructible_from<Sender, std::string_view, std::uint16_t, std::string_view, int> &&
     requires(Sender& sender, const void* data, std::size_t size) {
   { sender.send(data, size) }
+  noexcept->std::same_as<common::IoResult>;
+  { sender.send_datagrams(data, size, size) }
   noexcept->std::same_as<common::IoResult>;
 };
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -60,24 +61,25 @@ struct MarketDataPublisherStats {
 //
 // Batching: each datagram carries what is available now, up to kMaxUpdatesPerDatagram; an
 // update is never held back to wait for company, so one with none goes out alone in the poll
-// that found it.
+// that found it. The datagrams a poll has ready (up to 16) go out in one send_datagrams()
+// call: one system call when the kernel segments them (UDP_SEGMENT), with exactly the
+// datagrams separate sends would give (docs/io_backends.md, Market data datagrams).
 // Heartbeat: when nothing has been sent for heartbeat_ms, a HEARTBEAT whose seq_num is the
 // one the next update will carry (it consumes no number).
 // Back-pressure: an update is numbered only when it fits in the synthesizer's queue; while
 // that queue is full the publisher leaves the engine's updates where they are (the engine then
 // waits for room), and nothing is dropped.
-// kWouldBlock: the datagram is kept and sent again, unchanged, on the next poll, before any
-// new update is taken. kError: the datagram is counted lost (its numbers are spent, so
-// consumers see the gap and recover from the snapshot stream) rather than retried forever.
-// Replay ring (optional, set_replay_ring): every numbered update is written to it exactly as
-// it is sent, just before its datagram's send() (so the ring's streaming stores drain while
-// the kernel sends), and the batch's last seq_num is published to the replay agent once the
-// datagram is done with (sent, or lost to a send error: the replay then fills the consumers'
-// gap). A datagram the socket refused is written again, to the same slots, with its next
-// attempt. The publisher never waits for the ring's readers.
-// Latency: "engine_in_to_update_published", from MatchingUpdate::ticks.engine_in_ticks to the
-// return of the send that carried the update, in nanoseconds; updates with no stamp (0) are
-// not recorded.
+// kWouldBlock: the datagrams the socket refused are kept and sent again, unchanged, on the
+// next poll, before any new update is taken. kError: the datagram is counted lost (its numbers are
+// spent, so consumers see the gap and recover from the snapshot stream) rather than retried
+// forever. Replay ring (optional, set_replay_ring): every numbered update is written to it exactly
+// as it is sent, just before its datagram's send() (so the ring's streaming stores drain while the
+// kernel sends), and the batch's last seq_num is published to the replay agent once the datagram is
+// done with (sent, or lost to a send error: the replay then fills the consumers' gap). A datagram
+// the socket refused is written again, to the same slots, with its next attempt. The publisher
+// never waits for the ring's readers. Latency: "engine_in_to_update_published", from
+// MatchingUpdate::ticks.engine_in_ticks to the return of the send that carried the update, in
+// nanoseconds; updates with no stamp (0) are not recorded.
 //
 // Thread contract: constructed on any thread; on_start and poll on the publisher's thread,
 // which is the consumer of the engine's UpdateQueue and the producer of the
@@ -153,21 +155,21 @@ class BasicMarketDataPublisher final : public common::Agent {
   int poll() override {
     int sent = 0;
     if (LLT_UNLIKELY(batch_size_ > 0)) {
-      if (!flush()) {
-        return 0;
+      sent += flush();
+      if (batch_size_ > 0) {
+        return sent;  // the socket still refuses: nothing new is taken
       }
-      ++sent;
     }
-    while (sent < static_cast<int>(options_.max_datagrams_per_poll)) {
-      const bool feed_has_room = fill();
+    const auto max_datagrams = static_cast<int>(options_.max_datagrams_per_poll);
+    while (sent < max_datagrams) {
+      const std::size_t datagrams =
+          std::min(static_cast<std::size_t>(max_datagrams - sent), kMaxDatagramsPerSend);
+      const bool feed_has_room = fill(datagrams * kMaxUpdatesPerDatagram);
       if (batch_size_ == 0) {
         break;
       }
-      if (!flush()) {
-        return sent;
-      }
-      ++sent;
-      if (LLT_UNLIKELY(!feed_has_room)) {
+      sent += flush();
+      if (LLT_UNLIKELY(batch_size_ > 0 || !feed_has_room)) {
         return sent;
       }
     }
@@ -194,12 +196,23 @@ class BasicMarketDataPublisher final : public common::Agent {
   [[nodiscard]] const MarketDataPublisherOptions& options() const noexcept { return options_; }
 
  private:
+  // Datagrams of one send: the batch holds at most this many full ones.
+  static constexpr std::size_t kMaxDatagramsPerSend = 16;
+  static constexpr std::size_t kBatchCapacity = kMaxDatagramsPerSend * kMaxUpdatesPerDatagram;
+  static constexpr std::size_t kDatagramBytes = kMaxUpdatesPerDatagram * sizeof(MarketUpdate);
+  static_assert(kMaxDatagramsPerSend <= common::McastSender::kMaxSegmentsPerSend,
+                "one send_datagrams() call carries the whole batch");
+
+  [[nodiscard]] static std::size_t datagrams_of(std::size_t updates) noexcept {
+    return (updates + kMaxUpdatesPerDatagram - 1) / kMaxUpdatesPerDatagram;
+  }
+
   // Takes the engine's updates into the batch, numbering each and handing it to the
-  // synthesizer, until the batch is full or none is available. Returns false when it stopped
-  // because the synthesizer's queue is full.
-  [[nodiscard]] bool fill() noexcept {
+  // synthesizer, until the batch holds `limit` or none is available. Returns false when it
+  // stopped because the synthesizer's queue is full.
+  [[nodiscard]] bool fill(std::size_t limit) noexcept {
     bool has_room = true;
-    while (batch_size_ < kMaxUpdatesPerDatagram) {
+    while (batch_size_ < limit) {
       const MatchingUpdate* in = updates_.front();
       if (in == nullptr) {
         break;
@@ -223,50 +236,59 @@ class BasicMarketDataPublisher final : public common::Agent {
     return has_room;
   }
 
-  // Sends the batch. Returns false on kWouldBlock: the batch stays, numbers unchanged, for the
-  // next poll. Otherwise it is done with (sent, or counted lost on an error) and emptied.
-  [[nodiscard]] bool flush() noexcept {
-    // The records go into the replay ring before the send() and are published after it: the
+  // Sends the batch, datagrams of kMaxUpdatesPerDatagram updates (the last one what is left),
+  // in one send_datagrams() call: one system call when the kernel segments them. Returns the
+  // datagrams done with (sent, or counted lost on an error). What the socket refused
+  // (kWouldBlock) stays in the batch, moved to its front with its numbers unchanged, for the
+  // next poll.
+  [[nodiscard]] int flush() noexcept {
+    // The records go into the replay ring before the send and are published after it: the
     // ring's streaming stores drain to memory while the kernel sends, so publish()'s fence
-    // finds them written instead of waiting for them. A batch the socket refused is written
+    // finds them written instead of waiting for them. Records the socket refused are written
     // again, to the same slots, with the next attempt.
     // --stage-costs: the ring's stage is the claim and the stores here plus the publish()
-    // below, recorded once per datagram done with (a refused attempt's writing included).
-    const SeqNum last = batch_[batch_size_ - 1].seq_num;
+    // below, recorded once per send that got datagrams out (a refused attempt's writing
+    // included).
     if (replay_ring_ != nullptr) {
       const std::uint64_t ring_begin = stage_costs_ != nullptr ? stage_costs_->now() : 0;
-      replay_ring_->claim(last);
+      replay_ring_->claim(batch_[batch_size_ - 1].seq_num);
       replay_ring_->write(batch_.data(), batch_size_);
       if (LLT_UNLIKELY(stage_costs_ != nullptr)) {
         ring_ticks_ += stage_costs_->now() - ring_begin;
       }
     }
     const std::uint64_t send_begin = stage_costs_ != nullptr ? stage_costs_->now() : 0;
-    const common::IoResult result = sender_.send(batch_.data(), batch_size_ * sizeof(MarketUpdate));
+    const common::IoResult result =
+        sender_.send_datagrams(batch_.data(), batch_size_ * sizeof(MarketUpdate), kDatagramBytes);
     if (LLT_UNLIKELY(stage_costs_ != nullptr)) {
       stage_costs_->record(send_stage_, stage_costs_->now() - send_begin, result.ok());
     }
+    const std::size_t sent = result.ok() ? batch_size_ : result.bytes / sizeof(MarketUpdate);
+    std::size_t done = sent;
+    const std::uint64_t now = clock_.now_ticks();
+    for (std::size_t i = 0; i < sent; ++i) {
+      if (batch_engine_ticks_[i] != 0) {
+        latency_.record(clock_.elapsed_ns(batch_engine_ticks_[i], now));
+      }
+    }
+    if (LLT_LIKELY(sent > 0)) {
+      updates_published_.add(sent);
+      datagrams_.add(datagrams_of(sent));
+    }
     if (LLT_UNLIKELY(result.status == common::IoStatus::kWouldBlock)) {
       send_retries_.add();
-      return false;
-    }
-    const std::uint64_t now = clock_.now_ticks();
-    if (LLT_LIKELY(result.ok())) {
-      for (std::size_t i = 0; i < batch_size_; ++i) {
-        if (batch_engine_ticks_[i] != 0) {
-          latency_.record(clock_.elapsed_ns(batch_engine_ticks_[i], now));
-        }
-      }
-      updates_published_.add(batch_size_);
-      datagrams_.add();
-    } else {
-      send_errors_.add();
-      updates_lost_.add(batch_size_);
+    } else if (LLT_UNLIKELY(result.status == common::IoStatus::kError)) {
+      send_errors_.add(datagrams_of(batch_size_ - sent));
+      updates_lost_.add(batch_size_ - sent);
       last_send_error_ = result.error;
+      done = batch_size_;
+    }
+    if (LLT_UNLIKELY(done == 0)) {
+      return 0;
     }
     if (replay_ring_ != nullptr) {
       const std::uint64_t publish_begin = stage_costs_ != nullptr ? stage_costs_->now() : 0;
-      replay_ring_->publish(last);
+      replay_ring_->publish(batch_[done - 1].seq_num);
       if (LLT_UNLIKELY(stage_costs_ != nullptr)) {
         stage_costs_->record(ring_stage_, ring_ticks_ + (stage_costs_->now() - publish_begin),
                              true);
@@ -274,8 +296,14 @@ class BasicMarketDataPublisher final : public common::Agent {
       }
     }
     last_send_ticks_ = now;
-    batch_size_ = 0;
-    return true;
+    const std::size_t kept = batch_size_ - done;
+    if (LLT_UNLIKELY(kept > 0)) {
+      std::copy_n(batch_.begin() + static_cast<std::ptrdiff_t>(done), kept, batch_.begin());
+      std::copy_n(batch_engine_ticks_.begin() + static_cast<std::ptrdiff_t>(done), kept,
+                  batch_engine_ticks_.begin());
+    }
+    batch_size_ = kept;
+    return static_cast<int>(datagrams_of(done));
   }
 
   // Returns 1 when a heartbeat went out, else 0.
@@ -312,8 +340,8 @@ class BasicMarketDataPublisher final : public common::Agent {
   SeqNum next_seq_ = 1;
   std::size_t batch_size_ = 0;
   int last_send_error_ = 0;
-  std::array<MarketUpdate, kMaxUpdatesPerDatagram> batch_{};
-  std::array<std::uint64_t, kMaxUpdatesPerDatagram> batch_engine_ticks_{};
+  std::array<MarketUpdate, kBatchCapacity> batch_{};
+  std::array<std::uint64_t, kBatchCapacity> batch_engine_ticks_{};
   common::LatencyHistogram latency_;
   MdReplayRing* replay_ring_ = nullptr;
   std::uint64_t ring_ticks_ = 0;  // --stage-costs: the ring's ticks of the datagram under way
@@ -334,7 +362,7 @@ class BasicMarketDataPublisher final : public common::Agent {
 
 static_assert(sizeof(std::array<MarketUpdate, kMaxUpdatesPerDatagram>) ==
                   kMaxUpdatesPerDatagram * sizeof(MarketUpdate),
-              "a batch is sent as one contiguous datagram");
+              "a batch's datagrams are sent from one contiguous array");
 
 using MarketDataPublisher = BasicMarketDataPublisher<common::McastSender>;
 extern template class BasicMarketDataPublisher<common::McastSender>;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <algorithm>
 #include <cerrno>
 #include <cstddef>
 #include <cstdint>
@@ -23,11 +24,12 @@ class MdScriptedSender {
 
   common::IoResult send(const void* data, std::size_t size) noexcept {
     ++attempts_;
-    if (refuse_ > 0) {
+    if (accept_first_ > 0) {
+      --accept_first_;
+    } else if (refuse_ > 0) {
       --refuse_;
       return {common::IoStatus::kWouldBlock, 0, 0};
-    }
-    if (fail_ > 0) {
+    } else if (fail_ > 0) {
       --fail_;
       return {common::IoStatus::kError, 0, EIO};
     }
@@ -38,10 +40,34 @@ class MdScriptedSender {
     return {common::IoStatus::kOk, size, 0};
   }
 
-  // The next n sends return kWouldBlock (nothing sent).
-  void refuse_next(int n) { refuse_ = n; }
-  // After any refusals, the next n sends return kError with EIO.
-  void fail_next(int n) { fail_ = n; }
+  // Datagram by datagram through send(), so refusals and failures apply to each: stops at the
+  // first one refused or failed, reporting the datagrams accepted before it.
+  common::IoResult send_datagrams(const void* data, std::size_t size,
+                                  std::size_t datagram_size) noexcept {
+    ++multi_calls_;
+    const auto* bytes = static_cast<const unsigned char*>(data);
+    std::size_t done = 0;
+    while (done < size) {
+      const std::size_t n = std::min(datagram_size, size - done);
+      const common::IoResult result = send(bytes + done, n);
+      if (!result.ok()) {
+        return {result.status, done, result.error};
+      }
+      done += n;
+    }
+    return {common::IoStatus::kOk, size, 0};
+  }
+
+  // After `after` more accepted sends, the next n return kWouldBlock (nothing sent).
+  void refuse_next(int n, int after = 0) {
+    refuse_ = n;
+    accept_first_ = after;
+  }
+  // After `after` more accepted sends and any refusals, the next n return kError with EIO.
+  void fail_next(int n, int after = 0) {
+    fail_ = n;
+    accept_first_ = after;
+  }
 
   [[nodiscard]] const std::vector<std::vector<exchange::MarketUpdate>>& datagrams() const {
     return datagrams_;
@@ -56,15 +82,19 @@ class MdScriptedSender {
     return all;
   }
   [[nodiscard]] int attempts() const { return attempts_; }
+  // send_datagrams() calls (each may carry several datagrams).
+  [[nodiscard]] int multi_calls() const { return multi_calls_; }
   void clear() {
     datagrams_.clear();
     sizes_.clear();
   }
 
  private:
+  int accept_first_ = 0;
   int refuse_ = 0;
   int fail_ = 0;
   int attempts_ = 0;
+  int multi_calls_ = 0;
   std::vector<std::vector<exchange::MarketUpdate>> datagrams_;
   std::vector<std::size_t> sizes_;
 };

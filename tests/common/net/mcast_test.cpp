@@ -5,10 +5,15 @@
 #include <string>
 #include <vector>
 
+#include <netinet/in.h>
+#include <netinet/udp.h>
+#include <sys/socket.h>
+
 #include <gtest/gtest.h>
 
 #include "common/concurrent/idle_strategy.h"
 #include "common/net/mcast_socket.h"
+#include "common/net/socket_fd.h"
 #include "tests/support/multicast_channel.h"
 
 namespace llt::common {
@@ -86,6 +91,108 @@ TEST(Mcast, receiver_joined_on_loopback_gets_datagrams_in_order) {
   EXPECT_TRUE(receiver.joined());
   send_range(sender, 1, 50);
   EXPECT_EQ(receive_seqs(receiver, 50, 5s), iota(1, 50));
+}
+
+// Whether this kernel takes UDP_SEGMENT on a UDP socket (Linux 4.18).
+bool kernel_segments_udp() {
+  const SocketFd fd(::socket(AF_INET, SOCK_DGRAM, 0));
+  const int segment = 1400;
+  return fd && ::setsockopt(fd.get(), SOL_UDP, UDP_SEGMENT, &segment, sizeof(segment)) == 0;
+}
+
+struct Received {
+  std::size_t bytes;
+  std::vector<std::uint64_t> seqs;  // of the Datagram records it carried
+};
+
+// Receives until `count` datagrams arrived or `limit` passed, each a run of whole Datagram
+// records (checked).
+std::vector<Received> receive_runs(McastReceiver& receiver, std::size_t count,
+                                   std::chrono::milliseconds limit) {
+  std::vector<Received> received;
+  BackoffIdleStrategy idle;
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (received.size() < count && std::chrono::steady_clock::now() < deadline) {
+    std::array<Datagram, 16> records{};
+    const IoResult result = receiver.receive(records.data(), sizeof(records));
+    if (result.status != IoStatus::kOk) {
+      EXPECT_EQ(result.status, IoStatus::kWouldBlock) << to_string(result.status);
+      idle.idle(0);
+      continue;
+    }
+    EXPECT_EQ(result.bytes % sizeof(Datagram), 0u);
+    Received run{result.bytes, {}};
+    for (std::size_t i = 0; i < result.bytes / sizeof(Datagram); ++i) {
+      EXPECT_EQ(records[i].payload, make_datagram(records[i].seq).payload);
+      run.seqs.push_back(records[i].seq);
+    }
+    received.push_back(std::move(run));
+    idle.reset();
+  }
+  return received;
+}
+
+// Five records sent as datagrams of two: 2 + 2 + 1.
+void expect_runs_of_two(McastReceiver& receiver) {
+  const std::vector<Received> received = receive_runs(receiver, 4, 2s);
+  ASSERT_EQ(received.size(), 3u) << "exactly three datagrams";
+  EXPECT_EQ(received[0].bytes, 2 * sizeof(Datagram));
+  EXPECT_EQ(received[0].seqs, iota(1, 2));
+  EXPECT_EQ(received[1].bytes, 2 * sizeof(Datagram));
+  EXPECT_EQ(received[1].seqs, iota(3, 4));
+  EXPECT_EQ(received[2].bytes, sizeof(Datagram));
+  EXPECT_EQ(received[2].seqs, iota(5, 5));
+}
+
+std::array<Datagram, 5> five_records() {
+  std::array<Datagram, 5> records{};
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    records[i] = make_datagram(i + 1);
+  }
+  return records;
+}
+
+TEST(Mcast, send_datagrams_gives_every_receiver_the_same_datagrams_in_one_system_call) {
+  const Channel channel = random_multicast_channel();
+  McastReceiver first(channel.group, channel.port);
+  McastReceiver second(channel.group, channel.port);
+  McastSender sender(channel.group, channel.port);
+  const std::array<Datagram, 5> records = five_records();
+  const IoResult result =
+      sender.send_datagrams(records.data(), sizeof(records), 2 * sizeof(Datagram));
+  ASSERT_EQ(result.status, IoStatus::kOk) << to_string(result.status) << " errno " << result.error;
+  EXPECT_EQ(result.bytes, sizeof(records));
+  expect_runs_of_two(first);
+  expect_runs_of_two(second);
+  if (kernel_segments_udp()) {
+    EXPECT_TRUE(sender.segmentation());
+    EXPECT_EQ(sender.send_calls(), 1u) << "the kernel cut the three datagrams";
+  } else {
+    EXPECT_FALSE(sender.segmentation());
+  }
+}
+
+TEST(Mcast, send_datagrams_without_segmentation_sends_one_datagram_a_call) {
+  const Channel channel = random_multicast_channel();
+  McastReceiver receiver(channel.group, channel.port);
+  McastSender sender(channel.group, channel.port);
+  sender.disable_segmentation();
+  const std::array<Datagram, 5> records = five_records();
+  const IoResult result =
+      sender.send_datagrams(records.data(), sizeof(records), 2 * sizeof(Datagram));
+  ASSERT_EQ(result.status, IoStatus::kOk) << to_string(result.status) << " errno " << result.error;
+  expect_runs_of_two(receiver);
+  EXPECT_EQ(sender.send_calls(), 3u);
+}
+
+TEST(Mcast, send_datagrams_of_one_datagram_is_a_plain_send) {
+  const Channel channel = random_multicast_channel();
+  McastReceiver receiver(channel.group, channel.port);
+  McastSender sender(channel.group, channel.port);
+  const Datagram datagram = make_datagram(7);
+  ASSERT_TRUE(sender.send_datagrams(&datagram, sizeof(datagram), 4 * sizeof(Datagram)).ok());
+  EXPECT_EQ(receive_seqs(receiver, 1, 2s), iota(7, 7));
+  EXPECT_EQ(sender.send_calls(), 1u);
 }
 
 TEST(Mcast, every_receiver_on_the_host_gets_every_datagram) {

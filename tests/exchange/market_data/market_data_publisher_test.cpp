@@ -390,6 +390,105 @@ TEST(MarketDataPublisher, counts_a_datagram_lost_to_a_send_error_and_keeps_numbe
   EXPECT_EQ(publisher.last_send_error(), EIO);
 }
 
+TEST(MarketDataPublisher, sends_the_datagrams_of_a_poll_in_one_system_call) {
+  const MdChannel channel = test::md_random_channel();
+  common::McastReceiver receiver(channel.group, channel.port);
+  UpdateQueue updates(kQueueCapacity);
+  PublishedUpdateQueue published(kQueueCapacity);
+  MarketDataPublisher publisher(options_for(channel), updates, published);
+
+  push_updates(updates, 1, 200);
+  EXPECT_EQ(publisher.poll(), 6) << "200 updates: five datagrams of 34 and one of 30";
+  const std::vector<Datagram> datagrams = receive(receiver, 6);
+  ASSERT_EQ(datagrams.size(), 6u);
+  EXPECT_TRUE(stays_quiet(receiver));
+  SeqNum expected = 1;
+  for (const Datagram& datagram : datagrams) {
+    EXPECT_EQ(datagram.records.size(), expected <= 170 ? 34u : 30u);
+    for (const MarketUpdate& record : datagram.records) {
+      EXPECT_EQ(record.seq_num, expected++);
+    }
+  }
+  if (publisher.sender().segmentation()) {
+    EXPECT_EQ(publisher.sender().send_calls(), 1u);
+  } else {
+    EXPECT_EQ(publisher.sender().send_calls(), 6u);
+  }
+  EXPECT_EQ(publisher.stats().datagrams, 6u);
+  EXPECT_EQ(publisher.stats().updates_published, 200u);
+}
+
+TEST(MarketDataPublisher, at_most_max_datagrams_per_poll_go_out_in_a_poll) {
+  UpdateQueue updates(kQueueCapacity);
+  PublishedUpdateQueue published(kQueueCapacity);
+  MarketDataPublisherOptions options;
+  options.max_datagrams_per_poll = 2;
+  BasicMarketDataPublisher<test::MdScriptedSender> publisher(options, updates, published);
+  push_updates(updates, 1, 100);
+  EXPECT_EQ(publisher.poll(), 2);
+  EXPECT_EQ(publisher.stats().updates_published, 68u);
+  EXPECT_EQ(publisher.sender().multi_calls(), 1);
+  EXPECT_EQ(publisher.poll(), 1);
+  EXPECT_EQ(publisher.stats().updates_published, 100u);
+}
+
+TEST(MarketDataPublisher, keeps_the_datagrams_the_socket_refused_after_others_went_out) {
+  UpdateQueue updates(kQueueCapacity);
+  PublishedUpdateQueue published(kQueueCapacity);
+  BasicMarketDataPublisher<test::MdScriptedSender> publisher(MarketDataPublisherOptions{}, updates,
+                                                             published);
+  MdReplayRing ring(1024);
+  publisher.set_replay_ring(&ring);
+  publisher.sender().refuse_next(1, 1);  // the first datagram goes, the second is refused
+
+  push_updates(updates, 1, 100);
+  EXPECT_EQ(publisher.poll(), 1);
+  EXPECT_EQ(publisher.stats().updates_published, 34u);
+  EXPECT_EQ(publisher.stats().send_retries, 1u);
+  EXPECT_EQ(ring.last_published(), 34u) << "only what went out is served";
+  push_updates(updates, 101, 5);
+  EXPECT_EQ(publisher.poll(), 3) << "the two kept datagrams, then the new updates";
+
+  const auto& datagrams = publisher.sender().datagrams();
+  ASSERT_EQ(datagrams.size(), 4u);
+  EXPECT_EQ(datagrams[1].size(), 34u);
+  EXPECT_EQ(datagrams[2].size(), 32u);
+  EXPECT_EQ(datagrams[3].size(), 5u);
+  SeqNum expected = 1;
+  for (const auto& datagram : datagrams) {
+    for (const MarketUpdate& record : datagram) {
+      EXPECT_EQ(record.seq_num, expected);
+      EXPECT_EQ(record.order_id, expected) << "kept records are not renumbered";
+      ++expected;
+    }
+  }
+  EXPECT_EQ(publisher.stats().updates_published, 105u);
+  EXPECT_EQ(publisher.stats().datagrams, 4u);
+  EXPECT_EQ(ring.last_published(), 105u);
+}
+
+TEST(MarketDataPublisher, an_error_after_some_datagrams_went_out_loses_only_the_rest) {
+  UpdateQueue updates(kQueueCapacity);
+  PublishedUpdateQueue published(kQueueCapacity);
+  BasicMarketDataPublisher<test::MdScriptedSender> publisher(MarketDataPublisherOptions{}, updates,
+                                                             published);
+  MdReplayRing ring(1024);
+  publisher.set_replay_ring(&ring);
+  publisher.sender().fail_next(1, 1);
+
+  push_updates(updates, 1, 100);
+  EXPECT_EQ(publisher.poll(), 3) << "one sent, two lost: all three are done with";
+  const MarketDataPublisherStats stats = publisher.stats();
+  EXPECT_EQ(stats.updates_published, 34u);
+  EXPECT_EQ(stats.datagrams, 1u);
+  EXPECT_EQ(stats.send_errors, 2u);
+  EXPECT_EQ(stats.updates_lost, 66u);
+  EXPECT_EQ(ring.last_published(), 100u) << "the replay fills the consumers' gap";
+  push_updates(updates, 101, 1);
+  EXPECT_EQ(publisher.poll(), 1);
+  EXPECT_EQ(publisher.sender().datagrams().back()[0].seq_num, 101u);
+}
+
 TEST(MarketDataPublisher, records_engine_in_to_published_latency_for_each_stamped_update) {
   UpdateQueue updates(kQueueCapacity);
   PublishedUpdateQueue published(kQueueCapacity);
