@@ -7,7 +7,11 @@
 //   same reads and one 51-byte response per request, plus the market data each request causes
 //   (one 42-byte update: ADD for a NEW, CANCEL for a CANCEL) sent on multicast after each pass
 //   in datagrams of what is pending, up to 34 updates, as the exchange's publisher batches
-//   them. Both print md_updates_per_datagram, so the two runs' datagrams can be compared.
+//   them, one send() a datagram. Both print md_updates_per_datagram, so the two runs'
+//   datagrams can be compared;
+// - floor_segmented: the same, with the datagrams of a pass handed to the kernel in one
+//   system call (UDP_SEGMENT, common::McastSender::send_datagrams) as the exchange's
+//   publisher sends them.
 //
 // Each client session keeps a window of requests in flight: a passive NEW, then its CANCEL,
 // so every request gets exactly one response (ACCEPTED or CANCELED) and the books stay small.
@@ -328,7 +332,10 @@ void bare_tcp_echo(benchmark::State& state) {
 // market data of the requests answered in a pass, sent at the end of the pass.
 class FloorHandler {
  public:
-  explicit FloorHandler(llt::common::McastSender& md) : md_(md) {}
+  // segmented: the datagrams of a pass go out in send_datagrams() calls of up to 16 (one
+  // system call each when the kernel segments, as the exchange's publisher sends them); else
+  // one send() a datagram.
+  FloorHandler(llt::common::McastSender& md, bool segmented) : md_(md), segmented_(segmented) {}
 
   void on_accept(llt::common::TcpConnectionId, TcpConnection&) {}
   void on_closed(llt::common::TcpConnectionId) {}
@@ -338,18 +345,23 @@ class FloorHandler {
 
   // End of a pass: the pending updates in datagrams of up to kMaxUpdatesPerDatagram.
   void publish() {
+    constexpr std::size_t kPerDatagram = llt::exchange::kMaxUpdatesPerDatagram;
+    constexpr std::size_t kDatagramBytes = kPerDatagram * sizeof(llt::exchange::MarketUpdate);
     while (pending_updates_ > 0) {
-      const std::size_t n = std::min(pending_updates_, llt::exchange::kMaxUpdatesPerDatagram);
+      const std::size_t n = std::min(pending_updates_, segmented_ ? updates_.size() : kPerDatagram);
       for (std::size_t i = 0; i < n; ++i) {
         updates_[i].seq_num = ++md_seq_;
       }
-      if (md_.send(updates_.data(), n * sizeof(llt::exchange::MarketUpdate)).status !=
-          llt::common::IoStatus::kOk) {
+      const std::size_t bytes = n * sizeof(llt::exchange::MarketUpdate);
+      const llt::common::IoResult result =
+          segmented_ ? md_.send_datagrams(updates_.data(), bytes, kDatagramBytes)
+                     : md_.send(updates_.data(), bytes);
+      if (result.status != llt::common::IoStatus::kOk) {
         return;  // the exchange's publisher retries on the next pass too
       }
       pending_updates_ -= n;
       updates_sent_ += n;
-      ++datagrams_;
+      datagrams_ += (n + kPerDatagram - 1) / kPerDatagram;
     }
   }
 
@@ -360,20 +372,22 @@ class FloorHandler {
 
  private:
   llt::common::McastSender& md_;
+  bool segmented_;
   ClientResponse batch_[1024];
-  std::array<llt::exchange::MarketUpdate, llt::exchange::kMaxUpdatesPerDatagram> updates_{};
+  std::array<llt::exchange::MarketUpdate, 16 * llt::exchange::kMaxUpdatesPerDatagram> updates_{};
   std::size_t pending_updates_ = 0;
   std::uint64_t md_seq_ = 0;
   std::uint64_t updates_sent_ = 0;
   std::uint64_t datagrams_ = 0;
 };
 
-// state.range(1): the I/O back end of the floor's server.
+// state.range(1): the I/O back end of the floor's server. state.range(2): 1 sends the
+// datagrams of a pass segmented (send_datagrams), as the exchange does; 0 one send() each.
 void syscall_floor(benchmark::State& state) {
   llt::common::TcpServer server = floor_server(static_cast<llt::common::IoBackend>(state.range(1)));
   // The exchange's market data address: its default group, a random port, loopback, TTL 1.
   llt::common::McastSender md(llt::exchange::MarketDataPublisherOptions{}.group, random_port());
-  FloorHandler handler(md);
+  FloorHandler handler(md, state.range(2) != 0);
   serve_sessions(state, server.port(), [&] {
     const int work = server.poll(handler);
     handler.publish();
@@ -399,7 +413,12 @@ BENCHMARK(bare_tcp_echo)
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(syscall_floor)
     ->Name("tcp_requests_spin/floor")
-    ->Args({kSpin, kEpoll})
+    ->Args({kSpin, kEpoll, 0})
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(syscall_floor)
+    ->Name("tcp_requests_spin/floor_segmented")
+    ->Args({kSpin, kEpoll, 1})
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 // Where the exchange's time goes: the spin run again with --stage-costs (its table printed
@@ -423,12 +442,12 @@ BENCHMARK(exchange)
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(syscall_floor)
     ->Name("tcp_io_spin/floor_uring")
-    ->Args({kSpin, kUring})
+    ->Args({kSpin, kUring, 0})
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(syscall_floor)
     ->Name("tcp_io_spin/floor_epoll")
-    ->Args({kSpin, kEpoll})
+    ->Args({kSpin, kEpoll, 0})
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(exchange)
@@ -443,7 +462,7 @@ BENCHMARK(bare_tcp_echo)
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(syscall_floor)
     ->Name("tcp_requests_backoff/floor")
-    ->Args({kBackoff, kEpoll})
+    ->Args({kBackoff, kEpoll, 0})
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 
