@@ -369,6 +369,40 @@ TEST(SnapshotSynthesizer, resumes_at_the_refused_datagram_after_would_block) {
   EXPECT_EQ(synthesizer.stats().snapshots_published, 1u);
 }
 
+TEST(SnapshotSynthesizer, sends_a_polls_datagrams_in_one_call_and_resumes_after_the_last_taken) {
+  PublishedUpdateQueue updates(512);
+  SnapshotSynthesizerOptions options;
+  options.tickers = {1};
+  options.max_orders_per_ticker = 512;
+  options.max_datagrams_per_poll = 4;
+  options.snapshot_interval_ms = 3'600'000;
+  BasicSnapshotSynthesizer<test::MdScriptedSender> synthesizer(options, updates);
+
+  Stream stream;
+  for (OrderId id = 1; id <= 200; ++id) {
+    stream.add(1, id, Side::kBuy, 100, 1, id);
+  }
+  ASSERT_TRUE(feed(updates, stream.updates(), 0, stream.updates().size()));
+  (void)synthesizer.poll();                // applies the 200, starts the snapshot
+  synthesizer.sender().refuse_next(1, 1);  // of the first call's 4 datagrams, 1 goes
+  (void)synthesizer.poll();                // copies, sends one datagram, keeps the rest
+  EXPECT_EQ(synthesizer.sender().datagrams().size(), 1u);
+  EXPECT_EQ(synthesizer.sender().multi_calls(), 1);
+  EXPECT_EQ(synthesizer.stats().send_retries, 1u);
+  EXPECT_EQ(synthesizer.poll(), 4) << "four datagrams in one call";
+  EXPECT_EQ(synthesizer.sender().multi_calls(), 2);
+  EXPECT_EQ(synthesizer.poll(), 1);
+  ASSERT_FALSE(synthesizer.snapshot_in_progress());
+
+  const std::vector<MarketUpdate> records = synthesizer.sender().records();
+  ASSERT_EQ(records.size(), 203u) << "nothing repeated, nothing skipped";
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    EXPECT_EQ(records[i].seq_num, i);
+  }
+  EXPECT_EQ(synthesizer.sender().datagrams().size(), 6u);
+  EXPECT_EQ(synthesizer.stats().snapshots_published, 1u);
+}
+
 TEST(SnapshotSynthesizer, applies_no_update_while_copying_so_a_snapshot_is_one_point_in_time) {
   PublishedUpdateQueue updates(512);
   SnapshotSynthesizerOptions options;
