@@ -6,6 +6,8 @@
 #include <string_view>
 
 #include "common/net/io_status.h"
+#include "common/net/mcast_socket.h"
+#include "exchange/protocol/market_update.h"
 
 namespace llt::exchange {
 
@@ -26,5 +28,19 @@ concept DatagramSender =
   { sender.send_datagrams(data, size, size) }
   noexcept->std::same_as<common::IoResult>;
 };
+
+// A full datagram of the market data streams, in bytes.
+inline constexpr std::size_t kMaxDatagramBytes = kMaxUpdatesPerDatagram * sizeof(MarketUpdate);
+
+// The most datagrams a market data agent hands to one send_datagrams() call
+// (docs/io_backends.md, Market data datagrams).
+inline constexpr std::size_t kMaxDatagramsPerSend = 16;
+static_assert(kMaxDatagramsPerSend <= common::McastSender::kMaxSegmentsPerSend,
+              "one send_datagrams() call carries them all");
+
+// The datagrams `records` records fill, kMaxUpdatesPerDatagram to a datagram.
+[[nodiscard]] constexpr std::size_t datagrams_of(std::size_t records) noexcept {
+  return (records + kMaxUpdatesPerDatagram - 1) / kMaxUpdatesPerDatagram;
+}
 
 }  // namespace llt::exchange

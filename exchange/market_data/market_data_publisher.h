@@ -70,16 +70,18 @@ struct MarketDataPublisherStats {
 // that queue is full the publisher leaves the engine's updates where they are (the engine then
 // waits for room), and nothing is dropped.
 // kWouldBlock: the datagrams the socket refused are kept and sent again, unchanged, on the
-// next poll, before any new update is taken. kError: the datagram is counted lost (its numbers are
-// spent, so consumers see the gap and recover from the snapshot stream) rather than retried
-// forever. Replay ring (optional, set_replay_ring): every numbered update is written to it exactly
-// as it is sent, just before its datagram's send() (so the ring's streaming stores drain while the
-// kernel sends), and the batch's last seq_num is published to the replay agent once the datagram is
-// done with (sent, or lost to a send error: the replay then fills the consumers' gap). A datagram
-// the socket refused is written again, to the same slots, with its next attempt. The publisher
-// never waits for the ring's readers. Latency: "engine_in_to_update_published", from
-// MatchingUpdate::ticks.engine_in_ticks to the return of the send that carried the update, in
-// nanoseconds; updates with no stamp (0) are not recorded.
+// next poll, before any new update is taken. kError: the datagrams not sent are counted lost
+// (their numbers are spent, so consumers see the gap and recover from the snapshot stream)
+// rather than retried forever.
+// Replay ring (optional, set_replay_ring): every numbered update is written to it exactly as
+// it is sent, just before the send (so the ring's streaming stores drain while the kernel
+// sends), and the last seq_num done with (sent, or lost to a send error: the replay then
+// fills the consumers' gap) is published to the replay agent after it. Records the socket
+// refused are written again, to the same slots, with their next attempt. The publisher never
+// waits for the ring's readers.
+// Latency: "engine_in_to_update_published", from MatchingUpdate::ticks.engine_in_ticks to the
+// return of the send that carried the update, in nanoseconds; updates with no stamp (0) are
+// not recorded.
 //
 // Thread contract: constructed on any thread; on_start and poll on the publisher's thread,
 // which is the consumer of the engine's UpdateQueue and the producer of the
@@ -196,16 +198,8 @@ class BasicMarketDataPublisher final : public common::Agent {
   [[nodiscard]] const MarketDataPublisherOptions& options() const noexcept { return options_; }
 
  private:
-  // Datagrams of one send: the batch holds at most this many full ones.
-  static constexpr std::size_t kMaxDatagramsPerSend = 16;
+  // The batch: the datagrams of one send_datagrams() call.
   static constexpr std::size_t kBatchCapacity = kMaxDatagramsPerSend * kMaxUpdatesPerDatagram;
-  static constexpr std::size_t kDatagramBytes = kMaxUpdatesPerDatagram * sizeof(MarketUpdate);
-  static_assert(kMaxDatagramsPerSend <= common::McastSender::kMaxSegmentsPerSend,
-                "one send_datagrams() call carries the whole batch");
-
-  [[nodiscard]] static std::size_t datagrams_of(std::size_t updates) noexcept {
-    return (updates + kMaxUpdatesPerDatagram - 1) / kMaxUpdatesPerDatagram;
-  }
 
   // Takes the engine's updates into the batch, numbering each and handing it to the
   // synthesizer, until the batch holds `limit` or none is available. Returns false when it
@@ -258,8 +252,8 @@ class BasicMarketDataPublisher final : public common::Agent {
       }
     }
     const std::uint64_t send_begin = stage_costs_ != nullptr ? stage_costs_->now() : 0;
-    const common::IoResult result =
-        sender_.send_datagrams(batch_.data(), batch_size_ * sizeof(MarketUpdate), kDatagramBytes);
+    const common::IoResult result = sender_.send_datagrams(
+        batch_.data(), batch_size_ * sizeof(MarketUpdate), kMaxDatagramBytes);
     if (LLT_UNLIKELY(stage_costs_ != nullptr)) {
       stage_costs_->record(send_stage_, stage_costs_->now() - send_begin, result.ok());
     }
@@ -360,8 +354,8 @@ class BasicMarketDataPublisher final : public common::Agent {
   common::SingleWriterCounter last_seq_;
 };
 
-static_assert(sizeof(std::array<MarketUpdate, kMaxUpdatesPerDatagram>) ==
-                  kMaxUpdatesPerDatagram * sizeof(MarketUpdate),
+static_assert(sizeof(std::array<MarketUpdate, kMaxDatagramsPerSend * kMaxUpdatesPerDatagram>) ==
+                  kMaxDatagramsPerSend * kMaxDatagramBytes,
               "a batch's datagrams are sent from one contiguous array");
 
 using MarketDataPublisher = BasicMarketDataPublisher<common::McastSender>;

@@ -87,9 +87,9 @@ struct SnapshotSynthesizerStats {
 // made (max_records_per_poll records per poll, a few microseconds of memory copying each), so
 // the copy is of one state; they are applied again while the copy is being sent, which may
 // take many polls (max_datagrams_per_poll per poll, up to 16 of them in one send_datagrams()
-// call, and a kWouldBlock resumes at the first datagram not taken on the next poll). Cost: 42 bytes
-// per order of capacity for the array. A send error abandons the snapshot (consumers see it
-// incomplete and wait for the next one).
+// call, and a kWouldBlock resumes at the first datagram not taken on the next poll). Cost: 42
+// bytes per order of capacity for the array. A send error abandons the snapshot (consumers
+// see it incomplete and wait for the next one).
 //
 // Thread contract: constructed on any thread; on_start and poll on the synthesizer's thread,
 // the consumer of the PublishedUpdateQueue. stats() from any thread; book() and sender() from
@@ -339,9 +339,6 @@ class BasicSnapshotSynthesizer final : public common::Agent {
   // send_datagrams() call (one system call when the kernel segments them). Returns how many
   // were sent (datagrams lost to an error count: the poll did work).
   int send_some() noexcept {
-    constexpr std::size_t kMaxDatagramsPerSend = 16;
-    static_assert(kMaxDatagramsPerSend <= common::McastSender::kMaxSegmentsPerSend);
-    constexpr std::size_t kDatagramBytes = kMaxUpdatesPerDatagram * sizeof(MarketUpdate);
     int sent = 0;
     while (sent < static_cast<int>(options_.max_datagrams_per_poll) &&
            send_index_ < record_count_) {
@@ -350,9 +347,9 @@ class BasicSnapshotSynthesizer final : public common::Agent {
       const std::size_t count =
           std::min(datagrams * kMaxUpdatesPerDatagram, record_count_ - send_index_);
       const common::IoResult result = sender_.send_datagrams(
-          &records_[send_index_], count * sizeof(MarketUpdate), kDatagramBytes);
+          &records_[send_index_], count * sizeof(MarketUpdate), kMaxDatagramBytes);
       const std::size_t records = result.ok() ? count : result.bytes / sizeof(MarketUpdate);
-      const std::size_t went = (records + kMaxUpdatesPerDatagram - 1) / kMaxUpdatesPerDatagram;
+      const std::size_t went = datagrams_of(records);
       sent += static_cast<int>(went);
       datagrams_.add(went);
       send_index_ += records;
