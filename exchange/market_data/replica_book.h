@@ -113,7 +113,10 @@ class ReplicaBook {
   [[nodiscard]] std::size_t max_orders() const noexcept { return orders_.capacity(); }
 
  private:
-  using OrderIndex = common::FixedHashMap<OrderId, Index, kNoIndex>;
+  // Market order ids count up per book, so an ADD's id is next to the last ones and a CANCEL
+  // usually names a recent order: hashed as blocks of 16 consecutive ids, they land on cache
+  // lines recent updates loaded instead of a random line of a table of megabytes.
+  using OrderIndex = common::FixedHashMap<OrderId, Index, kNoIndex, common::BlockHash<OrderId>>;
 
   [[nodiscard]] const ReplicaOrder* order_at(Index slot) const noexcept {
     return slot == kNoIndex ? nullptr : orders_.at(slot);
