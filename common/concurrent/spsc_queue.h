@@ -21,7 +21,7 @@ namespace llt::common {
 // mask, not a division) and the storage is allocated and touched once, there. Indices grow
 // monotonically and are never wrapped: at 2^64 they would take centuries to overflow.
 //
-// Thread contract: exactly one producer thread calls try_push/try_emplace, exactly one
+// Thread contract: exactly one producer thread calls try_push/try_emplace(_with), exactly one
 // consumer thread calls front/pop. It is undefined to call a producer member from the
 // consumer thread or vice versa. size_guess/empty_guess may be called from any thread and
 // are only approximate while the other side runs.
@@ -100,18 +100,29 @@ class SpscQueue {
   template <typename... Args>
   [[nodiscard]] bool try_emplace(Args&&... args) noexcept(
       std::is_nothrow_constructible_v<T, Args&&...>) {
-    const std::size_t write = write_idx_.load(std::memory_order_relaxed);
-    if (write - read_idx_cache_ == capacity_) {
-      read_idx_cache_ = read_idx_.load(std::memory_order_acquire);
-      if (write - read_idx_cache_ == capacity_) {
-        return false;
-      }
+    void* const slot = free_slot();
+    if (slot == nullptr) {
+      return false;
     }
-    ::new (static_cast<void*>(&slots_[write & mask_])) T(std::forward<Args>(args)...);
-    write_idx_.store(write + 1, std::memory_order_release);
-    if (WakeSignal* wake = consumer_wake_.load(std::memory_order_relaxed); wake != nullptr) {
-      wake->notify();
+    ::new (slot) T(std::forward<Args>(args)...);
+    publish_slot();
+    return true;
+  }
+
+  // Producer only. Default-constructs an element in place and lets fill(T&) set it before it is
+  // published: a message built field by field straight into its slot, where a copy of one
+  // built elsewhere would first read it back. Returns false, calling nothing, when the queue is
+  // full.
+  template <typename Fill>
+  [[nodiscard]] bool try_emplace_with(Fill&& fill) noexcept {
+    static_assert(std::is_nothrow_default_constructible_v<T>, "fill() needs a slot to write to");
+    static_assert(std::is_nothrow_invocable_v<Fill&&, T&>, "fill() may not throw");
+    void* const slot = free_slot();
+    if (slot == nullptr) {
+      return false;
     }
+    std::forward<Fill>(fill)(*::new (slot) T);
+    publish_slot();
     return true;
   }
 
@@ -164,10 +175,31 @@ class SpscQueue {
   }
   [[nodiscard]] bool empty_guess() const noexcept { return size_guess() == 0; }
   [[nodiscard]] std::size_t capacity() const noexcept { return capacity_; }
+
   // Popped slots the consumer hands back at once while more elements are visible.
   [[nodiscard]] std::size_t release_batch() const noexcept { return release_batch_; }
 
  private:
+  // Producer: the next slot to construct in, or nullptr when the queue is full.
+  [[nodiscard]] void* free_slot() noexcept {
+    const std::size_t write = write_idx_.load(std::memory_order_relaxed);
+    if (write - read_idx_cache_ == capacity_) {
+      read_idx_cache_ = read_idx_.load(std::memory_order_acquire);
+      if (write - read_idx_cache_ == capacity_) {
+        return nullptr;
+      }
+    }
+    return &slots_[write & mask_];
+  }
+
+  // Producer: publishes the element just constructed in free_slot().
+  void publish_slot() noexcept {
+    write_idx_.store(write_idx_.load(std::memory_order_relaxed) + 1, std::memory_order_release);
+    if (WakeSignal* wake = consumer_wake_.load(std::memory_order_relaxed); wake != nullptr) {
+      wake->notify();
+    }
+  }
+
   // A cache line of unused slots before and after the storage keeps the first and last
   // elements off the lines of whatever the allocator placed next to them.
   static constexpr std::size_t kPadding = (kCacheLineSize - 1) / sizeof(T) + 1;

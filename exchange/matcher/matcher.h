@@ -225,9 +225,9 @@ class Matcher {
   // A refusal decided before any book: side and price echoed as sent, no market order id.
   void reject(ClientResponseType type, const ClientRequest& request, RejectReason reason) noexcept {
     const bool is_cancel = type == ClientResponseType::kCancelRejected;
-    handler_.on_response(make_response(type, request.client_id, request.ticker_id, request.order_id,
-                                       0, is_cancel ? Side::kInvalid : Side{request.side},
-                                       is_cancel ? 0 : Price{request.price}, 0, 0, reason));
+    emit_response(handler_, type, request.client_id, request.ticker_id, request.order_id, 0,
+                  is_cancel ? Side::kInvalid : Side{request.side},
+                  is_cancel ? 0 : Price{request.price}, 0, 0, reason);
   }
 
   static std::size_t check_tickers(const std::vector<TickerId>& tickers) {

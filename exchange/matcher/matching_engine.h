@@ -71,26 +71,43 @@ class MatchingOutput {
   void clear_books_changed() noexcept { books_changed_ = false; }
 
   void on_response(const ClientResponse& response) noexcept {
-    if (response.msg_type == ClientResponseType::kFilled) {
-      // A match answers the aggressor, then the resting order, then publishes the TRADE
-      // (OrderBook's match loop): the last two FILLEDs are that trade's two sides.
-      fills_[0] = fills_[1];
-      fills_[1] = response;
-    }
-    const bool pushed = responses_.try_push(MatchingResponse{response, ticks_});
+    emplace_response([&](ClientResponse& out) noexcept { out = response; });
+  }
+  void on_market_update(const MarketUpdate& update) noexcept {
+    emplace_update([&](MarketUpdate& out) noexcept { out = update; });
+  }
+
+  // The book's events, written straight into the queues' slots (InPlaceBookHandler).
+  template <typename Fill>
+  void emplace_response(Fill&& fill) noexcept {
+    const bool pushed = responses_.try_emplace_with([&](MatchingResponse& out) noexcept {
+      fill(out.response);
+      out.ticks = ticks_;
+      if (LLT_UNLIKELY(logger_ != nullptr) &&
+          out.response.msg_type == ClientResponseType::kFilled) {
+        // A match answers the aggressor, then the resting order, then publishes the TRADE
+        // (OrderBook's match loop): the last two FILLEDs are that trade's two sides, for the
+        // audit log's trade line.
+        fills_[0] = fills_[1];
+        fills_[1] = out.response;
+      }
+    });
     // The engine only starts a step when the room for its events is known (step_budget), so
     // this cannot fail; if it ever did, the count makes the loss visible instead of silent.
     LLT_ASSERT(pushed, "response queue full despite the step budget");
     lost_ += pushed ? 0 : 1;
     --response_room_;
   }
-
-  void on_market_update(const MarketUpdate& update) noexcept {
+  template <typename Fill>
+  void emplace_update(Fill&& fill) noexcept {
     books_changed_ = true;
-    if (update.msg_type == MarketUpdateType::kTrade) {
-      on_trade(update);
-    }
-    const bool pushed = updates_.try_push(MatchingUpdate{update, ticks_});
+    const bool pushed = updates_.try_emplace_with([&](MatchingUpdate& out) noexcept {
+      fill(out.update);
+      out.ticks = ticks_;
+      if (out.update.msg_type == MarketUpdateType::kTrade) {
+        on_trade(out.update);
+      }
+    });
     LLT_ASSERT(pushed, "update queue full despite the step budget");
     lost_ += pushed ? 0 : 1;
     --update_room_;
@@ -153,6 +170,8 @@ class MatchingOutput {
   std::size_t update_room_ = 0;
   std::uint64_t lost_ = 0;
 };
+
+static_assert(InPlaceBookHandler<MatchingOutput>, "the book writes its events into the queues");
 
 // The exchange's matching engine agent (docs/architecture.md, Agents): takes sequenced requests
 // from one SPSC queue, runs them through one book per ticker, and pushes responses and market

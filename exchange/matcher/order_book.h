@@ -833,13 +833,13 @@ class OrderBook {
   void respond(ClientResponseType type, ClientId client_id, OrderId client_order_id,
                OrderId market_order_id, Side side, Price price, Qty exec_qty, Qty leaves_qty,
                RejectReason reason) noexcept {
-    handler_.on_response(make_response(type, client_id, ticker_id_, client_order_id,
-                                       market_order_id, side, price, exec_qty, leaves_qty, reason));
+    emit_response(handler_, type, client_id, ticker_id_, client_order_id, market_order_id, side,
+                  price, exec_qty, leaves_qty, reason);
   }
 
   void publish(MarketUpdateType type, OrderId order_id, Side side, Price price, Qty qty,
                Priority priority) noexcept {
-    handler_.on_market_update(make_update(type, order_id, ticker_id_, side, price, qty, priority));
+    emit_update(handler_, type, order_id, ticker_id_, side, price, qty, priority);
   }
 
   // Client id -> slot of its ClientOrders in this book, or kNoIndex.

@@ -146,6 +146,34 @@ TEST(SpscQueue, emplaces_move_only_elements) {
   queue.pop();
 }
 
+TEST(SpscQueue, try_emplace_with_fills_the_slot_in_place_and_publishes_it) {
+  struct Message {
+    std::uint64_t id = 0;
+    std::uint32_t qty = 0;
+  };
+  SpscQueue<Message> queue(2);
+  const Message* filled = nullptr;
+  ASSERT_TRUE(queue.try_emplace_with([&](Message& slot) noexcept {
+    EXPECT_EQ(queue.front(), nullptr);  // not visible before fill() returns
+    slot.id = 7;
+    slot.qty = 30;
+    filled = &slot;
+  }));
+  ASSERT_NE(queue.front(), nullptr);
+  EXPECT_EQ(queue.front(), filled);  // the element is the slot that was filled
+  EXPECT_EQ(queue.front()->id, 7U);
+  EXPECT_EQ(queue.front()->qty, 30U);
+  ASSERT_TRUE(queue.try_emplace_with([](Message& slot) noexcept { slot.id = 8; }));
+  int calls = 0;
+  EXPECT_FALSE(queue.try_emplace_with([&](Message&) noexcept { ++calls; }));
+  EXPECT_EQ(calls, 0);  // full: fill() is not called
+  queue.pop();
+  EXPECT_EQ(queue.front()->id, 8U);
+  EXPECT_EQ(queue.front()->qty, 0U);  // default-constructed before fill()
+  queue.pop();
+  EXPECT_EQ(queue.front(), nullptr);
+}
+
 TEST(SpscQueue, destroys_every_element_exactly_once) {
   test::LifetimeCounts counts;
   {
