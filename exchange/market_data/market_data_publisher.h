@@ -211,10 +211,15 @@ class BasicMarketDataPublisher final : public common::Agent {
       if (in == nullptr) {
         break;
       }
+      // Both copies are made from the engine's record, each numbered as it is written: copying
+      // the batch's record just written would read it back before its stores have landed.
       MarketUpdate& out = batch_[batch_size_];
       out = in->update;
       out.seq_num = next_seq_;
-      if (LLT_UNLIKELY(!published_.try_push(out))) {
+      if (LLT_UNLIKELY(!published_.try_emplace_with([&](MarketUpdate& feed) noexcept {
+            feed = in->update;
+            feed.seq_num = next_seq_;
+          }))) {
         feed_stalls_.add();
         has_room = false;
         break;
