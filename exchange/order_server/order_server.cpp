@@ -452,7 +452,7 @@ inline void OrderServer::route(const MatchingResponse& item) noexcept {
     counters_.responses_without_session.add();
     return;
   }
-  const ClientResponse& numbered = streams_.append(*stream, response);
+  const SeqNum seq = streams_.append(*stream, response).seq_num;
   const std::uint32_t id = stream->connection;
   if (id == ClientStream::kNoConnection) {
     counters_.responses_without_session.add();  // kept for the client's next connection
@@ -462,16 +462,17 @@ inline void OrderServer::route(const MatchingResponse& item) noexcept {
   if (slot.replaying) {
     return;  // pump_replays() sends it after the responses before it
   }
-  slot.send_cursor = numbered.seq_num + 1;
+  slot.send_cursor = seq + 1;
   // A zero stamp would read as "not measured"; a real read is never at tick 0. false: the
   // flush ended the session; the response stays kept for the client's next connection.
-  (void)stage(id, slot, numbered, item.ticks.recv_ticks | 1u);
+  (void)stage(id, slot, response, seq, item.ticks.recv_ticks | 1u);
 }
 
-inline bool OrderServer::stage(ConnectionId id, SessionSlot& slot, ClientResponse response,
-                               std::uint64_t recv_ticks) noexcept {
+inline bool OrderServer::stage(ConnectionId id, SessionSlot& slot, const ClientResponse& response,
+                               SeqNum seq, std::uint64_t recv_ticks) noexcept {
   slot.session.on_sent(now_);
   slot.stage[slot.staged] = response;
+  slot.stage[slot.staged].seq_num = seq;
   slot.stage_recv_ticks[slot.staged] = recv_ticks;
   ++slot.staged;
   dirty_.add(id);

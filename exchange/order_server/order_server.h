@@ -237,8 +237,15 @@ class OrderServer final : public common::Agent {
   // Queues `response` (numbered or not by the caller) for the end of the phase
   // (flush_dirty()); a full stage is flushed at once. Returns false when that flush ended the
   // session (the response could not be written; a numbered one stays kept for replay).
-  [[nodiscard]] bool stage(ConnectionId id, SessionSlot& slot, ClientResponse response,
-                           std::uint64_t recv_ticks) noexcept;
+  [[nodiscard]] bool stage(ConnectionId id, SessionSlot& slot, const ClientResponse& response,
+                           std::uint64_t recv_ticks) noexcept {
+    return stage(id, slot, response, response.seq_num, recv_ticks);
+  }
+  // The same, the staged copy numbered `seq` as it is written: an engine response is staged
+  // from its queue slot, not from the numbered copy its stream just wrote (which would be read
+  // back before its stores have landed).
+  [[nodiscard]] bool stage(ConnectionId id, SessionSlot& slot, const ClientResponse& response,
+                           SeqNum seq, std::uint64_t recv_ticks) noexcept;
   // Writes the session's staged responses: one send() for all of them, or, when they do not
   // fit the send buffer together, one by one until one does not fit: that session is a slow
   // reader and is disconnected (close_now). Returns false when the session ended.
