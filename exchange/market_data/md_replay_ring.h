@@ -158,14 +158,6 @@ class MdReplayRing {
                     std::atomic<std::uint64_t>::is_always_lock_free,
                 "a word is written by an 8-byte streaming store");
 
-  // The record's words, the last one padded with zeros.
-  static Words words_of(const MarketUpdate& update) noexcept {
-    const auto* bytes = reinterpret_cast<const unsigned char*>(&update);
-    Words words{};
-    std::memcpy(words.data(), bytes, 8 * (kWords - 1));
-    std::memcpy(&words[kWords - 1], bytes + 8 * (kWords - 1), kTailBytes);
-    return words;
-  }
 #if defined(__x86_64__) && !defined(LLT_MD_RING_PLAIN_STORES)
   // Three 16-byte streaming stores: half the store instructions of 8-byte ones, and on the
   // machines measured a poll's records reach memory about a third sooner (docs/protocol.md,
@@ -189,9 +181,11 @@ class MdReplayRing {
     _mm_sfence();
   }
 #else
-  // Relaxed atomic stores, which ThreadSanitizer models.
+  // Relaxed atomic stores of the record's words (the last one padded with zeros), which
+  // ThreadSanitizer models.
   static void store_record(Slot& slot, const MarketUpdate& update) noexcept {
-    const Words words = words_of(update);
+    Words words{};
+    std::memcpy(static_cast<void*>(words.data()), &update, sizeof(MarketUpdate));
     for (std::size_t i = 0; i < kWords; ++i) {
       slot.words[i].store(words[i], std::memory_order_relaxed);
     }

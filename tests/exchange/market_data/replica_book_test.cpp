@@ -19,6 +19,7 @@
 #include <utility>
 #include <vector>
 
+#include "exchange/matcher/book_handler.h"
 #include "tests/support/order_flow_generator.h"
 
 namespace llt::exchange {
@@ -28,15 +29,7 @@ constexpr TickerId kTicker = 7;
 
 MarketUpdate record(MarketUpdateType type, OrderId order_id = 0, Side side = Side::kInvalid,
                     Price price = 0, Qty qty = 0, Priority priority = 0) {
-  MarketUpdate update;
-  update.msg_type = type;
-  update.order_id = order_id;
-  update.ticker_id = kTicker;
-  update.side = side;
-  update.price = price;
-  update.qty = qty;
-  update.priority = priority;
-  return update;
+  return make_update(type, order_id, kTicker, side, price, qty, priority);
 }
 
 MarketUpdate add(OrderId id, Side side, Price price, Qty qty, Priority priority) {
