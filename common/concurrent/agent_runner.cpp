@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <thread>
+#include <vector>
 
 #include "common/concurrent/thread_utils.h"
 #include "common/error.h"
@@ -62,6 +64,7 @@ void AgentRunner::start() {
   }
   started_ = true;
   const std::size_t threads = options_.threading == ThreadingMode::kShared ? 1 : agents_.size();
+  drain_progress_ = std::make_unique<DrainProgress[]>(threads);
   if (options_.idle == IdleMode::kBlock) {
     for (std::size_t i = 0; i < threads; ++i) {
       wait_sets_.push_back(std::make_unique<WaitSet>());
@@ -76,7 +79,7 @@ void AgentRunner::start() {
       cpu = options_.cpus.front();
     WaitSet* waits = wait_set(0);
     threads_.push_back(
-        start_thread(options_.name, cpu, [this, waits] { run_thread(agents_, 0, waits); }));
+        start_thread(options_.name, cpu, [this, waits] { run_thread(agents_, 0, 0, waits); }));
     return;
   }
   for (std::size_t i = 0; i < agents_.size(); ++i) {
@@ -86,7 +89,7 @@ void AgentRunner::start() {
     Agent* agent = agents_[i];
     WaitSet* waits = wait_set(i);
     threads_.push_back(start_thread(std::string(agent->name()), cpu,
-                                    [this, agent, i, waits] { run_thread({agent}, i, waits); }));
+                                    [this, agent, i, waits] { run_thread({agent}, i, i, waits); }));
   }
 }
 
@@ -98,13 +101,73 @@ void AgentRunner::stop() {
   for (const auto& waits : wait_sets_) {
     waits->signal().wake();  // a parked thread sees the request now, not at its timeout
   }
+  wait_until_drained();
+  drained_.store(true, std::memory_order_release);
   for (std::thread& thread : threads_) {
     thread.join();
   }
   stopped_ = true;
 }
 
-void AgentRunner::run_thread(const std::vector<Agent*>& agents, std::size_t first, WaitSet* waits) {
+// Quiet means: after a look at every thread's counters, each thread began and finished a
+// pass, and no thread found work meanwhile. An item in a queue between agents was pushed by a
+// pass that found work; if that pass was counted before the look, its consumer's later pass
+// took the item, and if after, the work total moved and the round starts again.
+void AgentRunner::wait_until_drained() {
+  const std::size_t threads = threads_.size();
+  if (options_.stop_drain.count() <= 0 || threads == 0) {
+    return;
+  }
+  using Clock = std::chrono::steady_clock;
+  const auto deadline = Clock::now() + options_.stop_drain;
+  std::vector<std::uint64_t> passes_before(threads);
+  while (Clock::now() < deadline) {
+    std::uint64_t work_before = 0;
+    for (std::size_t t = 0; t < threads; ++t) {
+      passes_before[t] = drain_progress_[t].passes.load(std::memory_order_acquire);
+      work_before += drain_progress_[t].work.load(std::memory_order_acquire);
+    }
+    bool round_done = false;
+    while (!round_done && Clock::now() < deadline) {
+      round_done = true;
+      for (std::size_t t = 0; t < threads; ++t) {
+        // Two passes: the one under way at the look may have begun before it.
+        if (drain_progress_[t].passes.load(std::memory_order_acquire) < passes_before[t] + 2) {
+          round_done = false;
+          break;
+        }
+      }
+      if (!round_done) {
+        std::this_thread::yield();
+      }
+    }
+    std::uint64_t work_after = 0;
+    for (std::size_t t = 0; t < threads; ++t) {
+      work_after += drain_progress_[t].work.load(std::memory_order_acquire);
+    }
+    if (round_done && work_after == work_before) {
+      return;
+    }
+  }
+}
+
+void AgentRunner::drain(const std::vector<Agent*>& agents, std::size_t first,
+                        DrainProgress& progress) {
+  std::uint64_t passes = 0;
+  std::uint64_t work = 0;
+  while (!drained_.load(std::memory_order_acquire)) {
+    const int done = pass(agents, first);
+    work += static_cast<std::uint64_t>(std::max(done, 0));
+    progress.work.store(work, std::memory_order_release);
+    progress.passes.store(++passes, std::memory_order_release);
+    if (done == 0) {
+      std::this_thread::yield();
+    }
+  }
+}
+
+void AgentRunner::run_thread(const std::vector<Agent*>& agents, std::size_t first,
+                             std::size_t thread, WaitSet* waits) {
   for (Agent* agent : agents) {
     agent->on_start();
   }
@@ -115,6 +178,7 @@ void AgentRunner::run_thread(const std::vector<Agent*>& agents, std::size_t firs
   } else {
     poll_loop(agents, first, BackoffIdleStrategy{options_.backoff});
   }
+  drain(agents, first, drain_progress_[thread]);
   for (Agent* agent : agents) {
     agent->on_stop();
   }

@@ -46,6 +46,11 @@ struct RunnerOptions {
   // that do not say otherwise, e.g. heartbeats, are served at least this often).
   std::uint32_t block_spins = 200;
   std::chrono::nanoseconds max_park = std::chrono::milliseconds(1);
+  // stop(): how long the threads may keep polling, after the request, for the work already
+  // inside the process (items in the queues between agents) to reach its end. They stop
+  // sooner when a whole round of every thread found nothing; zero stops after the current
+  // pass. docs/architecture.md, Agents.
+  std::chrono::nanoseconds stop_drain = std::chrono::milliseconds(100);
   std::vector<int> cpus;        // empty: no pinning
   std::string name = "agents";  // thread name prefix
   // Not null (--stage-costs): each agent's polls are timed into a stage named after it, added
@@ -69,8 +74,10 @@ class AgentRunner {
   // if already started.
   void start();
 
-  // Asks every thread to finish its current pass, calls on_stop of each agent on its thread,
-  // and joins. Idempotent.
+  // Asks every thread to finish its current pass, then lets them poll on until the agents
+  // are quiet (every thread did a pass after which no thread found work) or
+  // options.stop_drain passed; calls on_stop of each agent on its thread, and joins.
+  // Idempotent.
   void stop();
 
   [[nodiscard]] bool running() const noexcept { return started_ && !stopped_; }
@@ -92,8 +99,21 @@ class AgentRunner {
   [[nodiscard]] StageCosts::Stage stage_of(const Agent* agent) const noexcept;
 
  private:
-  // `agents` are agents_[first], agents_[first + 1], ...: a thread's share.
-  void run_thread(const std::vector<Agent*>& agents, std::size_t first, WaitSet* waits);
+  // A thread's passes and the work they found, counted only while stop() drains. Written by
+  // the thread, read by the controlling thread; a line of its own.
+  struct alignas(64) DrainProgress {
+    std::atomic<std::uint64_t> passes{0};
+    std::atomic<std::uint64_t> work{0};
+  };
+
+  // `agents` are agents_[first], agents_[first + 1], ...: a thread's share; `thread` indexes
+  // drain_progress_.
+  void run_thread(const std::vector<Agent*>& agents, std::size_t first, std::size_t thread,
+                  WaitSet* waits);
+  // After the stop request: polls until stop() declares the agents drained.
+  void drain(const std::vector<Agent*>& agents, std::size_t first, DrainProgress& progress);
+  // The controlling thread's side: returns when the threads are quiet or the bound passed.
+  void wait_until_drained();
   template <typename Idle>
   void poll_loop(const std::vector<Agent*>& agents, std::size_t first, Idle idle);
   void block_loop(const std::vector<Agent*>& agents, std::size_t first, WaitSet& waits);
@@ -107,6 +127,8 @@ class AgentRunner {
   RunnerOptions options_;
   std::vector<std::thread> threads_;
   std::atomic<bool> stop_requested_{false};
+  std::atomic<bool> drained_{false};
+  std::unique_ptr<DrainProgress[]> drain_progress_;
   std::atomic<std::uint64_t> idle_passes_{0};
   std::atomic<std::uint64_t> parks_{0};
   std::atomic<std::uint64_t> wakeups_{0};

@@ -123,6 +123,97 @@ TEST(AgentRunner, backoff_counts_idle_passes_when_there_is_no_work) {
   EXPECT_FALSE(runner.running());
 }
 
+// A stage of a chain. Without `in` it is the source: once `go` is set (when given) it counts
+// up to `limit` (forever when negative) and pushes the numbers into `out` (or only counts
+// them), up to 1000 in one poll. With `in` it moves
+// one item per poll to `out` (or, without one, only counts it): a slow stage.
+class ChainStage final : public Agent {
+ public:
+  ChainStage(SpscQueue<int>* in, SpscQueue<int>* out, int limit = 0,
+             const std::atomic<bool>* go = nullptr)
+      : in_(in), out_(out), limit_(limit), go_(go) {}
+  int poll() override {
+    if (in_ == nullptr) {
+      if (go_ != nullptr && !go_->load(std::memory_order_acquire))
+        return 0;
+      int work = 0;
+      while (work < 1000 && next_ != limit_ && (out_ == nullptr || out_->try_push(next_))) {
+        ++next_;
+        ++work;
+      }
+      moved.fetch_add(work, std::memory_order_release);
+      return work > 0 ? 1 : 0;
+    }
+    const int* front = in_->front();
+    if (front == nullptr || (out_ != nullptr && !out_->try_push(*front)))
+      return 0;
+    in_->pop();
+    moved.fetch_add(1, std::memory_order_release);
+    return 1;
+  }
+  std::string_view name() const override { return "chain_stage"; }
+
+  std::atomic<int> moved{0};
+
+ private:
+  SpscQueue<int>* in_;
+  SpscQueue<int>* out_;
+  int limit_;
+  const std::atomic<bool>* go_;
+  int next_ = 0;
+};
+
+// What is in the queues when stop() is called still reaches the end of the chain: the
+// threads poll on until every one of them found nothing.
+void expect_stop_drains_the_queues(ThreadingMode threading, IdleMode idle) {
+  constexpr int kItems = 500;
+  SpscQueue<int> first(1024);
+  SpscQueue<int> second(1024);
+  std::atomic<bool> go{false};
+  ChainStage source(nullptr, &first, kItems, &go);
+  ChainStage relay(&first, &second);
+  ChainStage sink(&second, nullptr);
+  RunnerOptions options;
+  options.threading = threading;
+  options.idle = idle;
+  options.stop_drain = 30s;  // bounded by the drain, not by this
+  AgentRunner runner({&source, &relay, &sink}, options);
+  runner.start();
+  // The source starts as the stop is requested: all of its items move during the drain.
+  go.store(true, std::memory_order_release);
+  runner.stop();
+  EXPECT_EQ(source.moved.load(), kItems);
+  EXPECT_EQ(relay.moved.load(), kItems);
+  EXPECT_EQ(sink.moved.load(), kItems);
+  EXPECT_TRUE(first.empty_guess());
+  EXPECT_TRUE(second.empty_guess());
+}
+
+TEST(AgentRunner, stop_drains_the_queues_in_shared_threading) {
+  expect_stop_drains_the_queues(ThreadingMode::kShared, IdleMode::kBackoff);
+}
+
+TEST(AgentRunner, stop_drains_the_queues_in_dedicated_threading) {
+  expect_stop_drains_the_queues(ThreadingMode::kDedicated, IdleMode::kBackoff);
+}
+
+TEST(AgentRunner, stop_drains_the_queues_with_the_block_idle_strategy) {
+  expect_stop_drains_the_queues(ThreadingMode::kDedicated, IdleMode::kBlock);
+}
+
+// An agent that always finds work does not keep stop() from returning: the drain is bounded.
+TEST(AgentRunner, stop_drain_ends_at_its_bound_when_work_never_stops) {
+  // A source without a queue or a limit: every poll is work.
+  ChainStage endless(nullptr, nullptr, -1);
+  RunnerOptions options;
+  options.stop_drain = 20ms;
+  AgentRunner runner({&endless}, options);
+  runner.start();
+  ASSERT_TRUE(wait_for([&] { return endless.moved.load() > 10; }, 30000ms));
+  runner.stop();
+  EXPECT_FALSE(runner.running());
+}
+
 TEST(AgentRunner, stop_is_idempotent_and_start_twice_throws) {
   SpscQueue<int> queue(4);
   Consumer consumer(queue);
