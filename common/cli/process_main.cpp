@@ -1,6 +1,9 @@
 #include "common/cli/process_main.h"
 
-#include <atomic>
+#include <pthread.h>
+#include <signal.h>
+#include <time.h>
+
 #include <cerrno>
 #include <chrono>
 #include <csignal>
@@ -10,7 +13,6 @@
 #include <memory>
 #include <string>
 #include <system_error>
-#include <thread>
 
 #include <fmt/format.h>
 
@@ -21,20 +23,35 @@ namespace llt::common {
 
 namespace {
 
-// How often the main thread looks at the stop flag and the clock.
+// How often the main thread looks at the clock while it waits for a stop signal.
 constexpr std::chrono::milliseconds kStatusLoopTick{10};
 
-std::atomic<bool> g_stop{false};
-static_assert(std::atomic<bool>::is_always_lock_free, "stored from a signal handler");
-
-extern "C" void on_stop_signal(int /*signal*/) {
-  g_stop.store(true, std::memory_order_relaxed);
+// SIGINT and SIGTERM stop the process. They are blocked in every thread (the mask is set on
+// the main thread before any other thread exists, and threads inherit it) and the main thread
+// takes them itself, synchronously, in its status loop (sigtimedwait). No handler runs on
+// whichever thread the kernel picked, and a signal that arrives during start-up waits,
+// pending, until the loop takes it.
+sigset_t stop_signals() {
+  sigset_t set{};
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  return set;
 }
 
-void install_stop_signals() {
-  std::signal(SIGINT, on_stop_signal);
-  std::signal(SIGTERM, on_stop_signal);
+void block_stop_signals() {
+  const sigset_t set = stop_signals();
+  (void)pthread_sigmask(SIG_BLOCK, &set, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
+}
+
+// Waits up to `limit` for SIGINT or SIGTERM; true when one came.
+bool wait_for_stop_signal(std::chrono::milliseconds limit) {
+  const sigset_t set = stop_signals();
+  const auto ms = limit.count();
+  const timespec timeout{static_cast<time_t>(ms / 1000), static_cast<long>(ms % 1000) * 1'000'000};
+  const int taken = sigtimedwait(&set, nullptr, &timeout);
+  return taken == SIGINT || taken == SIGTERM;
 }
 
 using Clock = std::chrono::steady_clock;
@@ -149,8 +166,7 @@ std::string run_status_loop(Process& process, const ProcessOptions& options, Sta
       start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(run_for_s));
   const auto interval = std::chrono::seconds(options.stats_interval_s);
   auto next_status = start + interval;
-  while (!g_stop.load(std::memory_order_relaxed)) {
-    std::this_thread::sleep_for(kStatusLoopTick);
+  while (!wait_for_stop_signal(kStatusLoopTick)) {
     const auto now = Clock::now();
     if (run_for_s > 0 && now >= deadline) {
       break;
@@ -211,7 +227,7 @@ int report_usage_error(std::string_view program, const UsageError& error) {
 
 int run_process(std::string_view program, const ProcessOptions& options,
                 const ProcessFactory& make) {
-  install_stop_signals();
+  block_stop_signals();
   // Lifecycle events go to the log (--log-file, else stderr); status records too when a log
   // file is given (on a terminal the status lines are already on stdout).
   std::unique_ptr<Logger> logger;

@@ -76,8 +76,9 @@ using ProcessFactory = std::function<std::unique_ptr<Process>(Logger& logger)>;
 // Prints "<program>: <what>" and "Try '<program> --help'." on stderr; returns kExitUsageError.
 int report_usage_error(std::string_view program, const UsageError& error);
 
-// SIGINT and SIGTERM request a stop (the handler only stores to an atomic flag), SIGPIPE is
-// ignored; opens the logger and builds the process with `make` (an exception prints
+// SIGINT and SIGTERM request a stop (blocked in every thread and taken by the main thread
+// itself, between status ticks, so a signal that comes during start-up is not lost), SIGPIPE
+// is ignored; opens the logger and builds the process with `make` (an exception prints
 // "<program>: <what>" on stderr and returns kExitFailure); starts it, prints a status
 // line every options.stats_interval_s (and a --stats-csv row every
 // options.stats_csv_interval_ms) until a stop is requested or run_for_s() passed, stops

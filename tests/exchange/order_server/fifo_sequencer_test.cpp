@@ -74,8 +74,12 @@ TEST(FifoSequencer, stamps_the_sequenced_time_and_clears_later_hops) {
   RequestQueue queue(4);
   ASSERT_TRUE(sequencer.add(request(1, 1), 10));
   std::vector<std::uint64_t> seen;
-  EXPECT_EQ(sequencer.release(
-                queue, 77, [&](const MatchingRequest& r) { seen.push_back(r.ticks.recv_ticks); }),
+  std::vector<std::uint64_t> seen_sequenced;
+  EXPECT_EQ(sequencer.release(queue, 77,
+                              [&](const MatchingRequest& r) {
+                                seen.push_back(r.ticks.recv_ticks);
+                                seen_sequenced.push_back(r.ticks.sequenced_ticks);
+                              }),
             1u);
   const std::vector<MatchingRequest> out = drain(queue);
   ASSERT_EQ(out.size(), 1u);
@@ -83,6 +87,8 @@ TEST(FifoSequencer, stamps_the_sequenced_time_and_clears_later_hops) {
   EXPECT_EQ(out[0].ticks.sequenced_ticks, 77u);
   EXPECT_EQ(out[0].ticks.engine_in_ticks, 0u);
   EXPECT_EQ(seen, std::vector<std::uint64_t>{10});
+  // The callback sees the released request stamped too (the order server times the hop).
+  EXPECT_EQ(seen_sequenced, std::vector<std::uint64_t>{77});
 }
 
 TEST(FifoSequencer, keeps_what_the_engine_queue_cannot_take_and_releases_it_in_order_later) {
