@@ -109,10 +109,14 @@ void AgentRunner::stop() {
   stopped_ = true;
 }
 
-// Quiet means: after a look at every thread's counters, each thread began and finished a
-// pass, and no thread found work meanwhile. An item in a queue between agents was pushed by a
-// pass that found work; if that pass was counted before the look, its consumer's later pass
-// took the item, and if after, the work total moved and the round starts again.
+// Quiet means: a look at the work every thread found in its drain so far, then at how many
+// passes each has made; each thread then began and finished a pass, and the work total did
+// not move. An item left in a queue between agents was pushed by a pass that found work (or
+// by a thread's last pass before the stop request, which its drain counts as work on entry).
+// If that work was in the first look, the push was visible before the look at the passes, so
+// the consumer's pass begun after that look took the item; if not, the total moved and the
+// round starts again. The counters are sequentially consistent: a thread's next pass reads
+// the queues only once its pass count is visible, and the looks are ordered with it.
 void AgentRunner::wait_until_drained() {
   const std::size_t threads = threads_.size();
   if (options_.stop_drain.count() <= 0 || threads == 0) {
@@ -120,19 +124,25 @@ void AgentRunner::wait_until_drained() {
   }
   using Clock = std::chrono::steady_clock;
   const auto deadline = Clock::now() + options_.stop_drain;
+  const auto total_work = [this, threads] {
+    std::uint64_t work = 0;
+    for (std::size_t t = 0; t < threads; ++t) {
+      work += drain_progress_[t].work.load(std::memory_order_seq_cst);
+    }
+    return work;
+  };
   std::vector<std::uint64_t> passes_before(threads);
   while (Clock::now() < deadline) {
-    std::uint64_t work_before = 0;
+    const std::uint64_t work_before = total_work();
     for (std::size_t t = 0; t < threads; ++t) {
-      passes_before[t] = drain_progress_[t].passes.load(std::memory_order_acquire);
-      work_before += drain_progress_[t].work.load(std::memory_order_acquire);
+      passes_before[t] = drain_progress_[t].passes.load(std::memory_order_seq_cst);
     }
     bool round_done = false;
     while (!round_done && Clock::now() < deadline) {
       round_done = true;
       for (std::size_t t = 0; t < threads; ++t) {
         // Two passes: the one under way at the look may have begun before it.
-        if (drain_progress_[t].passes.load(std::memory_order_acquire) < passes_before[t] + 2) {
+        if (drain_progress_[t].passes.load(std::memory_order_seq_cst) < passes_before[t] + 2) {
           round_done = false;
           break;
         }
@@ -141,11 +151,7 @@ void AgentRunner::wait_until_drained() {
         std::this_thread::yield();
       }
     }
-    std::uint64_t work_after = 0;
-    for (std::size_t t = 0; t < threads; ++t) {
-      work_after += drain_progress_[t].work.load(std::memory_order_acquire);
-    }
-    if (round_done && work_after == work_before) {
+    if (round_done && total_work() == work_before) {
       return;
     }
   }
@@ -154,12 +160,14 @@ void AgentRunner::wait_until_drained() {
 void AgentRunner::drain(const std::vector<Agent*>& agents, std::size_t first,
                         DrainProgress& progress) {
   std::uint64_t passes = 0;
-  std::uint64_t work = 0;
+  // Entering counts as work: the last pass before the stop request may have pushed an item.
+  std::uint64_t work = 1;
+  progress.work.store(work, std::memory_order_seq_cst);
   while (!drained_.load(std::memory_order_acquire)) {
     const int done = pass(agents, first);
     work += static_cast<std::uint64_t>(std::max(done, 0));
-    progress.work.store(work, std::memory_order_release);
-    progress.passes.store(++passes, std::memory_order_release);
+    progress.work.store(work, std::memory_order_seq_cst);
+    progress.passes.store(++passes, std::memory_order_seq_cst);
     if (done == 0) {
       std::this_thread::yield();
     }
