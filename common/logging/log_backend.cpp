@@ -74,7 +74,9 @@ std::string_view to_string(LogLevel level) noexcept {
 Logger::Logger(LoggerOptions options)
     : generation_(g_next_generation.fetch_add(1, std::memory_order_relaxed)),
       clock_(&TscClock::instance()),
+      tsc_clock_(clock_->source() == TscClock::Source::kTsc),
       min_level_(validated(options).min_level),
+      accepting_generation_(generation_),
       max_threads_(options.max_threads),
       queue_capacity_(options.queue_capacity),
       queues_(std::make_unique<std::unique_ptr<log_detail::ThreadQueue>[]>(options.max_threads)),
@@ -132,7 +134,7 @@ bool Logger::start() {
 
 void Logger::stop() noexcept {
   const std::lock_guard lock(control_mutex_);
-  accepting_.store(false, std::memory_order_seq_cst);
+  accepting_generation_.store(0, std::memory_order_seq_cst);
   if (state_ == State::kRunning) {
     stop_requested_.store(true, std::memory_order_release);
     backend_.join();
@@ -175,6 +177,21 @@ std::uint64_t Logger::dropped() const noexcept {
     total += queues_[i]->dropped.load();
   }
   return total;
+}
+
+log_detail::ThreadQueue* Logger::queue_or_count_drop() noexcept {
+  const log_detail::ThreadCache& cache = log_detail::thread_cache();
+  log_detail::ThreadQueue* queue =
+      cache.generation == generation_ ? cache.queue : attach_current_thread({});
+  if (queue == nullptr) {
+    unregistered_dropped_.fetch_add(1, std::memory_order_relaxed);
+    return nullptr;
+  }
+  if (accepting_generation_.load(std::memory_order_relaxed) == 0) {
+    queue->count_drop();
+    return nullptr;
+  }
+  return queue;
 }
 
 log_detail::ThreadQueue* Logger::attach_current_thread(std::string_view name) noexcept {

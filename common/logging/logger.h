@@ -57,6 +57,7 @@
 #include "common/concurrent/single_writer_counter.h"
 #include "common/concurrent/spsc_queue.h"
 #include "common/error.h"
+#include "common/time/rdtsc.h"
 #include "common/time/tsc_clock.h"
 
 namespace llt::common {
@@ -410,21 +411,22 @@ class Logger {
       [[maybe_unused]] fmt::format_string<log_detail::FormatArg<log_detail::StoredArg<Args>>...>
           format,
       const Args&... args) noexcept {
-    log_detail::ThreadCache& cache = log_detail::thread_cache();
+    const log_detail::ThreadCache& cache = log_detail::thread_cache();
     log_detail::ThreadQueue* queue = cache.queue;
-    if (LLT_UNLIKELY(cache.generation != generation_)) {
-      queue = attach_current_thread({});
+    // One load tells both that the thread's cached queue is this logger's and that the logger
+    // still takes records: stop() sets accepting_generation_ to 0, which no cache holding a
+    // queue has.
+    if (LLT_UNLIKELY(cache.generation != accepting_generation_.load(std::memory_order_relaxed) ||
+                     queue == nullptr)) {
+      queue = queue_or_count_drop();
+      if (queue == nullptr) {
+        return;
+      }
     }
-    if (LLT_UNLIKELY(queue == nullptr)) {
-      unregistered_dropped_.fetch_add(1, std::memory_order_relaxed);
-      return;
-    }
-    if (LLT_UNLIKELY(!accepting_.load(std::memory_order_relaxed)) ||
-        LLT_UNLIKELY(!queue->queue.try_emplace(&site, clock_->now_ticks(), args...))) {
+    const std::uint64_t ticks = tsc_clock_ ? rdtsc() : clock_->now_ticks();
+    if (LLT_UNLIKELY(!queue->queue.try_emplace(&site, ticks, args...))) {
       queue->count_drop();
-      return;
     }
-    queue->queue.prefetch_for_write(kPrefetchAhead);
   }
 
  private:
@@ -433,6 +435,9 @@ class Logger {
   // Finds or creates the calling thread's queue and caches it; nullptr when the registry is
   // full or the allocation failed (also cached, so later calls just count drops).
   log_detail::ThreadQueue* attach_current_thread(std::string_view name) noexcept;
+  // log()'s cold path: the calling thread's queue (attached first if need be) while the logger
+  // takes records; otherwise counts the call as dropped and returns nullptr.
+  log_detail::ThreadQueue* queue_or_count_drop() noexcept;
 
   // Backend side; only the backend thread calls these while it runs, and the thread that
   // stops the logger after it joined.
@@ -443,15 +448,13 @@ class Logger {
   void report_drops() noexcept;
   void write_out() noexcept;
 
-  // Records ahead of the next one that a call prefetches for writing (docs/architecture.md,
-  // the async logger's row): calls in a burst then find their slot in cache.
-  static constexpr std::size_t kPrefetchAhead = 4;
-
   // Read by every producer on every call; written only by set_min_level() and stop().
   alignas(kCacheLineSize) const std::uint64_t generation_;
   const TscClock* const clock_;
+  const bool tsc_clock_;  // clock_ reads the TSC: the call reads it directly
   std::atomic<LogLevel> min_level_;
-  std::atomic<bool> accepting_{true};
+  // generation_ while the logger takes records, 0 once stop() began.
+  std::atomic<std::uint64_t> accepting_generation_;
 
   // Producers without a queue (registry full) share this counter: a rare path.
   alignas(kCacheLineSize) std::atomic<std::uint64_t> unregistered_dropped_{0};
