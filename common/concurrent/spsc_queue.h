@@ -88,24 +88,17 @@ class SpscQueue {
     ::operator delete (storage_, std::align_val_t{kStorageAlign});
   }
 
-  // Producer only. Asks the CPU to bring the slot `ahead` places past the next one into its
-  // cache for writing, so a later push does not wait for the line (which the consumer's core
-  // last read) to come over. A hint: no effect on the queue's state.
-  void prefetch_for_write(std::size_t ahead) const noexcept {
-    __builtin_prefetch(&slots_[(write_idx_.load(std::memory_order_relaxed) + ahead) & mask_], 1, 3);
-  }
-
   // Producer only. Constructs an element in place. Returns false, constructing nothing, when
   // the queue is full.
   template <typename... Args>
   [[nodiscard]] bool try_emplace(Args&&... args) noexcept(
       std::is_nothrow_constructible_v<T, Args&&...>) {
-    void* const slot = free_slot();
-    if (slot == nullptr) {
+    const std::size_t write = write_idx_.load(std::memory_order_relaxed);
+    if (LLT_UNLIKELY(!has_room(write))) {
       return false;
     }
-    ::new (slot) T(std::forward<Args>(args)...);
-    publish_slot();
+    ::new (static_cast<void*>(&slots_[write & mask_])) T(std::forward<Args>(args)...);
+    publish(write);
     return true;
   }
 
@@ -117,12 +110,12 @@ class SpscQueue {
   [[nodiscard]] bool try_emplace_with(Fill&& fill) noexcept {
     static_assert(std::is_nothrow_default_constructible_v<T>, "fill() needs a slot to write to");
     static_assert(std::is_nothrow_invocable_v<Fill&&, T&>, "fill() may not throw");
-    void* const slot = free_slot();
-    if (slot == nullptr) {
+    const std::size_t write = write_idx_.load(std::memory_order_relaxed);
+    if (LLT_UNLIKELY(!has_room(write))) {
       return false;
     }
-    std::forward<Fill>(fill)(*::new (slot) T);
-    publish_slot();
+    std::forward<Fill>(fill)(*::new (static_cast<void*>(&slots_[write & mask_])) T);
+    publish(write);
     return true;
   }
 
@@ -180,21 +173,21 @@ class SpscQueue {
   [[nodiscard]] std::size_t release_batch() const noexcept { return release_batch_; }
 
  private:
-  // Producer: the next slot to construct in, or nullptr when the queue is full.
-  [[nodiscard]] void* free_slot() noexcept {
-    const std::size_t write = write_idx_.load(std::memory_order_relaxed);
+  // Producer: whether the slot of index `write` (write_idx_ as the producer just loaded it) is
+  // free. The producer passes the index on instead of loading write_idx_ again: the element's
+  // stores in between could alias it as far as the compiler knows, and a reload would wait for
+  // them.
+  [[nodiscard]] bool has_room(std::size_t write) noexcept {
     if (write - read_idx_cache_ == capacity_) {
       read_idx_cache_ = read_idx_.load(std::memory_order_acquire);
-      if (write - read_idx_cache_ == capacity_) {
-        return nullptr;
-      }
+      return write - read_idx_cache_ != capacity_;
     }
-    return &slots_[write & mask_];
+    return true;
   }
 
-  // Producer: publishes the element just constructed in free_slot().
-  void publish_slot() noexcept {
-    write_idx_.store(write_idx_.load(std::memory_order_relaxed) + 1, std::memory_order_release);
+  // Producer: publishes the element just constructed in the slot of index `write`.
+  void publish(std::size_t write) noexcept {
+    write_idx_.store(write + 1, std::memory_order_release);
     if (WakeSignal* wake = consumer_wake_.load(std::memory_order_relaxed); wake != nullptr) {
       wake->notify();
     }
