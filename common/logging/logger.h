@@ -415,7 +415,9 @@ class Logger {
     log_detail::ThreadQueue* queue = cache.queue;
     // One load tells both that the thread's cached queue is this logger's and that the logger
     // still takes records: stop() sets accepting_generation_ to 0, which no cache holding a
-    // queue has.
+    // queue has. The null test is not redundant: a thread that never logged has the cache
+    // {0, nullptr}, which matches a stopped logger, and a thread the registry had no room for
+    // holds this logger's generation with no queue.
     if (LLT_UNLIKELY(cache.generation != accepting_generation_.load(std::memory_order_relaxed) ||
                      queue == nullptr)) {
       queue = queue_or_count_drop();

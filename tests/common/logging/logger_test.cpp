@@ -103,6 +103,13 @@ std::string message_of(const std::string& line) {
   return space == std::string::npos ? std::string() : line.substr(space + 1);
 }
 
+// A registry with room for one thread only: the second one to log has no queue.
+LoggerOptions one_thread_options(const TempLog& log) {
+  LoggerOptions options = options_for(log);
+  options.max_threads = 1;
+  return options;
+}
+
 std::size_t count_containing(const std::vector<std::string>& lines, const std::string& text) {
   std::size_t n = 0;
   for (const std::string& line : lines) {
@@ -393,14 +400,65 @@ TEST(Logger, logging_after_stop_is_counted_not_crashing) {
     for (int i = 0; i < 10; ++i) {
       LLT_LOG_INFO(logger, "after stop {}", i);
     }
+    // A thread that never logged before the stop: its cache matches the stopped logger's word
+    // (both 0) but holds no queue. It gets a queue of its own, and the drop is counted there.
     std::thread other([&logger] { LLT_LOG_ERROR(logger, "other thread after stop"); });
     other.join();
     EXPECT_EQ(logger.dropped(), 11U);
+    EXPECT_EQ(logger.registered_threads(), 2U);
   }
   const auto lines = log.lines();
   EXPECT_EQ(count_containing(lines, "before stop"), 1U);
   EXPECT_EQ(count_containing(lines, "after stop"), 0U);
   EXPECT_EQ(count_containing(lines, "10 log records dropped by thread late"), 1U);
+  EXPECT_EQ(count_containing(lines, " 1 log records dropped by thread "), 1U);
+  EXPECT_EQ(count_containing(lines, "could not register"), 0U);
+}
+
+TEST(Logger, a_thread_without_room_in_the_registry_logging_after_stop_is_counted_unregistered) {
+  TempLog log("registry_full_after_stop");
+  {
+    Logger logger(one_thread_options(log));
+    ASSERT_TRUE(logger.register_thread("first"));
+    logger.stop();
+    std::thread other([&logger] {
+      for (int i = 0; i < 3; ++i) {
+        LLT_LOG_INFO(logger, "from second after stop {}", i);
+      }
+    });
+    other.join();
+    EXPECT_EQ(logger.dropped(), 3U);
+    EXPECT_EQ(logger.registered_threads(), 1U);
+  }
+  const auto lines = log.lines();
+  EXPECT_EQ(count_containing(lines, "from second"), 0U);
+  EXPECT_EQ(count_containing(lines, "(max_threads 1), 3 in all"), 1U);
+}
+
+TEST(Logger, a_thread_alternating_between_a_stopped_and_a_running_logger) {
+  TempLog a_log("stopped_a");
+  TempLog b_log("running_b");
+  {
+    Logger a(options_for(a_log));
+    Logger b(options_for(b_log));
+    LLT_LOG_INFO(a, "a before stop");
+    a.stop();
+    for (int i = 0; i < 50; ++i) {
+      LLT_LOG_INFO(a, "a after stop {}", i);
+      LLT_LOG_INFO(b, "b {}", i);
+    }
+    EXPECT_EQ(a.dropped(), 50U);
+    EXPECT_EQ(b.dropped(), 0U);
+    EXPECT_EQ(a.registered_threads(), 1U);
+    EXPECT_EQ(b.registered_threads(), 1U);
+  }
+  const auto a_lines = a_log.lines();
+  const auto b_lines = b_log.lines();
+  EXPECT_EQ(count_containing(a_lines, "a before stop"), 1U);
+  EXPECT_EQ(count_containing(a_lines, "a after stop"), 0U);
+  EXPECT_EQ(count_containing(a_lines, "50 log records dropped by thread "), 1U);
+  ASSERT_EQ(b_lines.size(), 50U);
+  EXPECT_EQ(message_of(b_lines[49]), "b 49");
 }
 
 TEST(Logger, a_new_logger_gets_a_new_queue_for_the_same_thread) {
@@ -445,9 +503,7 @@ TEST(Logger, a_thread_alternating_between_loggers_keeps_one_queue_in_each) {
 TEST(Logger, a_thread_beyond_max_threads_has_its_records_dropped_and_reported) {
   TempLog log("registry_full");
   {
-    LoggerOptions options = options_for(log);
-    options.max_threads = 1;
-    Logger logger(options);
+    Logger logger(one_thread_options(log));
     ASSERT_TRUE(logger.register_thread("first"));
     std::thread other([&logger] {
       EXPECT_FALSE(logger.register_thread("second"));
