@@ -79,7 +79,7 @@ void AgentRunner::start() {
       cpu = options_.cpus.front();
     WaitSet* waits = wait_set(0);
     threads_.push_back(
-        start_thread(options_.name, cpu, [this, waits] { run_thread(agents_, 0, 0, waits); }));
+        start_thread(options_.name, cpu, [this, waits] { run_thread(agents_, 0, waits); }));
     return;
   }
   for (std::size_t i = 0; i < agents_.size(); ++i) {
@@ -89,7 +89,7 @@ void AgentRunner::start() {
     Agent* agent = agents_[i];
     WaitSet* waits = wait_set(i);
     threads_.push_back(start_thread(std::string(agent->name()), cpu,
-                                    [this, agent, i, waits] { run_thread({agent}, i, i, waits); }));
+                                    [this, agent, i, waits] { run_thread({agent}, i, waits); }));
   }
 }
 
@@ -174,8 +174,7 @@ void AgentRunner::drain(const std::vector<Agent*>& agents, std::size_t first,
   }
 }
 
-void AgentRunner::run_thread(const std::vector<Agent*>& agents, std::size_t first,
-                             std::size_t thread, WaitSet* waits) {
+void AgentRunner::run_thread(const std::vector<Agent*>& agents, std::size_t first, WaitSet* waits) {
   for (Agent* agent : agents) {
     agent->on_start();
   }
@@ -186,7 +185,7 @@ void AgentRunner::run_thread(const std::vector<Agent*>& agents, std::size_t firs
   } else {
     poll_loop(agents, first, BackoffIdleStrategy{options_.backoff});
   }
-  drain(agents, first, drain_progress_[thread]);
+  drain(agents, first, drain_progress_[first]);
   for (Agent* agent : agents) {
     agent->on_stop();
   }

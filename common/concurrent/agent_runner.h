@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/concurrent/agent.h"
+#include "common/concurrent/cache_line.h"
 #include "common/concurrent/idle_strategy.h"
 #include "common/concurrent/wait_set.h"
 #include "common/stats/stage_costs.h"
@@ -101,15 +102,15 @@ class AgentRunner {
  private:
   // A thread's passes and the work they found, counted only while stop() drains. Written by
   // the thread, read by the controlling thread; a line of its own.
-  struct alignas(64) DrainProgress {
+  struct alignas(kCacheLineSize) DrainProgress {
     std::atomic<std::uint64_t> passes{0};
     std::atomic<std::uint64_t> work{0};
   };
 
-  // `agents` are agents_[first], agents_[first + 1], ...: a thread's share; `thread` indexes
-  // drain_progress_.
-  void run_thread(const std::vector<Agent*>& agents, std::size_t first, std::size_t thread,
-                  WaitSet* waits);
+  // `agents` are agents_[first], agents_[first + 1], ...: a thread's share. `first` is also the
+  // thread's index (0 for the one shared thread, the agent's index for a dedicated one), which
+  // picks its drain_progress_.
+  void run_thread(const std::vector<Agent*>& agents, std::size_t first, WaitSet* waits);
   // After the stop request: polls until stop() declares the agents drained.
   void drain(const std::vector<Agent*>& agents, std::size_t first, DrainProgress& progress);
   // The controlling thread's side: returns when the threads are quiet or the bound passed.
