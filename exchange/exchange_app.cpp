@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <filesystem>
+#include <stdexcept>
+#include <system_error>
 #include <utility>
 
 #include "common/concurrent/thread_utils.h"
@@ -96,7 +98,13 @@ ExchangeApp::ExchangeApp(const ExchangeOptions& options, common::Logger* audit_l
   if (md_replay_port_of(options_) != 0) {
     // Before recover(): the recovered day's updates fill the ring too.
     md_replay_ring_ = std::make_unique<MdReplayRing>(options_.md_replay_depth);
-    md_replay_ = std::make_unique<MdReplayServer>(md_replay_options(options_), *md_replay_ring_);
+    try {
+      md_replay_ = std::make_unique<MdReplayServer>(md_replay_options(options_), *md_replay_ring_);
+    } catch (const std::system_error& e) {
+      // The port is not one the operator may have typed (by default the multicast port + 2).
+      throw std::runtime_error(fmt::format("market data replay (--md-replay-port {}): {}",
+                                           md_replay_port_of(options_), e.what()));
+    }
     publisher_->set_replay_ring(md_replay_ring_.get());
   }
   if (!options_.journal_dir.empty()) {

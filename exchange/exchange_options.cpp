@@ -1,8 +1,14 @@
 #include "exchange/exchange_options.h"
 
+#include <filesystem>
+#include <system_error>
+
+#include <fmt/format.h>
+
 #include <boost/program_options.hpp>
 
 #include "common/cli/option_values.h"
+#include "common/net/socket_address.h"
 
 namespace llt::exchange {
 
@@ -91,6 +97,11 @@ ExchangeCommandLine parse_exchange_command_line(int argc, const char* const argv
     ExchangeOptions o;
     o.port = static_cast<std::uint16_t>(unsigned_flag(vm, "port", 0, 65535));
     o.listen_addr = common::parse_ipv4_text("--listen-addr", flag_text(vm, "listen-addr"));
+    if (common::is_multicast(common::parse_ipv4(o.listen_addr))) {
+      throw common::UsageError("--listen-addr: '" + o.listen_addr +
+                               "' is a multicast group: order entry listens on an address of "
+                               "this host (or 0.0.0.0: all of them)");
+    }
     o.tickers = common::parse_id_list("--tickers", flag_text(vm, "tickers"), 1, UINT32_MAX);
     o.market_data = common::read_market_data_flags(vm);
     o.ttl = static_cast<int>(unsigned_flag(vm, "ttl", 0, 255));
@@ -119,6 +130,20 @@ ExchangeCommandLine parse_exchange_command_line(int argc, const char* const argv
     if (o.journal_prune && (o.journal_dir.empty() || o.journal_snapshot_records == 0)) {
       throw common::UsageError(
           "--journal-prune: needs --journal-dir and --journal-snapshot-records above 0");
+    }
+    // The other journal flags say how to keep a journal: without one they would be ignored.
+    for (const char* flag :
+         {"journal-sync", "journal-snapshot-records", "journal-snapshot-responses"}) {
+      if (o.journal_dir.empty() && !vm[flag].defaulted()) {
+        throw common::UsageError(fmt::format("--{}: needs --journal-dir", flag));
+      }
+    }
+    if (!o.journal_dir.empty()) {
+      std::error_code error;
+      if (std::filesystem::exists(o.journal_dir, error) &&
+          !std::filesystem::is_directory(o.journal_dir, error)) {
+        throw common::UsageError("--journal-dir: '" + o.journal_dir + "' is not a directory");
+      }
     }
     // --journal-check is listed for --help; main() runs the check tool before any parsing.
     o.max_clients = static_cast<std::uint32_t>(unsigned_flag(vm, "max-clients", 1, 1U << 20));

@@ -2,7 +2,11 @@
 // SIGINT or SIGTERM, then stops them and prints the per-hop latency table. The shared main()
 // is common/cli/process_main.h; running it: docs/operations.md.
 
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <string>
 #include <string_view>
@@ -102,18 +106,55 @@ class ExchangeProcess final : public llt::common::Process {
   ExchangeApp app_;
 };
 
+// --journal-check DIR: the directory to check, or a UsageError. The check runs alone, so any
+// other argument is refused rather than ignored.
+std::string journal_check_directory(int argc, char** argv, int at) {
+  constexpr std::string_view kCheck = "--journal-check";
+  const std::string_view arg(argv[at]);
+  std::string directory;
+  if (arg == kCheck) {
+    if (at + 1 >= argc) {
+      throw llt::common::UsageError("--journal-check: needs a value");
+    }
+    directory = argv[at + 1];
+  } else {
+    directory = std::string(arg.substr(kCheck.size() + 1));
+  }
+  const int used = arg == kCheck ? 2 : 1;
+  if (argc != used + 1) {
+    throw llt::common::UsageError(
+        "--journal-check: runs alone: give '--journal-check DIR' and no other argument");
+  }
+  if (directory.empty()) {
+    throw llt::common::UsageError("--journal-check: needs a directory");
+  }
+  std::error_code error;
+  const std::filesystem::file_status status = std::filesystem::status(directory, error);
+  if (!std::filesystem::exists(status)) {
+    throw llt::common::UsageError("--journal-check: '" + directory + "' does not exist");
+  }
+  if (!std::filesystem::is_directory(status)) {
+    throw llt::common::UsageError("--journal-check: '" + directory + "' is not a directory");
+  }
+  if (::access(directory.c_str(), R_OK | X_OK) != 0) {
+    throw llt::common::UsageError("--journal-check: '" + directory +
+                                  "' cannot be read: " + std::generic_category().message(errno));
+  }
+  return directory;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   // --journal-check DIR runs the check tool instead of the exchange.
-  constexpr std::string_view kCheck = "--journal-check";
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg(argv[i]);
-    if (arg == kCheck && i + 1 < argc) {
-      return llt::exchange::journal_check(argv[i + 1], std::cout);
-    }
-    if (arg.size() > kCheck.size() + 1 && arg.starts_with(kCheck) && arg[kCheck.size()] == '=') {
-      return llt::exchange::journal_check(std::string(arg.substr(kCheck.size() + 1)), std::cout);
+    if (arg == "--journal-check" || arg.starts_with("--journal-check=")) {
+      try {
+        return llt::exchange::journal_check(journal_check_directory(argc, argv, i), std::cout);
+      } catch (const llt::common::UsageError& e) {
+        return llt::common::report_usage_error("exchange", e);
+      }
     }
   }
   return llt::common::run_process<ExchangeProcess>("exchange", argc, argv,

@@ -2,11 +2,15 @@
 
 #include <netdb.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <set>
+#include <system_error>
 
 #include <fmt/format.h>
 
@@ -181,6 +185,56 @@ std::string parse_choice(std::string_view flag, std::string_view text,
       return std::string(text);
   }
   fail(flag, text, fmt::format("is not one of: {}", fmt::join(choices, ", ")));
+}
+
+void check_output_file(std::string_view flag, const std::string& path) {
+  if (path.empty()) {
+    return;
+  }
+  namespace fs = std::filesystem;
+  std::error_code error;
+  if (fs::is_directory(path, error)) {
+    fail(flag, path, "is a directory, not a file");
+  }
+  const fs::path parent = fs::path(path).parent_path();
+  const fs::path folder = parent.empty() ? fs::path(".") : parent;
+  const fs::file_status status = fs::status(folder, error);
+  if (!fs::exists(status)) {
+    fail(flag, path,
+         fmt::format("cannot be written: its folder '{}' does not exist", folder.string()));
+  }
+  if (!fs::is_directory(status)) {
+    fail(flag, path, fmt::format("cannot be written: '{}' is not a folder", folder.string()));
+  }
+  if (::access(folder.c_str(), W_OK | X_OK) != 0) {
+    fail(flag, path,
+         fmt::format("cannot be written: folder '{}': {}", folder.string(),
+                     std::generic_category().message(errno)));
+  }
+}
+
+void check_output_files(
+    std::initializer_list<std::pair<std::string_view, std::string_view>> files) {
+  namespace fs = std::filesystem;
+  std::vector<std::pair<std::string_view, fs::path>> seen;
+  for (const auto& [flag, text] : files) {
+    const std::string path(text);
+    check_output_file(flag, path);
+    if (path.empty()) {
+      continue;
+    }
+    std::error_code error;
+    fs::path resolved = fs::weakly_canonical(path, error);
+    if (error) {
+      resolved = fs::absolute(path, error).lexically_normal();
+    }
+    for (const auto& [other_flag, other] : seen) {
+      if (other == resolved) {
+        fail(flag, path, fmt::format("is also the file of {}: give each its own", other_flag));
+      }
+    }
+    seen.emplace_back(flag, std::move(resolved));
+  }
 }
 
 }  // namespace llt::common

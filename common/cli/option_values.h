@@ -1,10 +1,12 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 // Validation of command-line values shared by both executables (cold code). Each parser takes
@@ -58,5 +60,15 @@ class UsageError : public std::runtime_error {
 // One of `choices`; returns it.
 [[nodiscard]] std::string parse_choice(std::string_view flag, std::string_view text,
                                        const std::vector<std::string_view>& choices);
+
+// A file the program will write (at start-up, while running or on exit), checked while the
+// flags are read so that a run is not lost to a path that cannot be written: refused when it
+// is a directory, or when its folder does not exist, is not a folder or cannot be written in.
+// Empty: no file, nothing to check.
+void check_output_file(std::string_view flag, const std::string& path);
+
+// check_output_file() of each (flag, path), then no two non-empty paths may name the same
+// file (one would overwrite the other).
+void check_output_files(std::initializer_list<std::pair<std::string_view, std::string_view>> files);
 
 }  // namespace llt::common

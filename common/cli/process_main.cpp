@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <exception>
 #include <memory>
+#include <new>
 #include <string>
 #include <system_error>
 
@@ -240,6 +241,13 @@ int run_process(std::string_view program, const ProcessOptions& options,
     logger = std::make_unique<Logger>(log_options);
     process = make(*logger);
     csv = std::make_unique<StatsCsv>(options, Clock::now());
+  } catch (const std::bad_alloc&) {
+    // Every pool, queue and ring is allocated here, sized by flags.
+    fmt::print(stderr,
+               "{}: out of memory while allocating at start-up: lower the capacities the flags "
+               "set (see '{} --help')\n",
+               program, program);
+    return kExitFailure;
   } catch (const std::exception& e) {
     fmt::print(stderr, "{}: {}\n", program, e.what());
     return kExitFailure;

@@ -3,12 +3,14 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <filesystem>
 #include <fstream>
 #include <optional>
 #include <set>
 #include <sstream>
 #include <system_error>
 #include <utility>
+#include <vector>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -82,6 +84,10 @@ ProcessOptions read_process_flags(const po::variables_map& vm) {
   o.latency_csv = flag_text(vm, "latency-csv");
   o.summary_json = flag_text(vm, "summary-json");
   o.stats_csv = flag_text(vm, "stats-csv");
+  check_output_files({{"--log-file", o.log_file},
+                      {"--latency-csv", o.latency_csv},
+                      {"--summary-json", o.summary_json},
+                      {"--stats-csv", o.stats_csv}});
   o.stats_csv_interval_ms =
       static_cast<std::uint32_t>(unsigned_flag(vm, "stats-csv-interval-ms", 10, 3'600'000));
   o.stage_costs = vm.count("stage-costs") != 0 && vm["stage-costs"].as<bool>();
@@ -181,7 +187,16 @@ std::string file_origin(const std::string& path, std::string_view key) {
 void store_command_line(int argc, const char* const argv[], const po::options_description& desc,
                         po::variables_map& vm) {
   try {
-    po::store(po::command_line_parser(argc, argv).options(desc).run(), vm);
+    const po::parsed_options parsed = po::command_line_parser(argc, argv).options(desc).run();
+    // Words that are no flag's value (Boost keeps them as positional tokens, which no flag of
+    // these programs takes): a forgotten "--" or a value split from its flag by a stray space.
+    const std::vector<std::string> stray =
+        po::collect_unrecognized(parsed.options, po::include_positional);
+    if (!stray.empty()) {
+      throw UsageError(fmt::format("'{}': is not a flag or a flag's value (flags start with --)",
+                                   stray.front()));
+    }
+    po::store(parsed, vm);
   } catch (const po::unknown_option& e) {
     throw UsageError(fmt::format("{}: is not a flag of this program", e.get_option_name()));
   } catch (const po::invalid_command_line_syntax& e) {
@@ -237,6 +252,16 @@ void store_environment(const po::options_description& desc, FlagValues& flags) {
 // win. Errors name the file, the line (when found) and the key.
 void store_config_file(const std::string& path, const po::options_description& desc,
                        FlagValues& flags) {
+  // A directory opens and reads as empty, and a FIFO blocks the start-up until a writer comes:
+  // only a regular file (or a link to one) is read.
+  std::error_code error;
+  const std::filesystem::file_status status = std::filesystem::status(path, error);
+  if (!error && std::filesystem::is_directory(status)) {
+    throw UsageError(fmt::format("--config: '{}' is a directory, not a file", path));
+  }
+  if (!error && std::filesystem::exists(status) && !std::filesystem::is_regular_file(status)) {
+    throw UsageError(fmt::format("--config: '{}' is not a regular file", path));
+  }
   std::ifstream in(path);
   if (!in) {
     throw UsageError(fmt::format("--config: cannot read '{}': {}", path,

@@ -113,6 +113,11 @@ TEST(ExchangeOptions, bad_values_name_the_flag) {
       {{"--md-replay-depth", "67108865"}, "--md-replay-depth"},
       {{"--io", "kqueue"}, "--io"},
       {{"--io", ""}, "--io"},
+      {{"--listen-addr", "239.255.0.1"}, "--listen-addr"},
+      {{"--journal-sync", "batch"}, "--journal-sync"},
+      {{"--journal-snapshot-records", "5"}, "--journal-snapshot-records"},
+      {{"--journal-snapshot-responses", "5"}, "--journal-snapshot-responses"},
+      {{"--journal-dir", "/dev/null"}, "--journal-dir"},
   };
   for (const auto& [args, flag] : cases) {
     const std::string error = usage_error(args);

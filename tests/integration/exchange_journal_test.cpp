@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "exchange/journal/journal_format.h"
@@ -170,6 +171,34 @@ TEST(ExchangeJournal, a_flipped_bit_in_the_middle_stops_the_start_naming_file_an
   EXPECT_EQ(*code, 1);
   EXPECT_NE(exchange->stderr_text().find(where), std::string::npos) << exchange->stderr_text();
   EXPECT_EQ(exchange->stdout_text().find("order entry on"), std::string::npos);
+}
+
+TEST(ExchangeJournal, the_check_refuses_a_path_that_is_no_journal_folder_and_other_arguments) {
+  const JournalDir dir;
+  const std::string missing = (dir.path() / "no-such-folder").string();
+  const std::string file = (dir.path() / "a-file").string();
+  std::ofstream(file) << "not a folder";
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases{
+      {{"--journal-check", missing}, "--journal-check: '" + missing + "' does not exist"},
+      {{"--journal-check", file}, "--journal-check: '" + file + "' is not a directory"},
+      {{"--journal-check", ""}, "--journal-check: needs a directory"},
+      {{"--journal-check="}, "--journal-check: needs a directory"},
+      {{"--journal-check"}, "--journal-check: needs a value"},
+      {{"--journal-check", dir.path().string(), "--port", "abc"},
+       "--journal-check: runs alone: give '--journal-check DIR' and no other argument"},
+      {{"--bogus", "--journal-check=" + dir.path().string()},
+       "--journal-check: runs alone: give '--journal-check DIR' and no other argument"},
+  };
+  for (const auto& [args, message] : cases) {
+    ChildProcess check(LLT_EXCHANGE_BINARY, args);
+    EXPECT_EQ(check.wait_exit(10s), 2) << message;
+    EXPECT_NE(check.stderr_text().find("exchange: " + message + "\n"), std::string::npos)
+        << check.stderr_text();
+    EXPECT_EQ(check.stdout_text(), "") << message;
+  }
+  // An empty folder is a journal of no records: the check passes.
+  ChildProcess empty(LLT_EXCHANGE_BINARY, {"--journal-check", dir.path().string()});
+  EXPECT_EQ(empty.wait_exit(10s), 0) << empty.stdout_text();
 }
 
 }  // namespace

@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 #include <initializer_list>
 #include <string>
 #include <vector>
@@ -121,6 +126,85 @@ TEST(ProcessOptions, every_error_starts_with_the_flag_and_its_reason) {
   EXPECT_EQ(usage_error({"--interface", "0.0.0.0"}).rfind("--interface: ", 0), 0U);
   EXPECT_EQ(usage_error({"--multicast-addr", "10.0.0.1"}).rfind("--multicast-addr: ", 0), 0U);
   EXPECT_EQ(usage_error({"--cpus", "100000"}).rfind("--cpus: ", 0), 0U);
+}
+
+TEST(ProcessOptions, a_word_that_is_no_flag_nor_a_value_is_refused) {
+  EXPECT_EQ(usage_error({"--size", "4", "extra"}),
+            "'extra': is not a flag or a flag's value (flags start with --)");
+  EXPECT_EQ(usage_error({"size=4"}),
+            "'size=4': is not a flag or a flag's value (flags start with --)");
+  EXPECT_EQ(usage_error({"--size", "4"}), "");
+}
+
+// A scratch folder under the test's temporary folder; removed with the object.
+class ScratchFolder {
+ public:
+  explicit ScratchFolder(const std::string& name)
+      : path_(std::filesystem::path(::testing::TempDir()) /
+              (name + "-" + std::to_string(::getpid()))) {
+    std::filesystem::remove_all(path_);
+    std::filesystem::create_directories(path_);
+  }
+  ~ScratchFolder() {
+    std::error_code error;
+    std::filesystem::remove_all(path_, error);
+  }
+  ScratchFolder(const ScratchFolder&) = delete;
+  ScratchFolder& operator=(const ScratchFolder&) = delete;
+  [[nodiscard]] std::string operator/(const std::string& name) const {
+    return (path_ / name).string();
+  }
+
+ private:
+  std::filesystem::path path_;
+};
+
+TEST(ProcessOptions, a_config_file_must_be_a_regular_file) {
+  const ScratchFolder folder("config-kinds");
+  const std::string directory = folder / "a-folder";
+  std::filesystem::create_directory(directory);
+  EXPECT_EQ(usage_error({"--config", directory.c_str()}),
+            "--config: '" + directory + "' is a directory, not a file");
+  // A FIFO would block the start-up until something writes to it.
+  const std::string fifo = folder / "a-fifo";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  EXPECT_EQ(usage_error({"--config", fifo.c_str()}),
+            "--config: '" + fifo + "' is not a regular file");
+  const std::string file = folder / "ok.conf";
+  std::ofstream(file) << "size = 9\n";
+  EXPECT_EQ(usage_error({"--config", file.c_str()}), "");
+  EXPECT_EQ(parse({"--config", file.c_str()})["size"].as<std::string>(), "9");
+}
+
+TEST(ProcessOptions, output_files_that_cannot_be_written_are_refused_before_the_run) {
+  const ScratchFolder folder("outputs");
+  const std::string missing = folder / "no-such-folder/out.json";
+  EXPECT_EQ(usage_error({"--summary-json", missing.c_str()}),
+            "--summary-json: '" + missing + "' cannot be written: its folder '" +
+                (folder / "no-such-folder") + "' does not exist");
+  const std::string directory = folder / "a-folder";
+  std::filesystem::create_directory(directory);
+  for (const char* flag : {"--log-file", "--latency-csv", "--summary-json", "--stats-csv"}) {
+    EXPECT_EQ(usage_error({flag, directory.c_str()}),
+              std::string(flag) + ": '" + directory + "' is a directory, not a file");
+  }
+  const std::string a_file = folder / "plain";
+  std::ofstream(a_file) << "x";
+  const std::string under_a_file = a_file + "/out.csv";
+  EXPECT_EQ(
+      usage_error({"--latency-csv", under_a_file.c_str()}),
+      "--latency-csv: '" + under_a_file + "' cannot be written: '" + a_file + "' is not a folder");
+  // The same file for two outputs: one would overwrite the other.
+  const std::string json = folder / "run.json";
+  const std::string same = folder / "./run.json";
+  EXPECT_EQ(usage_error({"--summary-json", json.c_str(), "--latency-csv", same.c_str()}),
+            "--summary-json: '" + json + "' is also the file of --latency-csv: give each its own");
+  const std::string csv = folder / "run.csv";
+  const ProcessOptions o =
+      read_process_flags(parse({"--summary-json", json.c_str(), "--latency-csv", csv.c_str()}));
+  EXPECT_EQ(o.summary_json, json);
+  EXPECT_EQ(o.latency_csv, csv);
+  EXPECT_FALSE(std::filesystem::exists(json)) << "checking a path does not create the file";
 }
 
 TEST(ProcessOptions, help_lists_help_and_the_shared_flags) {
