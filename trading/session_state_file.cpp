@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <stdexcept>
 #include <string_view>
@@ -51,6 +52,11 @@ std::optional<SessionState> read_session_state(const std::string& path,
       return std::nullopt;
     }
     throw std::system_error(errno, std::generic_category(), "--state-file " + path);
+  }
+  std::error_code error;
+  if (std::filesystem::is_directory(path, error)) {
+    // Else it opens and reads as an empty file: "line 1: missing line".
+    throw std::runtime_error("--state-file " + path + ": is a directory, not a file");
   }
   std::ifstream in(path);
   if (!in) {

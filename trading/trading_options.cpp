@@ -163,6 +163,28 @@ TradingCommandLine parse_trading_command_line(int argc, const char* const argv[]
     o.md_replay = common::parse_choice("--md-replay", flag_text(vm, "md-replay"),
                                        std::vector<std::string_view>{"on", "off"}) == "on";
     o.md_replay_port = static_cast<std::uint16_t>(unsigned_flag(vm, "md-replay-port", 0, 65535));
+    if (o.md_replay && o.md_replay_port == 0) {
+      // The exchange's default, decided here so that a multicast port near the top of the range
+      // is refused with the flags to change, instead of wrapping to a port nobody serves.
+      const unsigned port = o.market_data.multicast_port + 2U;
+      if (port > 65535) {
+        throw UsageError(
+            fmt::format("--md-replay-port: the default, --multicast-port + 2 = {}, is past 65535; "
+                        "give --md-replay-port or --md-replay off",
+                        port));
+      }
+      o.md_replay_port = static_cast<std::uint16_t>(port);
+      if (o.md_replay_port == o.port) {
+        throw UsageError(
+            fmt::format("--md-replay-port: the default, --multicast-port + 2 = {}, is --port, the "
+                        "exchange's order entry port; give --md-replay-port or --md-replay off",
+                        port));
+      }
+    } else if (o.md_replay_port != 0 && o.md_replay_port == o.port) {
+      // Both are on --host: a replay request sent to the order entry port is never answered.
+      throw UsageError(fmt::format(
+          "--md-replay-port: '{}' is --port, the exchange's order entry port", o.md_replay_port));
+    }
     o.md_replay_timeout_ms =
         static_cast<std::uint32_t>(unsigned_flag(vm, "md-replay-timeout-ms", 1, 60'000));
 
@@ -177,6 +199,13 @@ TradingCommandLine parse_trading_command_line(int argc, const char* const argv[]
                                    o.max_order_qty));
     }
     o.max_position = static_cast<std::int64_t>(unsigned_flag(vm, "max-position", 1, 1'000'000'000));
+    // From a flat position every strategy but the random trader (which draws sizes from 1 to
+    // --order-qty) sends --order-qty: above --max-position, its own risk check refuses them all.
+    if (o.strategy != RandomTrader::kName && o.order_qty > o.max_position) {
+      throw UsageError(
+          fmt::format("--order-qty: '{}' is above --max-position ({}): the {} would send nothing",
+                      o.order_qty, o.max_position, o.strategy));
+    }
     o.max_loss = static_cast<std::int64_t>(unsigned_flag(vm, "max-loss", 0, 1'000'000'000'000'000));
     o.max_open_orders =
         static_cast<std::uint32_t>(unsigned_flag(vm, "max-open-orders", 1, 1'000'000));
@@ -199,6 +228,16 @@ TradingCommandLine parse_trading_command_line(int argc, const char* const argv[]
     o.duration_s = double_flag(vm, "duration", 0.0, 31'536'000.0);
     o.process = common::read_process_flags(vm);
     o.book_dump = flag_text(vm, "book-dump");
+    // The client's own files beside the process's: each writable, no two the same. The state
+    // file is written every status interval and at exit, as PATH.tmp renamed over PATH
+    // (session_state_file.h), so its folder must take new files; found only at the first save,
+    // a bad path would lose the numbers of a run that has already traded.
+    common::check_output_files({{"--log-file", o.process.log_file},
+                                {"--latency-csv", o.process.latency_csv},
+                                {"--summary-json", o.process.summary_json},
+                                {"--stats-csv", o.process.stats_csv},
+                                {"--book-dump", o.book_dump},
+                                {"--state-file", o.state_file}});
     return o;
   });
   return result;

@@ -27,7 +27,7 @@ struct TradingOptions {
   double md_loss_rate = 0.0;  // fraction of incremental datagrams dropped on purpose
   std::uint64_t md_loss_seed = 1;
   bool md_replay = true;                     // --md-replay on|off: gaps filled by replay first
-  std::uint16_t md_replay_port = 0;          // 0: --multicast-port + 2 (the exchange's default)
+  std::uint16_t md_replay_port = 0;          // 0: --multicast-port + 2 (parsing fills it in)
   std::uint32_t md_replay_timeout_ms = 250;  // then the snapshot stream finishes the recovery
 
   // Strategy.

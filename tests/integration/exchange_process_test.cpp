@@ -6,6 +6,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <optional>
@@ -293,16 +294,21 @@ TEST(ExchangeProcess, publishes_the_cancels_of_a_disconnected_client_and_logs_to
 }
 
 // An exit file that cannot be written names its flag and the path, makes the exit status 1,
-// and does not keep the other files from being written.
+// and does not keep the other files from being written. Its folder was there at start-up (a
+// path that cannot be written then is a usage error, below) and goes during the run.
 TEST(ExchangeProcess, reports_an_unwritable_exit_file_and_still_writes_the_others) {
   const MdChannel md = md_random_channel();
   const std::string summary_path =
       ::testing::TempDir() + "llt_exchange_exit_files_" + std::to_string(::getpid()) + ".json";
-  const std::string bad_csv = "/nonexistent-llt-dir/latency.csv";
+  const std::string doomed_dir =
+      ::testing::TempDir() + "llt_exchange_exit_dir_" + std::to_string(::getpid());
+  std::filesystem::create_directories(doomed_dir);
+  const std::string bad_csv = doomed_dir + "/latency.csv";
   ChildProcess exchange(kExchange, exchange_args(0, md,
                                                  {"--latency-csv", bad_csv, "--summary-json",
                                                   summary_path, "--stats-interval", "0"}));
   ASSERT_NE(test::exchange_port(exchange), 0) << exchange.stderr_text();
+  std::filesystem::remove_all(doomed_dir);
   exchange.signal(SIGTERM);
   const auto code = exchange.wait_exit(test::kStartupLimit);
   ASSERT_TRUE(code.has_value()) << "did not stop";
@@ -317,16 +323,22 @@ TEST(ExchangeProcess, reports_an_unwritable_exit_file_and_still_writes_the_other
   EXPECT_EQ((*summary)["process"].text, "exchange");
 }
 
-TEST(ExchangeProcess, refuses_to_start_when_the_stats_csv_cannot_be_written) {
-  const std::string bad_csv = "/nonexistent-llt-dir/stats.csv";
-  ChildProcess exchange(kExchange, exchange_args(0, md_random_channel(), {"--stats-csv", bad_csv}));
-  const auto code = exchange.wait_exit(test::kStartupLimit);
-  ASSERT_TRUE(code.has_value()) << "still running";
-  EXPECT_EQ(*code, 1);
-  EXPECT_NE(exchange.stderr_text().find("exchange: --stats-csv: cannot write " + bad_csv),
-            std::string::npos)
-      << exchange.stderr_text();
-  EXPECT_EQ(exchange.stdout_text().find("order entry on"), std::string::npos) << "started anyway";
+// Files the run writes are checked with the flags: a usage error before anything starts.
+TEST(ExchangeProcess, refuses_to_start_when_a_file_it_writes_cannot_be_written) {
+  for (const char* flag : {"--stats-csv", "--latency-csv", "--summary-json", "--log-file"}) {
+    const std::string bad = "/nonexistent-llt-dir/out";
+    ChildProcess exchange(kExchange, exchange_args(0, md_random_channel(), {flag, bad}));
+    const auto code = exchange.wait_exit(test::kStartupLimit);
+    ASSERT_TRUE(code.has_value()) << flag << ": still running";
+    EXPECT_EQ(*code, 2) << flag;
+    EXPECT_NE(exchange.stderr_text().find(std::string("exchange: ") + flag + ": '" + bad +
+                                          "' cannot be written: its folder '/nonexistent-llt-dir' "
+                                          "does not exist"),
+              std::string::npos)
+        << exchange.stderr_text();
+    EXPECT_EQ(exchange.stdout_text().find("order entry on"), std::string::npos)
+        << flag << ": started anyway";
+  }
 }
 
 TEST(ExchangeProcess, prints_a_status_line_every_stats_interval) {

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <stdexcept>
 #include <string>
@@ -88,6 +89,13 @@ TEST_F(SessionStateFileTest, a_file_of_another_client_is_an_error) {
   write_session_state(path_, state);
   const std::string error = read_error();
   EXPECT_NE(error.find("client id 8"), std::string::npos) << error;
+}
+
+TEST_F(SessionStateFileTest, a_directory_is_an_error_saying_so) {
+  ASSERT_TRUE(std::filesystem::create_directory(path_));
+  const std::string error = read_error();
+  std::filesystem::remove(path_);
+  EXPECT_EQ(error, "--state-file " + path_ + ": is a directory, not a file") << error;
 }
 
 }  // namespace

@@ -5,13 +5,14 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
-
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "tests/support/command_line.h"
+#include "trading/session_state_file.h"
 #include "trading/trading_app.h"
 
 namespace llt::trading {
@@ -91,12 +92,12 @@ TEST(TradingOptions, session_resumption_flags_reach_the_gateway) {
 TEST(TradingOptions, market_data_replay_flags_reach_the_consumer) {
   const TradingOptions defaults = parse({}).options;
   EXPECT_TRUE(defaults.md_replay);
-  EXPECT_EQ(defaults.md_replay_port, 0U);
+  EXPECT_EQ(defaults.md_replay_port, 5002U) << "--multicast-port + 2";
   EXPECT_EQ(defaults.md_replay_timeout_ms, 250U);
   const MarketDataConsumerOptions on = consumer_options(defaults);
   EXPECT_TRUE(on.replay);
   EXPECT_EQ(on.replay_host, "127.0.0.1");
-  EXPECT_EQ(on.replay_port, 0U) << "the consumer uses --multicast-port + 2";
+  EXPECT_EQ(on.replay_port, 5002U);
   const TradingOptions o = parse({"--md-replay", "off", "--md-replay-port", "7002",
                                   "--md-replay-timeout-ms", "40", "--host", "127.0.0.3"})
                                .options;
@@ -106,6 +107,112 @@ TEST(TradingOptions, market_data_replay_flags_reach_the_consumer) {
   EXPECT_EQ(off.replay_host, "127.0.0.3");
   EXPECT_EQ(off.replay_port, 7002U);
   EXPECT_EQ(off.replay_timeout_ms, 40U);
+}
+
+TEST(TradingOptions, md_replay_port_is_decided_while_parsing_and_never_wraps) {
+  EXPECT_EQ(parse({"--multicast-port", "6000"}).options.md_replay_port, 6002U);
+  EXPECT_EQ(parse({"--multicast-port", "65533"}).options.md_replay_port, 65535U);
+  EXPECT_EQ(
+      parse({"--multicast-port", "65534", "--md-replay-port", "47330"}).options.md_replay_port,
+      47330U);
+  EXPECT_EQ(parse({"--multicast-port", "65535", "--snapshot-port", "47321", "--md-replay", "off"})
+                .options.md_replay_port,
+            0U)
+      << "with replay off there is no replay port to decide";
+  for (const std::vector<const char*>& args :
+       {std::vector<const char*>{"--port", "47311", "--multicast-port", "65534"},
+        std::vector<const char*>{"--multicast-port", "65535", "--snapshot-port", "47321"}}) {
+    const std::string error = usage_error(args);
+    EXPECT_EQ(error.rfind("--md-replay-port: ", 0), 0U) << error;
+    EXPECT_NE(error.find("--multicast-port"), std::string::npos) << error;
+    EXPECT_NE(error.find("65535"), std::string::npos) << error;
+  }
+}
+
+TEST(TradingOptions, md_replay_port_on_the_order_entry_port_is_refused) {
+  EXPECT_EQ(usage_error({"--port", "47311", "--md-replay-port", "47311"}),
+            "--md-replay-port: '47311' is --port, the exchange's order entry port");
+  const std::string error = usage_error({"--port", "5002"});  // the default replay port
+  EXPECT_EQ(error.rfind("--md-replay-port: ", 0), 0U) << error;
+  EXPECT_NE(error.find("--port"), std::string::npos) << error;
+  EXPECT_EQ(parse({"--port", "5002", "--md-replay", "off"}).options.port, 5002);
+  EXPECT_EQ(parse({"--port", "5002", "--md-replay-port", "5003"}).options.md_replay_port, 5003U);
+}
+
+// A directory of its own under the temporary directory, removed at the end of the test.
+class TradingStateFileOptionTest : public ::testing::Test {
+ protected:
+  TradingStateFileOptionTest()
+      : dir_(::testing::TempDir() + "llt_trading_options_" + std::to_string(::getpid()) + "_" +
+             ::testing::UnitTest::GetInstance()->current_test_info()->name()) {
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directory(dir_);
+  }
+  ~TradingStateFileOptionTest() override {
+    std::filesystem::permissions(dir_, std::filesystem::perms::owner_all,
+                                 std::filesystem::perm_options::add);
+    std::filesystem::remove_all(dir_);
+  }
+
+  [[nodiscard]] std::string state_file_error(const std::string& path) const {
+    return usage_error({"--state-file", path.c_str()});
+  }
+
+  std::string dir_;
+};
+
+TEST_F(TradingStateFileOptionTest, a_new_file_in_a_writable_folder_and_a_state_file_are_accepted) {
+  const std::string path = dir_ + "/client.state";
+  EXPECT_EQ(parse({"--state-file", path.c_str()}).options.state_file, path);
+  SessionState state;
+  state.client_id = 1;
+  write_session_state(path, state);
+  EXPECT_EQ(parse({"--state-file", path.c_str()}).options.state_file, path);
+}
+
+TEST_F(TradingStateFileOptionTest, a_path_that_cannot_be_written_is_refused_at_start_up) {
+  EXPECT_EQ(state_file_error(dir_ + "/missing/client.state"),
+            "--state-file: '" + dir_ + "/missing/client.state' cannot be written: its folder '" +
+                dir_ + "/missing' does not exist");
+  std::ofstream(dir_ + "/plain") << "a file\n";
+  EXPECT_EQ(state_file_error(dir_ + "/plain/client.state"),
+            "--state-file: '" + dir_ + "/plain/client.state' cannot be written: '" + dir_ +
+                "/plain' is not a folder");
+  EXPECT_EQ(state_file_error(dir_), "--state-file: '" + dir_ + "' is a directory, not a file");
+  if (::geteuid() != 0) {  // root writes anywhere: access() says yes
+    std::filesystem::permissions(dir_, std::filesystem::perms::owner_write,
+                                 std::filesystem::perm_options::remove);
+    const std::string error = state_file_error(dir_ + "/client.state");
+    EXPECT_EQ(error.rfind("--state-file: '" + dir_ + "/client.state' cannot be written: folder", 0),
+              0U)
+        << error;
+  }
+}
+
+TEST_F(TradingStateFileOptionTest, the_book_dump_is_checked_with_the_other_files) {
+  EXPECT_EQ(usage_error({"--book-dump", dir_.c_str()}),
+            "--book-dump: '" + dir_ + "' is a directory, not a file");
+  const std::string file = dir_ + "/client.out";
+  EXPECT_EQ(usage_error({"--summary-json", file.c_str(), "--book-dump", file.c_str()}),
+            "--book-dump: '" + file + "' is also the file of --summary-json: give each its own");
+  EXPECT_EQ(usage_error({"--book-dump", file.c_str(), "--state-file", file.c_str()}),
+            "--state-file: '" + file + "' is also the file of --book-dump: give each its own");
+  EXPECT_EQ(parse({"--book-dump", file.c_str()}).options.book_dump, file);
+}
+
+TEST(TradingOptions, an_order_qty_above_max_position_is_refused_unless_the_sizes_are_drawn) {
+  for (const char* strategy : {"market-maker", "liquidity-taker"}) {
+    EXPECT_EQ(usage_error({"--strategy", strategy, "--max-position", "5", "--order-qty", "10"}),
+              std::string("--order-qty: '10' is above --max-position (5): the ") + strategy +
+                  " would send nothing");
+    EXPECT_EQ(parse({"--strategy", strategy, "--max-position", "10", "--order-qty", "10"})
+                  .options.order_qty,
+              10U);
+  }
+  // The random trader sizes its orders from 1 to --order-qty: the small ones pass risk.
+  EXPECT_EQ(
+      parse({"--strategy", "random", "--max-position", "5", "--order-qty", "10"}).options.order_qty,
+      10U);
 }
 
 TEST(TradingOptions, short_flags_lists_and_snapshot_port_follow_the_multicast_port) {
@@ -153,9 +260,10 @@ TEST(TradingOptions, md_interface_is_the_interface_market_data_joins_on) {
 }
 
 TEST(TradingOptions, stats_csv_flags_reach_the_process_options) {
+  const std::string path = ::testing::TempDir() + "c1.stats.csv";
   const TradingOptions o =
-      parse({"--stats-csv", "run/c1.stats.csv", "--stats-csv-interval-ms", "250"}).options;
-  EXPECT_EQ(o.process.stats_csv, "run/c1.stats.csv");
+      parse({"--stats-csv", path.c_str(), "--stats-csv-interval-ms", "250"}).options;
+  EXPECT_EQ(o.process.stats_csv, path);
   EXPECT_EQ(o.process.stats_csv_interval_ms, 250U);
   EXPECT_TRUE(parse({}).options.process.stats_csv.empty());
   EXPECT_EQ(parse({}).options.process.stats_csv_interval_ms, 1000U);

@@ -16,6 +16,12 @@ const MarketDataConsumerOptions& check_consumer_options(const MarketDataConsumer
   if (options.replay && options.replay_timeout_ms == 0) {
     throw std::invalid_argument("market data replay_timeout_ms must be > 0, got 0");
   }
+  // Summed wide: in 16 bits a default past 65535 would wrap to a port nobody serves.
+  if (options.replay && options.replay_port == 0 && options.incremental_port + 2U > 65535) {
+    throw std::invalid_argument("market data replay port: incremental_port + 2 = " +
+                                std::to_string(options.incremental_port + 2U) +
+                                " is past 65535; set replay_port");
+  }
   if (options.receive_buffer_bytes < 0) {
     throw std::invalid_argument("market data receive_buffer_bytes must be >= 0, got " +
                                 std::to_string(options.receive_buffer_bytes));
@@ -49,9 +55,9 @@ MarketDataConsumer::MarketDataConsumer(const MarketDataConsumerOptions& options,
   receive_buffer_bytes_ = grow_receive_buffer(incremental_, options_.receive_buffer_bytes);
   grow_receive_buffer(snapshot_, options_.receive_buffer_bytes);
   if (options_.replay) {
-    const std::uint16_t port = options_.replay_port != 0
-                                   ? options_.replay_port
-                                   : static_cast<std::uint16_t>(options_.incremental_port + 2);
+    // check_consumer_options() refused a default past 65535, so the cast keeps the value.
+    const auto port = static_cast<std::uint16_t>(
+        options_.replay_port != 0 ? options_.replay_port : options_.incremental_port + 2U);
     replay_.emplace(options_.replay_host, port, options_.replay_timeout_ms, clock_);
   }
 }

@@ -36,10 +36,10 @@ struct MarketDataConsumerOptions {
   // is not dropped while the thread is busy elsewhere. 0: leave the default.
   int receive_buffer_bytes = 8 << 20;
   // Market data replay (docs/recovery.md): on a gap, ask the exchange's replay port at
-  // replay_host:replay_port (0: incremental_port + 2, the exchange's default) for the missing
-  // records, beside the snapshot stream; an answer not complete within replay_timeout_ms (> 0)
-  // leaves the recovery to the snapshot. --md-replay, --host, --md-replay-port,
-  // --md-replay-timeout-ms.
+  // replay_host:replay_port (0: incremental_port + 2, the exchange's default, refused when
+  // past 65535) for the missing records, beside the snapshot stream; an answer not complete
+  // within replay_timeout_ms (> 0) leaves the recovery to the snapshot. --md-replay, --host,
+  // --md-replay-port, --md-replay-timeout-ms.
   bool replay = false;
   std::string replay_host = "127.0.0.1";
   std::uint16_t replay_port = 0;

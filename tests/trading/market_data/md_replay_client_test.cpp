@@ -14,6 +14,8 @@
 #include <cstdint>
 #include <cstring>
 #include <functional>
+#include <stdexcept>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -348,6 +350,23 @@ TEST(MdReplayClient, bad_options_are_refused_at_start_up) {
   EXPECT_THROW(MdReplayClient("127.0.0.1", 0, 100), std::invalid_argument);
   EXPECT_THROW(MdReplayClient("127.0.0.1", 5000, 0), std::invalid_argument);
   EXPECT_THROW(MdReplayClient("not-an-address", 5000, 100), std::invalid_argument);
+}
+
+TEST(MarketDataConsumerReplay, a_default_replay_port_past_65535_is_refused_not_wrapped) {
+  MarketEventQueue queue(1 << 12);
+  for (const std::uint16_t port : {std::uint16_t{65534}, std::uint16_t{65535}}) {
+    MarketDataConsumerOptions options;
+    options.incremental_port = port;
+    options.snapshot_port = 47321;
+    options.replay = true;
+    options.replay_port = 0;  // incremental_port + 2: 65536 or 65537, which wrapped to 0 or 1
+    try {
+      MarketDataConsumer consumer(options, queue);
+      ADD_FAILURE() << "incremental port " << port << " was accepted";
+    } catch (const std::invalid_argument& error) {
+      EXPECT_NE(std::string(error.what()).find("past 65535"), std::string::npos) << error.what();
+    }
+  }
 }
 
 // The consumer: a lost datagram is asked for by replay; the answer heals the gap.
