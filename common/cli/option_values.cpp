@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <set>
@@ -51,17 +52,18 @@ std::uint64_t parse_unsigned(std::string_view flag, std::string_view text, std::
 
 double parse_double(std::string_view flag, std::string_view text, double min, double max) {
   const std::string value(trim(text));
-  std::size_t used = 0;
-  double result = 0;
-  try {
-    result = std::stod(value, &used);
-  } catch (const std::exception&) {
+  char* end = nullptr;
+  errno = 0;
+  const double result = std::strtod(value.c_str(), &end);
+  if (value.empty() || end != value.c_str() + value.size() || std::isnan(result)) {
     fail(flag, text, "is not a number");
   }
-  if (used != value.size() || !std::isfinite(result)) {
-    fail(flag, text, "is not a number");
+  // A number past what a double holds (1e400) is out of range like any other; one too close to
+  // 0 for a double (1e-320) would be read as another value.
+  if (errno == ERANGE && std::abs(result) < 1.0) {
+    fail(flag, text, "is too close to 0");
   }
-  if (result < min || result > max) {
+  if (!std::isfinite(result) || result < min || result > max) {
     fail(flag, text, fmt::format("is out of range {}-{}", min, max));
   }
   return result;

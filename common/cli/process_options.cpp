@@ -154,10 +154,12 @@ po::options_description without(const po::options_description& desc,
   return result;
 }
 
-// The first line of `path` setting `key` ("key = ..." after blanks); 0 when none is found.
-int line_of(const std::string& path, std::string_view key) {
+// The `nth` line (from 1) of `path` setting `key` ("key = ..." after blanks); 0 when there is
+// none.
+int line_of(const std::string& path, std::string_view key, int nth = 1) {
   std::ifstream in(path);
   std::string line;
+  int found = 0;
   for (int number = 1; std::getline(in, line); ++number) {
     std::string_view text(line);
     while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())) != 0) {
@@ -170,7 +172,7 @@ int line_of(const std::string& path, std::string_view key) {
     while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())) != 0) {
       text.remove_prefix(1);
     }
-    if (text.starts_with('=')) {
+    if (text.starts_with('=') && ++found == nth) {
       return number;
     }
   }
@@ -276,6 +278,20 @@ void store_config_file(const std::string& path, const po::options_description& d
     if (key.starts_with("--")) {
       key.erase(0, 2);
     }
+    // The two slips a flag from the command line makes in a file: its leading --, and a
+    // "[section]" line, which makes every key below it "section.key".
+    if (const int line = line_of(path, "--" + key); line > 0) {
+      throw UsageError(
+          fmt::format("{}:{}: '--{}': a config file names a flag without its --", path, line, key));
+    }
+    if (const std::size_t dot = key.find('.'); dot != std::string::npos) {
+      const int line = line_of(path, std::string_view(key).substr(dot + 1));
+      throw UsageError(
+          fmt::format("{}: '{}': a config file has no [sections]: set '{}' before "
+                      "the '[{}]' line or remove that line",
+                      line > 0 ? fmt::format("{}:{}", path, line) : path, key, key.substr(dot + 1),
+                      key.substr(0, dot)));
+    }
     throw UsageError(
         fmt::format("{}: '{}' is not a flag of this program or not one a config "
                     "file may set",
@@ -295,7 +311,9 @@ void store_config_file(const std::string& path, const po::options_description& d
     if (key.starts_with("--")) {
       key.erase(0, 2);
     }
-    throw UsageError(fmt::format("{}: '{}' is set more than once", path, key));
+    const int line = line_of(path, key, 2);
+    throw UsageError(fmt::format("{}: '{}' is set more than once",
+                                 line > 0 ? fmt::format("{}:{}", path, line) : path, key));
   } catch (const po::error_with_option_name& e) {
     std::string key = e.get_option_name();
     if (key.starts_with("--")) {

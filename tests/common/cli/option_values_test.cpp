@@ -85,6 +85,16 @@ TEST(OptionValues, parses_doubles_in_range) {
   EXPECT_NE(
       usage_error([] { (void)parse_double("--md-loss-rate", "nan", 0, 1); }).find("not a number"),
       std::string::npos);
+  EXPECT_EQ(usage_error([] { (void)parse_double("--md-loss-rate", "", 0, 1); }),
+            "--md-loss-rate: '' is not a number");
+  // Past what a double holds: out of range like any other value, not "not a number".
+  EXPECT_EQ(usage_error([] { (void)parse_double("--skew-factor", "1e400", 0, 100); }),
+            "--skew-factor: '1e400' is out of range 0-100");
+  EXPECT_EQ(usage_error([] { (void)parse_double("--skew-factor", "-inf", 0, 100); }),
+            "--skew-factor: '-inf' is out of range 0-100");
+  EXPECT_EQ(usage_error([] { (void)parse_double("--ema-alpha", "1e-320", 0, 1); }),
+            "--ema-alpha: '1e-320' is too close to 0");
+  EXPECT_DOUBLE_EQ(parse_double("--ema-alpha", "1e-300", 0, 1), 1e-300);
 }
 
 TEST(OptionValues, parses_cpu_lists_within_the_available_cpus) {
