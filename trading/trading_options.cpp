@@ -180,7 +180,7 @@ TradingCommandLine parse_trading_command_line(int argc, const char* const argv[]
                         "exchange's order entry port; give --md-replay-port or --md-replay off",
                         port));
       }
-    } else if (o.md_replay_port != 0 && o.md_replay_port == o.port) {
+    } else if (o.md_replay && o.md_replay_port == o.port) {
       // Both are on --host: a replay request sent to the order entry port is never answered.
       throw UsageError(fmt::format(
           "--md-replay-port: '{}' is --port, the exchange's order entry port", o.md_replay_port));
@@ -232,12 +232,13 @@ TradingCommandLine parse_trading_command_line(int argc, const char* const argv[]
     // file is written every status interval and at exit, as PATH.tmp renamed over PATH
     // (session_state_file.h), so its folder must take new files; found only at the first save,
     // a bad path would lose the numbers of a run that has already traded.
-    common::check_output_files({{"--log-file", o.process.log_file},
-                                {"--latency-csv", o.process.latency_csv},
-                                {"--summary-json", o.process.summary_json},
-                                {"--stats-csv", o.process.stats_csv},
-                                {"--book-dump", o.book_dump},
-                                {"--state-file", o.state_file}});
+    common::check_output_files(
+        {{"--log-file", o.process.log_file},
+         {"--latency-csv", o.process.latency_csv},
+         {"--summary-json", o.process.summary_json},
+         {"--stats-csv", o.process.stats_csv},
+         {"--book-dump", o.book_dump},
+         {"--state-file", o.state_file, common::OutputWrite::kReplacedByRename}});
     return o;
   });
   return result;

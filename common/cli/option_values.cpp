@@ -189,23 +189,40 @@ std::string parse_choice(std::string_view flag, std::string_view text,
   fail(flag, text, fmt::format("is not one of: {}", fmt::join(choices, ", ")));
 }
 
-void check_output_file(std::string_view flag, const std::string& path) {
+void check_output_file(std::string_view flag, const std::string& path, OutputWrite how) {
   if (path.empty()) {
     return;
   }
   namespace fs = std::filesystem;
   std::error_code error;
-  if (fs::is_directory(path, error)) {
+  const fs::file_status status = fs::status(path, error);
+  if (fs::is_directory(status)) {
     fail(flag, path, "is a directory, not a file");
   }
+  if (status.type() == fs::file_type::none) {  // stat() failed other than "no such file"
+    fail(flag, path, fmt::format("cannot be written: {}", error.message()));
+  }
+  if (fs::exists(status) && how == OutputWrite::kInPlace) {
+    // Opened for writing where it is (a log, /dev/null, a pipe): the file itself must take it.
+    if (::access(path.c_str(), W_OK) != 0) {
+      fail(flag, path,
+           fmt::format("cannot be written: {}", std::generic_category().message(errno)));
+    }
+    return;
+  }
+  // A new file, or one replaced by a renamed new file: its folder must take new files.
   const fs::path parent = fs::path(path).parent_path();
   const fs::path folder = parent.empty() ? fs::path(".") : parent;
-  const fs::file_status status = fs::status(folder, error);
-  if (!fs::exists(status)) {
+  const fs::file_status folder_status = fs::status(folder, error);
+  if (folder_status.type() == fs::file_type::not_found) {
     fail(flag, path,
          fmt::format("cannot be written: its folder '{}' does not exist", folder.string()));
   }
-  if (!fs::is_directory(status)) {
+  if (folder_status.type() == fs::file_type::none) {
+    fail(flag, path,
+         fmt::format("cannot be written: folder '{}': {}", folder.string(), error.message()));
+  }
+  if (!fs::is_directory(folder_status)) {
     fail(flag, path, fmt::format("cannot be written: '{}' is not a folder", folder.string()));
   }
   if (::access(folder.c_str(), W_OK | X_OK) != 0) {
@@ -215,27 +232,40 @@ void check_output_file(std::string_view flag, const std::string& path) {
   }
 }
 
-void check_output_files(
-    std::initializer_list<std::pair<std::string_view, std::string_view>> files) {
+void check_output_files(std::initializer_list<OutputFile> files) {
   namespace fs = std::filesystem;
-  std::vector<std::pair<std::string_view, fs::path>> seen;
-  for (const auto& [flag, text] : files) {
-    const std::string path(text);
-    check_output_file(flag, path);
+  // Only regular files and files still to be made can be one another: device files and pipes
+  // (/dev/null, /dev/stdout) may be named by any number of flags.
+  struct Seen {
+    std::string_view flag;
+    fs::path path;
+    bool exists = false;
+  };
+  std::vector<Seen> seen;
+  for (const OutputFile& file : files) {
+    const std::string path(file.path);
+    check_output_file(file.flag, path, file.how);
     if (path.empty()) {
       continue;
     }
     std::error_code error;
+    const fs::file_status status = fs::status(path, error);
+    if (fs::exists(status) && !fs::is_regular_file(status)) {
+      continue;
+    }
+    const bool exists = fs::exists(status);
     fs::path resolved = fs::weakly_canonical(path, error);
     if (error) {
       resolved = fs::absolute(path, error).lexically_normal();
     }
-    for (const auto& [other_flag, other] : seen) {
-      if (other == resolved) {
-        fail(flag, path, fmt::format("is also the file of {}: give each its own", other_flag));
+    for (const Seen& other : seen) {
+      const bool same = exists ? other.exists && fs::equivalent(other.path, resolved, error)
+                               : !other.exists && other.path == resolved;
+      if (same) {
+        fail(file.flag, path, fmt::format("is also the file of {}: give each its own", other.flag));
       }
     }
-    seen.emplace_back(flag, std::move(resolved));
+    seen.push_back(Seen{file.flag, std::move(resolved), exists});
   }
 }
 

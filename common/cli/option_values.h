@@ -61,14 +61,28 @@ class UsageError : public std::runtime_error {
 [[nodiscard]] std::string parse_choice(std::string_view flag, std::string_view text,
                                        const std::vector<std::string_view>& choices);
 
+// How the program writes an output file: opened where it is (a log, a CSV, a JSON summary;
+// appending or truncating), or written as a new file then renamed over it (a state file).
+enum class OutputWrite { kInPlace, kReplacedByRename };
+
 // A file the program will write (at start-up, while running or on exit), checked while the
 // flags are read so that a run is not lost to a path that cannot be written: refused when it
-// is a directory, or when its folder does not exist, is not a folder or cannot be written in.
-// Empty: no file, nothing to check.
-void check_output_file(std::string_view flag, const std::string& path);
+// is a directory; when it exists and is written in place, when it cannot be written; else when
+// its folder does not exist, is not a folder or cannot be written in. Empty: no file, nothing
+// to check.
+void check_output_file(std::string_view flag, const std::string& path,
+                       OutputWrite how = OutputWrite::kInPlace);
 
-// check_output_file() of each (flag, path), then no two non-empty paths may name the same
-// file (one would overwrite the other).
-void check_output_files(std::initializer_list<std::pair<std::string_view, std::string_view>> files);
+// One output file of a program: its flag, its path (empty: none) and how it is written.
+struct OutputFile {
+  std::string_view flag;
+  std::string_view path;
+  OutputWrite how = OutputWrite::kInPlace;
+};
+
+// check_output_file() of each, then no two of them may be the same regular file (or the same
+// file still to be made): one would overwrite the other. Device files and pipes (/dev/null,
+// /dev/stdout) may be named more than once.
+void check_output_files(std::initializer_list<OutputFile> files);
 
 }  // namespace llt::common

@@ -154,35 +154,75 @@ po::options_description without(const po::options_description& desc,
   return result;
 }
 
-// The `nth` line (from 1) of `path` setting `key` ("key = ..." after blanks); 0 when there is
-// none.
-int line_of(const std::string& path, std::string_view key, int nth = 1) {
-  std::ifstream in(path);
-  std::string line;
-  int found = 0;
-  for (int number = 1; std::getline(in, line); ++number) {
-    std::string_view text(line);
+// The text of a config file, read once: the parse and the search for an error's line use it
+// (a pipe, such as --config <(...), can be read only once).
+struct ConfigText {
+  std::string path;
+  std::string text;
+
+  // The number of the `nth` line (from 1) after line `after` that sets `key` ("key = ..."
+  // after blanks); 0 when there is none.
+  [[nodiscard]] int line_of(std::string_view key, int nth = 1, int after = 0) const {
+    std::istringstream in(text);
+    std::string line;
+    int found = 0;
+    for (int number = 1; std::getline(in, line); ++number) {
+      std::string_view rest = skip_blanks(line);
+      if (number <= after || !rest.starts_with(key)) {
+        continue;
+      }
+      rest = skip_blanks(rest.substr(key.size()));
+      if (rest.starts_with('=') && ++found == nth) {
+        return number;
+      }
+    }
+    return 0;
+  }
+
+  // The number of the line that is `[section]` (after blanks); 0 when there is none.
+  [[nodiscard]] int section_line(std::string_view section) const {
+    std::istringstream in(text);
+    std::string line;
+    const std::string header = fmt::format("[{}]", section);
+    for (int number = 1; std::getline(in, line); ++number) {
+      if (skip_blanks(line).starts_with(header)) {
+        return number;
+      }
+    }
+    return 0;
+  }
+
+  // "PATH:LINE" when line > 0, else "PATH".
+  [[nodiscard]] std::string at(int line) const {
+    return line > 0 ? fmt::format("{}:{}", path, line) : path;
+  }
+  // "PATH:LINE" of `key`, or "PATH" when the line is not found.
+  [[nodiscard]] std::string origin(std::string_view key) const { return at(line_of(key)); }
+
+ private:
+  static std::string_view skip_blanks(std::string_view text) {
     while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())) != 0) {
       text.remove_prefix(1);
     }
-    if (!text.starts_with(key)) {
+    return text;
+  }
+};
+
+// ", --NAME is a switch: it takes no value" when the word `stray` follows a switch on the
+// command line (--keep-orders true), else "".
+std::string switch_before(int argc, const char* const argv[], const po::options_description& desc,
+                          const std::string& stray) {
+  for (int i = 2; i < argc; ++i) {
+    const std::string_view previous(argv[i - 1]);
+    if (argv[i] != stray || !previous.starts_with("--") || previous.find('=') != previous.npos) {
       continue;
     }
-    text.remove_prefix(key.size());
-    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())) != 0) {
-      text.remove_prefix(1);
-    }
-    if (text.starts_with('=') && ++found == nth) {
-      return number;
+    const po::option_description* option = desc.find_nothrow(std::string(previous.substr(2)), true);
+    if (option != nullptr && option->semantic()->max_tokens() == 0) {
+      return fmt::format(": --{} is a switch and takes no value", option->long_name());
     }
   }
-  return 0;
-}
-
-// "PATH:LINE" of `key` in the config file, or "PATH" when the line is not found.
-std::string file_origin(const std::string& path, std::string_view key) {
-  const int line = line_of(path, key);
-  return line > 0 ? fmt::format("{}:{}", path, line) : path;
+  return "";
 }
 
 // Stores the command line; errors name the flag.
@@ -195,8 +235,8 @@ void store_command_line(int argc, const char* const argv[], const po::options_de
     const std::vector<std::string> stray =
         po::collect_unrecognized(parsed.options, po::include_positional);
     if (!stray.empty()) {
-      throw UsageError(fmt::format("'{}': is not a flag or a flag's value (flags start with --)",
-                                   stray.front()));
+      throw UsageError(fmt::format("'{}': is not a flag or a flag's value (flags start with --){}",
+                                   stray.front(), switch_before(argc, argv, desc, stray.front())));
     }
     po::store(parsed, vm);
   } catch (const po::unknown_option& e) {
@@ -254,24 +294,24 @@ void store_environment(const po::options_description& desc, FlagValues& flags) {
 // win. Errors name the file, the line (when found) and the key.
 void store_config_file(const std::string& path, const po::options_description& desc,
                        FlagValues& flags) {
-  // A directory opens and reads as empty, and a FIFO blocks the start-up until a writer comes:
-  // only a regular file (or a link to one) is read.
+  // A directory opens and reads as empty. Anything else that reads is taken, a pipe included
+  // (--config <(...)): it is read once, here.
   std::error_code error;
-  const std::filesystem::file_status status = std::filesystem::status(path, error);
-  if (!error && std::filesystem::is_directory(status)) {
+  if (std::filesystem::is_directory(path, error)) {
     throw UsageError(fmt::format("--config: '{}' is a directory, not a file", path));
-  }
-  if (!error && std::filesystem::exists(status) && !std::filesystem::is_regular_file(status)) {
-    throw UsageError(fmt::format("--config: '{}' is not a regular file", path));
   }
   std::ifstream in(path);
   if (!in) {
     throw UsageError(fmt::format("--config: cannot read '{}': {}", path,
                                  std::generic_category().message(errno)));
   }
+  std::ostringstream content;
+  content << in.rdbuf();
+  const ConfigText config{path, content.str()};
+  std::istringstream config_in(config.text);
   po::parsed_options parsed(&desc);
   try {
-    parsed = po::parse_config_file(in, desc, false);
+    parsed = po::parse_config_file(config_in, desc, false);
   } catch (const po::unknown_option& e) {
     // Boost names the key with its section, if any.
     std::string key = e.get_option_name();
@@ -280,28 +320,28 @@ void store_config_file(const std::string& path, const po::options_description& d
     }
     // The two slips a flag from the command line makes in a file: its leading --, and a
     // "[section]" line, which makes every key below it "section.key".
-    if (const int line = line_of(path, "--" + key); line > 0) {
-      throw UsageError(
-          fmt::format("{}:{}: '--{}': a config file names a flag without its --", path, line, key));
+    if (const int line = config.line_of("--" + key); line > 0) {
+      throw UsageError(fmt::format("{}: '--{}': a config file names a flag without its --",
+                                   config.at(line), key));
     }
     if (const std::size_t dot = key.find('.'); dot != std::string::npos) {
-      const int line = line_of(path, std::string_view(key).substr(dot + 1));
+      const std::string section = key.substr(0, dot);
+      const std::string name = key.substr(dot + 1);
+      const int line = config.line_of(name, 1, config.section_line(section));
       throw UsageError(
           fmt::format("{}: '{}': a config file has no [sections]: set '{}' before "
                       "the '[{}]' line or remove that line",
-                      line > 0 ? fmt::format("{}:{}", path, line) : path, key, key.substr(dot + 1),
-                      key.substr(0, dot)));
+                      config.at(line), key, name, section));
     }
     throw UsageError(
-        fmt::format("{}: '{}' is not a flag of this program or not one a config "
-                    "file may set",
-                    file_origin(path, key), key));
+        fmt::format("{}: '{}' is not a flag of this program or not one a config file may set",
+                    config.origin(key), key));
   } catch (const po::error& e) {
     throw UsageError(fmt::format("{}: {}", path, e.what()));
   }
   for (const po::option& option : parsed.options) {
     if (!given(flags, option.string_key)) {
-      flags.origins[option.string_key] = file_origin(path, option.string_key);
+      flags.origins[option.string_key] = config.origin(option.string_key);
     }
   }
   try {
@@ -311,15 +351,14 @@ void store_config_file(const std::string& path, const po::options_description& d
     if (key.starts_with("--")) {
       key.erase(0, 2);
     }
-    const int line = line_of(path, key, 2);
-    throw UsageError(fmt::format("{}: '{}' is set more than once",
-                                 line > 0 ? fmt::format("{}:{}", path, line) : path, key));
+    throw UsageError(
+        fmt::format("{}: '{}' is set more than once", config.at(config.line_of(key, 2)), key));
   } catch (const po::error_with_option_name& e) {
     std::string key = e.get_option_name();
     if (key.starts_with("--")) {
       key.erase(0, 2);
     }
-    throw UsageError(fmt::format("{}: {}: {}", file_origin(path, key), key, e.what()));
+    throw UsageError(fmt::format("{}: {}: {}", config.origin(key), key, e.what()));
   } catch (const po::error& e) {
     throw UsageError(fmt::format("{}: {}", path, e.what()));
   }
@@ -360,7 +399,11 @@ FlagValues parse_flags(int argc, const char* const argv[], const po::options_des
     if (path.empty()) {
       throw UsageError("--config: needs a file name");
     }
-    store_config_file(path, without(desc, {"config"}), flags);
+    try {
+      store_config_file(path, without(desc, {"config"}), flags);
+    } catch (const UsageError& e) {
+      throw flags.with_origin(e);  // the file named by LLT_CONFIG says so
+    }
   }
   try {
     po::notify(flags);

@@ -118,6 +118,7 @@ TEST(ExchangeOptions, bad_values_name_the_flag) {
       {{"--journal-snapshot-records", "5"}, "--journal-snapshot-records"},
       {{"--journal-snapshot-responses", "5"}, "--journal-snapshot-responses"},
       {{"--journal-dir", "/dev/null"}, "--journal-dir"},
+      {{"--journal-c", "/tmp"}, "--journal-check"},
   };
   for (const auto& [args, flag] : cases) {
     const std::string error = usage_error(args);

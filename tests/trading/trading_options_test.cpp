@@ -137,6 +137,10 @@ TEST(TradingOptions, md_replay_port_on_the_order_entry_port_is_refused) {
   EXPECT_NE(error.find("--port"), std::string::npos) << error;
   EXPECT_EQ(parse({"--port", "5002", "--md-replay", "off"}).options.port, 5002);
   EXPECT_EQ(parse({"--port", "5002", "--md-replay-port", "5003"}).options.md_replay_port, 5003U);
+  EXPECT_EQ(
+      parse({"--port", "47311", "--md-replay-port", "47311", "--md-replay", "off"}).options.port,
+      47311)
+      << "with replay off the port is never used";
 }
 
 // A directory of its own under the temporary directory, removed at the end of the test.

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <initializer_list>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/cli/option_values.h"
@@ -131,6 +132,9 @@ TEST(ProcessOptions, every_error_starts_with_the_flag_and_its_reason) {
 TEST(ProcessOptions, a_word_that_is_no_flag_nor_a_value_is_refused) {
   EXPECT_EQ(usage_error({"--size", "4", "extra"}),
             "'extra': is not a flag or a flag's value (flags start with --)");
+  EXPECT_EQ(usage_error({"--stage-costs", "true"}),
+            "'true': is not a flag or a flag's value (flags start with --): --stage-costs is a "
+            "switch and takes no value");
   EXPECT_EQ(usage_error({"size=4"}),
             "'size=4': is not a flag or a flag's value (flags start with --)");
   EXPECT_EQ(usage_error({"--size", "4"}), "");
@@ -165,15 +169,36 @@ TEST(ProcessOptions, a_config_file_must_be_a_regular_file) {
   std::filesystem::create_directory(directory);
   EXPECT_EQ(usage_error({"--config", directory.c_str()}),
             "--config: '" + directory + "' is a directory, not a file");
-  // A FIFO would block the start-up until something writes to it.
-  const std::string fifo = folder / "a-fifo";
-  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
-  EXPECT_EQ(usage_error({"--config", fifo.c_str()}),
-            "--config: '" + fifo + "' is not a regular file");
   const std::string file = folder / "ok.conf";
   std::ofstream(file) << "size = 9\n";
   EXPECT_EQ(usage_error({"--config", file.c_str()}), "");
   EXPECT_EQ(parse({"--config", file.c_str()})["size"].as<std::string>(), "9");
+}
+
+// A pipe is read once, as --config <(...) gives it; an error in it still names its line.
+TEST(ProcessOptions, a_config_file_may_be_a_pipe) {
+  const ScratchFolder folder("config-pipe");
+  const std::string fifo = folder / "a-fifo";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  const auto feed = [&fifo](const std::string& text) {
+    return std::thread([&fifo, text] { std::ofstream(fifo) << text; });
+  };
+  std::thread writer = feed("size = 7\n");
+  EXPECT_EQ(parse({"--config", fifo.c_str()})["size"].as<std::string>(), "7");
+  writer.join();
+  writer = feed("size = 7\nbogus = 1\n");
+  EXPECT_EQ(usage_error({"--config", fifo.c_str()}),
+            fifo + ":2: 'bogus' is not a flag of this program or not one a config file may set");
+  writer.join();
+}
+
+TEST(ProcessOptions, a_config_file_named_by_the_environment_says_so_in_its_errors) {
+  const std::string missing = ::testing::TempDir() + "no-such-llt-config.conf";
+  ::setenv("LLT_CONFIG", missing.c_str(), 1);
+  const std::string error = usage_error({});
+  ::unsetenv("LLT_CONFIG");
+  EXPECT_EQ(error, "environment variable LLT_CONFIG: --config: cannot read '" + missing +
+                       "': No such file or directory");
 }
 
 TEST(ProcessOptions, output_files_that_cannot_be_written_are_refused_before_the_run) {
@@ -205,6 +230,37 @@ TEST(ProcessOptions, output_files_that_cannot_be_written_are_refused_before_the_
   EXPECT_EQ(o.summary_json, json);
   EXPECT_EQ(o.latency_csv, csv);
   EXPECT_FALSE(std::filesystem::exists(json)) << "checking a path does not create the file";
+}
+
+// A file that is there is written where it is: it must take writes, its folder need not. Device
+// files may be named by several flags.
+TEST(ProcessOptions, an_existing_output_file_is_checked_itself) {
+  const ProcessOptions o = read_process_flags(parse(
+      {"--log-file", "/dev/null", "--summary-json", "/dev/null", "--stats-csv", "/dev/null"}));
+  EXPECT_EQ(o.log_file, "/dev/null");
+  EXPECT_EQ(o.summary_json, "/dev/null");
+  const ScratchFolder folder("existing-output");
+  const std::string file = folder / "summary.json";
+  std::ofstream(file) << "{}";
+  EXPECT_EQ(usage_error({"--summary-json", file.c_str()}), "");
+  if (::geteuid() != 0) {  // root writes any file: access() says yes
+    std::filesystem::permissions(file, std::filesystem::perms::owner_write,
+                                 std::filesystem::perm_options::remove);
+    EXPECT_EQ(usage_error({"--summary-json", file.c_str()}),
+              "--summary-json: '" + file + "' cannot be written: Permission denied");
+  }
+}
+
+TEST(ProcessOptions, a_file_replaced_by_rename_needs_its_folder_not_its_own_permission) {
+  const ScratchFolder folder("renamed-output");
+  const std::string file = folder / "client.state";
+  std::ofstream(file) << "state";
+  std::filesystem::permissions(file, std::filesystem::perms::owner_write,
+                               std::filesystem::perm_options::remove);
+  EXPECT_NO_THROW(check_output_file("--state-file", file, OutputWrite::kReplacedByRename));
+  const std::string missing = folder / "gone/client.state";
+  EXPECT_THROW(check_output_file("--state-file", missing, OutputWrite::kReplacedByRename),
+               UsageError);
 }
 
 TEST(ProcessOptions, help_lists_help_and_the_shared_flags) {
