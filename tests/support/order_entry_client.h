@@ -2,6 +2,7 @@
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -53,8 +54,16 @@ class OrderEntryClient {
     set_timeout(SO_SNDTIMEO, timeout_);
     const sockaddr_in address = common::make_sockaddr("127.0.0.1", port);
     if (::connect(fd_.get(), reinterpret_cast<const sockaddr*>(&address), sizeof(address)) != 0) {
-      throw std::system_error(errno, std::generic_category(),
-                              "connect 127.0.0.1:" + std::to_string(port));
+      int error = errno;
+      if (error == EINTR) {
+        // A signal cut the wait short (seen under the sanitizers); the handshake goes on in the
+        // kernel: wait for it here, within the same timeout.
+        error = finish_interrupted_connect();
+      }
+      if (error != 0) {
+        throw std::system_error(error, std::generic_category(),
+                                "connect 127.0.0.1:" + std::to_string(port));
+      }
     }
     const int one = 1;
     (void)::setsockopt(fd_.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
@@ -237,6 +246,33 @@ class OrderEntryClient {
   [[nodiscard]] std::size_t skipped_heartbeats() const noexcept { return skipped_heartbeats_; }
 
  private:
+  // After connect() failed with EINTR: waits (poll, at most timeout_) for the connection to be
+  // made and returns 0, or returns its error (ETIMEDOUT when it did not finish in time).
+  [[nodiscard]] int finish_interrupted_connect() const {
+    pollfd waiting{fd_.get(), POLLOUT, 0};
+    const auto deadline = std::chrono::steady_clock::now() + timeout_;
+    for (;;) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) {
+        return ETIMEDOUT;
+      }
+      const int ready = ::poll(&waiting, 1, static_cast<int>(left.count()));
+      if (ready > 0) {
+        break;
+      }
+      if (ready < 0 && errno != EINTR) {
+        return errno;
+      }
+    }
+    int error = 0;
+    socklen_t length = sizeof(error);
+    if (::getsockopt(fd_.get(), SOL_SOCKET, SO_ERROR, &error, &length) != 0) {
+      return errno;
+    }
+    return error;
+  }
+
   void set_timeout(int option, std::chrono::milliseconds timeout) {
     timeval tv{};
     tv.tv_sec = static_cast<time_t>(timeout.count() / 1000);
