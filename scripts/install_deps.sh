@@ -4,6 +4,18 @@
 # Idempotent: when everything is present it only checks. Uses sudo when not root.
 set -euo pipefail
 
+case "${1-}" in
+  -h | --help)
+    printf 'usage: scripts/install_deps.sh\n  installs the Debian packages the build, tests and scripts need (with sudo\n  when not root) when one is missing; exit 0 when all are there\n'
+    exit 0
+    ;;
+  "") ;;
+  *)
+    echo "scripts/install_deps.sh: unknown argument '$1' (it takes none; try --help)" >&2
+    exit 2
+    ;;
+esac
+
 packages=(
   cmake ninja-build g++ clang clang-format clang-tidy libclang-rt-14-dev
   libgtest-dev libbenchmark-dev

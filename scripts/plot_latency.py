@@ -39,7 +39,15 @@ def parse_args(argv):
                         help="one line per hop name, adding up that hop's histograms of all files")
     parser.add_argument("--min-count", type=int, default=1,
                         help="skip hops with fewer samples than this (default: 1)")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    # matplotlib picks the format by the name's extension, and adds .png to a name without one.
+    if not args.output.lower().endswith(".png"):
+        parser.error(f"argument -o/--output: '{args.output}' does not end in .png")
+    if os.path.isdir(args.output):
+        parser.error(f"argument -o/--output: '{args.output}' is a directory")
+    if args.min_count < 0:
+        parser.error(f"argument --min-count: {args.min_count} is below 0")
+    return args
 
 
 def read_csv(path):

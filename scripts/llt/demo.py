@@ -60,7 +60,7 @@ def parse(args: list[str]) -> dict:
         if arg in ("--duration", "--stats-interval"):
             value = run._value(args, i)
             opts["duration" if arg == "--duration" else "stats"] = run.whole_number(
-                arg, value, minimum=1)
+                arg, value, minimum=1, maximum=run.MAX_DURATION)
             i += 2
             continue
         if arg in ("--idle", "--compare-json", "--build-dir"):
@@ -121,6 +121,10 @@ def run_benchmarks(do_build: bool, full: bool, build_dir: str = "build/release")
     min_time = "0.5" if full else "0.05"
     status = 0
     benches = sorted(glob.glob(os.path.join(build_dir, "benchmarks", "*_bench")))
+    if not benches:
+        print(f"{ME}: no benchmark binaries in {os.path.join(build_dir, 'benchmarks')}"
+              + (" (drop --no-build)" if not do_build else ""), file=sys.stderr)
+        return 2 if not os.path.isdir(build_dir) else 1
     benches.append(os.path.join(build_dir, "benchmarks", "e2e_latency"))
     for bench in benches:
         if not os.access(bench, os.X_OK):

@@ -52,12 +52,20 @@ STATUS_LINE = re.compile(r"^(exchange: sessions|trading: client [0-9]+ \[)")
 PORT_LINE = re.compile(r"^exchange: order entry on 127\.0\.0\.1:([0-9]+);", re.M)
 
 
-def whole_number(flag: str, value: str, minimum: int = 0, what: str = "a whole number of seconds"
-                 ) -> int:
+# The longest --duration the trading client takes (a year of seconds): a script refuses more
+# before it starts anything, instead of the clients exiting on it one by one.
+MAX_DURATION = 31_536_000
+
+
+def whole_number(flag: str, value: str, minimum: int = 0, what: str = "a whole number of seconds",
+                 maximum: int | None = None) -> int:
+    # ASCII digits only: str.isdigit() and int() also take other scripts' digits.
     pattern = r"[0-9]+" if minimum == 0 else r"[1-9][0-9]*"
-    if not re.fullmatch(pattern, value) or int(value) < minimum:
+    if not re.fullmatch(pattern, value, flags=re.ASCII) or int(value) < minimum:
         suffix = f" >= {minimum}" if minimum > 0 else ""
         raise UsageError(f"{flag} '{value}' is not {what}{suffix}")
+    if maximum is not None and int(value) > maximum:
+        raise UsageError(f"{flag} '{value}' is out of range {minimum}-{maximum}")
     return int(value)
 
 
@@ -68,10 +76,10 @@ def idle_mode(flag: str, value: str) -> str:
     return value
 
 
-def abs_dir(path: str, me: str = ME) -> str:
+def abs_dir(path: str, me: str = ME, what: str = "run folder") -> str:
     """The absolute, symlink-free path of an existing folder."""
     if not os.path.isdir(path):
-        raise Exit(2, f"{me}: no run folder '{path}'")
+        raise Exit(2, f"{me}: no {what} '{path}'")
     return os.path.realpath(path)
 
 
@@ -285,7 +293,7 @@ def build(me: str = ME) -> None:
 
 
 def binaries(build_dir: str, me: str = ME) -> tuple[str, str]:
-    root = abs_dir(build_dir, me)
+    root = abs_dir(build_dir, me, "build folder (--build-dir)")
     exchange_bin = os.path.join(root, "exchange", "exchange")
     trading_bin = os.path.join(root, "trading", "trading")
     for binary in (exchange_bin, trading_bin):
@@ -394,7 +402,7 @@ def cmd_start(args: list[str]) -> int:
         if arg == "--dir":
             opts["run_dir"] = _value(args, i)
         elif arg == "--duration":
-            opts["duration"] = whole_number("--duration", _value(args, i))
+            opts["duration"] = whole_number("--duration", _value(args, i), maximum=MAX_DURATION)
         elif arg == "--stats-interval":
             opts["stats"] = whole_number("--stats-interval", _value(args, i))
         elif arg == "--idle":

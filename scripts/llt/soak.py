@@ -46,7 +46,9 @@ def parse(args: list[str]) -> dict:
     while i < len(args):
         arg = args[i]
         if arg == "--rate":
-            opts["rate"] = run.whole_number("--rate", run._value(args, i), 1, "a whole number")
+            # The random trader's --orders-per-second takes at most 1,000,000.
+            opts["rate"] = run.whole_number("--rate", run._value(args, i), 1, "a whole number",
+                                            maximum=1_000_000)
         elif arg == "--sample":
             opts["sample"] = run.whole_number("--sample", run._value(args, i), 1)
         elif arg == "--dir":
@@ -65,9 +67,7 @@ def parse(args: list[str]) -> dict:
         else:
             if opts["duration"] is not None:
                 raise command.UsageError("one DURATION only")
-            if not arg.isdigit() or int(arg) < 10:
-                raise command.UsageError(f"DURATION '{arg}' is not a whole number of seconds >= 10")
-            opts["duration"] = int(arg)
+            opts["duration"] = run.whole_number("DURATION", arg, 10, maximum=run.MAX_DURATION)
             i += 1
             continue
         i += 2

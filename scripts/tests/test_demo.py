@@ -24,6 +24,18 @@ def parse_error(args):
 
 
 class DemoParseTest(unittest.TestCase):
+    def test_a_duration_the_clients_would_refuse_is_refused_here(self):
+        self.assertEqual(parse_error(["--duration", "99999999999"]),
+                         "--duration '99999999999' is out of range 1-31536000")
+
+    def test_benchmarks_without_binaries_say_so(self):
+        with tempfile.TemporaryDirectory() as top:
+            err = io.StringIO()
+            with contextlib.redirect_stderr(err):
+                self.assertEqual(demo.run_benchmarks(False, False, os.path.join(top, "none")), 2)
+                self.assertEqual(demo.run_benchmarks(False, False, top), 1)
+            self.assertIn("no benchmark binaries in", err.getvalue())
+
     def test_defaults_pass_no_idle_mode(self):
         opts = demo.parse([])
         self.assertEqual((opts["duration"], opts["stats"], opts["idle"], opts["compare"]),

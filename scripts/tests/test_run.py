@@ -9,7 +9,7 @@ import tempfile
 import time
 import unittest
 
-from llt import run
+from llt import command, run, soak
 
 # Sleeps 30 s; with "ignore-term", ignores SIGTERM and then creates ARGV[1].ready.
 SLEEPER = "import signal, sys, time\n" \
@@ -131,9 +131,16 @@ class RunTest(unittest.TestCase):
     def test_whole_number_flags(self):
         self.assertEqual(run.whole_number("--timeout", "0"), 0)
         self.assertEqual(run.whole_number("--duration", "7", minimum=1), 7)
-        for bad, minimum in (("x", 0), ("-1", 0), ("1.5", 0), ("0", 1), ("", 0)):
+        for bad, minimum in (("x", 0), ("-1", 0), ("1.5", 0), ("0", 1), ("", 0), ("\u00b2", 0),
+                             ("\u0663\u0660", 1)):  # a superscript two; Arabic-Indic 30
             with self.assertRaises(run.UsageError):
                 run.whole_number("--duration", bad, minimum=minimum)
+        self.assertEqual(run.whole_number("--duration", str(run.MAX_DURATION),
+                                          maximum=run.MAX_DURATION), run.MAX_DURATION)
+        with self.assertRaises(run.UsageError) as caught:
+            run.whole_number("--duration", "99999999999", 1, maximum=run.MAX_DURATION)
+        self.assertEqual(str(caught.exception),
+                         "--duration '99999999999' is out of range 1-31536000")
 
     def test_idle_modes_and_a_bad_one_named_with_its_flag(self):
         for mode in ("spin", "backoff", "block"):
@@ -152,6 +159,23 @@ class RunTest(unittest.TestCase):
         # Refused before anything is built or started.
         self.assertEqual(run.main(["start", "--no-build", "--idle", "sleep"]), 2)
         self.assertEqual(run.main(["start", "--no-build", "--idle"]), 2)
+        self.assertEqual(run.main(["start", "--no-build", "--duration", "99999999999"]), 2)
+
+    def test_soak_refuses_what_its_processes_would_before_starting_them(self):
+        self.assertEqual(soak.parse(["60", "--rate", "1000000"])["rate"], 1_000_000)
+        for args, message in ((["60", "--rate", "2000000"],
+                               "--rate '2000000' is out of range 1-1000000"),
+                              (["\u00b2"], "DURATION '\u00b2' is not a whole number of seconds >= 10"),
+                              (["9"], "DURATION '9' is not a whole number of seconds >= 10"),
+                              (["99999999999"], "DURATION '99999999999' is out of range 10-31536000")):
+            with self.assertRaises(command.UsageError) as caught:
+                soak.parse(args)
+            self.assertEqual(str(caught.exception), message)
+
+    def test_a_missing_build_folder_is_named_as_one(self):
+        with self.assertRaises(run.Exit) as caught:
+            run.binaries(os.path.join(self.dir, "no-such-build"))
+        self.assertIn("no build folder (--build-dir)", str(caught.exception))
 
 
 if __name__ == "__main__":
