@@ -51,18 +51,15 @@ def parse(argv: list[str]) -> Options:
             opts.file = flag
             i += 1
             continue
-        if i + 1 >= len(argv):
-            raise command.UsageError(f"{flag}: expects a value")
-        value = argv[i + 1]
+        value = md_view.flag_value(argv, i, md_view.CHANNEL_FLAGS + ("--ttl", "--speed"))
         if md_view.parse_channel_flag(opts, flag, value):
             pass
         elif flag == "--ttl":
             opts.ttl = md_view.number_flag(flag, value, int, 0, 255)
-        elif flag == "--speed":
+        else:  # --speed
             opts.speed = md_view.number_flag(flag, value, float, 0, 1e6)
-        else:
-            raise command.UsageError(f"unknown flag '{flag}'")
         i += 2
+    md_view.check_channel(opts)
     if not opts.help and not opts.file:
         raise command.UsageError("FILE: missing (a recording of scripts/md_record.sh)")
     return opts

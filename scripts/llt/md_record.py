@@ -8,6 +8,7 @@ length, then the datagram's bytes as they came off the wire."""
 from __future__ import annotations
 
 import dataclasses
+import os
 import struct
 import sys
 import time
@@ -54,19 +55,17 @@ def parse(argv: list[str]) -> Options:
         if flag in ("-h", "--help"):
             opts.help = True
             return opts
-        if i + 1 >= len(argv):
-            raise command.UsageError(f"{flag}: expects a value" if flag.startswith("--")
-                                     else f"unexpected argument '{flag}'")
-        value = argv[i + 1]
+        value = md_view.flag_value(argv, i, md_view.CHANNEL_FLAGS + ("--out", "--duration"))
         if md_view.parse_channel_flag(opts, flag, value):
             pass
         elif flag == "--out":
+            if os.path.isdir(value):
+                raise command.UsageError(f"--out: '{value}' is a directory")
             opts.out = value
-        elif flag == "--duration":
+        else:  # --duration
             opts.duration = md_view.number_flag(flag, value, float, 0, 86400 * 365)
-        else:
-            raise command.UsageError(f"unknown flag '{flag}'")
         i += 2
+    md_view.check_channel(opts)
     if not opts.help and not opts.out:
         raise command.UsageError("--out: missing (the file to record to)")
     return opts

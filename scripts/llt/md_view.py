@@ -89,17 +89,45 @@ def read_run_env(run_dir: str) -> dict[str, str]:
         raise command.UsageError(f"--run: cannot read {path} ({e.strerror})") from None
 
 
+# The flags parse_channel_flag() takes, each with a value.
+CHANNEL_FLAGS = ("--run", "--multicast-addr", "--multicast-port", "--snapshot-port", "--interface")
+
+
+def flag_value(argv: list[str], i: int, flags: tuple[str, ...]) -> str:
+    """The value of argv[i], a flag of `flags` (each takes one); a usage error naming it when it
+    is none of them or has no value."""
+    flag = argv[i]
+    if flag not in flags:
+        raise command.UsageError(f"unknown flag '{flag}'" if flag.startswith("-")
+                                 else f"unexpected argument '{flag}'")
+    if i + 1 >= len(argv):
+        raise command.UsageError(f"{flag}: expects a value")
+    return argv[i + 1]
+
+
+def check_channel(opts: ChannelOptions) -> None:
+    """What the channel flags cannot be together: the two streams on one port."""
+    if opts.snapshot == opts.port:
+        raise command.UsageError(f"--snapshot-port: {opts.snapshot} is the incremental stream's "
+                                 "port (--multicast-port)")
+
+
 def parse_channel_flag(opts: ChannelOptions, flag: str, value: str) -> bool:
     """Applies one of the channel flags shared with the recorder and player; False when `flag`
     is not one of them."""
     if flag == "--run":
         env = read_run_env(value)
-        try:
-            opts.group = env["multicast_addr"]
-            opts.port = int(env["multicast_port"])
-        except (KeyError, ValueError):
+        if "multicast_addr" not in env or "multicast_port" not in env:
             raise command.UsageError(f"--run: {value}/run.env names no multicast_addr and "
-                                     "multicast_port") from None
+                                     "multicast_port")
+        # Checked as the flags would be: the file may have been edited by hand.
+        where = f"--run: {value}/run.env:"
+        try:
+            opts.group = md_wire.check_ipv4(f"{where} multicast_addr", env["multicast_addr"],
+                                            multicast=True)
+        except ValueError as e:
+            raise command.UsageError(str(e)) from None
+        opts.port = number_flag(f"{where} multicast_port", env["multicast_port"], int, 1, 65534)
         opts.run_dir = value
     elif flag == "--multicast-addr":
         try:
@@ -132,10 +160,8 @@ def parse(argv: list[str]) -> Options:
             opts.plain = True
             i += 1
             continue
-        if i + 1 >= len(argv):
-            raise command.UsageError(f"{flag}: expects a value" if flag.startswith("--")
-                                     else f"unexpected argument '{flag}'")
-        value = argv[i + 1]
+        value = flag_value(argv, i, CHANNEL_FLAGS + ("--levels", "--tickers", "--refresh",
+                                                     "--duration"))
         if parse_channel_flag(opts, flag, value):
             pass
         elif flag == "--levels":
@@ -144,15 +170,16 @@ def parse(argv: list[str]) -> Options:
             try:
                 opts.tickers = tuple(int(t) for t in value.split(","))
             except ValueError:
+                opts.tickers = ()
+            if not opts.tickers or any(not 1 <= t <= 0xFFFFFFFF for t in opts.tickers):
                 raise command.UsageError(f"--tickers: '{value}' is not a comma-separated list "
-                                         "of ticker ids") from None
+                                         "of ticker ids (1 to 4294967295)")
         elif flag == "--refresh":
             opts.refresh = number_flag(flag, value, float, 0.05, 60)
         elif flag == "--duration":
             opts.duration = number_flag(flag, value, float, 0, 86400 * 365)
-        else:
-            raise command.UsageError(f"unknown flag '{flag}'")
         i += 2
+    check_channel(opts)
     return opts
 
 

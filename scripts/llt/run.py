@@ -445,6 +445,11 @@ def cmd_stop(args: list[str]) -> int:
 
 
 def cmd_status(args: list[str]) -> int:
+    if args and args[0] in ("-h", "--help"):
+        print(USAGE)
+        return 0
+    if args and args[0].startswith("-"):
+        raise UsageError(f"unknown argument '{args[0]}'")
     if len(args) > 1:
         raise UsageError("one run folder at most")
     return status(abs_dir(args[0] if args else "build/runs/latest"))

@@ -188,6 +188,37 @@ class FlagsTest(unittest.TestCase):
             o = md_record.parse(["--run", d, "--out", "x"])
             self.assertEqual((o.group, o.port, o.snapshot), ("239.255.201.9", 12000, 12001))
 
+    def test_a_run_folder_values_are_checked_as_the_flags_are(self):
+        with tempfile.TemporaryDirectory() as d:
+            for env, message in (("multicast_addr=239.255.201.9\nmulticast_port=99999\n",
+                                  f"--run: {d}/run.env: multicast_port: 99999 is out of range"),
+                                 ("multicast_addr=127.0.0.1\nmulticast_port=12000\n",
+                                  f"--run: {d}/run.env: multicast_addr")):
+                with open(os.path.join(d, "run.env"), "w", encoding="utf-8") as f:
+                    f.write(env)
+                for parse in (md_view.parse, md_play.parse):
+                    with self.subTest(env=env), self.assertRaises(command.UsageError) as e:
+                        parse(["--run", d, "rec"] if parse is md_play.parse else ["--run", d])
+                    self.assertTrue(str(e.exception).startswith(message), str(e.exception))
+
+    def test_unknown_flags_tickers_and_a_shared_port_are_refused(self):
+        for parse, argv, message in (
+                (md_record.parse, ["--out", "x.rec", "--bogus"], "unknown flag '--bogus'"),
+                (md_view.parse, ["--plain", "--bogus"], "unknown flag '--bogus'"),
+                (md_view.parse, ["--levels"], "--levels: expects a value"),
+                (md_view.parse, ["--tickers", "-1,0"], "--tickers: '-1,0' is not a"),
+                (md_view.parse, ["--multicast-port", "7000", "--snapshot-port", "7000"],
+                 "--snapshot-port: 7000 is the incremental stream's port"),
+                (md_play.parse, ["rec", "--snapshot-port", "5000"],
+                 "--snapshot-port: 5000 is the incremental stream's port")):
+            with self.subTest(argv=argv), self.assertRaises(command.UsageError) as e:
+                parse(argv)
+            self.assertTrue(str(e.exception).startswith(message), str(e.exception))
+        with tempfile.TemporaryDirectory() as d:
+            with self.assertRaises(command.UsageError) as e:
+                md_record.parse(["--out", d])
+            self.assertEqual(str(e.exception), f"--out: '{d}' is a directory")
+
 
 class RecordingTest(unittest.TestCase):
     def test_entries_read_back_and_bad_files_are_refused(self):

@@ -156,6 +156,7 @@ class RunTest(unittest.TestCase):
         self.assertEqual(run.main(["stop", "--timeout", "x"]), 2)
         self.assertEqual(run.main(["stop", self.dir]), 2)  # no pids file
         self.assertEqual(run.main(["status", "a", "b"]), 2)
+        self.assertEqual(run.main(["status", "--bogus"]), 2)
         # Refused before anything is built or started.
         self.assertEqual(run.main(["start", "--no-build", "--idle", "sleep"]), 2)
         self.assertEqual(run.main(["start", "--no-build", "--idle"]), 2)
