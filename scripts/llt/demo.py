@@ -107,6 +107,17 @@ def check_combination(opts: dict) -> None:
                                  "(the comparison runs every mode)")
     if opts["compare_json"] and not opts["compare"]:
         raise command.UsageError("--compare-json needs --compare-idle")
+    # Written after all three runs (its missing folders made then): a path that cannot take
+    # the file is refused before them.
+    path = opts["compare_json"]
+    if path:
+        if os.path.isdir(path):
+            raise command.UsageError(f"--compare-json '{path}' is a directory")
+        ancestor = os.path.dirname(os.path.abspath(path))
+        while not os.path.exists(ancestor):
+            ancestor = os.path.dirname(ancestor)
+        if not os.path.isdir(ancestor):
+            raise command.UsageError(f"--compare-json '{path}': '{ancestor}' is not a folder")
 
 
 def run_benchmarks(do_build: bool, full: bool, build_dir: str = "build/release") -> int:

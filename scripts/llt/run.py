@@ -298,7 +298,10 @@ def binaries(build_dir: str, me: str = ME) -> tuple[str, str]:
     trading_bin = os.path.join(root, "trading", "trading")
     for binary in (exchange_bin, trading_bin):
         if not os.access(binary, os.X_OK):
-            raise Exit(1, f"{me}: {binary} not built (drop --no-build)")
+            # Building makes build/release only: another --build-dir is built by hand.
+            default = os.path.isdir("build/release") and os.path.samefile(root, "build/release")
+            hint = "drop --no-build" if default else "build that folder first"
+            raise Exit(1, f"{me}: {binary} not built ({hint})")
     return exchange_bin, trading_bin
 
 
@@ -333,6 +336,8 @@ def start(run_dir: str = "", duration: int = 0, stats: int = 5, build_dir: str =
         link_latest = True
     if os.path.exists(os.path.join(run_dir, "pids")):
         raise Exit(2, f"{ME}: {run_dir} already holds a run (its pids file exists)")
+    if os.path.exists(run_dir) and not os.path.isdir(run_dir):
+        raise Exit(2, f"{ME}: --dir '{run_dir}' is not a folder")
     os.makedirs(run_dir, exist_ok=True)
     run_dir = abs_dir(run_dir)
     if link_latest:

@@ -28,6 +28,23 @@ class DemoParseTest(unittest.TestCase):
         self.assertEqual(parse_error(["--duration", "99999999999"]),
                          "--duration '99999999999' is out of range 1-31536000")
 
+    def test_a_compare_json_path_that_cannot_take_the_file_is_refused_before_the_runs(self):
+        with tempfile.TemporaryDirectory() as top:
+            self.assertEqual(parse_error(["--compare-idle", "--compare-json", top]),
+                             f"--compare-json '{top}' is a directory")
+            a_file = os.path.join(top, "a-file")
+            with open(a_file, "w", encoding="utf-8") as f:
+                f.write("x")
+            under = os.path.join(a_file, "sub", "c.json")
+            self.assertEqual(parse_error(["--compare-idle", "--compare-json", under]),
+                             f"--compare-json '{under}': '{a_file}' is not a folder")
+            missing = os.path.join(top, "new", "c.json")  # its folder is made when written
+            self.assertEqual(demo.parse(["--compare-idle", "--compare-json", missing])[
+                "compare_json"], missing)
+            ok = os.path.join(top, "c.json")
+            self.assertEqual(demo.parse(["--compare-idle", "--compare-json", ok])["compare_json"],
+                             ok)
+
     def test_benchmarks_without_binaries_say_so(self):
         with tempfile.TemporaryDirectory() as top:
             err = io.StringIO()

@@ -177,6 +177,12 @@ class RunTest(unittest.TestCase):
         with self.assertRaises(run.Exit) as caught:
             run.binaries(os.path.join(self.dir, "no-such-build"))
         self.assertIn("no build folder (--build-dir)", str(caught.exception))
+        empty = os.path.join(self.dir, "empty-build")
+        os.makedirs(empty)
+        with self.assertRaises(run.Exit) as caught:
+            run.binaries(empty)
+        self.assertIn("exchange/exchange not built (build that folder first)",
+                      str(caught.exception))
 
 
 if __name__ == "__main__":
