@@ -148,8 +148,7 @@ ExchangeCommandLine parse_exchange_command_line(int argc, const char* const argv
     // --journal-check is listed for --help; main() runs the check tool before any parsing, when
     // it is spelled out. An abbreviation the parser completes (--journal-c) gets here instead.
     if (!flag_text(vm, "journal-check").empty()) {
-      throw common::UsageError(
-          "--journal-check: runs alone: give '--journal-check DIR' and no other argument");
+      throw common::UsageError(kJournalCheckRunsAlone);
     }
     o.max_clients = static_cast<std::uint32_t>(unsigned_flag(vm, "max-clients", 1, 1U << 20));
     o.replay_depth = static_cast<std::uint32_t>(unsigned_flag(vm, "replay-depth", 0, 1U << 26));

@@ -57,6 +57,11 @@ struct ExchangeOptions {
 
 using ExchangeCommandLine = common::CommandLine<ExchangeOptions>;
 
+// The usage error of a --journal-check given beside other arguments (main() runs the check
+// alone) or abbreviated, which only the flag parser would complete.
+inline constexpr const char* kJournalCheckRunsAlone =
+    "--journal-check: runs alone: give '--journal-check DIR' and no other argument";
+
 // Parses and validates argv (cold). Throws common::UsageError naming the flag and the reason
 // for an unknown flag, a missing value or a bad one (port out of range, empty or non-numeric
 // ticker list, unknown mode, an address that is not IPv4 or not multicast, ...).

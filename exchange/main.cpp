@@ -122,8 +122,7 @@ std::string journal_check_directory(int argc, char** argv, int at) {
   }
   const int used = arg == kCheck ? 2 : 1;
   if (argc != used + 1) {
-    throw llt::common::UsageError(
-        "--journal-check: runs alone: give '--journal-check DIR' and no other argument");
+    throw llt::common::UsageError(llt::exchange::kJournalCheckRunsAlone);
   }
   if (directory.empty()) {
     throw llt::common::UsageError("--journal-check: needs a directory");
