@@ -15,6 +15,11 @@
 //
 // Each client session keeps a window of requests in flight: a passive NEW, then its CANCEL,
 // so every request gets exactly one response (ACCEPTED or CANCELED) and the books stay small.
+//
+// The journal's cost (--journal-sync none and batch beside no journal) comes with its floors:
+// write_fdatasync/N (the batch mode's write + fdatasync of N records), write_page_cache/96 (a
+// bare write() of a poll's 96 records into the page cache) and journal_writer_alone/96 (the
+// journal's writer doing the same, records and checksums included), each in ns per record.
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -39,6 +44,7 @@
 #include "common/net/tcp_connection.h"
 #include "common/net/tcp_server.h"
 #include "exchange/exchange_app.h"
+#include "exchange/journal/journal_writer.h"
 #include "exchange/protocol/client_request.h"
 #include "exchange/protocol/client_response.h"
 #include "exchange/protocol/market_update.h"
@@ -229,28 +235,78 @@ void exchange(benchmark::State& state) {
   }
 }
 
-// The floor of --journal-sync batch: write() of `records` 56-byte records then fdatasync(), in
-// a loop, on a file in the same temp directory (the same disk).
-void bare_write_fdatasync(benchmark::State& state) {
+// The floors of the journal: write() of `records` 56-byte records, in a loop, appending to a
+// file in the same temp directory (the same disk; every write lands in page-cache pages the
+// file has just been given, as the journal's do), and nothing else: no records built, no
+// checksums. kSync: then fdatasync(), the floor of --journal-sync batch; else that of none.
+template <bool kSync>
+void bare_write(benchmark::State& state) {
   const auto records = static_cast<std::size_t>(state.range(0));
-  const std::filesystem::path path = std::filesystem::temp_directory_path() /
-                                     ("llt_bench_fdatasync_" + std::to_string(::getpid()));
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  const std::filesystem::path path =
+      std::filesystem::temp_directory_path() / ("llt_bench_write_" + std::to_string(::getpid()));
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
   if (fd < 0) {
     state.SkipWithError("cannot create the file in the temp directory");
     return;
   }
+  llt::bench::pin_to(llt::bench::kMainCpu);
   std::vector<std::byte> batch(records * 56, std::byte{1});
   for (auto _ : state) {
     if (::write(fd, batch.data(), batch.size()) != static_cast<ssize_t>(batch.size()) ||
-        ::fdatasync(fd) != 0) {
+        (kSync && ::fdatasync(fd) != 0)) {
       state.SkipWithError("write or fdatasync failed");
       break;
     }
   }
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * records));
+  const auto written = static_cast<double>(state.iterations() * records);
+  state.SetItemsProcessed(static_cast<std::int64_t>(written));
+  state.counters["ns_per_record"] =
+      benchmark::Counter(written, benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
   ::close(fd);
   std::filesystem::remove(path);
+}
+
+// The journal's writer alone, no exchange around it: `records` records appended (each built
+// with its checksum) and committed with one write(), in a loop, in a fresh directory of the
+// same temp directory, as the order server's poll does with --journal-sync none.
+void journal_writer_alone(benchmark::State& state) {
+  const auto records = static_cast<std::size_t>(state.range(0));
+  const std::filesystem::path directory =
+      std::filesystem::temp_directory_path() / ("llt_bench_writer_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(directory);
+  llt::bench::pin_to(llt::bench::kMainCpu);
+  std::uint64_t written = 0;
+  {
+    llt::exchange::JournalWriter writer(llt::exchange::JournalWriterOptions{.directory = directory},
+                                        llt::exchange::JournalScan{});
+    ClientRequest request{};
+    request.msg_type = llt::exchange::ClientRequestType::kNew;
+    request.client_id = 1;
+    request.ticker_id = 1;
+    request.side = llt::exchange::Side::kBuy;
+    request.price = 100;
+    request.qty = 10;
+    for (auto _ : state) {
+      for (std::size_t i = 0; i < records; ++i) {
+        ++request.order_id;
+        request.seq_num = request.order_id;
+        if (!writer.append(llt::exchange::JournalRecordKind::kRequest,
+                           llt::exchange::RejectReason::kNone, request)) {
+          state.SkipWithError("append failed");
+          break;
+        }
+      }
+      if (!writer.commit()) {
+        state.SkipWithError("commit failed");
+        break;
+      }
+      written += records;
+    }
+  }
+  std::filesystem::remove_all(directory);
+  state.SetItemsProcessed(static_cast<std::int64_t>(written));
+  state.counters["ns_per_record"] = benchmark::Counter(
+      static_cast<double>(written), benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 
 // Answers every whole request in the connection's buffer with a 51-byte response, one send
@@ -494,12 +550,25 @@ BENCHMARK(exchange)
     ->Args({kSpin, 0, 0, kEpoll})
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
-BENCHMARK(bare_write_fdatasync)
+BENCHMARK(bare_write<true>)
     ->Name("write_fdatasync")
     ->Arg(1)
     ->Arg(16)
     ->Arg(64)
     ->Arg(256)
+    ->UseRealTime()
+    ->Unit(benchmark::kMicrosecond);
+// The floor of --journal-sync none, and the journal's writer, at the records a poll of the
+// benchmark's load writes (about 96, its records_per_write counter).
+BENCHMARK(bare_write<false>)
+    ->Name("write_page_cache")
+    ->Arg(96)
+    ->UseRealTime()
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK(journal_writer_alone)
+    ->Name("journal_writer_alone")
+    ->Arg(96)
+    ->UseRealTime()
     ->Unit(benchmark::kMicrosecond);
 
 }  // namespace

@@ -77,6 +77,38 @@ __attribute__((target("sse4.2"))) std::uint32_t update_hardware(std::uint32_t cr
   }
   return crc32;
 }
+
+// Four blocks at a time, each its own chain of crc32 instructions.
+__attribute__((target("sse4.2"))) void blocks_hardware(const unsigned char* first,
+                                                       std::size_t stride, std::size_t size,
+                                                       std::size_t count,
+                                                       std::uint32_t* out) noexcept {
+  constexpr std::size_t kLanes = 4;
+  std::size_t block = 0;
+  for (; block + kLanes <= count; block += kLanes) {
+    const unsigned char* p[kLanes];
+    std::uint64_t crc[kLanes];
+    for (std::size_t lane = 0; lane < kLanes; ++lane) {
+      p[lane] = first + (block + lane) * stride;
+      crc[lane] = 0xFFFFFFFFU;
+    }
+    std::size_t at = 0;
+    for (; at + 8 <= size; at += 8) {
+      for (std::size_t lane = 0; lane < kLanes; ++lane) {
+        std::uint64_t word = 0;
+        std::memcpy(&word, p[lane] + at, 8);
+        crc[lane] = _mm_crc32_u64(crc[lane], word);
+      }
+    }
+    for (std::size_t lane = 0; lane < kLanes; ++lane) {
+      out[block + lane] =
+          ~update_hardware(static_cast<std::uint32_t>(crc[lane]), p[lane] + at, size - at);
+    }
+  }
+  for (; block < count; ++block) {
+    out[block] = ~update_hardware(0xFFFFFFFFU, first + block * stride, size);
+  }
+}
 #endif
 
 bool detect_hardware() noexcept {
@@ -116,6 +148,32 @@ std::uint32_t crc32c_extend(std::uint32_t crc, const void* data, std::size_t siz
 
 std::uint32_t crc32c(const void* data, std::size_t size) noexcept {
   return crc32c_extend(0, data, size);
+}
+
+void crc32c_blocks_software(const void* first, std::size_t stride, std::size_t size,
+                            std::size_t count, std::uint32_t* out) noexcept {
+  const auto* bytes = static_cast<const unsigned char*>(first);
+  for (std::size_t block = 0; block < count; ++block) {
+    out[block] = ~update_software(0xFFFFFFFFU, bytes + block * stride, size);
+  }
+}
+
+void crc32c_blocks_hardware(const void* first, std::size_t stride, std::size_t size,
+                            std::size_t count, std::uint32_t* out) noexcept {
+#ifdef LLT_CRC32C_X86
+  blocks_hardware(static_cast<const unsigned char*>(first), stride, size, count, out);
+#else
+  crc32c_blocks_software(first, stride, size, count, out);
+#endif
+}
+
+void crc32c_blocks(const void* first, std::size_t stride, std::size_t size, std::size_t count,
+                   std::uint32_t* out) noexcept {
+  if (crc32c_hardware_available()) {
+    crc32c_blocks_hardware(first, stride, size, count, out);
+  } else {
+    crc32c_blocks_software(first, stride, size, count, out);
+  }
 }
 
 }  // namespace llt::exchange

@@ -23,4 +23,17 @@ namespace llt::exchange {
                                                    std::size_t size) noexcept;
 [[nodiscard]] bool crc32c_hardware_available() noexcept;
 
+// The CRC32C of each of `count` blocks of `size` bytes, `stride` bytes apart from `first`,
+// into out[0 .. count): out[i] == crc32c(first + i * stride, size). With SSE4.2 four blocks
+// are checksummed side by side, so that each crc32 instruction waits for fewer before it (the
+// instruction's latency, not its throughput, bounds one block: the journal's records).
+// Any thread; allocates nothing.
+void crc32c_blocks(const void* first, std::size_t stride, std::size_t size, std::size_t count,
+                   std::uint32_t* out) noexcept;
+// The two paths behind crc32c_blocks, as above.
+void crc32c_blocks_software(const void* first, std::size_t stride, std::size_t size,
+                            std::size_t count, std::uint32_t* out) noexcept;
+void crc32c_blocks_hardware(const void* first, std::size_t stride, std::size_t size,
+                            std::size_t count, std::uint32_t* out) noexcept;
+
 }  // namespace llt::exchange

@@ -9,6 +9,8 @@
 #include <stdexcept>
 #include <system_error>
 
+#include "exchange/journal/crc32c.h"
+
 namespace llt::exchange {
 namespace {
 
@@ -34,6 +36,7 @@ JournalWriter::JournalWriter(const JournalWriterOptions& options, const JournalS
                        "torn tail still on disk (scan with repair before writing)");
   }
   buffer_ = std::make_unique<JournalRecord[]>(capacity_);
+  crcs_ = std::make_unique<std::uint32_t[]>(capacity_);
 
   std::error_code ec;
   std::filesystem::create_directories(options.directory, ec);
@@ -157,6 +160,11 @@ bool JournalWriter::commit() noexcept {
     return true;
   }
   const auto* bytes = reinterpret_cast<const unsigned char*>(buffer_.get());
+  crc32c_blocks(bytes + kJournalRecordCrcOffset, kJournalRecordSize, kJournalRecordCrcBytes, count_,
+                crcs_.get());
+  for (std::size_t i = 0; i < count_; ++i) {
+    buffer_[i].crc32c = crcs_[i];
+  }
   std::size_t done = 0;
   while (done < count_) {
     const std::uint64_t room =

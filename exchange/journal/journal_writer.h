@@ -11,7 +11,6 @@
 #include "common/concurrent/single_writer_counter.h"
 #include "common/error.h"
 #include "common/net/socket_fd.h"
-#include "exchange/journal/crc32c.h"
 #include "exchange/journal/journal_format.h"
 #include "exchange/journal/journal_reader.h"
 #include "exchange/journal/journal_sync.h"
@@ -43,9 +42,10 @@ class JournalWriter {
   JournalWriter(const JournalWriter&) = delete;
   JournalWriter& operator=(const JournalWriter&) = delete;
 
-  // Copies a record into the buffer with the next index and its crc; nothing reaches the file
-  // before commit(). A full buffer is committed first. Returns false, appending nothing, when
-  // that commit fails or the writer failed before (see commit()). Writer thread only.
+  // Copies a record into the buffer with the next index; nothing reaches the file before
+  // commit(), which checksums the records it writes. A full buffer is committed first. Returns
+  // false, appending nothing, when that commit fails or the writer failed before (see commit()).
+  // Writer thread only.
   [[nodiscard]] LLT_ALWAYS_INLINE bool append(JournalRecordKind kind, RejectReason reason,
                                               const ClientRequest& request) noexcept {
     if (count_ == capacity_ || failed_) [[unlikely]] {
@@ -59,19 +59,17 @@ class JournalWriter {
     record.reserved = 0;
     record.index = next_index_++;
     record.request = request;
-    record.crc32c =
-        crc32c(reinterpret_cast<const unsigned char*>(&record) + kJournalRecordCrcOffset,
-               kJournalRecordCrcBytes);
     records_.add();
     return true;
   }
 
-  // Writes every buffered record (one write() per file it goes to, looping on short writes
-  // and EINTR; a file that would pass max_file_bytes is closed and the next one created), then
-  // fdatasync() with JournalSync::kBatch. True when nothing was buffered or all of it was
-  // written (and synced). False on an I/O error: last_errno() says which, and the writer stays
-  // failed (every later append and commit returns false): after a failed write or fsync the
-  // file's state is unknown, and nothing more may be acknowledged. Writer thread only.
+  // Checksums every buffered record (several at a time: crc32c_blocks) and writes them: one
+  // write() per file it goes to, looping on short writes and EINTR; a file that would pass
+  // max_file_bytes is closed and the next one created. Then fdatasync() with JournalSync::kBatch.
+  // True when nothing was buffered or all of it was written (and synced). False on an I/O error:
+  // last_errno() says which, and the writer stays failed (every later append and commit returns
+  // false): after a failed write or fsync the file's state is unknown, and nothing more may be
+  // acknowledged. Writer thread only.
   [[nodiscard]] bool commit() noexcept;
 
   // Writer thread only.
@@ -103,6 +101,7 @@ class JournalWriter {
   std::uint64_t max_file_bytes_;
   std::size_t capacity_;
   std::unique_ptr<JournalRecord[]> buffer_;
+  std::unique_ptr<std::uint32_t[]> crcs_;  // commit()'s checksums of the buffered records
   std::size_t count_ = 0;
   std::uint64_t next_index_;
 

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <random>
@@ -69,6 +70,49 @@ TEST(Crc32c, extending_equals_one_pass) {
     EXPECT_EQ(crc32c_extend_software(crc32c_extend_software(0, text.data(), cut), text.data() + cut,
                                      text.size() - cut),
               crc32c(text.data(), text.size()));
+  }
+}
+
+TEST(Crc32c, blocks_equal_one_crc_per_block_on_both_paths) {
+  std::mt19937_64 random(11);
+  std::vector<std::uint8_t> bytes(9 * 80 + 16);
+  for (auto& b : bytes) {
+    b = static_cast<std::uint8_t>(random());
+  }
+  std::vector<std::uint32_t> out(10);
+  // Counts below, at and past a group of four, sizes with and without a tail after the 8-byte
+  // words, strides longer than the blocks, and starts off 8-byte alignment.
+  for (const std::size_t start : {0U, 3U, 4U}) {
+    for (const std::size_t stride : {56U, 61U, 80U}) {
+      for (std::size_t size = 0; size <= 56 && size <= stride; ++size) {
+        for (std::size_t count = 0; count <= 9; ++count) {
+          const std::uint8_t* first = bytes.data() + start;
+          std::vector<std::uint32_t> expected(count);
+          for (std::size_t i = 0; i < count; ++i) {
+            expected[i] = crc32c_extend_software(0, first + i * stride, size);
+          }
+          const auto check = [&](const char* path) {
+            for (std::size_t i = 0; i < count; ++i) {
+              ASSERT_EQ(out[i], expected[i])
+                  << path << ": start " << start << " stride " << stride << " size " << size
+                  << " block " << i << " of " << count;
+            }
+            ASSERT_EQ(out[count], 0xA5A5A5A5U) << path << ": wrote past block " << count;
+          };
+          std::fill(out.begin(), out.end(), 0xA5A5A5A5U);
+          crc32c_blocks_software(first, stride, size, count, out.data());
+          check("table");
+          if (crc32c_hardware_available()) {
+            std::fill(out.begin(), out.end(), 0xA5A5A5A5U);
+            crc32c_blocks_hardware(first, stride, size, count, out.data());
+            check("sse4.2");
+          }
+          std::fill(out.begin(), out.end(), 0xA5A5A5A5U);
+          crc32c_blocks(first, stride, size, count, out.data());
+          check("dispatch");
+        }
+      }
+    }
   }
 }
 
