@@ -181,8 +181,14 @@ def header_kind(path: str, header: list[str]) -> tuple[str, list[str]]:
     return kind, tickers
 
 
+# No column the processes write goes past a 64-bit counter (about 1.8e19); a value beyond this
+# is not theirs, and the charts' axis arithmetic would overflow on it.
+MAX_MAGNITUDE = 1e20
+
+
 def number(path: str, line: int, column: str, text: str) -> float | None:
-    """A cell's value: None when empty, else a finite number (StatsError otherwise)."""
+    """A cell's value: None when empty, else a finite number of magnitude at most
+    MAX_MAGNITUDE (StatsError otherwise)."""
     text = text.strip()
     if not text:
         return None
@@ -192,6 +198,9 @@ def number(path: str, line: int, column: str, text: str) -> float | None:
         value = math.nan
     if not math.isfinite(value):
         raise StatsError(f"{path}:{line}: column {column}: '{text}' is not a number")
+    if abs(value) > MAX_MAGNITUDE:
+        raise StatsError(f"{path}:{line}: column {column}: '{text}' is out of range "
+                         f"(no column of a stats file goes past {MAX_MAGNITUDE:g})")
     return value
 
 

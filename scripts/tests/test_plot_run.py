@@ -221,6 +221,18 @@ class ErrorTest(PlotRunTestCase):
             self.assertEqual(self.error(path), f"{path}:3: column tick_to_trade_p50_us: "
                                                f"'{bad}' is not a number")
 
+    def test_a_cell_out_of_any_counter_range(self):
+        for bad in ("1e308", "-1e308", "2e20"):
+            row = CLIENT_ROWS[1].replace(",0.5,", f",{bad},", 1)
+            path = self.write("taker.stats.csv", CLIENT_HEADER, [CLIENT_ROWS[0], row])
+            self.assertEqual(self.error(path), f"{path}:3: column tick_to_trade_p50_us: "
+                                               f"'{bad}' is out of range (no column of a stats "
+                                               f"file goes past 1e+20)")
+        # A 64-bit counter's largest value is read.
+        row = CLIENT_ROWS[1].replace(",0.5,", ",18446744073709551615,", 1)
+        path = self.write("taker.stats.csv", CLIENT_HEADER, [CLIENT_ROWS[0], row])
+        self.assertEqual(len(plot_run.read_stats(path).rows), 2)
+
     def test_a_row_without_a_time(self):
         path = self.write("taker.stats.csv", CLIENT_HEADER, [CLIENT_ROWS[0][len("1.250"):]])
         self.assertEqual(self.error(path), f"{path}:2: column time_s is empty")
