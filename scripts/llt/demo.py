@@ -43,7 +43,7 @@ usage: scripts/demo.sh [--duration SECONDS] [--stats-interval SECONDS] [--idle M
                             root; it is always in the comparison's folder as compare.json)
   --no-build                skip install_deps and the build; use the build folder as it is
   --build-dir DIR           where exchange/exchange and trading/trading (and benchmarks/) are
-                            (default build/release)
+                            (default build/release, the only folder built here)
   --benchmarks              instead of the live demo, build Release and run every benchmark
                             binary (ours beside its peer) in its short mode
   --full                    the benchmarks, longer runs (implies --benchmarks)"""
@@ -121,7 +121,9 @@ def check_combination(opts: dict) -> None:
 
 
 def run_benchmarks(do_build: bool, full: bool, build_dir: str = "build/release") -> int:
-    if do_build:
+    if not run.is_default_build(build_dir):
+        run.abs_dir(build_dir, ME, "build folder (--build-dir)")  # not built here
+    elif do_build:
         for step in (["scripts/install_deps.sh"], ["cmake", "--preset", "release"],
                      ["cmake", "--build", "--preset", "release"]):
             quiet = step[1:2] == ["--preset"]
@@ -134,7 +136,8 @@ def run_benchmarks(do_build: bool, full: bool, build_dir: str = "build/release")
     benches = sorted(glob.glob(os.path.join(build_dir, "benchmarks", "*_bench")))
     if not benches:
         print(f"{ME}: no benchmark binaries in {os.path.join(build_dir, 'benchmarks')}"
-              + (" (drop --no-build)" if not do_build else ""), file=sys.stderr)
+              + (" (drop --no-build)" if not do_build and run.is_default_build(build_dir)
+                 else ""), file=sys.stderr)
         return 2 if not os.path.isdir(build_dir) else 1
     benches.append(os.path.join(build_dir, "benchmarks", "e2e_latency"))
     for bench in benches:
@@ -457,8 +460,7 @@ def verdict(outcome: Outcome) -> int:
 
 def live_demo(duration: int, stats: int, do_build: bool, build_dir: str = "build/release",
               idle: str | None = None) -> int:
-    if do_build:
-        run.build(ME)
+    run.built_binaries(build_dir, do_build, ME)
     clients = processes.clients()
     names = ["exchange"] + [c.name for c in clients]
     run_dir = new_run_dir("demo")
@@ -478,9 +480,7 @@ def live_demo(duration: int, stats: int, do_build: bool, build_dir: str = "build
 def compare_idle(duration: int, stats: int, do_build: bool, build_dir: str = "build/release",
                  json_path: str = "") -> int:
     """The demo once per idle strategy, one after the other, then the comparison table."""
-    if do_build:
-        run.build(ME)
-    run.binaries(build_dir, ME)
+    run.built_binaries(build_dir, do_build, ME)
     clients = [c.name for c in processes.clients()]
     top = new_run_dir("idle")
     interrupt = Interrupt()

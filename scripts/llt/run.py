@@ -41,7 +41,7 @@ start   builds Release (unless --no-build), starts the exchange on a free port a
           --idle MODE           spin, backoff or block, given to all five processes (default:
                                 not given, the executables' default, backoff)
           --build-dir DIR       where exchange/exchange and trading/trading are
-                                (default build/release)
+                                (default build/release, the only folder built here)
 stop    SIGTERM to the clients, then to the exchange, of that run folder (default
         build/runs/latest); waits up to --timeout seconds (default 10) for each group, SIGKILL
         only past it. Kills only pids recorded in DIR/pids whose command line names DIR.
@@ -292,6 +292,25 @@ def build(me: str = ME) -> None:
             raise Exit(code)
 
 
+def is_default_build(build_dir: str) -> bool:
+    """Whether build_dir is build/release, the only folder build() makes."""
+    return os.path.normpath(build_dir) == "build/release" or (
+        os.path.isdir(build_dir) and os.path.isdir("build/release")
+        and os.path.samefile(build_dir, "build/release"))
+
+
+def built_binaries(build_dir: str, do_build: bool, me: str = ME) -> tuple[str, str]:
+    """The two executables of build_dir, built first when do_build and build_dir is
+    build/release. Another folder is checked before anything is built, and not built: the
+    build makes build/release only."""
+    if is_default_build(build_dir):
+        if do_build:
+            build(me)
+    else:
+        abs_dir(build_dir, me, "build folder (--build-dir)")
+    return binaries(build_dir, me)
+
+
 def binaries(build_dir: str, me: str = ME) -> tuple[str, str]:
     root = abs_dir(build_dir, me, "build folder (--build-dir)")
     exchange_bin = os.path.join(root, "exchange", "exchange")
@@ -299,8 +318,7 @@ def binaries(build_dir: str, me: str = ME) -> tuple[str, str]:
     for binary in (exchange_bin, trading_bin):
         if not os.access(binary, os.X_OK):
             # Building makes build/release only: another --build-dir is built by hand.
-            default = os.path.isdir("build/release") and os.path.samefile(root, "build/release")
-            hint = "drop --no-build" if default else "build that folder first"
+            hint = "drop --no-build" if is_default_build(root) else "build that folder first"
             raise Exit(1, f"{me}: {binary} not built ({hint})")
     return exchange_bin, trading_bin
 
@@ -325,9 +343,7 @@ def wait_for_port(run_dir: str, timeout: float = 15) -> int | None:
 def start(run_dir: str = "", duration: int = 0, stats: int = 5, build_dir: str = "build/release",
           do_build: bool = True, idle: str | None = None) -> str:
     """Starts a run (every process with --idle `idle`, when given); returns its folder."""
-    if do_build:
-        build()
-    exchange_bin, trading_bin = binaries(build_dir)
+    exchange_bin, trading_bin = built_binaries(build_dir, do_build)
 
     link_latest = False
     if not run_dir:

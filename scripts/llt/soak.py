@@ -30,7 +30,8 @@ usage: {ME} DURATION [--rate ORDERS_PER_SECOND] [--dir DIR] [--build-dir DIR] [-
   --rate N           the random trader's orders per second (default 2000)
   --sample S         seconds between RSS samples (default: DURATION / 60, 1 to 10)
   --dir DIR          run folder (default build/runs/soak-YYYYmmdd-HHMMSS-PID)
-  --build-dir DIR    where exchange/exchange and trading/trading are (default build/release)
+  --build-dir DIR    where exchange/exchange and trading/trading are (default build/release,
+                     the only folder built here)
   --no-build         do not build; use the binaries as they are
 Exit code 0 when every check passed, 1 when one failed, 2 on a usage error."""
 
@@ -217,9 +218,7 @@ class Soak:
 
     def start(self) -> tuple[list[processes.Client], processes.Channel]:
         opts = self.opts
-        if opts["build"]:
-            run.build(ME)
-        exchange_bin, trading_bin = run.binaries(opts["build_dir"], ME)
+        exchange_bin, trading_bin = run.built_binaries(opts["build_dir"], opts["build"], ME)
         run_dir = opts["run_dir"]
         if not run_dir:
             os.makedirs("build/runs", exist_ok=True)

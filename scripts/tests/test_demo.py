@@ -47,9 +47,13 @@ class DemoParseTest(unittest.TestCase):
 
     def test_benchmarks_without_binaries_say_so(self):
         with tempfile.TemporaryDirectory() as top:
+            # A missing folder other than build/release is named before anything is built.
+            with self.assertRaises(command.Exit) as caught:
+                demo.run_benchmarks(True, False, os.path.join(top, "none"))
+            self.assertEqual(caught.exception.code, 2)
+            self.assertIn("no build folder (--build-dir)", caught.exception.message)
             err = io.StringIO()
             with contextlib.redirect_stderr(err):
-                self.assertEqual(demo.run_benchmarks(False, False, os.path.join(top, "none")), 2)
                 self.assertEqual(demo.run_benchmarks(False, False, top), 1)
             self.assertIn("no benchmark binaries in", err.getvalue())
 

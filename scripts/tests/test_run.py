@@ -8,6 +8,7 @@ import sys
 import tempfile
 import time
 import unittest
+from unittest import mock
 
 from llt import command, run, soak
 
@@ -183,6 +184,38 @@ class RunTest(unittest.TestCase):
             run.binaries(empty)
         self.assertIn("exchange/exchange not built (build that folder first)",
                       str(caught.exception))
+
+    def test_only_the_default_build_folder_is_built_and_another_is_checked_first(self):
+        built = []
+        with mock.patch.object(run, "build", side_effect=lambda me=run.ME: built.append(me)):
+            # Another folder: named when missing, before anything is built, and never built.
+            with self.assertRaises(run.Exit) as caught:
+                run.built_binaries(os.path.join(self.dir, "no-such-build"), True)
+            self.assertIn("no build folder (--build-dir)", str(caught.exception))
+            custom = os.path.join(self.dir, "custom-build")
+            for name in ("exchange", "trading"):
+                os.makedirs(os.path.join(custom, name))
+                path = os.path.join(custom, name, name)
+                with open(path, "w", encoding="utf-8") as f:
+                    f.write("#!/bin/sh\n")
+                os.chmod(path, 0o755)
+            self.assertEqual(run.built_binaries(custom, True),
+                             (os.path.join(os.path.realpath(custom), "exchange", "exchange"),
+                              os.path.join(os.path.realpath(custom), "trading", "trading")))
+            self.assertEqual(built, [])
+            # build/release (relative to the working folder, here one without it) is built
+            # unless --no-build.
+            here = os.getcwd()
+            os.chdir(self.dir)
+            try:
+                with self.assertRaises(run.Exit):
+                    run.built_binaries("build/release", False)
+                self.assertEqual(built, [])
+                with self.assertRaises(run.Exit):
+                    run.built_binaries("build/release", True, "soak.sh")
+                self.assertEqual(built, ["soak.sh"])
+            finally:
+                os.chdir(here)
 
 
 if __name__ == "__main__":
