@@ -2,8 +2,10 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <span>
 #include <string>
 
+#include "exchange/exchange_messages.h"
 #include "exchange/journal/journal_format.h"
 #include "exchange/journal/journal_reader.h"
 #include "exchange/journal/journal_writer.h"
@@ -28,14 +30,35 @@ class ExchangeJournal final : public JournalSink {
     // A failed append leaves the writer failed: the next commit() reports it.
     (void)writer_.append(kind_of(request), reason_of(request), request);
   }
+  void append(std::span<const MatchingRequest> requests) noexcept override {
+    for (const MatchingRequest& request : requests) {
+      (void)writer_.append(kind_of(request.request), reason_of(request.request), request.request);
+    }
+  }
   [[nodiscard]] bool commit() noexcept override { return writer_.commit(); }
 
   [[nodiscard]] const JournalWriter& writer() const noexcept { return writer_; }
   [[nodiscard]] JournalWriter& writer() noexcept { return writer_; }
 
   // The record kind of an input.
-  [[nodiscard]] static JournalRecordKind kind_of(const ClientRequest& request) noexcept;
-  [[nodiscard]] static RejectReason reason_of(const ClientRequest& request) noexcept;
+  [[nodiscard]] static constexpr JournalRecordKind kind_of(const ClientRequest& request) noexcept {
+    const ClientRequestType type = request.msg_type;
+    if (type == ClientRequestType::kLogon) {
+      return JournalRecordKind::kLogon;
+    }
+    if (type == kCancelAllOfClient) {
+      return JournalRecordKind::kCancelAll;
+    }
+    if (type == kSessionReject) {
+      return JournalRecordKind::kSessionReject;
+    }
+    return JournalRecordKind::kRequest;
+  }
+  // A session reject's reason (its request carries it in `flags`); NONE for every other input.
+  [[nodiscard]] static constexpr RejectReason reason_of(const ClientRequest& request) noexcept {
+    return request.msg_type == kSessionReject ? static_cast<RejectReason>(request.flags)
+                                              : RejectReason::kNone;
+  }
 
  private:
   JournalWriter writer_;

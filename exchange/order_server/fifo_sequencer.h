@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <span>
 #include <stdexcept>
 
 #include "common/error.h"
@@ -102,17 +103,14 @@ class FifoSequencer {
     return release(queue, now_ticks, [](const MatchingRequest&) {});
   }
 
-  // Calls fn(const MatchingRequest&) for the first `count` pending requests in the order
-  // release() will push them (the order server journals them there before releasing them).
-  template <class Fn>
-  void for_each_pending(std::size_t count, Fn&& fn) noexcept {
+  // The first `count` pending requests (all of them when fewer), in the order release() will
+  // push them (the order server journals them there before releasing them). Valid until the
+  // next call that adds or releases.
+  [[nodiscard]] std::span<const MatchingRequest> pending(std::size_t count) noexcept {
     if (!sorted_) {
       sort_pending();
     }
-    const std::size_t end = count < tail_ - head_ ? head_ + count : tail_;
-    for (std::size_t i = head_; i < end; ++i) {
-      fn(static_cast<const MatchingRequest&>(entries_[i]));
-    }
+    return {entries_.get() + head_, count < tail_ - head_ ? count : tail_ - head_};
   }
 
   [[nodiscard]] std::size_t size() const noexcept { return tail_ - head_; }

@@ -1,5 +1,8 @@
 #pragma once
 
+#include <span>
+
+#include "exchange/exchange_messages.h"
 #include "exchange/protocol/client_request.h"
 
 namespace llt::exchange {
@@ -16,6 +19,8 @@ class JournalSink {
   virtual ~JournalSink() = default;
   // Buffers one input; it reaches the journal file at the next commit().
   virtual void append(const ClientRequest& request) noexcept = 0;
+  // Buffers the requests of a release, in order (one call for the batch, not one a request).
+  virtual void append(std::span<const MatchingRequest> requests) noexcept = 0;
   // Writes what append() buffered (one write, plus fdatasync with --journal-sync batch).
   // false: the write failed; nothing may be released after that input.
   [[nodiscard]] virtual bool commit() noexcept = 0;

@@ -559,8 +559,7 @@ inline int OrderServer::release_requests() noexcept {
     // Journal exactly what the engine's queue surely takes (only this thread pushes), then
     // release it: nothing reaches the engine before it is in the journal.
     count = std::min(sequencer_.size(), requests_.capacity() - requests_.size_guess());
-    sequencer_.for_each_pending(
-        count, [&](const MatchingRequest& request) { journal_->append(request.request); });
+    journal_->append(sequencer_.pending(count));
     if (LLT_UNLIKELY(!journal_->commit())) {
       journal_failed_.store(true, std::memory_order_release);
       return 0;

@@ -1,6 +1,7 @@
 #include "exchange/order_server/fifo_sequencer.h"
 
 #include <cstdint>
+#include <span>
 #include <stdexcept>
 #include <vector>
 
@@ -67,6 +68,41 @@ TEST(FifoSequencer, never_reorders_requests_with_equal_receive_times) {
   EXPECT_EQ(out[2].request.order_id, 7u);
   EXPECT_EQ(out[3].request.msg_type, ClientRequestType::kCancel);
   EXPECT_EQ(out[4].request.order_id, 8u);
+}
+
+TEST(FifoSequencer, pending_shows_what_release_will_push_in_its_order) {
+  FifoSequencer sequencer(16);
+  RequestQueue queue(16);
+  ASSERT_TRUE(sequencer.add(request(1, 10), 300));
+  ASSERT_TRUE(sequencer.add(request(2, 20), 100));
+  ASSERT_TRUE(sequencer.add(request(3, 30), 200));
+  ASSERT_TRUE(sequencer.add(request(4, 40), 400));
+  // The first two in receive-time order, then all four when more are asked for.
+  const std::span<const MatchingRequest> two = sequencer.pending(2);
+  ASSERT_EQ(two.size(), 2u);
+  EXPECT_EQ(two[0].request.client_id, 2u);
+  EXPECT_EQ(two[1].request.client_id, 3u);
+  ASSERT_EQ(sequencer.pending(99).size(), 4u);
+  EXPECT_EQ(sequencer.pending(99)[3].request.client_id, 4u);
+  // What release() pushes, with max_count = the span's size, is exactly that span.
+  std::vector<OrderId> shown;
+  for (const MatchingRequest& r : sequencer.pending(3)) {
+    shown.push_back(r.request.order_id);
+  }
+  EXPECT_EQ(sequencer.release(
+                queue, 1000, [](const MatchingRequest&) {}, 3),
+            3u);
+  std::vector<OrderId> pushed;
+  for (const MatchingRequest& r : drain(queue)) {
+    pushed.push_back(r.request.order_id);
+  }
+  EXPECT_EQ(pushed, shown);
+  EXPECT_EQ(pushed, (std::vector<OrderId>{20, 30, 10}));
+  // What is left starts at the one not released; nothing pending: an empty span.
+  ASSERT_EQ(sequencer.pending(99).size(), 1u);
+  EXPECT_EQ(sequencer.pending(99)[0].request.order_id, 40u);
+  EXPECT_EQ(sequencer.release(queue, 1001), 1u);
+  EXPECT_TRUE(sequencer.pending(99).empty());
 }
 
 TEST(FifoSequencer, stamps_the_sequenced_time_and_clears_later_hops) {
