@@ -150,11 +150,10 @@ class MdReplayRing {
   static_assert(offsetof(MarketUpdate, seq_num) == 0, "a slot's first word is its seq_num");
 
   // 16-byte aligned: a record is written as three 16-byte streaming stores.
-  struct alignas(64) Slot {
+  struct alignas(16) Slot {
     std::array<std::atomic<std::uint64_t>, kWords> words{};
-    std::uint64_t pad[2]{};
   };
-  static_assert(sizeof(Slot) == 64, "a line per record");
+  static_assert(sizeof(Slot) == 48, "six words per record");
   static_assert(sizeof(std::atomic<std::uint64_t>) == 8 &&
                     std::atomic<std::uint64_t>::is_always_lock_free,
                 "a word is written by an 8-byte streaming store");
@@ -177,7 +176,6 @@ class MdReplayRing {
     _mm_stream_si128(out + 1, _mm_loadu_si128(reinterpret_cast<const __m128i*>(bytes + 16)));
     _mm_stream_si128(out + 2,
                      _mm_set_epi64x(static_cast<long long>(tail), static_cast<long long>(word4)));
-    _mm_stream_si128(out + 3, _mm_setzero_si128());
   }
   static void store_fence() noexcept {
     _mm_sfence();
