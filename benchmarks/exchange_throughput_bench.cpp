@@ -266,9 +266,9 @@ void bare_write(benchmark::State& state) {
   std::filesystem::remove(path);
 }
 
-// The journal's writer alone, no exchange around it: `records` records appended (each built
-// with its checksum) and committed with one write(), in a loop, in a fresh directory of the
-// same temp directory, as the order server's poll does with --journal-sync none.
+// The journal's writer alone, no exchange around it: `records` records appended and committed
+// (their checksums, then one write()), in a loop, in a fresh directory of the same temp
+// directory, as the order server's poll does with --journal-sync none.
 void journal_writer_alone(benchmark::State& state) {
   const auto records = static_cast<std::size_t>(state.range(0));
   const std::filesystem::path directory =
@@ -287,17 +287,15 @@ void journal_writer_alone(benchmark::State& state) {
     request.price = 100;
     request.qty = 10;
     for (auto _ : state) {
-      for (std::size_t i = 0; i < records; ++i) {
+      bool appended = true;
+      for (std::size_t i = 0; i < records && appended; ++i) {
         ++request.order_id;
         request.seq_num = request.order_id;
-        if (!writer.append(llt::exchange::JournalRecordKind::kRequest,
-                           llt::exchange::RejectReason::kNone, request)) {
-          state.SkipWithError("append failed");
-          break;
-        }
+        appended = writer.append(llt::exchange::JournalRecordKind::kRequest,
+                                 llt::exchange::RejectReason::kNone, request);
       }
-      if (!writer.commit()) {
-        state.SkipWithError("commit failed");
+      if (!appended || !writer.commit()) {
+        state.SkipWithError("the journal writer failed (a full disk?)");
         break;
       }
       written += records;

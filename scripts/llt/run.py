@@ -294,7 +294,7 @@ def build(me: str = ME) -> None:
 
 def is_default_build(build_dir: str) -> bool:
     """Whether build_dir is build/release, the only folder build() makes."""
-    return os.path.normpath(build_dir) == "build/release" or (
+    return os.path.abspath(build_dir) == os.path.abspath("build/release") or (
         os.path.isdir(build_dir) and os.path.isdir("build/release")
         and os.path.samefile(build_dir, "build/release"))
 

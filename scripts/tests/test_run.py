@@ -214,6 +214,10 @@ class RunTest(unittest.TestCase):
                 with self.assertRaises(run.Exit):
                     run.built_binaries("build/release", True, "soak.sh")
                 self.assertEqual(built, ["soak.sh"])
+                # The same folder named by its absolute path, before it exists, is built too.
+                with self.assertRaises(run.Exit):
+                    run.built_binaries(os.path.join(self.dir, "build", "release"), True, "run")
+                self.assertEqual(built, ["soak.sh", "run"])
             finally:
                 os.chdir(here)
 
