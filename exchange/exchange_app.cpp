@@ -113,11 +113,10 @@ ExchangeApp::ExchangeApp(const ExchangeOptions& options, common::Logger* audit_l
   // After the replay: the audit log is of what happens live.
   engine_->set_logger(audit_log);
   order_server_->set_logger(audit_log);
-  if (md_replay_ring_) {
-    // Numbers recovered without their records (none when every update was replayed) are
-    // answered NOT_AVAILABLE rather than NOT_YET_PUBLISHED.
-    md_replay_ring_->skip_to(publisher_->stats().last_seq);
-  }
+  // The replay ring serves what recover() put in it; numbers recovered without their records
+  // (none when every update was replayed) are answered NOT_AVAILABLE rather than
+  // NOT_YET_PUBLISHED.
+  publisher_->end_recovery();
   // Dedicated threading: one thread per agent, in the order of the --cpus list. Shared
   // threading: a pass reads, matches, sends the responses, then publishes, so no response
   // waits behind the multicast of the same events (docs/architecture.md).

@@ -131,17 +131,29 @@ class BasicMarketDataPublisher final : public common::Agent {
 
   // Start-up recovery (docs/recovery.md), before the agents run: numbers one update that the
   // replay of the journal produced, exactly as the live stream numbered it, without sending it,
-  // and returns it numbered. The live stream then continues from the next number.
+  // and returns it numbered. It goes into the replay ring, which serves it once end_recovery()
+  // has run. The live stream then continues from the next number.
   [[nodiscard]] MarketUpdate recover(const MarketUpdate& update) noexcept {
     MarketUpdate numbered = update;
     numbered.seq_num = next_seq_++;
     last_seq_.set(numbered.seq_num);
     if (replay_ring_ != nullptr) {
-      replay_ring_->claim(numbered.seq_num);
+      // Written without a claim and a publish of its own: each of those is a store fence, which
+      // waits for the streaming stores before it to reach memory, and one per record made the
+      // replay of a day several times slower. No reader runs before the agents start.
       replay_ring_->write(numbered);
-      replay_ring_->publish(numbered.seq_num);
     }
     return numbered;
+  }
+
+  // Start-up, after the last recover() and restore_sequence(), before the agents run: the
+  // replay ring serves every record recovered (one claim and one publish for the whole day),
+  // and numbers the stream reached without their records (a day resumed from a state snapshot)
+  // read as not available. No effect without a replay ring or when nothing was recovered.
+  void end_recovery() noexcept {
+    if (replay_ring_ != nullptr) {
+      replay_ring_->skip_to(next_seq_ - 1);
+    }
   }
 
   // Start-up from a state snapshot (docs/snapshots.md): the stream continues after

@@ -77,10 +77,11 @@ class MdReplayRing {
 
   // Writer: stores numbered records (each seq_num >= 1, covered by the last claim()), each
   // replacing the one depth numbers older. Readers do not serve one before publish() covers its
-  // seq_num. Records come with contiguous numbers, so a slot is found by stepping from the
-  // previous one (no division on the publisher's path); any other number is placed by
-  // seq_num % depth. A batch is written in one call so that the slot and number being stepped
-  // stay in registers: stores to the slots could otherwise alias them.
+  // seq_num. At start-up, before any reader runs, records may be written with no claim and
+  // claimed and published once after the last (skip_to()). Records come with contiguous numbers, so
+  // a slot is found by stepping from the previous one (no division on the publisher's path); any
+  // other number is placed by seq_num % depth. A batch is written in one call so that the slot and
+  // number being stepped stay in registers: stores to the slots could otherwise alias them.
   void write(const MarketUpdate* updates, std::size_t count) noexcept {
     std::size_t index = write_index_;
     SeqNum seq = write_seq_;

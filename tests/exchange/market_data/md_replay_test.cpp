@@ -502,6 +502,7 @@ TEST(MdReplayServer, serves_the_updates_the_publisher_recovered_at_start_up) {
   for (std::uint64_t n = 1; n <= 300; ++n) {
     recovered.push_back(bench.publisher().recover(sample_update(n)));
   }
+  bench.publisher().end_recovery();
   bench.start();
   ReplayClient client(bench.port());
   client.request(1, 300);
