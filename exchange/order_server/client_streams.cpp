@@ -49,9 +49,11 @@ ClientStreams::ClientStreams(std::size_t max_clients, std::size_t depth)
                                 std::to_string(depth_) + " responses");
   }
   rings_ = static_cast<ClientResponse*>(memory);
-  // 2 MiB pages where the kernel allows them: a busy client's ring faults in 512 times less
-  // often (a replay of a day's journal writes every response once). Advisory.
-  (void)::madvise(memory, mapped_bytes_, MADV_HUGEPAGE);
+  // 4 KiB pages, even where transparent huge pages are on for every mapping: the rings are
+  // written and read in order, so a small page costs one TLB miss per 80 responses, while a
+  // 2 MiB page the guest has not used recently costs about ten times more per byte to commit
+  // on the virtual machines measured (docs/recovery.md). Advisory.
+  (void)::madvise(memory, mapped_bytes_, MADV_NOHUGEPAGE);
 }
 
 bool ClientStreams::on_input(const ClientRequest& request) noexcept {

@@ -41,13 +41,13 @@ struct ClientStream {
 // `depth` responses for replay (docs/recovery.md).
 //
 // Memory: one anonymous mapping of max_clients x depth responses reserved at start-up with
-// MAP_NORESERVE (and transparent huge pages asked for), so only the pages a client's responses
+// MAP_NORESERVE (on 4 KiB pages, see the constructor), so only the pages a client's responses
 // touch are committed (and, with start_prefault(), a bounded distance past them); append() and
 // the lookups never allocate, lock or throw. A client id beyond max_clients is refused
 // (find_or_add returns nullptr; the order server answers LOGON_REJECTED(CAPACITY)).
 //
-// Committing those pages (the kernel zeroing each new one, 2 MiB at a time) would otherwise
-// happen inside append(), on the order server's thread, once per page of a ring's first lap;
+// Committing those pages (the kernel zeroing each new one) would otherwise happen inside
+// append(), on the order server's thread, once per page of a ring's first lap;
 // start_prefault() moves it to a background thread that keeps the ring of every client that
 // gets responses committed a fixed distance ahead of its writer (docs/recovery.md, Committing
 // the rings ahead of the writer).
