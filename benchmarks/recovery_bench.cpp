@@ -2,7 +2,9 @@
 // the start-up scan of the journal files (checksums) plus the replay of every request through
 // the matching engine, the numbering of every response into its client's stream and of every
 // market data update. Beside it, the floor: the scan alone (JournalReader, the parse speed).
-// "ours/scan_only" says how much the replay adds to reading the bytes.
+// "ours/scan_only" says how much the replay adds to reading the bytes. "one_thread": the same
+// replay with the engine on the exchange's start-up thread (no agent CPU given, that thread
+// pinned), beside the engine on a thread of its own on the agent CPU ("ours").
 //
 // The day: 8 clients, each one LOGON, then NEW and CANCEL pairs around a mid price, one NEW in
 // ten priced to cross (so the replay matches and trades too), written with JournalWriter into
@@ -104,8 +106,15 @@ std::uint16_t random_port() {
   return static_cast<std::uint16_t>(20'000 + device() % 12'000);
 }
 
-llt::exchange::ExchangeOptions exchange_options(const std::filesystem::path& directory) {
+// agent_cpu: the exchange is given an agent CPU (--cpus), the one this benchmark's thread does
+// not run on, so the replay's engine thread runs there (docs/recovery.md, Replay on two
+// threads); without it, and with this thread pinned, the replay runs on this thread alone.
+llt::exchange::ExchangeOptions exchange_options(const std::filesystem::path& directory,
+                                                bool agent_cpu = true) {
   llt::exchange::ExchangeOptions options;
+  if (agent_cpu) {
+    options.process.cpus = {llt::bench::kPeerCpu};
+  }
   options.port = 0;
   options.market_data.multicast_port = random_port();
   options.market_data.snapshot_port =
@@ -124,7 +133,7 @@ void recovery(benchmark::State& state) {
   const std::filesystem::path& directory = journal_of(state.range(0));
   llt::bench::pin_to(llt::bench::kMainCpu);
   for (auto _ : state) {
-    const llt::exchange::ExchangeApp app(exchange_options(directory));
+    const llt::exchange::ExchangeApp app(exchange_options(directory, state.range(1) != 0));
     state.SetIterationTime(static_cast<double>(app.recovery().elapsed_ns) / 1e9);
     if (app.recovery().requests < static_cast<std::uint64_t>(state.range(0))) {
       state.SkipWithError("the journal was not replayed whole");
@@ -241,7 +250,7 @@ void scan_only(benchmark::State& state) {
 
 BENCHMARK(recovery)
     ->Name("recovery_1M/ours")
-    ->Arg(1'000'000)
+    ->Args({1'000'000, 1})
     ->Iterations(3)
     ->UseManualTime()
     ->Unit(benchmark::kMillisecond);
@@ -253,7 +262,13 @@ BENCHMARK(scan_only)
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(recovery)
     ->Name("recovery_10M/ours")
-    ->Arg(10'000'000)
+    ->Args({10'000'000, 1})
+    ->Iterations(3)
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(recovery)
+    ->Name("recovery_10M/one_thread")
+    ->Args({10'000'000, 0})
     ->Iterations(3)
     ->UseManualTime()
     ->Unit(benchmark::kMillisecond);

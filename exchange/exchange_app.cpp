@@ -3,9 +3,11 @@
 #include <fmt/format.h>
 
 #include <filesystem>
+#include <optional>
 #include <stdexcept>
 #include <system_error>
 #include <utility>
+#include <vector>
 
 #include "common/concurrent/thread_utils.h"
 #include "common/stats/stats_report.h"
@@ -178,6 +180,13 @@ void ExchangeApp::recover() {
     recovery_.snapshot_index = snapshot.next_index;
     recovery_.records_in_snapshot = snapshot.next_index - 1;
   }
+  // The engine matches on a thread of its own while this one reads the journal and numbers and
+  // keeps what it produces: on the first agent CPU, idle until the agents start (this thread
+  // keeps off it), or anywhere without --cpus. Not worth it on a single CPU.
+  const std::vector<int>& cpus = options_.process.cpus;
+  if (!cpus.empty() || common::available_cpus() >= 2) {
+    replay.start_engine_thread(cpus.empty() ? std::nullopt : std::optional<int>(cpus.front()));
+  }
   JournalReader reader(directory);
   const JournalScan scan = reader.scan(
       [&](const JournalRecord& record) {
@@ -226,6 +235,7 @@ void ExchangeApp::recover() {
     replay.apply_input(cancel_all);
     ++recovery_.owed_cancels;
   }
+  replay.stop_engine_thread();
   replay.drain();
   recovery_.requests = replay.requests();
   // The synthesizer's books are the engine's: built once from them rather than by applying

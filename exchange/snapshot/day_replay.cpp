@@ -2,6 +2,9 @@
 
 #include <algorithm>
 
+#include "common/concurrent/cache_line.h"
+#include "common/concurrent/thread_utils.h"
+#include "common/error.h"
 #include "exchange/exchange_journal.h"
 #include "exchange/journal/journal_error.h"
 
@@ -17,6 +20,63 @@ DayReplay::DayReplay(MatchingEngine& engine, RequestQueue& requests, ResponseQue
       where_(std::move(where)),
       trades_(engine.tickers().size(), 0) {}
 
+DayReplay::~DayReplay() {
+  if (engine_thread_.joinable()) {
+    stop_engine_.store(true, std::memory_order_release);
+    engine_thread_.join();
+  }
+}
+
+void DayReplay::start_engine_thread(std::optional<int> cpu) {
+  if (engine_thread_.joinable()) {
+    return;
+  }
+  drain();
+  threaded_from_ = requests_applied_;
+  engine_done_.store(0, std::memory_order_relaxed);
+  stop_engine_.store(false, std::memory_order_relaxed);
+  const std::uint64_t processed_from = engine_.requests_processed();
+  engine_thread_ = common::start_thread("llt-replay", cpu, [this, processed_from] {
+    std::uint64_t published = 0;
+    std::uint32_t waits = 0;
+    while (!stop_engine_.load(std::memory_order_acquire)) {
+      const int work = engine_.poll();
+      // A request the engine took but left part done (its match waits for room in the output
+      // queues) is not finished yet.
+      const std::uint64_t done =
+          engine_.requests_processed() - processed_from - (engine_.busy() ? std::uint64_t{1} : 0);
+      if (done != published) {
+        published = done;
+        engine_done_.store(done, std::memory_order_release);
+      }
+      if (work > 0) {
+        waits = 0;
+      } else {
+        back_off(waits);
+      }
+    }
+  });
+}
+
+void DayReplay::stop_engine_thread() {
+  if (!engine_thread_.joinable()) {
+    return;
+  }
+  drain();
+  stop_engine_.store(true, std::memory_order_release);
+  engine_thread_.join();
+}
+
+void DayReplay::back_off(std::uint32_t& waits) noexcept {
+  // Spin while the other thread is likely to be a moment away; yield after that, so two
+  // threads that share a CPU still make progress.
+  if (++waits < 256) {
+    common::cpu_relax();
+  } else {
+    std::this_thread::yield();
+  }
+}
+
 std::size_t DayReplay::ticker_slot(TickerId ticker_id) const noexcept {
   const auto tickers = engine_.tickers();
   return static_cast<std::size_t>(std::find(tickers.begin(), tickers.end(), ticker_id) -
@@ -24,6 +84,7 @@ std::size_t DayReplay::ticker_slot(TickerId ticker_id) const noexcept {
 }
 
 void DayReplay::restore(const StateSnapshot& snapshot, const std::string& file) {
+  LLT_ASSERT(!engine_thread_.joinable(), "restore() while the engine runs on its own thread");
   auto fail = [&](const std::string& problem) { throw JournalError(file, 0, problem); };
   if (snapshot.next_index == 0) {
     fail("next index 0");
@@ -100,20 +161,30 @@ void DayReplay::feed(const ClientRequest& request) {
     return;
   }
   const MatchingRequest item{request, HopTicks{}};
+  std::uint32_t waits = 0;
   while (!requests_.try_push(item)) {
-    drain();
+    if (!engine_thread_.joinable()) {
+      drain();
+    } else if (drain_outputs() == 0) {
+      back_off(waits);  // the engine's thread has not taken the queue's head yet
+    } else {
+      waits = 0;
+    }
   }
   ++requests_applied_;
 }
 
-void DayReplay::drain_outputs() {
+std::size_t DayReplay::drain_outputs() {
+  std::size_t taken = 0;
   while (const MatchingResponse* response = responses_.front()) {
     if (ClientStream* stream = streams_.find_or_add(response->response.client_id)) {
       (void)streams_.append(*stream, response->response);
     }
     responses_.pop();
+    ++taken;
   }
   while (const MatchingUpdate* update = updates_.front()) {
+    ++taken;
     MarketUpdate numbered = update->update;
     numbered.seq_num = ++md_seq_;
     if (numbered.msg_type == MarketUpdateType::kTrade) {
@@ -130,9 +201,24 @@ void DayReplay::drain_outputs() {
     }
     updates_.pop();
   }
+  return taken;
 }
 
 void DayReplay::drain() {
+  if (engine_thread_.joinable()) {
+    // Every request applied is finished once the engine's thread says so; what it pushed before
+    // saying so is then in the queues (release/acquire on engine_done_).
+    std::uint32_t waits = 0;
+    while (engine_done_.load(std::memory_order_acquire) != requests_applied_ - threaded_from_) {
+      if (drain_outputs() == 0) {
+        back_off(waits);
+      } else {
+        waits = 0;
+      }
+    }
+    drain_outputs();
+    return;
+  }
   while (!requests_.empty_guess() || engine_.busy()) {
     (void)engine_.poll();
     drain_outputs();
@@ -141,6 +227,7 @@ void DayReplay::drain() {
 }
 
 StateSnapshot DayReplay::capture(std::size_t max_kept) {
+  LLT_ASSERT(!engine_thread_.joinable(), "capture() while the engine runs on its own thread");
   drain();
   StateSnapshot snapshot;
   snapshot.next_index = next_index_;

@@ -1,8 +1,12 @@
 #pragma once
 
+#include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "exchange/exchange_messages.h"
@@ -19,13 +23,29 @@ namespace llt::exchange {
 // (on its own engine and streams, before the agents run) and by the snapshot writer (on a copy
 // of its own, off the hot path).
 //
-// Thread contract: one thread; the engine must not be run by anyone else meanwhile. Cold:
-// allocates and throws freely.
+// Thread contract: one thread calls every member; the engine must not be run by anyone else
+// meanwhile. Between start_engine_thread() and stop_engine_thread() the engine runs on a thread
+// of the replay's own. Cold: allocates and throws freely.
 class DayReplay {
  public:
   // where: the journal directory, for error messages. The engine's queues are the three given.
   DayReplay(MatchingEngine& engine, RequestQueue& requests, ResponseQueue& responses,
             UpdateQueue& updates, ClientStreams& streams, std::string where);
+  // Stops the engine's thread if it still runs (an exception ended the replay).
+  ~DayReplay();
+  DayReplay(const DayReplay&) = delete;
+  DayReplay& operator=(const DayReplay&) = delete;
+
+  // The exchange's start-up (docs/recovery.md, Replay on two threads): drains, then runs the
+  // engine on a thread of its own (`llt-replay`, pinned to `cpu` when given) until
+  // stop_engine_thread(), so reading the journal, and numbering and keeping what the engine
+  // produces, on the caller's thread overlap the matching. Meanwhile apply(), apply_input() and
+  // drain() may be called, restore() and capture() may not, and nothing else may touch the
+  // engine. Throws std::system_error when the thread cannot be started.
+  void start_engine_thread(std::optional<int> cpu);
+  // Drains, then stops and joins the engine's thread: the engine is the caller's again. No
+  // effect when the thread does not run.
+  void stop_engine_thread();
 
   // Called with each market update the replay produces, numbered (optional).
   void on_update(std::function<void(const MarketUpdate&)> hook) { update_hook_ = std::move(hook); }
@@ -61,7 +81,11 @@ class DayReplay {
 
  private:
   void feed(const ClientRequest& request);
-  void drain_outputs();
+  // Takes what the engine produced so far; returns how many responses and updates.
+  std::size_t drain_outputs();
+  // Waits a little (spins, then yields) for the other thread; `waits` counts the waits in a
+  // row.
+  static void back_off(std::uint32_t& waits) noexcept;
   [[nodiscard]] std::size_t ticker_slot(TickerId ticker_id) const noexcept;
 
   MatchingEngine& engine_;
@@ -78,6 +102,13 @@ class DayReplay {
   SeqNum md_tail_kept_ = 0;            // records in it that the restored snapshot brought
   SeqNum md_base_ = 0;                 // the market data number restore() started from
   std::uint64_t requests_applied_ = 0;
+  // With the engine on its own thread: requests_applied_ when it started, the requests it has
+  // finished since (none left part done), published by it after each poll, and the flag that
+  // stops it. The thread is the last member: it ends before the others go.
+  std::uint64_t threaded_from_ = 0;
+  std::atomic<std::uint64_t> engine_done_{0};
+  std::atomic<bool> stop_engine_{false};
+  std::thread engine_thread_;
 };
 
 }  // namespace llt::exchange
