@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <optional>
 #include <stdexcept>
@@ -181,11 +182,17 @@ void ExchangeApp::recover() {
     recovery_.records_in_snapshot = snapshot.next_index - 1;
   }
   // The engine matches on a thread of its own while this one reads the journal and numbers and
-  // keeps what it produces: on the first agent CPU, idle until the agents start (this thread
-  // keeps off it), or anywhere without --cpus. Not worth it on a single CPU.
+  // keeps what it produces (docs/recovery.md, Replay on two threads): on the first agent CPU,
+  // idle until the agents start, when this thread keeps off it; else where the kernel puts it,
+  // when this thread may run on two CPUs. Not on a single CPU: the two would take turns.
   const std::vector<int>& cpus = options_.process.cpus;
-  if (!cpus.empty() || common::available_cpus() >= 2) {
-    replay.start_engine_thread(cpus.empty() ? std::nullopt : std::optional<int>(cpus.front()));
+  const bool agent_cpu = !cpus.empty() && !common::may_run_on(cpus.front());
+  if (agent_cpu || common::available_cpus() >= 2) {
+    try {
+      replay.start_engine_thread(agent_cpu ? std::optional<int>(cpus.front()) : std::nullopt);
+    } catch (const std::system_error& e) {
+      std::fprintf(stderr, "exchange: replaying the journal on one thread: %s\n", e.what());
+    }
   }
   JournalReader reader(directory);
   const JournalScan scan = reader.scan(

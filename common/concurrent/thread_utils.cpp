@@ -53,6 +53,15 @@ int available_cpus() noexcept {
   return CPU_COUNT(&set);
 }
 
+bool may_run_on(int cpu) noexcept {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (cpu < 0 || cpu >= CPU_SETSIZE || sched_getaffinity(0, sizeof(set), &set) != 0) {
+    return false;
+  }
+  return CPU_ISSET(cpu, &set);
+}
+
 bool keep_off_cpus(const std::vector<int>& cpus) noexcept {
   if (cpus.empty()) {
     return false;

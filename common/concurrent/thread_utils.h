@@ -22,6 +22,9 @@ std::thread start_thread(std::string name, std::optional<int> cpu, std::function
 
 // Number of CPUs this process may run on.
 int available_cpus() noexcept;
+// Whether the calling thread may run on `cpu` (its affinity holds it); false for a CPU that
+// does not exist.
+bool may_run_on(int cpu) noexcept;
 
 // Restricts the calling thread to the CPUs it may run on except `cpus` (the ones given to agent
 // threads), when at least one remains; threads it starts afterwards inherit the restriction.

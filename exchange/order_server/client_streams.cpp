@@ -51,7 +51,7 @@ ClientStreams::ClientStreams(std::size_t max_clients, std::size_t depth)
   rings_ = static_cast<ClientResponse*>(memory);
   // 4 KiB pages, even where transparent huge pages are on for every mapping: the rings are
   // written and read in order, so a small page costs one TLB miss per 80 responses, while a
-  // 2 MiB page the guest has not used recently costs about ten times more per byte to commit
+  // 2 MiB page the guest has not used recently costs six to ten times more per byte to commit
   // on the virtual machines measured (docs/recovery.md). Advisory.
   (void)::madvise(memory, mapped_bytes_, MADV_NOHUGEPAGE);
 }

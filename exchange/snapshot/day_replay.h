@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/concurrent/cache_line.h"
 #include "exchange/exchange_messages.h"
 #include "exchange/journal/journal_format.h"
 #include "exchange/matcher/matching_engine.h"
@@ -106,8 +107,9 @@ class DayReplay {
   // finished since (none left part done), published by it after each poll, and the flag that
   // stops it. The thread is the last member: it ends before the others go.
   std::uint64_t threaded_from_ = 0;
-  std::atomic<std::uint64_t> engine_done_{0};
-  std::atomic<bool> stop_engine_{false};
+  // On lines of their own: the caller's thread writes the members above for every record.
+  alignas(common::kCacheLineSize) std::atomic<std::uint64_t> engine_done_{0};
+  alignas(common::kCacheLineSize) std::atomic<bool> stop_engine_{false};
   std::thread engine_thread_;
 };
 

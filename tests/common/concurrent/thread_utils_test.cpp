@@ -1,5 +1,6 @@
 // keep_off_cpus (docs/architecture.md, Threads and idle strategies): the calling thread, and
-// the threads it starts, keep off the CPUs given to agents when another is left.
+// the threads it starts, keep off the CPUs given to agents when another is left; may_run_on
+// tells whether the calling thread may run on a CPU.
 #include "common/concurrent/thread_utils.h"
 
 #include <gtest/gtest.h>
@@ -36,7 +37,10 @@ TEST(KeepOffCpus, the_thread_and_the_threads_it_starts_leave_the_listed_cpu) {
   }
   // On a thread of its own, so the test's thread keeps its CPUs.
   std::thread([&] {
+    EXPECT_TRUE(may_run_on(cpus.front()));
     EXPECT_TRUE(keep_off_cpus({cpus.front()}));
+    EXPECT_FALSE(may_run_on(cpus.front()));
+    EXPECT_TRUE(may_run_on(cpus.back()));
     const cpu_set_t mine = current_cpus();
     EXPECT_FALSE(CPU_ISSET(cpus.front(), &mine));
     EXPECT_EQ(CPU_COUNT(&mine), static_cast<int>(cpus.size()) - 1);
@@ -52,6 +56,8 @@ TEST(KeepOffCpus, changes_nothing_when_no_cpu_would_be_left_or_none_is_listed) {
     EXPECT_FALSE(keep_off_cpus(cpu_list(before)));
     EXPECT_FALSE(keep_off_cpus({}));
     EXPECT_FALSE(keep_off_cpus({-1, CPU_SETSIZE + 5})) << "CPUs that do not exist";
+    EXPECT_FALSE(may_run_on(-1));
+    EXPECT_FALSE(may_run_on(CPU_SETSIZE + 5));
     const cpu_set_t after = current_cpus();
     EXPECT_TRUE(CPU_EQUAL(&after, &before));
   }).join();
