@@ -1,8 +1,9 @@
 #include "exchange/snapshot/day_replay.h"
 
 #include <algorithm>
+#include <cstdint>
 
-#include "common/concurrent/cache_line.h"
+#include "common/concurrent/idle_strategy.h"
 #include "common/concurrent/thread_utils.h"
 #include "common/error.h"
 #include "exchange/exchange_journal.h"
@@ -20,7 +21,22 @@ DayReplay::DayReplay(MatchingEngine& engine, RequestQueue& requests, ResponseQue
       where_(std::move(where)),
       trades_(engine.tickers().size(), 0) {}
 
+namespace {
+
+// How either replay thread waits for the other: spins a little, then yields (never sleeps), so
+// two threads that share a CPU still make progress.
+common::BackoffIdleStrategy waiting_for_the_other_thread() {
+  return common::BackoffIdleStrategy(
+      common::BackoffOptions{.max_spins = 256, .max_yields = UINT32_MAX});
+}
+
+}  // namespace
+
 DayReplay::~DayReplay() {
+  join_engine_thread();
+}
+
+void DayReplay::join_engine_thread() noexcept {
   if (engine_thread_.joinable()) {
     stop_engine_.store(true, std::memory_order_release);
     engine_thread_.join();
@@ -38,7 +54,7 @@ void DayReplay::start_engine_thread(std::optional<int> cpu) {
   const std::uint64_t processed_from = engine_.requests_processed();
   engine_thread_ = common::start_thread("llt-replay", cpu, [this, processed_from] {
     std::uint64_t published = 0;
-    std::uint32_t waits = 0;
+    common::BackoffIdleStrategy idle = waiting_for_the_other_thread();
     while (!stop_engine_.load(std::memory_order_acquire)) {
       const int work = engine_.poll();
       // A request the engine took but left part done (its match waits for room in the output
@@ -49,11 +65,7 @@ void DayReplay::start_engine_thread(std::optional<int> cpu) {
         published = done;
         engine_done_.store(done, std::memory_order_release);
       }
-      if (work > 0) {
-        waits = 0;
-      } else {
-        back_off(waits);
-      }
+      idle.idle(work);
     }
   });
 }
@@ -63,18 +75,7 @@ void DayReplay::stop_engine_thread() {
     return;
   }
   drain();
-  stop_engine_.store(true, std::memory_order_release);
-  engine_thread_.join();
-}
-
-void DayReplay::back_off(std::uint32_t& waits) noexcept {
-  // Spin while the other thread is likely to be a moment away; yield after that, so two
-  // threads that share a CPU still make progress.
-  if (++waits < 256) {
-    common::cpu_relax();
-  } else {
-    std::this_thread::yield();
-  }
+  join_engine_thread();
 }
 
 std::size_t DayReplay::ticker_slot(TickerId ticker_id) const noexcept {
@@ -161,14 +162,13 @@ void DayReplay::feed(const ClientRequest& request) {
     return;
   }
   const MatchingRequest item{request, HopTicks{}};
-  std::uint32_t waits = 0;
+  common::BackoffIdleStrategy idle = waiting_for_the_other_thread();
   while (!requests_.try_push(item)) {
-    if (!engine_thread_.joinable()) {
-      drain();
-    } else if (drain_outputs() == 0) {
-      back_off(waits);  // the engine's thread has not taken the queue's head yet
+    if (engine_thread_.joinable()) {
+      // Room comes when the engine's thread takes the queue's head.
+      idle.idle(static_cast<int>(drain_outputs()));
     } else {
-      waits = 0;
+      drain();
     }
   }
   ++requests_applied_;
@@ -208,13 +208,9 @@ void DayReplay::drain() {
   if (engine_thread_.joinable()) {
     // Every request applied is finished once the engine's thread says so; what it pushed before
     // saying so is then in the queues (release/acquire on engine_done_).
-    std::uint32_t waits = 0;
+    common::BackoffIdleStrategy idle = waiting_for_the_other_thread();
     while (engine_done_.load(std::memory_order_acquire) != requests_applied_ - threaded_from_) {
-      if (drain_outputs() == 0) {
-        back_off(waits);
-      } else {
-        waits = 0;
-      }
+      idle.idle(static_cast<int>(drain_outputs()));
     }
     drain_outputs();
     return;

@@ -84,9 +84,8 @@ class DayReplay {
   void feed(const ClientRequest& request);
   // Takes what the engine produced so far; returns how many responses and updates.
   std::size_t drain_outputs();
-  // Waits a little (spins, then yields) for the other thread; `waits` counts the waits in a
-  // row.
-  static void back_off(std::uint32_t& waits) noexcept;
+  // Stops the engine's thread and joins it, if it runs.
+  void join_engine_thread() noexcept;
   [[nodiscard]] std::size_t ticker_slot(TickerId ticker_id) const noexcept;
 
   MatchingEngine& engine_;
