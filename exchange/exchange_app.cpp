@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/cli/process_main.h"
 #include "common/concurrent/thread_utils.h"
 #include "common/stats/stats_report.h"
 #include "common/time/rdtsc.h"
@@ -76,6 +77,10 @@ common::RunnerOptions runner_options(const ExchangeOptions& o) {
 }
 
 namespace {
+
+// How many journal records the start-up replays between two looks for a pending stop signal
+// (a look is one system call; this many records take about a millisecond).
+constexpr std::uint64_t kStopCheckRecords = 16'384;
 
 // With --cpus, the thread that builds the exchange keeps off the agents' CPUs (when any other
 // is left), so the background threads it starts -- the order server's ring prefault, the
@@ -205,6 +210,14 @@ void ExchangeApp::recover() {
                              fmt::format("records {} to {} are neither in the journal nor in a "
                                          "snapshot (the journal starts at record {})",
                                          replay.next_index(), record.index - 1, record.index));
+        }
+        // A stop asked for during a long replay ends the start-up (docs/recovery.md).
+        if (recovery_.records % kStopCheckRecords == 0 && common::stop_signal_pending()) {
+          throw common::StartUpStopped(fmt::format(
+              "stopped by a signal during start-up, in the journal's replay at record {} ({} "
+              "records replayed); the journal is left as it was and is replayed again at the "
+              "next start",
+              record.index, recovery_.records));
         }
         replay.apply(record);
         ++recovery_.records;

@@ -55,6 +55,18 @@ bool wait_for_stop_signal(std::chrono::milliseconds limit) {
   return taken == SIGINT || taken == SIGTERM;
 }
 
+}  // namespace
+
+bool stop_signal_pending() noexcept {
+  sigset_t pending{};
+  if (sigpending(&pending) != 0) {
+    return false;
+  }
+  return sigismember(&pending, SIGINT) == 1 || sigismember(&pending, SIGTERM) == 1;
+}
+
+namespace {
+
 using Clock = std::chrono::steady_clock;
 
 // --stats-csv: the header once the process started, a row every --stats-csv-interval-ms and
@@ -241,6 +253,9 @@ int run_process(std::string_view program, const ProcessOptions& options,
     logger = std::make_unique<Logger>(log_options);
     process = make(*logger);
     csv = std::make_unique<StatsCsv>(options, Clock::now());
+  } catch (const StartUpStopped& e) {
+    fmt::print(stderr, "{}: {}\n", program, e.what());
+    return kExitOk;
   } catch (const std::bad_alloc&) {
     // Every pool, queue and ring is allocated here, sized by flags.
     fmt::print(stderr,

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <functional>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -71,7 +72,23 @@ class Process {
 };
 
 // Builds the process once the logger (--log-file) is open; throws to refuse to start.
+// A build that takes long (the exchange's journal replay) looks at stop_signal_pending()
+// between steps and throws StartUpStopped when SIGINT or SIGTERM came meanwhile.
 using ProcessFactory = std::function<std::unique_ptr<Process>(Logger& logger)>;
+
+// Thrown by a ProcessFactory that gave up its start-up because a stop was asked for (what():
+// where it was, and what is left as it was): run_process prints "<program>: <what>" on stderr
+// and returns kExitOk, as a stop of a running process does.
+class StartUpStopped : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Whether SIGINT or SIGTERM is pending: sent, and not yet taken by the status loop (from
+// run_process on, they are blocked in every thread, so one sent during start-up waits). Cheap
+// enough to ask every few thousand steps of a long start-up. Where they are not blocked (outside
+// run_process) none stays pending, so false.
+[[nodiscard]] bool stop_signal_pending() noexcept;
 
 // Prints "<program>: <what>" and "Try '<program> --help'." on stderr; returns kExitUsageError.
 int report_usage_error(std::string_view program, const UsageError& error);
@@ -79,8 +96,8 @@ int report_usage_error(std::string_view program, const UsageError& error);
 // SIGINT and SIGTERM request a stop (blocked in every thread and taken by the main thread
 // itself, between status ticks, so a signal that comes during start-up is not lost), SIGPIPE
 // is ignored; opens the logger and builds the process with `make` (an exception prints
-// "<program>: <what>" on stderr and returns kExitFailure); starts it, prints a status
-// line every options.stats_interval_s (and a --stats-csv row every
+// "<program>: <what>" on stderr and returns kExitFailure, StartUpStopped kExitOk); starts it,
+// prints a status line every options.stats_interval_s (and a --stats-csv row every
 // options.stats_csv_interval_ms) until a stop is requested or run_for_s() passed, stops
 // it, prints the latency table, writes --latency-csv, --summary-json and write_files() (a
 // file that cannot be written: "<program>: <what>" on stderr, exit status kExitFailure),

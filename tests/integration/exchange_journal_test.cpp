@@ -7,9 +7,11 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <csignal>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <utility>
 #include <vector>
@@ -37,12 +39,20 @@ class JournalDir : public test::ScratchDir {
   [[nodiscard]] std::filesystem::path first_file() const { return path() / journal_file_name(1); }
 };
 
-std::unique_ptr<ChildProcess> start_exchange(const JournalDir& dir, const test::MdChannel& md) {
+// pending_signal: see ChildProcess.
+std::unique_ptr<ChildProcess> start_exchange(const JournalDir& dir, const test::MdChannel& md,
+                                             int pending_signal = 0) {
   return std::make_unique<ChildProcess>(
       LLT_EXCHANGE_BINARY,
       test::joined_args({"--port", "0", "--tickers", "1", "--stats-interval", "0", "--journal-dir",
                          dir.path().string(), "--journal-snapshot-records", "0"},
-                        test::md_flags(md)));
+                        test::md_flags(md)),
+      pending_signal);
+}
+
+std::string file_bytes(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
 ClientResponse receive(OrderEntryClient& client) {
@@ -105,6 +115,34 @@ TEST(ExchangeJournal, a_restart_resumes_the_day_and_replays_the_stream_with_its_
   EXPECT_EQ(canceled.msg_type, ClientResponseType::kCanceled);
   EXPECT_EQ(canceled.seq_num, 4u);
   client.close();
+  exchange->signal(SIGTERM);
+  EXPECT_EQ(exchange->wait_exit(10s), 0) << exchange->stderr_text();
+}
+
+TEST(ExchangeJournal, a_stop_signal_during_the_replay_ends_the_start_up_and_changes_nothing) {
+  const JournalDir dir;
+  const test::MdChannel md = test::md_random_channel();
+  trade_a_day(dir, md, 3);
+  const std::string journal = file_bytes(dir.first_file());
+  ASSERT_FALSE(journal.empty());
+
+  for (const int signo : {SIGTERM, SIGINT}) {
+    auto stopped = start_exchange(dir, md, signo);
+    EXPECT_EQ(stopped->wait_exit(10s), 0) << stopped->stderr_text();
+    EXPECT_NE(stopped->stderr_text().find("stopped by a signal during start-up, in the journal's "
+                                          "replay at record 1 (0 records replayed)"),
+              std::string::npos)
+        << stopped->stderr_text();
+    EXPECT_EQ(stopped->stdout_text().find("order entry on"), std::string::npos)
+        << "nothing was served: " << stopped->stdout_text();
+    EXPECT_EQ(file_bytes(dir.first_file()), journal) << "the journal is left as it was";
+  }
+
+  // The next start replays the whole day.
+  auto exchange = start_exchange(dir, md);
+  ASSERT_NE(test::exchange_port(*exchange), 0) << exchange->stderr_text();
+  EXPECT_NE(exchange->stdout_text().find("4 records replayed (3 requests)"), std::string::npos)
+      << exchange->stdout_text();
   exchange->signal(SIGTERM);
   EXPECT_EQ(exchange->wait_exit(10s), 0) << exchange->stderr_text();
 }

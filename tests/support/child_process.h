@@ -26,7 +26,10 @@ namespace llt::test {
 // leaves a process behind.
 class ChildProcess {
  public:
-  ChildProcess(const std::string& binary, const std::vector<std::string>& args) {
+  // pending_signal, when not 0, is sent to the child before it execs, blocked: the executable
+  // starts with it pending, as one sent during its start-up would be.
+  ChildProcess(const std::string& binary, const std::vector<std::string>& args,
+               int pending_signal = 0) {
     static int counter = 0;
     const std::string base =
         "/tmp/llt_child_" + std::to_string(::getpid()) + "_" + std::to_string(counter++);
@@ -48,6 +51,13 @@ class ChildProcess {
       const int err = ::open(stderr_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
       ::dup2(out, STDOUT_FILENO);
       ::dup2(err, STDERR_FILENO);
+      if (pending_signal != 0) {
+        sigset_t set;
+        sigemptyset(&set);
+        sigaddset(&set, pending_signal);
+        ::sigprocmask(SIG_BLOCK, &set, nullptr);
+        ::raise(pending_signal);
+      }
       ::execv(binary.c_str(), argv.data());
       std::perror("execv");
       ::_exit(127);
