@@ -103,6 +103,11 @@ ExchangeCommandLine parse_exchange_command_line(int argc, const char* const argv
                                "this host (or 0.0.0.0: all of them)");
     }
     o.tickers = common::parse_id_list("--tickers", flag_text(vm, "tickers"), 1, UINT32_MAX);
+    if (o.tickers.size() > kMaxTickers) {
+      throw common::UsageError(
+          fmt::format("--tickers: {} tickers, at most {} (each has its own order book)",
+                      o.tickers.size(), kMaxTickers));
+    }
     o.market_data = common::read_market_data_flags(vm);
     o.ttl = static_cast<int>(unsigned_flag(vm, "ttl", 0, 255));
     o.snapshot_interval_ms =

@@ -192,6 +192,10 @@ TradingCommandLine parse_trading_command_line(int argc, const char* const argv[]
         "--strategy", flag_text(vm, "strategy"),
         std::vector<std::string_view>(Strategy::kNames.begin(), Strategy::kNames.end()));
     o.tickers = common::parse_id_list("--ticker", flag_text(vm, "ticker"), 1, UINT32_MAX);
+    if (o.tickers.size() > exchange::kMaxTickers) {
+      throw UsageError(fmt::format("--ticker: {} tickers, at most {} (each has its own books)",
+                                   o.tickers.size(), exchange::kMaxTickers));
+    }
     o.max_order_qty = static_cast<exchange::Qty>(unsigned_flag(vm, "max-order-qty", 1, UINT32_MAX));
     o.order_qty = static_cast<exchange::Qty>(unsigned_flag(vm, "order-qty", 1, UINT32_MAX));
     if (o.order_qty > o.max_order_qty) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string_view>
 
@@ -23,6 +24,11 @@ using Priority = std::uint64_t;
 using SeqNum = std::uint64_t;
 
 inline constexpr ClientId kInvalidClientId = 0;
+
+// The most tickers one exchange or one trading client takes (--tickers, --ticker). Every ticker
+// has books and pools of its own, allocated at start-up (tens of MB each at the default
+// capacities), so a list much longer than this would only exhaust the machine's memory.
+inline constexpr std::size_t kMaxTickers = 256;
 
 // On the wire as i8: 1 buy, -1 sell. Any other value is invalid (INVALID_SIDE), and an enum
 // with a fixed underlying type may hold it without undefined behaviour.

@@ -127,6 +127,14 @@ TEST(ExchangeOptions, bad_values_name_the_flag) {
   }
 }
 
+TEST(ExchangeOptions, at_most_kMaxTickers_tickers) {
+  const std::string most = test::id_list(kMaxTickers);
+  EXPECT_EQ(parse({"--tickers", most.c_str()}).options.tickers.size(), kMaxTickers);
+  const std::string too_many = test::id_list(kMaxTickers + 1);
+  EXPECT_EQ(usage_error({"--tickers", too_many.c_str()}),
+            "--tickers: 257 tickers, at most 256 (each has its own order book)");
+}
+
 TEST(ExchangeOptions, io_backend_is_epoll_unless_uring_is_asked_for) {
   EXPECT_EQ(parse({}).options.io, common::IoBackend::kEpoll);
   EXPECT_EQ(parse({"--io", "uring"}).options.io, common::IoBackend::kUring);

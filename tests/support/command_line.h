@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,15 @@ std::string usage_error_of(Parse parse, const char* program, const std::vector<c
     return e.what();
   }
   return "";
+}
+
+// "1,2,...,count": an id list as long as asked.
+inline std::string id_list(std::size_t count) {
+  std::string list;
+  for (std::size_t id = 1; id <= count; ++id) {
+    list += (id > 1 ? "," : "") + std::to_string(id);
+  }
+  return list;
 }
 
 }  // namespace llt::test

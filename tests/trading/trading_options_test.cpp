@@ -364,6 +364,14 @@ TEST(TradingOptions, bad_values_name_their_flag) {
   EXPECT_EQ(usage_error({"--port"}), "--port: needs a value");
 }
 
+TEST(TradingOptions, at_most_kMaxTickers_tickers) {
+  const std::string most = test::id_list(exchange::kMaxTickers);
+  EXPECT_EQ(parse({"--ticker", most.c_str()}).options.tickers.size(), exchange::kMaxTickers);
+  const std::string too_many = test::id_list(exchange::kMaxTickers + 1);
+  EXPECT_EQ(usage_error({"--ticker", too_many.c_str()}),
+            "--ticker: 257 tickers, at most 256 (each has its own books)");
+}
+
 TEST(TradingOptions, strategy_choices_and_help_lines_come_from_the_registry) {
   const TradingCommandLine command_line = parse({"--help"});
   EXPECT_NE(command_line.help_text.find("market-maker, liquidity-taker or random"),
