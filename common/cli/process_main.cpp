@@ -296,6 +296,17 @@ int run_process(std::string_view program, const ProcessOptions& options,
     }
   }
   logger->stop();
+  if (logger->write_failures() > 0) {
+    // The log lost records (a full disk, /dev/full): a file the run wrote is incomplete.
+    fmt::print(stderr, "{}: {}: {} writes failed, the log is incomplete: {}\n", program,
+               options.log_file.empty() ? std::string("the log (stderr)")
+                                        : "--log-file " + options.log_file,
+               logger->write_failures(),
+               std::generic_category().message(logger->last_write_errno()));
+    if (status == kExitOk) {
+      status = kExitFailure;
+    }
+  }
   fmt::print("{}: stopped\n", program);
   return status;
 }

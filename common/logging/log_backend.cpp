@@ -351,11 +351,13 @@ void Logger::write_out() noexcept {
   if (buffer_.size() > 0) {
     if (std::fwrite(buffer_.data(), 1, buffer_.size(), out_) != buffer_.size()) {
       write_failures_.add();
+      last_write_errno_.store(errno, std::memory_order_relaxed);
     }
     buffer_.clear();
   }
   if (std::fflush(out_) != 0) {
     write_failures_.add();
+    last_write_errno_.store(errno, std::memory_order_relaxed);
   }
 }
 

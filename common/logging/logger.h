@@ -400,6 +400,10 @@ class Logger {
 
   // Writes to the output that failed (short fwrite or fflush error). Backend-maintained.
   [[nodiscard]] std::uint64_t write_failures() const noexcept { return write_failures_.load(); }
+  // The errno of the last failed write (0: none failed), for the report of a lost log.
+  [[nodiscard]] int last_write_errno() const noexcept {
+    return last_write_errno_.load(std::memory_order_relaxed);
+  }
 
   // The hot path; call it through LLT_LOG_* (which checks the level first and builds the
   // static site). `format` is unused at run time: its type checks the format string against
@@ -480,6 +484,7 @@ class Logger {
   // Written by the backend while it runs, then by the thread that stopped it (after the
   // join, under control_mutex_): one writer at a time.
   SingleWriterCounter write_failures_;
+  std::atomic<int> last_write_errno_{0};
 
   // Backend only.
   LoggerOptions options_;

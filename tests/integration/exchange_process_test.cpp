@@ -341,6 +341,23 @@ TEST(ExchangeProcess, refuses_to_start_when_a_file_it_writes_cannot_be_written) 
   }
 }
 
+TEST(ExchangeProcess, reports_a_log_file_whose_writes_failed_and_exits_1) {
+  ChildProcess exchange(
+      kExchange,
+      exchange_args(0, md_random_channel(), {"--log-file", "/dev/full", "--stats-interval", "0"}));
+  ASSERT_NE(test::exchange_port(exchange), 0) << exchange.stderr_text();
+  exchange.signal(SIGTERM);
+  const auto code = exchange.wait_exit(test::kStartupLimit);
+  ASSERT_TRUE(code.has_value()) << "did not stop";
+  EXPECT_EQ(*code, 1);
+  const std::string err = exchange.stderr_text();
+  EXPECT_NE(err.find("exchange: --log-file /dev/full: "), std::string::npos) << err;
+  EXPECT_NE(err.find(" writes failed, the log is incomplete: No space left on device"),
+            std::string::npos)
+      << err;
+  EXPECT_NE(exchange.stdout_text().find("exchange: stopped"), std::string::npos);
+}
+
 TEST(ExchangeProcess, prints_a_status_line_every_stats_interval) {
   ChildProcess exchange(kExchange,
                         exchange_args(0, md_random_channel(), {"--stats-interval", "1"}));

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -527,6 +528,20 @@ TEST(Logger, a_thread_beyond_max_threads_has_its_records_dropped_and_reported) {
     }
   }
   EXPECT_NE(last_report.find("(max_threads 1), 5 in all"), std::string::npos) << last_report;
+}
+
+TEST(Logger, failed_writes_are_counted_with_their_errno) {
+  LoggerOptions options;
+  options.path = "/dev/full";  // every write fails with ENOSPC
+  {
+    Logger logger(options);
+    EXPECT_EQ(logger.write_failures(), 0u);
+    EXPECT_EQ(logger.last_write_errno(), 0);
+    LLT_LOG_INFO(logger, "lost {}", 1);
+    logger.stop();
+    EXPECT_GT(logger.write_failures(), 0u);
+    EXPECT_EQ(logger.last_write_errno(), ENOSPC);
+  }
 }
 
 TEST(Logger, writes_to_a_stream_it_does_not_own) {
