@@ -93,7 +93,7 @@ ExchangeCommandLine parse_exchange_command_line(int argc, const char* const argv
   }
 
   // A bad value from the environment or a config file names where it came from.
-  result.options = common::read_flags(vm, [&vm] {
+  result.options = common::read_flags(vm, [](const common::FlagValues& vm) {
     ExchangeOptions o;
     o.port = static_cast<std::uint16_t>(unsigned_flag(vm, "port", 0, 65535));
     o.listen_addr = common::parse_ipv4_text("--listen-addr", flag_text(vm, "listen-addr"));

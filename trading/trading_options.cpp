@@ -130,7 +130,7 @@ TradingCommandLine parse_trading_command_line(int argc, const char* const argv[]
   }
 
   // A bad value from the environment or a config file names where it came from.
-  result.options = common::read_flags(vm, [&vm] {
+  result.options = common::read_flags(vm, [](const common::FlagValues& vm) {
     TradingOptions o;
     o.host = common::parse_ipv4_host("--host", flag_text(vm, "host"));
     o.port = common::parse_port("--port", flag_text(vm, "port"));

@@ -1,10 +1,14 @@
 #include "common/cli/process_options.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
-#include <filesystem>
-#include <fstream>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <set>
 #include <sstream>
@@ -154,59 +158,197 @@ po::options_description without(const po::options_description& desc,
   return result;
 }
 
-// The text of a config file, read once: the parse and the search for an error's line use it
-// (a pipe, such as --config <(...), can be read only once).
-struct ConfigText {
-  std::string path;
+// At most this much of a config file is read: what is longer is no list of flags (a device or a
+// file named by mistake), and reading it whole would take the memory it holds.
+constexpr std::size_t kConfigLimit = std::size_t{1} << 20;
+
+// At most this many characters of a line are quoted in an error: a config file named by mistake
+// may be one long line.
+constexpr std::size_t kQuoteLimit = 80;
+
+// `text` as it may be quoted in an error: bytes that are not printable ASCII as \xHH (so that a
+// binary file does not write control characters to the terminal), cut after about kQuoteLimit
+// characters with "...".
+std::string printable(std::string_view text) {
+  std::string result;
+  std::size_t i = 0;
+  for (; i < text.size() && result.size() < kQuoteLimit; ++i) {
+    const auto byte = static_cast<unsigned char>(text[i]);
+    if (byte >= 0x20 && byte < 0x7f) {
+      result += static_cast<char>(byte);
+    } else {
+      result += fmt::format("\\x{:02X}", byte);
+    }
+  }
+  if (i < text.size()) {
+    result += "...";
+  }
+  return result;
+}
+
+std::string_view trim(std::string_view text) {
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())) != 0) {
+    text.remove_prefix(1);
+  }
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())) != 0) {
+    text.remove_suffix(1);
+  }
+  return text;
+}
+
+// A switch (--stage-costs) is given on the command line without a value; in a config file or
+// the environment it has one, and that must be exactly true or false: Boost would also take
+// yes, on, 1 and an empty value, so that "keep-orders =" would turn the switch on.
+bool is_switch(const po::option_description& option) {
+  return option.semantic()->max_tokens() == 0;
+}
+
+void check_switch_value(const po::option_description& option, const std::string& value,
+                        const std::string& origin) {
+  if (is_switch(option) && value != "true" && value != "false") {
+    throw UsageError(fmt::format("{}: --{}: '{}' is not true or false", origin, option.long_name(),
+                                 printable(value)));
+  }
+}
+
+// A flag that takes a value directly followed by another flag (--port --tickers 1): Boost would
+// take the second flag as the first one's value. And "--" or "-" where a flag is expected: no
+// flag of these programs takes positional arguments, and Boost reads "--" as a flag with an
+// empty name that matches every flag.
+void check_words(int argc, const char* const argv[], const po::options_description& desc) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view word(argv[i]);
+    if (word == "--" || word == "-") {
+      throw UsageError(fmt::format("'{}': this program takes no positional arguments", word));
+    }
+    const po::option_description* option = nullptr;
+    if (word.starts_with("--") && word.find('=') == std::string_view::npos) {
+      try {
+        option = desc.find_nothrow(std::string(word.substr(2)), true);
+      } catch (const po::error&) {
+        // Ambiguous: the parser says so.
+      }
+    } else if (word.size() == 2 && word[0] == '-') {
+      option = desc.find_nothrow(std::string(word), false);
+    }
+    if (option == nullptr || option->semantic()->min_tokens() == 0 || i + 1 == argc) {
+      continue;
+    }
+    const std::string_view next(argv[i + 1]);
+    if (next.starts_with("--")) {
+      throw UsageError(fmt::format("--{}: needs a value ('{}' that follows it is a flag)",
+                                   option->long_name(), next));
+    }
+    ++i;  // the value: it may start with '-' ("-1" is refused by the flag's own check)
+  }
+}
+
+// The text of the config file `path`, read once (a pipe, such as --config <(...), can be read
+// only once) and in chunks, to at most kConfigLimit bytes. A regular file or a pipe: a device
+// (/dev/zero, /dev/urandom) would never end.
+std::string read_config_text(const std::string& path) {
+  struct stat status {};
+  if (::stat(path.c_str(), &status) == 0) {
+    if (S_ISDIR(status.st_mode)) {
+      throw UsageError(fmt::format("--config: '{}' is a directory, not a file", path));
+    }
+    if (!S_ISREG(status.st_mode) && !S_ISFIFO(status.st_mode)) {
+      throw UsageError(fmt::format("--config: '{}' is not a regular file or a pipe", path));
+    }
+  }
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    throw UsageError(fmt::format("--config: cannot read '{}': {}", path,
+                                 std::generic_category().message(errno)));
+  }
+  const std::unique_ptr<const int, void (*)(const int*)> closer(&fd,
+                                                                [](const int* f) { ::close(*f); });
   std::string text;
-
-  // The number of the `nth` line (from 1) after line `after` that sets `key` ("key = ..."
-  // after blanks); 0 when there is none.
-  [[nodiscard]] int line_of(std::string_view key, int nth = 1, int after = 0) const {
-    std::istringstream in(text);
-    std::string line;
-    int found = 0;
-    for (int number = 1; std::getline(in, line); ++number) {
-      std::string_view rest = skip_blanks(line);
-      if (number <= after || !rest.starts_with(key)) {
-        continue;
-      }
-      rest = skip_blanks(rest.substr(key.size()));
-      if (rest.starts_with('=') && ++found == nth) {
-        return number;
-      }
+  std::vector<char> chunk(std::size_t{64} << 10);
+  for (;;) {
+    const ssize_t n = ::read(fd, chunk.data(), chunk.size());
+    if (n < 0 && errno == EINTR) {
+      continue;
     }
-    return 0;
-  }
-
-  // The number of the line that is `[section]` (after blanks); 0 when there is none.
-  [[nodiscard]] int section_line(std::string_view section) const {
-    std::istringstream in(text);
-    std::string line;
-    const std::string header = fmt::format("[{}]", section);
-    for (int number = 1; std::getline(in, line); ++number) {
-      if (skip_blanks(line).starts_with(header)) {
-        return number;
-      }
+    if (n < 0) {
+      throw UsageError(fmt::format("--config: cannot read '{}': {}", path,
+                                   std::generic_category().message(errno)));
     }
-    return 0;
-  }
-
-  // "PATH:LINE" when line > 0, else "PATH".
-  [[nodiscard]] std::string at(int line) const {
-    return line > 0 ? fmt::format("{}:{}", path, line) : path;
-  }
-  // "PATH:LINE" of `key`, or "PATH" when the line is not found.
-  [[nodiscard]] std::string origin(std::string_view key) const { return at(line_of(key)); }
-
- private:
-  static std::string_view skip_blanks(std::string_view text) {
-    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())) != 0) {
-      text.remove_prefix(1);
+    if (n == 0) {
+      return text;
     }
-    return text;
+    if (text.size() + static_cast<std::size_t>(n) > kConfigLimit) {
+      throw UsageError(fmt::format("--config: '{}' is larger than 1 MiB", path));
+    }
+    text.append(chunk.data(), static_cast<std::size_t>(n));
   }
+}
+
+// One "name = value" line of a config file.
+struct ConfigEntry {
+  const po::option_description* option;
+  std::string value;
+  int line;
 };
+
+// The lines of a config file (Boost's syntax: '#' starts a comment, blanks around the name and
+// the value are dropped), each checked: errors name the file, the line and the key.
+std::vector<ConfigEntry> parse_config_text(const std::string& path, std::string_view text,
+                                           const po::options_description& desc) {
+  // Editors on Windows start a UTF-8 file with a byte order mark, which would be part of the
+  // first name.
+  constexpr std::string_view kBom = "\xEF\xBB\xBF";
+  if (text.starts_with(kBom)) {
+    text.remove_prefix(kBom.size());
+  }
+  std::vector<ConfigEntry> entries;
+  std::map<std::string, int, std::less<>> first_line;
+  std::string section;
+  for (int number = 1; !text.empty(); ++number) {
+    const std::size_t end = text.find('\n');
+    std::string_view line = text.substr(0, end);
+    text.remove_prefix(end == std::string_view::npos ? text.size() : end + 1);
+    line = trim(line.substr(0, line.find('#')));
+    if (line.empty()) {
+      continue;
+    }
+    const std::string at = fmt::format("{}:{}", path, number);
+    if (line.starts_with('[') && line.ends_with(']')) {
+      section = std::string(trim(line.substr(1, line.size() - 2)));
+      continue;
+    }
+    const std::size_t equals = line.find('=');
+    const std::string_view name = trim(line.substr(0, equals));
+    if (equals == std::string_view::npos || name.empty()) {
+      throw UsageError(fmt::format("{}: '{}' is not 'name = value'", at, printable(line)));
+    }
+    // The two slips a flag from the command line makes in a file: its leading --, and a
+    // "[section]" line, which Boost would make a prefix of every key below it.
+    if (name.starts_with("--")) {
+      throw UsageError(
+          fmt::format("{}: '{}': a config file names a flag without its --", at, printable(name)));
+    }
+    if (!section.empty()) {
+      throw UsageError(fmt::format(
+          "{}: '{}.{}': a config file has no [sections]: set '{}' before the '[{}]' line or "
+          "remove that line",
+          at, printable(section), printable(name), printable(name), printable(section)));
+    }
+    const po::option_description* option = desc.find_nothrow(std::string(name), false);
+    if (option == nullptr) {
+      throw UsageError(
+          fmt::format("{}: '{}' is not a flag of this program or not one a config file may set", at,
+                      printable(name)));
+    }
+    if (!first_line.emplace(option->long_name(), number).second) {
+      throw UsageError(fmt::format("{}: '{}' is set more than once", at, option->long_name()));
+    }
+    std::string value(trim(line.substr(equals + 1)));
+    check_switch_value(*option, value, at);
+    entries.push_back({option, std::move(value), number});
+  }
+  return entries;
+}
 
 // ", --NAME is a switch: it takes no value" when the word `stray` follows a switch on the
 // command line (--keep-orders true), else "".
@@ -228,6 +370,7 @@ std::string switch_before(int argc, const char* const argv[], const po::options_
 // Stores the command line; errors name the flag.
 void store_command_line(int argc, const char* const argv[], const po::options_description& desc,
                         po::variables_map& vm) {
+  check_words(argc, argv, desc);
   try {
     const po::parsed_options parsed = po::command_line_parser(argc, argv).options(desc).run();
     // Words that are no flag's value (Boost keeps them as positional tokens, which no flag of
@@ -258,6 +401,33 @@ void store_command_line(int argc, const char* const argv[], const po::options_de
   }
 }
 
+// Stores `parsed`, one source's values, from `origin_of` each; a value of a flag that a stronger
+// source gave is kept aside (FlagValues::overridden) to be checked too.
+template <class OriginOf>
+void store_source(const po::parsed_options& parsed, OriginOf&& origin_of, FlagValues& flags) {
+  po::parsed_options kept(parsed.description);
+  for (std::size_t i = 0; i < parsed.options.size(); ++i) {
+    const po::option& option = parsed.options[i];
+    if (!given(flags, option.string_key)) {
+      flags.origins[option.string_key] = origin_of(i);
+      kept.options.push_back(option);
+    } else if (option.value.size() == 1 &&
+               !is_switch(parsed.description->find(option.string_key, false))) {
+      // A switch's value is checked as it is read (check_switch_value).
+      flags.overridden.push_back({option.string_key, option.value.front(), origin_of(i)});
+    }
+  }
+  try {
+    po::store(kept, flags);
+  } catch (const po::error_with_option_name& e) {
+    std::string key = e.get_option_name();
+    if (key.starts_with("--")) {
+      key.erase(0, 2);
+    }
+    throw UsageError(fmt::format("{}: --{}: {}", flags.origins[key], key, e.what()));
+  }
+}
+
 // Stores the LLT_* variables of the flags of `desc` (Boost's parse_environment with a name
 // mapper); other variables are ignored. Values already on the command line win.
 void store_environment(const po::options_description& desc, FlagValues& flags) {
@@ -274,94 +444,31 @@ void store_environment(const po::options_description& desc, FlagValues& flags) {
   } catch (const po::error& e) {
     throw UsageError(fmt::format("environment: {}", e.what()));
   }
-  for (const po::option& option : parsed.options) {
-    if (!given(flags, option.string_key)) {
-      flags.origins[option.string_key] =
-          fmt::format("environment variable {}", environment_name(option.string_key));
-    }
+  const auto origin_of = [&parsed](std::size_t i) {
+    return fmt::format("environment variable {}", environment_name(parsed.options[i].string_key));
+  };
+  for (std::size_t i = 0; i < parsed.options.size(); ++i) {
+    const po::option& option = parsed.options[i];
+    check_switch_value(parsed.description->find(option.string_key, false),
+                       option.value.empty() ? std::string() : option.value.front(), origin_of(i));
   }
-  try {
-    po::store(parsed, flags);
-  } catch (const po::error_with_option_name& e) {
-    throw UsageError(fmt::format("environment variable {}: {}",
-                                 environment_name(e.get_option_name()), e.what()));
-  } catch (const po::error& e) {
-    throw UsageError(fmt::format("environment: {}", e.what()));
-  }
+  store_source(parsed, origin_of, flags);
 }
 
 // Stores the config file `path`; values already on the command line or in the environment
-// win. Errors name the file, the line (when found) and the key.
+// win, but every line is checked. Errors name the file, the line (when found) and the key.
 void store_config_file(const std::string& path, const po::options_description& desc,
                        FlagValues& flags) {
-  // A directory opens and reads as empty. Anything else that reads is taken, a pipe included
-  // (--config <(...)): it is read once, here.
-  std::error_code error;
-  if (std::filesystem::is_directory(path, error)) {
-    throw UsageError(fmt::format("--config: '{}' is a directory, not a file", path));
-  }
-  std::ifstream in(path);
-  if (!in) {
-    throw UsageError(fmt::format("--config: cannot read '{}': {}", path,
-                                 std::generic_category().message(errno)));
-  }
-  std::ostringstream content;
-  content << in.rdbuf();
-  const ConfigText config{path, content.str()};
-  std::istringstream config_in(config.text);
+  const std::string text = read_config_text(path);
+  const std::vector<ConfigEntry> entries = parse_config_text(path, text, desc);
   po::parsed_options parsed(&desc);
-  try {
-    parsed = po::parse_config_file(config_in, desc, false);
-  } catch (const po::unknown_option& e) {
-    // Boost names the key with its section, if any.
-    std::string key = e.get_option_name();
-    if (key.starts_with("--")) {
-      key.erase(0, 2);
-    }
-    // The two slips a flag from the command line makes in a file: its leading --, and a
-    // "[section]" line, which makes every key below it "section.key".
-    if (const int line = config.line_of("--" + key); line > 0) {
-      throw UsageError(fmt::format("{}: '--{}': a config file names a flag without its --",
-                                   config.at(line), key));
-    }
-    if (const std::size_t dot = key.find('.'); dot != std::string::npos) {
-      const std::string section = key.substr(0, dot);
-      const std::string name = key.substr(dot + 1);
-      const int line = config.line_of(name, 1, config.section_line(section));
-      throw UsageError(
-          fmt::format("{}: '{}': a config file has no [sections]: set '{}' before "
-                      "the '[{}]' line or remove that line",
-                      config.at(line), key, name, section));
-    }
-    throw UsageError(
-        fmt::format("{}: '{}' is not a flag of this program or not one a config file may set",
-                    config.origin(key), key));
-  } catch (const po::error& e) {
-    throw UsageError(fmt::format("{}: {}", path, e.what()));
+  for (const ConfigEntry& entry : entries) {
+    po::option option(entry.option->long_name(), {entry.value});
+    option.original_tokens = {entry.option->long_name(), entry.value};
+    parsed.options.push_back(std::move(option));
   }
-  for (const po::option& option : parsed.options) {
-    if (!given(flags, option.string_key)) {
-      flags.origins[option.string_key] = config.origin(option.string_key);
-    }
-  }
-  try {
-    po::store(parsed, flags);
-  } catch (const po::multiple_occurrences& e) {
-    std::string key = e.get_option_name();
-    if (key.starts_with("--")) {
-      key.erase(0, 2);
-    }
-    throw UsageError(
-        fmt::format("{}: '{}' is set more than once", config.at(config.line_of(key, 2)), key));
-  } catch (const po::error_with_option_name& e) {
-    std::string key = e.get_option_name();
-    if (key.starts_with("--")) {
-      key.erase(0, 2);
-    }
-    throw UsageError(fmt::format("{}: {}: {}", config.origin(key), key, e.what()));
-  } catch (const po::error& e) {
-    throw UsageError(fmt::format("{}: {}", path, e.what()));
-  }
+  store_source(
+      parsed, [&](std::size_t i) { return fmt::format("{}:{}", path, entries[i].line); }, flags);
 }
 
 }  // namespace
@@ -378,6 +485,38 @@ UsageError FlagValues::with_origin(const UsageError& error) const {
   return error;
 }
 
+void FlagValues::check_overridden(const std::function<void(const FlagValues&)>& read) const {
+  // The error `read` throws on `values`, or "" when it throws none.
+  const auto error_of = [&read](const FlagValues& values) -> std::string {
+    try {
+      read(values);
+    } catch (const UsageError& e) {
+      return e.what();
+    }
+    return "";
+  };
+  for (const Overridden& value : overridden) {
+    const std::string about = fmt::format("--{}:", value.flag);
+    FlagValues in_effect = *this;
+    in_effect.overridden.clear();
+    in_effect.erase(value.flag);
+    in_effect.emplace(value.flag, po::variable_value(boost::any(value.text), false));
+    in_effect.origins[value.flag] = value.origin;
+    const std::string error = error_of(in_effect);
+    if (!error.starts_with(about)) {
+      continue;
+    }
+    FlagValues alone;
+    static_cast<po::variables_map&>(alone) = defaults;
+    alone.erase(value.flag);
+    alone.emplace(value.flag, po::variable_value(boost::any(value.text), false));
+    alone.origins[value.flag] = value.origin;
+    if (error_of(alone).starts_with(about)) {
+      throw UsageError(fmt::format("{}: {}", value.origin, error));
+    }
+  }
+}
+
 std::string environment_name(std::string_view flag) {
   std::string name = "LLT_";
   for (const char c : flag) {
@@ -388,6 +527,7 @@ std::string environment_name(std::string_view flag) {
 
 FlagValues parse_flags(int argc, const char* const argv[], const po::options_description& desc) {
   FlagValues flags;
+  po::store(po::parsed_options(&desc), flags.defaults);
   store_command_line(argc, argv, desc, flags);
   if (flags.count("help") != 0 || flags.count("version") != 0) {
     return flags;

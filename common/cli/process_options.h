@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <string_view>
@@ -81,8 +82,27 @@ class FlagValues : public boost::program_options::variables_map {
   // absent here came from the command line or is its default.
   std::map<std::string, std::string, std::less<>> origins;
 
+  // A value from the environment or a config file that a stronger source replaced: still
+  // checked, so that a mistake in a file does not wait for the day the command line stops
+  // overriding it.
+  struct Overridden {
+    std::string flag;  // without dashes
+    std::string text;
+    std::string origin;  // as in `origins`
+  };
+  std::vector<Overridden> overridden;
+
+  // Only the defaults, each overridden value is checked against (set by parse_flags).
+  boost::program_options::variables_map defaults;
+
   // `error` ("--flag: reason") prefixed with the flag's origin when it has one.
   [[nodiscard]] UsageError with_origin(const UsageError& error) const;
+
+  // Runs `read` on these values with each overridden value in place of the one in effect, and
+  // again on the defaults with only that value; when both throw a UsageError about that flag,
+  // throws it prefixed with the value's origin. A value is thus refused when it is wrong in
+  // itself, not when it only disagrees with a flag that replaced its source's other values.
+  void check_overridden(const std::function<void(const FlagValues&)>& read) const;
 };
 
 // The environment variable of a long flag: LLT_ + the name upper-cased, dashes to
@@ -92,19 +112,25 @@ class FlagValues : public boost::program_options::variables_map {
 // Parses the flags of `desc` (every value declared as text, so each flag's validation is ours)
 // from, in order of precedence: argv, the LLT_* environment variables, the --config file (named
 // on the command line or in LLT_CONFIG), then the defaults. Throws UsageError for an unknown
-// flag, a missing value or a flag given twice on the command line ("--flag: reason"); for a
-// config file that cannot be read, has an unknown key or a bad line (naming the file, the line
-// and the key); for a bad value of a known LLT_* variable (naming the variable). Other LLT_*
-// variables are ignored.
+// flag, a missing value (also when another flag follows), a positional word ("--" included) or
+// a flag given twice on the command line ("--flag: reason"); for a config file that is not a
+// regular file or a pipe, is larger than 1 MiB, cannot be read, has an unknown key, a key set
+// twice or a line that is not "name = value" (naming the file, the line and the key); for a
+// switch whose value in a file or a known LLT_* variable is not exactly true or false (naming
+// the line or the variable), whichever source wins. Other LLT_* variables are ignored.
 [[nodiscard]] FlagValues parse_flags(int argc, const char* const argv[],
                                      const boost::program_options::options_description& desc);
 
-// Runs `read`() (which reads flags from `flags`); a UsageError about a flag whose value came
-// from the environment or a config file is rethrown naming that origin too.
+// Runs `read`(flags), which reads and checks the flags' values; a UsageError about a flag whose
+// value came from the environment or a config file is rethrown naming that origin too. Then
+// checks the overridden values with `read` (FlagValues::check_overridden), so that a bad value
+// in a file or a variable is refused even when the command line replaces it.
 template <class Read>
-auto read_flags(const FlagValues& flags, Read&& read) -> decltype(read()) {
+auto read_flags(const FlagValues& flags, Read&& read) -> decltype(read(flags)) {
   try {
-    return read();
+    auto options = read(flags);
+    flags.check_overridden([&read](const FlagValues& values) { (void)read(values); });
+    return options;
   } catch (const UsageError& e) {
     throw flags.with_origin(e);
   }

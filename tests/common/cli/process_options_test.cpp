@@ -10,10 +10,12 @@
 #include <initializer_list>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "common/cli/option_values.h"
 #include "llt/version.h"
+#include "tests/support/scratch_dir.h"
 
 namespace llt::common {
 namespace {
@@ -35,11 +37,19 @@ po::variables_map parse(std::initializer_list<const char*> args) {
   return parse_flags(static_cast<int>(argv.size()), argv.data(), description());
 }
 
+FlagValues parse_values(std::initializer_list<const char*> args) {
+  std::vector<const char*> argv{"test"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return parse_flags(static_cast<int>(argv.size()), argv.data(), description());
+}
+
+// What the programs do: parse, then read every flag through read_flags.
 std::string usage_error(std::initializer_list<const char*> args) {
   try {
-    const po::variables_map vm = parse(args);
-    (void)read_process_flags(vm);
-    (void)read_market_data_flags(vm);
+    const FlagValues flags = parse_values(args);
+    (void)read_flags(flags, [](const FlagValues& vm) {
+      return std::make_pair(read_process_flags(vm), read_market_data_flags(vm));
+    });
   } catch (const UsageError& e) {
     return e.what();
   }
@@ -138,6 +148,147 @@ TEST(ProcessOptions, a_word_that_is_no_flag_nor_a_value_is_refused) {
   EXPECT_EQ(usage_error({"size=4"}),
             "'size=4': is not a flag or a flag's value (flags start with --)");
   EXPECT_EQ(usage_error({"--size", "4"}), "");
+}
+
+TEST(ProcessOptions, a_flag_that_needs_a_value_is_not_given_the_next_flag) {
+  EXPECT_EQ(usage_error({"--size", "--stats-interval", "1"}),
+            "--size: needs a value ('--stats-interval' that follows it is a flag)");
+  EXPECT_EQ(usage_error({"-m", "--size", "1"}),
+            "--multicast-addr: needs a value ('--size' that follows it is a flag)");
+  EXPECT_EQ(usage_error({"--size", "--"}),
+            "--size: needs a value ('--' that follows it is a flag)");
+  // A value may start with one dash: a flag's own check says what is wrong with it.
+  EXPECT_EQ(usage_error({"--stats-interval", "-1"}),
+            "--stats-interval: '-1' is not a non-negative integer");
+  EXPECT_EQ(parse({"--log-file", "-"})["log-file"].as<std::string>(), "-");
+}
+
+TEST(ProcessOptions, a_double_dash_or_a_lone_dash_is_refused_by_name) {
+  EXPECT_EQ(usage_error({"--size", "4", "--", "extra"}),
+            "'--': this program takes no positional arguments");
+  EXPECT_EQ(usage_error({"--"}), "'--': this program takes no positional arguments");
+  EXPECT_EQ(usage_error({"-"}), "'-': this program takes no positional arguments");
+}
+
+// Sets an environment variable for the scope.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const char* value) : name_(name) { ::setenv(name, value, 1); }
+  ~ScopedEnv() { ::unsetenv(name_); }
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+ private:
+  const char* name_;
+};
+
+// Config files in a scratch directory.
+class ConfigFiles {
+ public:
+  // A new file holding `text`; its path.
+  std::string write(const std::string& text) {
+    const std::string path =
+        (scratch_.path() / ("f" + std::to_string(++count_) + ".conf")).string();
+    std::ofstream(path, std::ios::binary) << text;
+    return path;
+  }
+
+ private:
+  test::ScratchDir scratch_{"process-options"};
+  int count_ = 0;
+};
+
+TEST(ProcessOptions, a_switch_from_a_file_or_the_environment_is_true_or_false) {
+  ConfigFiles files;
+  for (const char* value : {"", "yes", "1", "on", "True"}) {
+    const std::string path = files.write(std::string("size = 2\nstage-costs = ") + value + "\n");
+    EXPECT_EQ(usage_error({"--config", path.c_str()}),
+              path + ":2: --stage-costs: '" + value + "' is not true or false");
+    const ScopedEnv env("LLT_STAGE_COSTS", value);
+    EXPECT_EQ(usage_error({}),
+              std::string("environment variable LLT_STAGE_COSTS: --stage-costs: '") + value +
+                  "' is not true or false");
+    EXPECT_EQ(usage_error({"--stage-costs"}),
+              std::string("environment variable LLT_STAGE_COSTS: --stage-costs: '") + value +
+                  "' is not true or false")
+        << "refused though the command line sets the switch";
+  }
+  const std::string on = files.write("stage-costs = true\n");
+  EXPECT_TRUE(read_process_flags(parse({"--config", on.c_str()})).stage_costs);
+  const std::string off = files.write("stage-costs = false\n");
+  EXPECT_FALSE(read_process_flags(parse({"--config", off.c_str()})).stage_costs);
+  {
+    const ScopedEnv env("LLT_STAGE_COSTS", "true");
+    EXPECT_TRUE(read_process_flags(parse({})).stage_costs);
+  }
+  EXPECT_TRUE(read_process_flags(parse({"--stage-costs"})).stage_costs);
+}
+
+TEST(ProcessOptions, a_bad_value_is_refused_though_a_stronger_source_overrides_it) {
+  ConfigFiles files;
+  const std::string twice = files.write("size = 4\nsize = 5\n");
+  EXPECT_EQ(usage_error({"--config", twice.c_str(), "--size", "1"}),
+            twice + ":2: 'size' is set more than once");
+  const std::string bad = files.write("# interval\nstats-interval = abc\n");
+  EXPECT_EQ(usage_error({"--config", bad.c_str(), "--stats-interval", "1"}),
+            bad + ":2: --stats-interval: 'abc' is not a non-negative integer");
+  {
+    const ScopedEnv env("LLT_STATS_INTERVAL", "-1");
+    EXPECT_EQ(usage_error({"--stats-interval", "2"}),
+              "environment variable LLT_STATS_INTERVAL: --stats-interval: '-1' is not a "
+              "non-negative integer");
+  }
+  {
+    // The file's value loses to the environment's: still checked.
+    const ScopedEnv env("LLT_STATS_INTERVAL", "3");
+    EXPECT_EQ(usage_error({"--config", bad.c_str()}),
+              bad + ":2: --stats-interval: 'abc' is not a non-negative integer");
+  }
+  const std::string good = files.write("stats-interval = 9\n");
+  EXPECT_EQ(read_process_flags(parse({"--config", good.c_str(), "--stats-interval", "2"}))
+                .stats_interval_s,
+            2U);
+  // A value refused only beside the command line's other values is no mistake of the file:
+  // the file's summary would be the command line's latency CSV, but the command line moves it.
+  const test::ScratchDir outputs("process-options-out");
+  const std::string csv = (outputs.path() / "a.csv").string();
+  const std::string json = (outputs.path() / "a.json").string();
+  const std::string clash = files.write("summary-json = " + csv + "\n");
+  EXPECT_EQ(usage_error({"--config", clash.c_str(), "--summary-json", json.c_str(), "--latency-csv",
+                         csv.c_str()}),
+            "");
+}
+
+TEST(ProcessOptions, a_line_without_equals_is_named_and_quoted_in_short) {
+  ConfigFiles files;
+  const std::string plain = files.write("size = 1\nport 5\n");
+  EXPECT_EQ(usage_error({"--config", plain.c_str()}), plain + ":2: 'port 5' is not 'name = value'");
+  const std::string long_line = files.write(std::string(200'000, 'a') + "\n");
+  EXPECT_EQ(usage_error({"--config", long_line.c_str()}),
+            long_line + ":1: '" + std::string(80, 'a') + "...' is not 'name = value'");
+  const std::string binary = files.write(std::string("\x01\x1b[2J\xff\0x\n", 9));
+  EXPECT_EQ(usage_error({"--config", binary.c_str()}),
+            binary + ":1: '\\x01\\x1B[2J\\xFF\\x00x' is not 'name = value'");
+}
+
+TEST(ProcessOptions, a_byte_order_mark_before_the_first_line_is_skipped) {
+  ConfigFiles files;
+  const std::string path = files.write("\xEF\xBB\xBFsize = 8\nstats-interval = 4\n");
+  EXPECT_EQ(parse({"--config", path.c_str()})["size"].as<std::string>(), "8");
+}
+
+TEST(ProcessOptions, a_config_file_is_a_regular_file_or_a_pipe_of_at_most_a_mebibyte) {
+  for (const char* device : {"/dev/zero", "/dev/urandom", "/dev/null"}) {
+    EXPECT_EQ(usage_error({"--config", device}),
+              std::string("--config: '") + device + "' is not a regular file or a pipe");
+  }
+  ConfigFiles files;
+  const std::string big =
+      files.write("size = 2\n#" + std::string(std::size_t{1} << 20, 'x') + "\n");
+  EXPECT_EQ(usage_error({"--config", big.c_str()}), "--config: '" + big + "' is larger than 1 MiB");
+  const std::string near =
+      files.write("size = 2\n#" + std::string((std::size_t{1} << 20) - 20, 'x') + "\n");
+  EXPECT_EQ(usage_error({"--config", near.c_str()}), "");
 }
 
 // A scratch folder under the test's temporary folder; removed with the object.
