@@ -1,13 +1,15 @@
 #include "trading/session_state_file.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <charconv>
+#include <cstddef>
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
+#include <limits>
+#include <sstream>
 #include <stdexcept>
 #include <string_view>
 #include <system_error>
@@ -18,6 +20,34 @@ namespace llt::trading {
 namespace {
 
 constexpr std::string_view kMagic = "llt-trading-state 1";
+
+// The file's lines after kMagic, in order, each "key value\n".
+constexpr std::string_view kClientIdKey = "client_id";
+constexpr std::string_view kNextRequestSeqKey = "next_request_seq";
+constexpr std::string_view kLastResponseSeqKey = "last_response_seq";
+constexpr std::string_view kNextOrderIdKey = "next_order_id";
+
+constexpr std::size_t decimal_digits(std::uint64_t value) {
+  std::size_t digits = 1;
+  while (value >= 10) {
+    value /= 10;
+    ++digits;
+  }
+  return digits;
+}
+
+constexpr std::size_t field_size(std::string_view key, std::uint64_t largest) {
+  return key.size() + 1 + decimal_digits(largest) + 1;
+}
+
+// The longest file write_session_state makes: every number at its type's largest. The reader
+// reads no more than this, so a device, or a huge file named by mistake, is refused at once
+// instead of being read into memory.
+constexpr std::size_t kMaxFileSize =
+    kMagic.size() + 1 + field_size(kClientIdKey, std::numeric_limits<exchange::ClientId>::max()) +
+    field_size(kNextRequestSeqKey, std::numeric_limits<std::uint64_t>::max()) +
+    field_size(kLastResponseSeqKey, std::numeric_limits<std::uint64_t>::max()) +
+    field_size(kNextOrderIdKey, std::numeric_limits<std::uint64_t>::max());
 
 [[noreturn]] void corrupt(const std::string& path, int line, std::string_view what) {
   throw std::runtime_error(
@@ -43,25 +73,117 @@ std::uint64_t read_field(const std::string& path, int line_number, const std::st
   return value;
 }
 
+// The kind of a file that is not a regular one, for the message.
+std::string_view file_kind(mode_t mode) {
+  if (S_ISDIR(mode)) {
+    return "a directory";
+  }
+  if (S_ISCHR(mode)) {
+    return "a character device";
+  }
+  if (S_ISBLK(mode)) {
+    return "a block device";
+  }
+  if (S_ISFIFO(mode)) {
+    return "a FIFO";
+  }
+  if (S_ISSOCK(mode)) {
+    return "a socket";
+  }
+  return "of an unknown kind";
+}
+
+[[noreturn]] void not_regular(const std::string& path, mode_t mode) {
+  throw std::runtime_error(
+      fmt::format("--state-file: '{}' is not a regular file ({})", path, file_kind(mode)));
+}
+
+[[noreturn]] void too_large(const std::string& path) {
+  throw std::runtime_error(fmt::format(
+      "--state-file: '{}' is larger than {} bytes: not a state file", path, kMaxFileSize));
+}
+
+[[noreturn]] void cannot_read(const std::string& path, int error) {
+  throw std::system_error(error, std::generic_category(), "--state-file " + path);
+}
+
+// Closes the descriptor on every way out of the reader.
+class OpenFile {
+ public:
+  explicit OpenFile(int fd) noexcept : fd_(fd) {}
+  ~OpenFile() { ::close(fd_); }
+  OpenFile(const OpenFile&) = delete;
+  OpenFile& operator=(const OpenFile&) = delete;
+
+  [[nodiscard]] int fd() const noexcept { return fd_; }
+
+ private:
+  int fd_;
+};
+
+// The file's text, at most kMaxFileSize bytes, or nullopt when there is no file.
+std::optional<std::string> read_text(const std::string& path) {
+  struct stat named {};
+  if (::stat(path.c_str(), &named) != 0) {
+    if (errno == ENOENT) {
+      return std::nullopt;
+    }
+    cannot_read(path, errno);
+  }
+  // Refused before opening: a FIFO's open waits for a writer, and SIGTERM, blocked from start-up
+  // until the status loop takes it (common/cli/process_main.h), could not end that wait; a
+  // device such as /dev/zero never ends.
+  if (!S_ISREG(named.st_mode)) {
+    not_regular(path, named.st_mode);
+  }
+  // The path may name another file by now: O_NONBLOCK keeps a FIFO's open from waiting, and the
+  // opened file is checked again.
+  const OpenFile file(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
+  if (file.fd() < 0) {
+    cannot_read(path, errno);
+  }
+  struct stat opened {};
+  if (::fstat(file.fd(), &opened) != 0) {
+    cannot_read(path, errno);
+  }
+  if (!S_ISREG(opened.st_mode)) {
+    not_regular(path, opened.st_mode);
+  }
+  if (opened.st_size > static_cast<off_t>(kMaxFileSize)) {
+    too_large(path);
+  }
+  // One byte past the bound tells a file that grew since the fstat.
+  std::string text(kMaxFileSize + 1, '\0');
+  std::size_t size = 0;
+  while (size < text.size()) {
+    const ssize_t n = ::read(file.fd(), text.data() + size, text.size() - size);
+    if (n < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      cannot_read(path, errno);
+    }
+    if (n == 0) {
+      break;
+    }
+    size += static_cast<std::size_t>(n);
+  }
+  if (size > kMaxFileSize) {
+    too_large(path);
+  }
+  text.resize(size);
+  return text;
+}
+
 }  // namespace
 
 std::optional<SessionState> read_session_state(const std::string& path,
                                                exchange::ClientId client_id) {
-  if (::access(path.c_str(), F_OK) != 0) {
-    if (errno == ENOENT) {
-      return std::nullopt;
-    }
-    throw std::system_error(errno, std::generic_category(), "--state-file " + path);
+  const std::optional<std::string> text = read_text(path);
+  if (!text.has_value()) {
+    return std::nullopt;
   }
-  std::error_code error;
-  if (std::filesystem::is_directory(path, error)) {
-    // Else it opens and reads as an empty file: "line 1: missing line".
-    throw std::runtime_error("--state-file " + path + ": is a directory, not a file");
-  }
-  std::ifstream in(path);
-  if (!in) {
-    throw std::runtime_error("--state-file " + path + ": cannot be read");
-  }
+  std::istringstream in(*text);
   std::string lines[5];
   for (int i = 0; i < 5; ++i) {
     if (!std::getline(in, lines[i])) {
@@ -78,10 +200,10 @@ std::optional<SessionState> read_session_state(const std::string& path,
     corrupt(path, 1, fmt::format("expected '{}'", kMagic));
   }
   SessionState state;
-  const std::uint64_t id = read_field(path, 2, lines[1], "client_id");
-  state.next_request_seq = read_field(path, 3, lines[2], "next_request_seq");
-  state.last_response_seq = read_field(path, 4, lines[3], "last_response_seq");
-  state.next_order_id = read_field(path, 5, lines[4], "next_order_id");
+  const std::uint64_t id = read_field(path, 2, lines[1], kClientIdKey);
+  state.next_request_seq = read_field(path, 3, lines[2], kNextRequestSeqKey);
+  state.last_response_seq = read_field(path, 4, lines[3], kLastResponseSeqKey);
+  state.next_order_id = read_field(path, 5, lines[4], kNextOrderIdKey);
   if (id != client_id) {
     corrupt(path, 2, fmt::format("client id {} is not this client's ({})", id, client_id));
   }
@@ -94,9 +216,10 @@ std::optional<SessionState> read_session_state(const std::string& path,
 
 void write_session_state(const std::string& path, const SessionState& state) {
   const std::string temp = path + ".tmp";
-  const std::string text = fmt::format(
-      "{}\nclient_id {}\nnext_request_seq {}\nlast_response_seq {}\nnext_order_id {}\n", kMagic,
-      state.client_id, state.next_request_seq, state.last_response_seq, state.next_order_id);
+  const std::string text =
+      fmt::format("{}\n{} {}\n{} {}\n{} {}\n{} {}\n", kMagic, kClientIdKey, state.client_id,
+                  kNextRequestSeqKey, state.next_request_seq, kLastResponseSeqKey,
+                  state.last_response_seq, kNextOrderIdKey, state.next_order_id);
   const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) {
     throw std::system_error(errno, std::generic_category(), "--state-file " + temp);

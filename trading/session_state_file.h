@@ -22,7 +22,9 @@ struct SessionState {
 // Cold, start-up: the state in `path`, or nullopt when the file does not exist (a fresh
 // day). Throws std::runtime_error naming the file (and the line) when it cannot be read or
 // is not a state file of this format, and when it belongs to another client id than
-// `client_id`.
+// `client_id`. A path that is not a regular file (a directory, device, FIFO or socket) is
+// refused without being read, and so is a file longer than write_session_state ever makes:
+// the call never waits on a FIFO's writer nor reads a device without end.
 [[nodiscard]] std::optional<SessionState> read_session_state(const std::string& path,
                                                              exchange::ClientId client_id);
 
