@@ -243,14 +243,24 @@ void check_words(int argc, const char* const argv[], const po::options_descripti
   }
 }
 
+// Whether `status` is /dev/null's: the usual way to say "no settings" where a file is asked for.
+bool is_dev_null(const struct stat& status) {
+  struct stat null_status {};
+  return S_ISCHR(status.st_mode) && ::stat("/dev/null", &null_status) == 0 &&
+         S_ISCHR(null_status.st_mode) && status.st_rdev == null_status.st_rdev;
+}
+
 // The text of the config file `path`, read once (a pipe, such as --config <(...), can be read
-// only once) and in chunks, to at most kConfigLimit bytes. A regular file or a pipe: a device
-// (/dev/zero, /dev/urandom) would never end.
+// only once) and in chunks, to at most kConfigLimit bytes. A regular file or a pipe (or
+// /dev/null, empty): another device (/dev/zero, /dev/urandom) would never end.
 std::string read_config_text(const std::string& path) {
   struct stat status {};
   if (::stat(path.c_str(), &status) == 0) {
     if (S_ISDIR(status.st_mode)) {
       throw UsageError(fmt::format("--config: '{}' is a directory, not a file", path));
+    }
+    if (is_dev_null(status)) {
+      return {};
     }
     if (!S_ISREG(status.st_mode) && !S_ISFIFO(status.st_mode)) {
       throw UsageError(fmt::format("--config: '{}' is not a regular file or a pipe", path));

@@ -278,10 +278,11 @@ TEST(ProcessOptions, a_byte_order_mark_before_the_first_line_is_skipped) {
 }
 
 TEST(ProcessOptions, a_config_file_is_a_regular_file_or_a_pipe_of_at_most_a_mebibyte) {
-  for (const char* device : {"/dev/zero", "/dev/urandom", "/dev/null"}) {
+  for (const char* device : {"/dev/zero", "/dev/urandom", "/dev/full"}) {
     EXPECT_EQ(usage_error({"--config", device}),
               std::string("--config: '") + device + "' is not a regular file or a pipe");
   }
+  EXPECT_EQ(usage_error({"--config", "/dev/null"}), "") << "no settings";
   ConfigFiles files;
   const std::string big =
       files.write("size = 2\n#" + std::string(std::size_t{1} << 20, 'x') + "\n");
