@@ -162,7 +162,17 @@ void ExchangeApp::recover() {
   const std::uint64_t start_ns = common::monotonic_ns();
   recovery_.journaled = true;
   const std::filesystem::path directory(options_.journal_dir);
-  std::filesystem::create_directories(directory);
+  // Made with its parents when missing, like mkdir -p.
+  std::error_code error;
+  std::filesystem::create_directories(directory, error);
+  if (!error && !std::filesystem::is_directory(directory, error) && !error) {
+    error = std::make_error_code(std::errc::not_a_directory);
+  }
+  if (error) {
+    throw std::runtime_error(
+        fmt::format("--journal-dir {}: cannot use it as the journal's folder: {}",
+                    directory.string(), error.message()));
+  }
   DayReplay replay(*engine_, requests_, responses_, updates_, order_server_->streams_to_recover(),
                    directory.string());
   // The publisher numbers what the replay publishes, exactly as the live stream did (and puts

@@ -147,6 +147,25 @@ TEST(ExchangeJournal, a_stop_signal_during_the_replay_ends_the_start_up_and_chan
   EXPECT_EQ(exchange->wait_exit(10s), 0) << exchange->stderr_text();
 }
 
+TEST(ExchangeJournal, a_journal_folder_that_cannot_be_made_is_refused_naming_the_flag) {
+  const JournalDir dir;
+  const std::filesystem::path file = dir.path() / "a-file";
+  std::ofstream(file) << "x";
+  // (An existing path that is no folder is refused with the flags, exit 2.)
+  for (const std::filesystem::path& bad : {file / "journal", file / "journal" / "day"}) {
+    ChildProcess exchange(
+        LLT_EXCHANGE_BINARY,
+        test::joined_args({"--port", "0", "--tickers", "1", "--journal-dir", bad.string()},
+                          test::md_flags(test::md_random_channel())));
+    EXPECT_EQ(exchange.wait_exit(10s), 1) << exchange.stderr_text();
+    EXPECT_NE(
+        exchange.stderr_text().find("exchange: --journal-dir " + bad.string() +
+                                    ": cannot use it as the journal's folder: Not a directory"),
+        std::string::npos)
+        << exchange.stderr_text();
+  }
+}
+
 TEST(ExchangeJournal, a_torn_last_record_is_cut_off_and_reported_and_the_rest_recovered) {
   const JournalDir dir;
   const test::MdChannel md = test::md_random_channel();
