@@ -20,7 +20,7 @@ class UsageError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// A decimal integer in [min, max], no sign for unsigned, no trailing characters.
+// A decimal integer in [min, max]: digits only, no sign, no whitespace anywhere.
 [[nodiscard]] std::uint64_t parse_unsigned(std::string_view flag, std::string_view text,
                                            std::uint64_t min, std::uint64_t max);
 [[nodiscard]] double parse_double(std::string_view flag, std::string_view text, double min,
@@ -29,11 +29,12 @@ class UsageError : public std::runtime_error {
 // A TCP/UDP port, 1-65535.
 [[nodiscard]] std::uint16_t parse_port(std::string_view flag, std::string_view text);
 
-// A comma-separated, non-empty list of distinct ids in [min, max] ("1,2,3").
+// A comma-separated, non-empty list of distinct ids in [min, max] ("1,2,3"), no whitespace.
 [[nodiscard]] std::vector<std::uint32_t> parse_id_list(std::string_view flag, std::string_view text,
                                                        std::uint32_t min, std::uint32_t max);
 
-// A comma-separated list of CPU numbers, each below available CPUs; "" is the empty list.
+// A comma-separated list of CPU numbers, each below available CPUs, no whitespace; "" is the
+// empty list (the flag's default: not pinned).
 [[nodiscard]] std::vector<int> parse_cpu_list(std::string_view flag, std::string_view text);
 
 // The snapshot stream's port: `text` when the flag was given, else multicast_port + 1. Refuses
