@@ -46,6 +46,36 @@ void refuse_whitespace(std::string_view flag, std::string_view text) {
   }
 }
 
+// [+-] digits [. [digits]] or [+-] . digits, then an optional exponent e[+-]digits: what
+// strtod() reads as a decimal number, without the hexadecimal ("0x1p-1"), "inf" and "nan" forms
+// it also takes, so that a floating-point flag takes the numbers an integer flag would.
+bool is_decimal_number(std::string_view text) {
+  std::size_t at = 0;
+  const auto digits = [&] {
+    const std::size_t from = at;
+    while (at < text.size() && text[at] >= '0' && text[at] <= '9')
+      ++at;
+    return at - from;
+  };
+  if (at < text.size() && (text[at] == '+' || text[at] == '-'))
+    ++at;
+  std::size_t mantissa = digits();
+  if (at < text.size() && text[at] == '.') {
+    ++at;
+    mantissa += digits();
+  }
+  if (mantissa == 0)
+    return false;
+  if (at < text.size() && (text[at] == 'e' || text[at] == 'E')) {
+    ++at;
+    if (at < text.size() && (text[at] == '+' || text[at] == '-'))
+      ++at;
+    if (digits() == 0)
+      return false;
+  }
+  return at == text.size();
+}
+
 }  // namespace
 
 std::uint64_t parse_unsigned(std::string_view flag, std::string_view text, std::uint64_t min,
@@ -63,12 +93,16 @@ std::uint64_t parse_unsigned(std::string_view flag, std::string_view text, std::
 }
 
 double parse_double(std::string_view flag, std::string_view text, double min, double max) {
-  const std::string value(trim(text));
+  refuse_whitespace(flag, text);
+  if (!is_decimal_number(text)) {
+    fail(flag, text, "is not a decimal number (such as 0.25 or 1e-3)");
+  }
+  const std::string value(text);
   char* end = nullptr;
   errno = 0;
   const double result = std::strtod(value.c_str(), &end);
-  if (value.empty() || end != value.c_str() + value.size() || std::isnan(result)) {
-    fail(flag, text, "is not a number");
+  if (end != value.c_str() + value.size()) {
+    fail(flag, text, "is not a decimal number (such as 0.25 or 1e-3)");
   }
   // A number past what a double holds (1e400) is out of range like any other; one too close to
   // 0 for a double (1e-320) would be read as another value.

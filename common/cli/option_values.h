@@ -23,6 +23,7 @@ class UsageError : public std::runtime_error {
 // A decimal integer in [min, max]: digits only, no sign, no whitespace anywhere.
 [[nodiscard]] std::uint64_t parse_unsigned(std::string_view flag, std::string_view text,
                                            std::uint64_t min, std::uint64_t max);
+// A decimal number in [min, max] ("0.25", "-1", "1e-3"): no hexadecimal, inf, nan or whitespace.
 [[nodiscard]] double parse_double(std::string_view flag, std::string_view text, double min,
                                   double max);
 

@@ -78,22 +78,42 @@ TEST(OptionValues, parses_doubles_in_range) {
   EXPECT_NE(
       usage_error([] { (void)parse_double("--md-loss-rate", "1.5", 0, 1); }).find("out of range"),
       std::string::npos);
-  EXPECT_NE(
-      usage_error([] { (void)parse_double("--md-loss-rate", "abc", 0, 1); }).find("not a number"),
-      std::string::npos);
-  EXPECT_NE(
-      usage_error([] { (void)parse_double("--md-loss-rate", "nan", 0, 1); }).find("not a number"),
-      std::string::npos);
+  EXPECT_NE(usage_error([] {
+              (void)parse_double("--md-loss-rate", "abc", 0, 1);
+            }).find("not a decimal number"),
+            std::string::npos);
   EXPECT_EQ(usage_error([] { (void)parse_double("--md-loss-rate", "", 0, 1); }),
-            "--md-loss-rate: '' is not a number");
-  // Past what a double holds: out of range like any other value, not "not a number".
+            "--md-loss-rate: '' is not a decimal number (such as 0.25 or 1e-3)");
+  // Past what a double holds: out of range like any other value, not "not a decimal number".
   EXPECT_EQ(usage_error([] { (void)parse_double("--skew-factor", "1e400", 0, 100); }),
             "--skew-factor: '1e400' is out of range 0-100");
-  EXPECT_EQ(usage_error([] { (void)parse_double("--skew-factor", "-inf", 0, 100); }),
-            "--skew-factor: '-inf' is out of range 0-100");
   EXPECT_EQ(usage_error([] { (void)parse_double("--ema-alpha", "1e-320", 0, 1); }),
             "--ema-alpha: '1e-320' is too close to 0");
   EXPECT_DOUBLE_EQ(parse_double("--ema-alpha", "1e-300", 0, 1), 1e-300);
+}
+
+TEST(OptionValues, parses_doubles_in_plain_decimal_notation_only) {
+  EXPECT_DOUBLE_EQ(parse_double("--skew-factor", "0.5", 0, 100), 0.5);
+  EXPECT_DOUBLE_EQ(parse_double("--skew-factor", ".5", 0, 100), 0.5);
+  EXPECT_DOUBLE_EQ(parse_double("--skew-factor", "5.", 0, 100), 5.0);
+  EXPECT_DOUBLE_EQ(parse_double("--skew-factor", "5", 0, 100), 5.0);
+  EXPECT_DOUBLE_EQ(parse_double("--skew-factor", "+2.5E+1", 0, 100), 25.0);
+  EXPECT_DOUBLE_EQ(parse_double("--ema-alpha", "1e-3", 0, 1), 1e-3);
+  EXPECT_EQ(usage_error([] { (void)parse_double("--skew-factor", "-1", 0, 100); }),
+            "--skew-factor: '-1' is out of range 0-100");
+  // strtod() reads these too, but they are not how a number is written on a command line.
+  for (const char* text : {"0x1p-1", "0X10", "inf", "-inf", "INFINITY", "nan", "NaN(1)", ".", "-",
+                           "1e", "1e+", "e5", "1.2.3", "1,5", "0.5x"}) {
+    EXPECT_EQ(
+        usage_error([text] { (void)parse_double("--skew-factor", text, 0, 100); }),
+        std::string("--skew-factor: '") + text + "' is not a decimal number (such as 0.25 or 1e-3)")
+        << text;
+  }
+  for (const char* text : {" 0.5", "0.5 ", "\t0.5", "0.5\n", "1 e3"}) {
+    EXPECT_EQ(usage_error([text] { (void)parse_double("--signal-threshold", text, 0, 1); }),
+              std::string("--signal-threshold: '") + text + "' contains whitespace")
+        << text;
+  }
 }
 
 TEST(OptionValues, refuses_whitespace_in_integers_and_lists) {
