@@ -301,9 +301,13 @@ void check_output_files(std::initializer_list<OutputFile> files) {
       continue;
     }
     const bool exists = fs::exists(status);
-    fs::path resolved = fs::weakly_canonical(path, error);
+    // One file under two spellings ("out.csv", "./out.csv", "/run/dir/out.csv", a path through a
+    // symbolic link) is one file: made absolute first, since weakly_canonical() leaves a
+    // relative path that does not exist yet as it is.
+    const fs::path absolute = fs::absolute(path, error).lexically_normal();
+    fs::path resolved = fs::weakly_canonical(absolute, error);
     if (error) {
-      resolved = fs::absolute(path, error).lexically_normal();
+      resolved = absolute;
     }
     for (const Seen& other : seen) {
       const bool same = exists ? other.exists && fs::equivalent(other.path, resolved, error)

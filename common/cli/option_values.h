@@ -83,7 +83,8 @@ struct OutputFile {
 };
 
 // check_output_file() of each, then no two of them may be the same regular file (or the same
-// file still to be made): one would overwrite the other. Device files and pipes (/dev/null,
+// file still to be made), however spelled ("out.csv", "./out.csv", its absolute path, a path
+// through a symbolic link): one would overwrite the other. Device files and pipes (/dev/null,
 // /dev/stdout) may be named more than once.
 void check_output_files(std::initializer_list<OutputFile> files);
 

@@ -1,8 +1,18 @@
 #include "common/cli/option_values.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
+
+#include "tests/support/scratch_dir.h"
 
 namespace llt::common {
 namespace {
@@ -145,6 +155,76 @@ TEST(OptionValues, parses_cpu_lists_within_the_available_cpus) {
             std::string::npos);
   EXPECT_NE(usage_error([] { (void)parse_cpu_list("--cpus", "0,"); }).find("empty element"),
             std::string::npos);
+}
+
+// Runs `check` with the working folder set to `folder`, then sets it back.
+template <typename Check>
+std::string usage_error_in(const std::filesystem::path& folder, Check check) {
+  const std::filesystem::path before = std::filesystem::current_path();
+  std::filesystem::current_path(folder);
+  std::string error = usage_error(check);
+  std::filesystem::current_path(before);
+  return error;
+}
+
+TEST(OptionValues, one_output_file_under_two_spellings_is_refused) {
+  const test::ScratchDir scratch("option-values");
+  const std::string folder = scratch.path().string();
+  // Files still to be made.
+  EXPECT_EQ(usage_error_in(scratch.path(),
+                           [&] {
+                             check_output_files({{"--log-file", "same3.out"},
+                                                 {"--stats-csv", folder + "/same3.out"}});
+                           }),
+            "--stats-csv: '" + folder +
+                "/same3.out' is also the file of --log-file: give each its "
+                "own");
+  EXPECT_EQ(
+      usage_error_in(
+          scratch.path(),
+          [] {
+            check_output_files({{"--latency-csv", "same2.out"}, {"--summary-json", "./same2.out"}});
+          }),
+      "--summary-json: './same2.out' is also the file of --latency-csv: give each its own");
+  EXPECT_EQ(usage_error([&] {
+              check_output_files({{"--latency-csv", folder + "/./same.out"},
+                                  {"--summary-json", folder + "//same.out"}});
+            }),
+            "--summary-json: '" + folder +
+                "//same.out' is also the file of --latency-csv: give "
+                "each its own");
+  std::filesystem::create_directory(scratch.path() / "sub");
+  EXPECT_EQ(usage_error([&] {
+              check_output_files({{"--latency-csv", folder + "/sub/../same.out"},
+                                  {"--summary-json", folder + "/same.out"}});
+            }),
+            "--summary-json: '" + folder +
+                "/same.out' is also the file of --latency-csv: give "
+                "each its own");
+  // A file that is there, and one reached through a symbolic link to its folder.
+  std::ofstream(scratch.path() / "there.out") << "x";
+  std::filesystem::create_directory_symlink(scratch.path(), scratch.path() / "link");
+  EXPECT_EQ(usage_error_in(scratch.path(),
+                           [&] {
+                             check_output_files({{"--log-file", "there.out"},
+                                                 {"--stats-csv", folder + "/link/there.out"}});
+                           }),
+            "--stats-csv: '" + folder +
+                "/link/there.out' is also the file of --log-file: give "
+                "each its own");
+  EXPECT_EQ(usage_error_in(
+                scratch.path(),
+                [&] {
+                  check_output_files({{"--log-file", "new.out"}, {"--stats-csv", "link/new.out"}});
+                }),
+            "--stats-csv: 'link/new.out' is also the file of --log-file: give each its own");
+  // Two files are two files.
+  EXPECT_EQ(
+      usage_error_in(scratch.path(),
+                     [] {
+                       check_output_files({{"--log-file", "a.out"}, {"--stats-csv", "sub/a.out"}});
+                     }),
+      "");
 }
 
 }  // namespace
