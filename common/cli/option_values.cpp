@@ -1,5 +1,6 @@
 #include "common/cli/option_values.h"
 
+#include <fcntl.h>
 #include <netdb.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -22,6 +23,10 @@
 namespace llt::common {
 
 namespace {
+
+// What OutputWrite::kReplacedByRename writes first, beside the file: PATH.tmp, as
+// trading::write_session_state() does.
+constexpr char kRenameSuffix[] = ".tmp";
 
 [[noreturn]] void fail(std::string_view flag, std::string_view text, std::string_view why) {
   throw UsageError(fmt::format("{}: '{}' {}", flag, text, why));
@@ -250,8 +255,18 @@ void check_output_file(std::string_view flag, const std::string& path, OutputWri
     fail(flag, path, fmt::format("cannot be written: {}", error.message()));
   }
   if (fs::exists(status) && how == OutputWrite::kInPlace) {
-    // Opened for writing where it is (a log, /dev/null, a pipe): the file itself must take it.
-    if (::access(path.c_str(), W_OK) != 0) {
+    // Opened for writing where it is. A regular file is opened for writing now (not truncated):
+    // access() judges by permission bits, which root passes whatever they say. A pipe or a
+    // device (/dev/null, a terminal) is not opened: that could wait for a reader or act on the
+    // device.
+    if (fs::is_regular_file(status)) {
+      const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+      if (fd < 0) {
+        fail(flag, path,
+             fmt::format("cannot be written: {}", std::generic_category().message(errno)));
+      }
+      ::close(fd);
+    } else if (::access(path.c_str(), W_OK) != 0) {
       fail(flag, path,
            fmt::format("cannot be written: {}", std::generic_category().message(errno)));
     }
@@ -272,11 +287,47 @@ void check_output_file(std::string_view flag, const std::string& path, OutputWri
   if (!fs::is_directory(folder_status)) {
     fail(flag, path, fmt::format("cannot be written: '{}' is not a folder", folder.string()));
   }
-  if (::access(folder.c_str(), W_OK | X_OK) != 0) {
+  // The file the program will create is created now and removed: permission bits alone do not
+  // say it can be (root passes access() for /proc, which takes no new files).
+  const std::string made = how == OutputWrite::kInPlace ? path : path + kRenameSuffix;
+  const fs::file_status made_status = fs::symlink_status(made, error);
+  if (made_status.type() == fs::file_type::symlink) {
+    // A link to a file still to be made: O_EXCL would refuse the link itself, and the new file
+    // goes where the link points, so only this folder's permission is asked.
+    if (::access(folder.c_str(), W_OK | X_OK) != 0) {
+      fail(flag, path,
+           fmt::format("cannot be written: folder '{}': {}", folder.string(),
+                       std::generic_category().message(errno)));
+    }
+    return;
+  }
+  if (fs::exists(made_status)) {
+    // A temporary file left by an earlier run: the program writes over it. O_NONBLOCK: should it
+    // be a pipe, the check does not wait for a reader.
+    if (fs::is_directory(made_status)) {
+      fail(flag, path, fmt::format("cannot be written: '{}' is a directory", made));
+    }
+    const int fd = ::open(made.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+      fail(
+          flag, path,
+          fmt::format("cannot be written: '{}': {}", made, std::generic_category().message(errno)));
+    }
+    ::close(fd);
+    return;
+  }
+  const int fd = ::open(made.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    if (made == path) {
+      fail(flag, path,
+           fmt::format("cannot be created: {}", std::generic_category().message(errno)));
+    }
     fail(flag, path,
-         fmt::format("cannot be written: folder '{}': {}", folder.string(),
+         fmt::format("cannot be written: '{}' cannot be created: {}", made,
                      std::generic_category().message(errno)));
   }
+  ::close(fd);
+  ::unlink(made.c_str());
 }
 
 void check_output_files(std::initializer_list<OutputFile> files) {

@@ -64,14 +64,17 @@ class UsageError : public std::runtime_error {
                                        const std::vector<std::string_view>& choices);
 
 // How the program writes an output file: opened where it is (a log, a CSV, a JSON summary;
-// appending or truncating), or written as a new file then renamed over it (a state file).
+// appending or truncating), or written as a new file PATH.tmp then renamed over PATH (a state
+// file).
 enum class OutputWrite { kInPlace, kReplacedByRename };
 
 // A file the program will write (at start-up, while running or on exit), checked while the
 // flags are read so that a run is not lost to a path that cannot be written: refused when it
-// is a directory; when it exists and is written in place, when it cannot be written; else when
-// its folder does not exist, is not a folder or cannot be written in. Empty: no file, nothing
-// to check.
+// is a directory; when it exists and is written in place, when it cannot be opened for writing
+// (a regular file is opened without truncating it; a pipe or device is not opened, only
+// access() is asked); else when its folder does not exist or is not a folder, or when the file
+// the program would create (PATH, or PATH.tmp when replaced by rename) cannot be created: it is
+// created and removed at once. Empty: no file, nothing to check.
 void check_output_file(std::string_view flag, const std::string& path,
                        OutputWrite how = OutputWrite::kInPlace);
 

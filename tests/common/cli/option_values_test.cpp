@@ -157,6 +157,71 @@ TEST(OptionValues, parses_cpu_lists_within_the_available_cpus) {
             std::string::npos);
 }
 
+// The names in `folder`, to see that a check left nothing behind.
+std::vector<std::string> names_in(const std::filesystem::path& folder) {
+  std::vector<std::string> names;
+  for (const auto& entry : std::filesystem::directory_iterator(folder)) {
+    names.push_back(entry.path().filename().string());
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+std::string contents(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// Root passes access() for any path in a folder it may enter, /proc included: the file is
+// created to know.
+TEST(OptionValues, an_output_file_that_cannot_be_created_is_refused_even_for_root) {
+  for (const char* flag : {"--latency-csv", "--summary-json", "--book-dump", "--log-file"}) {
+    EXPECT_EQ(usage_error([flag] { check_output_file(flag, "/proc/xyz"); }),
+              std::string(flag) + ": '/proc/xyz' cannot be created: No such file or directory");
+  }
+  EXPECT_EQ(usage_error([] {
+              check_output_file("--state-file", "/proc/xyz", OutputWrite::kReplacedByRename);
+            }),
+            "--state-file: '/proc/xyz' cannot be written: '/proc/xyz.tmp' cannot be created: No "
+            "such file or directory");
+  EXPECT_EQ(usage_error([] {
+              check_output_files({{"--log-file", ""}, {"--stats-csv", "/proc/xyz"}});
+            }),
+            "--stats-csv: '/proc/xyz' cannot be created: No such file or directory");
+}
+
+TEST(OptionValues, checking_an_output_file_leaves_no_file_behind_and_keeps_one_that_is_there) {
+  const test::ScratchDir scratch("option-values");
+  const std::filesystem::path& folder = scratch.path();
+  EXPECT_NO_THROW(check_output_file("--latency-csv", (folder / "new.csv").string()));
+  EXPECT_NO_THROW(check_output_file("--state-file", (folder / "client.state").string(),
+                                    OutputWrite::kReplacedByRename));
+  EXPECT_TRUE(names_in(folder).empty());
+
+  // A file that is there is opened to write, not truncated; a state file's leftover PATH.tmp
+  // (the program writes over it) is kept too.
+  std::ofstream(folder / "run.log") << "earlier run\n";
+  std::ofstream(folder / "client.state") << "state\n";
+  std::ofstream(folder / "client.state.tmp") << "half written\n";
+  EXPECT_NO_THROW(check_output_file("--log-file", (folder / "run.log").string()));
+  EXPECT_NO_THROW(check_output_file("--state-file", (folder / "client.state").string(),
+                                    OutputWrite::kReplacedByRename));
+  EXPECT_EQ(contents(folder / "run.log"), "earlier run\n");
+  EXPECT_EQ(contents(folder / "client.state"), "state\n");
+  EXPECT_EQ(contents(folder / "client.state.tmp"), "half written\n");
+  EXPECT_EQ(names_in(folder),
+            (std::vector<std::string>{"client.state", "client.state.tmp", "run.log"}));
+
+  // A pipe nobody reads yet is not opened: that would block, or fail with O_NONBLOCK.
+  const std::filesystem::path fifo = folder / "pipe";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  EXPECT_NO_THROW(check_output_file("--stats-csv", fifo.string()));
+  EXPECT_NO_THROW(check_output_files({{"--stats-csv", fifo.string()},
+                                      {"--log-file", "/dev/null"},
+                                      {"--summary-json", "/dev/null"},
+                                      {"--latency-csv", fifo.string()}}));
+}
+
 // Runs `check` with the working folder set to `folder`, then sets it back.
 template <typename Check>
 std::string usage_error_in(const std::filesystem::path& folder, Check check) {
