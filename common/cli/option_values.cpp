@@ -287,18 +287,18 @@ void check_output_file(std::string_view flag, const std::string& path, OutputWri
   if (!fs::is_directory(folder_status)) {
     fail(flag, path, fmt::format("cannot be written: '{}' is not a folder", folder.string()));
   }
-  // The file the program will create is created now and removed: permission bits alone do not
-  // say it can be (root passes access() for /proc, which takes no new files).
+  if (::access(folder.c_str(), W_OK | X_OK) != 0) {
+    fail(flag, path,
+         fmt::format("cannot be written: folder '{}': {}", folder.string(),
+                     std::generic_category().message(errno)));
+  }
+  // The file the program will create is created now and removed: permission bits do not say it
+  // can be (root passes access() for /proc, which takes no new files).
   const std::string made = how == OutputWrite::kInPlace ? path : path + kRenameSuffix;
   const fs::file_status made_status = fs::symlink_status(made, error);
   if (made_status.type() == fs::file_type::symlink) {
     // A link to a file still to be made: O_EXCL would refuse the link itself, and the new file
-    // goes where the link points, so only this folder's permission is asked.
-    if (::access(folder.c_str(), W_OK | X_OK) != 0) {
-      fail(flag, path,
-           fmt::format("cannot be written: folder '{}': {}", folder.string(),
-                       std::generic_category().message(errno)));
-    }
+    // goes where the link points.
     return;
   }
   if (fs::exists(made_status)) {
