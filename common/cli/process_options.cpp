@@ -76,6 +76,10 @@ ProcessOptions read_process_flags(const po::variables_map& vm) {
       parse_choice("--threading", flag_text(vm, "threading"), {"dedicated", "shared"}));
   o.idle =
       *parse_idle_mode(parse_choice("--idle", flag_text(vm, "idle"), {"spin", "backoff", "block"}));
+  // Unset: no pinning. Given, the list may not be empty (a forgotten value, not "no CPUs").
+  if (!vm["cpus"].defaulted() && flag_text(vm, "cpus").empty()) {
+    throw UsageError("--cpus: '' is an empty list (leave the flag out not to pin threads)");
+  }
   o.cpus = parse_cpu_list("--cpus", flag_text(vm, "cpus"));
   o.stats_interval_s = static_cast<std::uint32_t>(unsigned_flag(vm, "stats-interval", 0, 86'400));
   o.log_file = flag_text(vm, "log-file");

@@ -137,6 +137,8 @@ TEST(ProcessOptions, every_error_starts_with_the_flag_and_its_reason) {
   EXPECT_EQ(usage_error({"--interface", "0.0.0.0"}).rfind("--interface: ", 0), 0U);
   EXPECT_EQ(usage_error({"--multicast-addr", "10.0.0.1"}).rfind("--multicast-addr: ", 0), 0U);
   EXPECT_EQ(usage_error({"--cpus", "100000"}).rfind("--cpus: ", 0), 0U);
+  EXPECT_EQ(usage_error({"--cpus", ""}),
+            "--cpus: '' is an empty list (leave the flag out not to pin threads)");
 }
 
 TEST(ProcessOptions, a_word_that_is_no_flag_nor_a_value_is_refused) {
