@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
-#include <functional>
 #include <memory>
 #include <optional>
 #include <set>
@@ -336,11 +335,16 @@ std::vector<ConfigEntry> parse_config_text(const std::string& path, std::string_
     if (equals == std::string_view::npos || name.empty()) {
       throw UsageError(fmt::format("{}: '{}' is not 'name = value'", at, printable(line)));
     }
-    // The two slips a flag from the command line makes in a file: its leading --, and a
-    // "[section]" line, which Boost would make a prefix of every key below it.
+    // The slips a flag from the command line makes in a file: its leading --, its short name
+    // (-p), and a "[section]" line, which Boost would make a prefix of every key below it.
     if (name.starts_with("--")) {
       throw UsageError(
           fmt::format("{}: '{}': a config file names a flag without its --", at, printable(name)));
+    }
+    if (name.starts_with('-')) {
+      throw UsageError(
+          fmt::format("{}: '{}': a config file names a flag by its long name, without dashes", at,
+                      printable(name)));
     }
     if (!section.empty()) {
       throw UsageError(fmt::format(
@@ -415,8 +419,8 @@ void store_command_line(int argc, const char* const argv[], const po::options_de
   }
 }
 
-// Stores `parsed`, one source's values, from `origin_of` each; a value of a flag that a stronger
-// source gave is kept aside (FlagValues::overridden) to be checked too.
+// Stores `parsed`, one source's values, from `origin_of` each, but for the flags a stronger
+// source gave.
 template <class OriginOf>
 void store_source(const po::parsed_options& parsed, OriginOf&& origin_of, FlagValues& flags) {
   po::parsed_options kept(parsed.description);
@@ -425,10 +429,6 @@ void store_source(const po::parsed_options& parsed, OriginOf&& origin_of, FlagVa
     if (!given(flags, option.string_key)) {
       flags.origins[option.string_key] = origin_of(i);
       kept.options.push_back(option);
-    } else if (option.value.size() == 1 &&
-               !is_switch(parsed.description->find(option.string_key, false))) {
-      // A switch's value is checked as it is read (check_switch_value).
-      flags.overridden.push_back({option.string_key, option.value.front(), origin_of(i)});
     }
   }
   try {
@@ -499,38 +499,6 @@ UsageError FlagValues::with_origin(const UsageError& error) const {
   return error;
 }
 
-void FlagValues::check_overridden(const std::function<void(const FlagValues&)>& read) const {
-  // The error `read` throws on `values`, or "" when it throws none.
-  const auto error_of = [&read](const FlagValues& values) -> std::string {
-    try {
-      read(values);
-    } catch (const UsageError& e) {
-      return e.what();
-    }
-    return "";
-  };
-  for (const Overridden& value : overridden) {
-    const std::string about = fmt::format("--{}:", value.flag);
-    FlagValues in_effect = *this;
-    in_effect.overridden.clear();
-    in_effect.erase(value.flag);
-    in_effect.emplace(value.flag, po::variable_value(boost::any(value.text), false));
-    in_effect.origins[value.flag] = value.origin;
-    const std::string error = error_of(in_effect);
-    if (!error.starts_with(about)) {
-      continue;
-    }
-    FlagValues alone;
-    static_cast<po::variables_map&>(alone) = defaults;
-    alone.erase(value.flag);
-    alone.emplace(value.flag, po::variable_value(boost::any(value.text), false));
-    alone.origins[value.flag] = value.origin;
-    if (error_of(alone).starts_with(about)) {
-      throw UsageError(fmt::format("{}: {}", value.origin, error));
-    }
-  }
-}
-
 std::string environment_name(std::string_view flag) {
   std::string name = "LLT_";
   for (const char c : flag) {
@@ -541,7 +509,6 @@ std::string environment_name(std::string_view flag) {
 
 FlagValues parse_flags(int argc, const char* const argv[], const po::options_description& desc) {
   FlagValues flags;
-  po::store(po::parsed_options(&desc), flags.defaults);
   store_command_line(argc, argv, desc, flags);
   if (flags.count("help") != 0 || flags.count("version") != 0) {
     return flags;

@@ -82,27 +82,8 @@ class FlagValues : public boost::program_options::variables_map {
   // absent here came from the command line or is its default.
   std::map<std::string, std::string, std::less<>> origins;
 
-  // A value from the environment or a config file that a stronger source replaced: still
-  // checked, so that a mistake in a file does not wait for the day the command line stops
-  // overriding it.
-  struct Overridden {
-    std::string flag;  // without dashes
-    std::string text;
-    std::string origin;  // as in `origins`
-  };
-  std::vector<Overridden> overridden;
-
-  // Only the defaults, each overridden value is checked against (set by parse_flags).
-  boost::program_options::variables_map defaults;
-
   // `error` ("--flag: reason") prefixed with the flag's origin when it has one.
   [[nodiscard]] UsageError with_origin(const UsageError& error) const;
-
-  // Runs `read` on these values with each overridden value in place of the one in effect, and
-  // again on the defaults with only that value; when both throw a UsageError about that flag,
-  // throws it prefixed with the value's origin. A value is thus refused when it is wrong in
-  // itself, not when it only disagrees with a flag that replaced its source's other values.
-  void check_overridden(const std::function<void(const FlagValues&)>& read) const;
 };
 
 // The environment variable of a long flag: LLT_ + the name upper-cased, dashes to
@@ -117,20 +98,18 @@ class FlagValues : public boost::program_options::variables_map {
 // regular file or a pipe, is larger than 1 MiB, cannot be read, has an unknown key, a key set
 // twice or a line that is not "name = value" (naming the file, the line and the key); for a
 // switch whose value in a file or a known LLT_* variable is not exactly true or false (naming
-// the line or the variable), whichever source wins. Other LLT_* variables are ignored.
+// the line or the variable), whichever source wins. Other LLT_* variables are ignored. A value
+// that a stronger source replaces is not read further: its meaning may depend on the other
+// values of its own source, and reading some (a host name, an output file) asks the machine.
 [[nodiscard]] FlagValues parse_flags(int argc, const char* const argv[],
                                      const boost::program_options::options_description& desc);
 
 // Runs `read`(flags), which reads and checks the flags' values; a UsageError about a flag whose
-// value came from the environment or a config file is rethrown naming that origin too. Then
-// checks the overridden values with `read` (FlagValues::check_overridden), so that a bad value
-// in a file or a variable is refused even when the command line replaces it.
+// value came from the environment or a config file is rethrown naming that origin too.
 template <class Read>
 auto read_flags(const FlagValues& flags, Read&& read) -> decltype(read(flags)) {
   try {
-    auto options = read(flags);
-    flags.check_overridden([&read](const FlagValues& values) { (void)read(values); });
-    return options;
+    return read(flags);
   } catch (const UsageError& e) {
     throw flags.with_origin(e);
   }

@@ -364,6 +364,19 @@ TEST(TradingOptions, bad_values_name_their_flag) {
   EXPECT_EQ(usage_error({"--port"}), "--port: needs a value");
 }
 
+// The command line replaces both of the file's sizes: the file's order-qty is not checked
+// against the command line's max-order-qty (nor the defaults').
+TEST(TradingOptions, a_consistent_file_overridden_by_a_consistent_command_line_is_taken) {
+  const std::string path =
+      ::testing::TempDir() + "trading-sizes-" + std::to_string(::getpid()) + ".conf";
+  std::ofstream(path) << "order-qty = 200\nmax-order-qty = 500\nmax-position = 2000\n";
+  EXPECT_EQ(usage_error({"--config", path.c_str()}), "");
+  EXPECT_EQ(usage_error({"--order-qty", "20", "--max-order-qty", "50"}), "");
+  EXPECT_EQ(usage_error({"--config", path.c_str(), "--order-qty", "20", "--max-order-qty", "50"}),
+            "");
+  std::remove(path.c_str());
+}
+
 TEST(TradingOptions, at_most_kMaxTickers_tickers) {
   const std::string most = test::id_list(exchange::kMaxTickers);
   EXPECT_EQ(parse({"--ticker", most.c_str()}).options.tickers.size(), exchange::kMaxTickers);
