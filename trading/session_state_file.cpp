@@ -40,14 +40,17 @@ constexpr std::size_t field_size(std::string_view key, std::uint64_t largest) {
   return key.size() + 1 + decimal_digits(largest) + 1;
 }
 
-// The longest file write_session_state makes: every number at its type's largest. The reader
-// reads no more than this, so a device, or a huge file named by mistake, is refused at once
-// instead of being read into memory.
-constexpr std::size_t kMaxFileSize =
+// The longest file write_session_state makes: every number at its type's largest.
+constexpr std::size_t kLongestWritten =
     kMagic.size() + 1 + field_size(kClientIdKey, std::numeric_limits<exchange::ClientId>::max()) +
     field_size(kNextRequestSeqKey, std::numeric_limits<std::uint64_t>::max()) +
     field_size(kLastResponseSeqKey, std::numeric_limits<std::uint64_t>::max()) +
     field_size(kNextOrderIdKey, std::numeric_limits<std::uint64_t>::max());
+// The reader reads no more than this, so a huge file named by mistake is refused at once
+// instead of being read into memory. Room beyond the longest written file for what the parser
+// also takes (blank lines an editor left at the end).
+constexpr std::size_t kMaxFileSize = 4'096;
+static_assert(kMaxFileSize >= kLongestWritten);
 
 [[noreturn]] void corrupt(const std::string& path, int line, std::string_view what) {
   throw std::runtime_error(

@@ -147,7 +147,7 @@ TEST_F(SessionStateFileTest, a_file_longer_than_any_state_file_is_refused) {
   write_text(
       "llt-trading-state 1\nclient_id 7\nnext_request_seq 3\nlast_response_seq 1\n"
       "next_order_id 1\n" +
-      std::string(4096, '\n'));
+      std::string(8192, '\n'));
   const std::string error = read_error();
   EXPECT_NE(error.find("--state-file: '" + path_ + "' is larger than "), std::string::npos)
       << error;
@@ -167,9 +167,9 @@ TEST_F(SessionStateFileTest, the_largest_numbers_round_trip) {
   EXPECT_EQ(read->next_request_seq, state.next_request_seq);
   EXPECT_EQ(read->last_response_seq, state.last_response_seq);
   EXPECT_EQ(read->next_order_id, state.next_order_id);
-  // One byte more is refused.
+  // A blank line an editor added at the end is read past.
   std::ofstream(path_, std::ios::app) << '\n';
-  EXPECT_THROW((void)read_session_state(path_, state.client_id), std::runtime_error);
+  EXPECT_TRUE(read_session_state(path_, state.client_id).has_value());
 }
 
 }  // namespace
