@@ -316,7 +316,23 @@ void check_output_file(std::string_view flag, const std::string& path, OutputWri
     ::close(fd);
     return;
   }
-  const int fd = ::open(made.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  int fd = -1;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    fd = ::open(made.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd >= 0 || errno != EEXIST) {
+      break;
+    }
+    // Made meanwhile by another process (another check of the same path): written as above,
+    // unless it went again before this open.
+    const int theirs = ::open(made.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+    if (theirs >= 0) {
+      ::close(theirs);
+      return;
+    }
+    if (errno != ENOENT) {
+      break;
+    }
+  }
   if (fd < 0) {
     if (made == path) {
       fail(flag, path,
