@@ -250,7 +250,14 @@ int run_process(std::string_view program, const ProcessOptions& options,
     LoggerOptions log_options;
     log_options.path = options.log_file;
     log_options.min_level = options.log_level;
-    logger = std::make_unique<Logger>(log_options);
+    try {
+      logger = std::make_unique<Logger>(log_options);
+    } catch (const std::system_error& e) {
+      // The flags' check passed (the file could be made) but the open for appending failed.
+      fmt::print(stderr, "{}: --log-file {}: cannot open: {}\n", program, options.log_file,
+                 e.code().message());
+      return kExitFailure;
+    }
     process = make(*logger);
     csv = std::make_unique<StatsCsv>(options, Clock::now());
   } catch (const StartUpStopped& e) {

@@ -341,6 +341,18 @@ TEST(ExchangeProcess, refuses_to_start_when_a_file_it_writes_cannot_be_written) 
   }
 }
 
+TEST(ExchangeProcess, a_log_file_that_cannot_be_opened_is_named_and_exits_1) {
+  // /proc/self/status exists and passes the flags' check, but takes no appending open.
+  ChildProcess exchange(kExchange,
+                        exchange_args(0, md_random_channel(), {"--log-file", "/proc/self/status"}));
+  const auto code = exchange.wait_exit(test::kStartupLimit);
+  ASSERT_TRUE(code.has_value()) << "still running";
+  EXPECT_EQ(*code, 1);
+  EXPECT_NE(exchange.stderr_text().find("exchange: --log-file /proc/self/status: cannot open: "),
+            std::string::npos)
+      << exchange.stderr_text();
+}
+
 TEST(ExchangeProcess, reports_a_log_file_whose_writes_failed_and_exits_1) {
   ChildProcess exchange(
       kExchange,
