@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
-#include <memory>
 #include <optional>
 #include <set>
 #include <sstream>
@@ -20,6 +19,7 @@
 #include <boost/program_options.hpp>
 
 #include "common/cli/option_values.h"
+#include "common/net/socket_fd.h"
 #include "llt/version.h"
 
 namespace llt::common {
@@ -269,17 +269,15 @@ std::string read_config_text(const std::string& path) {
       throw UsageError(fmt::format("--config: '{}' is not a regular file or a pipe", path));
     }
   }
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
+  const SocketFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) {
     throw UsageError(fmt::format("--config: cannot read '{}': {}", path,
                                  std::generic_category().message(errno)));
   }
-  const std::unique_ptr<const int, void (*)(const int*)> closer(&fd,
-                                                                [](const int* f) { ::close(*f); });
   std::string text;
   std::vector<char> chunk(std::size_t{64} << 10);
   for (;;) {
-    const ssize_t n = ::read(fd, chunk.data(), chunk.size());
+    const ssize_t n = ::read(fd.get(), chunk.data(), chunk.size());
     if (n < 0 && errno == EINTR) {
       continue;
     }
@@ -378,7 +376,7 @@ std::string switch_before(int argc, const char* const argv[], const po::options_
       continue;
     }
     const po::option_description* option = desc.find_nothrow(std::string(previous.substr(2)), true);
-    if (option != nullptr && option->semantic()->max_tokens() == 0) {
+    if (option != nullptr && is_switch(*option)) {
       return fmt::format(": --{} is a switch and takes no value", option->long_name());
     }
   }

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "tests/support/command_line.h"
+#include "tests/support/scoped_env.h"
 
 namespace llt::exchange {
 namespace {
@@ -176,17 +177,7 @@ class ConfigFile {
   std::string path_;
 };
 
-// Sets an environment variable for the test's scope.
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, const char* value) : name_(name) { ::setenv(name, value, 1); }
-  ~ScopedEnv() { ::unsetenv(name_); }
-  ScopedEnv(const ScopedEnv&) = delete;
-  ScopedEnv& operator=(const ScopedEnv&) = delete;
-
- private:
-  const char* name_;
-};
+using test::ScopedEnv;
 
 TEST(ExchangeOptions, config_file_values_are_used_and_the_command_line_wins) {
   const ConfigFile file("exchange-values",

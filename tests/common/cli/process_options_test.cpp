@@ -15,6 +15,7 @@
 
 #include "common/cli/option_values.h"
 #include "llt/version.h"
+#include "tests/support/scoped_env.h"
 #include "tests/support/scratch_dir.h"
 
 namespace llt::common {
@@ -172,17 +173,7 @@ TEST(ProcessOptions, a_double_dash_or_a_lone_dash_is_refused_by_name) {
   EXPECT_EQ(usage_error({"-"}), "'-': this program takes no positional arguments");
 }
 
-// Sets an environment variable for the scope.
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, const char* value) : name_(name) { ::setenv(name, value, 1); }
-  ~ScopedEnv() { ::unsetenv(name_); }
-  ScopedEnv(const ScopedEnv&) = delete;
-  ScopedEnv& operator=(const ScopedEnv&) = delete;
-
- private:
-  const char* name_;
-};
+using test::ScopedEnv;
 
 // Config files in a scratch directory.
 class ConfigFiles {
