@@ -81,6 +81,17 @@ bool is_decimal_number(std::string_view text) {
   return at == text.size();
 }
 
+// Opens an existing file for writing, without emptying it, and closes it: 0, or the errno of
+// the open. O_NONBLOCK: should it be a pipe, the open does not wait for a reader.
+int open_for_writing_error(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) {
+    return errno;
+  }
+  ::close(fd);
+  return 0;
+}
+
 }  // namespace
 
 std::uint64_t parse_unsigned(std::string_view flag, std::string_view text, std::uint64_t min,
@@ -260,12 +271,10 @@ void check_output_file(std::string_view flag, const std::string& path, OutputWri
     // device (/dev/null, a terminal) is not opened: that could wait for a reader or act on the
     // device.
     if (fs::is_regular_file(status)) {
-      const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
-      if (fd < 0) {
+      if (const int open_error = open_for_writing_error(path); open_error != 0) {
         fail(flag, path,
-             fmt::format("cannot be written: {}", std::generic_category().message(errno)));
+             fmt::format("cannot be written: {}", std::generic_category().message(open_error)));
       }
-      ::close(fd);
     } else if (::access(path.c_str(), W_OK) != 0) {
       fail(flag, path,
            fmt::format("cannot be written: {}", std::generic_category().message(errno)));
@@ -302,18 +311,15 @@ void check_output_file(std::string_view flag, const std::string& path, OutputWri
     return;
   }
   if (fs::exists(made_status)) {
-    // A temporary file left by an earlier run: the program writes over it. O_NONBLOCK: should it
-    // be a pipe, the check does not wait for a reader.
+    // A temporary file left by an earlier run: the program writes over it.
     if (fs::is_directory(made_status)) {
       fail(flag, path, fmt::format("cannot be written: '{}' is a directory", made));
     }
-    const int fd = ::open(made.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0) {
-      fail(
-          flag, path,
-          fmt::format("cannot be written: '{}': {}", made, std::generic_category().message(errno)));
+    if (const int open_error = open_for_writing_error(made); open_error != 0) {
+      fail(flag, path,
+           fmt::format("cannot be written: '{}': {}", made,
+                       std::generic_category().message(open_error)));
     }
-    ::close(fd);
     return;
   }
   int fd = -1;
@@ -324,12 +330,12 @@ void check_output_file(std::string_view flag, const std::string& path, OutputWri
     }
     // Made meanwhile by another process (another check of the same path): written as above,
     // unless it went again before this open.
-    const int theirs = ::open(made.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-    if (theirs >= 0) {
-      ::close(theirs);
+    const int open_error = open_for_writing_error(made);
+    if (open_error == 0) {
       return;
     }
-    if (errno != ENOENT) {
+    if (open_error != ENOENT) {
+      errno = open_error;
       break;
     }
   }
